@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "reliefd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "reliefd", targets: ["reliefd"]),
+        .executable(name: "reliefctl", targets: ["reliefctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config; the apt names are what deploy/ installs.
+        .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+
+        .target(name: "ReliefProtocol"),
+        .target(name: "ReliefCore"),
+        .target(name: "ReliefEngine", dependencies: ["ReliefCore", "ReliefProtocol"]),
+        .target(name: "ReliefStore", dependencies: [
+            "ReliefCore", "CSQLite",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "ReliefServer", dependencies: [
+            "ReliefEngine", "ReliefStore", "ReliefProtocol", "CLibUV",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "reliefd", dependencies: [
+            "ReliefServer",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "reliefctl", dependencies: [
+            "ReliefProtocol", "CLibEdit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "ReliefProtocolTests", dependencies: ["ReliefProtocol"]),
+        .testTarget(name: "ReliefCoreTests", dependencies: ["ReliefCore"]),
+        .testTarget(name: "ReliefEngineTests", dependencies: ["ReliefEngine", "ReliefCore", "ReliefProtocol"]),
+        .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
+        .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol"]),
+    ]
+)

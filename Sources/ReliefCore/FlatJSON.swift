@@ -1,0 +1,233 @@
+/// A JSON object whose values are strings, integers, doubles or null: the body of a journal entry
+/// and of each snapshot record. Hand-written because the journal encodes tens of thousands of events
+/// per second on the write path, and because the output must be byte-for-byte deterministic (it
+/// feeds the journal's hash chain). The output is ordinary JSON, readable with SQL json functions.
+public struct FlatJSON: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        case string(String)
+        case int(Int64)
+        case double(Double)
+        case null
+    }
+
+    public var pairs: [(String, Value)]
+
+    public init() { pairs = [] }
+
+    public static func == (lhs: FlatJSON, rhs: FlatJSON) -> Bool {
+        lhs.pairs.count == rhs.pairs.count && zip(lhs.pairs, rhs.pairs).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
+
+    public mutating func set(_ key: String, _ value: String) { pairs.append((key, .string(value))) }
+    public mutating func set(_ key: String, _ value: String?) { if let value { pairs.append((key, .string(value))) } }
+    public mutating func set(_ key: String, _ value: Int64) { pairs.append((key, .int(value))) }
+    public mutating func set(_ key: String, _ value: Int) { pairs.append((key, .int(Int64(value)))) }
+    public mutating func set(_ key: String, _ value: Double) { pairs.append((key, .double(value))) }
+
+    public subscript(key: String) -> Value? {
+        for (k, v) in pairs where k == key { return v }
+        return nil
+    }
+
+    public func string(_ key: String) throws -> String {
+        guard case .string(let value)? = self[key] else { throw DecodingError.missing(key) }
+        return value
+    }
+    public func optionalString(_ key: String) throws -> String? {
+        switch self[key] {
+        case nil, .null?: return nil
+        case .string(let value)?: return value
+        default: throw DecodingError.missing(key)
+        }
+    }
+    public func int(_ key: String) throws -> Int64 {
+        guard case .int(let value)? = self[key] else { throw DecodingError.missing(key) }
+        return value
+    }
+    public func optionalInt(_ key: String) throws -> Int64? {
+        switch self[key] {
+        case nil, .null?: return nil
+        case .int(let value)?: return value
+        default: throw DecodingError.missing(key)
+        }
+    }
+    public func double(_ key: String) throws -> Double {
+        switch self[key] {
+        case .double(let value)?: return value
+        case .int(let value)?: return Double(value)
+        default: throw DecodingError.missing(key)
+        }
+    }
+
+    public enum DecodingError: Error, Equatable, CustomStringConvertible {
+        case missing(String)
+        case malformed(Int)
+        case unknownKind(String)
+        case invalid(String)
+        public var description: String {
+            switch self {
+            case .missing(let key): "missing or mistyped field \(key)"
+            case .malformed(let offset): "malformed JSON at byte \(offset)"
+            case .unknownKind(let kind): "unknown record kind \(kind)"
+            case .invalid(let what): "invalid value: \(what)"
+            }
+        }
+    }
+
+    // MARK: encoding
+
+    public func encoded() -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        encode(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public func encode(into out: inout [UInt8]) {
+        out.append(0x7B)
+        var first = true
+        for (key, value) in pairs {
+            if !first { out.append(0x2C) }
+            first = false
+            FlatJSON.appendString(key, into: &out)
+            out.append(0x3A)
+            switch value {
+            case .string(let text): FlatJSON.appendString(text, into: &out)
+            case .int(let number): out.append(contentsOf: String(number).utf8)
+            case .double(let number): out.append(contentsOf: (number.isFinite ? "\(number)" : "null").utf8)
+            case .null: out.append(contentsOf: "null".utf8)
+            }
+        }
+        out.append(0x7D)
+    }
+
+    static func appendString(_ text: String, into out: inout [UInt8]) {
+        out.append(0x22)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: out.append(0x5C); out.append(0x22)
+            case 0x5C: out.append(0x5C); out.append(0x5C)
+            case 0x0A: out.append(0x5C); out.append(0x6E)
+            case 0x0D: out.append(0x5C); out.append(0x72)
+            case 0x09: out.append(0x5C); out.append(0x74)
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                let digits = Array("0123456789abcdef".utf8)
+                out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+        out.append(0x22)
+    }
+
+    // MARK: decoding
+
+    public static func decode(_ text: String) throws -> FlatJSON {
+        var copy = text
+        return try copy.withUTF8 { try decode(UnsafeRawBufferPointer($0)) }
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> FlatJSON {
+        var parser = Parser(bytes: bytes)
+        return try parser.object()
+    }
+
+    private struct Parser {
+        let bytes: UnsafeRawBufferPointer
+        var index = 0
+
+        mutating func skip() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+                index += 1
+            }
+        }
+
+        mutating func expect(_ byte: UInt8) throws {
+            skip()
+            guard index < bytes.count, bytes[index] == byte else { throw DecodingError.malformed(index) }
+            index += 1
+        }
+
+        mutating func object() throws -> FlatJSON {
+            var result = FlatJSON()
+            try expect(0x7B)
+            skip()
+            if index < bytes.count, bytes[index] == 0x7D { index += 1; return result }
+            while true {
+                skip()
+                let key = try string()
+                try expect(0x3A)
+                skip()
+                guard index < bytes.count else { throw DecodingError.malformed(index) }
+                let value: Value
+                switch bytes[index] {
+                case 0x22: value = .string(try string())
+                case 0x6E:
+                    guard index + 4 <= bytes.count, bytes[index + 1] == 0x75, bytes[index + 2] == 0x6C, bytes[index + 3] == 0x6C else {
+                        throw DecodingError.malformed(index)
+                    }
+                    index += 4
+                    value = .null
+                default: value = try number()
+                }
+                result.pairs.append((key, value))
+                skip()
+                guard index < bytes.count else { throw DecodingError.malformed(index) }
+                if bytes[index] == 0x2C { index += 1; continue }
+                if bytes[index] == 0x7D { index += 1; break }
+                throw DecodingError.malformed(index)
+            }
+            return result
+        }
+
+        mutating func string() throws -> String {
+            guard index < bytes.count, bytes[index] == 0x22 else { throw DecodingError.malformed(index) }
+            index += 1
+            var out: [UInt8] = []
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 0x22 { index += 1; return String(decoding: out, as: UTF8.self) }
+                if byte == 0x5C {
+                    index += 1
+                    guard index < bytes.count else { break }
+                    switch bytes[index] {
+                    case 0x22: out.append(0x22)
+                    case 0x5C: out.append(0x5C)
+                    case 0x2F: out.append(0x2F)
+                    case 0x6E: out.append(0x0A)
+                    case 0x72: out.append(0x0D)
+                    case 0x74: out.append(0x09)
+                    case 0x62: out.append(0x08)
+                    case 0x66: out.append(0x0C)
+                    case 0x75:
+                        guard index + 4 < bytes.count, let code = UInt32(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(index + 1)...(index + 4)]), as: UTF8.self), radix: 16),
+                              let scalar = Unicode.Scalar(code) else { throw DecodingError.malformed(index) }
+                        out.append(contentsOf: String(Character(scalar)).utf8)
+                        index += 4
+                    default: throw DecodingError.malformed(index)
+                    }
+                    index += 1
+                    continue
+                }
+                out.append(byte)
+                index += 1
+            }
+            throw DecodingError.malformed(index)
+        }
+
+        mutating func number() throws -> Value {
+            let start = index
+            var isDouble = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                if (byte >= 0x30 && byte <= 0x39) || byte == 0x2D { index += 1; continue }
+                if byte == 0x2E || byte == 0x65 || byte == 0x45 || byte == 0x2B { isDouble = true; index += 1; continue }
+                break
+            }
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            if !isDouble, let value = Int64(text) { return .int(value) }
+            if let value = Double(text) { return .double(value) }
+            throw DecodingError.malformed(start)
+        }
+    }
+}

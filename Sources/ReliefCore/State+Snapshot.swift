@@ -1,0 +1,133 @@
+/// A snapshot is the state written as JSON lines, one record per line, each with a `t` (type).
+/// Loading one and replaying the journal after its `seq` gives back the same state.
+extension State {
+    public static let snapshotFormat = "reliefd-snapshot-1"
+
+    public func snapshotLines(_ emit: (FlatJSON) -> Void) {
+        var header = FlatJSON()
+        header.set("t", "header"); header.set("format", State.snapshotFormat)
+        header.set("seq", lastSeq); header.set("auto_lot", autoLotCounter)
+        emit(header)
+        for region in regions.values.sorted(by: { $0.id < $1.id }) {
+            var json = Event.regionAdded(id: region.id, name: region.name, level: region.level).body
+            json.pairs.insert(("t", .string("region")), at: 0)
+            emit(json)
+        }
+        for warehouse in warehouses.values.sorted(by: { $0.id < $1.id }) {
+            var json = Event.warehouseAdded(id: warehouse.id, name: warehouse.name, region: warehouse.region, location: warehouse.location).body
+            json.pairs.insert(("t", .string("warehouse")), at: 0)
+            json.set("created", warehouse.createdAt.milliseconds)
+            emit(json)
+        }
+        for item in items.values.sorted(by: { $0.sku < $1.sku }) {
+            var json = Event.itemAdded(item).body
+            json.pairs.insert(("t", .string("item")), at: 0)
+            emit(json)
+        }
+        for lot in lots.values.sorted(by: { $0.code < $1.code }) {
+            var json = FlatJSON()
+            json.set("t", "lot"); json.set("code", lot.code); json.set("sku", lot.sku)
+            json.set("expires", lot.expires?.iso8601); json.set("source", lot.source.rawValue)
+            json.set("party", lot.party); json.set("received", lot.receivedAt.milliseconds)
+            emit(json)
+        }
+        for (warehouse, skus) in stock.sorted(by: { $0.key < $1.key }) {
+            for (_, skuStock) in skus.sorted(by: { $0.key < $1.key }) {
+                for (code, holding) in skuStock.lots.sorted(by: { $0.key < $1.key }) {
+                    var json = FlatJSON()
+                    json.set("t", "holding"); json.set("warehouse", warehouse); json.set("lot", code)
+                    json.set("on_hand", holding.onHand); json.set("reserved", holding.reserved)
+                    emit(json)
+                }
+            }
+        }
+        for (warehouse, skus) in minimums.sorted(by: { $0.key < $1.key }) {
+            for (sku, quantity) in skus.sorted(by: { $0.key < $1.key }) {
+                var json = FlatJSON()
+                json.set("t", "minimum"); json.set("warehouse", warehouse); json.set("sku", sku); json.set("qty", quantity)
+                emit(json)
+            }
+        }
+        for move in moves {
+            var json = FlatJSON()
+            json.set("t", "move"); json.set("seq", move.seq); json.set("time", move.time.milliseconds)
+            json.set("actor", move.actor); json.set("kind", move.kind.rawValue); json.set("warehouse", move.warehouse)
+            json.set("lot", move.lot); json.set("sku", move.sku); json.set("delta", move.delta)
+            json.set("counterpart", move.counterpart); json.set("reason", move.reason); json.set("note", move.note)
+            emit(json)
+        }
+        for token in rememberedRequestTokens {
+            var json = FlatJSON()
+            json.set("t", "request"); json.set("token", token); json.set("reply", requestReplies[token] ?? "")
+            emit(json)
+        }
+    }
+
+    /// The snapshot as one string of JSON lines.
+    public func snapshotText() -> String {
+        var out: [UInt8] = []
+        snapshotLines { record in
+            record.encode(into: &out)
+            out.append(0x0A)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public init(snapshotText text: String) throws {
+        self.init()
+        var sawHeader = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let record = try FlatJSON.decode(String(line))
+            let type = try record.string("t")
+            switch type {
+            case "header":
+                guard try record.string("format") == State.snapshotFormat else {
+                    throw FlatJSON.DecodingError.invalid("snapshot format \(try record.string("format"))")
+                }
+                lastSeq = try record.int("seq")
+                autoLotCounter = try record.int("auto_lot")
+                sawHeader = true
+            case "region":
+                let id = try record.string("id")
+                regions[id] = Region(id: id, name: try record.string("name"),
+                                     level: RegionLevel(rawValue: try record.string("level")) ?? .county, parent: State.parentPath(of: id))
+            case "warehouse":
+                guard case .warehouseAdded(let id, let name, let region, let location) = try Event(kind: "warehouse.added", body: record) else { continue }
+                warehouses[id] = Warehouse(id: id, name: name, region: region, location: location,
+                                           createdAt: Timestamp(milliseconds: try record.int("created")))
+            case "item":
+                guard case .itemAdded(let item) = try Event(kind: "item.added", body: record) else { continue }
+                items[item.sku] = item
+            case "lot":
+                let code = try record.string("code")
+                let expires = try record.optionalString("expires").flatMap(Day.init(iso8601:))
+                guard let source = LotSource(rawValue: try record.string("source")) else { throw FlatJSON.DecodingError.invalid("lot source") }
+                lots[code] = Lot(code: code, sku: try record.string("sku"), expires: expires, source: source,
+                                 party: try record.optionalString("party"), receivedAt: Timestamp(milliseconds: try record.int("received")))
+            case "holding":
+                let warehouse = try record.string("warehouse"), code = try record.string("lot")
+                guard let sku = lots[code]?.sku else { throw FlatJSON.DecodingError.invalid("holding of unknown lot \(code)") }
+                let holding = Holding(onHand: try record.int("on_hand"), reserved: try record.int("reserved"))
+                var skuStock = stock[warehouse]?[sku] ?? SkuStock()
+                skuStock.lots[code] = holding
+                skuStock.onHand += holding.onHand
+                skuStock.reserved += holding.reserved
+                stock[warehouse, default: [:]][sku] = skuStock
+            case "minimum":
+                minimums[try record.string("warehouse"), default: [:]][try record.string("sku")] = try record.int("qty")
+            case "move":
+                guard let kind = StockMove.Kind(rawValue: try record.string("kind")) else { throw FlatJSON.DecodingError.invalid("move kind") }
+                appendMove(StockMove(seq: try record.int("seq"), time: Timestamp(milliseconds: try record.int("time")),
+                                     actor: try record.string("actor"), kind: kind, warehouse: try record.string("warehouse"),
+                                     lot: try record.string("lot"), sku: try record.string("sku"), delta: try record.int("delta"),
+                                     counterpart: try record.optionalString("counterpart"), reason: try record.optionalString("reason"),
+                                     note: try record.optionalString("note")))
+            case "request":
+                rememberRequest(token: try record.string("token"), reply: try record.string("reply"))
+            default:
+                throw FlatJSON.DecodingError.unknownKind(type)
+            }
+        }
+        guard sawHeader else { throw FlatJSON.DecodingError.missing("header") }
+    }
+}

@@ -1,0 +1,94 @@
+/// Stock of one item in one warehouse: its lots and the cached totals over them.
+public struct SkuStock: Sendable, Equatable {
+    public var lots: [String: Holding] = [:]
+    public var onHand: Int64 = 0
+    public var reserved: Int64 = 0
+    public var available: Int64 { onHand - reserved }
+    public init() {}
+}
+
+/// The whole live picture, owned by the loop thread. A value type: copying it (for a snapshot) is
+/// cheap until one side changes.
+public struct State: Sendable {
+    /// Requests remembered for `req=` retries; the oldest are forgotten past this many.
+    public static let requestTokenCapacity = 100_000
+
+    public internal(set) var lastSeq: Int64 = 0
+    public internal(set) var regions: [String: Region] = [:]
+    public internal(set) var warehouses: [String: Warehouse] = [:]
+    public internal(set) var items: [String: Item] = [:]
+    public internal(set) var lots: [String: Lot] = [:]
+    /// warehouse → sku → stock
+    public internal(set) var stock: [String: [String: SkuStock]] = [:]
+    /// warehouse → sku → minimum level below which the item is "low"
+    public internal(set) var minimums: [String: [String: Int64]] = [:]
+    public internal(set) var moves: [StockMove] = []
+    var movesByLot: [String: [Int]] = [:]
+    var movesByWarehouse: [String: [Int]] = [:]
+    public internal(set) var requestReplies: [String: String] = [:]
+    var requestOrder: [String] = []
+    var requestOrderHead = 0
+    /// Number of lots created without a code given; the next automatic code is derived from it.
+    public internal(set) var autoLotCounter: Int64 = 0
+
+    public init() {}
+
+    public func stock(warehouse: String, sku: String) -> SkuStock? { stock[warehouse]?[sku] }
+
+    public func holding(warehouse: String, lot: String) -> Holding? {
+        guard let sku = lots[lot]?.sku else { return nil }
+        return stock[warehouse]?[sku]?.lots[lot]
+    }
+
+    public func movesFor(lot: String) -> [StockMove] { (movesByLot[lot] ?? []).map { moves[$0] } }
+    public func movesFor(warehouse: String) -> [StockMove] { (movesByWarehouse[warehouse] ?? []).map { moves[$0] } }
+
+    /// The next free automatic lot code (`L-000001`, …), skipping codes already taken by hand.
+    public func nextAutomaticLotCode() -> String {
+        var counter = autoLotCounter + 1
+        while true {
+            let digits = String(counter)
+            let code = "L-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+            if lots[code] == nil { return code }
+            counter += 1
+        }
+    }
+
+    /// True when `region` is `ancestor` or lies under it in the hierarchy.
+    public static func region(_ region: String, isWithin ancestor: String) -> Bool {
+        region == ancestor || (region.hasPrefix(ancestor) && region.utf8.dropFirst(ancestor.utf8.count).first == 0x2F)
+    }
+
+    /// Lots of `sku` in `warehouse` in first-expiry-first-out order: earliest expiry first, lots
+    /// without expiry last, ties broken by receipt time and then code, so the order is total.
+    public func lotsInPickingOrder(warehouse: String, sku: String) -> [(code: String, holding: Holding)] {
+        guard let skuStock = stock[warehouse]?[sku] else { return [] }
+        return skuStock.lots.map { (code: $0.key, holding: $0.value) }.sorted { a, b in
+            let la = lots[a.code]!, lb = lots[b.code]!
+            switch (la.expires, lb.expires) {
+            case let (x?, y?) where x != y: return x < y
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: break
+            }
+            if la.receivedAt != lb.receivedAt { return la.receivedAt < lb.receivedAt }
+            return a.code < b.code
+        }
+    }
+
+    /// Splits `quantity` over the available stock of `sku` in `warehouse`, first-expiring first.
+    /// Returns nil when less than `quantity` is available.
+    public func pickFirstExpiring(warehouse: String, sku: String, quantity: Int64) -> [(lot: String, quantity: Int64)]? {
+        guard quantity > 0, let skuStock = stock[warehouse]?[sku], skuStock.available >= quantity else { return nil }
+        var remaining = quantity
+        var picks: [(lot: String, quantity: Int64)] = []
+        for (code, holding) in lotsInPickingOrder(warehouse: warehouse, sku: sku) where holding.available > 0 {
+            let take = min(remaining, holding.available)
+            picks.append((code, take))
+            remaining -= take
+            if remaining == 0 { break }
+        }
+        precondition(remaining == 0, "totals of \(warehouse)/\(sku) disagree with its lots")
+        return picks
+    }
+}

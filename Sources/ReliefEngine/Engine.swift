@@ -1,0 +1,179 @@
+import ReliefCore
+import ReliefProtocol
+
+/// What handling one request produced: the reply, the journal entries to commit before the reply
+/// may be sent, and the sequence number the reply must wait for (0 when it need not wait).
+public struct Outcome: Sendable {
+    public var reply: Reply
+    public var entries: [Entry]
+    public var waitForSeq: Int64
+
+    public init(reply: Reply, entries: [Entry] = [], waitForSeq: Int64 = 0) {
+        self.reply = reply
+        self.entries = entries
+        self.waitForSeq = waitForSeq
+    }
+}
+
+/// The command table and the state it works on. Owned by one thread (the loop): not Sendable.
+public final class Engine {
+    public private(set) var state: State
+    public var clock: Clock
+    /// Extra `info` fields supplied by the host (store, clients, role in a standby pair, …).
+    public var hostInfo: () -> Fields = { Fields() }
+
+    struct Command: Sendable {
+        var words: [String]
+        var usage: String
+        var summary: String
+        var mutating: Bool
+        var run: @Sendable (Engine, inout Arguments, Context) throws -> Reply
+    }
+
+    /// Per-request facts the command may use.
+    struct Context {
+        var actor: String
+        var now: Timestamp
+    }
+
+    private var commands: [String: Command] = [:]
+    /// Entries produced by the request being handled.
+    private var pending: [Entry] = []
+    private var pendingContext = Context(actor: "", now: Timestamp(milliseconds: 0))
+
+    public init(state: State = State(), clock: Clock = .system) {
+        self.state = state
+        self.clock = clock
+        for command in Engine.catalogCommands + Engine.stockCommands + Engine.generalCommands {
+            commands[command.words.joined(separator: " ")] = command
+        }
+    }
+
+    /// Replaces the state, after a reload from the store.
+    public func reset(to state: State) {
+        self.state = state
+    }
+
+    /// True when the request names a command that changes state (and so needs the store).
+    public func isMutating(_ request: Request) -> Bool {
+        lookup(request)?.command.mutating ?? false
+    }
+
+    private func lookup(_ request: Request) -> (command: Command, words: Int)? {
+        guard let first = request.words.first?.lowercased() else { return nil }
+        if request.words.count >= 2, let command = commands[first + " " + request.words[1].lowercased()] {
+            return (command, 2)
+        }
+        if let command = commands[first] { return (command, 1) }
+        return nil
+    }
+
+    /// Parses and handles one request line.
+    public func handle(line: String, actor: String) -> Outcome {
+        switch RequestParser.parse(line) {
+        case .success(let request): return handle(request, actor: actor)
+        case .failure(let error): return Outcome(reply: .error(error.code, error.message))
+        }
+    }
+
+    /// Handles one request: checks it, applies its events to the state and returns them with the
+    /// reply. A refused request changes nothing.
+    public func handle(_ request: Request, actor: String) -> Outcome {
+        guard !request.words.isEmpty else { return Outcome(reply: .error(.syntax, "empty request; expected a command such as: help")) }
+        guard let (command, wordCount) = lookup(request) else {
+            return Outcome(reply: .error(.syntax, unknownCommandMessage(request)))
+        }
+        if command.mutating, let token = request.requestToken, let stored = state.requestReplies[token] {
+            // A retry: the first reply again, after whatever is uncommitted so far is committed.
+            return Outcome(reply: .ok(Engine.fields(fromLogfmt: stored)), waitForSeq: state.lastSeq)
+        }
+        var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
+        pending.removeAll(keepingCapacity: true)
+        pendingContext = Context(actor: actor, now: clock.now())
+        do {
+            let reply = try command.run(self, &arguments, pendingContext)
+            guard command.mutating, !pending.isEmpty else {
+                pending.removeAll(keepingCapacity: true)
+                return Outcome(reply: reply)
+            }
+            if let token = request.requestToken, case .ok(let fields) = reply {
+                emit(.requestCompleted(token: token, reply: TextEncoder.logfmt(fields)))
+            }
+            let entries = pending
+            pending.removeAll(keepingCapacity: true)
+            return Outcome(reply: reply, entries: entries, waitForSeq: entries.last!.seq)
+        } catch let refusal as Refusal {
+            precondition(pending.isEmpty, "a refused request must not have emitted events")
+            return Outcome(reply: .error(refusal.code, refusal.message))
+        } catch {
+            return Outcome(reply: .error(.internal, "\(error)"))
+        }
+    }
+
+    /// Records and applies one event of the request being handled. The command has already checked
+    /// everything `apply` checks, so a violation here is a bug in the engine: stop rather than let
+    /// memory and journal disagree.
+    func emit(_ event: Event) {
+        let entry = Entry(seq: state.lastSeq + 1, time: pendingContext.now, actor: pendingContext.actor, event: event)
+        do {
+            try state.apply(entry)
+        } catch {
+            fatalError("engine emitted an event the state refuses: \(error)")
+        }
+        pending.append(entry)
+    }
+
+    private func unknownCommandMessage(_ request: Request) -> String {
+        let first = request.words[0].lowercased()
+        let verbs = commands.values.filter { $0.words.count == 2 && $0.words[0] == first }.map { $0.words[1] }.sorted()
+        if !verbs.isEmpty {
+            let verb = request.words.count > 1 ? "\"\(request.words[1])\"" : "nothing"
+            return "unknown \(first) command \(verb); expected one of: " + verbs.joined(separator: ", ")
+        }
+        let nouns = Set(commands.values.map { $0.words[0] }).sorted()
+        return "unknown command \"\(request.words[0])\"; expected one of: " + nouns.joined(separator: ", ")
+    }
+
+    static func fields(fromLogfmt text: String) -> Fields {
+        Fields(ReplyReader.parseLogfmt(text).map { ($0.key, $0.value) })
+    }
+
+    /// One line per command, for `help`.
+    var commandList: [Command] { commands.values.sorted { $0.words.lexicographicallyPrecedes($1.words) } }
+}
+
+// MARK: general commands
+
+extension Engine {
+    static let generalCommands: [Command] = [
+        Command(words: ["ping"], usage: "ping", summary: "check the daemon answers", mutating: false) { _, args, _ in
+            try args.expect(positionals: 0...0, options: [])
+            return .ok(["": "pong"])
+        },
+        Command(words: ["help"], usage: "help [NOUN]", summary: "list commands", mutating: false) { engine, args, _ in
+            try args.expect(positionals: 0...1, options: [])
+            let noun = args.optionalPositional(0)?.lowercased()
+            let rows = engine.commandList.filter { noun == nil || $0.words[0] == noun }.map { command -> Fields in
+                ["command": command.words.joined(separator: " "), "usage": command.usage,
+                 "writes": command.mutating ? "yes" : "no", "summary": command.summary]
+            }
+            if rows.isEmpty, let noun { throw Refusal(.notFound, "no commands for \"\(noun)\"") }
+            return .rows(rows)
+        },
+        Command(words: ["info"], usage: "info", summary: "daemon and operation summary", mutating: false) { engine, args, context in
+            try args.expect(positionals: 0...0, options: [])
+            var fields: Fields = ["version": ReliefVersion.string, "seq": String(engine.state.lastSeq),
+                                  "time": context.now.iso8601]
+            fields.append("regions", String(engine.state.regions.count))
+            fields.append("warehouses", String(engine.state.warehouses.count))
+            fields.append("items", String(engine.state.items.count))
+            fields.append("lots", String(engine.state.lots.count))
+            for pair in engine.hostInfo().pairs { fields.append(pair.key, pair.value) }
+            return .ok(fields)
+        },
+    ]
+}
+
+public enum ReliefVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,45 @@
+// ReliefStore owns durability: the Journal interface, its SQLite (and later PostgreSQL)
+// implementation, snapshots and schema migrations. A Journal is used from one thread at a time
+// (the server's writer thread); nothing here touches the event loop.
+
+import ReliefCore
+
+/// Why the store could not do what was asked. `isTransient` errors (disk full, I/O error, database
+/// locked, file removed) may clear up by themselves: the daemon refuses writes and retries.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var isTransient: Bool
+    public init(_ message: String, isTransient: Bool = true) {
+        self.message = message
+        self.isTransient = isTransient
+    }
+    public var description: String { message }
+}
+
+/// The durable record of the operation.
+///
+/// Contract:
+/// - `commit` writes all entries of the batch, the current-state tables they change, and the hash
+///   chain in one transaction, and returns only once that transaction is durable (fsync'd). If it
+///   throws, nothing of the batch is stored.
+/// - `load` returns the state rebuilt from the latest snapshot plus every entry after it.
+/// - Entries are committed in strictly increasing `seq` order without gaps.
+public protocol Journal: AnyObject {
+    /// Describes the store for `info` and logs (`sqlite:/var/lib/reliefd/reliefd.db`).
+    var location: String { get }
+
+    /// Opens the store (creating and migrating its schema) and rebuilds the state.
+    func load() throws -> State
+
+    /// Durably appends a batch of entries.
+    func commit(_ entries: [Entry]) throws
+
+    /// Stores a snapshot of `state` as of `state.lastSeq`.
+    func writeSnapshot(_ state: State) throws
+
+    /// Checks the store is usable again after a failure (used before leaving read-only mode).
+    func probe() throws
+
+    /// Releases the store.
+    func close()
+}

@@ -1,0 +1,32 @@
+import XCTest
+@testable import ReliefProtocol
+
+final class ReplyTests: XCTestCase {
+    func testEncodesOKErrorAndRows() {
+        XCTAssertEqual(TextEncoder.encode(.plainOK), "OK\n")
+        XCTAssertEqual(TextEncoder.encode(.ok(["lot": "D-1"])), "OK lot=D-1\n")
+        XCTAssertEqual(TextEncoder.encode(.error(.notFound, "warehouse zz\nnot known")), "ERR NOTFOUND warehouse zz not known\n")
+        let rows = Reply.rows([["warehouse": "ty-01", "name": "Taiyuan depot"], ["warehouse": "dt-01", "name": ""]])
+        XCTAssertEqual(TextEncoder.encode(rows), "OK 2 rows\nwarehouse=ty-01 name=\"Taiyuan depot\"\nwarehouse=dt-01 name=\"\"\n")
+    }
+
+    func testReaderReassemblesRepliesSplitAnywhere() {
+        var text: [UInt8] = []
+        TextEncoder.encode(.ok(["lot": "L-1"]), into: &text)
+        TextEncoder.encode(.rows([["a": "x y", "b": "q\"z"], ["a": "2", "b": ""]]), into: &text)
+        TextEncoder.encode(.rows([]), into: &text)
+        TextEncoder.encode(.error(.insufficient, "only 3 available"), into: &text)
+        var reader = ReplyReader()
+        var parsed: [ReplyReader.Parsed] = []
+        for byte in text { parsed += [byte].withUnsafeBytes { reader.feed($0) } }
+        XCTAssertEqual(parsed.count, 4)
+        XCTAssertEqual(parsed[0], .ok("lot=L-1"))
+        guard case .rows(let rows) = parsed[1] else { return XCTFail() }
+        let pairs = ReplyReader.parseLogfmt(rows[0])
+        XCTAssertEqual(pairs.map(\.key), ["a", "b"])
+        XCTAssertEqual(pairs.map(\.value), ["x y", "q\"z"])
+        XCTAssertEqual(ReplyReader.parseLogfmt(rows[1]).map(\.value), ["2", ""])
+        XCTAssertEqual(parsed[2], .rows([]))
+        XCTAssertEqual(parsed[3], .error(code: "INSUFFICIENT", message: "only 3 available"))
+    }
+}
