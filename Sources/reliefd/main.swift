@@ -1,1 +1,138 @@
-print("x")
+// reliefd: the entry point. Reads the configuration (defaults, then the file, then flags), opens
+// the store, rebuilds the state, loads the demo dataset into an empty store if asked, and runs the
+// server until SIGTERM or SIGINT.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import ReliefCore
+import ReliefEngine
+import ReliefServer
+import ReliefStore
+
+func fail(_ message: String, status: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data("reliefd: \(message)\n".utf8))
+    exit(status)
+}
+
+func usage() -> String {
+    var text = """
+    usage: reliefd [--config FILE] [--KEY VALUE ...]
+
+    Runs the reliefd daemon in the foreground. Settings come from the defaults, then FILE, then
+    flags; every configuration key is also a flag (--data-dir or --data_dir).
+
+    keys:
+
+    """
+    for key in Configuration.keys {
+        text += "  --\(key.key.replacingOccurrences(of: "_", with: "-")) \(key.form)\n      \(key.help)\n"
+    }
+    return text
+}
+
+var configuration = Configuration()
+var arguments = Array(CommandLine.arguments.dropFirst())
+var overrides: [(String, String)] = []
+var configFile: String?
+var index = 0
+while index < arguments.count {
+    var argument = arguments[index]
+    index += 1
+    if argument == "--help" || argument == "-h" {
+        print(usage(), terminator: "")
+        exit(0)
+    }
+    if argument == "--version" {
+        print("reliefd \(ReliefVersion.string)")
+        exit(0)
+    }
+    guard argument.hasPrefix("--") else { fail("unexpected argument \"\(argument)\"; expected --KEY VALUE (see --help)") }
+    argument.removeFirst(2)
+    var value: String
+    if let equals = argument.firstIndex(of: "=") {
+        value = String(argument[argument.index(after: equals)...])
+        argument = String(argument[..<equals])
+    } else {
+        guard index < arguments.count else { fail("--\(argument) needs a value") }
+        value = arguments[index]
+        index += 1
+    }
+    let key = argument.replacingOccurrences(of: "-", with: "_")
+    if key == "config" {
+        configFile = value
+    } else {
+        overrides.append((key, value))
+    }
+}
+
+do {
+    if let configFile {
+        guard let text = try? String(contentsOfFile: configFile, encoding: .utf8) else {
+            fail("cannot read configuration file \(configFile)")
+        }
+        try configuration.load(fileText: text, name: configFile)
+    }
+    for (key, value) in overrides {
+        do {
+            try configuration.set(key, value)
+        } catch let problem as Configuration.Problem {
+            throw Configuration.Problem("--\(key.replacingOccurrences(of: "_", with: "-")): \(problem.message)")
+        }
+    }
+} catch {
+    fail("\(error)")
+}
+
+let logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = logLevel
+    return handler
+}
+let logger = Logger(label: "reliefd")
+signal(SIGPIPE, SIG_IGN)
+
+do {
+    try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true,
+                                            attributes: [.posixPermissions: 0o750])
+} catch {
+    fail("cannot create data directory \(configuration.dataDir): \(error.localizedDescription)")
+}
+let socketDirectory = (configuration.socket as NSString).deletingLastPathComponent
+if !socketDirectory.isEmpty {
+    try? FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
+}
+
+let journal: SQLiteJournal
+var state: State
+do {
+    journal = SQLiteJournal(path: configuration.sqlitePath, logger: logger)
+    state = try journal.load()
+} catch {
+    fail("cannot open the store \(configuration.sqlitePath): \(error)", status: 1)
+}
+logger.info("state loaded", metadata: ["seq": "\(state.lastSeq)", "warehouses": "\(state.warehouses.count)", "lots": "\(state.lots.count)"])
+
+if state.lastSeq == 0 && configuration.demo {
+    guard let text = try? String(contentsOfFile: configuration.demoFile, encoding: .utf8) else {
+        fail("cannot read the demo dataset \(configuration.demoFile); set demo = off or demo_file", status: 1)
+    }
+    do {
+        state = try DemoLoader.load(text: text, name: configuration.demoFile, into: state, journal: journal,
+                                    clock: .system, logger: logger)
+    } catch {
+        fail("demo dataset not loaded: \(error)", status: 1)
+    }
+}
+
+let server = Server(configuration: configuration, journal: journal, state: state, logger: logger)
+do {
+    try server.run()
+} catch {
+    journal.close()
+    fail("\(error)", status: 1)
+}
+exit(0)

@@ -1,0 +1,78 @@
+import ReliefCore
+
+/// The group-commit pipeline as a value-type state machine, apart from all I/O.
+///
+/// Entries produced during one loop turn collect in `pending`; at the end of the turn they leave as
+/// one batch when no commit is in flight (one commit in flight at a time; the next batch collects
+/// meanwhile). Replies wait until `committedSeq` covers them. A failed commit makes the store
+/// unavailable: the batch in flight and everything collected after it are lost, and writes are
+/// refused until the store has recovered.
+struct CommitPipeline {
+    private(set) var committedSeq: Int64
+    private(set) var pending: [Entry] = []
+    /// Last seq of the batch being committed, if any.
+    private(set) var inFlightUpTo: Int64?
+    private(set) var available = true
+    /// Batches and entries committed since start, for `info`.
+    private(set) var batches: Int64 = 0
+    private(set) var entriesCommitted: Int64 = 0
+    /// Bound on one batch; a turn that produced more leaves the rest for the next commit.
+    let maxBatch: Int
+
+    init(committedSeq: Int64, maxBatch: Int = 50_000) {
+        precondition(maxBatch > 0)
+        self.committedSeq = committedSeq
+        self.maxBatch = maxBatch
+    }
+
+    var isIdle: Bool { pending.isEmpty && inFlightUpTo == nil }
+
+    mutating func enqueue(_ entries: [Entry]) {
+        precondition(available, "entries enqueued while the store is unavailable")
+        if let last = pending.last, let first = entries.first {
+            precondition(first.seq == last.seq + 1, "gap in entry sequence")
+        }
+        pending.append(contentsOf: entries)
+    }
+
+    /// At the end of a loop turn: the batch to hand to the writer, if one should go now.
+    mutating func takeBatch() -> [Entry]? {
+        guard available, inFlightUpTo == nil, !pending.isEmpty else { return nil }
+        let batch: [Entry]
+        if pending.count <= maxBatch {
+            batch = pending
+            pending.removeAll(keepingCapacity: true)
+        } else {
+            batch = Array(pending[..<maxBatch])
+            pending.removeFirst(maxBatch)
+        }
+        inFlightUpTo = batch.last!.seq
+        return batch
+    }
+
+    /// The writer committed the batch in flight.
+    mutating func committed(upTo seq: Int64, count: Int) {
+        precondition(inFlightUpTo == seq, "commit of \(seq) acknowledged but \(String(describing: inFlightUpTo)) in flight")
+        committedSeq = seq
+        inFlightUpTo = nil
+        batches += 1
+        entriesCommitted += Int64(count)
+    }
+
+    /// The writer failed to commit the batch in flight. Returns the number of entries lost (the
+    /// batch and everything queued after it); their replies must become errors.
+    mutating func failed() -> Int {
+        let lost = Int((inFlightUpTo ?? committedSeq) - committedSeq) + pending.count
+        inFlightUpTo = nil
+        pending.removeAll()
+        available = false
+        return lost
+    }
+
+    /// The store works again and the state was reloaded from it, up to `seq`.
+    mutating func recovered(committedSeq seq: Int64) {
+        precondition(isIdle)
+        committedSeq = seq
+        available = true
+    }
+}

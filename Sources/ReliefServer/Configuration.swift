@@ -1,0 +1,163 @@
+// ReliefServer owns the libuv side of the daemon: listeners (Unix socket, TCP), connections and
+// their buffers, the group-commit pipeline and its writer thread, timers and signals. The loop
+// thread owns the Engine and its state; the writer thread owns the Journal; they meet only at the
+// StoreWorker's mailboxes.
+
+/// The daemon's settings: defaults, then the configuration file, then command-line flags.
+public struct Configuration: Sendable, Equatable {
+    public var socket = "data/reliefd.sock"
+    public var socketMode: UInt16 = 0o660
+    /// `host:port`, or nil for no TCP listener.
+    public var tcp: String? = "127.0.0.1:7878"
+    public var dataDir = "data"
+    /// `sqlite` (a file in the data directory) or `sqlite:PATH`.
+    public var store = "sqlite"
+    public var maxLine = 65_536
+    public var maxClients = 1024
+    public var maxOutput = 64 << 20
+    public var partialLineTimeout: Double = 30
+    public var idleTimeout: Double = 0
+    public var snapshotEvery: Int64 = 100_000
+    public var snapshotInterval: Double = 600
+    public var logLevel = "info"
+    public var demo = false
+    public var demoFile = "config/demo/shanxi.commands"
+
+    public init() {}
+
+    /// Every key, its meaning and its form; the example configuration file documents the same.
+    public static let keys: [(key: String, form: String, help: String)] = [
+        ("socket", "PATH", "Unix socket for the control protocol"),
+        ("socket_mode", "OCTAL", "permissions of the Unix socket, e.g. 0660"),
+        ("tcp", "HOST:PORT | off", "TCP listener, normally on loopback"),
+        ("data_dir", "PATH", "directory for the store and snapshots"),
+        ("store", "sqlite | sqlite:PATH", "where the journal lives"),
+        ("max_line", "BYTES", "longest request line accepted (1024 to 16777216)"),
+        ("max_clients", "N", "connections served at once (1 to 100000)"),
+        ("max_output", "BYTES", "reply bytes queued for one client before it is disconnected"),
+        ("partial_line_timeout", "SECONDS", "how long a client may stall in the middle of a line"),
+        ("idle_timeout", "SECONDS", "close connections idle this long (0 = never)"),
+        ("snapshot_every", "N", "take a snapshot after this many journal entries"),
+        ("snapshot_interval", "SECONDS", "take a snapshot at least this often when there were changes"),
+        ("log_level", "trace|debug|info|notice|warning|error|critical", "log verbosity (stderr)"),
+        ("demo", "on | off", "load the demo dataset when the store is empty"),
+        ("demo_file", "PATH", "request lines of the demo dataset"),
+    ]
+
+    public struct Problem: Error, CustomStringConvertible, Equatable {
+        public var message: String
+        public var description: String { message }
+        public init(_ message: String) { self.message = message }
+    }
+
+    /// Sets one key from its text form, refusing unknown keys and bad values with a message that
+    /// names the key and what was expected.
+    public mutating func set(_ key: String, _ value: String) throws {
+        func number<T: FixedWidthInteger>(_ range: ClosedRange<T>) throws -> T {
+            guard let parsed = T(value), range.contains(parsed) else {
+                throw Problem("bad value \"\(value)\" for \(key); expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return parsed
+        }
+        func seconds() throws -> Double {
+            guard let parsed = Double(value), parsed.isFinite, parsed >= 0, parsed <= 86_400 * 30 else {
+                throw Problem("bad value \"\(value)\" for \(key); expected seconds from 0 to 2592000")
+            }
+            return parsed
+        }
+        func path() throws -> String {
+            guard !value.isEmpty, !value.utf8.contains(0) else { throw Problem("bad value for \(key); expected a path") }
+            return value
+        }
+        switch key {
+        case "socket":
+            socket = try path()
+            guard socket.utf8.count < 108 else { throw Problem("socket path \(socket) is longer than 107 bytes, the Unix socket limit") }
+        case "socket_mode":
+            guard let mode = UInt16(value, radix: 8), mode <= 0o777 else {
+                throw Problem("bad value \"\(value)\" for socket_mode; expected octal permissions such as 0660")
+            }
+            socketMode = mode
+        case "tcp":
+            if value == "off" || value.isEmpty {
+                tcp = nil
+            } else {
+                guard let colon = value.lastIndex(of: ":"), let port = UInt16(value[value.index(after: colon)...]), port > 0,
+                      colon != value.startIndex else {
+                    throw Problem("bad value \"\(value)\" for tcp; expected HOST:PORT such as 127.0.0.1:7878, or off")
+                }
+                tcp = value
+            }
+        case "data_dir": dataDir = try path()
+        case "store":
+            guard value == "sqlite" || (value.hasPrefix("sqlite:") && value.count > 7) else {
+                if value.hasPrefix("postgres") {
+                    throw Problem("store \(value): PostgreSQL is not supported by this build yet; expected sqlite or sqlite:PATH")
+                }
+                throw Problem("bad value \"\(value)\" for store; expected sqlite or sqlite:PATH")
+            }
+            store = value
+        case "max_line": maxLine = try number(1024...16 << 20)
+        case "max_clients": maxClients = try number(1...100_000)
+        case "max_output": maxOutput = try number((64 << 10)...(1 << 30))
+        case "partial_line_timeout": partialLineTimeout = try seconds()
+        case "idle_timeout": idleTimeout = try seconds()
+        case "snapshot_every": snapshotEvery = try number(1...1_000_000_000)
+        case "snapshot_interval": snapshotInterval = try seconds()
+        case "log_level":
+            guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {
+                throw Problem("bad value \"\(value)\" for log_level; expected trace, debug, info, notice, warning, error or critical")
+            }
+            logLevel = value
+        case "demo":
+            switch value {
+            case "on", "true", "yes": demo = true
+            case "off", "false", "no": demo = false
+            default: throw Problem("bad value \"\(value)\" for demo; expected on or off")
+            }
+        case "demo_file": demoFile = try path()
+        default:
+            throw Problem("unknown key \"\(key)\"; expected one of " + Configuration.keys.map(\.key).joined(separator: ", "))
+        }
+    }
+
+    /// Reads a configuration file: `key = value` lines, `#` comments, values optionally in double
+    /// quotes. Relative paths in it stay relative to the working directory.
+    public mutating func load(fileText text: String, name: String) throws {
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = Substring(rawLine)
+            if let hash = line.firstIndex(of: "#"), !line[..<hash].contains("\"") { line = line[..<hash] }
+            let trimmed = line.trimmingSpaces
+            if trimmed.isEmpty { continue }
+            guard let equals = trimmed.firstIndex(of: "=") else {
+                throw Problem("\(name):\(lineNumber): expected key = value, found \"\(trimmed)\"")
+            }
+            let key = trimmed[..<equals].trimmingSpaces
+            var value = trimmed[trimmed.index(after: equals)...].trimmingSpaces
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            }
+            do {
+                try set(key, value)
+            } catch let problem as Problem {
+                throw Problem("\(name):\(lineNumber): \(problem.message)")
+            }
+        }
+    }
+
+    /// The path of the SQLite database file.
+    public var sqlitePath: String {
+        store.hasPrefix("sqlite:") ? String(store.dropFirst(7)) : dataDir + "/reliefd.db"
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String {
+        var slice = self
+        while let first = slice.first, first == " " || first == "\t" || first == "\r" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" || last == "\r" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

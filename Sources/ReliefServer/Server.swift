@@ -1,0 +1,353 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLibUV
+import Logging
+import ReliefCore
+import ReliefEngine
+import ReliefProtocol
+import ReliefStore
+
+/// The daemon's event loop: one libuv loop thread owns the Engine (and so all state), every
+/// connection and the commit pipeline. Like Redis's `beforeSleep`, the end of each loop turn (a
+/// `uv_check` handle) hands the turn's entries to the writer thread as one batch; replies that
+/// depend on them go out when the writer reports the commit.
+public final class Server {
+    public let configuration: Configuration
+    let logger: Logger
+    let engine: Engine
+    let loop: UnsafeMutablePointer<uv_loop_t>
+    static let readBufferSize = 64 << 10
+    let readBuffer: UnsafeMutablePointer<CChar>
+
+    private var pipeline: CommitPipeline
+    var committedSeq: Int64 { pipeline.committedSeq }
+    private var connections: [Int: Connection] = [:]
+    private var waiting: [Int: Connection] = [:]
+    private var nextConnectionId = 1
+    private var listeners: [Listener] = []
+    var listenersForLookup: [Listener] { listeners }
+    private let worker: StoreWorker
+    private let storeLocation: String
+
+    private let endOfTurn: UnsafeMutablePointer<uv_check_t>
+    private let writerResults: UnsafeMutablePointer<uv_async_t>
+    private let housekeeping: UnsafeMutablePointer<uv_timer_t>
+    private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
+
+    private(set) var isStopping = false
+    private var writerStopped = false
+    private var lastSnapshotSeq: Int64
+    private var lastSnapshotTime: UInt64 = 0
+    private var snapshotInFlight = false
+    private var recoveryInFlight = false
+    private var lastRecoveryAttempt: UInt64 = 0
+    private var storeProblem: String?
+    private var lastCommitMicros: Int64 = 0
+    private let startedAt: UInt64
+
+    public init(configuration: Configuration, journal: Journal, state: State, logger: Logger, clock: Clock = .system) {
+        self.configuration = configuration
+        self.logger = logger
+        self.engine = Engine(state: state, clock: clock)
+        self.storeLocation = journal.location
+        loop = .allocate(capacity: 1)
+        uv_loop_init(loop)
+        readBuffer = .allocate(capacity: Server.readBufferSize)
+        pipeline = CommitPipeline(committedSeq: state.lastSeq)
+        lastSnapshotSeq = state.lastSeq
+        endOfTurn = .allocate(capacity: 1)
+        writerResults = .allocate(capacity: 1)
+        housekeeping = .allocate(capacity: 1)
+        worker = StoreWorker(journal: journal, logger: logger, wakeLoop: writerResults)
+        startedAt = uv_now(loop)
+        engine.hostInfo = { [unowned self] in self.info() }
+    }
+
+    deinit {
+        uv_loop_close(loop)
+        loop.deallocate()
+        readBuffer.deallocate()
+        endOfTurn.deallocate()
+        writerResults.deallocate()
+        housekeeping.deallocate()
+        for signal in signals { signal.deallocate() }
+    }
+
+    public struct StartError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Binds the listeners and runs the loop until a clean shutdown (SIGTERM or SIGINT).
+    public func run() throws {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        listeners.append(try Listener.unix(server: self, path: configuration.socket, mode: configuration.socketMode))
+        if let tcp = configuration.tcp {
+            do {
+                listeners.append(try Listener.tcp(server: self, address: tcp))
+            } catch {
+                for listener in listeners { listener.close() }
+                uv_run(loop, UV_RUN_NOWAIT)
+                throw error
+            }
+        }
+
+        uv_check_init(loop, endOfTurn)
+        endOfTurn.pointee.data = me
+        uv_check_start(endOfTurn) { handle in Server.from(handle!.pointee.data).turnEnded() }
+
+        uv_async_init(loop, writerResults) { handle in Server.from(handle!.pointee.data).drainWriter() }
+        writerResults.pointee.data = me
+
+        uv_timer_init(loop, housekeeping)
+        housekeeping.pointee.data = me
+        uv_timer_start(housekeeping, { handle in Server.from(handle!.pointee.data).tick() }, 1000, 1000)
+
+        for number in [SIGTERM, SIGINT] {
+            let signal = UnsafeMutablePointer<uv_signal_t>.allocate(capacity: 1)
+            uv_signal_init(loop, signal)
+            signal.pointee.data = me
+            uv_signal_start(signal, { handle, number in
+                Server.from(handle!.pointee.data).stop(signal: number)
+            }, number)
+            signals.append(signal)
+        }
+
+        worker.start()
+        lastSnapshotTime = uv_now(loop)
+        logger.info("reliefd ready", metadata: [
+            "socket": "\(configuration.socket)", "tcp": "\(configuration.tcp ?? "off")",
+            "store": "\(storeLocation)", "seq": "\(engine.state.lastSeq)",
+        ])
+        uv_run(loop, UV_RUN_DEFAULT)
+        logger.info("reliefd stopped", metadata: ["seq": "\(pipeline.committedSeq)"])
+    }
+
+    static func from(_ pointer: UnsafeMutableRawPointer?) -> Server {
+        Unmanaged<Server>.fromOpaque(pointer!).takeUnretainedValue()
+    }
+
+    // MARK: connections
+
+    func accept(from listener: Listener) {
+        let handle = listener.makeClientHandle(loop: loop)
+        guard uv_accept(listener.stream, handle.assumingMemoryBound(to: uv_stream_t.self)) == 0 else {
+            uv_close(handle.assumingMemoryBound(to: uv_handle_t.self)) { UnsafeMutableRawPointer($0!).deallocate() }
+            return
+        }
+        let id = nextConnectionId
+        nextConnectionId += 1
+        let connection = Connection(id: id, server: self, handle: handle, actor: listener.actor(of: handle),
+                                    maxLine: configuration.maxLine, now: uv_now(loop))
+        connection.startReading()
+        if connections.count >= configuration.maxClients || isStopping {
+            connections[id] = connection
+            connection.sendAndClose(isStopping
+                ? .error(.unavailable, "reliefd is shutting down")
+                : .error(.limit, "too many clients (max_clients \(configuration.maxClients)); try again later"))
+            return
+        }
+        connections[id] = connection
+        logger.debug("client connected", metadata: ["client": "\(id)", "actor": "\(connection.actor)"])
+    }
+
+    func forget(_ connection: Connection, reason: String) {
+        connections[connection.id] = nil
+        waiting[connection.id] = nil
+        logger.debug("client closed", metadata: ["client": "\(connection.id)", "reason": "\(reason)"])
+        if isStopping { finishStopIfDone() }
+    }
+
+    func markWaiting(_ connection: Connection) {
+        waiting[connection.id] = connection
+    }
+
+    // MARK: requests
+
+    func execute(line: [UInt8], from connection: Connection) {
+        let parsed = line.withUnsafeBytes { RequestParser.parse($0) }
+        let request: Request
+        switch parsed {
+        case .success(let ok): request = ok
+        case .failure(let error):
+            connection.send(.error(error.code, error.message), waitSeq: 0)
+            return
+        }
+        if request.words.isEmpty && request.options.isEmpty && request.requestToken == nil { return }
+        if engine.isMutating(request) {
+            if isStopping {
+                connection.send(.error(.unavailable, "reliefd is shutting down; nothing was changed"), waitSeq: 0)
+                return
+            }
+            if !pipeline.available {
+                connection.send(.error(.unavailable, "store unavailable (\(storeProblem ?? "recovering")); writes are refused until it recovers, reads still work; nothing was changed"), waitSeq: 0)
+                return
+            }
+        }
+        let outcome = engine.handle(request, actor: connection.actor)
+        if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
+        connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
+    }
+
+    // MARK: group commit
+
+    /// End of a loop turn: send what the turn produced to the writer, one batch, if none is in flight.
+    private func turnEnded() {
+        guard let batch = pipeline.takeBatch() else { return }
+        worker.submit(.commit(batch))
+        maybeSnapshot(after: batch.last!.seq)
+    }
+
+    private func maybeSnapshot(after seq: Int64) {
+        guard !snapshotInFlight, seq > lastSnapshotSeq, pipeline.pending.isEmpty else { return }
+        let now = uv_now(loop)
+        let due = seq - lastSnapshotSeq >= configuration.snapshotEvery
+            || Double(now - lastSnapshotTime) >= configuration.snapshotInterval * 1000
+        guard due || isStopping else { return }
+        // The state equals the batch just submitted; the writer stores it only after that commit.
+        snapshotInFlight = true
+        lastSnapshotTime = now
+        worker.submit(.snapshot(engine.state))
+    }
+
+    private func drainWriter() {
+        for result in worker.drainResults() {
+            switch result {
+            case .committed(let seq, let count, let micros):
+                pipeline.committed(upTo: seq, count: count)
+                lastCommitMicros = micros
+                for connection in waiting.values { connection.flush() }
+                waiting = waiting.filter { $0.value.hasQueuedReplies }
+            case .commitFailed(let message):
+                let lost = pipeline.failed()
+                storeProblem = message
+                logger.error("commit failed; refusing writes until the store recovers", metadata: [
+                    "error": "\(message)", "lost_entries": "\(lost)", "committed_seq": "\(pipeline.committedSeq)",
+                ])
+                let reply = Reply.error(.unavailable, "store failed to commit (\(message)); nothing was changed")
+                for connection in waiting.values {
+                    connection.failQueued(after: pipeline.committedSeq, with: reply)
+                    connection.flush()
+                }
+                waiting = waiting.filter { $0.value.hasQueuedReplies }
+                // Read back what is durable so reads stop showing the lost changes.
+                requestRecovery(probe: false)
+            case .snapshotWritten(let seq, let micros):
+                snapshotInFlight = false
+                lastSnapshotSeq = max(lastSnapshotSeq, seq)
+                logger.info("snapshot written", metadata: ["seq": "\(seq)", "ms": "\(micros / 1000)"])
+            case .snapshotFailed(let message):
+                snapshotInFlight = false
+                logger.warning("snapshot failed", metadata: ["error": "\(message)"])
+            case .recovered(let state, let writable):
+                recoveryInFlight = false
+                if pipeline.isIdle && !pipeline.available {
+                    engine.reset(to: state)
+                    if writable {
+                        pipeline.recovered(committedSeq: state.lastSeq)
+                        storeProblem = nil
+                        logger.notice("store recovered; accepting writes", metadata: ["seq": "\(state.lastSeq)"])
+                    }
+                }
+            case .recoveryFailed(let message):
+                recoveryInFlight = false
+                storeProblem = message
+                logger.warning("store still unavailable", metadata: ["error": "\(message)"])
+            case .stopped:
+                writerStopped = true
+            }
+        }
+        if isStopping { finishStopIfDone() }
+    }
+
+    private func requestRecovery(probe: Bool) {
+        guard !recoveryInFlight, !writerStopped else { return }
+        recoveryInFlight = true
+        lastRecoveryAttempt = uv_now(loop)
+        worker.submit(.recover(probe: probe))
+    }
+
+    // MARK: timers
+
+    private func tick() {
+        let now = uv_now(loop)
+        if !pipeline.available && !isStopping && now - lastRecoveryAttempt >= 1000 {
+            requestRecovery(probe: true)
+        }
+        if pipeline.isIdle, engine.state.lastSeq > lastSnapshotSeq {
+            maybeSnapshot(after: engine.state.lastSeq)
+        }
+        let partialLimit = UInt64(configuration.partialLineTimeout * 1000)
+        let idleLimit = UInt64(configuration.idleTimeout * 1000)
+        for connection in Array(connections.values) where !connection.closing {
+            let quiet = now &- connection.lastRead
+            if partialLimit > 0, connection.framer.hasPartialLine, quiet >= partialLimit {
+                connection.sendAndClose(.error(.syntax, "incomplete request: no end of line for \(Int(configuration.partialLineTimeout)) s; expected a line ending in LF"))
+            } else if idleLimit > 0, quiet >= idleLimit, !connection.hasQueuedReplies {
+                connection.sendAndClose(.error(.limit, "idle for \(Int(configuration.idleTimeout)) s; closing"))
+            }
+        }
+    }
+
+    // MARK: shutdown
+
+    /// Stop accepting, finish the commit in flight and the batch collected, answer every waiting
+    /// client, write a final snapshot, close the store, and let the loop end.
+    private func stop(signal: Int32) {
+        guard !isStopping else { return }
+        isStopping = true
+        logger.notice("shutting down", metadata: ["signal": "\(signal)", "clients": "\(connections.count)"])
+        for listener in listeners { listener.close() }
+        listeners.removeAll()
+        for connection in connections.values { connection.stopReading() }
+        finishStopIfDone()
+    }
+
+    private var stopPhase = 0
+
+    private func finishStopIfDone() {
+        guard isStopping else { return }
+        if stopPhase == 0 {
+            // Wait for every entry to be committed (or failed).
+            guard pipeline.isIdle else { return }
+            stopPhase = 1
+            if pipeline.available && engine.state.lastSeq > lastSnapshotSeq && !snapshotInFlight {
+                snapshotInFlight = true
+                worker.submit(.snapshot(engine.state))
+            }
+            for connection in Array(connections.values) { connection.closeWhenFlushed() }
+        }
+        if stopPhase == 1 {
+            guard !snapshotInFlight, !recoveryInFlight else { return }
+            stopPhase = 2
+            worker.submit(.stop)
+        }
+        if stopPhase == 2 {
+            guard writerStopped, connections.isEmpty else { return }
+            stopPhase = 3
+            let handles: [UnsafeMutablePointer<uv_handle_t>] = [
+                UnsafeMutableRawPointer(endOfTurn).assumingMemoryBound(to: uv_handle_t.self),
+                UnsafeMutableRawPointer(writerResults).assumingMemoryBound(to: uv_handle_t.self),
+                UnsafeMutableRawPointer(housekeeping).assumingMemoryBound(to: uv_handle_t.self),
+            ] + signals.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: uv_handle_t.self) }
+            for handle in handles { uv_close(handle, nil) }
+        }
+    }
+
+    // MARK: info
+
+    private func info() -> Fields {
+        var fields = Fields()
+        fields.append("store", storeLocation)
+        fields.append("store_status", pipeline.available ? "ok" : "unavailable")
+        if let storeProblem { fields.append("store_error", storeProblem) }
+        fields.append("committed_seq", String(pipeline.committedSeq))
+        fields.append("snapshot_seq", String(lastSnapshotSeq))
+        fields.append("commits", String(pipeline.batches))
+        fields.append("last_commit_us", String(lastCommitMicros))
+        fields.append("clients", String(connections.count))
+        fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
+        fields.append("role", "leader")
+        return fields
+    }
+}

@@ -1,0 +1,127 @@
+import CLibUV
+import Foundation
+import Logging
+import ReliefCore
+import ReliefStore
+
+/// The writer thread: the only thread that touches the Journal. The loop hands it jobs through a
+/// condition-guarded queue; it hands results back through a locked mailbox and wakes the loop with
+/// `uv_async_send` (which coalesces, so the loop drains the whole mailbox each time).
+final class StoreWorker: @unchecked Sendable {
+    // @unchecked: `journal` is used only on the worker thread once `start` has been called; every
+    // other field is guarded by `jobsLock` or `resultsLock`.
+
+    enum Job: Sendable {
+        case commit([Entry])
+        case snapshot(State)
+        /// Reload the state from the store; with `probe`, first check the store takes writes again.
+        case recover(probe: Bool)
+        case stop
+    }
+
+    enum Result: Sendable {
+        case committed(upTo: Int64, count: Int, microseconds: Int64)
+        case commitFailed(String)
+        case snapshotWritten(seq: Int64, microseconds: Int64)
+        case snapshotFailed(String)
+        case recovered(State, writable: Bool)
+        case recoveryFailed(String)
+        case stopped
+    }
+
+    private let journal: Journal
+    private let logger: Logger
+    private let wakeLoop: UnsafeMutablePointer<uv_async_t>
+    private let jobsLock = NSCondition()
+    private var jobs: [Job] = []
+    private let resultsLock = NSLock()
+    private var results: [Result] = []
+    /// Bound on queued jobs; the loop never has more than one commit, one snapshot and one recovery
+    /// outstanding, so this only catches a bug.
+    private static let maxJobs = 16
+
+    init(journal: Journal, logger: Logger, wakeLoop: UnsafeMutablePointer<uv_async_t>) {
+        self.journal = journal
+        self.logger = logger
+        self.wakeLoop = wakeLoop
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "reliefd-writer"
+        thread.start()
+    }
+
+    func submit(_ job: Job) {
+        jobsLock.lock()
+        precondition(jobs.count < StoreWorker.maxJobs, "writer job queue overflow")
+        jobs.append(job)
+        jobsLock.signal()
+        jobsLock.unlock()
+    }
+
+    /// Takes every result posted so far (loop thread).
+    func drainResults() -> [Result] {
+        resultsLock.lock()
+        defer { resultsLock.unlock() }
+        let taken = results
+        results.removeAll(keepingCapacity: true)
+        return taken
+    }
+
+    private func post(_ result: Result) {
+        resultsLock.lock()
+        results.append(result)
+        resultsLock.unlock()
+        uv_async_send(wakeLoop)
+    }
+
+    private func run() {
+        while true {
+            jobsLock.lock()
+            while jobs.isEmpty { jobsLock.wait() }
+            let job = jobs.removeFirst()
+            jobsLock.unlock()
+
+            switch job {
+            case .commit(let entries):
+                let start = DispatchTime.now().uptimeNanoseconds
+                do {
+                    try journal.commit(entries)
+                    let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
+                    post(.committed(upTo: entries.last!.seq, count: entries.count, microseconds: micros))
+                } catch {
+                    post(.commitFailed("\(error)"))
+                }
+            case .snapshot(let state):
+                let start = DispatchTime.now().uptimeNanoseconds
+                do {
+                    try journal.writeSnapshot(state)
+                    post(.snapshotWritten(seq: state.lastSeq, microseconds: Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)))
+                } catch {
+                    post(.snapshotFailed("\(error)"))
+                }
+            case .recover(let probe):
+                var writable = false
+                if probe {
+                    do {
+                        try journal.probe()
+                        writable = true
+                    } catch {
+                        logger.debug("store probe failed", metadata: ["error": "\(error)"])
+                    }
+                }
+                do {
+                    let state = try journal.load()
+                    post(.recovered(state, writable: writable))
+                } catch {
+                    post(.recoveryFailed("\(error)"))
+                }
+            case .stop:
+                journal.close()
+                post(.stopped)
+                return
+            }
+        }
+    }
+}
