@@ -1,0 +1,57 @@
+import XCTest
+@testable import ReliefServer
+
+final class ConfigurationTests: XCTestCase {
+    func testExampleConfigurationLoadsAndSetsEveryKey() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/reliefd.conf")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var configuration = Configuration()
+        try configuration.load(fileText: text, name: "reliefd.conf")
+        XCTAssertEqual(configuration.socket, "data/reliefd.sock")
+        XCTAssertEqual(configuration.tcp, "127.0.0.1:7878")
+        XCTAssertTrue(configuration.demo)
+        // The example documents every key the daemon knows.
+        for key in Configuration.keys {
+            XCTAssertTrue(text.contains("\n\(key.key) ="), "config/reliefd.conf does not document \(key.key)")
+        }
+    }
+
+    func testValuesAndQuotesAndComments() throws {
+        var configuration = Configuration()
+        try configuration.load(fileText: """
+            # comment
+            socket = "/tmp/x.sock"   # trailing comment
+            socket_mode = 0600
+            tcp = off
+            max_line = 2048
+            partial_line_timeout = 2.5
+            demo = off
+            store = sqlite:/tmp/r.db
+            """, name: "t.conf")
+        XCTAssertEqual(configuration.socket, "/tmp/x.sock")
+        XCTAssertEqual(configuration.socketMode, 0o600)
+        XCTAssertNil(configuration.tcp)
+        XCTAssertEqual(configuration.maxLine, 2048)
+        XCTAssertEqual(configuration.partialLineTimeout, 2.5)
+        XCTAssertFalse(configuration.demo)
+        XCTAssertEqual(configuration.sqlitePath, "/tmp/r.db")
+    }
+
+    func testBadKeysAndValuesAreNamedWithTheirLine() {
+        func problem(_ text: String) -> String? {
+            var configuration = Configuration()
+            do { try configuration.load(fileText: text, name: "c.conf") } catch { return "\(error)" }
+            return nil
+        }
+        XCTAssertEqual(problem("sockett = x")?.hasPrefix("c.conf:1: unknown key \"sockett\""), true)
+        XCTAssertEqual(problem("\nmax_line = 12"), "c.conf:2: bad value \"12\" for max_line; expected a whole number from 1024 to 16777216")
+        XCTAssertNotNil(problem("tcp = 127.0.0.1"))
+        XCTAssertNotNil(problem("socket_mode = 999"))
+        XCTAssertNotNil(problem("demo = maybe"))
+        XCTAssertNotNil(problem("log_level = loud"))
+        XCTAssertNotNil(problem("store = postgres://x"))
+        XCTAssertNotNil(problem("just words"))
+        XCTAssertNotNil(problem("socket = /" + String(repeating: "a", count: 120)))
+    }
+}
