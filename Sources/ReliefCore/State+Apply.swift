@@ -116,7 +116,9 @@ extension State {
         } else {
             skuStock.lots[lot] = holding
         }
-        stock[warehouse, default: [:]][sku] = skuStock
+        // An item no longer held leaves no empty entry behind: a snapshot has no record for one, so
+        // keeping it would make queries differ between a running daemon and one restarted from a snapshot.
+        stock[warehouse, default: [:]][sku] = skuStock.lots.isEmpty ? nil : skuStock
     }
 
     private mutating func record(_ entry: Entry, _ kind: StockMove.Kind, warehouse: String, lot: String, sku: String,

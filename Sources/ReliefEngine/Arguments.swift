@@ -43,7 +43,7 @@ struct Arguments {
     func expect(positionals count: ClosedRange<Int>, options allowed: [String], flags: [String] = []) throws {
         let extra = request.words[first...].filter { !flags.contains($0.lowercased()) }
         if extra.count > count.upperBound {
-            throw Refusal(.syntax, "unexpected word \"\(request.words[first + count.upperBound])\"; usage: \(usage)")
+            throw Refusal(.syntax, "unexpected word \"\(extra[count.upperBound])\"; usage: \(usage)")
         }
         if extra.count < count.lowerBound {
             throw Refusal(.syntax, "missing arguments; usage: \(usage)")
@@ -106,7 +106,7 @@ struct Arguments {
     }
 
     static func signedDelta(_ text: String) throws -> Int64 {
-        guard let value = Int64(text.hasPrefix("+") ? String(text.dropFirst()) : text), value != 0, abs(value) <= 1_000_000_000_000 else {
+        guard let value = Int64(text.hasPrefix("+") ? String(text.dropFirst()) : text), value != 0, value.magnitude <= 1_000_000_000_000 else {
             throw Refusal(.syntax, "bad delta \"\(text)\"; expected a non-zero whole number such as -12 or +5")
         }
         return value

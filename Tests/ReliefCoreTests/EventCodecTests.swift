@@ -1,0 +1,60 @@
+import XCTest
+@testable import ReliefCore
+
+final class EventCodecTests: XCTestCase {
+    static let allKinds: [Event] = [
+        .regionAdded(id: "shanxi/taiyuan", name: "太原 Taiyuan", level: .city),
+        .warehouseAdded(id: "ty-01", name: "Taiyuan \"central\" depot", region: "shanxi/taiyuan",
+                        location: Coordinate(latitude: 37.87, longitude: 112.55)),
+        .warehouseAdded(id: "w", name: "whole", region: "r", location: Coordinate(latitude: -90, longitude: 180)),
+        .itemAdded(Item(sku: "water-5l", name: "Bottled water 5 L", category: "water", unit: "bottle", packSize: 4, shelfLifeDays: 365)),
+        .itemAdded(Item(sku: "tent-12", name: "Tent", category: "shelter", unit: "tent", packSize: 1, shelfLifeDays: nil)),
+        .lotReceived(warehouse: "ty-01", lot: "D-2026-114", sku: "water-5l", quantity: 4000, expires: Day(iso8601: "2027-06-30"),
+                     source: .donation, party: "Yangquan Steel", note: "line1\nline2"),
+        .lotReceived(warehouse: "ty-01", lot: "L-000001", sku: "tent-12", quantity: 1, expires: nil,
+                     source: .other, party: nil, note: nil),
+        .lotIssued(warehouse: "ty-01", lot: "D-2026-114", quantity: 10, recipient: "Xiaodian shelter", note: nil),
+        .lotIssued(warehouse: "ty-01", lot: "D-2026-114", quantity: 1, recipient: nil, note: "n"),
+        .lotTransferred(from: "ty-01", to: "dt-01", lot: "D-2026-114", quantity: 500, note: nil),
+        .lotTransferred(from: "ty-01", to: "dt-01", lot: "D-2026-114", quantity: 1, note: "by truck"),
+        .lotAdjusted(warehouse: "ty-01", lot: "D-2026-114", delta: -3, reason: .damaged, note: nil),
+        .lotAdjusted(warehouse: "ty-01", lot: "D-2026-114", delta: 2, reason: .recount, note: "stock take"),
+        .minimumSet(warehouse: "ty-01", sku: "water-5l", quantity: 0),
+        .minimumSet(warehouse: "ty-01", sku: "water-5l", quantity: 1200),
+        .requestCompleted(token: "abc-1", reply: "lot=\"a b\""),
+    ]
+
+    func testEveryEventRoundTripsThroughItsJournalForm() throws {
+        var kindsSeen = Set<String>()
+        for event in Self.allKinds {
+            kindsSeen.insert(event.kind)
+            let text = event.body.encoded()
+            let decoded = try Event(kind: event.kind, body: try FlatJSON.decode(text))
+            XCTAssertEqual(decoded, event, text)
+        }
+        XCTAssertEqual(kindsSeen, ["region.added", "warehouse.added", "item.added", "lot.received", "lot.issued",
+                                   "lot.transferred", "lot.adjusted", "minimum.set", "request.completed"])
+        for source in LotSource.allCases {
+            let event = Event.lotReceived(warehouse: "w", lot: "l", sku: "s", quantity: 1, expires: nil, source: source, party: nil, note: nil)
+            XCTAssertEqual(try Event(kind: event.kind, body: event.body), event)
+        }
+        for reason in AdjustReason.allCases {
+            let event = Event.lotAdjusted(warehouse: "w", lot: "l", delta: -1, reason: reason, note: nil)
+            XCTAssertEqual(try Event(kind: event.kind, body: event.body), event)
+        }
+        for level in RegionLevel.allCases {
+            let event = Event.regionAdded(id: "x", name: "x", level: level)
+            XCTAssertEqual(try Event(kind: event.kind, body: event.body), event)
+        }
+    }
+
+    func testUnknownKindsAndBadBodiesAreRefused() throws {
+        XCTAssertThrowsError(try Event(kind: "lot.vanished", body: FlatJSON())) { error in
+            XCTAssertEqual(error as? FlatJSON.DecodingError, .unknownKind("lot.vanished"))
+        }
+        XCTAssertThrowsError(try Event(kind: "region.added", body: FlatJSON.decode(#"{"id":"x","name":"x","level":"planet"}"#)))
+        XCTAssertThrowsError(try Event(kind: "lot.received", body: FlatJSON.decode(
+            #"{"warehouse":"w","lot":"l","sku":"s","qty":1,"expires":"2027-02-30","source":"donation"}"#)))
+        XCTAssertThrowsError(try Event(kind: "lot.issued", body: FlatJSON.decode(#"{"warehouse":"w","lot":"l","qty":"1"}"#)))
+    }
+}

@@ -1,0 +1,71 @@
+import XCTest
+@testable import ReliefCore
+
+final class TimeTests: XCTestCase {
+    func testDayParsesAndFormatsISODates() {
+        XCTAssertEqual(Day(iso8601: "1970-01-01")?.daysSinceEpoch, 0)
+        XCTAssertEqual(Day(iso8601: "2026-12-01")?.daysSinceEpoch, 20_788)
+        XCTAssertEqual(Day(iso8601: "1969-12-31")?.daysSinceEpoch, -1)
+        for text in ["2026-12-01", "2027-06-30", "2000-02-29", "2024-02-29", "1900-03-01", "9999-12-31", "1999-12-31"] {
+            XCTAssertEqual(Day(iso8601: text)?.iso8601, text, text)
+        }
+    }
+
+    func testLeapYearsFollowTheGregorianRules() {
+        XCTAssertNotNil(Day(iso8601: "2024-02-29"))   // divisible by 4
+        XCTAssertNotNil(Day(iso8601: "2000-02-29"))   // divisible by 400
+        XCTAssertNil(Day(iso8601: "2023-02-29"))
+        XCTAssertNil(Day(iso8601: "1900-02-29"))      // divisible by 100, not 400
+        XCTAssertNil(Day(iso8601: "2100-02-29"))
+        XCTAssertEqual(Day(iso8601: "2024-02-29")!.adding(days: 1).iso8601, "2024-03-01")
+        XCTAssertEqual(Day(iso8601: "2023-02-28")!.adding(days: 1).iso8601, "2023-03-01")
+        XCTAssertEqual(Day(iso8601: "2024-12-31")!.daysSinceEpoch - Day(iso8601: "2024-01-01")!.daysSinceEpoch, 365)
+    }
+
+    func testImpossibleOrMalformedDatesAreRefused() {
+        for text in ["2027-02-30", "2026-04-31", "2026-13-01", "2026-00-10", "2026-01-00", "2026-01-32",
+                     "2026-1-01", "26-01-01", "2026/01/01", "2026-01-01T00:00", "", "abcd-ef-gh",
+                     "+026-01-01", "2026-01-0a", "1899-12-31", " 2026-01-01"] {
+            XCTAssertNil(Day(iso8601: text), text)
+        }
+    }
+
+    func testEveryDayOfSeveralYearsRoundTrips() {
+        let start = Day(iso8601: "1999-01-01")!.daysSinceEpoch
+        let end = Day(iso8601: "2031-01-01")!.daysSinceEpoch
+        var previous: String?
+        for days in start..<end {
+            let text = Day(daysSinceEpoch: days).iso8601
+            XCTAssertEqual(Day(iso8601: text)?.daysSinceEpoch, days, text)
+            if let previous { XCTAssertLessThan(previous, text) }
+            previous = text
+        }
+    }
+
+    func testTimestampFormatsAsUTCAndGivesItsDay() {
+        XCTAssertEqual(Timestamp(milliseconds: 0).iso8601, "1970-01-01T00:00:00Z")
+        let t = Timestamp(milliseconds: 1_795_613_356_789) // 2026-11-25T13:29:16.789Z
+        XCTAssertEqual(t.iso8601, "2026-11-25T13:29:16Z")
+        XCTAssertEqual(t.day.iso8601, "2026-11-25")
+        XCTAssertEqual(Timestamp(milliseconds: -1).iso8601, "1969-12-31T23:59:59Z")
+        XCTAssertEqual(Timestamp(milliseconds: -1).day.iso8601, "1969-12-31")
+    }
+
+    func testDurationParsesUnits() {
+        XCTAssertEqual(Duration.milliseconds("30s"), 30_000)
+        XCTAssertEqual(Duration.milliseconds("90m"), 5_400_000)
+        XCTAssertEqual(Duration.milliseconds("12h"), 43_200_000)
+        XCTAssertEqual(Duration.milliseconds("2d"), 172_800_000)
+        XCTAssertEqual(Duration.milliseconds("1w"), 604_800_000)
+        XCTAssertEqual(Duration.days("30d"), 30)
+        XCTAssertEqual(Duration.days("4w"), 28)
+        XCTAssertEqual(Duration.days("0d"), 0)
+        for bad in ["", "d", "30", "30x", "-1d", "1.5d", "30 d", "99999999999d"] {
+            XCTAssertNil(Duration.milliseconds(bad), bad)
+            XCTAssertNil(Duration.days(bad), bad)
+        }
+        XCTAssertNil(Duration.days("12h"), "days() takes only days and weeks")
+        XCTAssertNil(Duration.days("36501d"))
+        XCTAssertNil(Duration.milliseconds("100000001s"))
+    }
+}
