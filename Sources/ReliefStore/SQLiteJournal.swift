@@ -1,0 +1,203 @@
+import Logging
+import ReliefCore
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, holding the hash-chained
+/// journal, the newest snapshots and the current-state tables (docs/storage.md).
+///
+/// `@unchecked Sendable` because the server hands it to its writer thread: from then on exactly one
+/// thread at a time calls it (the Journal contract), so its mutable state needs no lock. Do not
+/// share it between threads concurrently.
+public final class SQLiteJournal: Journal, @unchecked Sendable {
+    public let path: String
+    let logger: Logger
+
+    /// The open file, or nil before `load` and after `close`.
+    var session: SQLiteSession?
+    /// Seq and hash of the last committed journal row: what the next batch chains onto.
+    var lastSeq: Int64 = 0
+    var lastHash: [UInt8] = HashChain.genesis
+    /// Set when a commit failed for a reason that may clear up; commits are refused until `probe`
+    /// has checked the store and re-read its tail.
+    var needsProbe = false
+
+    // Scratch buffers reused by every commit, so a batch allocates as little as possible.
+    var hasher = HashChain()
+    private var body: [UInt8] = []
+    private var workingHash: [UInt8] = HashChain.genesis
+
+    /// The biggest batch one transaction takes; the group-commit pipeline collects less than this.
+    public static let maximumBatch = 100_000
+
+    public init(path: String, logger: Logger) {
+        self.path = path
+        self.logger = logger
+        body.reserveCapacity(1024)
+    }
+
+    deinit { session?.close() }
+
+    public var location: String { "sqlite:" + path }
+
+    /// Seq of the last committed entry (0 for an empty journal).
+    public var committedSeq: Int64 { lastSeq }
+
+    // MARK: commit
+
+    public func commit(_ entries: [Entry]) throws {
+        guard !entries.isEmpty else { return }
+        let session = try writableSession()
+        guard entries.count <= SQLiteJournal.maximumBatch else {
+            throw StoreError("batch of \(entries.count) entries exceeds the limit of \(SQLiteJournal.maximumBatch)", isTransient: false)
+        }
+        for (offset, entry) in entries.enumerated() where entry.seq != lastSeq + 1 + Int64(offset) {
+            throw StoreError("entry seq \(entry.seq) does not follow the journal's last seq \(lastSeq + Int64(offset)); "
+                             + "reload the state from the store", isTransient: false)
+        }
+        guard session.fileIsInPlace(path: path) else {
+            needsProbe = true
+            throw removedError()
+        }
+
+        workingHash.withUnsafeMutableBufferPointer { out in
+            lastHash.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress!, count: 64) }
+        }
+        do {
+            try session.begin.execute()
+            let append = session.appendEntry
+            for entry in entries {
+                body.removeAll(keepingCapacity: true)
+                entry.event.body.encode(into: &body)
+                let kind = entry.event.kind
+                try body.withUnsafeBytes { bodyBytes in
+                    hasher.advance(&workingHash, seq: entry.seq, time: entry.time.milliseconds, actor: entry.actor,
+                                   kind: kind, body: bodyBytes)
+                    append.bind(1, entry.seq)
+                    append.bind(2, entry.time.milliseconds)
+                    append.bind(3, entry.actor)
+                    append.bind(4, kind)
+                    append.bind(5, text: bodyBytes)
+                    workingHash.withUnsafeBytes { append.bind(6, text: $0) }
+                    try append.execute()
+                }
+                try session.projector.project(entry)
+            }
+            try session.commit.execute()
+        } catch {
+            session.rollbackIfNeeded()
+            let failure = storeError(error, "committing entries \(entries.first!.seq)...\(entries.last!.seq)")
+            if failure.isTransient { needsProbe = true }
+            logger.error("commit failed", metadata: ["store": "\(location)", "error": "\(failure.message)",
+                                                     "transient": "\(failure.isTransient)"])
+            throw failure
+        }
+        swap(&lastHash, &workingHash)
+        lastSeq = entries.last!.seq
+    }
+
+    // MARK: snapshots
+
+    /// How many snapshots are kept; older ones are deleted when a new one is written.
+    public static let snapshotsKept = 3
+
+    public func writeSnapshot(_ state: State) throws {
+        guard state.lastSeq > 0 else { return } // nothing to save; an empty journal loads as fast
+        let session = try writableSession()
+        guard session.fileIsInPlace(path: path) else { throw removedError() }
+        do {
+            guard let hash = try session.hash(atSeq: state.lastSeq) else {
+                throw StoreError("snapshot at seq \(state.lastSeq) is past the journal's last entry", isTransient: false)
+            }
+            let text = state.snapshotText()
+            let insert = try session.connection.prepare(
+                "INSERT OR REPLACE INTO snapshots (seq, hash, taken_at, format, body) VALUES (?1, ?2, ?3, ?4, ?5)")
+            defer { insert.finalize() }
+            let prune = try session.connection.prepare(
+                "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?1)")
+            defer { prune.finalize() }
+            try session.begin.execute()
+            insert.bind(1, state.lastSeq)
+            hash.withUnsafeBytes { insert.bind(2, text: $0) }
+            insert.bind(3, WallClock.milliseconds())
+            insert.bind(4, State.snapshotFormat)
+            insert.bind(5, text)
+            try insert.execute()
+            prune.bind(1, Int64(SQLiteJournal.snapshotsKept))
+            try prune.execute()
+            try session.commit.execute()
+            logger.info("snapshot written", metadata: ["store": "\(location)", "seq": "\(state.lastSeq)",
+                                                       "bytes": "\(text.utf8.count)"])
+        } catch {
+            session.rollbackIfNeeded()
+            throw storeError(error, "writing snapshot at seq \(state.lastSeq)")
+        }
+    }
+
+    // MARK: recovery
+
+    /// Succeeds only when a commit would work again: the file is the one in place at the path, a
+    /// small write transaction commits, and the journal's tail is re-read (a commit reported as
+    /// failed may still have reached the disk, so the daemon reloads its state afterwards).
+    /// When the file is gone, nothing is recreated: the data would be lost. The operator restores
+    /// the file (from a backup) and the next probe reopens it.
+    public func probe() throws {
+        guard FileIdentity.of(path: path) != nil else {
+            throw StoreError("database file \(path) is gone; restore it (reliefd resumes when it is back) "
+                             + "— reliefd will not create an empty one while running")
+        }
+        do {
+            // Always a fresh connection: after some I/O errors SQLite's handle stays unusable, and
+            // the file at the path may be a restored one. The old session is kept until the new
+            // one has opened, so a failed probe leaves the journal as it was.
+            let session = try SQLiteSession(path: path, logger: logger)
+            self.session?.close()
+            self.session = session
+            try session.connection.execute("BEGIN IMMEDIATE")
+            do {
+                try session.connection.execute("INSERT OR REPLACE INTO store_probe (id, probed_at) VALUES (1, \(WallClock.milliseconds()))")
+                try session.connection.execute("COMMIT")
+            } catch {
+                session.rollbackIfNeeded()
+                throw error
+            }
+            let tail = try session.tail()
+            if tail.seq != lastSeq || tail.hash != lastHash {
+                logger.warning("journal tail differs from the last commit seen; reload the state",
+                               metadata: ["store": "\(location)", "seq": "\(tail.seq)", "expected": "\(lastSeq)"])
+            }
+            lastSeq = tail.seq
+            lastHash = tail.hash
+            needsProbe = false
+        } catch {
+            throw storeError(error, "probing \(path)")
+        }
+    }
+
+    /// Finalizes every statement and closes the file. Idempotent; `load` opens it again.
+    public func close() {
+        session?.close()
+        session = nil
+    }
+
+    // MARK: helpers
+
+    func writableSession() throws -> SQLiteSession {
+        guard let session else { throw StoreError("store \(location) is not open; load it first", isTransient: false) }
+        guard !needsProbe else { throw StoreError("store \(location) has not recovered from its last failure; probe it first") }
+        return session
+    }
+
+    func removedError() -> StoreError {
+        StoreError("database file \(path) was removed or replaced while open; writes stop until it is back")
+    }
+
+    func storeError(_ error: any Error, _ context: String) -> StoreError {
+        switch error {
+        case let error as StoreError: return error
+        case let error as SQLiteError:
+            var mapped = error.storeError
+            mapped.message = "\(context): \(mapped.message)"
+            return mapped
+        default: return StoreError("\(context): \(error)", isTransient: false)
+        }
+    }
+}

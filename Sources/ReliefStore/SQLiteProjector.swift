@@ -1,0 +1,195 @@
+import ReliefCore
+
+/// Keeps the current-state tables (regions, warehouses, items, lots, holdings, minimums) equal to
+/// `State`, so SQL tools can read the operation directly. `project` mirrors `State.apply` for one
+/// entry inside the commit's transaction; `replaceAll` rewrites the tables from a whole state
+/// (after a migration adds a table, or when they have drifted). Owns its prepared statements.
+final class SQLiteProjector {
+    private let connection: SQLiteConnection
+    private let insertRegion: SQLiteStatement
+    private let insertWarehouse: SQLiteStatement
+    private let insertItem: SQLiteStatement
+    private let insertLot: SQLiteStatement
+    private let addToHolding: SQLiteStatement
+    private let takeFromHolding: SQLiteStatement
+    private let dropEmptyHolding: SQLiteStatement
+    private let setMinimum: SQLiteStatement
+    private let clearMinimum: SQLiteStatement
+
+    init(connection: SQLiteConnection) throws {
+        self.connection = connection
+        insertRegion = try connection.prepare("INSERT INTO regions (id, name, level, parent) VALUES (?1, ?2, ?3, ?4)")
+        insertWarehouse = try connection.prepare(
+            "INSERT INTO warehouses (id, name, region, lat, lon, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        insertItem = try connection.prepare(
+            "INSERT INTO items (sku, name, category, unit, pack_size, shelf_life_days) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        // A lot keeps the facts of its first receipt, as in State.apply.
+        insertLot = try connection.prepare("""
+            INSERT INTO lots (code, sku, expires, source, party, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            ON CONFLICT (code) DO NOTHING
+            """)
+        // Only for positive quantities: SQLite checks CHECK constraints on the row it would insert
+        // before resolving the conflict, so a negative insert would fail even when the row exists.
+        addToHolding = try connection.prepare("""
+            INSERT INTO holdings (warehouse, lot, sku, on_hand, reserved)
+            SELECT ?1, code, sku, ?3, 0 FROM lots WHERE code = ?2
+            ON CONFLICT (warehouse, lot) DO UPDATE SET on_hand = on_hand + excluded.on_hand
+            """)
+        takeFromHolding = try connection.prepare("UPDATE holdings SET on_hand = on_hand - ?3 WHERE warehouse = ?1 AND lot = ?2")
+        dropEmptyHolding = try connection.prepare(
+            "DELETE FROM holdings WHERE warehouse = ?1 AND lot = ?2 AND on_hand = 0 AND reserved = 0")
+        setMinimum = try connection.prepare("""
+            INSERT INTO minimums (warehouse, sku, quantity) VALUES (?1, ?2, ?3)
+            ON CONFLICT (warehouse, sku) DO UPDATE SET quantity = excluded.quantity
+            """)
+        clearMinimum = try connection.prepare("DELETE FROM minimums WHERE warehouse = ?1 AND sku = ?2")
+    }
+
+    func finalize() {
+        for statement in [insertRegion, insertWarehouse, insertItem, insertLot, addToHolding, takeFromHolding,
+                          dropEmptyHolding, setMinimum, clearMinimum] {
+            statement.finalize()
+        }
+    }
+
+    /// Applies one entry to the tables. Runs inside the caller's transaction.
+    func project(_ entry: Entry) throws {
+        switch entry.event {
+        case .regionAdded(let id, let name, let level):
+            try addRegion(id: id, name: name, level: level)
+        case .warehouseAdded(let id, let name, let region, let location):
+            try addWarehouse(id: id, name: name, region: region, location: location, createdAt: entry.time)
+        case .itemAdded(let item):
+            try addItem(item)
+        case .lotReceived(let warehouse, let code, let sku, let quantity, let expires, let source, let party, _):
+            try addLot(code: code, sku: sku, expires: expires, source: source, party: party, receivedAt: entry.time)
+            try change(warehouse: warehouse, lot: code, by: quantity, seq: entry.seq)
+        case .lotIssued(let warehouse, let code, let quantity, _, _):
+            try change(warehouse: warehouse, lot: code, by: -quantity, seq: entry.seq)
+        case .lotTransferred(let from, let to, let code, let quantity, _):
+            try change(warehouse: from, lot: code, by: -quantity, seq: entry.seq)
+            try change(warehouse: to, lot: code, by: quantity, seq: entry.seq)
+        case .lotAdjusted(let warehouse, let code, let delta, _, _):
+            try change(warehouse: warehouse, lot: code, by: delta, seq: entry.seq)
+        case .minimumSet(let warehouse, let sku, let quantity):
+            if quantity == 0 {
+                clearMinimum.bind(1, warehouse); clearMinimum.bind(2, sku)
+                try clearMinimum.execute()
+            } else {
+                try putMinimum(warehouse: warehouse, sku: sku, quantity: quantity)
+            }
+        case .requestCompleted:
+            break // request tokens live in the journal and the snapshot only
+        }
+    }
+
+    private func addRegion(id: String, name: String, level: RegionLevel) throws {
+        insertRegion.bind(1, id); insertRegion.bind(2, name); insertRegion.bind(3, level.rawValue)
+        insertRegion.bind(4, State.parentPath(of: id))
+        try insertRegion.execute()
+    }
+
+    private func addWarehouse(id: String, name: String, region: String, location: Coordinate, createdAt: Timestamp) throws {
+        insertWarehouse.bind(1, id); insertWarehouse.bind(2, name); insertWarehouse.bind(3, region)
+        insertWarehouse.bind(4, location.latitude); insertWarehouse.bind(5, location.longitude)
+        insertWarehouse.bind(6, createdAt.milliseconds)
+        try insertWarehouse.execute()
+    }
+
+    private func addItem(_ item: Item) throws {
+        insertItem.bind(1, item.sku); insertItem.bind(2, item.name); insertItem.bind(3, item.category)
+        insertItem.bind(4, item.unit); insertItem.bind(5, item.packSize); insertItem.bind(6, item.shelfLifeDays.map(Int64.init))
+        try insertItem.execute()
+    }
+
+    private func addLot(code: String, sku: String, expires: Day?, source: LotSource, party: String?, receivedAt: Timestamp) throws {
+        insertLot.bind(1, code); insertLot.bind(2, sku); insertLot.bind(3, expires?.iso8601)
+        insertLot.bind(4, source.rawValue); insertLot.bind(5, party); insertLot.bind(6, receivedAt.milliseconds)
+        try insertLot.execute()
+    }
+
+    private func putMinimum(warehouse: String, sku: String, quantity: Int64) throws {
+        setMinimum.bind(1, warehouse); setMinimum.bind(2, sku); setMinimum.bind(3, quantity)
+        try setMinimum.execute()
+    }
+
+    /// Mirrors State.change: a holding left with nothing on hand and nothing reserved disappears.
+    private func change(warehouse: String, lot: String, by delta: Int64, seq: Int64) throws {
+        if delta > 0 {
+            addToHolding.bind(1, warehouse); addToHolding.bind(2, lot); addToHolding.bind(3, delta)
+            try addToHolding.execute()
+            guard connection.changes == 1 else { throw drift(seq, "lot \(lot) missing from the lots table") }
+        } else if delta < 0 {
+            takeFromHolding.bind(1, warehouse); takeFromHolding.bind(2, lot); takeFromHolding.bind(3, -delta)
+            try takeFromHolding.execute()
+            guard connection.changes == 1 else { throw drift(seq, "holding \(warehouse)/\(lot) missing from the holdings table") }
+            dropEmptyHolding.bind(1, warehouse); dropEmptyHolding.bind(2, lot)
+            try dropEmptyHolding.execute()
+        }
+    }
+
+    private func drift(_ seq: Int64, _ what: String) -> StoreError {
+        StoreError("projecting entry \(seq): \(what); the current-state tables disagree with the journal "
+                   + "(restart reliefd to rebuild them)", isTransient: false)
+    }
+
+    // MARK: whole-state rewrite
+
+    /// Counts and totals of the tables and of `state`; equal when the tables are in step.
+    func tablesMatch(_ state: State) throws -> Bool {
+        let statement = try connection.prepare("""
+            SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM warehouses), (SELECT COUNT(*) FROM items),
+                   (SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM holdings),
+                   (SELECT COALESCE(SUM(on_hand), 0) FROM holdings), (SELECT COALESCE(SUM(reserved), 0) FROM holdings),
+                   (SELECT COUNT(*) FROM minimums), (SELECT COALESCE(SUM(quantity), 0) FROM minimums)
+            """)
+        defer { statement.finalize() }
+        guard try statement.step() else { return false }
+        var holdings: Int64 = 0, onHand: Int64 = 0, reserved: Int64 = 0
+        for skus in state.stock.values {
+            for skuStock in skus.values {
+                holdings += Int64(skuStock.lots.count); onHand += skuStock.onHand; reserved += skuStock.reserved
+            }
+        }
+        let minimums = state.minimums.values.flatMap(\.values)
+        let expected: [Int64] = [Int64(state.regions.count), Int64(state.warehouses.count), Int64(state.items.count),
+                                 Int64(state.lots.count), holdings, onHand, reserved,
+                                 Int64(minimums.count), minimums.reduce(0, +)]
+        return expected.indices.allSatisfy { statement.int64(Int32($0)) == expected[$0] }
+    }
+
+    /// Rewrites every current-state table from `state`. Runs inside the caller's transaction.
+    func replaceAll(from state: State) throws {
+        try connection.execute("""
+            DELETE FROM minimums; DELETE FROM holdings; DELETE FROM lots; DELETE FROM items;
+            DELETE FROM warehouses; DELETE FROM regions;
+            """)
+        // A parent's path sorts before its children's, so parents are inserted first.
+        for region in state.regions.values.sorted(by: { $0.id < $1.id }) {
+            try addRegion(id: region.id, name: region.name, level: region.level)
+        }
+        for warehouse in state.warehouses.values {
+            try addWarehouse(id: warehouse.id, name: warehouse.name, region: warehouse.region, location: warehouse.location,
+                             createdAt: warehouse.createdAt)
+        }
+        for item in state.items.values { try addItem(item) }
+        for lot in state.lots.values {
+            try addLot(code: lot.code, sku: lot.sku, expires: lot.expires, source: lot.source, party: lot.party, receivedAt: lot.receivedAt)
+        }
+        let insertHolding = try connection.prepare(
+            "INSERT INTO holdings (warehouse, lot, sku, on_hand, reserved) VALUES (?1, ?2, ?3, ?4, ?5)")
+        defer { insertHolding.finalize() }
+        for (warehouse, skus) in state.stock {
+            for (sku, skuStock) in skus {
+                for (code, holding) in skuStock.lots {
+                    insertHolding.bind(1, warehouse); insertHolding.bind(2, code); insertHolding.bind(3, sku)
+                    insertHolding.bind(4, holding.onHand); insertHolding.bind(5, holding.reserved)
+                    try insertHolding.execute()
+                }
+            }
+        }
+        for (warehouse, skus) in state.minimums {
+            for (sku, quantity) in skus { try putMinimum(warehouse: warehouse, sku: sku, quantity: quantity) }
+        }
+    }
+}

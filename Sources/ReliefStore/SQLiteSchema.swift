@@ -1,0 +1,137 @@
+import Logging
+
+/// The database schema as numbered forward migrations. Migration N (1-based) is
+/// `migrations[N - 1]`; a database records every migration applied in `schema_version`. Never edit
+/// a released migration: add the next one. docs/storage.md describes the tables.
+enum SQLiteSchema {
+    static let migrations: [String] = [
+        // 1: journal, snapshots, current-state tables and views for warehouse keepers.
+        """
+        CREATE TABLE journal (
+            seq    INTEGER PRIMARY KEY,
+            time   INTEGER NOT NULL,
+            actor  TEXT NOT NULL,
+            kind   TEXT NOT NULL,
+            body   TEXT NOT NULL,
+            hash   TEXT NOT NULL
+        );
+        CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+            BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
+        CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+            BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
+
+        CREATE TABLE snapshots (
+            seq      INTEGER PRIMARY KEY,
+            hash     TEXT NOT NULL,
+            taken_at INTEGER NOT NULL,
+            format   TEXT NOT NULL,
+            body     TEXT NOT NULL
+        );
+
+        CREATE TABLE regions (
+            id     TEXT PRIMARY KEY,
+            name   TEXT NOT NULL,
+            level  TEXT NOT NULL,
+            parent TEXT REFERENCES regions(id)
+        );
+        CREATE TABLE warehouses (
+            id         TEXT PRIMARY KEY,
+            name       TEXT NOT NULL,
+            region     TEXT NOT NULL REFERENCES regions(id),
+            lat        REAL NOT NULL,
+            lon        REAL NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE items (
+            sku             TEXT PRIMARY KEY,
+            name            TEXT NOT NULL,
+            category        TEXT NOT NULL,
+            unit            TEXT NOT NULL,
+            pack_size       INTEGER NOT NULL,
+            shelf_life_days INTEGER
+        );
+        CREATE TABLE lots (
+            code        TEXT PRIMARY KEY,
+            sku         TEXT NOT NULL REFERENCES items(sku),
+            expires     TEXT,
+            source      TEXT NOT NULL,
+            party       TEXT,
+            received_at INTEGER NOT NULL
+        );
+        CREATE TABLE holdings (
+            warehouse TEXT NOT NULL REFERENCES warehouses(id),
+            lot       TEXT NOT NULL REFERENCES lots(code),
+            sku       TEXT NOT NULL,
+            on_hand   INTEGER NOT NULL CHECK (on_hand >= reserved),
+            reserved  INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+            PRIMARY KEY (warehouse, lot)
+        ) WITHOUT ROWID;
+        CREATE INDEX holdings_by_sku ON holdings(sku, warehouse);
+        CREATE TABLE minimums (
+            warehouse TEXT NOT NULL REFERENCES warehouses(id),
+            sku       TEXT NOT NULL REFERENCES items(sku),
+            quantity  INTEGER NOT NULL CHECK (quantity > 0),
+            PRIMARY KEY (warehouse, sku)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE store_probe (
+            id        INTEGER PRIMARY KEY CHECK (id = 1),
+            probed_at INTEGER NOT NULL
+        );
+
+        CREATE VIEW stock_by_warehouse AS
+            SELECT warehouse, sku, SUM(on_hand) AS on_hand, SUM(reserved) AS reserved,
+                   SUM(on_hand - reserved) AS available
+            FROM holdings GROUP BY warehouse, sku;
+        CREATE VIEW expiring_lots AS
+            SELECT h.warehouse, h.lot, h.sku, l.expires,
+                   CAST(julianday(l.expires) - julianday('now', 'start of day') AS INTEGER) AS days_left,
+                   h.on_hand, h.reserved, h.on_hand - h.reserved AS available, l.source, l.party
+            FROM holdings h JOIN lots l ON l.code = h.lot
+            WHERE l.expires IS NOT NULL
+            ORDER BY l.expires, h.warehouse, h.lot;
+        CREATE VIEW below_minimum AS
+            SELECT m.warehouse, m.sku, m.quantity AS minimum, COALESCE(s.available, 0) AS available
+            FROM minimums m LEFT JOIN stock_by_warehouse s ON s.warehouse = m.warehouse AND s.sku = m.sku
+            WHERE COALESCE(s.available, 0) < m.quantity;
+        """,
+    ]
+
+    static var latestVersion: Int64 { Int64(migrations.count) }
+
+    /// Brings the database to `latestVersion` in one transaction and returns the version it had.
+    /// Refuses a database written by a newer reliefd rather than guess at its meaning.
+    @discardableResult
+    static func migrate(_ connection: SQLiteConnection, logger: Logger) throws -> Int64 {
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            try connection.execute("""
+                CREATE TABLE IF NOT EXISTS schema_version (
+                    version    INTEGER PRIMARY KEY,
+                    applied_at INTEGER NOT NULL
+                )
+                """)
+            let found = try connection.scalarInt("SELECT MAX(version) FROM schema_version") ?? 0
+            guard found <= latestVersion else {
+                throw StoreError("database \(connection.path) has schema version \(found), newer than the \(latestVersion) "
+                                 + "this reliefd knows; run a newer reliefd or restore a matching backup", isTransient: false)
+            }
+            if found < latestVersion {
+                let record = try connection.prepare("INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)")
+                defer { record.finalize() }
+                for version in (found + 1)...latestVersion {
+                    try connection.execute(migrations[Int(version) - 1])
+                    record.bind(1, version)
+                    record.bind(2, WallClock.milliseconds())
+                    try record.execute()
+                    logger.info("applied schema migration", metadata: ["path": "\(connection.path)", "version": "\(version)"])
+                }
+            }
+            try connection.execute("COMMIT")
+            return found
+        } catch {
+            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+            throw error
+        }
+    }
+}
