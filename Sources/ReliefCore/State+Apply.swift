@@ -106,19 +106,12 @@ extension State {
     public var rememberedRequestTokens: ArraySlice<String> { requestOrder[requestOrderHead...] }
 
     private mutating func change(warehouse: String, sku: String, lot: String, by delta: Int64) {
-        var skuStock = stock[warehouse]?[sku] ?? SkuStock()
-        var holding = skuStock.lots[lot] ?? Holding(onHand: 0, reserved: 0)
-        holding.onHand += delta
-        skuStock.onHand += delta
-        precondition(holding.onHand >= holding.reserved && skuStock.onHand >= 0, "negative stock of \(lot) in \(warehouse)")
-        if holding.onHand == 0 && holding.reserved == 0 {
-            skuStock.lots[lot] = nil
-        } else {
-            skuStock.lots[lot] = holding
-        }
+        // Mutate through the dictionaries' in-place accessors: copying a SkuStock out and writing it
+        // back would copy its whole lot table on every write (copy-on-write with two owners).
+        let emptied = stock[warehouse, default: [:]][sku, default: SkuStock()].change(lot: lot, by: delta)
         // An item no longer held leaves no empty entry behind: a snapshot has no record for one, so
         // keeping it would make queries differ between a running daemon and one restarted from a snapshot.
-        stock[warehouse, default: [:]][sku] = skuStock.lots.isEmpty ? nil : skuStock
+        if emptied { stock[warehouse]?[sku] = nil }
     }
 
     private mutating func record(_ entry: Entry, _ kind: StockMove.Kind, warehouse: String, lot: String, sku: String,
@@ -142,5 +135,21 @@ extension State {
     static func automaticLotNumber(_ code: String) -> Int64? {
         guard code.hasPrefix("L-") else { return nil }
         return Int64(code.dropFirst(2))
+    }
+}
+
+extension SkuStock {
+    /// Changes one lot's on-hand quantity; returns true when no lot is left.
+    mutating func change(lot: String, by delta: Int64) -> Bool {
+        var holding = lots[lot] ?? Holding(onHand: 0, reserved: 0)
+        holding.onHand += delta
+        onHand += delta
+        precondition(holding.onHand >= holding.reserved && onHand >= 0, "negative stock of lot \(lot)")
+        if holding.onHand == 0 && holding.reserved == 0 {
+            lots[lot] = nil
+        } else {
+            lots[lot] = holding
+        }
+        return lots.isEmpty
     }
 }

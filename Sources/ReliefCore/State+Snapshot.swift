@@ -73,6 +73,12 @@ extension State {
         return String(decoding: out, as: UTF8.self)
     }
 
+    private static func add(_ holding: Holding, lot code: String, to skuStock: inout SkuStock) {
+        skuStock.lots[code] = holding
+        skuStock.onHand += holding.onHand
+        skuStock.reserved += holding.reserved
+    }
+
     public init(snapshotText text: String) throws {
         self.init()
         var sawHeader = false
@@ -108,11 +114,8 @@ extension State {
                 let warehouse = try record.string("warehouse"), code = try record.string("lot")
                 guard let sku = lots[code]?.sku else { throw FlatJSON.DecodingError.invalid("holding of unknown lot \(code)") }
                 let holding = Holding(onHand: try record.int("on_hand"), reserved: try record.int("reserved"))
-                var skuStock = stock[warehouse]?[sku] ?? SkuStock()
-                skuStock.lots[code] = holding
-                skuStock.onHand += holding.onHand
-                skuStock.reserved += holding.reserved
-                stock[warehouse, default: [:]][sku] = skuStock
+                // In place: a copied-out SkuStock would duplicate its lot table for every record.
+                State.add(holding, lot: code, to: &stock[warehouse, default: [:]][sku, default: SkuStock()])
             case "minimum":
                 minimums[try record.string("warehouse"), default: [:]][try record.string("sku")] = try record.int("qty")
             case "move":
