@@ -1,0 +1,69 @@
+import Foundation
+import ReliefProtocol
+import XCTest
+
+/// `req=TOKEN`: a repeated request gets the first reply again and applies nothing, also after a
+/// restart (clean or a crash).
+final class IdempotencyTests: EndToEndTestCase {
+    func testRepeatedTokenAppliesOnceAcrossRestarts() throws {
+        let daemon = try startDaemon()
+        var client = try daemon.connect()
+        try addCatalog(client)
+
+        func waterIn(_ warehouse: String) throws -> String? {
+            try rows(client, "stock query item=water").first { $0["warehouse"] == warehouse }?["on_hand"]
+        }
+
+        let receive = "stock receive wh-a water 250 lot=R-1 req=t-receive-1"
+        let first = try client.request(receive)
+        XCTAssertEqual(first.okFields?["lot"], "R-1", first.text)
+        let seq = try info(client)["seq"]
+        XCTAssertEqual(try client.request(receive), first)
+        XCTAssertEqual(try waterIn("wh-a"), "250")
+        XCTAssertEqual(try info(client)["seq"], seq, "a repeat must append nothing to the journal")
+
+        // The same token on a different request still answers with the first reply, changing nothing.
+        XCTAssertEqual(try client.request("stock receive wh-a water 999 lot=R-2 req=t-receive-1"), first)
+        XCTAssertEqual(try waterIn("wh-a"), "250")
+
+        let transfer = "stock transfer wh-a wh-b water 100 req=t-transfer-1"
+        let moved = try client.request(transfer)
+        XCTAssertEqual(moved.okFields?["transferred"], "100", moved.text)
+
+        // Several repeats pipelined in one write: each gets the identical reply.
+        try client.send(lines: Array(repeating: transfer, count: 5) + Array(repeating: receive, count: 5))
+        for index in 0..<10 { XCTAssertEqual(try client.reply(), index < 5 ? moved : first) }
+        XCTAssertEqual(try waterIn("wh-a"), "150")
+        XCTAssertEqual(try waterIn("wh-b"), "100")
+
+        // A refused request is not remembered: its token may be used once the request can succeed.
+        XCTAssertEqual(try client.request("stock issue wh-b water 500 req=t-issue-1").errorCode, "INSUFFICIENT")
+        let issued = try client.request("stock issue wh-b water 30 req=t-issue-1")
+        XCTAssertEqual(issued.okFields?["issued"], "30", issued.text)
+
+        // Clean restart.
+        client.close()
+        try daemon.stop()
+        try daemon.start()
+        client = try daemon.connect()
+        XCTAssertEqual(try client.request(receive), first)
+        XCTAssertEqual(try client.request(transfer), moved)
+        XCTAssertEqual(try client.request("stock issue wh-b water 30 req=t-issue-1"), issued)
+        XCTAssertEqual(try waterIn("wh-a"), "150")
+        XCTAssertEqual(try waterIn("wh-b"), "70")
+
+        // Crash: the token survives a kill -9 as well (it was committed with its events).
+        let late = try client.request("stock receive wh-b water 5 lot=R-3 req=t-receive-3")
+        XCTAssertEqual(late.okFields?["lot"], "R-3", late.text)
+        let seqBeforeCrash = try info(client)["seq"]
+        client.close()
+        daemon.kill()
+        try daemon.start()
+        client = try daemon.connect()
+        XCTAssertEqual(try client.request("stock receive wh-b water 5 lot=R-3 req=t-receive-3"), late)
+        XCTAssertEqual(try client.request(receive), first)
+        XCTAssertEqual(try waterIn("wh-a"), "150")
+        XCTAssertEqual(try waterIn("wh-b"), "75")
+        XCTAssertEqual(try info(client)["seq"], seqBeforeCrash)
+    }
+}

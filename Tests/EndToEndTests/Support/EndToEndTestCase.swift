@@ -1,0 +1,75 @@
+import Foundation
+import ReliefProtocol
+import XCTest
+
+/// Base class of the end-to-end tests: hands out daemons and makes sure `tearDown` kills them and
+/// removes their directories even when a test fails half-way.
+class EndToEndTestCase: XCTestCase {
+    private var daemons: [Daemon] = []
+
+    override func tearDown() {
+        for daemon in daemons {
+            if (testRun?.totalFailureCount ?? 0) > 0 {
+                print("--- reliefd log (\(daemon.directory)) ---\n\(daemon.log.suffix(4000))")
+            }
+            daemon.cleanUp()
+        }
+        daemons.removeAll()
+        super.tearDown()
+    }
+
+    /// A started daemon on a fresh temporary directory.
+    func startDaemon(_ flags: [String] = []) throws -> Daemon {
+        let daemon = try Daemon(flags: flags)
+        daemons.append(daemon)
+        try daemon.start()
+        return daemon
+    }
+
+    /// Sends `line` and fails the test unless the reply is OK (plain or rows).
+    @discardableResult
+    func ok(_ client: Client, _ line: String, file: StaticString = #filePath, line number: UInt = #line) throws -> ReplyReader.Parsed {
+        let reply = try client.request(line)
+        XCTAssertTrue(reply.isOK, "\(line) → \(reply.text)", file: file, line: number)
+        return reply
+    }
+
+    /// Sends `line` and returns its rows, failing unless the reply is rows.
+    func rows(_ client: Client, _ line: String, file: StaticString = #filePath, line number: UInt = #line) throws -> [[String: String]] {
+        let reply = try client.request(line)
+        guard let rows = reply.rowFields else {
+            XCTFail("\(line) → \(reply.text); expected rows", file: file, line: number)
+            return []
+        }
+        return rows
+    }
+
+    /// Sends `line` and checks it is refused with `code`.
+    func refused(_ client: Client, _ line: String, _ code: String, file: StaticString = #filePath, line number: UInt = #line) throws {
+        let reply = try client.request(line)
+        XCTAssertEqual(reply.errorCode, code, "\(line) → \(reply.text)", file: file, line: number)
+    }
+
+    /// `info` fields.
+    func info(_ client: Client) throws -> [String: String] {
+        let reply = try client.request("info")
+        guard let fields = reply.okFields else { throw Daemon.Failure("info → \(reply.text)") }
+        return fields
+    }
+
+    /// What a refused request must not change: the stock and lot tables and the journal position.
+    func observable(_ client: Client) throws -> String {
+        let stock = try client.request("stock query").text
+        let lots = try client.request("stock lots").text
+        let fields = try info(client)
+        return "\(stock)\n\(lots)\nseq=\(fields["seq"] ?? "?") committed_seq=\(fields["committed_seq"] ?? "?")"
+    }
+
+    /// A small catalog: region sx, warehouses wh-a and wh-b, item water.
+    func addCatalog(_ client: Client) throws {
+        try ok(client, "region add sx name=Shanxi")
+        try ok(client, "warehouse add wh-a name=\"Depot A\" region=sx at=37.87,112.55")
+        try ok(client, "warehouse add wh-b name=\"Depot B\" region=sx at=37.70,112.70")
+        try ok(client, "item add water name=\"Water 5l\" category=water unit=bottle")
+    }
+}
