@@ -127,17 +127,27 @@ public struct Configuration: Sendable, Equatable {
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
-            var line = Substring(rawLine)
-            if let hash = line.firstIndex(of: "#"), !line[..<hash].contains("\"") { line = line[..<hash] }
-            let trimmed = line.trimmingSpaces
-            if trimmed.isEmpty { continue }
-            guard let equals = trimmed.firstIndex(of: "=") else {
-                throw Problem("\(name):\(lineNumber): expected key = value, found \"\(trimmed)\"")
+            let line = Substring(rawLine).trimmingSpaces
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw Problem("\(name):\(lineNumber): expected key = value, found \"\(line)\"")
             }
-            let key = trimmed[..<equals].trimmingSpaces
-            var value = trimmed[trimmed.index(after: equals)...].trimmingSpaces
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
-                value = String(value.dropFirst().dropLast())
+            let key = line[..<equals].trimmingSpaces
+            var rest = Substring(line[line.index(after: equals)...].trimmingSpaces)
+            let value: String
+            if rest.hasPrefix("\"") {
+                // A quoted value may hold `#`; after its closing quote only a comment may follow.
+                rest = rest.dropFirst()
+                guard let close = rest.firstIndex(of: "\"") else {
+                    throw Problem("\(name):\(lineNumber): unbalanced quote in the value of \(key)")
+                }
+                value = String(rest[..<close])
+                let after = rest[rest.index(after: close)...].trimmingSpaces
+                guard after.isEmpty || after.hasPrefix("#") else {
+                    throw Problem("\(name):\(lineNumber): unexpected \"\(after)\" after the quoted value of \(key)")
+                }
+            } else {
+                value = (rest.firstIndex(of: "#").map { rest[..<$0] } ?? rest).trimmingSpaces
             }
             do {
                 try set(key, value)

@@ -232,10 +232,12 @@ public final class Server {
                 waiting = waiting.filter { $0.value.hasQueuedReplies }
                 // Read back what is durable so reads stop showing the lost changes.
                 requestRecovery(probe: false)
-            case .snapshotWritten(let seq, let micros):
+            case .snapshotWritten(let seq, let bytes, let encodeMicros, let storeMicros):
                 snapshotInFlight = false
                 lastSnapshotSeq = max(lastSnapshotSeq, seq)
-                logger.info("snapshot written", metadata: ["seq": "\(seq)", "ms": "\(micros / 1000)"])
+                logger.info("snapshot written", metadata: [
+                    "seq": "\(seq)", "bytes": "\(bytes)", "encode_ms": "\(encodeMicros / 1000)", "store_ms": "\(storeMicros / 1000)",
+                ])
             case .snapshotFailed(let message):
                 snapshotInFlight = false
                 logger.warning("snapshot failed", metadata: ["error": "\(message)"])

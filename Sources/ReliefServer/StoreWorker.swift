@@ -7,13 +7,18 @@ import ReliefStore
 /// The writer thread: the only thread that touches the Journal. The loop hands it jobs through a
 /// condition-guarded queue; it hands results back through a locked mailbox and wakes the loop with
 /// `uv_async_send` (which coalesces, so the loop drains the whole mailbox each time).
+///
+/// Snapshots are encoded on a second thread, so a large snapshot never holds up commits: only the
+/// final insert of its text goes through the writer's queue, between two commits.
 final class StoreWorker: @unchecked Sendable {
     // @unchecked: `journal` is used only on the worker thread once `start` has been called; every
     // other field is guarded by `jobsLock` or `resultsLock`.
 
     enum Job: Sendable {
         case commit([Entry])
+        /// Encode `State` on the snapshot thread, then store it on the writer thread.
         case snapshot(State)
+        case storeSnapshot(seq: Int64, text: String, encodeMicroseconds: Int64)
         /// Reload the state from the store; with `probe`, first check the store takes writes again.
         case recover(probe: Bool)
         case stop
@@ -22,7 +27,7 @@ final class StoreWorker: @unchecked Sendable {
     enum Result: Sendable {
         case committed(upTo: Int64, count: Int, microseconds: Int64)
         case commitFailed(String)
-        case snapshotWritten(seq: Int64, microseconds: Int64)
+        case snapshotWritten(seq: Int64, bytes: Int, encodeMicroseconds: Int64, storeMicroseconds: Int64)
         case snapshotFailed(String)
         case recovered(State, writable: Bool)
         case recoveryFailed(String)
@@ -34,6 +39,9 @@ final class StoreWorker: @unchecked Sendable {
     private let wakeLoop: UnsafeMutablePointer<uv_async_t>
     private let jobsLock = NSCondition()
     private var jobs: [Job] = []
+    private let snapshotsLock = NSCondition()
+    private var snapshotsToEncode: [State] = []
+    private var stopping = false
     private let resultsLock = NSLock()
     private var results: [Result] = []
     /// Bound on queued jobs; the loop never has more than one commit, one snapshot and one recovery
@@ -50,9 +58,20 @@ final class StoreWorker: @unchecked Sendable {
         let thread = Thread { [self] in run() }
         thread.name = "reliefd-writer"
         thread.start()
+        let encoder = Thread { [self] in encodeSnapshots() }
+        encoder.name = "reliefd-snapshot"
+        encoder.start()
     }
 
     func submit(_ job: Job) {
+        if case .snapshot(let state) = job {
+            snapshotsLock.lock()
+            precondition(snapshotsToEncode.count < StoreWorker.maxJobs, "snapshot queue overflow")
+            snapshotsToEncode.append(state)
+            snapshotsLock.signal()
+            snapshotsLock.unlock()
+            return
+        }
         jobsLock.lock()
         precondition(jobs.count < StoreWorker.maxJobs, "writer job queue overflow")
         jobs.append(job)
@@ -76,6 +95,23 @@ final class StoreWorker: @unchecked Sendable {
         uv_async_send(wakeLoop)
     }
 
+    private func encodeSnapshots() {
+        while true {
+            snapshotsLock.lock()
+            while snapshotsToEncode.isEmpty && !stopping { snapshotsLock.wait() }
+            if snapshotsToEncode.isEmpty {
+                snapshotsLock.unlock()
+                return
+            }
+            let state = snapshotsToEncode.removeFirst()
+            snapshotsLock.unlock()
+            let start = DispatchTime.now().uptimeNanoseconds
+            let text = state.snapshotText()
+            let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
+            submit(.storeSnapshot(seq: state.lastSeq, text: text, encodeMicroseconds: micros))
+        }
+    }
+
     private func run() {
         while true {
             jobsLock.lock()
@@ -93,11 +129,14 @@ final class StoreWorker: @unchecked Sendable {
                 } catch {
                     post(.commitFailed("\(error)"))
                 }
-            case .snapshot(let state):
+            case .snapshot:
+                preconditionFailure("snapshots are encoded on the snapshot thread")
+            case .storeSnapshot(let seq, let text, let encodeMicros):
                 let start = DispatchTime.now().uptimeNanoseconds
                 do {
-                    try journal.writeSnapshot(state)
-                    post(.snapshotWritten(seq: state.lastSeq, microseconds: Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)))
+                    try journal.writeSnapshot(seq: seq, text: text)
+                    let storeMicros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
+                    post(.snapshotWritten(seq: seq, bytes: text.utf8.count, encodeMicroseconds: encodeMicros, storeMicroseconds: storeMicros))
                 } catch {
                     post(.snapshotFailed("\(error)"))
                 }
@@ -118,6 +157,10 @@ final class StoreWorker: @unchecked Sendable {
                     post(.recoveryFailed("\(error)"))
                 }
             case .stop:
+                snapshotsLock.lock()
+                stopping = true
+                snapshotsLock.signal()
+                snapshotsLock.unlock()
                 journal.close()
                 post(.stopped)
                 return

@@ -34,12 +34,20 @@ public protocol Journal: AnyObject {
     /// Durably appends a batch of entries.
     func commit(_ entries: [Entry]) throws
 
-    /// Stores a snapshot of `state` as of `state.lastSeq`.
-    func writeSnapshot(_ state: State) throws
+    /// Stores a snapshot (the text of `State.snapshotText()`) taken at `seq`, which must already be
+    /// committed. Encoding is left to the caller so it can happen off the writer thread.
+    func writeSnapshot(seq: Int64, text: String) throws
 
     /// Checks the store is usable again after a failure (used before leaving read-only mode).
     func probe() throws
 
     /// Releases the store.
     func close()
+}
+
+extension Journal {
+    /// Encodes and stores a snapshot of `state` as of `state.lastSeq`.
+    public func writeSnapshot(_ state: State) throws {
+        try writeSnapshot(seq: state.lastSeq, text: state.snapshotText())
+    }
 }

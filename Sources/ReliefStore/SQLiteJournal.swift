@@ -99,15 +99,14 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     /// How many snapshots are kept; older ones are deleted when a new one is written.
     public static let snapshotsKept = 3
 
-    public func writeSnapshot(_ state: State) throws {
-        guard state.lastSeq > 0 else { return } // nothing to save; an empty journal loads as fast
+    public func writeSnapshot(seq: Int64, text: String) throws {
+        guard seq > 0 else { return } // nothing to save; an empty journal loads as fast
         let session = try writableSession()
         guard session.fileIsInPlace(path: path) else { throw removedError() }
         do {
-            guard let hash = try session.hash(atSeq: state.lastSeq) else {
-                throw StoreError("snapshot at seq \(state.lastSeq) is past the journal's last entry", isTransient: false)
+            guard let hash = try session.hash(atSeq: seq) else {
+                throw StoreError("snapshot at seq \(seq) is past the journal's last entry", isTransient: false)
             }
-            let text = state.snapshotText()
             let insert = try session.connection.prepare(
                 "INSERT OR REPLACE INTO snapshots (seq, hash, taken_at, format, body) VALUES (?1, ?2, ?3, ?4, ?5)")
             defer { insert.finalize() }
@@ -115,7 +114,7 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
                 "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?1)")
             defer { prune.finalize() }
             try session.begin.execute()
-            insert.bind(1, state.lastSeq)
+            insert.bind(1, seq)
             hash.withUnsafeBytes { insert.bind(2, text: $0) }
             insert.bind(3, WallClock.milliseconds())
             insert.bind(4, State.snapshotFormat)
@@ -124,11 +123,11 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
             prune.bind(1, Int64(SQLiteJournal.snapshotsKept))
             try prune.execute()
             try session.commit.execute()
-            logger.info("snapshot written", metadata: ["store": "\(location)", "seq": "\(state.lastSeq)",
+            logger.debug("snapshot stored", metadata: ["store": "\(location)", "seq": "\(seq)",
                                                        "bytes": "\(text.utf8.count)"])
         } catch {
             session.rollbackIfNeeded()
-            throw storeError(error, "writing snapshot at seq \(state.lastSeq)")
+            throw storeError(error, "writing snapshot at seq \(seq)")
         }
     }
 
