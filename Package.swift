@@ -46,5 +46,6 @@ let package = Package(
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
         .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol"]),
+        .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefProtocol"]),
     ]
 )

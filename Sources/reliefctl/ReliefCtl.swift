@@ -1,0 +1,118 @@
+// reliefctl: the command-line client of reliefd. One-shot commands, an interactive prompt,
+// pipelined command files on stdin, and a benchmark driver (`reliefctl bench`).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import ReliefProtocol
+
+@main
+struct ReliefCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reliefctl",
+        abstract: "Talk to reliefd, the relief-logistics daemon.",
+        discussion: """
+        Sends COMMAND WORDS... as one request. Each word is quoted as needed, so a shell argument
+        such as 'donor=Yangquan Steel' arrives as donor="Yangquan Steel". Options go before the command.
+
+        Without command words: an interactive prompt when stdin is a terminal, otherwise request
+        lines are read from stdin (blank lines and # comments skipped), pipelined, and each reply printed.
+
+        The socket is --socket, else $RELIEFD_SOCKET, else ./data/reliefd.sock if it exists,
+        else /run/reliefd/reliefd.sock.
+
+        Benchmark: reliefctl bench --help
+
+        Exit status: 0 OK, 1 the daemon answered ERR, 2 usage or connection error.
+        """)
+
+    @Option(help: ArgumentHelp("Unix socket of the daemon.", valueName: "path"))
+    var socket: String?
+
+    @Option(help: ArgumentHelp("Connect over TCP instead, e.g. 127.0.0.1:7878.", valueName: "host:port"))
+    var tcp: String?
+
+    @Option(help: "Output format: table, json, csv or raw (default: table on a terminal, raw otherwise).")
+    var format: OutputFormat?
+
+    @Option(help: "Seconds to wait to connect and for each reply; 0 waits forever.")
+    var timeout: Double = 30
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The request, e.g. stock query item=water-5l", valueName: "command"))
+    var words: [String] = []
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as UsageError {
+            Terminal.err("reliefctl: \(error)\n")
+            Glibc.exit(2)
+        } catch let error as ConnectionError {
+            Terminal.err("reliefctl: \(error)\n")
+            Glibc.exit(2)
+        } catch {
+            if error is ExitCode || exitCode(for: error) == .success { exit(withError: error) }
+            Terminal.err(fullMessage(for: error) + "\n")
+            Glibc.exit(2)
+        }
+    }
+
+    mutating func run() throws {
+        let endpointChoice = (socket: socket, tcp: tcp)
+        if words.first == "bench" {
+            let rest = Array(words.dropFirst())
+            var bench: BenchCommand
+            do {
+                bench = try BenchCommand.parse(rest)
+            } catch {
+                if BenchCommand.exitCode(for: error) == .success { BenchCommand.exit(withError: error) }
+                throw UsageError(BenchCommand.fullMessage(for: error))
+            }
+            bench.socket = bench.socket ?? endpointChoice.socket
+            bench.tcp = bench.tcp ?? endpointChoice.tcp
+            throw ExitCode(try bench.execute())
+        }
+        if words.first == "--" {
+            words.removeFirst()
+        } else if let first = words.first, first.hasPrefix("-") {
+            // Passthrough capture keeps unknown options; no command starts with "-", so it is a typo.
+            throw UsageError("unknown option \(first); options go before the command (see reliefctl --help)")
+        }
+
+        let endpoint = try Endpoint.resolve(socket: socket, tcp: tcp, environment: environment())
+        let format = self.format ?? (Terminal.stdoutIsTerminal ? .table : .raw)
+        let timeout: Double? = timeout > 0 ? timeout : nil
+
+        if words.isEmpty {
+            if Terminal.stdinIsTerminal {
+                throw ExitCode(try Interactive(endpoint: endpoint, format: format, timeout: timeout).run())
+            }
+            let connection = try Connection.open(endpoint, timeout: timeout)
+            throw ExitCode(try Pipeline(connection: connection, format: format, timeout: timeout).run())
+        }
+
+        let connection = try Connection.open(endpoint, timeout: timeout)
+        try connection.send(Array((RequestLine.build(words) + "\n").utf8), timeout: timeout)
+        let reply = try connection.nextReply(timeout: timeout)
+        Terminal.emit(Output.render(reply, as: format))
+        if case .error = reply { throw ExitCode(1) }
+    }
+}
+
+/// The process environment as a dictionary, without Foundation.
+func environment() -> [String: String] {
+    var result: [String: String] = [:]
+    var cursor = environ
+    while let entry = cursor.pointee {
+        let text = String(cString: entry)
+        if let equals = text.firstIndex(of: "=") {
+            result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        cursor += 1
+    }
+    return result
+}
