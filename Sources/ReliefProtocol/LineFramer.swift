@@ -39,8 +39,9 @@ public struct LineFramer: Sendable {
                     emit(.overlong(discarded))
                     discarded = 0
                 }
-            } else if buffer.count + (end - start) > maxLine + (found ? 1 : 0) {
-                // Allow one extra byte for a CR that will be stripped when the line is complete.
+            } else if buffer.count + (end - start) > maxLine + (found || (end > start && bytes[end - 1] == 0x0D) ? 1 : 0) {
+                // Allow one extra byte for a CR that will be stripped when the line is complete
+                // (its LF may arrive in the next read).
                 let total = buffer.count + (end - start)
                 buffer.removeAll(keepingCapacity: false)
                 if found {

@@ -85,17 +85,20 @@ public enum TextEncoder {
     /// Quotes one argument for a request line when needed (used by clients building requests).
     public static func quoteArgument(_ argument: String) -> String {
         // key=value with a value that needs quoting: quote the value only, so it stays an option.
-        if let equals = argument.firstIndex(of: "="), argument.startIndex != equals {
-            let key = argument[argument.startIndex..<equals]
-            let isKey = key.first!.isASCII && key.first!.isLetter && key.allSatisfy {
-                $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".")
+        // Work on bytes: as Characters, an `=` followed by a combining mark would not be found.
+        let bytes = Array(argument.utf8)
+        if let equals = bytes.firstIndex(of: 0x3D), equals > 0 {
+            let key = bytes[..<equals]
+            let isKey = (key.first! | 0x20) >= 0x61 && (key.first! | 0x20) <= 0x7A && key.allSatisfy { byte in
+                let lower = byte | 0x20
+                return (lower >= 0x61 && lower <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x2D || byte == 0x2E
             }
             if isKey {
-                let value = String(argument[argument.index(after: equals)...])
-                var out: [UInt8] = []
-                appendValue(value, into: &out)
+                var out = Array(key)
+                out.append(0x3D)
                 // appendValue leaves `=` bare; an `=` inside an option's value is fine to the parser.
-                return String(key) + "=" + String(decoding: out, as: UTF8.self)
+                appendValue(String(decoding: bytes[(equals + 1)...], as: UTF8.self), into: &out)
+                return String(decoding: out, as: UTF8.self)
             }
         }
         var out: [UInt8] = []

@@ -109,12 +109,20 @@ final class Connection {
     }
 
     /// Replaces every queued reply that waits for an entry after `committedSeq` with `reply`: those
-    /// entries were lost with a failed commit, so their requests did not happen.
+    /// entries were lost with a failed commit, so their requests did not happen. The errors are held
+    /// back (with everything behind them) until `releaseHeld`, once the state has been re-read, so a
+    /// client that reads after its error sees the state without the lost change.
     func failQueued(after committedSeq: Int64, with reply: Reply) {
         var errorBytes: [UInt8] = []
         TextEncoder.encode(reply, into: &errorBytes)
         for index in queuedHead..<queued.count where queued[index].waitSeq > committedSeq {
-            queued[index] = (committedSeq, errorBytes)
+            queued[index] = (Int64.max, errorBytes)
+        }
+    }
+
+    func releaseHeld() {
+        for index in queuedHead..<queued.count where queued[index].waitSeq == Int64.max {
+            queued[index].waitSeq = 0
         }
     }
 

@@ -41,6 +41,8 @@ public final class Server {
     private var lastSnapshotTime: UInt64 = 0
     private var snapshotInFlight = false
     private var recoveryInFlight = false
+    /// Error replies of a failed commit are held until the committed state has been re-read.
+    private var holdingFailures = false
     private var lastRecoveryAttempt: UInt64 = 0
     private var storeProblem: String?
     private var lastCommitMicros: Int64 = 0
@@ -224,13 +226,13 @@ public final class Server {
                 logger.error("commit failed; refusing writes until the store recovers", metadata: [
                     "error": "\(message)", "lost_entries": "\(lost)", "committed_seq": "\(pipeline.committedSeq)",
                 ])
-                let reply = Reply.error(.unavailable, "store failed to commit (\(message)); nothing was changed")
+                let reply = Reply.error(.unavailable, "store failed to commit (\(message)); the request was not applied; retry later (with the same req= token if it had one)")
                 for connection in waiting.values {
                     connection.failQueued(after: pipeline.committedSeq, with: reply)
-                    connection.flush()
                 }
-                waiting = waiting.filter { $0.value.hasQueuedReplies }
-                // Read back what is durable so reads stop showing the lost changes.
+                // Read back what is durable so reads stop showing the lost changes; the errors go
+                // out once that is done.
+                holdingFailures = true
                 requestRecovery(probe: false)
             case .snapshotWritten(let seq, let bytes, let encodeMicros, let storeMicros):
                 snapshotInFlight = false
@@ -243,6 +245,7 @@ public final class Server {
                 logger.warning("snapshot failed", metadata: ["error": "\(message)"])
             case .recovered(let state, let writable):
                 recoveryInFlight = false
+                defer { releaseHeldFailures() }
                 if pipeline.isIdle && !pipeline.available {
                     engine.reset(to: state)
                     if writable {
@@ -253,6 +256,7 @@ public final class Server {
                 }
             case .recoveryFailed(let message):
                 recoveryInFlight = false
+                releaseHeldFailures()
                 storeProblem = message
                 logger.warning("store still unavailable", metadata: ["error": "\(message)"])
             case .stopped:
@@ -260,6 +264,16 @@ public final class Server {
             }
         }
         if isStopping { finishStopIfDone() }
+    }
+
+    private func releaseHeldFailures() {
+        guard holdingFailures else { return }
+        holdingFailures = false
+        for connection in waiting.values {
+            connection.releaseHeld()
+            connection.flush()
+        }
+        waiting = waiting.filter { $0.value.hasQueuedReplies }
     }
 
     private func requestRecovery(probe: Bool) {

@@ -4,11 +4,17 @@ import ReliefCore
 /// Rebuilding the state (newest usable snapshot + the journal after it) and auditing the chain.
 extension SQLiteJournal {
     public func load() throws -> State {
+        // Set when the file was removed while open: the open connection still reads exactly what
+        // was committed (the unlinked inode), so the daemon can keep answering reads correctly.
+        // Never silently start over on an empty file while running: the data would be lost.
+        var readingUnlinkedFile = false
         if let session, !session.fileIsInPlace(path: path) {
-            // Never silently start over on an empty file while running: the data would be lost.
-            guard FileIdentity.of(path: path) != nil else { throw removedError() }
-            session.close()
-            self.session = nil
+            if FileIdentity.of(path: path) == nil {
+                readingUnlinkedFile = true
+            } else {
+                session.close()
+                self.session = nil
+            }
         }
         do {
             if session == nil { session = try SQLiteSession(path: path, logger: logger) }
@@ -38,7 +44,7 @@ extension SQLiteJournal {
                 throw StoreError("state loaded from \(path) breaks its invariants: "
                                  + problems.prefix(5).joined(separator: "; "), isTransient: false)
             }
-            if try !session.projector.tablesMatch(state) {
+            if !readingUnlinkedFile, try !session.projector.tablesMatch(state) {
                 logger.warning("current-state tables disagree with the journal; rebuilding them", metadata: ["store": "\(location)"])
                 try session.begin.execute()
                 do {
@@ -51,7 +57,7 @@ extension SQLiteJournal {
             }
             lastSeq = seq
             lastHash = hash
-            needsProbe = false
+            needsProbe = readingUnlinkedFile
             logger.info("store loaded", metadata: ["store": "\(location)", "seq": "\(seq)",
                                                    "snapshot": "\(snapshotSeq)", "replayed": "\(seq - snapshotSeq)"])
             return state

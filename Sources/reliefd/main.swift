@@ -94,6 +94,8 @@ LoggingSystem.bootstrap { label in
 }
 let logger = Logger(label: "reliefd")
 signal(SIGPIPE, SIG_IGN)
+// A file-size limit must fail a commit (EFBIG → ERR UNAVAILABLE), not kill the daemon.
+signal(SIGXFSZ, SIG_IGN)
 
 do {
     try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true,

@@ -34,4 +34,10 @@ final class LineFramerTests: XCTestCase {
         for _ in 0..<1000 { framer.feed(chunk) { _ in } }
         XCTAssertLessThanOrEqual(framer.pendingBytes, 1024)
     }
+
+    /// Found by the fuzzer: a line of exactly max_line bytes whose CR and LF arrive in two reads.
+    func testLineOfMaxLengthWithCRAndLFInSeparateReads() {
+        var framer = LineFramer(maxLine: 4)
+        XCTAssertEqual(lines(&framer, ["abcd\r", "\nok\n"]), [.line(Array("abcd".utf8)), .line(Array("ok".utf8))])
+    }
 }

@@ -93,6 +93,14 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(request.option("a"), "b=c")
     }
 
+    /// Found by the fuzzer: an `=` followed by a combining mark is still an option separator.
+    func testQuoteArgumentWithCombiningMarkAfterEquals() throws {
+        let argument = "opt=\u{059E}x y"
+        let request = try parse("cmd " + TextEncoder.quoteArgument(argument))
+        XCTAssertEqual(request.option("opt"), "\u{059E}x y")
+        XCTAssertEqual(request.words, ["cmd"])
+    }
+
     /// Random byte strings never crash the parser and either parse or fail with a coded error.
     func testRandomBytesNeverCrash() {
         var generator = SplitMix64(seed: 42)
