@@ -84,8 +84,8 @@ public struct Day: Sendable, Hashable, Comparable, Codable {
 }
 
 /// Parses durations written as `30d`, `12h`, `90m`, `2w` into whole days (for `within=`) or
-/// milliseconds.
-public enum Duration {
+/// milliseconds. (Not named Duration: that would hide Swift.Duration wherever ReliefCore is imported.)
+public enum DurationText {
     public static func milliseconds(_ text: String) -> Int64? {
         guard let unit = text.last, let value = Int64(text.dropLast()), value >= 0, value <= 100_000_000 else { return nil }
         switch unit {

@@ -84,7 +84,7 @@ extension Engine {
             let pack = try args.option("pack").map { try Arguments.quantity($0, "pack") } ?? 1
             var shelfLife: Int?
             if let text = args.option("shelf_life") {
-                guard let days = Duration.days(text), days > 0 else {
+                guard let days = DurationText.days(text), days > 0 else {
                     throw Refusal(.syntax, "bad shelf_life \"\(text)\"; expected days such as 365d or weeks such as 26w")
                 }
                 shelfLife = days

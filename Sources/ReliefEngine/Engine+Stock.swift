@@ -131,7 +131,7 @@ extension Engine {
             if args.option("within") != nil && !expiring { throw Refusal(.syntax, "within= goes with expiring") }
             if expiring {
                 let within = try args.option("within").map { text -> Int in
-                    guard let days = Duration.days(text) else { throw Refusal(.syntax, "bad within \"\(text)\"; expected days such as 30d or weeks such as 4w") }
+                    guard let days = DurationText.days(text) else { throw Refusal(.syntax, "bad within \"\(text)\"; expected days such as 30d or weeks such as 4w") }
                     return days
                 } ?? 30
                 return .rows(engine.state.expiringLots(filter, today: context.now.day, withinDays: within).map(Engine.lotFields))

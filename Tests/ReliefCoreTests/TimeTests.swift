@@ -52,20 +52,20 @@ final class TimeTests: XCTestCase {
     }
 
     func testDurationParsesUnits() {
-        XCTAssertEqual(Duration.milliseconds("30s"), 30_000)
-        XCTAssertEqual(Duration.milliseconds("90m"), 5_400_000)
-        XCTAssertEqual(Duration.milliseconds("12h"), 43_200_000)
-        XCTAssertEqual(Duration.milliseconds("2d"), 172_800_000)
-        XCTAssertEqual(Duration.milliseconds("1w"), 604_800_000)
-        XCTAssertEqual(Duration.days("30d"), 30)
-        XCTAssertEqual(Duration.days("4w"), 28)
-        XCTAssertEqual(Duration.days("0d"), 0)
+        XCTAssertEqual(DurationText.milliseconds("30s"), 30_000)
+        XCTAssertEqual(DurationText.milliseconds("90m"), 5_400_000)
+        XCTAssertEqual(DurationText.milliseconds("12h"), 43_200_000)
+        XCTAssertEqual(DurationText.milliseconds("2d"), 172_800_000)
+        XCTAssertEqual(DurationText.milliseconds("1w"), 604_800_000)
+        XCTAssertEqual(DurationText.days("30d"), 30)
+        XCTAssertEqual(DurationText.days("4w"), 28)
+        XCTAssertEqual(DurationText.days("0d"), 0)
         for bad in ["", "d", "30", "30x", "-1d", "1.5d", "30 d", "99999999999d"] {
-            XCTAssertNil(Duration.milliseconds(bad), bad)
-            XCTAssertNil(Duration.days(bad), bad)
+            XCTAssertNil(DurationText.milliseconds(bad), bad)
+            XCTAssertNil(DurationText.days(bad), bad)
         }
-        XCTAssertNil(Duration.days("12h"), "days() takes only days and weeks")
-        XCTAssertNil(Duration.days("36501d"))
-        XCTAssertNil(Duration.milliseconds("100000001s"))
+        XCTAssertNil(DurationText.days("12h"), "days() takes only days and weeks")
+        XCTAssertNil(DurationText.days("36501d"))
+        XCTAssertNil(DurationText.milliseconds("100000001s"))
     }
 }

@@ -1,0 +1,90 @@
+import Foundation
+import ReliefProtocol
+import XCTest
+
+/// A store that cannot commit never yields OK: writes get ERR UNAVAILABLE, reads keep working and
+/// show only what was committed, and the daemon takes writes again once the store is back.
+final class StoreFailureTests: EndToEndTestCase {
+    private func waitFor(_ what: String, timeout: Double = 10, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            usleep(100_000)
+        }
+        XCTFail("timed out after \(timeout) s waiting for \(what)")
+    }
+
+    func testRemovedDatabaseFileRefusesWritesKeepsReadsAndRecoversWhenRestored() throws {
+        let daemon = try startDaemon()
+        var client = try daemon.connect()
+        try addCatalog(client)
+        try ok(client, "stock receive wh-a water 100 lot=A")
+
+        let database = daemon.dataDirectory + "/reliefd.db"
+        let aside = daemon.directory + "/aside.db"
+        XCTAssertEqual(rename(database, aside), 0)
+
+        // The commit fails: the write is refused, and a read right after it does not show it.
+        let failed = try client.request("stock receive wh-a water 5 lot=B")
+        XCTAssertEqual(failed.errorCode, "UNAVAILABLE", failed.text)
+        let lots = try rows(client, "stock lots")
+        XCTAssertEqual(lots.map { $0["lot"] }, ["A"], "a refused write must not show in reads")
+        let status = try info(client)
+        XCTAssertEqual(status["store_status"], "unavailable")
+        XCTAssertEqual(status["seq"], status["committed_seq"])
+        // Later writes are refused up front; reads still work.
+        try refused(client, "stock receive wh-a water 7 lot=C", "UNAVAILABLE")
+        try refused(client, "stock issue wh-a water 1", "UNAVAILABLE")
+        XCTAssertEqual(try rows(client, "stock query item=water").first?["on_hand"], "100")
+
+        // The operator puts the file back: the daemon notices and takes writes again.
+        XCTAssertEqual(rename(aside, database), 0)
+        try waitFor("store_status=ok") { try info(client)["store_status"] == "ok" }
+        try ok(client, "stock receive wh-a water 5 lot=B")
+
+        client.close()
+        try daemon.restart()
+        client = try daemon.connect()
+        let after = try rows(client, "stock lots")
+        XCTAssertEqual(Set(after.compactMap { $0["lot"] }), ["A", "B"])
+        XCTAssertEqual(try rows(client, "stock query item=water").first?["on_hand"], "105")
+    }
+
+    func testCommitsFailingWithAFileSizeLimitAreNeverAcknowledged() throws {
+        let daemon = try startDaemon()
+        var client = try daemon.connect()
+        try addCatalog(client)
+        try ok(client, "stock receive wh-a water 100 lot=BASE")
+
+        // Every further write to the database files fails with EFBIG, like a full disk.
+        // (prlimit(2) is a GNU extension Swift's Glibc module leaves out; util-linux's tool calls it.)
+        let prlimit = Process()
+        prlimit.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        prlimit.arguments = ["--pid", String(daemon.pid), "--fsize=1:1"]
+        try prlimit.run()
+        prlimit.waitUntilExit()
+        XCTAssertEqual(prlimit.terminationStatus, 0, "prlimit")
+
+        var lines: [String] = []
+        for n in 0..<50 { lines.append("stock receive wh-a water 1 lot=F\(n) req=f\(n)") }
+        try client.send(lines: lines)
+        var acknowledged = 0
+        for _ in lines {
+            let reply = try client.reply()
+            if reply.isOK { acknowledged += 1 } else { XCTAssertEqual(reply.errorCode, "UNAVAILABLE", reply.text) }
+        }
+        XCTAssertEqual(acknowledged, 0, "no write may be acknowledged while the store cannot commit")
+        XCTAssertEqual(try rows(client, "stock lots").map { $0["lot"] }, ["BASE"])
+        XCTAssertEqual(try info(client)["store_status"], "unavailable")
+        XCTAssertNil(daemon.checkAlive(), "the daemon must survive EFBIG")
+
+        // A crash and a start without the limit: exactly what was acknowledged is there.
+        client.close()
+        daemon.kill()
+        try daemon.start()
+        client = try daemon.connect()
+        XCTAssertEqual(try rows(client, "stock lots").map { $0["lot"] }, ["BASE"])
+        try ok(client, "stock receive wh-a water 1 lot=F0 req=f0")
+        XCTAssertEqual(try rows(client, "stock query item=water").first?["on_hand"], "101")
+    }
+}
