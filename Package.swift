@@ -36,7 +36,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "reliefctl", dependencies: [
-            "ReliefProtocol", "CLibEdit",
+            "ReliefProtocol", "ReliefEngine", "CLibEdit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -7,22 +7,34 @@ import ReliefCore
 /// meanwhile). Replies wait until `committedSeq` covers them. A failed commit makes the store
 /// unavailable: the batch in flight and everything collected after it are lost, and writes are
 /// refused until the store has recovered.
+///
+/// The entries of one request (one `enqueue`) are not split between two commits when there are at
+/// most `maxRequest` of them (the store's limit on one transaction), so such a request — a bulk
+/// import included — is durable whole or not at all. A larger request is committed in slices of
+/// `maxRequest`, one after the other; a crash between them leaves its first slices durable.
 struct CommitPipeline {
     private(set) var committedSeq: Int64
     private(set) var pending: [Entry] = []
+    /// Counts of the requests in `pending`, oldest first (ring: `groups[groupsHead...]`).
+    private var groups: [Int] = []
+    private var groupsHead = 0
     /// Last seq of the batch being committed, if any.
     private(set) var inFlightUpTo: Int64?
     private(set) var available = true
     /// Batches and entries committed since start, for `info`.
     private(set) var batches: Int64 = 0
     private(set) var entriesCommitted: Int64 = 0
-    /// Bound on one batch; a turn that produced more leaves the rest for the next commit.
+    /// Bound on one batch; a turn that produced more leaves the rest for the next commit. A single
+    /// request larger than this goes alone in one batch.
     let maxBatch: Int
+    /// Bound on one commit whatever the requests (the store's transaction limit).
+    let maxRequest: Int
 
-    init(committedSeq: Int64, maxBatch: Int = 50_000) {
-        precondition(maxBatch > 0)
+    init(committedSeq: Int64, maxBatch: Int = 50_000, maxRequest: Int = 100_000) {
+        precondition(maxBatch > 0 && maxRequest >= maxBatch)
         self.committedSeq = committedSeq
         self.maxBatch = maxBatch
+        self.maxRequest = maxRequest
     }
 
     var isIdle: Bool { pending.isEmpty && inFlightUpTo == nil }
@@ -32,7 +44,9 @@ struct CommitPipeline {
         if let last = pending.last, let first = entries.first {
             precondition(first.seq == last.seq + 1, "gap in entry sequence")
         }
+        guard !entries.isEmpty else { return }
         pending.append(contentsOf: entries)
+        groups.append(entries.count)
     }
 
     /// At the end of a loop turn: the batch to hand to the writer, if one should go now.
@@ -42,9 +56,28 @@ struct CommitPipeline {
         if pending.count <= maxBatch {
             batch = pending
             pending.removeAll(keepingCapacity: true)
+            groups.removeAll(keepingCapacity: true)
+            groupsHead = 0
         } else {
-            batch = Array(pending[..<maxBatch])
-            pending.removeFirst(maxBatch)
+            // Whole requests up to maxBatch entries, and at least the first request (up to maxRequest).
+            var count: Int
+            if groups[groupsHead] > maxRequest {
+                count = maxRequest
+                groups[groupsHead] -= maxRequest
+            } else {
+                count = groups[groupsHead]
+                groupsHead += 1
+                while groupsHead < groups.count, count + groups[groupsHead] <= maxBatch {
+                    count += groups[groupsHead]
+                    groupsHead += 1
+                }
+            }
+            batch = Array(pending[..<count])
+            pending.removeFirst(count)
+            if groupsHead > 1024 {
+                groups.removeFirst(groupsHead)
+                groupsHead = 0
+            }
         }
         inFlightUpTo = batch.last!.seq
         return batch
@@ -65,6 +98,8 @@ struct CommitPipeline {
         let lost = Int((inFlightUpTo ?? committedSeq) - committedSeq) + pending.count
         inFlightUpTo = nil
         pending.removeAll()
+        groups.removeAll()
+        groupsHead = 0
         available = false
         return lost
     }

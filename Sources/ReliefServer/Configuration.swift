@@ -3,6 +3,10 @@
 // thread owns the Engine and its state; the writer thread owns the Journal; they meet only at the
 // StoreWorker's mailboxes.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The daemon's settings: defaults, then the configuration file, then command-line flags.
 public struct Configuration: Sendable, Equatable {
     public var socket = "data/reliefd.sock"
@@ -22,6 +26,16 @@ public struct Configuration: Sendable, Equatable {
     public var logLevel = "info"
     public var demo = false
     public var demoFile = "config/demo/shanxi.commands"
+    /// Volunteers generated for the demo roster after the demo dataset (0 = none).
+    public var demoVolunteers = 28_500
+    public var demoSeed: UInt64 = 2026
+    /// Request lines of the skill catalog, loaded into an empty store; nil = none.
+    public var catalogFile: String? = "config/catalog/skills.commands"
+    /// Unix-socket peers with these uids get the coordinator role (personal data); everyone else,
+    /// and every TCP client, the operator role.
+    public var coordinatorUIDs: Set<UInt32> = [0, UInt32(getuid())]
+    /// Rows one `import begin … import commit` may buffer.
+    public var maxImportRows = 1_000_000
 
     public init() {}
 
@@ -42,6 +56,11 @@ public struct Configuration: Sendable, Equatable {
         ("log_level", "trace|debug|info|notice|warning|error|critical", "log verbosity (stderr)"),
         ("demo", "on | off", "load the demo dataset when the store is empty"),
         ("demo_file", "PATH", "request lines of the demo dataset"),
+        ("demo_volunteers", "N", "volunteers generated for the demo roster after the demo dataset (0 = none)"),
+        ("demo_seed", "N", "seed of the generated demo roster (the same seed gives the same roster)"),
+        ("catalog_file", "PATH | off", "skill catalog (request lines) loaded into an empty store, demo or not"),
+        ("coordinator_uids", "UID,... (self = the daemon's uid)", "Unix-socket peers that get the coordinator role (personal data)"),
+        ("max_import_rows", "N", "rows one bulk import may buffer before it is aborted with ERR LIMIT"),
     ]
 
     public struct Problem: Error, CustomStringConvertible, Equatable {
@@ -116,6 +135,24 @@ public struct Configuration: Sendable, Equatable {
             default: throw Problem("bad value \"\(value)\" for demo; expected on or off")
             }
         case "demo_file": demoFile = try path()
+        case "demo_volunteers": demoVolunteers = try number(0...10_000_000)
+        case "demo_seed": demoSeed = try number(0...UInt64.max)
+        case "catalog_file": catalogFile = value == "off" ? nil : try path()
+        case "coordinator_uids":
+            var uids = Set<UInt32>()
+            for part in value.split(separator: ",") {
+                let word = Substring(part).trimmingSpaces
+                if word.isEmpty { continue }
+                if word == "self" {
+                    uids.insert(UInt32(getuid()))
+                } else if let uid = UInt32(word) {
+                    uids.insert(uid)
+                } else {
+                    throw Problem("bad uid \"\(word)\" in coordinator_uids; expected numeric uids or self, separated by commas (empty = nobody)")
+                }
+            }
+            coordinatorUIDs = uids
+        case "max_import_rows": maxImportRows = try number(1...100_000_000)
         default:
             throw Problem("unknown key \"\(key)\"; expected one of " + Configuration.keys.map(\.key).joined(separator: ", "))
         }

@@ -1,5 +1,6 @@
 import CLibUV
 import ReliefCore
+import ReliefEngine
 import ReliefProtocol
 
 /// One client connection. Owns its `uv_stream_t` (a pipe or TCP handle); the handle's `data` holds
@@ -12,7 +13,11 @@ final class Connection {
     let handle: UnsafeMutableRawPointer
     var stream: UnsafeMutablePointer<uv_stream_t> { handle.assumingMemoryBound(to: uv_stream_t.self) }
     let actor: String
+    /// What this client may see: coordinator for listed uids on the Unix socket, else operator.
+    let role: Role
     var framer: LineFramer
+    /// The bulk import this client has open, if any.
+    var importing: ImportBuffer?
 
     /// Replies that must wait for a commit, oldest first (ring: `queued[queuedHead...]`).
     private var queued: [(waitSeq: Int64, bytes: [UInt8])] = []
@@ -29,11 +34,12 @@ final class Connection {
     static let pauseReadingAbove = 1 << 20
     static let resumeReadingBelow = 256 << 10
 
-    init(id: Int, server: Server, handle: UnsafeMutableRawPointer, actor: String, maxLine: Int, now: UInt64) {
+    init(id: Int, server: Server, handle: UnsafeMutableRawPointer, actor: String, role: Role, maxLine: Int, now: UInt64) {
         self.id = id
         self.server = server
         self.handle = handle
         self.actor = actor
+        self.role = role
         self.framer = LineFramer(maxLine: maxLine)
         self.lastRead = now
     }

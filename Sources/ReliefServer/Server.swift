@@ -47,6 +47,8 @@ public final class Server {
     private var storeProblem: String?
     private var lastCommitMicros: Int64 = 0
     private let startedAt: UInt64
+    /// Role of the connection whose request is being handled, for `info`'s `your_role`.
+    private var currentRole: Role = .operator
 
     public init(configuration: Configuration, journal: Journal, state: State, logger: Logger, clock: Clock = .system) {
         self.configuration = configuration
@@ -56,7 +58,7 @@ public final class Server {
         loop = .allocate(capacity: 1)
         uv_loop_init(loop)
         readBuffer = .allocate(capacity: Server.readBufferSize)
-        pipeline = CommitPipeline(committedSeq: state.lastSeq)
+        pipeline = CommitPipeline(committedSeq: state.lastSeq, maxRequest: SQLiteJournal.maximumBatch)
         lastSnapshotSeq = state.lastSeq
         endOfTurn = .allocate(capacity: 1)
         writerResults = .allocate(capacity: 1)
@@ -139,7 +141,8 @@ public final class Server {
         }
         let id = nextConnectionId
         nextConnectionId += 1
-        let connection = Connection(id: id, server: self, handle: handle, actor: listener.actor(of: handle),
+        let actor = listener.actor(of: handle)
+        let connection = Connection(id: id, server: self, handle: handle, actor: actor, role: role(of: actor, on: listener),
                                     maxLine: configuration.maxLine, now: uv_now(loop))
         connection.startReading()
         if connections.count >= configuration.maxClients || isStopping {
@@ -150,7 +153,15 @@ public final class Server {
             return
         }
         connections[id] = connection
-        logger.debug("client connected", metadata: ["client": "\(id)", "actor": "\(connection.actor)"])
+        logger.debug("client connected", metadata: ["client": "\(id)", "actor": "\(connection.actor)", "role": "\(connection.role)"])
+    }
+
+    /// Coordinator for a Unix-socket peer whose uid is in `coordinator_uids`; operator for
+    /// everyone else, TCP clients always (their uid is unknown).
+    private func role(of actor: String, on listener: Listener) -> Role {
+        guard case .unix = listener.kind, actor.hasPrefix("uid:"), let uid = UInt32(actor.dropFirst(4)),
+              configuration.coordinatorUIDs.contains(uid) else { return .operator }
+        return .coordinator
     }
 
     func forget(_ connection: Connection, reason: String) {
@@ -167,6 +178,10 @@ public final class Server {
     // MARK: requests
 
     func execute(line: [UInt8], from connection: Connection) {
+        if connection.importing != nil {
+            continueImport(line: line, from: connection)
+            return
+        }
         let parsed = line.withUnsafeBytes { RequestParser.parse($0) }
         let request: Request
         switch parsed {
@@ -176,19 +191,84 @@ public final class Server {
             return
         }
         if request.words.isEmpty && request.options.isEmpty && request.requestToken == nil { return }
-        if engine.isMutating(request) {
-            if isStopping {
-                connection.send(.error(.unavailable, "reliefd is shutting down; nothing was changed"), waitSeq: 0)
-                return
-            }
-            if !pipeline.available {
-                connection.send(.error(.unavailable, "store unavailable (\(storeProblem ?? "recovering")); writes are refused until it recovers, reads still work; nothing was changed"), waitSeq: 0)
-                return
-            }
+        if request.words.first?.lowercased() == "import" {
+            beginImport(request, from: connection)
+            return
         }
-        let outcome = engine.handle(request, actor: connection.actor)
+        if engine.isMutating(request), let refused = writesRefused {
+            connection.send(.error(.unavailable, refused), waitSeq: 0)
+            return
+        }
+        currentRole = connection.role
+        let outcome = engine.handle(request, actor: connection.actor, role: connection.role)
         if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
         connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
+    }
+
+    /// Why writes are refused now, or nil when they are accepted.
+    private var writesRefused: String? {
+        if isStopping { return "reliefd is shutting down; nothing was changed" }
+        if !pipeline.available {
+            return "store unavailable (\(storeProblem ?? "recovering")); writes are refused until it recovers, reads still work; nothing was changed"
+        }
+        return nil
+    }
+
+    // MARK: bulk import
+
+    /// `import begin KIND` opens an import on the connection; `import commit|abort` without one is refused.
+    private func beginImport(_ request: Request, from connection: Connection) {
+        let verb = request.words.count > 1 ? request.words[1].lowercased() : ""
+        guard verb == "begin" else {
+            let message = verb == "commit" || verb == "abort"
+                ? "no import is open on this connection; expected import begin volunteers|teams first"
+                : "unknown import command \"\(request.words.count > 1 ? request.words[1] : "")\"; expected one of: begin, commit, abort"
+            connection.send(.error(verb == "commit" || verb == "abort" ? .conflict : .syntax, message), waitSeq: 0)
+            return
+        }
+        if let refused = writesRefused {
+            connection.send(.error(.unavailable, refused), waitSeq: 0)
+            return
+        }
+        switch ImportBuffer.begin(request, maxRows: configuration.maxImportRows) {
+        case .success(let buffer):
+            connection.importing = buffer
+            connection.send(.ok(["import": buffer.kind.rawValue]), waitSeq: 0)
+        case .failure(let error):
+            connection.send(.error(error.code, error.message), waitSeq: 0)
+        }
+    }
+
+    private func continueImport(line: [UInt8], from connection: Connection) {
+        switch connection.importing!.take(line) {
+        case .buffered: return
+        case .reply(let reply): connection.send(reply, waitSeq: 0)
+        case .end(let reply):
+            connection.importing = nil
+            connection.send(reply, waitSeq: 0)
+        case .commit(let rows, let bad, let allowed):
+            connection.importing = nil
+            if let refused = writesRefused {
+                connection.send(.error(.unavailable, refused), waitSeq: 0)
+                return
+            }
+            let started = uv_hrtime()
+            let saved = engine.state
+            var outcome = engine.importRows(rows, allowed: allowed, actor: connection.actor, role: connection.role)
+            if !bad.isEmpty {
+                // Rows that did not parse refuse the whole import; report them with the engine's.
+                if !outcome.reply.isError { engine.reset(to: saved) }
+                outcome = Outcome(reply: ImportBuffer.refusal(parseErrors: bad, engineReply: outcome.reply,
+                                                              totalRows: rows.count + bad.count))
+            }
+            logger.info("import", metadata: [
+                "client": "\(connection.id)", "actor": "\(connection.actor)", "rows": "\(rows.count + bad.count)",
+                "entries": "\(outcome.entries.count)", "applied": "\(!outcome.reply.isError)",
+                "check_ms": "\((uv_hrtime() - started) / 1_000_000)",
+            ])
+            if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
+            connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
+        }
     }
 
     // MARK: group commit
@@ -364,6 +444,7 @@ public final class Server {
         fields.append("clients", String(connections.count))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
         fields.append("role", "leader")
+        fields.append("your_role", currentRole.rawValue)
         return fields
     }
 }

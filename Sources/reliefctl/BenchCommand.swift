@@ -15,19 +15,23 @@ struct BenchCommand: ParsableCommand {
         discussion: """
         read:  stock query warehouse=W item=I
         write: stock receive W I 1 supplier=bench   (a durable write)
+        find:  volunteer find skill=S available near=LAT,LON radius=30km limit=20, at random points
+               in Shanxi (import a roster first: deploy/bench roster)
 
         With the default warehouse and item, the bench region, warehouse and item are created first
         (CONFLICT ignored). Requests sent during the warm-up are not counted. ERR replies are counted
         (warm-up included) and reported; the exit status is 1 when there were any, 2 on connection errors.
         """)
 
-    enum Workload: String, CaseIterable, ExpressibleByArgument { case read, write }
+    enum Workload: String, CaseIterable, ExpressibleByArgument { case read, write, find }
 
     @Option(help: "Connections, each on its own socket.") var clients: Int = 50
     @Option(help: "Requests kept in flight on each connection.") var pipeline: Int = 16
     @Option(help: "Seconds to measure (after the warm-up). Default 5 unless --requests is given.") var duration: Double?
     @Option(help: "Measure this many requests in total instead of a duration.") var requests: Int?
-    @Option(help: "read or write.") var workload: Workload = .read
+    @Option(help: "read, write or find.") var workload: Workload = .read
+    @Option(help: "Skill the find workload looks for.") var skill: String = "first-aid"
+    @Option(help: "Seed of the find workload's random points.") var seed: UInt64 = 1
     @Option(help: "Warehouse to query or receive into.") var warehouse: String = "bench-01"
     @Option(help: "Item SKU to query or receive.") var item: String = "bench-item"
     @Option(help: "Seconds of unmeasured warm-up.") var warmup: Double = 0.5
@@ -48,19 +52,28 @@ struct BenchCommand: ParsableCommand {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
-    var requestLine: String {
+    var requestLines: [String] {
         switch workload {
         case .read:
-            return RequestLine.build(["stock", "query", "warehouse=" + warehouse, "item=" + item])
+            return [RequestLine.build(["stock", "query", "warehouse=" + warehouse, "item=" + item])]
         case .write:
-            return RequestLine.build(["stock", "receive", warehouse, item, "1", "supplier=bench"])
+            return [RequestLine.build(["stock", "receive", warehouse, item, "1", "supplier=bench"])]
+        case .find:
+            // Random points in Shanxi's bounding box (34.6–40.7 N, 110.2–114.6 E), a fixed sequence per seed.
+            var random = SplitMix64(seed: seed)
+            return (0..<4096).map { _ in
+                let lat = 34.6 + random.unit() * 6.1
+                let lon = 110.2 + random.unit() * 4.4
+                let near = BenchResult.fixed(lat, 4) + "," + BenchResult.fixed(lon, 4)
+                return RequestLine.build(["volunteer", "find", "skill=" + skill, "available", "near=" + near, "radius=30km", "limit=20"])
+            }
         }
     }
 
     /// Runs the benchmark; returns the exit status.
     func execute() throws -> Int32 {
         let endpoint = try Endpoint.resolve(socket: socket, tcp: tcp, environment: environment())
-        if warehouse == "bench-01" && item == "bench-item" { try prepare(endpoint) }
+        if workload != .find && warehouse == "bench-01" && item == "bench-item" { try prepare(endpoint) }
 
         var connections: [Connection] = []
         for _ in 0..<clients { connections.append(try Connection.open(endpoint, timeout: timeout)) }
@@ -68,7 +81,7 @@ struct BenchCommand: ParsableCommand {
         // A few threads rather than one: with the daemon on the same cores, one polling thread that
         // is scheduled out stalls every connection at once (measured: 1 thread ~85k reads/s, 4 ~150k).
         let threadCount = min(clients, threads ?? max(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) / 2))
-        let request = Array((requestLine + "\n").utf8)
+        let requestBytes = requestLines.map { Array(($0 + "\n").utf8) }
         let start = Monotonic.now()
         let measureStart = start + UInt64(warmup * 1e9)
         let measured = duration ?? (requests == nil ? 5 : nil)
@@ -79,7 +92,7 @@ struct BenchCommand: ParsableCommand {
                 let quota = requests.map { $0 / clients + (index < $0 % clients ? 1 : 0) } ?? 0
                 return BenchStream(connection: connections[index], pipeline: pipeline, quota: quota)
             }
-            workers.append(BenchWorker(streams: mine, request: request, pipeline: pipeline,
+            workers.append(BenchWorker(streams: mine, requests: requestBytes, pipeline: pipeline,
                                        measureStart: measureStart, measureEnd: measureEnd, stallTimeout: timeout))
         }
         BenchCommand.runThreads(workers)

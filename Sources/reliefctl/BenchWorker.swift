@@ -31,7 +31,9 @@ final class BenchStream {
 /// no strings, one clock read per wake-up.
 final class BenchWorker: @unchecked Sendable {
     let streams: [BenchStream]
-    let request: [UInt8]
+    /// The requests sent, in turn (one for read and write; many random points for find).
+    let requests: [[UInt8]]
+    private var nextRequest = 0
     let pipeline: Int
     let measureStart: UInt64
     /// End of the measured window in duration mode; nil in request-count mode.
@@ -47,9 +49,10 @@ final class BenchWorker: @unchecked Sendable {
 
     private var readBuffer = [UInt8](repeating: 0, count: 256 << 10)
 
-    init(streams: [BenchStream], request: [UInt8], pipeline: Int, measureStart: UInt64, measureEnd: UInt64?, stallTimeout: Double) {
+    init(streams: [BenchStream], requests: [[UInt8]], pipeline: Int, measureStart: UInt64, measureEnd: UInt64?, stallTimeout: Double) {
+        precondition(!requests.isEmpty)
         self.streams = streams
-        self.request = request
+        self.requests = requests
         self.pipeline = pipeline
         self.measureStart = measureStart
         self.measureEnd = measureEnd
@@ -110,7 +113,8 @@ final class BenchWorker: @unchecked Sendable {
             let inWindow = now >= measureStart && (measureEnd == nil || now < measureEnd!)
             stream.measured[slot] = inWindow
             if inWindow && measureEnd == nil { stream.quota -= 1 }
-            stream.output.append(contentsOf: request)
+            stream.output.append(contentsOf: requests[nextRequest])
+            nextRequest = nextRequest + 1 == requests.count ? 0 : nextRequest + 1
             stream.inFlight += 1
         }
     }

@@ -24,6 +24,10 @@ struct ReliefCtl: ParsableCommand {
         The socket is --socket, else $RELIEFD_SOCKET, else ./data/reliefd.sock if it exists,
         else /run/reliefd/reliefd.sock.
 
+        Bulk import and export (CSV): reliefctl import volunteers|teams FILE.csv,
+        reliefctl export volunteers [FILE.csv] [filters] [--personal]; see reliefctl import --help.
+        A demo roster as CSV: reliefctl demo-roster --seed S --count N > roster.csv
+
         Benchmark: reliefctl bench --help
 
         Exit status: 0 OK, 1 the daemon answered ERR, 2 usage or connection error.
@@ -76,6 +80,21 @@ struct ReliefCtl: ParsableCommand {
             bench.tcp = bench.tcp ?? endpointChoice.tcp
             throw ExitCode(try bench.execute())
         }
+        let localTimeout: Double? = timeout > 0 ? timeout : nil
+        switch words.first {
+        case "import":
+            var command: ImportCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
+            (command.socket, command.tcp, command.timeout) = (endpointChoice.socket, endpointChoice.tcp, localTimeout)
+            throw ExitCode(try command.execute())
+        case "export":
+            var command: ExportCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
+            (command.socket, command.tcp, command.timeout) = (endpointChoice.socket, endpointChoice.tcp, localTimeout)
+            throw ExitCode(try command.execute())
+        case "demo-roster":
+            let command: DemoRosterCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
+            throw ExitCode(try command.execute())
+        default: break
+        }
         if words.first == "--" {
             words.removeFirst()
         } else if let first = words.first, first.hasPrefix("-") {
@@ -100,6 +119,18 @@ struct ReliefCtl: ParsableCommand {
         let reply = try connection.nextReply(timeout: timeout)
         Terminal.emit(Output.render(reply, as: format))
         if case .error = reply { throw ExitCode(1) }
+    }
+}
+
+extension ReliefCtl {
+    /// Parses a local subcommand's arguments; --help prints its help and exits 0, a mistake is a usage error.
+    static func parseSubcommand<Command: ParsableCommand>(_ arguments: [String]) throws -> Command {
+        do {
+            return try Command.parse(arguments)
+        } catch {
+            if Command.exitCode(for: error) == .success { Command.exit(withError: error) }
+            throw UsageError(Command.fullMessage(for: error))
+        }
     }
 }
 

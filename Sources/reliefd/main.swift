@@ -17,6 +17,10 @@ func fail(_ message: String, status: Int32 = 2) -> Never {
     exit(status)
 }
 
+/// Rescue teams per specialty in the demo roster: one per 800 volunteers (the provincial society's
+/// 28,500 volunteers give 35 per specialty, 280 in all).
+func demoTeams(_ volunteers: Int) -> Int { max(1, volunteers / 800) }
+
 func usage() -> String {
     var text = """
     usage: reliefd [--config FILE] [--KEY VALUE ...]
@@ -118,15 +122,39 @@ do {
 }
 logger.info("state loaded", metadata: ["seq": "\(state.lastSeq)", "warehouses": "\(state.warehouses.count)", "lots": "\(state.lots.count)"])
 
-if state.lastSeq == 0 && configuration.demo {
-    guard let text = try? String(contentsOfFile: configuration.demoFile, encoding: .utf8) else {
-        fail("cannot read the demo dataset \(configuration.demoFile); set demo = off or demo_file", status: 1)
+// A new store gets the skill catalog, demo or not; then, with demo on, the demo dataset and a
+// generated roster. Each step is all or nothing; a store with anything in it is left alone.
+if state.lastSeq == 0 {
+    if let catalogFile = configuration.catalogFile {
+        if let text = try? String(contentsOfFile: catalogFile, encoding: .utf8) {
+            do {
+                state = try DemoLoader.load(text: text, name: catalogFile, into: state, journal: journal,
+                                            clock: .system, logger: logger)
+            } catch {
+                fail("skill catalog not loaded: \(error)", status: 1)
+            }
+        } else {
+            logger.warning("skill catalog not found; starting without one (set catalog_file, or off)",
+                           metadata: ["catalog_file": "\(catalogFile)"])
+        }
     }
-    do {
-        state = try DemoLoader.load(text: text, name: configuration.demoFile, into: state, journal: journal,
-                                    clock: .system, logger: logger)
-    } catch {
-        fail("demo dataset not loaded: \(error)", status: 1)
+    if configuration.demo {
+        guard let text = try? String(contentsOfFile: configuration.demoFile, encoding: .utf8) else {
+            fail("cannot read the demo dataset \(configuration.demoFile); set demo = off or demo_file", status: 1)
+        }
+        do {
+            state = try DemoLoader.load(text: text, name: configuration.demoFile, into: state, journal: journal,
+                                        clock: .system, logger: logger)
+            if configuration.demoVolunteers > 0 {
+                let lines = RosterGenerator.lines(seed: configuration.demoSeed, volunteers: configuration.demoVolunteers,
+                                                  organizations: 282, teams: demoTeams(configuration.demoVolunteers),
+                                                  now: Clock.system.now().day)
+                state = try DemoLoader.load(lines: lines, name: "demo roster (seed \(configuration.demoSeed), \(configuration.demoVolunteers) volunteers)",
+                                            into: state, journal: journal, clock: .system, logger: logger)
+            }
+        } catch {
+            fail("demo dataset not loaded: \(error)", status: 1)
+        }
     }
 }
 

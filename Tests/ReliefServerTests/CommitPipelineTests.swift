@@ -26,11 +26,35 @@ final class CommitPipelineTests: XCTestCase {
     }
 
     func testBatchSizeIsBounded() {
-        var pipeline = CommitPipeline(committedSeq: 0, maxBatch: 2)
-        pipeline.enqueue(entries(1...5))
+        var pipeline = CommitPipeline(committedSeq: 0, maxBatch: 2, maxRequest: 2)
+        for seq in Int64(1)...5 { pipeline.enqueue(entries(seq...seq)) }
         XCTAssertEqual(pipeline.takeBatch()?.count, 2)
         pipeline.committed(upTo: 2, count: 2)
         XCTAssertEqual(pipeline.takeBatch()?.map(\.seq), [3, 4])
+    }
+
+    func testARequestIsNeverSplitBetweenCommits() {
+        var pipeline = CommitPipeline(committedSeq: 0, maxBatch: 4, maxRequest: 12)
+        pipeline.enqueue(entries(1...3))
+        pipeline.enqueue(entries(4...5))
+        pipeline.enqueue(entries(6...15)) // one large request (a bulk import)
+        pipeline.enqueue(entries(16...16))
+        XCTAssertEqual(pipeline.takeBatch()?.map(\.seq), [1, 2, 3], "4...5 would split nothing but exceed the bound")
+        pipeline.committed(upTo: 3, count: 3)
+        XCTAssertEqual(pipeline.takeBatch()?.map(\.seq), [4, 5])
+        pipeline.committed(upTo: 5, count: 2)
+        XCTAssertEqual(pipeline.takeBatch()?.map(\.seq), Array(6...15), "a request larger than maxBatch goes whole, alone")
+        pipeline.committed(upTo: 15, count: 10)
+        XCTAssertEqual(pipeline.takeBatch()?.map(\.seq), [16])
+        pipeline.committed(upTo: 16, count: 1)
+        XCTAssertTrue(pipeline.isIdle)
+        // Past the store's limit on one transaction a request is sliced.
+        pipeline.enqueue(entries(17...41))
+        XCTAssertEqual(pipeline.takeBatch()?.map(\.seq), Array(17...28))
+        pipeline.committed(upTo: 28, count: 12)
+        XCTAssertEqual(pipeline.takeBatch()?.map(\.seq), Array(29...40))
+        pipeline.committed(upTo: 40, count: 12)
+        XCTAssertEqual(pipeline.takeBatch()?.map(\.seq), [41])
     }
 
     func testFailureLosesTheBatchAndWhatCollectedAfterItAndRefusesMore() {

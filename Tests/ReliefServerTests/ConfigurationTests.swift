@@ -11,6 +11,8 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.socket, "data/reliefd.sock")
         XCTAssertEqual(configuration.tcp, "127.0.0.1:7878")
         XCTAssertTrue(configuration.demo)
+        XCTAssertEqual(configuration.demoVolunteers, 28_500)
+        XCTAssertEqual(configuration.coordinatorUIDs, Configuration().coordinatorUIDs, "the example states the default")
         // The example documents every key the daemon knows.
         for key in Configuration.keys {
             XCTAssertTrue(text.contains("\n\(key.key) ="), "config/reliefd.conf does not document \(key.key)")
@@ -36,6 +38,32 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.partialLineTimeout, 2.5)
         XCTAssertFalse(configuration.demo)
         XCTAssertEqual(configuration.sqlitePath, "/tmp/r.db")
+    }
+
+    func testRosterKeys() throws {
+        var configuration = Configuration()
+        XCTAssertEqual(configuration.coordinatorUIDs, [0, UInt32(getuid())], "default: root and the daemon's own uid")
+        XCTAssertEqual(configuration.catalogFile, "config/catalog/skills.commands")
+        XCTAssertEqual(configuration.maxImportRows, 1_000_000)
+        try configuration.load(fileText: """
+            coordinator_uids = 1001, self,0
+            catalog_file = off
+            demo_volunteers = 100
+            demo_seed = 7
+            max_import_rows = 500
+            """, name: "r.conf")
+        XCTAssertEqual(configuration.coordinatorUIDs, [1001, UInt32(getuid()), 0])
+        XCTAssertNil(configuration.catalogFile)
+        XCTAssertEqual(configuration.demoVolunteers, 100)
+        XCTAssertEqual(configuration.demoSeed, 7)
+        XCTAssertEqual(configuration.maxImportRows, 500)
+        try configuration.set("coordinator_uids", "")
+        XCTAssertEqual(configuration.coordinatorUIDs, [], "empty: nobody is a coordinator")
+        XCTAssertThrowsError(try configuration.set("coordinator_uids", "0,root")) { error in
+            XCTAssertTrue("\(error)".contains("bad uid \"root\" in coordinator_uids"), "\(error)")
+        }
+        XCTAssertThrowsError(try configuration.set("max_import_rows", "0"))
+        XCTAssertThrowsError(try configuration.set("demo_volunteers", "-1"))
     }
 
     func testBadKeysAndValuesAreNamedWithTheirLine() {

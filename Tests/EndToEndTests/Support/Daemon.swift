@@ -61,8 +61,9 @@ final class Daemon {
     func start(timeout: Double = 20) throws {
         precondition(pid == 0, "daemon already running")
         let binary = try Daemon.binaryPath()
+        // No skill catalog unless a test asks for one (--catalog-file PATH), so the store starts empty.
         let arguments = [binary, "--data-dir", dataDirectory, "--socket", socketPath, "--tcp", "off",
-                         "--demo", "off", "--log-level", "warning"] + extraFlags
+                         "--demo", "off", "--catalog-file", "off", "--log-level", "warning"] + extraFlags
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -92,6 +93,37 @@ final class Daemon {
         }
         kill()
         throw Failure("reliefd did not accept connections on \(socketPath) within \(timeout) s; log:\n\(log)")
+    }
+
+    /// The package's directory (where config/ is), found from this source file's path.
+    static var packageDirectory: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    /// An executable built next to `reliefd` (e.g. `reliefctl`).
+    static func siblingBinary(_ name: String) throws -> String {
+        let path = (try binaryPath() as NSString).deletingLastPathComponent + "/" + name
+        guard access(path, X_OK) == 0 else { throw Failure("\(name) not found at \(path); build it with the same --scratch-path") }
+        return path
+    }
+
+    /// A free TCP port on loopback (asked of the kernel, then released; a race is unlikely in tests).
+    static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure("socket failed") }
+        defer { Glibc.close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw Failure("cannot find a free port: \(String(cString: strerror(errno)))") }
+        return UInt16(bigEndian: address.sin_port)
     }
 
     func connect(timeout: Double = 10) throws -> Client {

@@ -1,0 +1,202 @@
+import ReliefEngine
+import ReliefProtocol
+
+/// One connection's bulk import in progress, as a value-type state machine apart from all I/O.
+///
+/// `import begin volunteers|teams` starts it; every following line is a row (a request line such as
+/// `volunteer add v-1 name=… line=17`), buffered without a reply, until `import commit` (apply all
+/// rows or none) or `import abort`. The optional `line=N` option names the row's line in the
+/// client's source file, so errors point there; without it a row is numbered by its position.
+/// At most `maxRows` rows: past that the import is dead — later rows are dropped unread, and the
+/// commit gets `ERR LIMIT` — rather than ended early, which would run the remaining rows as
+/// ordinary requests.
+struct ImportBuffer {
+    enum Kind: String, CaseIterable {
+        case volunteers, teams
+
+        /// The commands a row of this kind may be.
+        var allowed: Set<String> {
+            switch self {
+            case .volunteers: ["volunteer add", "volunteer certify"]
+            case .teams: ["team add", "team member add"]
+            }
+        }
+    }
+
+    enum Action {
+        /// The row was taken; nothing is sent.
+        case buffered
+        /// A reply; the import goes on.
+        case reply(Reply)
+        /// The import is over without applying anything; send this reply.
+        case end(Reply)
+        /// `import commit`: apply `rows` all or none; `bad` are rows that did not even parse.
+        case commit(rows: [(line: Int, request: Request)], bad: [(line: Int, message: String)], allowed: Set<String>)
+    }
+
+    let kind: Kind
+    let maxRows: Int
+    private(set) var rows: [(line: Int, request: Request)] = []
+    private(set) var bad: [(line: Int, message: String)] = []
+    /// Rows received, dropped ones included.
+    private(set) var received = 0
+    private(set) var overflowed = false
+
+    init(kind: Kind, maxRows: Int) {
+        precondition(maxRows > 0)
+        self.kind = kind
+        self.maxRows = maxRows
+    }
+
+    /// `import begin KIND`: the new buffer, or the refusal to send.
+    static func begin(_ request: Request, maxRows: Int) -> Result<ImportBuffer, RequestError> {
+        let kinds = Kind.allCases.map(\.rawValue).joined(separator: " or ")
+        guard request.words.count == 3, request.options.isEmpty, request.requestToken == nil else {
+            return .failure(RequestError(.syntax, "usage: import begin \(kinds.replacingOccurrences(" or ", "|")); then one row per line, then import commit or import abort"))
+        }
+        guard let kind = Kind(rawValue: request.words[2].lowercased()) else {
+            return .failure(RequestError(.syntax, "unknown import kind \"\(request.words[2])\"; expected \(kinds)"))
+        }
+        return .success(ImportBuffer(kind: kind, maxRows: maxRows))
+    }
+
+    /// Takes one line received while the import is open.
+    mutating func take(_ line: [UInt8]) -> Action {
+        let parsed = line.withUnsafeBytes { RequestParser.parse($0) }
+        if case .success(let request) = parsed {
+            if request.words.isEmpty && request.options.isEmpty && request.requestToken == nil { return .buffered }
+            if request.words.count >= 2, request.words[0].lowercased() == "import" {
+                let verb = request.words[1].lowercased()
+                let bare = request.words.count == 2 && request.options.isEmpty
+                switch verb {
+                case "commit" where bare:
+                    if overflowed {
+                        return .end(.error(.limit, "import aborted: more than \(maxRows) rows (max_import_rows); nothing was imported"))
+                    }
+                    let taken = (rows, bad)
+                    rows = []
+                    bad = []
+                    return .commit(rows: taken.0, bad: taken.1, allowed: kind.allowed)
+                case "abort" where bare:
+                    return .end(.ok(["aborted": String(received)]))
+                case "begin":
+                    return .reply(.error(.conflict, "an import of \(kind.rawValue) is already open; send its rows, then import commit or import abort"))
+                default: break
+                }
+            }
+        }
+        received += 1
+        if overflowed { return .buffered }
+        if received > maxRows {
+            overflowed = true
+            rows = []
+            bad = []
+            return .buffered
+        }
+        switch parsed {
+        case .success(var request):
+            var number = received
+            if let index = request.options.firstIndex(where: { $0.key == "line" }) {
+                let value = request.options[index].value
+                guard let given = Int(value), given > 0 else {
+                    bad.append((received, "SYNTAX bad value \"\(value)\" for line; expected the row's line number"))
+                    return .buffered
+                }
+                number = given
+                request.options.remove(at: index)
+            }
+            rows.append((number, request))
+        case .failure(let error):
+            bad.append((ImportBuffer.lineOption(in: line) ?? received, "\(error.code.rawValue) \(error.message)"))
+        }
+        return .buffered
+    }
+
+    /// The `line=N` of a row that did not parse, found by looking for ` line=` followed by digits.
+    static func lineOption(in line: [UInt8]) -> Int? {
+        let key = Array(" line=".utf8)
+        guard line.count > key.count else { return nil }
+        var start = 0
+        while start + key.count <= line.count {
+            if line[start..<(start + key.count)].elementsEqual(key) {
+                var index = start + key.count
+                var value = 0
+                while index < line.count, line[index] >= 0x30, line[index] <= 0x39, value < 1 << 40 {
+                    value = value * 10 + Int(line[index] - 0x30)
+                    index += 1
+                }
+                if index > start + key.count, index == line.count || line[index] == 0x20, value > 0 { return value }
+            }
+            start += 1
+        }
+        return nil
+    }
+
+    /// One refusal naming every bad row in line order: the rows that did not parse and those the
+    /// engine refused (its message lists them as `line N: …` separated by `; `).
+    static func refusal(parseErrors: [(line: Int, message: String)], engineReply: Reply?, totalRows: Int,
+                        maxReported: Int = 1000) -> Reply {
+        var items: [(line: Int, text: String)] = parseErrors.map { ($0.line, "line \($0.line): \($0.message)") }
+        var badRows = parseErrors.count
+        if case .error(_, let message) = engineReply {
+            let parsed = splitEngineRefusal(message)
+            items += parsed.items
+            badRows += parsed.badRows
+        }
+        items.sort { $0.line < $1.line }
+        var text = "import refused, nothing imported: \(badRows) bad row\(badRows == 1 ? "" : "s") of \(totalRows): "
+        text += items.prefix(maxReported).map(\.text).joined(separator: "; ")
+        if badRows > min(items.count, maxReported) { text += "; and \(badRows - min(items.count, maxReported)) more" }
+        return .error(.syntax, text)
+    }
+
+    /// Reads back `Engine.importRows`' refusal: "import refused, nothing imported: K bad rows of M:
+    /// line a: …; line b: …[; and X more]".
+    static func splitEngineRefusal(_ message: String) -> (badRows: Int, items: [(line: Int, text: String)]) {
+        let bytes = Array(message.utf8)
+        let marker = Array("line ".utf8)
+        func isItemStart(_ index: Int) -> Int? {
+            guard index + marker.count < bytes.count, bytes[index..<(index + marker.count)].elementsEqual(marker) else { return nil }
+            var cursor = index + marker.count
+            var value = 0
+            while cursor < bytes.count, bytes[cursor] >= 0x30, bytes[cursor] <= 0x39, value < 1 << 40 {
+                value = value * 10 + Int(bytes[cursor] - 0x30)
+                cursor += 1
+            }
+            guard cursor > index + marker.count, cursor < bytes.count, bytes[cursor] == 0x3A else { return nil }
+            return value
+        }
+        // K from "…: K bad row"
+        var badRows = 0
+        if let range = message.firstRange(of: " bad row") {
+            let before = message[..<range.lowerBound]
+            let digits = before.reversed().prefix { $0.isNumber }
+            badRows = Int(String(digits.reversed())) ?? 0
+        }
+        var starts: [(index: Int, line: Int)] = []
+        var index = 0
+        while index < bytes.count {
+            let atBoundary = index >= 2 && bytes[index - 2] == 0x3B && bytes[index - 1] == 0x20
+            let afterHeader = starts.isEmpty && index >= 2 && bytes[index - 2] == 0x3A && bytes[index - 1] == 0x20
+            if atBoundary || afterHeader, let line = isItemStart(index) { starts.append((index, line)) }
+            index += 1
+        }
+        var items: [(line: Int, text: String)] = []
+        for (position, start) in starts.enumerated() {
+            let end = position + 1 < starts.count ? starts[position + 1].index - 2 : bytes.count
+            var text = String(decoding: bytes[start.index..<end], as: UTF8.self)
+            if position + 1 == starts.count, let more = text.firstMatch(of: /; and \d+ more$/) {
+                text = String(text[..<more.range.lowerBound])
+            }
+            items.append((start.line, text))
+        }
+        badRows = max(badRows, items.count)
+        return (badRows, items)
+    }
+}
+
+private extension String {
+    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,145 @@
+/// RFC 4180 CSV, as spreadsheets export it: fields separated by commas, records by CRLF or LF;
+/// a field in double quotes may hold commas, line breaks and doubled quotes (`""`). Pure: no I/O.
+enum CSV {
+    /// One record and the physical line (counted from 1) it starts on.
+    struct Record: Equatable {
+        var line: Int
+        var fields: [String]
+    }
+
+    struct Failure: Error, Equatable, CustomStringConvertible {
+        var line: Int
+        var message: String
+        var description: String { "line \(line): \(message)" }
+    }
+
+    /// Parses the whole text. Blank lines are skipped; a UTF-8 byte-order mark at the start is ignored.
+    static func parse(_ bytes: [UInt8]) throws(Failure) -> [Record] {
+        var records: [Record] = []
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var line = 1
+        var recordLine = 1
+        var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        /// The record has something (a comma, a quote, a character): it is not a blank line.
+        var recordStarted = false
+        /// The current field has a character or was quoted.
+        var fieldStarted = false
+        let count = bytes.count
+
+        func text(_ field: [UInt8], _ line: Int) throws(Failure) -> String {
+            guard let string = String(validating: field, as: UTF8.self) else {
+                throw Failure(line: line, message: "invalid UTF-8; save the file as UTF-8 CSV")
+            }
+            return string
+        }
+        func endRecord() throws(Failure) {
+            fields.append(try text(field, recordLine))
+            field.removeAll(keepingCapacity: true)
+            if recordStarted { records.append(Record(line: recordLine, fields: fields)) }
+            fields.removeAll(keepingCapacity: true)
+            fieldStarted = false
+            recordStarted = false
+        }
+
+        while index < count {
+            let byte = bytes[index]
+            if byte == 0x22 { // quote
+                guard field.isEmpty && !fieldStarted else {
+                    throw Failure(line: line, message: "quote inside an unquoted field; quote the whole field and double the quote (\"\")")
+                }
+                fieldStarted = true
+                recordStarted = true
+                let openedOn = line
+                index += 1
+                var closed = false
+                while index < count {
+                    let inner = bytes[index]
+                    if inner == 0x22 {
+                        if index + 1 < count, bytes[index + 1] == 0x22 {
+                            field.append(0x22)
+                            index += 2
+                            continue
+                        }
+                        index += 1
+                        closed = true
+                        break
+                    }
+                    if inner == 0x0A { line += 1 }
+                    field.append(inner)
+                    index += 1
+                }
+                guard closed else {
+                    throw Failure(line: openedOn, message: "unbalanced quote: the quoted field that opens on this line never closes")
+                }
+                if index < count, bytes[index] != 0x2C, bytes[index] != 0x0A, bytes[index] != 0x0D {
+                    throw Failure(line: line, message: "unexpected character after a closing quote; expected a comma or the end of the line")
+                }
+                continue
+            }
+            switch byte {
+            case 0x2C: // comma
+                fields.append(try text(field, recordLine))
+                field.removeAll(keepingCapacity: true)
+                fieldStarted = false
+                recordStarted = true
+                index += 1
+            case 0x0D:
+                index += 1
+                if index < count, bytes[index] == 0x0A { index += 1 }
+                try endRecord()
+                line += 1
+                recordLine = line
+            case 0x0A:
+                index += 1
+                try endRecord()
+                line += 1
+                recordLine = line
+            default:
+                field.append(byte)
+                fieldStarted = true
+                recordStarted = true
+                index += 1
+            }
+        }
+        if recordStarted { try endRecord() }
+        return records
+    }
+
+    static func parse(_ text: String) throws(Failure) -> [Record] { try parse(Array(text.utf8)) }
+
+    /// One field as RFC 4180 writes it: quoted when it holds a comma, quote, CR or LF, or starts or
+    /// ends with a space (which some readers would trim).
+    static func field(_ value: String) -> String {
+        let needsQuotes = value.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }
+            || value.first == " " || value.last == " "
+        guard needsQuotes else { return value }
+        return "\"" + value.replacingAll("\"", with: "\"\"") + "\""
+    }
+
+    /// One record with CRLF.
+    static func record(_ fields: [String]) -> String {
+        fields.map(field).joined(separator: ",") + "\r\n"
+    }
+
+    /// An HXL hashtag row (`#contact+name`, …): every non-empty cell starts with `#`, and one does.
+    static func isHashtagRow(_ fields: [String]) -> Bool {
+        var any = false
+        for cell in fields {
+            let trimmed = cell.trimmingSpaces
+            if trimmed.isEmpty { continue }
+            guard trimmed.hasPrefix("#") else { return false }
+            any = true
+        }
+        return any
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import ReliefProtocol
+
+/// `reliefctl import volunteers|teams FILE.csv`: reads a spreadsheet's CSV export, checks it
+/// whole before sending anything, then sends it as one all-or-nothing import.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reliefctl import",
+        abstract: "Import volunteers or teams from a CSV file, all or nothing.",
+        discussion: """
+        The file: RFC 4180 CSV (UTF-8) with a header row, optionally followed by an HXL hashtag row.
+        volunteers columns: id,name,phone,id_number,region,lat,lon (or at),languages,skills,max_hours,
+          min_rest,org, and optionally cert_skill,cert_issued,cert_expires,cert_issuer (a certification;
+          a later row with the same id and only the cert_ cells adds another).
+        teams columns: id,name,specialty,region,lat,lon (or at),leader,members (ids separated by ;).
+
+        A bad CSV record is reported with its line number and nothing is sent. The daemon applies
+        every row or none: on any bad row it reports each one by its CSV line and imports nothing.
+        Exit status: 0 imported, 1 nothing imported (bad file or rows), 2 usage or connection error.
+        """)
+
+    @Argument(help: "volunteers or teams") var kind: String
+    @Argument(help: "The CSV file (- for stdin).") var file: String
+
+    var socket: String?
+    var tcp: String?
+    var timeout: Double?
+
+    enum CodingKeys: String, CodingKey { case kind, file }
+
+    func execute() throws -> Int32 {
+        guard let kind = ImportPlan.Kind(rawValue: kind.lowercased()) else {
+            throw UsageError("unknown import kind \"\(kind)\"; expected volunteers or teams")
+        }
+        let bytes = try FileText.read(file)
+        let plan: ImportPlan
+        do {
+            plan = try ImportPlan(kind: kind, records: CSV.parse(bytes))
+        } catch let failure as CSV.Failure {
+            Terminal.err("reliefctl import: \(file): \(failure); nothing was sent\n")
+            return 1
+        } catch let header as ImportPlan.HeaderError {
+            throw UsageError("\(file): \(header)")
+        } catch let bad as ImportPlan.RecordErrors {
+            var text = "reliefctl import: \(file): \(bad.failures.count) bad record\(bad.failures.count == 1 ? "" : "s"); nothing was sent\n"
+            for failure in bad.failures { text += "\(failure)\n" }
+            Terminal.err(text)
+            return 1
+        }
+
+        let endpoint = try Endpoint.resolve(socket: socket, tcp: tcp, environment: environment())
+        let connection = try Connection.open(endpoint, timeout: timeout)
+        try connection.send(Array("import begin \(kind.rawValue)\n".utf8), timeout: timeout)
+        if case .error(let code, let message) = try connection.nextReply(timeout: timeout) {
+            Terminal.err("ERR \(code) \(message)\n")
+            return 1
+        }
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(1 << 20)
+        for row in plan.rows {
+            chunk.append(contentsOf: row.requestLine.utf8)
+            chunk.append(0x0A)
+            if chunk.count >= 1 << 20 {
+                try connection.send(chunk, timeout: timeout)
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        chunk.append(contentsOf: "import commit\n".utf8)
+        try connection.send(chunk, timeout: timeout)
+        // Checking and committing a large import takes a while: wait at least ten minutes.
+        let reply = try connection.nextReply(timeout: timeout.map { max($0, 600) })
+        switch reply {
+        case .error(let code, let message):
+            let lines = ImportReport.lines(message)
+            Terminal.err("ERR \(code) " + lines.joined(separator: "\n") + "\n")
+            return 1
+        case .ok(let text):
+            Terminal.out("OK \(text)\n")
+            return 0
+        case .rows:
+            Terminal.out(Output.render(reply, as: .raw).out)
+            return 0
+        }
+    }
+}

@@ -1,0 +1,150 @@
+/// Turns a spreadsheet's CSV into import rows: request lines, each tagged with the CSV line it came
+/// from. Pure: no I/O, so it is tested in memory.
+///
+/// The first record is the header; an HXL hashtag row right after it (`#contact+name,…`) is
+/// skipped. Columns map to options of `volunteer add` / `team add`; empty cells are left out.
+/// Volunteers: `cert_skill`, `cert_issued`, `cert_expires`, `cert_issuer` add a `volunteer certify`
+/// row; a later record with the same id and only cert_* cells filled adds another certification.
+/// Teams: `members` (ids separated by `;`) become `team member add` rows (the leader, a member
+/// already, is left out).
+struct ImportPlan {
+    enum Kind: String, CaseIterable {
+        case volunteers, teams
+
+        var columns: [String] {
+            switch self {
+            case .volunteers: ["id", "name", "phone", "id_number", "region", "lat", "lon", "at", "languages", "skills",
+                               "max_hours", "min_rest", "org"] + ImportPlan.certColumns
+            case .teams: ["id", "name", "specialty", "region", "lat", "lon", "at", "leader", "members"]
+            }
+        }
+    }
+
+    struct Row: Equatable {
+        var line: Int
+        var words: [String]
+
+        /// The request line sent to the daemon, with `line=N` so its errors name the CSV line.
+        var requestLine: String { RequestLine.build(words + ["line=\(line)"]) }
+    }
+
+    static let certColumns = ["cert_skill", "cert_issued", "cert_expires", "cert_issuer"]
+
+    /// A problem with the file as a whole (its header): a usage error.
+    struct HeaderError: Error, Equatable, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Bad records, every one, in line order.
+    struct RecordErrors: Error, Equatable {
+        var failures: [CSV.Failure]
+    }
+
+    let kind: Kind
+    private(set) var rows: [Row] = []
+    /// Data records read (header and hashtag row not counted).
+    private(set) var records = 0
+
+    /// Builds the rows, or throws the header's problem (`HeaderError`) or every bad record's
+    /// (`RecordErrors`).
+    init(kind: Kind, records: [CSV.Record]) throws {
+        self.kind = kind
+        guard let header = records.first else { throw HeaderError(description: "the file is empty; expected a header row such as: \(kind.columns.prefix(4).joined(separator: ","))") }
+        let names = header.fields.map { $0.trimmingSpaces.lowercased() }
+        let unknown = names.filter { !kind.columns.contains($0) }
+        if !unknown.isEmpty {
+            throw HeaderError(description: "unknown column\(unknown.count == 1 ? "" : "s") "
+                + unknown.map { "\"\($0)\"" }.joined(separator: ", ")
+                + " in the header (line \(header.line)); expected columns among: " + kind.columns.joined(separator: ", "))
+        }
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted {
+            throw HeaderError(description: "column \"\(name)\" appears twice in the header (line \(header.line))")
+        }
+        guard names.contains("id") else { throw HeaderError(description: "no id column in the header (line \(header.line))") }
+        if names.contains("at") && (names.contains("lat") || names.contains("lon")) {
+            throw HeaderError(description: "give either an at column or lat and lon columns, not both")
+        }
+        if names.contains("lat") != names.contains("lon") {
+            throw HeaderError(description: "a lat column needs a lon column and the other way round")
+        }
+
+        var body = records.dropFirst()
+        if let first = body.first, CSV.isHashtagRow(first.fields) { body = body.dropFirst() }
+        var failures: [CSV.Failure] = []
+        var volunteerIds = Set<String>()
+        for record in body {
+            self.records += 1
+            guard record.fields.count == names.count else {
+                failures.append(CSV.Failure(line: record.line, message: "\(record.fields.count) field\(record.fields.count == 1 ? "" : "s"), expected \(names.count) as in the header"))
+                continue
+            }
+            var cells: [String: String] = [:]
+            for (name, value) in zip(names, record.fields) {
+                let trimmed = value.trimmingSpaces
+                if !trimmed.isEmpty { cells[name] = trimmed }
+            }
+            do {
+                switch kind {
+                case .volunteers: rows += try ImportPlan.volunteerRows(cells, line: record.line, seen: &volunteerIds)
+                case .teams: rows += try ImportPlan.teamRows(cells, line: record.line)
+                }
+            } catch let failure as CSV.Failure {
+                failures.append(failure)
+            }
+        }
+        if !failures.isEmpty { throw RecordErrors(failures: failures) }
+    }
+
+    private static func location(_ cells: [String: String], line: Int) throws -> String? {
+        if let at = cells["at"] { return at }
+        switch (cells["lat"], cells["lon"]) {
+        case (nil, nil): return nil
+        case (let lat?, let lon?): return lat + "," + lon
+        default: throw CSV.Failure(line: line, message: "lat and lon must both be given or both be empty")
+        }
+    }
+
+    private static func volunteerRows(_ cells: [String: String], line: Int, seen: inout Set<String>) throws -> [Row] {
+        guard let id = cells["id"] else { throw CSV.Failure(line: line, message: "empty id") }
+        var rows: [Row] = []
+        let profileKeys = cells.keys.filter { $0 != "id" && !certColumns.contains($0) }
+        let certOnly = profileKeys.isEmpty && cells["cert_skill"] != nil && seen.contains(id)
+        if !certOnly {
+            var words = ["volunteer", "add", id]
+            for key in ["name", "phone", "id_number", "region"] { if let value = cells[key] { words.append("\(key)=\(value)") } }
+            if let at = try location(cells, line: line) { words.append("at=" + at) }
+            for key in ["languages", "skills", "max_hours", "min_rest", "org"] { if let value = cells[key] { words.append("\(key)=\(value)") } }
+            rows.append(Row(line: line, words: words))
+            seen.insert(id)
+        }
+        let cert = certColumns.compactMap { cells[$0] }
+        if !cert.isEmpty {
+            guard let skill = cells["cert_skill"] else {
+                throw CSV.Failure(line: line, message: "cert_issued, cert_expires or cert_issuer given without cert_skill")
+            }
+            var words = ["volunteer", "certify", id, skill]
+            if let value = cells["cert_issued"] { words.append("issued=" + value) }
+            if let value = cells["cert_expires"] { words.append("expires=" + value) }
+            if let value = cells["cert_issuer"] { words.append("issuer=" + value) }
+            rows.append(Row(line: line, words: words))
+        }
+        return rows
+    }
+
+    private static func teamRows(_ cells: [String: String], line: Int) throws -> [Row] {
+        guard let id = cells["id"] else { throw CSV.Failure(line: line, message: "empty id") }
+        var words = ["team", "add", id]
+        for key in ["name", "specialty", "region"] { if let value = cells[key] { words.append("\(key)=\(value)") } }
+        if let at = try location(cells, line: line) { words.append("at=" + at) }
+        if let leader = cells["leader"] { words.append("leader=" + leader) }
+        var rows = [Row(line: line, words: words)]
+        for member in (cells["members"] ?? "").split(separator: ";") {
+            let trimmed = String(member).trimmingSpaces
+            // The leader is the team's first member already.
+            if !trimmed.isEmpty && trimmed != cells["leader"] { rows.append(Row(line: line, words: ["team", "member", "add", id, trimmed])) }
+        }
+        return rows
+    }
+}
+

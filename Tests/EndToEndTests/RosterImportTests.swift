@@ -1,0 +1,190 @@
+import Foundation
+import ReliefProtocol
+import XCTest
+
+/// Bulk import and export of the roster through `reliefctl` against a real daemon, roles on the
+/// Unix socket and over TCP, and that a restart keeps what was imported.
+final class RosterImportTests: EndToEndTestCase {
+    private var catalogFlags: [String] { ["--catalog-file", Daemon.packageDirectory + "/config/catalog/skills.commands"] }
+
+    /// Runs reliefctl with `arguments`; returns its exit status and output (through files, so a
+    /// large output cannot fill a pipe and stall it).
+    private func reliefctl(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, out: String, err: String) {
+        let directory = NSTemporaryDirectory() + "reliefctl-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        FileManager.default.createFile(atPath: directory + "/out", contents: nil)
+        FileManager.default.createFile(atPath: directory + "/err", contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Daemon.siblingBinary("reliefctl"))
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
+        process.standardError = FileHandle(forWritingAtPath: directory + "/err")
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            process.terminate()
+            XCTFail("reliefctl \(arguments) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        let out = (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? ""
+        return (process.terminationStatus, out, err)
+    }
+
+    private func write(_ text: String, _ name: String, in daemon: Daemon) throws -> String {
+        let path = daemon.directory + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static let header = "id,name,phone,id_number,region,lat,lon,languages,skills,max_hours,min_rest,org,cert_skill,cert_issued,cert_expires,cert_issuer\r\n"
+    static let hashtags = "#meta+id,#contact+name,#contact+phone,#meta+id_number,#adm1+code,#geo+lat,#geo+lon,#meta+languages,#meta+skills,,,#org+name,,,,\r\n"
+
+    func testImportWithBadRowsImportsNothingThenAGoodFileImportsAndSurvivesRestart() throws {
+        let port = try Daemon.freePort()
+        let daemon = try startDaemon(catalogFlags + ["--tcp", "127.0.0.1:\(port)"])
+        var client = try daemon.connect()
+        try ok(client, "region add sx name=Shanxi")
+        let socket = ["--socket", daemon.socketPath]
+
+        // Lines: 1 header, 2 hashtags, 3 good, 4 unknown skill, 5 expiry before issue, 6 duplicate id.
+        let bad = try write(Self.header + Self.hashtags + """
+            v-1,"Wang, Li",13800000001,140100199001011234,sx,37.87,112.55,"zh,en",first-aid:3,12,8h,Taiyuan Red Cross,first-aid,2025-01-01,2030-01-01,Red Cross\r
+            v-2,Zhao Min,13800000002,,sx,37.70,112.70,zh,basket-weaving:2,10,8h,,,,,\r
+            v-3,"Chen ""Xiao"" Hong",13800000003,,sx,37.80,112.60,zh,first-aid:2,12,8h,,first-aid,2026-05-01,2025-05-01,Red Cross\r
+            v-1,Duplicate,13800000004,,sx,37.80,112.60,zh,first-aid:1,12,8h,,,,,\r
+
+            """, "bad.csv", in: daemon)
+        let seqBefore = try info(client)["seq"]
+        let rejected = try reliefctl(socket + ["import", "volunteers", bad])
+        XCTAssertEqual(rejected.status, 1, rejected.err)
+        let reported = rejected.err.split(separator: "\n").map(String.init)
+        XCTAssertTrue(reported.first?.hasPrefix("ERR SYNTAX import refused, nothing imported: 3 bad rows") ?? false, rejected.err)
+        let badLines = reported.filter { $0.hasPrefix("line ") }
+        XCTAssertEqual(badLines.count, 3, rejected.err)
+        XCTAssertTrue(badLines.contains { $0.hasPrefix("line 4:") && $0.contains("basket-weaving") }, rejected.err)
+        XCTAssertTrue(badLines.contains { $0.hasPrefix("line 5:") }, rejected.err)
+        XCTAssertTrue(badLines.contains { $0.hasPrefix("line 6:") && $0.contains("v-1") }, rejected.err)
+        XCTAssertEqual(try rows(client, "volunteer list").count, 0, "nothing imported")
+        XCTAssertEqual(try info(client)["seq"], seqBefore)
+
+        let good = try write(Self.header + Self.hashtags + """
+            v-1,"Wang, Li",13800000001,140100199001011234,sx,37.87,112.55,"zh,en",first-aid:3,12,8h,Taiyuan Red Cross,first-aid,2025-01-01,2030-01-01,Red Cross\r
+            v-2,Zhao Min,13800000002,,sx,37.70,112.70,zh,first-aid:2,10,8h,,first-aid,2025-03-01,2030-03-01,Red Cross\r
+            v-3,"Chen ""Xiao"" Hong",13800000003,,sx,37.80,112.60,zh,first-aid:2,12,8h,,first-aid,2025-05-01,2030-05-01,Red Cross\r
+
+            """, "good.csv", in: daemon)
+        let imported = try reliefctl(socket + ["import", "volunteers", good])
+        XCTAssertEqual(imported.status, 0, imported.err)
+        XCTAssertTrue(imported.out.hasPrefix("OK imported=6"), imported.out)
+        let found = try rows(client, "volunteer find skill=first-aid near=37.87,112.55 radius=50km")
+        XCTAssertEqual(Set(found.compactMap { $0["volunteer"] }), ["v-1", "v-2", "v-3"], "\(found)")
+        XCTAssertEqual(found.first?["volunteer"], "v-1", "nearest first")
+        XCTAssertFalse(found.contains { $0.values.contains("13800000001") }, "personal data masked in listings")
+
+        // Roles: over TCP an operator, on the Unix socket as root a coordinator.
+        let tcp = try Client(tcpPort: port)
+        XCTAssertEqual(try info(tcp)["your_role"], "operator")
+        try refused(tcp, "volunteer show v-1 personal", "DENIED")
+        XCTAssertFalse(try tcp.request("volunteer show v-1").text.contains("13800000001"))
+        XCTAssertEqual(try info(client)["your_role"], "coordinator")
+        let shown = try client.request("volunteer show v-1 personal")
+        XCTAssertEqual(shown.okFields?["phone"], "13800000001", shown.text)
+        XCTAssertEqual(shown.okFields?["name"], "Wang, Li", shown.text)
+
+        // Export: personal data for the coordinator, DENIED over TCP.
+        let exported = daemon.directory + "/out.csv"
+        let export = try reliefctl(socket + ["export", "volunteers", exported, "--personal"])
+        XCTAssertEqual(export.status, 0, export.err)
+        let csv = try String(contentsOfFile: exported, encoding: .utf8)
+        XCTAssertTrue(csv.contains("13800000001"), csv)
+        XCTAssertTrue(csv.contains("\"Chen \"\"Xiao\"\" Hong\""), csv)
+        XCTAssertEqual(csv.split(separator: "\r\n").count, 4, csv)
+        let denied = try reliefctl(["--tcp", "127.0.0.1:\(port)", "export", "volunteers", "--personal"])
+        XCTAssertEqual(denied.status, 1)
+        XCTAssertTrue(denied.err.hasPrefix("ERR DENIED"), denied.err)
+
+        let before = ["volunteer show v-1 personal", "volunteer show v-3 personal", "volunteer list"].map { try? client.request($0).text }
+        client.close()
+        try daemon.stop()
+        try daemon.start()
+        client = try daemon.connect()
+        let after = ["volunteer show v-1 personal", "volunteer show v-3 personal", "volunteer list"].map { try? client.request($0).text }
+        XCTAssertEqual(after, before, "a restart keeps the import")
+    }
+
+    func testTeamsImportAndCSVErrorsBeforeAnythingIsSent() throws {
+        let daemon = try startDaemon(catalogFlags)
+        let client = try daemon.connect()
+        try ok(client, "region add sx name=Shanxi")
+        let socket = ["--socket", daemon.socketPath]
+        let volunteers = try write(Self.header + """
+            v-1,Wang Li,13800000001,,sx,37.87,112.55,zh,first-aid:3,12,8h,,first-aid,2025-01-01,2030-01-01,Red Cross
+            v-2,Zhao Min,13800000002,,sx,37.70,112.70,zh,first-aid:2,10,8h,,first-aid,2025-03-01,2030-03-01,Red Cross
+
+            """, "v.csv", in: daemon)
+        XCTAssertEqual(try reliefctl(socket + ["import", "volunteers", volunteers]).status, 0)
+
+        let specialty = "search-rescue"
+        let teams = try write("""
+            id,name,specialty,region,lat,lon,leader,members
+            t-1,"Taiyuan SAR, team 1",\(specialty),sx,37.87,112.55,v-1,v-1;v-2
+
+            """, "t.csv", in: daemon)
+        let imported = try reliefctl(socket + ["import", "teams", teams])
+        XCTAssertEqual(imported.status, 0, imported.err)
+        let team = try client.request("team show t-1")
+        XCTAssertTrue(team.text.contains("v-2"), team.text)
+
+        // A CSV problem is reported with its line and nothing is sent.
+        let seq = try info(client)["seq"]
+        let broken = try write("id,name,specialty,region,lat,lon,leader,members\nt-2,Two,x,sx,1,2,,\nt-3,\"Three,x,sx,1,2,,\n", "b.csv", in: daemon)
+        let result = try reliefctl(socket + ["import", "teams", broken])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.err.contains("line 3: unbalanced quote"), result.err)
+        let columns = try write("id,name,colour\nt-2,Two,red\n", "c.csv", in: daemon)
+        let usage = try reliefctl(socket + ["import", "teams", columns])
+        XCTAssertEqual(usage.status, 2)
+        XCTAssertTrue(usage.err.contains("unknown column \"colour\""), usage.err)
+        XCTAssertEqual(try info(client)["seq"], seq)
+    }
+
+    /// The protocol itself: rows that do not parse are reported with their line= too; commit and
+    /// abort need an open import; max_import_rows aborts the import with ERR LIMIT.
+    func testImportProtocol() throws {
+        let daemon = try startDaemon(catalogFlags + ["--max-import-rows", "3"])
+        let client = try daemon.connect()
+        try ok(client, "region add sx name=Shanxi")
+        try refused(client, "import commit", "CONFLICT")
+        try refused(client, "import begin widgets", "SYNTAX")
+        XCTAssertEqual(try client.request("import begin volunteers").okFields?["import"], "volunteers")
+        try client.send(lines: [
+            "volunteer add v-1 name=A region=sx at=37.8,112.5 line=10",
+            "volunteer add \"v-2 name=B line=11",
+            "region add nope name=Nope line=12",
+        ])
+        let reply = try client.request("import commit")
+        XCTAssertEqual(reply.errorCode, "SYNTAX", reply.text)
+        XCTAssertTrue(reply.text.contains("2 bad rows of 3: line 11: SYNTAX"), reply.text)
+        XCTAssertTrue(reply.text.contains("; line 12: expected one of: volunteer add, volunteer certify"), reply.text)
+        XCTAssertEqual(try rows(client, "volunteer list").count, 0)
+
+        // Past max_import_rows (3): the rest is dropped unread, not run as ordinary requests.
+        try ok(client, "import begin volunteers")
+        try client.send(lines: (1...5).map { "volunteer add v-\($0) name=A region=sx at=37.8,112.5" })
+        try refused(client, "import commit", "LIMIT")
+        XCTAssertEqual(try rows(client, "volunteer list").count, 0)
+
+        try ok(client, "import begin volunteers")
+        try client.send(lines: ["volunteer add v-1 name=A region=sx at=37.8,112.5"])
+        XCTAssertEqual(try client.request("import abort").okFields?["aborted"], "1")
+        XCTAssertEqual(try rows(client, "volunteer list").count, 0)
+        try ok(client, "import begin volunteers")
+        try client.send(lines: ["volunteer add v-1 name=A region=sx at=37.8,112.5"])
+        XCTAssertEqual(try client.request("import commit").okFields?["imported"], "1")
+        XCTAssertEqual(try rows(client, "volunteer list").count, 1)
+    }
+}
