@@ -29,6 +29,8 @@ extension Event {
             json.set("warehouse", warehouse); json.set("sku", sku); json.set("qty", quantity)
         case .requestCompleted(let token, let reply):
             json.set("token", token); json.set("reply", reply)
+        default:
+            return rosterBody!
         }
         return json
     }
@@ -73,7 +75,8 @@ extension Event {
         case "request.completed":
             self = .requestCompleted(token: try body.string("token"), reply: try body.string("reply"))
         default:
-            throw FlatJSON.DecodingError.unknownKind(kind)
+            guard Event.rosterKinds.contains(kind) else { throw FlatJSON.DecodingError.unknownKind(kind) }
+            self = try Event.decodeRoster(kind: kind, body: body)
         }
     }
 }

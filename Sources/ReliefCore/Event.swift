@@ -13,6 +13,22 @@ public enum Event: Sendable, Equatable {
     /// The reply given to a request carrying `req=token`, so a retry gets it again.
     case requestCompleted(token: String, reply: String)
 
+    // Rosters (Roster.swift, Event+Roster.swift). Check-in and check-out take their time from the
+    // entry; a volunteer's status until-date ends the status by itself, read against the clock.
+    case skillAdded(Skill)
+    case specialtyAdded(Specialty)
+    case volunteerAdded(id: String, profile: VolunteerProfile)
+    case volunteerUpdated(id: String, profile: VolunteerProfile)
+    case volunteerStatusSet(id: String, status: VolunteerStatus, reason: String?, until: Day?)
+    case certificationGranted(id: String, Certification)
+    case certificationRevoked(id: String, skill: String, reason: String?)
+    case checkedIn(id: String, incident: String?)
+    case checkedOut(id: String)
+    case teamAdded(Team)
+    case teamMemberAdded(team: String, volunteer: String)
+    case teamMemberRemoved(team: String, volunteer: String)
+    case teamStateSet(team: String, state: TeamState, reason: String?)
+
     /// The event's kind as stored in the journal's `kind` column.
     public var kind: String {
         switch self {
@@ -25,6 +41,19 @@ public enum Event: Sendable, Equatable {
         case .lotAdjusted: "lot.adjusted"
         case .minimumSet: "minimum.set"
         case .requestCompleted: "request.completed"
+        case .skillAdded: "skill.added"
+        case .specialtyAdded: "specialty.added"
+        case .volunteerAdded: "volunteer.added"
+        case .volunteerUpdated: "volunteer.updated"
+        case .volunteerStatusSet: "volunteer.status_set"
+        case .certificationGranted: "certification.granted"
+        case .certificationRevoked: "certification.revoked"
+        case .checkedIn: "duty.checked_in"
+        case .checkedOut: "duty.checked_out"
+        case .teamAdded: "team.added"
+        case .teamMemberAdded: "team.member_added"
+        case .teamMemberRemoved: "team.member_removed"
+        case .teamStateSet: "team.state_set"
         }
     }
 }

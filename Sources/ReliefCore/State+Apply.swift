@@ -79,6 +79,9 @@ extension State {
         case .requestCompleted(let token, let reply):
             guard requestReplies[token] == nil else { throw fail("request token \(token) already completed") }
             rememberRequest(token: token, reply: reply)
+
+        default:
+            try applyRoster(entry)
         }
         lastSeq = entry.seq
     }

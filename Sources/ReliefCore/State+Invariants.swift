@@ -28,6 +28,47 @@ extension State {
             let held = holding(warehouse: parts[0], lot: parts[1])?.onHand ?? 0
             if held != total { problems.append("\(parts[0])/\(parts[1]) holds \(held) but its moves add up to \(total)") }
         }
+        problems += rosterInvariantViolations()
+        return problems
+    }
+
+    func rosterInvariantViolations() -> [String] {
+        var problems: [String] = []
+        var teamOf: [String: String] = [:]
+        for team in teams.values.sorted(by: { $0.id < $1.id }) {
+            if specialties[team.specialty] == nil { problems.append("team \(team.id) has unknown specialty \(team.specialty)") }
+            if Set(team.members).count != team.members.count { problems.append("team \(team.id) lists a member twice") }
+            if let leader = team.leader, !team.members.contains(leader) { problems.append("team \(team.id) leader \(leader) is not a member") }
+            for member in team.members {
+                if let other = teamOf[member] { problems.append("volunteer \(member) in teams \(other) and \(team.id)") }
+                teamOf[member] = team.id
+                if volunteers[member] == nil { problems.append("team \(team.id) member \(member) does not exist") }
+                else if volunteers[member]!.team != team.id {
+                    problems.append("team \(team.id) member \(member) points to team \(volunteers[member]!.team ?? "none")")
+                }
+            }
+        }
+        for volunteer in volunteers.values.sorted(by: { $0.id < $1.id }) {
+            let id = volunteer.id
+            if let team = volunteer.team, teamOf[id] != team { problems.append("volunteer \(id) points to team \(team) which does not list it") }
+            if (volunteer.onDutySince != nil) != (volunteer.status == .deployed) {
+                problems.append("volunteer \(id) on duty \(volunteer.onDutySince != nil) but status \(volunteer.status.rawValue)")
+            }
+            for skill in volunteer.profile.skills.keys where skills[skill] == nil { problems.append("volunteer \(id) lists unknown skill \(skill)") }
+            for certification in volunteer.certifications.values where certification.issued > certification.expires {
+                problems.append("volunteer \(id) \(certification.skill) certification expires before it is issued")
+            }
+            var previousEnd: Timestamp?
+            for duty in volunteer.duty {
+                if duty.end < duty.start { problems.append("volunteer \(id) duty ends before it starts") }
+                if let previousEnd, duty.start < previousEnd { problems.append("volunteer \(id) duty stretches overlap") }
+                previousEnd = duty.end
+            }
+            if let since = volunteer.onDutySince, let previousEnd, since < previousEnd {
+                problems.append("volunteer \(id) checked in before the last check-out")
+            }
+        }
+        if rosterIndex != RosterIndex.build(volunteers) { problems.append("roster indexes disagree with the volunteers") }
         return problems
     }
 }

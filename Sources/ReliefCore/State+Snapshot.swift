@@ -56,6 +56,7 @@ extension State {
             json.set("counterpart", move.counterpart); json.set("reason", move.reason); json.set("note", move.note)
             emit(json)
         }
+        rosterSnapshotLines(emit)
         for token in rememberedRequestTokens {
             var json = FlatJSON()
             json.set("t", "request"); json.set("token", token); json.set("reply", requestReplies[token] ?? "")
@@ -125,6 +126,8 @@ extension State {
                                      lot: try record.string("lot"), sku: try record.string("sku"), delta: try record.int("delta"),
                                      counterpart: try record.optionalString("counterpart"), reason: try record.optionalString("reason"),
                                      note: try record.optionalString("note")))
+            case "skill", "specialty", "volunteer", "cert", "duty", "team":
+                try loadRosterRecord(type, record)
             case "request":
                 rememberRequest(token: try record.string("token"), reply: try record.string("reply"))
             default:
@@ -132,5 +135,6 @@ extension State {
             }
         }
         guard sawHeader else { throw FlatJSON.DecodingError.missing("header") }
+        rosterIndex = RosterIndex.build(volunteers)
     }
 }

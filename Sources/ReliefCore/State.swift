@@ -31,6 +31,14 @@ public struct State: Sendable {
     /// Number of lots created without a code given; the next automatic code is derived from it.
     public internal(set) var autoLotCounter: Int64 = 0
 
+    // Rosters (State+Roster.swift).
+    public internal(set) var skills: [String: Skill] = [:]
+    public internal(set) var specialties: [String: Specialty] = [:]
+    public internal(set) var volunteers: [String: Volunteer] = [:]
+    public internal(set) var teams: [String: Team] = [:]
+    /// Per-skill and spatial indexes over `volunteers`, kept in step by `applyRoster`.
+    var rosterIndex = RosterIndex()
+
     public init() {}
 
     public func stock(warehouse: String, sku: String) -> SkuStock? { stock[warehouse]?[sku] }

@@ -34,17 +34,18 @@ public final class Engine {
     struct Context {
         var actor: String
         var now: Timestamp
+        var role: Role
     }
 
     private var commands: [String: Command] = [:]
     /// Entries produced by the request being handled.
     private var pending: [Entry] = []
-    private var pendingContext = Context(actor: "", now: Timestamp(milliseconds: 0))
+    private var pendingContext = Context(actor: "", now: Timestamp(milliseconds: 0), role: .operator)
 
     public init(state: State = State(), clock: Clock = .system) {
         self.state = state
         self.clock = clock
-        for command in Engine.catalogCommands + Engine.stockCommands + Engine.generalCommands {
+        for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.generalCommands {
             commands[command.words.joined(separator: " ")] = command
         }
     }
@@ -61,6 +62,11 @@ public final class Engine {
 
     private func lookup(_ request: Request) -> (command: Command, words: Int)? {
         guard let first = request.words.first?.lowercased() else { return nil }
+        // Longest match first: `team member add` before `team member`, before `team`.
+        if request.words.count >= 3,
+           let command = commands[first + " " + request.words[1].lowercased() + " " + request.words[2].lowercased()] {
+            return (command, 3)
+        }
         if request.words.count >= 2, let command = commands[first + " " + request.words[1].lowercased()] {
             return (command, 2)
         }
@@ -68,17 +74,57 @@ public final class Engine {
         return nil
     }
 
+    /// Applies a batch of request lines all or nothing (bulk import): every row is handled in
+    /// order; if any is refused, the state goes back to what it was, nothing is emitted, and the
+    /// error names every bad row by its source line. `allowed` lists the commands a row may be
+    /// (e.g. ["volunteer add"]); rows may not carry `req=` tokens.
+    public func importRows(_ rows: [(line: Int, request: Request)], allowed: Set<String>, actor: String,
+                           role: Role = .coordinator, maxErrorsReported: Int = 1000) -> Outcome {
+        let saved = state
+        var entries: [Entry] = []
+        var errors: [String] = []
+        var badRows = 0
+        for row in rows {
+            var message: String?
+            if row.request.requestToken != nil {
+                message = "req= is not allowed in an import row"
+            } else if let (command, _) = lookup(row.request), allowed.contains(command.words.joined(separator: " ")) {
+                let outcome = handle(row.request, actor: actor, role: role)
+                if case .error(let code, let text) = outcome.reply {
+                    message = "\(code.rawValue) \(text)"
+                } else {
+                    entries += outcome.entries
+                }
+            } else {
+                message = "expected one of: " + allowed.sorted().joined(separator: ", ")
+            }
+            if let message {
+                badRows += 1
+                if errors.count < maxErrorsReported { errors.append("line \(row.line): \(message)") }
+            }
+        }
+        if badRows > 0 {
+            state = saved
+            var text = "import refused, nothing imported: \(badRows) bad row\(badRows == 1 ? "" : "s") of \(rows.count): "
+            text += errors.joined(separator: "; ")
+            if badRows > errors.count { text += "; and \(badRows - errors.count) more" }
+            return Outcome(reply: .error(.syntax, text))
+        }
+        guard let last = entries.last else { return Outcome(reply: .ok(["imported": String(rows.count)])) }
+        return Outcome(reply: .ok(["imported": String(rows.count), "entries": String(entries.count)]), entries: entries, waitForSeq: last.seq)
+    }
+
     /// Parses and handles one request line.
-    public func handle(line: String, actor: String) -> Outcome {
+    public func handle(line: String, actor: String, role: Role = .coordinator) -> Outcome {
         switch RequestParser.parse(line) {
-        case .success(let request): return handle(request, actor: actor)
+        case .success(let request): return handle(request, actor: actor, role: role)
         case .failure(let error): return Outcome(reply: .error(error.code, error.message))
         }
     }
 
     /// Handles one request: checks it, applies its events to the state and returns them with the
     /// reply. A refused request changes nothing.
-    public func handle(_ request: Request, actor: String) -> Outcome {
+    public func handle(_ request: Request, actor: String, role: Role = .coordinator) -> Outcome {
         guard !request.words.isEmpty else { return Outcome(reply: .error(.syntax, "empty request; expected a command such as: help")) }
         guard let (command, wordCount) = lookup(request) else {
             return Outcome(reply: .error(.syntax, unknownCommandMessage(request)))
@@ -89,7 +135,7 @@ public final class Engine {
         }
         var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
         pending.removeAll(keepingCapacity: true)
-        pendingContext = Context(actor: actor, now: clock.now())
+        pendingContext = Context(actor: actor, now: clock.now(), role: role)
         do {
             let reply = try command.run(self, &arguments, pendingContext)
             guard command.mutating, !pending.isEmpty else {
@@ -125,7 +171,16 @@ public final class Engine {
 
     private func unknownCommandMessage(_ request: Request) -> String {
         let first = request.words[0].lowercased()
-        let verbs = commands.values.filter { $0.words.count == 2 && $0.words[0] == first }.map { $0.words[1] }.sorted()
+        if request.words.count > 1 {
+            // A noun and a group word (`team member …`): name the verbs of the group.
+            let group = request.words[1].lowercased()
+            let verbs = commands.values.filter { $0.words.count == 3 && $0.words[0] == first && $0.words[1] == group }.map { $0.words[2] }.sorted()
+            if !verbs.isEmpty {
+                let verb = request.words.count > 2 ? "\"\(request.words[2])\"" : "nothing"
+                return "unknown \(first) \(group) command \(verb); expected one of: " + verbs.joined(separator: ", ")
+            }
+        }
+        let verbs = Set(commands.values.filter { $0.words.count >= 2 && $0.words[0] == first }.map { $0.words[1] }).sorted()
         if !verbs.isEmpty {
             let verb = request.words.count > 1 ? "\"\(request.words[1])\"" : "nothing"
             return "unknown \(first) command \(verb); expected one of: " + verbs.joined(separator: ", ")
@@ -172,6 +227,12 @@ extension Engine {
             return .ok(fields)
         },
     ]
+}
+
+/// What a connection may see. Personal data of volunteers (phone, ID number) is shown only to
+/// coordinators; everyone else sees it masked and gets DENIED when asking for it.
+public enum Role: String, Sendable, CaseIterable {
+    case `operator`, coordinator
 }
 
 public enum ReliefVersion {

@@ -1,0 +1,124 @@
+/// Roster events. They are cases of `Event` (see Event.swift); their journal bodies are here.
+extension Event {
+    static let rosterKinds: Set<String> = [
+        "skill.added", "specialty.added", "volunteer.added", "volunteer.updated", "volunteer.status_set",
+        "certification.granted", "certification.revoked", "duty.checked_in", "duty.checked_out",
+        "team.added", "team.member_added", "team.member_removed", "team.state_set",
+    ]
+
+    var rosterBody: FlatJSON? {
+        var json = FlatJSON()
+        switch self {
+        case .skillAdded(let skill):
+            json.set("id", skill.id); json.set("name", skill.name); json.set("specialty", skill.specialty)
+            json.set("certificate", skill.needsCertificate ? 1 : 0)
+        case .specialtyAdded(let specialty):
+            json.set("id", specialty.id); json.set("name", specialty.name)
+            json.set("skills", specialty.requiredSkills.joined(separator: ","))
+        case .volunteerAdded(let id, let profile):
+            json.set("id", id); Event.encode(profile, into: &json)
+        case .volunteerUpdated(let id, let profile):
+            json.set("id", id); Event.encode(profile, into: &json)
+        case .volunteerStatusSet(let id, let status, let reason, let until):
+            json.set("id", id); json.set("status", status.rawValue); json.set("reason", reason); json.set("until", until?.iso8601)
+        case .certificationGranted(let id, let certification):
+            json.set("id", id); json.set("skill", certification.skill); json.set("issued", certification.issued.iso8601)
+            json.set("expires", certification.expires.iso8601); json.set("issuer", certification.issuer)
+        case .certificationRevoked(let id, let skill, let reason):
+            json.set("id", id); json.set("skill", skill); json.set("reason", reason)
+        case .checkedIn(let id, let incident):
+            json.set("id", id); json.set("incident", incident)
+        case .checkedOut(let id):
+            json.set("id", id)
+        case .teamAdded(let team):
+            json.set("id", team.id); json.set("name", team.name); json.set("specialty", team.specialty)
+            json.set("region", team.region); json.set("lat", team.base.latitude); json.set("lon", team.base.longitude)
+            json.set("leader", team.leader)
+        case .teamMemberAdded(let team, let volunteer):
+            json.set("team", team); json.set("volunteer", volunteer)
+        case .teamMemberRemoved(let team, let volunteer):
+            json.set("team", team); json.set("volunteer", volunteer)
+        case .teamStateSet(let team, let state, let reason):
+            json.set("team", team); json.set("state", state.rawValue); json.set("reason", reason)
+        default:
+            return nil
+        }
+        return json
+    }
+
+    static func encode(_ profile: VolunteerProfile, into json: inout FlatJSON) {
+        json.set("name", profile.name); json.set("phone", profile.phone); json.set("id_number", profile.idNumber)
+        json.set("region", profile.region); json.set("lat", profile.base.latitude); json.set("lon", profile.base.longitude)
+        json.set("languages", profile.languages.joined(separator: ","))
+        json.set("skills", profile.skills.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ","))
+        json.set("max_hours", profile.maxDutyHoursPerDay); json.set("min_rest_hours", profile.minRestHours)
+        json.set("organization", profile.organization)
+    }
+
+    static func decodeProfile(_ body: FlatJSON) throws -> VolunteerProfile {
+        var skills: [String: Int] = [:]
+        for part in try body.string("skills").split(separator: ",") {
+            let pieces = part.split(separator: ":")
+            guard pieces.count == 2, let level = Int(pieces[1]) else { throw FlatJSON.DecodingError.invalid("skills=\(part)") }
+            skills[String(pieces[0])] = level
+        }
+        return VolunteerProfile(
+            name: try body.string("name"), phone: try body.optionalString("phone"), idNumber: try body.optionalString("id_number"),
+            region: try body.string("region"), base: Coordinate(latitude: try body.double("lat"), longitude: try body.double("lon")),
+            languages: try body.string("languages").split(separator: ",").map(String.init), skills: skills,
+            maxDutyHoursPerDay: Int(try body.int("max_hours")), minRestHours: Int(try body.int("min_rest_hours")),
+            organization: try body.optionalString("organization"))
+    }
+
+    static func decodeRoster(kind: String, body: FlatJSON) throws -> Event {
+        func day(_ key: String) throws -> Day {
+            let text = try body.string(key)
+            guard let day = Day(iso8601: text) else { throw FlatJSON.DecodingError.invalid("\(key)=\(text)") }
+            return day
+        }
+        switch kind {
+        case "skill.added":
+            return .skillAdded(Skill(id: try body.string("id"), name: try body.string("name"), specialty: try body.optionalString("specialty"),
+                                     needsCertificate: try body.int("certificate") != 0))
+        case "specialty.added":
+            return .specialtyAdded(Specialty(id: try body.string("id"), name: try body.string("name"),
+                                             requiredSkills: try body.string("skills").split(separator: ",").map(String.init)))
+        case "volunteer.added":
+            return .volunteerAdded(id: try body.string("id"), profile: try decodeProfile(body))
+        case "volunteer.updated":
+            return .volunteerUpdated(id: try body.string("id"), profile: try decodeProfile(body))
+        case "volunteer.status_set":
+            let text = try body.string("status")
+            guard let status = VolunteerStatus(rawValue: text) else { throw FlatJSON.DecodingError.invalid("status=\(text)") }
+            let until = try body.optionalString("until").map { text -> Day in
+                guard let day = Day(iso8601: text) else { throw FlatJSON.DecodingError.invalid("until=\(text)") }
+                return day
+            }
+            return .volunteerStatusSet(id: try body.string("id"), status: status, reason: try body.optionalString("reason"), until: until)
+        case "certification.granted":
+            return .certificationGranted(id: try body.string("id"), Certification(skill: try body.string("skill"), issued: try day("issued"),
+                                                                                  expires: try day("expires"), issuer: try body.string("issuer")))
+        case "certification.revoked":
+            return .certificationRevoked(id: try body.string("id"), skill: try body.string("skill"), reason: try body.optionalString("reason"))
+        case "duty.checked_in":
+            return .checkedIn(id: try body.string("id"), incident: try body.optionalString("incident"))
+        case "duty.checked_out":
+            return .checkedOut(id: try body.string("id"))
+        case "team.added":
+            return .teamAdded(Team(id: try body.string("id"), name: try body.string("name"), specialty: try body.string("specialty"),
+                                   region: try body.string("region"),
+                                   base: Coordinate(latitude: try body.double("lat"), longitude: try body.double("lon")),
+                                   leader: try body.optionalString("leader")))
+        case "team.member_added":
+            return .teamMemberAdded(team: try body.string("team"), volunteer: try body.string("volunteer"))
+        case "team.member_removed":
+            return .teamMemberRemoved(team: try body.string("team"), volunteer: try body.string("volunteer"))
+        case "team.state_set":
+            let text = try body.string("state")
+            guard let state = TeamState(rawValue: text) else { throw FlatJSON.DecodingError.invalid("state=\(text)") }
+            return .teamStateSet(team: try body.string("team"), state: state, reason: try body.optionalString("reason"))
+        default:
+            throw FlatJSON.DecodingError.unknownKind(kind)
+        }
+    }
+}

@@ -1,0 +1,220 @@
+/// What `State.findVolunteers` selects. Every field left nil does not filter.
+public struct VolunteerFilter: Sendable {
+    public var skill: String?
+    /// With `skill`: the volunteer must hold a certification for it valid on this day.
+    public var certifiedAt: Day?
+    /// Only volunteers `availability` says are available now.
+    public var available = false
+    public var near: Coordinate?
+    /// With `near`: only volunteers based within this many kilometres.
+    public var radiusKilometres: Double?
+    /// The region or any region under it.
+    public var region: String?
+    public var team: String?
+    /// The status in effect now (an ended until-date reads as available; on duty as deployed).
+    public var status: VolunteerStatus?
+    public var organization: String?
+    public var limit: Int?
+
+    public init(skill: String? = nil, certifiedAt: Day? = nil, available: Bool = false, near: Coordinate? = nil,
+                radiusKilometres: Double? = nil, region: String? = nil, team: String? = nil, status: VolunteerStatus? = nil,
+                organization: String? = nil, limit: Int? = nil) {
+        self.skill = skill; self.certifiedAt = certifiedAt; self.available = available; self.near = near
+        self.radiusKilometres = radiusKilometres; self.region = region; self.team = team; self.status = status
+        self.organization = organization; self.limit = limit
+    }
+}
+
+public enum Readiness: String, Sendable, CaseIterable {
+    case ready, partial, stoodDown = "stood_down"
+}
+
+public struct TeamReadiness: Sendable, Equatable {
+    public var state: Readiness
+    /// Members available and holding every skill the specialty requires.
+    public var fit: Int
+    public var members: Int
+    /// Why the team is not ready: who is not fit and why. Nil when ready.
+    public var reason: String?
+}
+
+public struct ExpiringCertification: Sendable, Equatable {
+    public var volunteer: String
+    public var certification: Certification
+    public var daysLeft: Int
+}
+
+/// Roster queries. Everything that depends on time takes it as an argument (the engine's clock).
+extension State {
+    static let hourMilliseconds: Int64 = 3_600_000
+    static let dayMilliseconds: Int64 = 86_400_000
+
+    /// The status in effect at `now`: on duty reads as deployed; a status whose until-date has come
+    /// has ended by itself and reads as available.
+    public func effectiveStatus(of volunteer: Volunteer, at now: Timestamp) -> VolunteerStatus {
+        if volunteer.onDutySince != nil { return .deployed }
+        if let until = volunteer.statusUntil, until <= now.day { return .available }
+        return volunteer.status
+    }
+
+    /// Milliseconds on duty within the 24 hours up to `now`, counting the current stretch.
+    public func dutyMillisecondsInLastDay(of volunteer: Volunteer, at now: Timestamp) -> Int64 {
+        let windowStart = now.milliseconds - State.dayMilliseconds
+        var total: Int64 = 0
+        if let since = volunteer.onDutySince, since < now {
+            total += now.milliseconds - max(since.milliseconds, windowStart)
+        }
+        // The log is in time order: walk back until the stretches end before the window.
+        for record in volunteer.duty.reversed() {
+            if record.end.milliseconds <= windowStart { break }
+            let start = max(record.start.milliseconds, windowStart), end = min(record.end.milliseconds, now.milliseconds)
+            if end > start { total += end - start }
+        }
+        return total
+    }
+
+    /// Whether the volunteer can be deployed at `now`, and if not, the rule that blocks it.
+    public func availability(of volunteer: Volunteer, at now: Timestamp) -> (available: Bool, reason: String?) {
+        if let since = volunteer.onDutySince {
+            return (false, "on duty since \(since.iso8601)" + (volunteer.onDutyIncident.map { " (\($0))" } ?? ""))
+        }
+        let status = effectiveStatus(of: volunteer, at: now)
+        if status != .available {
+            var text = status.rawValue
+            if let until = volunteer.statusUntil { text += " until \(until.iso8601)" }
+            if let reason = volunteer.statusReason { text += ": \(reason)" }
+            return (false, text)
+        }
+        if let last = volunteer.duty.last {
+            let restedAt = Timestamp(milliseconds: last.end.milliseconds + Int64(volunteer.profile.minRestHours) * State.hourMilliseconds)
+            if now < restedAt { return (false, "resting until \(restedAt.iso8601)") }
+        }
+        let worked = dutyMillisecondsInLastDay(of: volunteer, at: now)
+        let limit = volunteer.profile.maxDutyHoursPerDay
+        if worked >= Int64(limit) * State.hourMilliseconds {
+            return (false, "\(State.hoursText(worked)) h on duty in the last 24 h, limit \(limit)")
+        }
+        return (true, nil)
+    }
+
+    public func availability(of id: String, at now: Timestamp) -> (available: Bool, reason: String?) {
+        guard let volunteer = volunteers[id] else { return (false, "no volunteer \(id)") }
+        return availability(of: volunteer, at: now)
+    }
+
+    /// Hours with at most one decimal: 12, 7.5.
+    public static func hoursText(_ milliseconds: Int64) -> String {
+        let tenths = (milliseconds * 10 + State.hourMilliseconds / 2) / State.hourMilliseconds
+        return tenths % 10 == 0 ? String(tenths / 10) : "\(tenths / 10).\(tenths % 10)"
+    }
+
+    /// True when the volunteer lists the skill and, if the skill needs a certificate, holds one valid on `day`.
+    public func hasSkill(_ volunteer: Volunteer, _ skill: String, on day: Day) -> Bool {
+        guard volunteer.profile.skills[skill] != nil, let entry = skills[skill] else { return false }
+        guard entry.needsCertificate else { return true }
+        return volunteer.certifications[skill]?.isValid(on: day) ?? false
+    }
+
+    /// Why the volunteer does not count for `skill` on `day`, or nil when they do.
+    public func skillGap(_ volunteer: Volunteer, _ skill: String, on day: Day) -> String? {
+        guard volunteer.profile.skills[skill] != nil else { return "lacks \(skill)" }
+        guard skills[skill]?.needsCertificate == true else { return nil }
+        guard let certification = volunteer.certifications[skill] else { return "no \(skill) certification" }
+        if day > certification.expires { return "\(skill) certification expired \(certification.expires.iso8601)" }
+        if day < certification.issued { return "\(skill) certification valid from \(certification.issued.iso8601)" }
+        return nil
+    }
+
+    /// Volunteers matching `filter` at `now`: nearest first when `near` is given (then by id),
+    /// otherwise by id. Uses the skill and grid indexes, so a search near a point visits only the
+    /// volunteers based around it.
+    public func findVolunteers(_ filter: VolunteerFilter, at now: Timestamp) -> [(volunteer: Volunteer, distance: Double?)] {
+        let today = now.day
+        var candidates: [String]
+        if let near = filter.near, let radius = filter.radiusKilometres {
+            candidates = rosterIndex.candidates(near: near, radiusKilometres: radius, skill: filter.skill)
+        } else if let skill = filter.skill {
+            candidates = Array(rosterIndex.bySkill[skill] ?? [])
+        } else if let team = filter.team {
+            candidates = teams[team]?.members ?? []
+        } else {
+            candidates = Array(volunteers.keys)
+        }
+        var out: [(volunteer: Volunteer, distance: Double?)] = []
+        for id in candidates {
+            guard let volunteer = volunteers[id] else { continue }
+            var distance: Double?
+            if let near = filter.near {
+                let d = near.distanceKilometres(to: volunteer.profile.base)
+                if let radius = filter.radiusKilometres, d > radius { continue }
+                distance = d
+            }
+            if let skill = filter.skill {
+                if let day = filter.certifiedAt {
+                    guard volunteer.profile.skills[skill] != nil, volunteer.certifications[skill]?.isValid(on: day) == true else { continue }
+                } else if !hasSkill(volunteer, skill, on: today) {
+                    continue
+                }
+            }
+            if let region = filter.region, !State.region(volunteer.profile.region, isWithin: region) { continue }
+            if let team = filter.team, volunteer.team != team { continue }
+            if let organization = filter.organization, volunteer.profile.organization != organization { continue }
+            if let status = filter.status, effectiveStatus(of: volunteer, at: now) != status { continue }
+            if filter.available, !availability(of: volunteer, at: now).available { continue }
+            out.append((volunteer, distance))
+        }
+        out.sort { a, b in
+            if let da = a.distance, let db = b.distance, da != db { return da < db }
+            return a.volunteer.id < b.volunteer.id
+        }
+        if let limit = filter.limit, out.count > limit { out.removeLast(out.count - limit) }
+        return out
+    }
+
+    /// Certifications still valid on `today` that expire within `days` days, soonest first.
+    public func expiringCertifications(withinDays days: Int, today: Day) -> [ExpiringCertification] {
+        let last = today.adding(days: days)
+        var out: [ExpiringCertification] = []
+        for volunteer in volunteers.values {
+            for certification in volunteer.certifications.values where certification.expires >= today && certification.expires <= last {
+                out.append(ExpiringCertification(volunteer: volunteer.id, certification: certification,
+                                                 daysLeft: Int(certification.expires.daysSinceEpoch - today.daysSinceEpoch)))
+            }
+        }
+        return out.sorted {
+            ($0.certification.expires, $0.volunteer, $0.certification.skill) < ($1.certification.expires, $1.volunteer, $1.certification.skill)
+        }
+    }
+
+    /// Ready when the team is active, has a leader and every member is available and holds the
+    /// specialty's required skills (certified where needed); partial when some but not all are fit;
+    /// stood down when the team was stood down or no member is fit.
+    public func teamReadiness(_ team: Team, at now: Timestamp) -> TeamReadiness {
+        let today = now.day
+        if team.state == .stoodDown {
+            return TeamReadiness(state: .stoodDown, fit: 0, members: team.members.count,
+                                 reason: "stood down" + (team.stateReason.map { ": \($0)" } ?? ""))
+        }
+        let required = specialties[team.specialty]?.requiredSkills ?? []
+        var fit = 0
+        var problems: [String] = []
+        if team.leader == nil { problems.append("no leader") }
+        if team.members.isEmpty { problems.append("no members") }
+        for id in team.members {
+            guard let volunteer = volunteers[id] else { problems.append("\(id): not on the roster"); continue }
+            var why: [String] = []
+            if let reason = availability(of: volunteer, at: now).reason { why.append(reason) }
+            for skill in required { if let gap = skillGap(volunteer, skill, on: today) { why.append(gap) } }
+            if why.isEmpty { fit += 1 } else { problems.append("\(id): " + why.joined(separator: ", ")) }
+        }
+        let state: Readiness
+        if fit == 0 { state = .stoodDown } else if problems.isEmpty { state = .ready } else { state = .partial }
+        return TeamReadiness(state: state, fit: fit, members: team.members.count,
+                             reason: problems.isEmpty ? nil : (fit == 0 && !team.members.isEmpty ? "no member fit; " : "") + problems.joined(separator: "; "))
+    }
+}
+
+extension State {
+    /// How many volunteers list `skill` (certified or not).
+    public func volunteerCount(listing skill: String) -> Int { rosterIndex.bySkill[skill]?.count ?? 0 }
+}

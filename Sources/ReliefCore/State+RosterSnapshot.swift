@@ -1,0 +1,87 @@
+/// Roster records of a snapshot: skills, specialties, volunteers (with their certifications and
+/// duty log as records of their own), teams. Loading rebuilds `rosterIndex` afterwards.
+extension State {
+    func rosterSnapshotLines(_ emit: (FlatJSON) -> Void) {
+        func record(_ type: String, _ event: Event) -> FlatJSON {
+            var json = event.body
+            json.pairs.insert(("t", .string(type)), at: 0)
+            return json
+        }
+        for skill in skills.values.sorted(by: { $0.id < $1.id }) { emit(record("skill", .skillAdded(skill))) }
+        for specialty in specialties.values.sorted(by: { $0.id < $1.id }) { emit(record("specialty", .specialtyAdded(specialty))) }
+        for volunteer in volunteers.values.sorted(by: { $0.id < $1.id }) {
+            var json = record("volunteer", .volunteerAdded(id: volunteer.id, profile: volunteer.profile))
+            json.set("registered", volunteer.registeredAt.milliseconds)
+            json.set("status", volunteer.status.rawValue); json.set("reason", volunteer.statusReason)
+            json.set("until", volunteer.statusUntil?.iso8601)
+            if let since = volunteer.onDutySince { json.set("on_duty_since", since.milliseconds) }; json.set("incident", volunteer.onDutyIncident)
+            emit(json)
+            for certification in volunteer.certifications.values.sorted(by: { $0.skill < $1.skill }) {
+                emit(record("cert", .certificationGranted(id: volunteer.id, certification)))
+            }
+            for duty in volunteer.duty {
+                var json = FlatJSON()
+                json.set("t", "duty"); json.set("id", volunteer.id); json.set("start", duty.start.milliseconds)
+                json.set("end", duty.end.milliseconds); json.set("incident", duty.incident)
+                emit(json)
+            }
+        }
+        for team in teams.values.sorted(by: { $0.id < $1.id }) {
+            var json = record("team", .teamAdded(team))
+            json.set("members", team.members.joined(separator: ","))
+            json.set("state", team.state.rawValue); json.set("state_reason", team.stateReason)
+            emit(json)
+        }
+    }
+
+    mutating func loadRosterRecord(_ type: String, _ record: FlatJSON) throws {
+        func day(_ text: String?) throws -> Day? {
+            guard let text else { return nil }
+            guard let day = Day(iso8601: text) else { throw FlatJSON.DecodingError.invalid("date \(text)") }
+            return day
+        }
+        switch type {
+        case "skill":
+            guard case .skillAdded(let skill) = try Event(kind: "skill.added", body: record) else { return }
+            skills[skill.id] = skill
+        case "specialty":
+            guard case .specialtyAdded(let specialty) = try Event(kind: "specialty.added", body: record) else { return }
+            specialties[specialty.id] = specialty
+        case "volunteer":
+            guard case .volunteerAdded(let id, let profile) = try Event(kind: "volunteer.added", body: record) else { return }
+            var volunteer = Volunteer(id: id, profile: profile, registeredAt: Timestamp(milliseconds: try record.int("registered")))
+            let status = try record.string("status")
+            guard let parsed = VolunteerStatus(rawValue: status) else { throw FlatJSON.DecodingError.invalid("status \(status)") }
+            volunteer.status = parsed
+            volunteer.statusReason = try record.optionalString("reason")
+            volunteer.statusUntil = try day(try record.optionalString("until"))
+            volunteer.onDutySince = try record.optionalInt("on_duty_since").map(Timestamp.init(milliseconds:))
+            volunteer.onDutyIncident = try record.optionalString("incident")
+            volunteers[id] = volunteer
+        case "cert":
+            guard case .certificationGranted(let id, let certification) = try Event(kind: "certification.granted", body: record) else { return }
+            guard volunteers[id] != nil else { throw FlatJSON.DecodingError.invalid("certification of unknown volunteer \(id)") }
+            volunteers[id]!.certifications[certification.skill] = certification
+        case "duty":
+            let id = try record.string("id")
+            guard volunteers[id] != nil else { throw FlatJSON.DecodingError.invalid("duty of unknown volunteer \(id)") }
+            volunteers[id]!.duty.append(DutyRecord(start: Timestamp(milliseconds: try record.int("start")),
+                                                   end: Timestamp(milliseconds: try record.int("end")),
+                                                   incident: try record.optionalString("incident")))
+        case "team":
+            guard case .teamAdded(var team) = try Event(kind: "team.added", body: record) else { return }
+            team.members = try record.string("members").split(separator: ",").map(String.init)
+            let state = try record.string("state")
+            guard let parsed = TeamState(rawValue: state) else { throw FlatJSON.DecodingError.invalid("team state \(state)") }
+            team.state = parsed
+            team.stateReason = try record.optionalString("state_reason")
+            for member in team.members {
+                guard volunteers[member] != nil else { throw FlatJSON.DecodingError.invalid("team \(team.id) member \(member) unknown") }
+                volunteers[member]!.team = team.id
+            }
+            teams[team.id] = team
+        default:
+            throw FlatJSON.DecodingError.unknownKind(type)
+        }
+    }
+}
