@@ -130,6 +130,10 @@ extension State {
     /// volunteers based around it.
     public func findVolunteers(_ filter: VolunteerFilter, at now: Timestamp) -> [(volunteer: Volunteer, distance: Double?)] {
         let today = now.day
+        if let near = filter.near, let radius = filter.radiusKilometres, let limit = filter.limit,
+           radius <= State.nearestSearchMaximumKilometres, abs(near.latitude) < 80 {
+            return nearestVolunteers(filter, near: near, radius: radius, limit: limit, at: now)
+        }
         var candidates: [String]
         if let near = filter.near, let radius = filter.radiusKilometres {
             candidates = rosterIndex.candidates(near: near, radiusKilometres: radius, skill: filter.skill)
@@ -142,33 +146,66 @@ extension State {
         }
         var out: [(volunteer: Volunteer, distance: Double?)] = []
         for id in candidates {
-            guard let volunteer = volunteers[id] else { continue }
-            var distance: Double?
-            if let near = filter.near {
-                let d = near.distanceKilometres(to: volunteer.profile.base)
-                if let radius = filter.radiusKilometres, d > radius { continue }
-                distance = d
-            }
-            if let skill = filter.skill {
-                if let day = filter.certifiedAt {
-                    guard volunteer.profile.skills[skill] != nil, volunteer.certifications[skill]?.isValid(on: day) == true else { continue }
-                } else if !hasSkill(volunteer, skill, on: today) {
-                    continue
-                }
-            }
-            if let region = filter.region, !State.region(volunteer.profile.region, isWithin: region) { continue }
-            if let team = filter.team, volunteer.team != team { continue }
-            if let organization = filter.organization, volunteer.profile.organization != organization { continue }
-            if let status = filter.status, effectiveStatus(of: volunteer, at: now) != status { continue }
-            if filter.available, !availability(of: volunteer, at: now).available { continue }
-            out.append((volunteer, distance))
+            if let match = match(id, filter, today: today, now: now) { out.append(match) }
         }
-        out.sort { a, b in
-            if let da = a.distance, let db = b.distance, da != db { return da < db }
-            return a.volunteer.id < b.volunteer.id
-        }
+        out.sort(by: State.nearestThenID)
         if let limit = filter.limit, out.count > limit { out.removeLast(out.count - limit) }
         return out
+    }
+
+    /// Radii up to this use the nearest-cells-first search (its distance bound is exact enough there).
+    static let nearestSearchMaximumKilometres = 500.0
+
+    static func nearestThenID(_ a: (volunteer: Volunteer, distance: Double?), _ b: (volunteer: Volunteer, distance: Double?)) -> Bool {
+        if let da = a.distance, let db = b.distance, da != db { return da < db }
+        return a.volunteer.id < b.volunteer.id
+    }
+
+    /// The `limit` nearest matches: cells are visited nearest first, and the search stops when the
+    /// next cell cannot hold anything nearer than the `limit`-th match so far. Ties are kept until
+    /// the final sort, so the answer is the same as a full scan's.
+    private func nearestVolunteers(_ filter: VolunteerFilter, near: Coordinate, radius: Double, limit: Int,
+                                   at now: Timestamp) -> [(volunteer: Volunteer, distance: Double?)] {
+        guard limit > 0 else { return [] }
+        let today = now.day
+        var out: [(volunteer: Volunteer, distance: Double?)] = []
+        for (bound, ids) in rosterIndex.cellsByDistance(near: near, radiusKilometres: radius, skill: filter.skill) {
+            if out.count >= limit {
+                out.sort(by: State.nearestThenID)
+                out.removeLast(out.count - limit)
+                if bound > out[limit - 1].distance! { break }
+            }
+            for id in ids {
+                if let match = match(id, filter, today: today, now: now) { out.append(match) }
+            }
+        }
+        out.sort(by: State.nearestThenID)
+        if out.count > limit { out.removeLast(out.count - limit) }
+        return out
+    }
+
+    /// The volunteer and its distance when it passes every filter; nil otherwise. Cheap checks first.
+    private func match(_ id: String, _ filter: VolunteerFilter, today: Day, now: Timestamp) -> (volunteer: Volunteer, distance: Double?)? {
+        guard let volunteer = volunteers[id] else { return nil }
+        var distance: Double?
+        if let near = filter.near {
+            let d = near.distanceKilometres(to: volunteer.profile.base)
+            if let radius = filter.radiusKilometres, d > radius { return nil }
+            distance = d
+        }
+        if let skill = filter.skill {
+            if let day = filter.certifiedAt {
+                guard volunteer.profile.skills[skill] != nil, volunteer.certifications[skill]?.isValid(on: day) == true else { return nil }
+            } else if !hasSkill(volunteer, skill, on: today) {
+                return nil
+            }
+        }
+        if let region = filter.region, !State.region(volunteer.profile.region, isWithin: region) { return nil }
+        if let team = filter.team, volunteer.team != team { return nil }
+        if let organization = filter.organization, volunteer.profile.organization != organization { return nil }
+        if let status = filter.status, effectiveStatus(of: volunteer, at: now) != status { return nil }
+        if filter.available, !availability(of: volunteer, at: now).available { return nil }
+        return (volunteer, distance)
     }
 
     /// Certifications still valid on `today` that expire within `days` days, soonest first.

@@ -241,11 +241,36 @@ final class RosterStateTests: XCTestCase {
             XCTAssertEqual(Set(found.map(\.volunteer.id)), Set(scan.map(\.id)), "radius \(radius)")
             XCTAssertEqual(found.map(\.distance!), found.map(\.distance!).sorted(), "nearest first")
         }
+        // With a limit the search stops early; it must still give exactly the scan's nearest, ties by id.
+        for (radius, limit) in [(50.0, 1), (50, 7), (120, 50), (400, 300), (5000, 20)] {
+            for skill in [nil, "logistics"] as [String?] {
+                let found = b.state.findVolunteers(VolunteerFilter(skill: nil, near: centre, radiusKilometres: radius, limit: limit)
+                    .with(skill: skill), at: b.time).map(\.volunteer.id)
+                var scan: [(id: String, d: Double)] = []
+                for volunteer in b.state.volunteers.values {
+                    let d = centre.distanceKilometres(to: volunteer.profile.base)
+                    if d <= radius, skill == nil || volunteer.profile.skills[skill!] != nil { scan.append((volunteer.id, d)) }
+                }
+                scan.sort { a, b in a.d != b.d ? a.d < b.d : a.id < b.id }
+                let nearest: [String] = scan.prefix(limit).map { $0.id }
+                XCTAssertEqual(found, nearest, "radius \(radius) limit \(limit) skill \(skill ?? "-")")
+            }
+        }
+        // Volunteers at the very same spot tie on distance and come out by id.
+        for id in ["z2", "z1", "z3"] {
+            try b.apply(.volunteerAdded(id: id, profile: StateBuilder.profile(id, at: centre, skills: ["logistics": 1])))
+        }
+        XCTAssertEqual(b.state.findVolunteers(VolunteerFilter(near: centre, radiusKilometres: 10, limit: 2), at: b.time).map(\.volunteer.id), ["z1", "z2"])
+
         let candidates = b.state.rosterIndex.candidates(near: centre, radiusKilometres: 50, skill: "logistics")
         XCTAssertLessThan(candidates.count, 300, "a 50 km search looks at the cells around it, not all 1000 with the skill")
         let limited = b.state.findVolunteers(VolunteerFilter(near: centre, radiusKilometres: 100, region: "shanxi/taiyuan", limit: 5), at: b.time)
         XCTAssertEqual(limited.count, 5)
     }
+}
+
+extension VolunteerFilter {
+    func with(skill: String?) -> VolunteerFilter { var copy = self; copy.skill = skill; return copy }
 }
 
 extension Int32 {
