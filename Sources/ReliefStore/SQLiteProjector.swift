@@ -1,9 +1,10 @@
 import ReliefCore
 
-/// Keeps the current-state tables (regions, warehouses, items, lots, holdings, minimums) equal to
-/// `State`, so SQL tools can read the operation directly. `project` mirrors `State.apply` for one
-/// entry inside the commit's transaction; `replaceAll` rewrites the tables from a whole state
-/// (after a migration adds a table, or when they have drifted). Owns its prepared statements.
+/// Keeps the current-state tables (regions, warehouses, items, lots, holdings, minimums, and the
+/// roster tables through `SQLiteRosterProjector`) equal to `State`, so SQL tools can read the
+/// operation directly. `project` mirrors `State.apply` for one entry inside the commit's
+/// transaction; `replaceAll` rewrites the tables from a whole state (after a migration adds a
+/// table, or when they have drifted). Owns its prepared statements.
 final class SQLiteProjector {
     private let connection: SQLiteConnection
     private let insertRegion: SQLiteStatement
@@ -15,6 +16,7 @@ final class SQLiteProjector {
     private let dropEmptyHolding: SQLiteStatement
     private let setMinimum: SQLiteStatement
     private let clearMinimum: SQLiteStatement
+    private let roster: SQLiteRosterProjector
 
     init(connection: SQLiteConnection) throws {
         self.connection = connection
@@ -43,6 +45,7 @@ final class SQLiteProjector {
             ON CONFLICT (warehouse, sku) DO UPDATE SET quantity = excluded.quantity
             """)
         clearMinimum = try connection.prepare("DELETE FROM minimums WHERE warehouse = ?1 AND sku = ?2")
+        roster = try SQLiteRosterProjector(connection: connection)
     }
 
     func finalize() {
@@ -50,6 +53,7 @@ final class SQLiteProjector {
                           dropEmptyHolding, setMinimum, clearMinimum] {
             statement.finalize()
         }
+        roster.finalize()
     }
 
     /// Applies one entry to the tables. Runs inside the caller's transaction.
@@ -80,6 +84,9 @@ final class SQLiteProjector {
             }
         case .requestCompleted:
             break // request tokens live in the journal and the snapshot only
+        case .skillAdded, .specialtyAdded, .volunteerAdded, .volunteerUpdated, .volunteerStatusSet, .certificationGranted,
+             .certificationRevoked, .checkedIn, .checkedOut, .teamAdded, .teamMemberAdded, .teamMemberRemoved, .teamStateSet:
+            try roster.project(entry)
         }
     }
 
@@ -135,7 +142,8 @@ final class SQLiteProjector {
 
     // MARK: whole-state rewrite
 
-    /// Counts and totals of the tables and of `state`; equal when the tables are in step.
+    /// Counts and totals of the stock tables, and every row of the roster tables, against `state`;
+    /// true when the tables are in step.
     func tablesMatch(_ state: State) throws -> Bool {
         let statement = try connection.prepare("""
             SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM warehouses), (SELECT COUNT(*) FROM items),
@@ -155,11 +163,13 @@ final class SQLiteProjector {
         let expected: [Int64] = [Int64(state.regions.count), Int64(state.warehouses.count), Int64(state.items.count),
                                  Int64(state.lots.count), holdings, onHand, reserved,
                                  Int64(minimums.count), minimums.reduce(0, +)]
-        return expected.indices.allSatisfy { statement.int64(Int32($0)) == expected[$0] }
+        guard expected.indices.allSatisfy({ statement.int64(Int32($0)) == expected[$0] }) else { return false }
+        return try roster.tablesMatch(state)
     }
 
     /// Rewrites every current-state table from `state`. Runs inside the caller's transaction.
     func replaceAll(from state: State) throws {
+        try roster.deleteAll() // its rows reference regions
         try connection.execute("""
             DELETE FROM minimums; DELETE FROM holdings; DELETE FROM lots; DELETE FROM items;
             DELETE FROM warehouses; DELETE FROM regions;
@@ -191,5 +201,6 @@ final class SQLiteProjector {
         for (warehouse, skus) in state.minimums {
             for (sku, quantity) in skus { try putMinimum(warehouse: warehouse, sku: sku, quantity: quantity) }
         }
+        try roster.insertAll(from: state)
     }
 }

@@ -95,6 +95,97 @@ enum SQLiteSchema {
             FROM minimums m LEFT JOIN stock_by_warehouse s ON s.warehouse = m.warehouse AND s.sku = m.sku
             WHERE COALESCE(s.available, 0) < m.quantity;
         """,
+
+        // 2: rosters (skills, specialties, volunteers, certifications, duty log, teams) and views
+        // for coordinators. Only adds objects, so a version 1 file upgrades in place; the load after
+        // the migration finds the new tables short of the state and fills them (tablesMatch).
+        // volunteers.team and teams.leader point at each other, so neither has a foreign key.
+        """
+        CREATE TABLE skills (
+            id          TEXT PRIMARY KEY,
+            name        TEXT NOT NULL,
+            specialty   TEXT,
+            certificate INTEGER NOT NULL CHECK (certificate IN (0, 1))
+        );
+        CREATE TABLE specialties (
+            id              TEXT PRIMARY KEY,
+            name            TEXT NOT NULL,
+            required_skills TEXT NOT NULL
+        );
+        CREATE TABLE volunteers (
+            id               TEXT PRIMARY KEY,
+            name             TEXT NOT NULL,
+            phone            TEXT,
+            id_number        TEXT,
+            region           TEXT NOT NULL REFERENCES regions(id),
+            lat              REAL NOT NULL,
+            lon              REAL NOT NULL,
+            languages        TEXT NOT NULL,
+            skills           TEXT NOT NULL,
+            max_hours        INTEGER NOT NULL,
+            min_rest_hours   INTEGER NOT NULL,
+            organization     TEXT,
+            status           TEXT NOT NULL,
+            status_reason    TEXT,
+            status_until     TEXT,
+            on_duty_since    INTEGER,
+            on_duty_incident TEXT,
+            team             TEXT,
+            registered_at    INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE certifications (
+            volunteer TEXT NOT NULL REFERENCES volunteers(id),
+            skill     TEXT NOT NULL REFERENCES skills(id),
+            issued    TEXT NOT NULL,
+            expires   TEXT NOT NULL,
+            issuer    TEXT NOT NULL,
+            PRIMARY KEY (volunteer, skill)
+        ) WITHOUT ROWID;
+        CREATE INDEX certifications_by_expiry ON certifications(expires);
+        CREATE TABLE duty_log (
+            volunteer TEXT NOT NULL REFERENCES volunteers(id),
+            start     INTEGER NOT NULL,
+            "end"     INTEGER NOT NULL,
+            incident  TEXT
+        );
+        CREATE INDEX duty_log_by_volunteer ON duty_log(volunteer, start);
+        CREATE TABLE teams (
+            id           TEXT PRIMARY KEY,
+            name         TEXT NOT NULL,
+            specialty    TEXT NOT NULL REFERENCES specialties(id),
+            region       TEXT NOT NULL REFERENCES regions(id),
+            lat          REAL NOT NULL,
+            lon          REAL NOT NULL,
+            leader       TEXT,
+            state        TEXT NOT NULL,
+            state_reason TEXT
+        );
+        CREATE TABLE team_members (
+            team      TEXT NOT NULL REFERENCES teams(id),
+            volunteer TEXT NOT NULL REFERENCES volunteers(id),
+            PRIMARY KEY (team, volunteer)
+        ) WITHOUT ROWID;
+
+        CREATE VIEW volunteers_by_region_and_status AS
+            SELECT region, status, COUNT(*) AS volunteers,
+                   SUM(on_duty_since IS NOT NULL) AS on_duty,
+                   SUM(status_until IS NOT NULL AND status_until <= date('now')) AS status_lapsed
+            FROM volunteers GROUP BY region, status;
+        CREATE VIEW certifications_expiring AS
+            SELECT c.volunteer, v.name, v.region, c.skill, c.issued, c.expires,
+                   CAST(julianday(c.expires) - julianday(date('now')) AS INTEGER) AS days_left, c.issuer
+            FROM certifications c JOIN volunteers v ON v.id = c.volunteer
+            ORDER BY c.expires, c.volunteer, c.skill;
+        CREATE VIEW team_strength AS
+            SELECT t.id AS team, t.name, t.specialty, t.region, t.state, t.leader,
+                   COUNT(m.volunteer) AS members,
+                   COALESCE(SUM(v.on_duty_since IS NOT NULL), 0) AS on_duty,
+                   COALESCE(SUM(v.status = 'available'), 0) AS available
+            FROM teams t
+            LEFT JOIN team_members m ON m.team = t.id
+            LEFT JOIN volunteers v ON v.id = m.volunteer
+            GROUP BY t.id;
+        """,
     ]
 
     static var latestVersion: Int64 { Int64(migrations.count) }

@@ -29,6 +29,10 @@ final class SQLiteSession {
                                  + "is it on a filesystem without shared memory support?", isTransient: false)
             }
             try connection.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+            // A large import (100 000 volunteers in one batch) inserts into the volunteers b-tree in
+            // key order, not append order; with SQLite's 2 MB default cache the transaction keeps
+            // re-reading its own pages from the WAL. 32 MB is allocated only as pages are used.
+            try connection.execute("PRAGMA cache_size = -32768")
             try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
             foundVersion = try SQLiteSchema.migrate(connection, logger: logger)
             guard let identity = FileIdentity.of(path: path) else {
