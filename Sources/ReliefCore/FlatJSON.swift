@@ -103,6 +103,13 @@ public struct FlatJSON: Sendable, Equatable {
 
     static func appendString(_ text: String, into out: inout [UInt8]) {
         out.append(0x22)
+        // Most strings need no escaping: copy them whole (this runs for every field of every
+        // journal entry and snapshot record).
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: text.utf8)
+            out.append(0x22)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case 0x22: out.append(0x5C); out.append(0x22)
