@@ -28,30 +28,30 @@ public struct RosterIndex: Sendable, Equatable {
 
     /// skill → volunteers listing it
     public private(set) var bySkill: [String: Set<String>] = [:]
-    /// cell → volunteers based there
-    public private(set) var byCell: [Cell: Set<String>] = [:]
-    /// skill → cell → volunteers listing the skill based there
-    public private(set) var bySkillCell: [String: [Cell: Set<String>]] = [:]
+    /// cell → volunteers based there, with their base (so a search can skip far ones unseen)
+    public private(set) var byCell: [Cell: [String: Coordinate]] = [:]
+    /// skill → cell → volunteers listing the skill based there, with their base
+    public private(set) var bySkillCell: [String: [Cell: [String: Coordinate]]] = [:]
 
     public init() {}
 
     mutating func insert(_ id: String, _ profile: VolunteerProfile) {
         let cell = Cell(profile.base)
-        byCell[cell, default: []].insert(id)
+        byCell[cell, default: [:]][id] = profile.base
         for skill in profile.skills.keys {
             bySkill[skill, default: []].insert(id)
-            bySkillCell[skill, default: [:]][cell, default: []].insert(id)
+            bySkillCell[skill, default: [:]][cell, default: [:]][id] = profile.base
         }
     }
 
     mutating func remove(_ id: String, _ profile: VolunteerProfile) {
         let cell = Cell(profile.base)
-        byCell[cell]?.remove(id)
+        byCell[cell]?[id] = nil
         if byCell[cell]?.isEmpty == true { byCell[cell] = nil }
         for skill in profile.skills.keys {
             bySkill[skill]?.remove(id)
             if bySkill[skill]?.isEmpty == true { bySkill[skill] = nil }
-            bySkillCell[skill]?[cell]?.remove(id)
+            bySkillCell[skill]?[cell]?[id] = nil
             if bySkillCell[skill]?[cell]?.isEmpty == true { bySkillCell[skill]?[cell] = nil }
             if bySkillCell[skill]?.isEmpty == true { bySkillCell[skill] = nil }
         }
@@ -84,25 +84,25 @@ public struct RosterIndex: Sendable, Equatable {
 
     /// The occupied cells around `center` (of volunteers listing `skill`, when given) with the
     /// lower bound of their distance, nearest first; cells wholly beyond `radius` are left out.
-    public func cellsByDistance(near center: Coordinate, radiusKilometres radius: Double, skill: String?) -> [(bound: Double, ids: Set<String>)] {
-        let grid: [Cell: Set<String>]
+    public func cellsByDistance(near center: Coordinate, radiusKilometres radius: Double, skill: String?) -> [(bound: Double, members: [String: Coordinate])] {
+        let grid: [Cell: [String: Coordinate]]
         if let skill {
             guard let perSkill = bySkillCell[skill] else { return [] }
             grid = perSkill
         } else {
             grid = byCell
         }
-        var out: [(cell: Cell, bound: Double, ids: Set<String>)] = []
+        var out: [(cell: Cell, bound: Double, members: [String: Coordinate])] = []
         forEachCell(near: center, radiusKilometres: radius, in: grid) { cell, ids in
             let bound = RosterIndex.minimumDistance(from: center, to: cell)
             if bound <= radius { out.append((cell, bound, ids)) }
         }
         out.sort { $0.bound != $1.bound ? $0.bound < $1.bound : $0.cell < $1.cell }
-        return out.map { ($0.bound, $0.ids) }
+        return out.map { ($0.bound, $0.members) }
     }
 
-    private func forEachCell(near center: Coordinate, radiusKilometres radius: Double, in grid: [Cell: Set<String>],
-                             _ body: (Cell, Set<String>) -> Void) {
+    private func forEachCell(near center: Coordinate, radiusKilometres radius: Double, in grid: [Cell: [String: Coordinate]],
+                             _ body: (Cell, [String: Coordinate]) -> Void) {
         let (low, high) = RosterIndex.cellBounds(near: center, radiusKilometres: radius)
         let boxCells = (Int(high.row) - Int(low.row) + 1) * (Int(high.column) - Int(low.column) + 1)
         if boxCells > grid.count {
@@ -123,7 +123,7 @@ public struct RosterIndex: Sendable, Equatable {
     /// Volunteers (listing `skill`, when given) based in the cells around `center`: candidates only;
     /// the caller checks the exact distance.
     public func candidates(near center: Coordinate, radiusKilometres radius: Double, skill: String?) -> [String] {
-        let grid: [Cell: Set<String>]
+        let grid: [Cell: [String: Coordinate]]
         if let skill {
             guard let perSkill = bySkillCell[skill] else { return [] }
             grid = perSkill
@@ -131,7 +131,7 @@ public struct RosterIndex: Sendable, Equatable {
             grid = byCell
         }
         var out: [String] = []
-        forEachCell(near: center, radiusKilometres: radius, in: grid) { _, ids in out.append(contentsOf: ids) }
+        forEachCell(near: center, radiusKilometres: radius, in: grid) { _, members in out.append(contentsOf: members.keys) }
         return out
     }
 

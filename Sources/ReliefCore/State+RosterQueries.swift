@@ -168,20 +168,30 @@ extension State {
                                    at now: Timestamp) -> [(volunteer: Volunteer, distance: Double?)] {
         guard limit > 0 else { return [] }
         let today = now.day
-        var out: [(volunteer: Volunteer, distance: Double?)] = []
-        for (bound, ids) in rosterIndex.cellsByDistance(near: near, radiusKilometres: radius, skill: filter.skill) {
-            if out.count >= limit {
-                out.sort(by: State.nearestThenID)
-                out.removeLast(out.count - limit)
-                if bound > out[limit - 1].distance! { break }
+        // Ids and distances only: whole volunteers are fetched for the final `limit`.
+        var found: [(id: String, distance: Double)] = []
+        var worst = Double.infinity   // the limit-th distance so far: nothing farther can make it
+        func byDistance(_ a: (id: String, distance: Double), _ b: (id: String, distance: Double)) -> Bool {
+            a.distance != b.distance ? a.distance < b.distance : a.id < b.id
+        }
+        var unfiltered = filter
+        unfiltered.near = nil
+        for (bound, members) in rosterIndex.cellsByDistance(near: near, radiusKilometres: radius, skill: filter.skill) {
+            if found.count >= limit {
+                found.sort(by: byDistance)
+                found.removeLast(found.count - limit)
+                worst = found[limit - 1].distance
+                if bound > worst { break }
             }
-            for id in ids {
-                if let match = match(id, filter, today: today, now: now) { out.append(match) }
+            for (id, base) in members {
+                let distance = near.distanceKilometres(to: base)
+                guard distance <= radius, distance <= worst else { continue }
+                if match(id, unfiltered, today: today, now: now) != nil { found.append((id, distance)) }
             }
         }
-        out.sort(by: State.nearestThenID)
-        if out.count > limit { out.removeLast(out.count - limit) }
-        return out
+        found.sort(by: byDistance)
+        if found.count > limit { found.removeLast(found.count - limit) }
+        return found.map { (volunteers[$0.id]!, $0.distance) }
     }
 
     /// The volunteer and its distance when it passes every filter; nil otherwise. Cheap checks first.

@@ -75,6 +75,16 @@ final class RosterGeneratorTests: XCTestCase {
             if case .rows(let found) = reply { rows += found.count }
         }
         samples.sort()
+        var core: [Double] = []
+        for round in 0..<600 {
+            let point = Coordinate(parsing: points[round % points.count])!
+            let filter = VolunteerFilter(skill: skills[round % skills.count], available: true, near: point, radiusKilometres: 50, limit: 50)
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = engine.state.findVolunteers(filter, at: clock.now)
+            core.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        core.sort()
+        print("ROSTER-BENCH State.findVolunteers alone: p50 \(core[core.count / 2]) ms p90 \(core[core.count * 9 / 10]) ms")
         print("ROSTER-BENCH load \(lines.count) lines in \(loadSeconds) s; find p50 \(samples[samples.count / 2]) ms p90 \(samples[samples.count * 9 / 10]) ms max \(samples.last!) ms; avg rows \(rows / samples.count); RSS \(rssBefore) kB -> \(rssAfter) kB (state growth for the roster; the lines were generated before)")
     }
 }
