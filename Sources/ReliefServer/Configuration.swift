@@ -152,7 +152,7 @@ public struct Configuration: Sendable, Equatable {
                 }
             }
             coordinatorUIDs = uids
-        case "max_import_rows": maxImportRows = try number(1...100_000_000)
+        case "max_import_rows": maxImportRows = try number(1...1_000_000)
         default:
             throw Problem("unknown key \"\(key)\"; expected one of " + Configuration.keys.map(\.key).joined(separator: ", "))
         }

@@ -25,8 +25,11 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     private var body: [UInt8] = []
     private var workingHash: [UInt8] = HashChain.genesis
 
-    /// The biggest batch one transaction takes; the group-commit pipeline collects less than this.
-    public static let maximumBatch = 100_000
+    /// The biggest batch one transaction takes. One request's entries always go in one transaction,
+    /// so this must hold the largest bulk import (max_import_rows = 1,000,000 rows of up to a few
+    /// entries each): an import is then all or nothing even across a crash. Ordinary group-commit
+    /// batches are far smaller (the pipeline cuts them at 50,000 entries between requests).
+    public static let maximumBatch = 4_000_000
 
     public init(path: String, logger: Logger) {
         self.path = path
