@@ -178,7 +178,9 @@ public enum RosterGenerator {
                 if roll < 0.08 { expires = now.adding(days: -rng.int(1...400)) }          // expired
                 else if roll < 0.14 { expires = now.adding(days: rng.int(0...30)) }       // expiring within 30 days
                 else { expires = now.adding(days: rng.int(31...1500)) }
-                let issued = expires.adding(days: -rng.int(365...1825))
+                // Certificates run 1 to 5 years and were issued on or before today: a demo with
+                // certificates from the future would show teams unfit for no real reason.
+                let issued = min(expires.adding(days: -rng.int(365...1825)), now.adding(days: -rng.int(0...60)))
                 lines.append("volunteer certify \(id) \(skill) issued=\(issued.iso8601) expires=\(expires.iso8601) issuer=\(quoted(issuer(skill)))")
             }
 

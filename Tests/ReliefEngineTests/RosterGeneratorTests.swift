@@ -36,6 +36,7 @@ final class RosterGeneratorTests: XCTestCase {
         XCTAssertTrue(state.volunteers.values.allSatisfy { $0.profile.phone!.hasPrefix("100") && $0.profile.idNumber!.hasPrefix("100") })
         let certifications = state.volunteers.values.flatMap(\.certifications.values)
         XCTAssertGreaterThan(certifications.filter { $0.expires < today }.count, 20, "some expired")
+        XCTAssertEqual(certifications.filter { $0.issued > today }.count, 0, "no certificate is issued in the future")
         XCTAssertGreaterThan(engine.rows("cert expiring within=30d").count, 20, "some expiring within 30 days")
         XCTAssertEqual(state.teams.count, 16, "2 teams for each of 8 specialties")
         XCTAssertTrue(state.teams.values.allSatisfy { $0.leader != nil && $0.members.count >= 4 })
