@@ -59,7 +59,8 @@ public final class Server {
         uv_loop_init(loop)
         readBuffer = .allocate(capacity: Server.readBufferSize)
         pipeline = CommitPipeline(committedSeq: state.lastSeq, maxRequest: SQLiteJournal.maximumBatch)
-        lastSnapshotSeq = state.lastSeq
+        // What the store last loaded from; the loop snapshots at start when there is more since.
+        lastSnapshotSeq = min(journal.loadedSnapshotSeq, state.lastSeq)
         endOfTurn = .allocate(capacity: 1)
         writerResults = .allocate(capacity: 1)
         housekeeping = .allocate(capacity: 1)
@@ -119,6 +120,12 @@ public final class Server {
 
         worker.start()
         lastSnapshotTime = uv_now(loop)
+        // Entries replayed or loaded at start (a demo dataset, a long journal tail) go into a
+        // snapshot at once, so the next start does not replay them again.
+        if engine.state.lastSeq > lastSnapshotSeq {
+            snapshotInFlight = true
+            worker.submit(.snapshot(engine.state))
+        }
         logger.info("reliefd ready", metadata: [
             "socket": "\(configuration.socket)", "tcp": "\(configuration.tcp ?? "off")",
             "store": "\(storeLocation)", "seq": "\(engine.state.lastSeq)",

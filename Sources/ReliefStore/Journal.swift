@@ -31,6 +31,9 @@ public protocol Journal: AnyObject {
     /// Opens the store (creating and migrating its schema) and rebuilds the state.
     func load() throws -> State
 
+    /// The seq of the snapshot the last `load` started from (0 when it replayed from the start).
+    var loadedSnapshotSeq: Int64 { get }
+
     /// Durably appends a batch of entries.
     func commit(_ entries: [Entry]) throws
 

@@ -57,6 +57,7 @@ extension SQLiteJournal {
             }
             lastSeq = seq
             lastHash = hash
+            loadedSnapshotSeq = snapshotSeq
             needsProbe = readingUnlinkedFile
             logger.info("store loaded", metadata: ["store": "\(location)", "seq": "\(seq)",
                                                    "snapshot": "\(snapshotSeq)", "replayed": "\(seq - snapshotSeq)"])
