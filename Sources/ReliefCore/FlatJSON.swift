@@ -104,9 +104,14 @@ public struct FlatJSON: Sendable, Equatable {
     static func appendString(_ text: String, into out: inout [UInt8]) {
         out.append(0x22)
         // Most strings need no escaping: copy them whole (this runs for every field of every
-        // journal entry and snapshot record).
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out.append(contentsOf: text.utf8)
+        // journal entry and snapshot record), scanning the contiguous UTF-8 directly.
+        var copy = text
+        let plain = copy.withUTF8 { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain {
             out.append(0x22)
             return
         }

@@ -38,6 +38,8 @@ public final class Engine {
     }
 
     private var commands: [String: Command] = [:]
+    /// `noun group` prefixes of three-word commands (`team member`).
+    private var threeWordGroups: Set<String> = []
     /// Entries produced by the request being handled.
     private var pending: [Entry] = []
     private var pendingContext = Context(actor: "", now: Timestamp(milliseconds: 0), role: .operator)
@@ -47,6 +49,7 @@ public final class Engine {
         self.clock = clock
         for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.generalCommands {
             commands[command.words.joined(separator: " ")] = command
+            if command.words.count == 3 { threeWordGroups.insert(command.words[0] + " " + command.words[1]) }
         }
     }
 
@@ -62,13 +65,15 @@ public final class Engine {
 
     private func lookup(_ request: Request) -> (command: Command, words: Int)? {
         guard let first = request.words.first?.lowercased() else { return nil }
-        // Longest match first: `team member add` before `team member`, before `team`.
-        if request.words.count >= 3,
-           let command = commands[first + " " + request.words[1].lowercased() + " " + request.words[2].lowercased()] {
-            return (command, 3)
-        }
-        if request.words.count >= 2, let command = commands[first + " " + request.words[1].lowercased()] {
-            return (command, 2)
+        // Longest match first: `team member add` before `team member`, before `team`. Three-word
+        // keys are tried only under their two-word groups, so ordinary requests build one key.
+        if request.words.count >= 2 {
+            let two = first + " " + request.words[1].lowercased()
+            if request.words.count >= 3, threeWordGroups.contains(two),
+               let command = commands[two + " " + request.words[2].lowercased()] {
+                return (command, 3)
+            }
+            if let command = commands[two] { return (command, 2) }
         }
         if let command = commands[first] { return (command, 1) }
         return nil
