@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "ReliefCoreTests", dependencies: ["ReliefCore"]),
         .testTarget(name: "ReliefEngineTests", dependencies: ["ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
-        .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol"]),
+        .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol"]),
         .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefProtocol"]),
     ]

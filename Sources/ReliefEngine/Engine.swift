@@ -56,6 +56,23 @@ public final class Engine {
     /// Replaces the state, after a reload from the store.
     public func reset(to state: State) {
         self.state = state
+        generation += 1
+    }
+
+    /// Counts every change to `state`, so an import checked on a copy can tell whether the live
+    /// state moved meanwhile.
+    public internal(set) var generation: Int64 = 0
+
+    /// Adopts the state an import session built on its copy (only when `generation` is unchanged).
+    func adopt(_ state: State) {
+        self.state = state
+        generation += 1
+    }
+
+    /// Whether `request` names one of `allowed` (full command words, e.g. "volunteer add").
+    func names(_ request: Request, oneOf allowed: Set<String>) -> Bool {
+        guard let (command, _) = lookup(request) else { return false }
+        return allowed.contains(command.words.joined(separator: " "))
     }
 
     /// True when the request names a command that changes state (and so needs the store).
@@ -77,46 +94,6 @@ public final class Engine {
         }
         if let command = commands[first] { return (command, 1) }
         return nil
-    }
-
-    /// Applies a batch of request lines all or nothing (bulk import): every row is handled in
-    /// order; if any is refused, the state goes back to what it was, nothing is emitted, and the
-    /// error names every bad row by its source line. `allowed` lists the commands a row may be
-    /// (e.g. ["volunteer add"]); rows may not carry `req=` tokens.
-    public func importRows(_ rows: [(line: Int, request: Request)], allowed: Set<String>, actor: String,
-                           role: Role = .coordinator, maxErrorsReported: Int = 1000) -> Outcome {
-        let saved = state
-        var entries: [Entry] = []
-        var errors: [String] = []
-        var badRows = 0
-        for row in rows {
-            var message: String?
-            if row.request.requestToken != nil {
-                message = "req= is not allowed in an import row"
-            } else if let (command, _) = lookup(row.request), allowed.contains(command.words.joined(separator: " ")) {
-                let outcome = handle(row.request, actor: actor, role: role)
-                if case .error(let code, let text) = outcome.reply {
-                    message = "\(code.rawValue) \(text)"
-                } else {
-                    entries += outcome.entries
-                }
-            } else {
-                message = "expected one of: " + allowed.sorted().joined(separator: ", ")
-            }
-            if let message {
-                badRows += 1
-                if errors.count < maxErrorsReported { errors.append("line \(row.line): \(message)") }
-            }
-        }
-        if badRows > 0 {
-            state = saved
-            var text = "import refused, nothing imported: \(badRows) bad row\(badRows == 1 ? "" : "s") of \(rows.count): "
-            text += errors.joined(separator: "; ")
-            if badRows > errors.count { text += "; and \(badRows - errors.count) more" }
-            return Outcome(reply: .error(.syntax, text))
-        }
-        guard let last = entries.last else { return Outcome(reply: .ok(["imported": String(rows.count)])) }
-        return Outcome(reply: .ok(["imported": String(rows.count), "entries": String(entries.count)]), entries: entries, waitForSeq: last.seq)
     }
 
     /// Parses and handles one request line.
@@ -171,6 +148,7 @@ public final class Engine {
         } catch {
             fatalError("engine emitted an event the state refuses: \(error)")
         }
+        generation += 1
         pending.append(entry)
     }
 

@@ -31,21 +31,29 @@ struct ImportBuffer {
         /// The import is over without applying anything; send this reply.
         case end(Reply)
         /// `import commit`: apply `rows` all or none; `bad` are rows that did not even parse.
-        case commit(rows: [(line: Int, request: Request)], bad: [(line: Int, message: String)], allowed: Set<String>)
+        case commit(session: ImportSession, bad: [(line: Int, message: String)])
     }
 
     let kind: Kind
     let maxRows: Int
-    private(set) var rows: [(line: Int, request: Request)] = []
+    /// Rows are checked by the engine as they arrive, on a copy of the state (see ImportSession).
+    private(set) var session: ImportSession?
     private(set) var bad: [(line: Int, message: String)] = []
     /// Rows received, dropped ones included.
     private(set) var received = 0
     private(set) var overflowed = false
 
-    init(kind: Kind, maxRows: Int) {
+    init(kind: Kind, maxRows: Int, session: ImportSession? = nil) {
         precondition(maxRows > 0)
         self.kind = kind
         self.maxRows = maxRows
+        self.session = session
+    }
+
+    /// Starts checking rows as they arrive in `session`.
+    mutating func attach(_ session: ImportSession) {
+        precondition(received == 0, "attach the session before the first row")
+        self.session = session
     }
 
     /// `import begin KIND`: the new buffer, or the refusal to send.
@@ -73,10 +81,10 @@ struct ImportBuffer {
                     if overflowed {
                         return .end(.error(.limit, "import aborted: more than \(maxRows) rows (max_import_rows); nothing was imported"))
                     }
-                    let taken = (rows, bad)
-                    rows = []
+                    let taken = (session!, bad)
+                    session = nil
                     bad = []
-                    return .commit(rows: taken.0, bad: taken.1, allowed: kind.allowed)
+                    return .commit(session: taken.0, bad: taken.1)
                 case "abort" where bare:
                     return .end(.ok(["aborted": String(received)]))
                 case "begin":
@@ -89,7 +97,7 @@ struct ImportBuffer {
         if overflowed { return .buffered }
         if received > maxRows {
             overflowed = true
-            rows = []
+            session = nil
             bad = []
             return .buffered
         }
@@ -105,7 +113,7 @@ struct ImportBuffer {
                 number = given
                 request.options.remove(at: index)
             }
-            rows.append((number, request))
+            session!.add(line: number, request: request)
         case .failure(let error):
             bad.append((ImportBuffer.lineOption(in: line) ?? received, "\(error.code.rawValue) \(error.message)"))
         }

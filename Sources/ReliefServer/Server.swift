@@ -238,7 +238,8 @@ public final class Server {
             return
         }
         switch ImportBuffer.begin(request, maxRows: configuration.maxImportRows) {
-        case .success(let buffer):
+        case .success(var buffer):
+            buffer.attach(engine.beginImport(allowed: buffer.kind.allowed, actor: connection.actor, role: connection.role))
             connection.importing = buffer
             connection.send(.ok(["import": buffer.kind.rawValue]), waitSeq: 0)
         case .failure(let error):
@@ -253,19 +254,20 @@ public final class Server {
         case .end(let reply):
             connection.importing = nil
             connection.send(reply, waitSeq: 0)
-        case .commit(let rows, let bad, let allowed):
+        case .commit(let session, let bad):
             connection.importing = nil
             if let refused = writesRefused {
                 connection.send(.error(.unavailable, refused), waitSeq: 0)
                 return
             }
             let started = uv_hrtime()
-            let saved = engine.state
-            var outcome = engine.importRows(rows, allowed: allowed, actor: connection.actor, role: connection.role)
-            if !bad.isEmpty {
+            let rows = session.rows
+            var outcome: Outcome
+            if bad.isEmpty {
+                outcome = engine.finishImport(session)
+            } else {
                 // Rows that did not parse refuse the whole import; report them with the engine's.
-                if !outcome.reply.isError { engine.reset(to: saved) }
-                outcome = Outcome(reply: ImportBuffer.refusal(parseErrors: bad, engineReply: outcome.reply,
+                outcome = Outcome(reply: ImportBuffer.refusal(parseErrors: bad, engineReply: session.outcome.reply,
                                                               totalRows: rows.count + bad.count))
             }
             logger.info("import", metadata: [

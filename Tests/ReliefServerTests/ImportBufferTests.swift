@@ -1,4 +1,5 @@
 import XCTest
+import ReliefEngine
 import ReliefProtocol
 @testable import ReliefServer
 
@@ -9,7 +10,11 @@ final class ImportBufferTests: XCTestCase {
 
     private func begin(_ line: String, maxRows: Int = 10) -> Result<ImportBuffer, RequestError> {
         guard case .success(let request) = RequestParser.parse(line) else { fatalError("bad test line") }
-        return ImportBuffer.begin(request, maxRows: maxRows)
+        return ImportBuffer.begin(request, maxRows: maxRows).map { buffer in
+            var attached = buffer
+            attached.attach(Engine().beginImport(allowed: buffer.kind.allowed, actor: "test"))
+            return attached
+        }
     }
 
     func testRowsAreBufferedWithTheirLineNumbersUntilCommit() throws {
@@ -21,12 +26,16 @@ final class ImportBufferTests: XCTestCase {
         guard case .buffered = take(&buffer, "volunteer add \"v-3 line=19") else { return XCTFail() }
         guard case .buffered = take(&buffer, "volunteer add v-4 line=x") else { return XCTFail() }
         guard case .reply(let reply) = take(&buffer, "import begin teams"), case .error(.conflict, _) = reply else { return XCTFail() }
-        guard case .commit(let rows, let bad, let allowed) = take(&buffer, "IMPORT COMMIT") else { return XCTFail() }
+        guard case .commit(let session, let bad) = take(&buffer, "IMPORT COMMIT") else { return XCTFail() }
+        let rows = session.rows
         XCTAssertEqual(rows.map(\.line), [17, 2])
         XCTAssertEqual(rows[0].request.options.map(\.key), ["name"], "line= is taken out")
+        // Rows were checked on arrival (here against an empty catalog: both refused, with their lines).
+        guard case .error(_, let message) = session.outcome.reply else { return XCTFail("expected a refusal") }
+        XCTAssertTrue(message.contains("line 17:") && message.contains("line 2:"), message)
         XCTAssertEqual(bad.map(\.line), [19, 4])
         XCTAssertTrue(bad[0].message.hasPrefix("SYNTAX "), bad[0].message)
-        XCTAssertEqual(allowed, ["volunteer add", "volunteer certify"])
+        XCTAssertEqual(session.allowed, ["volunteer add", "volunteer certify"])
     }
 
     func testBeginNeedsAKnownKind() {
@@ -41,7 +50,7 @@ final class ImportBufferTests: XCTestCase {
         var buffer = try begin("import begin teams", maxRows: 2).get()
         for index in 1...5 { _ = take(&buffer, "team add t-\(index)") }
         XCTAssertTrue(buffer.overflowed)
-        XCTAssertTrue(buffer.rows.isEmpty, "the buffered rows are freed")
+        XCTAssertNil(buffer.session, "the buffered rows are freed")
         guard case .end(let reply) = take(&buffer, "import commit"), case .error(.limit, let message) = reply else { return XCTFail() }
         XCTAssertTrue(message.contains("more than 2 rows"), message)
         var aborted = try begin("import begin teams").get()

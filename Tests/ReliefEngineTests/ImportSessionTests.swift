@@ -1,0 +1,63 @@
+import XCTest
+import ReliefCore
+import ReliefProtocol
+@testable import ReliefEngine
+
+/// An import checked row by row on a copy of the state while its rows arrive.
+final class ImportSessionTests: XCTestCase {
+    private let allowed: Set<String> = ["volunteer add", "volunteer certify"]
+
+    private func engine() -> Engine {
+        let engine = Engine(clock: .fixed(Timestamp(milliseconds: 1_795_000_000_000)))
+        for line in ["region add sx name=Shanxi", "skill add first-aid name=\"First aid\" certificate=yes"] {
+            XCTAssertFalse(engine.handle(line: line, actor: "t").reply.isError, line)
+        }
+        return engine
+    }
+
+    private func row(_ line: String) -> Request {
+        guard case .success(let request) = RequestParser.parse(line) else { fatalError(line) }
+        return request
+    }
+
+    func testRowsDoNotTouchTheLiveStateUntilTheImportFinishes() {
+        let engine = engine()
+        let session = engine.beginImport(allowed: allowed, actor: "import")
+        session.add(line: 2, request: row("volunteer add v-1 name=A region=sx at=37.8,112.5 skills=first-aid:2"))
+        XCTAssertNil(engine.state.volunteers["v-1"], "a row in flight is invisible to everyone else")
+        let outcome = engine.finishImport(session)
+        XCTAssertEqual(outcome.reply, .ok(["imported": "1", "entries": "1"]))
+        XCTAssertNotNil(engine.state.volunteers["v-1"])
+        XCTAssertEqual(outcome.entries.map(\.seq), [engine.state.lastSeq])
+    }
+
+    func testAWriteDuringTheImportMakesItCheckAgainOnTheLiveState() {
+        let engine = engine()
+        let session = engine.beginImport(allowed: allowed, actor: "import")
+        session.add(line: 2, request: row("volunteer add v-1 name=A region=sx at=37.8,112.5"))
+        session.add(line: 3, request: row("volunteer add v-2 name=B region=sx at=37.8,112.5"))
+        // Another client registers v-2 meanwhile: the import must now be refused, naming line 3.
+        XCTAssertFalse(engine.handle(line: "volunteer add v-2 name=Other region=sx at=37.9,112.6", actor: "officer").reply.isError)
+        let seq = engine.state.lastSeq
+        let outcome = engine.finishImport(session)
+        guard case .error(_, let message) = outcome.reply else { return XCTFail("\(outcome.reply)") }
+        XCTAssertTrue(message.contains("line 3: CONFLICT"), message)
+        XCTAssertTrue(outcome.entries.isEmpty)
+        XCTAssertNil(engine.state.volunteers["v-1"], "nothing of a refused import is applied")
+        XCTAssertEqual(engine.state.volunteers["v-2"]?.profile.name, "Other")
+        XCTAssertEqual(engine.state.lastSeq, seq)
+    }
+
+    func testAnUnrelatedWriteDuringTheImportStillImportsWithFreshSequenceNumbers() {
+        let engine = engine()
+        let session = engine.beginImport(allowed: allowed, actor: "import")
+        session.add(line: 2, request: row("volunteer add v-1 name=A region=sx at=37.8,112.5"))
+        XCTAssertFalse(engine.handle(line: "volunteer add v-9 name=Z region=sx at=37.9,112.6", actor: "officer").reply.isError)
+        let before = engine.state.lastSeq
+        let outcome = engine.finishImport(session)
+        XCTAssertFalse(outcome.reply.isError, "\(outcome.reply)")
+        XCTAssertEqual(outcome.entries.map(\.seq), [before + 1], "entries follow the live journal, not the copy's")
+        XCTAssertEqual(Set(engine.state.volunteers.keys), ["v-1", "v-9"])
+        XCTAssertEqual(engine.state.invariantViolations(), [])
+    }
+}
