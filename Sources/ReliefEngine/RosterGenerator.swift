@@ -13,7 +13,8 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
     /// A uniform whole number in `range` (modulo bias is irrelevant at these sizes).
     mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    /// Uniform in [0, 1).
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     mutating func chance(_ p: Double) -> Bool { unit() < p }
     mutating func pick<T>(_ values: [T]) -> T { values[int(0...values.count - 1)] }
 }

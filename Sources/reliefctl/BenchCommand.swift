@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import ReliefEngine
 import ReliefProtocol
 
 /// `reliefctl bench`: N connections, each keeping D requests in flight, for a bounded time or

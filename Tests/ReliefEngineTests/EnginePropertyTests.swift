@@ -3,18 +3,8 @@ import ReliefCore
 import ReliefProtocol
 @testable import ReliefEngine
 
-/// SplitMix64: small, fast and the same on every platform, so a failing seed replays exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The engine's SplitMix64: small, fast and the same on every platform, so a failing seed replays exactly.
+typealias SeededGenerator = SplitMix64
 
 /// Random command sequences against the engine, checking after every step what must always hold.
 final class EnginePropertyTests: XCTestCase {
