@@ -83,8 +83,21 @@ extension State {
     public init(snapshotText text: String) throws {
         self.init()
         var sawHeader = false
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let record = try FlatJSON.decode(String(line))
+        // Lines are found and decoded on the UTF-8 bytes: splitting a snapshot of tens of megabytes
+        // as a String walks it Character by Character and copies every line (most of start-up).
+        var utf8 = text
+        let lines: [Range<Int>] = utf8.withUTF8 { bytes in
+            var ranges: [Range<Int>] = []
+            var start = 0
+            for (index, byte) in bytes.enumerated() where byte == 0x0A {
+                if index > start { ranges.append(start..<index) }
+                start = index + 1
+            }
+            if start < bytes.count { ranges.append(start..<bytes.count) }
+            return ranges
+        }
+        for line in lines {
+            let record = try utf8.withUTF8 { try FlatJSON.decode(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[line])) }
             let type = try record.string("t")
             switch type {
             case "header":
