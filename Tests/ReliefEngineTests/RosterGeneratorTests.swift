@@ -45,47 +45,4 @@ final class RosterGeneratorTests: XCTestCase {
         XCTAssertGreaterThan(state.volunteers.values.filter { $0.status == .unavailable }.count, 10)
         XCTAssertFalse(engine.rows("volunteer find skill=first-aid available near=37.87,112.55 radius=50km").isEmpty)
     }
-
-    static func residentKilobytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return -1 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
-    }
-
-    /// Measurement, not a test: run with ROSTER_BENCH=1 (best with -c release). Prints the cost of
-    /// `volunteer find skill=… available near=… radius=50km` among 100,000 volunteers.
-    func testMeasureFindAmongOneHundredThousand() throws {
-        guard ProcessInfo.processInfo.environment["ROSTER_BENCH"] != nil else { throw XCTSkip("set ROSTER_BENCH=1 to measure") }
-        let clock = ManualClock(december1)
-        let engine = try Self.demoEngine(clock: clock)
-        let lines = RosterGenerator.lines(seed: 1, volunteers: 100_000, organizations: 282, teams: 10, now: december1.day)
-        let rssBefore = Self.residentKilobytes()
-        let loadStart = DispatchTime.now().uptimeNanoseconds
-        for line in lines { precondition(!engine.handle(line: line, actor: "bench").reply.isError, line) }
-        let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
-        let rssAfter = Self.residentKilobytes()
-        let points = ["37.87,112.55", "40.08,113.30", "35.03,111.00", "36.09,111.52", "37.69,112.75", "38.42,112.73"]
-        let skills = ["first-aid", "driver-b", "logistics", "cpr", "nurse", "radio-operator"]
-        var samples: [Double] = []
-        var rows = 0
-        for round in 0..<600 {
-            let line = "volunteer find skill=\(skills[round % skills.count]) available near=\(points[round % points.count]) radius=50km"
-            let start = DispatchTime.now().uptimeNanoseconds
-            let reply = engine.handle(line: line, actor: "bench").reply
-            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            if case .rows(let found) = reply { rows += found.count }
-        }
-        samples.sort()
-        var core: [Double] = []
-        for round in 0..<600 {
-            let point = Coordinate(parsing: points[round % points.count])!
-            let filter = VolunteerFilter(skill: skills[round % skills.count], available: true, near: point, radiusKilometres: 50, limit: 50)
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = engine.state.findVolunteers(filter, at: clock.now)
-            core.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-        }
-        core.sort()
-        print("ROSTER-BENCH State.findVolunteers alone: p50 \(core[core.count / 2]) ms p90 \(core[core.count * 9 / 10]) ms")
-        print("ROSTER-BENCH load \(lines.count) lines in \(loadSeconds) s; find p50 \(samples[samples.count / 2]) ms p90 \(samples[samples.count * 9 / 10]) ms max \(samples.last!) ms; avg rows \(rows / samples.count); RSS \(rssBefore) kB -> \(rssAfter) kB (state growth for the roster; the lines were generated before)")
-    }
 }
