@@ -85,13 +85,7 @@ public struct RosterIndex: Sendable, Equatable {
     /// The occupied cells around `center` (of volunteers listing `skill`, when given) with the
     /// lower bound of their distance, nearest first; cells wholly beyond `radius` are left out.
     public func cellsByDistance(near center: Coordinate, radiusKilometres radius: Double, skill: String?) -> [(bound: Double, members: [String: Coordinate])] {
-        let grid: [Cell: [String: Coordinate]]
-        if let skill {
-            guard let perSkill = bySkillCell[skill] else { return [] }
-            grid = perSkill
-        } else {
-            grid = byCell
-        }
+        guard let grid = grid(skill: skill) else { return [] }
         var out: [(cell: Cell, bound: Double, members: [String: Coordinate])] = []
         forEachCell(near: center, radiusKilometres: radius, in: grid) { cell, ids in
             let bound = RosterIndex.minimumDistance(from: center, to: cell)
@@ -99,6 +93,12 @@ public struct RosterIndex: Sendable, Equatable {
         }
         out.sort { $0.bound != $1.bound ? $0.bound < $1.bound : $0.cell < $1.cell }
         return out.map { ($0.bound, $0.members) }
+    }
+
+    /// The grid of volunteers listing `skill`, or of everyone; nil when nobody lists the skill.
+    private func grid(skill: String?) -> [Cell: [String: Coordinate]]? {
+        guard let skill else { return byCell }
+        return bySkillCell[skill]
     }
 
     private func forEachCell(near center: Coordinate, radiusKilometres radius: Double, in grid: [Cell: [String: Coordinate]],
@@ -123,13 +123,7 @@ public struct RosterIndex: Sendable, Equatable {
     /// Volunteers (listing `skill`, when given) based in the cells around `center`: candidates only;
     /// the caller checks the exact distance.
     public func candidates(near center: Coordinate, radiusKilometres radius: Double, skill: String?) -> [String] {
-        let grid: [Cell: [String: Coordinate]]
-        if let skill {
-            guard let perSkill = bySkillCell[skill] else { return [] }
-            grid = perSkill
-        } else {
-            grid = byCell
-        }
+        guard let grid = grid(skill: skill) else { return [] }
         var out: [String] = []
         forEachCell(near: center, radiusKilometres: radius, in: grid) { _, members in out.append(contentsOf: members.keys) }
         return out
