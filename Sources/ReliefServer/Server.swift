@@ -202,7 +202,8 @@ public final class Server {
             beginImport(request, from: connection)
             return
         }
-        if engine.isMutating(request), let refused = writesRefused {
+        // Only while writes are refused is the command looked up twice.
+        if let refused = writesRefused, engine.isMutating(request) {
             connection.send(.error(.unavailable, refused), waitSeq: 0)
             return
         }
