@@ -3,17 +3,19 @@ import Glibc
 #endif
 import CLibUV
 
-/// A listening socket (Unix or TCP). Owns its handle; the handle's `data` points at the server,
-/// which outlives the loop.
+/// A listening socket (Unix or TCP). Owns its handle; the handle's `data` points at this listener,
+/// which the server keeps until it closes the handle.
 final class Listener {
     enum Kind { case unix(path: String), tcp(address: String) }
 
+    unowned let server: Server
     let kind: Kind
     let handle: UnsafeMutableRawPointer
     var stream: UnsafeMutablePointer<uv_stream_t> { handle.assumingMemoryBound(to: uv_stream_t.self) }
     private var closed = false
 
-    private init(kind: Kind, handle: UnsafeMutableRawPointer) {
+    private init(server: Server, kind: Kind, handle: UnsafeMutableRawPointer) {
+        self.server = server
         self.kind = kind
         self.handle = handle
     }
@@ -24,7 +26,7 @@ final class Listener {
         try removeStaleSocket(path)
         let handle = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<uv_pipe_t>.size, alignment: 16)
         uv_pipe_init(server.loop, handle.assumingMemoryBound(to: uv_pipe_t.self), 0)
-        let listener = Listener(kind: .unix(path: path), handle: handle)
+        let listener = Listener(server: server, kind: .unix(path: path), handle: handle)
         // Create the socket with no permissions for others, then open it up to the configured mode.
         let oldMask = umask(0o077)
         let bound = uv_pipe_bind(handle.assumingMemoryBound(to: uv_pipe_t.self), path)
@@ -34,7 +36,7 @@ final class Listener {
             throw Server.StartError(description: "cannot listen on Unix socket \(path): \(String(cString: uv_strerror(bound)))")
         }
         chmod(path, mode_t(mode))
-        try listener.listen(server: server)
+        try listener.listen()
         return listener
     }
 
@@ -54,7 +56,7 @@ final class Listener {
         guard parsed == 0 else { throw Server.StartError(description: "bad tcp address \(address): expected an IP address and port") }
         let handle = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<uv_tcp_t>.size, alignment: 16)
         uv_tcp_init(server.loop, handle.assumingMemoryBound(to: uv_tcp_t.self))
-        let listener = Listener(kind: .tcp(address: address), handle: handle)
+        let listener = Listener(server: server, kind: .tcp(address: address), handle: handle)
         let bound = withUnsafePointer(to: &storage) { pointer in
             uv_tcp_bind(handle.assumingMemoryBound(to: uv_tcp_t.self), UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr.self), 0)
         }
@@ -62,16 +64,16 @@ final class Listener {
             listener.close()
             throw Server.StartError(description: "cannot listen on tcp \(address): \(String(cString: uv_strerror(bound)))")
         }
-        try listener.listen(server: server)
+        try listener.listen()
         return listener
     }
 
-    private func listen(server: Server) throws {
-        handle.assumingMemoryBound(to: uv_handle_t.self).pointee.data = Unmanaged.passUnretained(server).toOpaque()
+    private func listen() throws {
+        handle.assumingMemoryBound(to: uv_handle_t.self).pointee.data = Unmanaged.passUnretained(self).toOpaque()
         let status = uv_listen(stream, 511) { stream, status in
             guard status == 0 else { return }
-            let server = Server.from(stream!.pointee.data)
-            server.accept(from: server.listener(for: stream!))
+            let listener = Unmanaged<Listener>.fromOpaque(stream!.pointee.data).takeUnretainedValue()
+            listener.server.accept(from: listener)
         }
         if status != 0 {
             close()
@@ -158,11 +160,5 @@ final class Listener {
             throw Server.StartError(description: "another reliefd is already listening on \(path)")
         }
         unlink(path)
-    }
-}
-
-extension Server {
-    func listener(for stream: UnsafeMutablePointer<uv_stream_t>) -> Listener {
-        listenersForLookup.first { $0.stream == stream }!
     }
 }

@@ -26,7 +26,6 @@ public final class Server {
     private var waiting: [Int: Connection] = [:]
     private var nextConnectionId = 1
     private var listeners: [Listener] = []
-    var listenersForLookup: [Listener] { listeners }
     private let worker: StoreWorker
     private let storeLocation: String
 
