@@ -207,6 +207,7 @@ extension Engine {
             fields.append("items", String(engine.state.items.count))
             fields.append("lots", String(engine.state.lots.count))
             for pair in engine.hostInfo().pairs { fields.append(pair.key, pair.value) }
+            fields.append("your_role", context.role.rawValue)
             return .ok(fields)
         },
     ]

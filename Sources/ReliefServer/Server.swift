@@ -47,7 +47,6 @@ public final class Server {
     private var lastCommitMicros: Int64 = 0
     private let startedAt: UInt64
     /// Role of the connection whose request is being handled, for `info`'s `your_role`.
-    private var currentRole: Role = .operator
 
     public init(configuration: Configuration, journal: Journal, state: State, logger: Logger, clock: Clock = .system) {
         self.configuration = configuration
@@ -206,7 +205,6 @@ public final class Server {
             connection.send(.error(.unavailable, refused), waitSeq: 0)
             return
         }
-        currentRole = connection.role
         let outcome = engine.handle(request, actor: connection.actor, role: connection.role)
         if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
         connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
@@ -453,7 +451,6 @@ public final class Server {
         fields.append("clients", String(connections.count))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
         fields.append("role", "leader")
-        fields.append("your_role", currentRole.rawValue)
         return fields
     }
 }
