@@ -12,10 +12,12 @@ public final class ImportSession {
     public let maxErrorsReported: Int
     /// Every row, kept for a re-check when the live state moved during the import.
     public private(set) var rows: [(line: Int, request: Request)] = []
+    /// Rows that did not even parse, with why; they refuse the import like any bad row.
+    public private(set) var unparsed: [(line: Int, message: String)] = []
     let scratch: Engine
     let baseGeneration: Int64
     private var entries: [Entry] = []
-    private var errors: [String] = []
+    private var errors: [(line: Int, text: String)] = []
     private var badRows = 0
 
     init(base: Engine, allowed: Set<String>, actor: String, role: Role, maxErrorsReported: Int) {
@@ -28,7 +30,18 @@ public final class ImportSession {
         self.maxErrorsReported = maxErrorsReported
     }
 
-    public var rowCount: Int { rows.count }
+    public var rowCount: Int { rows.count + unparsed.count }
+
+    /// Records a row that could not be parsed into a request.
+    public func refuse(line: Int, message: String) {
+        unparsed.append((line, message))
+        record(line: line, message: message)
+    }
+
+    private func record(line: Int, message: String) {
+        badRows += 1
+        if errors.count < maxErrorsReported { errors.append((line, "line \(line): \(message)")) }
+    }
 
     /// Checks and applies one row on the copy; a refused row is remembered with its line.
     public func add(line: Int, request: Request) {
@@ -46,22 +59,19 @@ public final class ImportSession {
         } else {
             message = "expected one of: " + allowed.sorted().joined(separator: ", ")
         }
-        if let message {
-            badRows += 1
-            if errors.count < maxErrorsReported { errors.append("line \(line): \(message)") }
-        }
+        if let message { record(line: line, message: message) }
     }
 
     /// The outcome on the copy: the refusal naming every bad row, or the entries to commit. Only
     /// `Engine.finishImport` applies it.
     public var outcome: Outcome {
         if badRows > 0 {
-            var text = "import refused, nothing imported: \(badRows) bad row\(badRows == 1 ? "" : "s") of \(rows.count): "
-            text += errors.joined(separator: "; ")
+            var text = "import refused, nothing imported: \(badRows) bad row\(badRows == 1 ? "" : "s") of \(rowCount): "
+            text += errors.sorted { $0.line < $1.line }.map(\.text).joined(separator: "; ")
             if badRows > errors.count { text += "; and \(badRows - errors.count) more" }
             return Outcome(reply: .error(.syntax, text))
         }
-        guard let last = entries.last else { return Outcome(reply: .ok(["imported": String(rows.count)])) }
+        guard let last = entries.last else { return Outcome(reply: .ok(["imported": String(rowCount)])) }
         return Outcome(reply: .ok(["imported": String(rows.count), "entries": String(entries.count)]),
                        entries: entries, waitForSeq: last.seq)
     }
@@ -80,6 +90,7 @@ extension Engine {
             // Something else changed the state during the transfer: check every row again on it.
             let again = beginImport(allowed: session.allowed, actor: session.actor, role: session.role,
                                     maxErrorsReported: session.maxErrorsReported)
+            for row in session.unparsed { again.refuse(line: row.line, message: row.message) }
             for row in session.rows { again.add(line: row.line, request: row.request) }
             return finishImport(again)
         }

@@ -30,15 +30,14 @@ struct ImportBuffer {
         case reply(Reply)
         /// The import is over without applying anything; send this reply.
         case end(Reply)
-        /// `import commit`: apply `rows` all or none; `bad` are rows that did not even parse.
-        case commit(session: ImportSession, bad: [(line: Int, message: String)])
+        /// `import commit`: apply the session's rows all or none (rows that did not parse are in it too).
+        case commit(session: ImportSession)
     }
 
     let kind: Kind
     let maxRows: Int
     /// Rows are checked by the engine as they arrive, on a copy of the state (see ImportSession).
     private(set) var session: ImportSession?
-    private(set) var bad: [(line: Int, message: String)] = []
     /// Rows received, dropped ones included.
     private(set) var received = 0
     private(set) var overflowed = false
@@ -81,10 +80,9 @@ struct ImportBuffer {
                     if overflowed {
                         return .end(.error(.limit, "import aborted: more than \(maxRows) rows (max_import_rows); nothing was imported"))
                     }
-                    let taken = (session!, bad)
+                    let taken = session!
                     session = nil
-                    bad = []
-                    return .commit(session: taken.0, bad: taken.1)
+                    return .commit(session: taken)
                 case "abort" where bare:
                     return .end(.ok(["aborted": String(received)]))
                 case "begin":
@@ -98,7 +96,6 @@ struct ImportBuffer {
         if received > maxRows {
             overflowed = true
             session = nil
-            bad = []
             return .buffered
         }
         switch parsed {
@@ -107,7 +104,7 @@ struct ImportBuffer {
             if let index = request.options.firstIndex(where: { $0.key == "line" }) {
                 let value = request.options[index].value
                 guard let given = Int(value), given > 0 else {
-                    bad.append((received, "SYNTAX bad value \"\(value)\" for line; expected the row's line number"))
+                    session!.refuse(line: received, message: "SYNTAX bad value \"\(value)\" for line; expected the row's line number")
                     return .buffered
                 }
                 number = given
@@ -115,7 +112,7 @@ struct ImportBuffer {
             }
             session!.add(line: number, request: request)
         case .failure(let error):
-            bad.append((ImportBuffer.lineOption(in: line) ?? received, "\(error.code.rawValue) \(error.message)"))
+            session!.refuse(line: ImportBuffer.lineOption(in: line) ?? received, message: "\(error.code.rawValue) \(error.message)")
         }
         return .buffered
     }
@@ -138,68 +135,6 @@ struct ImportBuffer {
             start += 1
         }
         return nil
-    }
-
-    /// One refusal naming every bad row in line order: the rows that did not parse and those the
-    /// engine refused (its message lists them as `line N: …` separated by `; `).
-    static func refusal(parseErrors: [(line: Int, message: String)], engineReply: Reply?, totalRows: Int,
-                        maxReported: Int = 1000) -> Reply {
-        var items: [(line: Int, text: String)] = parseErrors.map { ($0.line, "line \($0.line): \($0.message)") }
-        var badRows = parseErrors.count
-        if case .error(_, let message) = engineReply {
-            let parsed = splitEngineRefusal(message)
-            items += parsed.items
-            badRows += parsed.badRows
-        }
-        items.sort { $0.line < $1.line }
-        var text = "import refused, nothing imported: \(badRows) bad row\(badRows == 1 ? "" : "s") of \(totalRows): "
-        text += items.prefix(maxReported).map(\.text).joined(separator: "; ")
-        if badRows > min(items.count, maxReported) { text += "; and \(badRows - min(items.count, maxReported)) more" }
-        return .error(.syntax, text)
-    }
-
-    /// Reads back `Engine.importRows`' refusal: "import refused, nothing imported: K bad rows of M:
-    /// line a: …; line b: …[; and X more]".
-    static func splitEngineRefusal(_ message: String) -> (badRows: Int, items: [(line: Int, text: String)]) {
-        let bytes = Array(message.utf8)
-        let marker = Array("line ".utf8)
-        func isItemStart(_ index: Int) -> Int? {
-            guard index + marker.count < bytes.count, bytes[index..<(index + marker.count)].elementsEqual(marker) else { return nil }
-            var cursor = index + marker.count
-            var value = 0
-            while cursor < bytes.count, bytes[cursor] >= 0x30, bytes[cursor] <= 0x39, value < 1 << 40 {
-                value = value * 10 + Int(bytes[cursor] - 0x30)
-                cursor += 1
-            }
-            guard cursor > index + marker.count, cursor < bytes.count, bytes[cursor] == 0x3A else { return nil }
-            return value
-        }
-        // K from "…: K bad row"
-        var badRows = 0
-        if let range = message.firstRange(of: " bad row") {
-            let before = message[..<range.lowerBound]
-            let digits = before.reversed().prefix { $0.isNumber }
-            badRows = Int(String(digits.reversed())) ?? 0
-        }
-        var starts: [(index: Int, line: Int)] = []
-        var index = 0
-        while index < bytes.count {
-            let atBoundary = index >= 2 && bytes[index - 2] == 0x3B && bytes[index - 1] == 0x20
-            let afterHeader = starts.isEmpty && index >= 2 && bytes[index - 2] == 0x3A && bytes[index - 1] == 0x20
-            if atBoundary || afterHeader, let line = isItemStart(index) { starts.append((index, line)) }
-            index += 1
-        }
-        var items: [(line: Int, text: String)] = []
-        for (position, start) in starts.enumerated() {
-            let end = position + 1 < starts.count ? starts[position + 1].index - 2 : bytes.count
-            var text = String(decoding: bytes[start.index..<end], as: UTF8.self)
-            if position + 1 == starts.count, let more = text.firstMatch(of: /; and \d+ more$/) {
-                text = String(text[..<more.range.lowerBound])
-            }
-            items.append((start.line, text))
-        }
-        badRows = max(badRows, items.count)
-        return (badRows, items)
     }
 }
 

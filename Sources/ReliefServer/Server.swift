@@ -252,24 +252,16 @@ public final class Server {
         case .end(let reply):
             connection.importing = nil
             connection.send(reply, waitSeq: 0)
-        case .commit(let session, let bad):
+        case .commit(let session):
             connection.importing = nil
             if let refused = writesRefused {
                 connection.send(.error(.unavailable, refused), waitSeq: 0)
                 return
             }
             let started = uv_hrtime()
-            let rows = session.rows
-            var outcome: Outcome
-            if bad.isEmpty {
-                outcome = engine.finishImport(session)
-            } else {
-                // Rows that did not parse refuse the whole import; report them with the engine's.
-                outcome = Outcome(reply: ImportBuffer.refusal(parseErrors: bad, engineReply: session.outcome.reply,
-                                                              totalRows: rows.count + bad.count))
-            }
+            let outcome = engine.finishImport(session)
             logger.info("import", metadata: [
-                "client": "\(connection.id)", "actor": "\(connection.actor)", "rows": "\(rows.count + bad.count)",
+                "client": "\(connection.id)", "actor": "\(connection.actor)", "rows": "\(session.rowCount)",
                 "entries": "\(outcome.entries.count)", "applied": "\(!outcome.reply.isError)",
                 "check_ms": "\((uv_hrtime() - started) / 1_000_000)",
             ])

@@ -60,4 +60,25 @@ final class ImportSessionTests: XCTestCase {
         XCTAssertEqual(Set(engine.state.volunteers.keys), ["v-1", "v-9"])
         XCTAssertEqual(engine.state.invariantViolations(), [])
     }
+
+    func testRowsThatDidNotParseRefuseTheImportAlongsideTheEnginesRefusalsInLineOrder() {
+        let engine = engine()
+        let session = engine.beginImport(allowed: allowed, actor: "import")
+        session.add(line: 2, request: row("volunteer add v-1 name=A region=sx at=37.8,112.5"))
+        session.add(line: 3, request: row("volunteer add v-2 name=B region=nowhere at=37.8,112.5"))
+        session.refuse(line: 5, message: "SYNTAX unbalanced quote")
+        session.add(line: 6, request: row("volunteer add v-3 name=C region=sx at=37.8,112.5"))
+        session.add(line: 9, request: row("volunteer add v-1 name=D region=sx at=37.8,112.5"))
+        session.add(line: 10, request: row("volunteer add v-4 name=E region=sx at=37.8,112.5"))
+        let outcome = engine.finishImport(session)
+        guard case .error(.syntax, let message) = outcome.reply else { return XCTFail("\(outcome.reply)") }
+        XCTAssertTrue(message.hasPrefix("import refused, nothing imported: 3 bad rows of 6: line 3: NOTFOUND "), message)
+        XCTAssertTrue(message.contains("; line 5: SYNTAX unbalanced quote; line 9: CONFLICT "), message)
+        XCTAssertTrue(engine.state.volunteers.isEmpty, "nothing of a refused import is applied")
+        let alone = engine.beginImport(allowed: allowed, actor: "import")
+        alone.refuse(line: 2, message: "SYNTAX x")
+        alone.add(line: 3, request: row("volunteer add v-1 name=A region=sx at=37.8,112.5"))
+        XCTAssertEqual(engine.finishImport(alone).reply, .error(.syntax, "import refused, nothing imported: 1 bad row of 2: line 2: SYNTAX x"))
+        XCTAssertTrue(engine.state.volunteers.isEmpty)
+    }
 }

@@ -26,13 +26,18 @@ final class ImportBufferTests: XCTestCase {
         guard case .buffered = take(&buffer, "volunteer add \"v-3 line=19") else { return XCTFail() }
         guard case .buffered = take(&buffer, "volunteer add v-4 line=x") else { return XCTFail() }
         guard case .reply(let reply) = take(&buffer, "import begin teams"), case .error(.conflict, _) = reply else { return XCTFail() }
-        guard case .commit(let session, let bad) = take(&buffer, "IMPORT COMMIT") else { return XCTFail() }
+        guard case .commit(let session) = take(&buffer, "IMPORT COMMIT") else { return XCTFail() }
+        let bad = session.unparsed
         let rows = session.rows
         XCTAssertEqual(rows.map(\.line), [17, 2])
         XCTAssertEqual(rows[0].request.options.map(\.key), ["name"], "line= is taken out")
         // Rows were checked on arrival (here against an empty catalog: both refused, with their lines).
         guard case .error(_, let message) = session.outcome.reply else { return XCTFail("expected a refusal") }
         XCTAssertTrue(message.contains("line 17:") && message.contains("line 2:"), message)
+        // Rows that did not parse are bad rows of the same import, reported in line order with the rest.
+        XCTAssertTrue(message.hasPrefix("import refused, nothing imported: 4 bad rows of 4: line 2: "), message)
+        let order = ["line 2:", "line 4:", "line 17:", "line 19:"].map { message.range(of: $0)!.lowerBound }
+        XCTAssertEqual(order, order.sorted(), message)
         XCTAssertEqual(bad.map(\.line), [19, 4])
         XCTAssertTrue(bad[0].message.hasPrefix("SYNTAX "), bad[0].message)
         XCTAssertEqual(session.allowed, ["volunteer add", "volunteer certify"])
@@ -57,14 +62,6 @@ final class ImportBufferTests: XCTestCase {
         _ = take(&aborted, "team add t-1")
         guard case .end(.ok(let fields)) = take(&aborted, "import abort") else { return XCTFail() }
         XCTAssertEqual(fields["aborted"], "1")
-    }
-
-    func testRefusalMergesParseErrorsWithTheEnginesInLineOrder() {
-        let engine = Reply.error(.syntax, "import refused, nothing imported: 2 bad rows of 5: line 3: NOTFOUND skill x not found; line 9: CONFLICT volunteer v-1 already exists")
-        let reply = ImportBuffer.refusal(parseErrors: [(line: 5, message: "SYNTAX unbalanced quote")], engineReply: engine, totalRows: 6)
-        XCTAssertEqual(reply, .error(.syntax, "import refused, nothing imported: 3 bad rows of 6: line 3: NOTFOUND skill x not found; line 5: SYNTAX unbalanced quote; line 9: CONFLICT volunteer v-1 already exists"))
-        let alone = ImportBuffer.refusal(parseErrors: [(line: 2, message: "SYNTAX x")], engineReply: .ok(["imported": "4"]), totalRows: 5)
-        XCTAssertEqual(alone, .error(.syntax, "import refused, nothing imported: 1 bad row of 5: line 2: SYNTAX x"))
     }
 
     func testLineOptionOfAnUnparsableRow() {
