@@ -53,6 +53,9 @@ struct ImportCommand: ParsableCommand {
             return 1
         }
 
+        if !plan.skippedColumns.isEmpty {
+            Terminal.err("reliefctl import: skipping live-state columns \(plan.skippedColumns.joined(separator: ", ")) (not part of a registration)\n")
+        }
         let endpoint = try Endpoint.resolve(socket: socket, tcp: tcp, environment: environment())
         let connection = try Connection.open(endpoint, timeout: timeout)
         try connection.send(Array("import begin \(kind.rawValue)\n".utf8), timeout: timeout)

@@ -5,6 +5,9 @@
 /// skipped. Columns map to options of `volunteer add` / `team add`; empty cells are left out.
 /// Volunteers: `cert_skill`, `cert_issued`, `cert_expires`, `cert_issuer` add a `volunteer certify`
 /// row; a later record with the same id and only cert_* cells filled adds another certification.
+/// A `certifications` column (`skill:issued:expires:issuer;…`, as `reliefctl export volunteers`
+/// writes it) adds a `volunteer certify` row per certification. The export's live-state columns
+/// (status, duty, team, …) are skipped: a volunteer's registration moves, the live state does not.
 /// Teams: `members` (ids separated by `;`) become `team member add` rows (the leader, a member
 /// already, is left out).
 struct ImportPlan {
@@ -14,7 +17,7 @@ struct ImportPlan {
         var columns: [String] {
             switch self {
             case .volunteers: ["id", "name", "phone", "id_number", "region", "lat", "lon", "at", "languages", "skills",
-                               "max_hours", "min_rest", "org"] + ImportPlan.certColumns
+                               "max_hours", "min_rest", "org", "certifications"] + ImportPlan.certColumns
             case .teams: ["id", "name", "specialty", "region", "lat", "lon", "at", "leader", "members"]
             }
         }
@@ -30,6 +33,10 @@ struct ImportPlan {
 
     static let certColumns = ["cert_skill", "cert_issued", "cert_expires", "cert_issuer"]
 
+    /// Columns of `volunteer export` that describe live state, not a registration: read past.
+    static let liveStateColumns = ["status", "status_reason", "status_until", "on_duty_since", "team", "deployments",
+                                   "hours_total", "registered"]
+
     /// A problem with the file as a whole (its header): a usage error.
     struct HeaderError: Error, Equatable, CustomStringConvertible {
         var description: String
@@ -42,6 +49,8 @@ struct ImportPlan {
 
     let kind: Kind
     private(set) var rows: [Row] = []
+    /// Header columns that were read past (live state from an export).
+    private(set) var skippedColumns: [String] = []
     /// Data records read (header and hashtag row not counted).
     private(set) var records = 0
 
@@ -50,15 +59,20 @@ struct ImportPlan {
     init(kind: Kind, records: [CSV.Record]) throws {
         self.kind = kind
         guard let header = records.first else { throw HeaderError(description: "the file is empty; expected a header row such as: \(kind.columns.prefix(4).joined(separator: ","))") }
-        let names = header.fields.map { $0.trimmingSpaces.lowercased() }
-        let unknown = names.filter { !kind.columns.contains($0) }
+        var names = header.fields.map { $0.trimmingSpaces.lowercased() }
+        if kind == .volunteers {
+            skippedColumns = names.filter { ImportPlan.liveStateColumns.contains($0) }
+            // Skipped columns keep their place so record fields still line up; their cells are dropped.
+            names = names.map { ImportPlan.liveStateColumns.contains($0) ? "" : $0 }
+        }
+        let unknown = names.filter { !$0.isEmpty && !kind.columns.contains($0) }
         if !unknown.isEmpty {
             throw HeaderError(description: "unknown column\(unknown.count == 1 ? "" : "s") "
                 + unknown.map { "\"\($0)\"" }.joined(separator: ", ")
                 + " in the header (line \(header.line)); expected columns among: " + kind.columns.joined(separator: ", "))
         }
         var seen = Set<String>()
-        for name in names where !seen.insert(name).inserted {
+        for name in names where !name.isEmpty && !seen.insert(name).inserted {
             throw HeaderError(description: "column \"\(name)\" appears twice in the header (line \(header.line))")
         }
         guard names.contains("id") else { throw HeaderError(description: "no id column in the header (line \(header.line))") }
@@ -80,7 +94,7 @@ struct ImportPlan {
                 continue
             }
             var cells: [String: String] = [:]
-            for (name, value) in zip(names, record.fields) {
+            for (name, value) in zip(names, record.fields) where !name.isEmpty {
                 let trimmed = value.trimmingSpaces
                 if !trimmed.isEmpty { cells[name] = trimmed }
             }
@@ -108,7 +122,7 @@ struct ImportPlan {
     private static func volunteerRows(_ cells: [String: String], line: Int, seen: inout Set<String>) throws -> [Row] {
         guard let id = cells["id"] else { throw CSV.Failure(line: line, message: "empty id") }
         var rows: [Row] = []
-        let profileKeys = cells.keys.filter { $0 != "id" && !certColumns.contains($0) }
+        let profileKeys = cells.keys.filter { $0 != "id" && $0 != "certifications" && !certColumns.contains($0) }
         let certOnly = profileKeys.isEmpty && cells["cert_skill"] != nil && seen.contains(id)
         if !certOnly {
             var words = ["volunteer", "add", id]
@@ -128,6 +142,14 @@ struct ImportPlan {
             if let value = cells["cert_expires"] { words.append("expires=" + value) }
             if let value = cells["cert_issuer"] { words.append("issuer=" + value) }
             rows.append(Row(line: line, words: words))
+        }
+        for certification in (cells["certifications"] ?? "").split(separator: ";") {
+            let parts = certification.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+            guard parts.count == 4, !parts[0].isEmpty else {
+                throw CSV.Failure(line: line, message: "certification \"\(certification)\": expected skill:issued:expires:issuer")
+            }
+            rows.append(Row(line: line, words: ["volunteer", "certify", id, parts[0], "issued=" + parts[1],
+                                                "expires=" + parts[2], "issuer=" + parts[3]]))
         }
         return rows
     }
