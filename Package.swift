@@ -21,7 +21,8 @@ let package = Package(
 
         .target(name: "ReliefProtocol"),
         .target(name: "ReliefCore"),
-        .target(name: "ReliefEngine", dependencies: ["ReliefCore", "ReliefProtocol"]),
+        .target(name: "ReliefMatching"),
+        .target(name: "ReliefEngine", dependencies: ["ReliefCore", "ReliefMatching", "ReliefProtocol"]),
         .target(name: "ReliefStore", dependencies: [
             "ReliefCore", "CSQLite",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -36,12 +37,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "reliefctl", dependencies: [
-            "ReliefProtocol", "ReliefEngine", "CLibEdit",
+            "ReliefProtocol", "ReliefEngine", "ReliefMatching", "CLibEdit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "ReliefProtocolTests", dependencies: ["ReliefProtocol"]),
         .testTarget(name: "ReliefCoreTests", dependencies: ["ReliefCore"]),
+        .testTarget(name: "ReliefMatchingTests", dependencies: ["ReliefMatching"]),
         .testTarget(name: "ReliefEngineTests", dependencies: ["ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
         .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine"]),
