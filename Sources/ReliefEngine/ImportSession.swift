@@ -32,6 +32,15 @@ public final class ImportSession {
 
     public var rowCount: Int { rows.count + unparsed.count }
 
+    /// The engine generation the rows are checked against; `Engine.finishImport` uses these checks
+    /// (and `entries`) as they are only while the engine is still at it.
+    public var generation: Int64 { baseGeneration }
+    /// No row has been refused so far.
+    public var isClean: Bool { badRows == 0 }
+    /// The entries the rows produced so far, in seq order (what a clean import commits).
+    public var entryCount: Int { entries.count }
+    public func entries(from index: Int) -> ArraySlice<Entry> { entries[index...] }
+
     /// Records a row that could not be parsed into a request.
     public func refuse(line: Int, message: String) {
         unparsed.append((line, message))

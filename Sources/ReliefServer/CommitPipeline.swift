@@ -83,6 +83,15 @@ struct CommitPipeline {
         return batch
     }
 
+    /// A request whose entries were written ahead (staged) while it arrived goes to the writer whole
+    /// as the batch in flight, past `pending`. Only when nothing else is pending or in flight, which
+    /// holds while its staging lasts (any other write ends the staging).
+    mutating func takeStaged(_ entries: [Entry]) {
+        precondition(available && isIdle, "a staged request committed behind other writes")
+        precondition(entries.first?.seq == committedSeq + 1, "gap in entry sequence")
+        inFlightUpTo = entries.last!.seq
+    }
+
     /// The writer committed the batch in flight.
     mutating func committed(upTo seq: Int64, count: Int) {
         precondition(inFlightUpTo == seq, "commit of \(seq) acknowledged but \(String(describing: inFlightUpTo)) in flight")

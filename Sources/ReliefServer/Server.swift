@@ -170,6 +170,7 @@ public final class Server {
     }
 
     func forget(_ connection: Connection, reason: String) {
+        if staging?.connection == connection.id { abandonStaging() }
         connections[connection.id] = nil
         waiting[connection.id] = nil
         logger.debug("client closed", metadata: ["client": "\(connection.id)", "reason": "\(reason)"])
@@ -247,34 +248,97 @@ public final class Server {
 
     private func continueImport(line: [UInt8], from connection: Connection) {
         switch connection.importing!.take(line) {
-        case .buffered: return
+        case .buffered:
+            if staging == nil { considerStaging(connection) }
         case .reply(let reply): connection.send(reply, waitSeq: 0)
         case .end(let reply):
             connection.importing = nil
+            if staging?.connection == connection.id { abandonStaging() }
             connection.send(reply, waitSeq: 0)
         case .commit(let session):
             connection.importing = nil
+            let staged = staging?.session === session ? staging : nil
+            if staged != nil { staging = nil }
             if let refused = writesRefused {
+                if staged != nil { worker.submit(.discardStaged) }
                 connection.send(.error(.unavailable, refused), waitSeq: 0)
                 return
             }
             let started = uv_hrtime()
+            // Checked against the live state as it is: finishImport takes the session's entries as
+            // they are, the very ones staged.
+            let unchanged = engine.generation == session.generation
             let outcome = engine.finishImport(session)
             logger.info("import", metadata: [
                 "client": "\(connection.id)", "actor": "\(connection.actor)", "rows": "\(session.rowCount)",
                 "entries": "\(outcome.entries.count)", "applied": "\(!outcome.reply.isError)",
                 "check_ms": "\((uv_hrtime() - started) / 1_000_000)",
+                "written_ahead": "\(unchanged && !outcome.entries.isEmpty ? staged?.staged ?? 0 : 0)",
             ])
-            if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
+            if let staged, unchanged, !outcome.entries.isEmpty {
+                precondition(outcome.entries.count == session.entryCount && staged.staged <= outcome.entries.count)
+                pipeline.takeStaged(outcome.entries)
+                worker.submit(.commitStaged(outcome.entries))
+                maybeSnapshot(after: outcome.entries.last!.seq)
+            } else {
+                if staged != nil { worker.submit(.discardStaged) }
+                if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
+            }
             connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
         }
+    }
+
+    // MARK: writing a large import ahead
+
+    /// While an import's rows arrive and nothing else writes, the writer stores its entries ahead
+    /// in an open transaction (Journal.stage), so `import commit` only has to finish that
+    /// transaction. Any other write first ends the staging (the writer rolls it back), and the
+    /// import commits the usual way. One import at a time is staged.
+    private var staging: (connection: Int, session: ImportSession, staged: Int, written: Int)?
+    /// Stage jobs sent to the writer and not yet answered (bounded so the writer's queue is).
+    private var stagesInFlight = 0
+    /// Entries per stage job: large enough that the writer's per-job cost vanishes.
+    private static let stageSlice = 8192
+
+    /// Starts staging `connection`'s import once it is clean, checked against the live state, and
+    /// big enough to be worth it.
+    private func considerStaging(_ connection: Connection) {
+        guard worker.supportsStaging, stagesInFlight == 0, pipeline.available, pipeline.isIdle, !isStopping,
+              let session = connection.importing?.session, session.entryCount >= Server.stageSlice,
+              session.isClean, session.generation == engine.generation else { return }
+        staging = (connection.id, session, 0, 0)
+    }
+
+    /// End of a turn with nothing else to commit: hands the writer the staged import's next slice.
+    private func stageMore() {
+        guard let current = staging else { return }
+        guard current.session.isClean, current.session.generation == engine.generation, pipeline.available, !isStopping else {
+            abandonStaging()
+            return
+        }
+        guard stagesInFlight < 2, current.session.entryCount - current.staged >= Server.stageSlice else { return }
+        let slice = Array(current.session.entries(from: current.staged))
+        worker.submit(.stage(slice))
+        stagesInFlight += 1
+        staging!.staged += slice.count
+    }
+
+    private func abandonStaging() {
+        guard staging != nil else { return }
+        staging = nil
+        worker.submit(.discardStaged)
     }
 
     // MARK: group commit
 
     /// End of a loop turn: send what the turn produced to the writer, one batch, if none is in flight.
     private func turnEnded() {
-        guard let batch = pipeline.takeBatch() else { return }
+        guard let batch = pipeline.takeBatch() else {
+            stageMore()
+            return
+        }
+        // Other writes end an import's staging: its transaction is rolled back before they commit.
+        abandonStaging()
         worker.submit(.commit(batch))
         maybeSnapshot(after: batch.last!.seq)
     }
@@ -297,8 +361,20 @@ public final class Server {
             case .committed(let seq, let count, let micros):
                 pipeline.committed(upTo: seq, count: count)
                 lastCommitMicros = micros
+                if micros >= 250_000 {
+                    logger.info("long commit", metadata: ["entries": "\(count)", "commit_ms": "\(micros / 1000)", "seq": "\(seq)"])
+                }
                 for connection in waiting.values { connection.flush() }
                 waiting = waiting.filter { $0.value.hasQueuedReplies }
+            case .staged(let count):
+                stagesInFlight -= 1
+                if staging != nil { staging!.written += count }
+            case .stageFailed(let message):
+                stagesInFlight -= 1
+                if staging != nil {
+                    staging = nil
+                    logger.warning("writing an import ahead failed; it will commit the usual way", metadata: ["error": "\(message)"])
+                }
             case .commitFailed(let message):
                 let lost = pipeline.failed()
                 storeProblem = message
@@ -441,6 +517,7 @@ public final class Server {
         fields.append("commits", String(pipeline.batches))
         fields.append("last_commit_us", String(lastCommitMicros))
         fields.append("clients", String(connections.count))
+        fields.append("import_written_ahead", String(staging?.written ?? 0))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
         fields.append("role", "leader")
         return fields

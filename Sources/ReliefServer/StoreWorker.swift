@@ -16,6 +16,13 @@ final class StoreWorker: @unchecked Sendable {
 
     enum Job: Sendable {
         case commit([Entry])
+        /// Write a large request's entries ahead into the staged transaction (see Journal.stage).
+        case stage([Entry])
+        /// Commit a request that was being staged: all of its entries, of which the writer writes
+        /// only those not staged yet — or all of them the usual way when staging failed. Answered
+        /// like `commit`.
+        case commitStaged([Entry])
+        case discardStaged
         /// Encode `State` on the snapshot thread, then store it on the writer thread.
         case snapshot(State)
         case storeSnapshot(seq: Int64, text: String, encodeMicroseconds: Int64)
@@ -27,6 +34,10 @@ final class StoreWorker: @unchecked Sendable {
     enum Result: Sendable {
         case committed(upTo: Int64, count: Int, microseconds: Int64)
         case commitFailed(String)
+        /// A `stage` job of `count` entries was written.
+        case staged(count: Int)
+        /// Writing ahead failed; the staged transaction is gone (the request commits the usual way).
+        case stageFailed(String)
         case snapshotWritten(seq: Int64, bytes: Int, encodeMicroseconds: Int64, storeMicroseconds: Int64)
         case snapshotFailed(String)
         case recovered(State, writable: Bool)
@@ -35,6 +46,8 @@ final class StoreWorker: @unchecked Sendable {
     }
 
     private let journal: Journal
+    /// The journal can write a large request ahead while it arrives (Journal.stage).
+    let supportsStaging: Bool
     private let logger: Logger
     private let wakeLoop: UnsafeMutablePointer<uv_async_t>
     private let jobsLock = NSCondition()
@@ -47,9 +60,15 @@ final class StoreWorker: @unchecked Sendable {
     /// Bound on queued jobs; the loop never has more than one commit, one snapshot and one recovery
     /// outstanding, so this only catches a bug.
     private static let maxJobs = 16
+    /// Writer thread only: a staged transaction is open, and the snapshot stores that wait for it
+    /// to end (a snapshot is its own transaction).
+    private var stagedUpTo: Int64?
+    private var stagingOpen: Bool { stagedUpTo != nil }
+    private var deferredSnapshots: [Job] = []
 
     init(journal: Journal, logger: Logger, wakeLoop: UnsafeMutablePointer<uv_async_t>) {
         self.journal = journal
+        supportsStaging = journal.supportsStaging
         self.logger = logger
         self.wakeLoop = wakeLoop
     }
@@ -119,52 +138,92 @@ final class StoreWorker: @unchecked Sendable {
             let job = jobs.removeFirst()
             jobsLock.unlock()
 
-            switch job {
-            case .commit(let entries):
-                let start = DispatchTime.now().uptimeNanoseconds
-                do {
-                    try journal.commit(entries)
-                    let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
-                    post(.committed(upTo: entries.last!.seq, count: entries.count, microseconds: micros))
-                } catch {
-                    post(.commitFailed("\(error)"))
-                }
-            case .snapshot:
-                preconditionFailure("snapshots are encoded on the snapshot thread")
-            case .storeSnapshot(let seq, let text, let encodeMicros):
-                let start = DispatchTime.now().uptimeNanoseconds
-                do {
-                    try journal.writeSnapshot(seq: seq, text: text)
-                    let storeMicros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
-                    post(.snapshotWritten(seq: seq, bytes: text.utf8.count, encodeMicroseconds: encodeMicros, storeMicroseconds: storeMicros))
-                } catch {
-                    post(.snapshotFailed("\(error)"))
-                }
-            case .recover(let probe):
-                var writable = false
-                if probe {
-                    do {
-                        try journal.probe()
-                        writable = true
-                    } catch {
-                        logger.debug("store probe failed", metadata: ["error": "\(error)"])
-                    }
-                }
-                do {
-                    let state = try journal.load()
-                    post(.recovered(state, writable: writable))
-                } catch {
-                    post(.recoveryFailed("\(error)"))
-                }
-            case .stop:
-                snapshotsLock.lock()
-                stopping = true
-                snapshotsLock.signal()
-                snapshotsLock.unlock()
-                journal.close()
-                post(.stopped)
-                return
+            if case .storeSnapshot = job, stagingOpen {
+                deferredSnapshots.append(job)
+                continue
             }
+            perform(job)
+            if case .stop = job { return }
+            if !stagingOpen, !deferredSnapshots.isEmpty {
+                let waiting = deferredSnapshots
+                deferredSnapshots.removeAll()
+                for snapshot in waiting { perform(snapshot) }
+            }
+        }
+    }
+
+    private func perform(_ job: Job) {
+        switch job {
+        case .stage(let entries):
+            do {
+                try journal.stage(entries)
+                if let last = entries.last { stagedUpTo = last.seq }
+                post(.staged(count: entries.count))
+            } catch {
+                stagedUpTo = nil
+                post(.stageFailed("\(error)"))
+            }
+        case .commitStaged(let entries):
+            let start = DispatchTime.now().uptimeNanoseconds
+            do {
+                if let upTo = stagedUpTo {
+                    stagedUpTo = nil
+                    try journal.commitStaged(Array(entries.drop { $0.seq <= upTo }))
+                } else {
+                    try journal.commit(entries)
+                }
+                let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
+                post(.committed(upTo: entries.last!.seq, count: entries.count, microseconds: micros))
+            } catch {
+                post(.commitFailed("\(error)"))
+            }
+        case .discardStaged:
+            journal.discardStaged()
+            stagedUpTo = nil
+        case .commit(let entries):
+            let start = DispatchTime.now().uptimeNanoseconds
+            do {
+                try journal.commit(entries)
+                let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
+                post(.committed(upTo: entries.last!.seq, count: entries.count, microseconds: micros))
+            } catch {
+                post(.commitFailed("\(error)"))
+            }
+        case .snapshot:
+            preconditionFailure("snapshots are encoded on the snapshot thread")
+        case .storeSnapshot(let seq, let text, let encodeMicros):
+            let start = DispatchTime.now().uptimeNanoseconds
+            do {
+                try journal.writeSnapshot(seq: seq, text: text)
+                let storeMicros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
+                post(.snapshotWritten(seq: seq, bytes: text.utf8.count, encodeMicroseconds: encodeMicros, storeMicroseconds: storeMicros))
+            } catch {
+                post(.snapshotFailed("\(error)"))
+            }
+        case .recover(let probe):
+            var writable = false
+            if probe {
+                do {
+                    try journal.probe()
+                    writable = true
+                } catch {
+                    logger.debug("store probe failed", metadata: ["error": "\(error)"])
+                }
+            }
+            do {
+                let state = try journal.load()
+                post(.recovered(state, writable: writable))
+            } catch {
+                post(.recoveryFailed("\(error)"))
+            }
+        case .stop:
+            snapshotsLock.lock()
+            stopping = true
+            snapshotsLock.signal()
+            snapshotsLock.unlock()
+            journal.close()
+            post(.stopped)
+            return
         }
     }
 }

@@ -44,11 +44,38 @@ public protocol Journal: AnyObject {
     /// Checks the store is usable again after a failure (used before leaving read-only mode).
     func probe() throws
 
+    /// Whether `stage`/`commitStaged` are available: a large all-or-nothing request (a bulk import)
+    /// is then written ahead into an open transaction while its rows still arrive.
+    var supportsStaging: Bool { get }
+
+    /// Writes entries ahead into the staged transaction, opening it with the first call. Nothing
+    /// staged is durable or visible until `commitStaged`; a crash or `discardStaged` drops all of it.
+    /// Entries follow the last committed (or staged) seq. While a staged transaction is open, only
+    /// `stage`, `commitStaged` and `discardStaged` may be called. If it throws, the staged
+    /// transaction has been discarded.
+    func stage(_ entries: [Entry]) throws
+
+    /// Writes the last entries of the staged request and commits everything staged in one durable
+    /// transaction. If it throws, nothing staged is stored.
+    func commitStaged(_ entries: [Entry]) throws
+
+    /// Drops the staged transaction, if one is open.
+    func discardStaged()
+
     /// Releases the store.
     func close()
 }
 
 extension Journal {
+    public var supportsStaging: Bool { false }
+    public func stage(_ entries: [Entry]) throws {
+        throw StoreError("\(location) does not write ahead", isTransient: false)
+    }
+    public func commitStaged(_ entries: [Entry]) throws {
+        throw StoreError("\(location) does not write ahead", isTransient: false)
+    }
+    public func discardStaged() {}
+
     /// Encodes and stores a snapshot of `state` as of `state.lastSeq`.
     public func writeSnapshot(_ state: State) throws {
         try writeSnapshot(seq: state.lastSeq, text: state.snapshotText())

@@ -4,6 +4,7 @@ import ReliefCore
 /// Rebuilding the state (newest usable snapshot + the journal after it) and auditing the chain.
 extension SQLiteJournal {
     public func load() throws -> State {
+        discardStaged()
         // Set when the file was removed while open: the open connection still reads exactly what
         // was committed (the unlinked inode), so the daemon can keep answering reads correctly.
         // Never silently start over on an empty file while running: the data would be lost.

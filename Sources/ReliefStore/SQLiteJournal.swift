@@ -49,53 +49,138 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
 
     public func commit(_ entries: [Entry]) throws {
         guard !entries.isEmpty else { return }
+        guard stagedUpTo == nil else {
+            throw StoreError("commit while a staged transaction is open; commit or discard it first", isTransient: false)
+        }
         let session = try writableSession()
-        guard entries.count <= SQLiteJournal.maximumBatch else {
-            throw StoreError("batch of \(entries.count) entries exceeds the limit of \(SQLiteJournal.maximumBatch)", isTransient: false)
-        }
-        for (offset, entry) in entries.enumerated() where entry.seq != lastSeq + 1 + Int64(offset) {
-            throw StoreError("entry seq \(entry.seq) does not follow the journal's last seq \(lastSeq + Int64(offset)); "
-                             + "reload the state from the store", isTransient: false)
-        }
+        try checkBatch(entries, after: lastSeq)
         guard session.fileIsInPlace(path: path) else {
             needsProbe = true
             throw removedError()
         }
-
-        workingHash.withUnsafeMutableBufferPointer { out in
-            lastHash.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress!, count: 64) }
-        }
+        restartChain()
         do {
             try session.begin.execute()
-            let append = session.appendEntry
-            for entry in entries {
-                body.removeAll(keepingCapacity: true)
-                entry.event.body.encode(into: &body)
-                let kind = entry.event.kind
-                try body.withUnsafeBytes { bodyBytes in
-                    hasher.advance(&workingHash, seq: entry.seq, time: entry.time.milliseconds, actor: entry.actor,
-                                   kind: kind, body: bodyBytes)
-                    append.bind(1, entry.seq)
-                    append.bind(2, entry.time.milliseconds)
-                    append.bind(3, entry.actor)
-                    append.bind(4, kind)
-                    append.bind(5, text: bodyBytes)
-                    workingHash.withUnsafeBytes { append.bind(6, text: $0) }
-                    try append.execute()
-                }
-                try session.projector.project(entry)
-            }
+            try append(entries, session)
             try session.commit.execute()
         } catch {
-            session.rollbackIfNeeded()
-            let failure = storeError(error, "committing entries \(entries.first!.seq)...\(entries.last!.seq)")
-            if failure.isTransient { needsProbe = true }
-            logger.error("commit failed", metadata: ["store": "\(location)", "error": "\(failure.message)",
-                                                     "transient": "\(failure.isTransient)"])
-            throw failure
+            throw failed(error, session, "committing entries \(entries.first!.seq)...\(entries.last!.seq)")
         }
         swap(&lastHash, &workingHash)
         lastSeq = entries.last!.seq
+    }
+
+    // MARK: writing ahead (staged transaction)
+
+    /// The last seq written into the open staged transaction; nil when none is open. Its hash
+    /// chain so far is in `workingHash`.
+    var stagedUpTo: Int64?
+
+    public var supportsStaging: Bool { true }
+
+    public func stage(_ entries: [Entry]) throws {
+        guard !entries.isEmpty else { return }
+        let session = try writableSession()
+        try checkBatch(entries, after: stagedUpTo ?? lastSeq)
+        if stagedUpTo == nil {
+            guard session.fileIsInPlace(path: path) else {
+                needsProbe = true
+                throw removedError()
+            }
+            restartChain()
+            do {
+                try session.begin.execute()
+            } catch {
+                throw failed(error, session, "opening a staged transaction")
+            }
+            stagedUpTo = lastSeq
+        }
+        do {
+            try append(entries, session)
+        } catch {
+            stagedUpTo = nil
+            throw failed(error, session, "staging entries \(entries.first!.seq)...\(entries.last!.seq)")
+        }
+        stagedUpTo = entries.last!.seq
+    }
+
+    public func commitStaged(_ entries: [Entry]) throws {
+        guard let upTo = stagedUpTo else {
+            throw StoreError("no staged transaction to commit", isTransient: false)
+        }
+        stagedUpTo = nil
+        let session = try writableSession()
+        do {
+            try checkBatch(entries, after: upTo)
+            guard session.fileIsInPlace(path: path) else {
+                needsProbe = true
+                throw removedError()
+            }
+            try append(entries, session)
+            try session.commit.execute()
+        } catch {
+            throw failed(error, session, "committing staged entries \(lastSeq + 1)...\(entries.last?.seq ?? upTo)")
+        }
+        swap(&lastHash, &workingHash)
+        lastSeq = entries.last?.seq ?? upTo
+    }
+
+    public func discardStaged() {
+        guard stagedUpTo != nil else { return }
+        stagedUpTo = nil
+        session?.rollbackIfNeeded()
+    }
+
+    // MARK: commit helpers
+
+    private func checkBatch(_ entries: [Entry], after seq: Int64) throws {
+        guard entries.count <= SQLiteJournal.maximumBatch else {
+            throw StoreError("batch of \(entries.count) entries exceeds the limit of \(SQLiteJournal.maximumBatch)", isTransient: false)
+        }
+        for (offset, entry) in entries.enumerated() where entry.seq != seq + 1 + Int64(offset) {
+            throw StoreError("entry seq \(entry.seq) does not follow the journal's last seq \(seq + Int64(offset)); "
+                             + "reload the state from the store", isTransient: false)
+        }
+    }
+
+    /// Starts the working hash chain from the last committed hash.
+    private func restartChain() {
+        workingHash.withUnsafeMutableBufferPointer { out in
+            lastHash.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress!, count: 64) }
+        }
+    }
+
+    /// Inserts the entries and their current-state rows inside the open transaction, advancing
+    /// `workingHash`.
+    private func append(_ entries: [Entry], _ session: SQLiteSession) throws {
+        let append = session.appendEntry
+        for entry in entries {
+            body.removeAll(keepingCapacity: true)
+            entry.event.body.encode(into: &body)
+            let kind = entry.event.kind
+            try body.withUnsafeBytes { bodyBytes in
+                hasher.advance(&workingHash, seq: entry.seq, time: entry.time.milliseconds, actor: entry.actor,
+                               kind: kind, body: bodyBytes)
+                append.bind(1, entry.seq)
+                append.bind(2, entry.time.milliseconds)
+                append.bind(3, entry.actor)
+                append.bind(4, kind)
+                append.bind(5, text: bodyBytes)
+                workingHash.withUnsafeBytes { append.bind(6, text: $0) }
+                try append.execute()
+            }
+            try session.projector.project(entry)
+        }
+    }
+
+    /// Rolls back after a failed write and returns the error to throw (logged).
+    private func failed(_ error: any Error, _ session: SQLiteSession, _ context: String) -> StoreError {
+        session.rollbackIfNeeded()
+        let failure = storeError(error, context)
+        if failure.isTransient { needsProbe = true }
+        logger.error("commit failed", metadata: ["store": "\(location)", "error": "\(failure.message)",
+                                                 "transient": "\(failure.isTransient)"])
+        return failure
     }
 
     // MARK: snapshots
@@ -105,6 +190,9 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
 
     public func writeSnapshot(seq: Int64, text: String) throws {
         guard seq > 0 else { return } // nothing to save; an empty journal loads as fast
+        guard stagedUpTo == nil else {
+            throw StoreError("snapshot while a staged transaction is open", isTransient: false)
+        }
         let session = try writableSession()
         guard session.fileIsInPlace(path: path) else { throw removedError() }
         do {
@@ -143,6 +231,7 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     /// When the file is gone, nothing is recreated: the data would be lost. The operator restores
     /// the file (from a backup) and the next probe reopens it.
     public func probe() throws {
+        discardStaged()
         guard FileIdentity.of(path: path) != nil else {
             throw StoreError("database file \(path) is gone; restore it (reliefd resumes when it is back) "
                              + "— reliefd will not create an empty one while running")
@@ -177,6 +266,7 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
 
     /// Finalizes every statement and closes the file. Idempotent; `load` opens it again.
     public func close() {
+        discardStaged()
         session?.close()
         session = nil
     }
