@@ -15,95 +15,114 @@ enum CSV {
 
     /// Parses the whole text. Blank lines are skipped; a UTF-8 byte-order mark at the start is ignored.
     static func parse(_ bytes: [UInt8]) throws(Failure) -> [Record] {
+        var reader = Reader(bytes)
         var records: [Record] = []
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var line = 1
-        var recordLine = 1
-        var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        /// The record has something (a comma, a quote, a character): it is not a blank line.
-        var recordStarted = false
-        /// The current field has a character or was quoted.
-        var fieldStarted = false
-        let count = bytes.count
+        while let record = try reader.next() { records.append(record) }
+        return records
+    }
 
-        func text(_ field: [UInt8], _ line: Int) throws(Failure) -> String {
-            guard let string = String(validating: field, as: UTF8.self) else {
-                throw Failure(line: line, message: "invalid UTF-8; save the file as UTF-8 CSV")
-            }
-            return string
-        }
-        func endRecord() throws(Failure) {
-            fields.append(try text(field, recordLine))
-            field.removeAll(keepingCapacity: true)
-            if recordStarted { records.append(Record(line: recordLine, fields: fields)) }
-            fields.removeAll(keepingCapacity: true)
-            fieldStarted = false
-            recordStarted = false
+    /// Reads records one at a time, so a large file can be sent while it is still being read.
+    /// After a failure the reader is at the end: the rest of the file cannot be framed reliably.
+    struct Reader {
+        private let bytes: [UInt8]
+        private var index: Int
+        /// The physical line the reader is on.
+        private var line = 1
+
+        init(_ bytes: [UInt8]) {
+            self.bytes = bytes
+            index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         }
 
-        while index < count {
-            let byte = bytes[index]
-            if byte == 0x22 { // quote
-                guard field.isEmpty && !fieldStarted else {
-                    throw Failure(line: line, message: "quote inside an unquoted field; quote the whole field and double the quote (\"\")")
+        /// The next non-blank record, or nil at the end.
+        mutating func next() throws(Failure) -> Record? {
+            do {
+                while index < bytes.count {
+                    if let record = try record() { return record }
                 }
-                fieldStarted = true
-                recordStarted = true
-                let openedOn = line
-                index += 1
-                var closed = false
-                while index < count {
-                    let inner = bytes[index]
-                    if inner == 0x22 {
-                        if index + 1 < count, bytes[index + 1] == 0x22 {
-                            field.append(0x22)
-                            index += 2
-                            continue
-                        }
-                        index += 1
-                        closed = true
-                        break
+                return nil
+            } catch {
+                index = bytes.count
+                throw error
+            }
+        }
+
+        /// Reads one physical record (nil for a blank line).
+        private mutating func record() throws(Failure) -> Record? {
+            var fields: [String] = []
+            var field: [UInt8] = []
+            let recordLine = line
+            /// The record has something (a comma, a quote, a character): it is not a blank line.
+            var recordStarted = false
+            /// The current field has a character or was quoted.
+            var fieldStarted = false
+            let count = bytes.count
+
+            func text(_ field: [UInt8]) throws(Failure) -> String {
+                guard let string = String(validating: field, as: UTF8.self) else {
+                    throw Failure(line: recordLine, message: "invalid UTF-8; save the file as UTF-8 CSV")
+                }
+                return string
+            }
+
+            while index < count {
+                let byte = bytes[index]
+                if byte == 0x22 { // quote
+                    guard field.isEmpty && !fieldStarted else {
+                        throw Failure(line: line, message: "quote inside an unquoted field; quote the whole field and double the quote (\"\")")
                     }
-                    if inner == 0x0A { line += 1 }
-                    field.append(inner)
+                    fieldStarted = true
+                    recordStarted = true
+                    let openedOn = line
+                    index += 1
+                    var closed = false
+                    while index < count {
+                        let inner = bytes[index]
+                        if inner == 0x22 {
+                            if index + 1 < count, bytes[index + 1] == 0x22 {
+                                field.append(0x22)
+                                index += 2
+                                continue
+                            }
+                            index += 1
+                            closed = true
+                            break
+                        }
+                        if inner == 0x0A { line += 1 }
+                        field.append(inner)
+                        index += 1
+                    }
+                    guard closed else {
+                        throw Failure(line: openedOn, message: "unbalanced quote: the quoted field that opens on this line never closes")
+                    }
+                    if index < count, bytes[index] != 0x2C, bytes[index] != 0x0A, bytes[index] != 0x0D {
+                        throw Failure(line: line, message: "unexpected character after a closing quote; expected a comma or the end of the line")
+                    }
+                    continue
+                }
+                switch byte {
+                case 0x2C: // comma
+                    fields.append(try text(field))
+                    field.removeAll(keepingCapacity: true)
+                    fieldStarted = false
+                    recordStarted = true
+                    index += 1
+                case 0x0D, 0x0A:
+                    index += 1
+                    if byte == 0x0D, index < count, bytes[index] == 0x0A { index += 1 }
+                    line += 1
+                    fields.append(try text(field))
+                    return recordStarted ? Record(line: recordLine, fields: fields) : nil
+                default:
+                    field.append(byte)
+                    fieldStarted = true
+                    recordStarted = true
                     index += 1
                 }
-                guard closed else {
-                    throw Failure(line: openedOn, message: "unbalanced quote: the quoted field that opens on this line never closes")
-                }
-                if index < count, bytes[index] != 0x2C, bytes[index] != 0x0A, bytes[index] != 0x0D {
-                    throw Failure(line: line, message: "unexpected character after a closing quote; expected a comma or the end of the line")
-                }
-                continue
             }
-            switch byte {
-            case 0x2C: // comma
-                fields.append(try text(field, recordLine))
-                field.removeAll(keepingCapacity: true)
-                fieldStarted = false
-                recordStarted = true
-                index += 1
-            case 0x0D:
-                index += 1
-                if index < count, bytes[index] == 0x0A { index += 1 }
-                try endRecord()
-                line += 1
-                recordLine = line
-            case 0x0A:
-                index += 1
-                try endRecord()
-                line += 1
-                recordLine = line
-            default:
-                field.append(byte)
-                fieldStarted = true
-                recordStarted = true
-                index += 1
-            }
+            fields.append(try text(field))
+            return recordStarted ? Record(line: recordLine, fields: fields) : nil
         }
-        if recordStarted { try endRecord() }
-        return records
     }
 
     static func parse(_ text: String) throws(Failure) -> [Record] { try parse(Array(text.utf8)) }

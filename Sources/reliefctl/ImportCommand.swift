@@ -19,8 +19,9 @@ struct ImportCommand: ParsableCommand {
           a later row with the same id and only the cert_ cells adds another).
         teams columns: id,name,specialty,region,lat,lon (or at),leader,members (ids separated by ;).
 
-        A bad CSV record is reported with its line number and nothing is sent. The daemon applies
-        every row or none: on any bad row it reports each one by its CSV line and imports nothing.
+        Records are sent as they are read. A bad CSV record aborts the import: every bad record is
+        reported with its line number and nothing is imported. The daemon applies every row or none:
+        on any bad row it reports each one by its CSV line and imports nothing.
         Exit status: 0 imported, 1 nothing imported (bad file or rows), 2 usage or connection error.
         """)
 
@@ -38,21 +39,19 @@ struct ImportCommand: ParsableCommand {
             throw UsageError("unknown import kind \"\(kind)\"; expected volunteers or teams")
         }
         let bytes = try FileText.read(file)
-        let plan: ImportPlan
+        // Records are read, turned into rows and sent as they come, so the daemon checks rows while
+        // the rest of the file is still being read. A bad record stops the sending; the rest of the
+        // file is still read so every bad record is reported, and the import is aborted.
+        var reader = CSV.Reader(bytes)
+        var plan: ImportPlan
         do {
-            plan = try ImportPlan(kind: kind, records: CSV.parse(bytes))
+            plan = try ImportPlan(kind: kind, header: reader.next())
         } catch let failure as CSV.Failure {
             Terminal.err("reliefctl import: \(file): \(failure); nothing was sent\n")
             return 1
         } catch let header as ImportPlan.HeaderError {
             throw UsageError("\(file): \(header)")
-        } catch let bad as ImportPlan.RecordErrors {
-            var text = "reliefctl import: \(file): \(bad.failures.count) bad record\(bad.failures.count == 1 ? "" : "s"); nothing was sent\n"
-            for failure in bad.failures { text += "\(failure)\n" }
-            Terminal.err(text)
-            return 1
         }
-
         if !plan.skippedColumns.isEmpty {
             Terminal.err("reliefctl import: skipping live-state columns \(plan.skippedColumns.joined(separator: ", ")) (not part of a registration)\n")
         }
@@ -63,15 +62,47 @@ struct ImportCommand: ParsableCommand {
             Terminal.err("ERR \(code) \(message)\n")
             return 1
         }
+        var failures: [CSV.Failure] = []
         var chunk: [UInt8] = []
         chunk.reserveCapacity(1 << 20)
-        for row in plan.rows {
-            chunk.append(contentsOf: row.requestLine.utf8)
-            chunk.append(0x0A)
-            if chunk.count >= 1 << 20 {
+        while true {
+            let record: CSV.Record
+            do {
+                guard let next = try reader.next() else { break }
+                record = next
+            } catch {
+                failures.append(error)
+                break
+            }
+            let rows: [ImportPlan.Row]
+            do {
+                rows = try plan.rows(for: record)
+            } catch {
+                failures.append(error)
+                continue
+            }
+            guard failures.isEmpty else { continue }
+            for row in rows {
+                chunk.append(contentsOf: row.requestLine.utf8)
+                chunk.append(0x0A)
+            }
+            if chunk.count >= 1 << 18 {
                 try connection.send(chunk, timeout: timeout)
                 chunk.removeAll(keepingCapacity: true)
             }
+        }
+        if !failures.isEmpty {
+            try connection.send(Array("import abort\n".utf8), timeout: timeout)
+            let reply = try connection.nextReply(timeout: timeout)
+            var text = "reliefctl import: \(file): \(failures.count) bad record\(failures.count == 1 ? "" : "s"); "
+            if case .error(let code, let message) = reply {
+                text += "the import was aborted (ERR \(code) \(message))\n"
+            } else {
+                text += "the import was aborted and nothing was imported\n"
+            }
+            for failure in failures { text += "\(failure)\n" }
+            Terminal.err(text)
+            return 1
         }
         chunk.append(contentsOf: "import commit\n".utf8)
         try connection.send(chunk, timeout: timeout)

@@ -48,21 +48,24 @@ struct ImportPlan {
     }
 
     let kind: Kind
-    private(set) var rows: [Row] = []
+    /// The header's column names, lowercased; skipped columns are "" so fields still line up.
+    private let names: [String]
     /// Header columns that were read past (live state from an export).
     private(set) var skippedColumns: [String] = []
     /// Data records read (header and hashtag row not counted).
     private(set) var records = 0
+    /// Ids of the volunteers added so far (a later record with only cert_* cells certifies one).
+    private var volunteerIds = Set<String>()
+    /// The next record is the first after the header, which may be an HXL hashtag row.
+    private var firstAfterHeader = true
 
-    /// Builds the rows, or throws the header's problem (`HeaderError`) or every bad record's
-    /// (`RecordErrors`).
-    init(kind: Kind, records: [CSV.Record]) throws {
+    /// Checks the header (the file's first record; nil for an empty file) or throws its problem.
+    init(kind: Kind, header: CSV.Record?) throws(HeaderError) {
         self.kind = kind
-        guard let header = records.first else { throw HeaderError(description: "the file is empty; expected a header row such as: \(kind.columns.prefix(4).joined(separator: ","))") }
+        guard let header else { throw HeaderError(description: "the file is empty; expected a header row such as: \(kind.columns.prefix(4).joined(separator: ","))") }
         var names = header.fields.map { $0.trimmingSpaces.lowercased() }
         if kind == .volunteers {
             skippedColumns = names.filter { ImportPlan.liveStateColumns.contains($0) }
-            // Skipped columns keep their place so record fields still line up; their cells are dropped.
             names = names.map { ImportPlan.liveStateColumns.contains($0) ? "" : $0 }
         }
         let unknown = names.filter { !$0.isEmpty && !kind.columns.contains($0) }
@@ -82,35 +85,45 @@ struct ImportPlan {
         if names.contains("lat") != names.contains("lon") {
             throw HeaderError(description: "a lat column needs a lon column and the other way round")
         }
-
-        var body = records.dropFirst()
-        if let first = body.first, CSV.isHashtagRow(first.fields) { body = body.dropFirst() }
-        var failures: [CSV.Failure] = []
-        var volunteerIds = Set<String>()
-        for record in body {
-            self.records += 1
-            guard record.fields.count == names.count else {
-                failures.append(CSV.Failure(line: record.line, message: "\(record.fields.count) field\(record.fields.count == 1 ? "" : "s"), expected \(names.count) as in the header"))
-                continue
-            }
-            var cells: [String: String] = [:]
-            for (name, value) in zip(names, record.fields) where !name.isEmpty {
-                let trimmed = value.trimmingSpaces
-                if !trimmed.isEmpty { cells[name] = trimmed }
-            }
-            do {
-                switch kind {
-                case .volunteers: rows += try ImportPlan.volunteerRows(cells, line: record.line, seen: &volunteerIds)
-                case .teams: rows += try ImportPlan.teamRows(cells, line: record.line)
-                }
-            } catch let failure as CSV.Failure {
-                failures.append(failure)
-            }
-        }
-        if !failures.isEmpty { throw RecordErrors(failures: failures) }
+        self.names = names
     }
 
-    private static func location(_ cells: [String: String], line: Int) throws -> String? {
+    /// The rows of the data record after the header and the ones before it (none for the hashtag
+    /// row), or the record's problem.
+    mutating func rows(for record: CSV.Record) throws(CSV.Failure) -> [Row] {
+        if firstAfterHeader {
+            firstAfterHeader = false
+            if CSV.isHashtagRow(record.fields) { return [] }
+        }
+        records += 1
+        guard record.fields.count == names.count else {
+            throw CSV.Failure(line: record.line, message: "\(record.fields.count) field\(record.fields.count == 1 ? "" : "s"), expected \(names.count) as in the header")
+        }
+        var cells: [String: String] = [:]
+        for (name, value) in zip(names, record.fields) where !name.isEmpty {
+            let trimmed = value.trimmingSpaces
+            if !trimmed.isEmpty { cells[name] = trimmed }
+        }
+        switch kind {
+        case .volunteers: return try ImportPlan.volunteerRows(cells, line: record.line, seen: &volunteerIds)
+        case .teams: return try ImportPlan.teamRows(cells, line: record.line)
+        }
+    }
+
+    /// Every row of a whole file, or the header's problem (`HeaderError`) or every bad record's
+    /// (`RecordErrors`).
+    static func rows(kind: Kind, records: [CSV.Record]) throws -> (rows: [Row], plan: ImportPlan) {
+        var plan = try ImportPlan(kind: kind, header: records.first)
+        var rows: [Row] = []
+        var failures: [CSV.Failure] = []
+        for record in records.dropFirst() {
+            do { rows += try plan.rows(for: record) } catch { failures.append(error) }
+        }
+        if !failures.isEmpty { throw RecordErrors(failures: failures) }
+        return (rows, plan)
+    }
+
+    private static func location(_ cells: [String: String], line: Int) throws(CSV.Failure) -> String? {
         if let at = cells["at"] { return at }
         switch (cells["lat"], cells["lon"]) {
         case (nil, nil): return nil
@@ -119,7 +132,7 @@ struct ImportPlan {
         }
     }
 
-    private static func volunteerRows(_ cells: [String: String], line: Int, seen: inout Set<String>) throws -> [Row] {
+    private static func volunteerRows(_ cells: [String: String], line: Int, seen: inout Set<String>) throws(CSV.Failure) -> [Row] {
         guard let id = cells["id"] else { throw CSV.Failure(line: line, message: "empty id") }
         var rows: [Row] = []
         let profileKeys = cells.keys.filter { $0 != "id" && $0 != "certifications" && !certColumns.contains($0) }
@@ -154,7 +167,7 @@ struct ImportPlan {
         return rows
     }
 
-    private static func teamRows(_ cells: [String: String], line: Int) throws -> [Row] {
+    private static func teamRows(_ cells: [String: String], line: Int) throws(CSV.Failure) -> [Row] {
         guard let id = cells["id"] else { throw CSV.Failure(line: line, message: "empty id") }
         var words = ["team", "add", id]
         for key in ["name", "specialty", "region"] { if let value = cells[key] { words.append("\(key)=\(value)") } }

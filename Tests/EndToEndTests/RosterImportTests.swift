@@ -116,7 +116,7 @@ final class RosterImportTests: EndToEndTestCase {
         XCTAssertEqual(after, before, "a restart keeps the import")
     }
 
-    func testTeamsImportAndCSVErrorsBeforeAnythingIsSent() throws {
+    func testTeamsImportAndACSVErrorAbortsTheImport() throws {
         let daemon = try startDaemon(catalogFlags)
         let client = try daemon.connect()
         try ok(client, "region add sx name=Shanxi")
@@ -139,7 +139,7 @@ final class RosterImportTests: EndToEndTestCase {
         let team = try client.request("team show t-1")
         XCTAssertTrue(team.text.contains("v-2"), team.text)
 
-        // A CSV problem is reported with its line and nothing is sent.
+        // A CSV problem is reported with its line and the import is aborted: nothing changes.
         let seq = try info(client)["seq"]
         let broken = try write("id,name,specialty,region,lat,lon,leader,members\nt-2,Two,x,sx,1,2,,\nt-3,\"Three,x,sx,1,2,,\n", "b.csv", in: daemon)
         let result = try reliefctl(socket + ["import", "teams", broken])

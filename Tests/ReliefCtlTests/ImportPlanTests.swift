@@ -3,7 +3,7 @@ import XCTest
 
 final class ImportPlanTests: XCTestCase {
     private func plan(_ kind: ImportPlan.Kind, _ text: String) throws -> [String] {
-        try ImportPlan(kind: kind, records: CSV.parse(text)).rows.map(\.requestLine)
+        try ImportPlan.rows(kind: kind, records: CSV.parse(text)).rows.map(\.requestLine)
     }
 
     func testVolunteerColumnsBecomeOptionsAndCertificationRows() throws {
@@ -30,15 +30,15 @@ final class ImportPlanTests: XCTestCase {
             v-1,Wang Li,sx,37.87,112.55,"zh,en",first-aid:3,first-aid:2025-01-01:2027-01-01:Red Cross;cpr:2024-02-01:2026-12-31:Health Commission,12,8h,Blue Sky,deployed,,,2026-11-25T10:00:00Z,t-1,2,14h,2026-01-01T00:00:00Z
             v-2,Zhao,sx,37.7,112.7,zh,,,10,8h,,available,,,,,0,0h,2026-01-01T00:00:00Z
             """
-        let plan = try ImportPlan(kind: .volunteers, records: CSV.parse(text))
+        let (rows, plan) = try ImportPlan.rows(kind: .volunteers, records: CSV.parse(text))
         XCTAssertEqual(plan.skippedColumns, ImportPlan.liveStateColumns)
-        XCTAssertEqual(plan.rows.map(\.requestLine), [
+        XCTAssertEqual(rows.map(\.requestLine), [
             "volunteer add v-1 name=\"Wang Li\" region=sx at=37.87,112.55 languages=zh,en skills=first-aid:3 max_hours=12 min_rest=8h org=\"Blue Sky\" line=2",
             "volunteer certify v-1 first-aid issued=2025-01-01 expires=2027-01-01 issuer=\"Red Cross\" line=2",
             "volunteer certify v-1 cpr issued=2024-02-01 expires=2026-12-31 issuer=\"Health Commission\" line=2",
             "volunteer add v-2 name=Zhao region=sx at=37.7,112.7 languages=zh max_hours=10 min_rest=8h line=3",
         ])
-        XCTAssertThrowsError(try ImportPlan(kind: .volunteers, records: CSV.parse("id,certifications\nv-1,first-aid:2025-01-01\n")))
+        XCTAssertThrowsError(try ImportPlan.rows(kind: .volunteers, records: CSV.parse("id,certifications\nv-1,first-aid:2025-01-01\n")))
     }
 
     func testTeamMembersBecomeRowsWithoutTheLeader() throws {
