@@ -84,25 +84,32 @@ public enum TextEncoder {
 
     /// Quotes one argument for a request line when needed (used by clients building requests).
     public static func quoteArgument(_ argument: String) -> String {
+        var out: [UInt8] = []
+        appendArgument(argument, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `quoteArgument`, appended to a byte buffer (a request line being built).
+    public static func appendArgument(_ argument: String, into out: inout [UInt8]) {
         // key=value with a value that needs quoting: quote the value only, so it stays an option.
         // Work on bytes: as Characters, an `=` followed by a combining mark would not be found.
-        let bytes = Array(argument.utf8)
-        if let equals = bytes.firstIndex(of: 0x3D), equals > 0 {
-            let key = bytes[..<equals]
-            let isKey = (key.first! | 0x20) >= 0x61 && (key.first! | 0x20) <= 0x7A && key.allSatisfy { byte in
-                let lower = byte | 0x20
-                return (lower >= 0x61 && lower <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x2D || byte == 0x2E
+        var argument = argument
+        argument.withUTF8 { bytes in
+            if let equals = bytes.firstIndex(of: 0x3D), equals > 0 {
+                let key = bytes[..<equals]
+                let isKey = (key.first! | 0x20) >= 0x61 && (key.first! | 0x20) <= 0x7A && key.allSatisfy { byte in
+                    let lower = byte | 0x20
+                    return (lower >= 0x61 && lower <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x2D || byte == 0x2E
+                }
+                if isKey {
+                    out.append(contentsOf: key)
+                    out.append(0x3D)
+                    // appendValue leaves `=` bare; an `=` inside an option's value is fine to the parser.
+                    appendValue(String(decoding: UnsafeBufferPointer(rebasing: bytes[(equals + 1)...]), as: UTF8.self), into: &out)
+                    return
+                }
             }
-            if isKey {
-                var out = Array(key)
-                out.append(0x3D)
-                // appendValue leaves `=` bare; an `=` inside an option's value is fine to the parser.
-                appendValue(String(decoding: bytes[(equals + 1)...], as: UTF8.self), into: &out)
-                return String(decoding: out, as: UTF8.self)
-            }
+            appendValue(String(decoding: bytes, as: UTF8.self), into: &out)
         }
-        var out: [UInt8] = []
-        appendValue(argument, into: &out)
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -83,7 +83,7 @@ struct ImportCommand: ParsableCommand {
             }
             guard failures.isEmpty else { continue }
             for row in rows {
-                chunk.append(contentsOf: row.requestLine.utf8)
+                row.appendRequestLine(into: &chunk)
                 chunk.append(0x0A)
             }
             if chunk.count >= 1 << 18 {

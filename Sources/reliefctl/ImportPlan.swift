@@ -1,3 +1,5 @@
+import ReliefProtocol
+
 /// Turns a spreadsheet's CSV into import rows: request lines, each tagged with the CSV line it came
 /// from. Pure: no I/O, so it is tested in memory.
 ///
@@ -28,7 +30,21 @@ struct ImportPlan {
         var words: [String]
 
         /// The request line sent to the daemon, with `line=N` so its errors name the CSV line.
-        var requestLine: String { RequestLine.build(words + ["line=\(line)"]) }
+        var requestLine: String {
+            var bytes: [UInt8] = []
+            appendRequestLine(into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
+        /// `requestLine` appended to a buffer (without a line end).
+        func appendRequestLine(into bytes: inout [UInt8]) {
+            for word in words {
+                TextEncoder.appendArgument(word, into: &bytes)
+                bytes.append(0x20)
+            }
+            bytes.append(contentsOf: "line=".utf8)
+            bytes.append(contentsOf: String(line).utf8)
+        }
     }
 
     static let certColumns = ["cert_skill", "cert_issued", "cert_expires", "cert_issuer"]
@@ -86,7 +102,29 @@ struct ImportPlan {
             throw HeaderError(description: "a lat column needs a lon column and the other way round")
         }
         self.names = names
+        for (index, name) in names.enumerated() where !name.isEmpty { columns[name] = index }
     }
+
+    /// Where each named column is in a record.
+    private var columns: [String: Int] = [:]
+
+    /// One record's cells by column name; an empty cell reads as nil.
+    struct Cells {
+        let columns: [String: Int]
+        let values: [String]
+
+        subscript(name: String) -> String? {
+            guard let index = columns[name], !values[index].isEmpty else { return nil }
+            return values[index]
+        }
+
+        /// Whether any filled cell is in a column not among `names`.
+        func hasFilled(outside names: Set<String>) -> Bool {
+            columns.contains { !names.contains($0.key) && !values[$0.value].isEmpty }
+        }
+    }
+
+    private static let certificateOnlyColumns: Set<String> = Set(["id", "certifications"] + certColumns)
 
     /// The rows of the data record after the header and the ones before it (none for the hashtag
     /// row), or the record's problem.
@@ -99,11 +137,7 @@ struct ImportPlan {
         guard record.fields.count == names.count else {
             throw CSV.Failure(line: record.line, message: "\(record.fields.count) field\(record.fields.count == 1 ? "" : "s"), expected \(names.count) as in the header")
         }
-        var cells: [String: String] = [:]
-        for (name, value) in zip(names, record.fields) where !name.isEmpty {
-            let trimmed = value.trimmingSpaces
-            if !trimmed.isEmpty { cells[name] = trimmed }
-        }
+        let cells = Cells(columns: columns, values: record.fields.map(\.trimmingSpaces))
         switch kind {
         case .volunteers: return try ImportPlan.volunteerRows(cells, line: record.line, seen: &volunteerIds)
         case .teams: return try ImportPlan.teamRows(cells, line: record.line)
@@ -123,7 +157,7 @@ struct ImportPlan {
         return (rows, plan)
     }
 
-    private static func location(_ cells: [String: String], line: Int) throws(CSV.Failure) -> String? {
+    private static func location(_ cells: Cells, line: Int) throws(CSV.Failure) -> String? {
         if let at = cells["at"] { return at }
         switch (cells["lat"], cells["lon"]) {
         case (nil, nil): return nil
@@ -132,11 +166,10 @@ struct ImportPlan {
         }
     }
 
-    private static func volunteerRows(_ cells: [String: String], line: Int, seen: inout Set<String>) throws(CSV.Failure) -> [Row] {
+    private static func volunteerRows(_ cells: Cells, line: Int, seen: inout Set<String>) throws(CSV.Failure) -> [Row] {
         guard let id = cells["id"] else { throw CSV.Failure(line: line, message: "empty id") }
         var rows: [Row] = []
-        let profileKeys = cells.keys.filter { $0 != "id" && $0 != "certifications" && !certColumns.contains($0) }
-        let certOnly = profileKeys.isEmpty && cells["cert_skill"] != nil && seen.contains(id)
+        let certOnly = !cells.hasFilled(outside: certificateOnlyColumns) && cells["cert_skill"] != nil && seen.contains(id)
         if !certOnly {
             var words = ["volunteer", "add", id]
             for key in ["name", "phone", "id_number", "region"] { if let value = cells[key] { words.append("\(key)=\(value)") } }
@@ -167,7 +200,7 @@ struct ImportPlan {
         return rows
     }
 
-    private static func teamRows(_ cells: [String: String], line: Int) throws(CSV.Failure) -> [Row] {
+    private static func teamRows(_ cells: Cells, line: Int) throws(CSV.Failure) -> [Row] {
         guard let id = cells["id"] else { throw CSV.Failure(line: line, message: "empty id") }
         var words = ["team", "add", id]
         for key in ["name", "specialty", "region"] { if let value = cells[key] { words.append("\(key)=\(value)") } }
