@@ -30,7 +30,7 @@ extension Event {
         case .requestCompleted(let token, let reply):
             json.set("token", token); json.set("reply", reply)
         default:
-            return rosterBody!
+            return rosterBody ?? incidentBody!
         }
         return json
     }
@@ -75,6 +75,10 @@ extension Event {
         case "request.completed":
             self = .requestCompleted(token: try body.string("token"), reply: try body.string("reply"))
         default:
+            if Event.incidentKinds.contains(kind) {
+                self = try Event.decodeIncident(kind: kind, body: body)
+                return
+            }
             guard Event.rosterKinds.contains(kind) else { throw FlatJSON.DecodingError.unknownKind(kind) }
             self = try Event.decodeRoster(kind: kind, body: body)
         }

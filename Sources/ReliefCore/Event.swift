@@ -29,6 +29,27 @@ public enum Event: Sendable, Equatable {
     case teamMemberRemoved(team: String, volunteer: String)
     case teamStateSet(team: String, state: TeamState, reason: String?)
 
+    // Incidents, needs, plans, allocations and assignments (Incident.swift, Event+Incident.swift).
+    // Ids are chosen by the engine and carried in the events; every event also writes a line of
+    // its incident's timeline.
+    case incidentOpened(Incident)
+    case incidentUpdated(id: String, title: String?, severity: Int?, affected: Int64?, note: String?)
+    case incidentStatusSet(id: String, status: IncidentStatus, note: String?)
+    case needAdded(Need)
+    /// A change of amount (quantity, or count of volunteers/teams), priority or deadline; nil = unchanged.
+    case needChanged(id: String, amount: Int64?, priority: Int?, neededBy: Timestamp?, note: String?)
+    case needCancelled(id: String, reason: String?)
+    case planProposed(Plan)
+    /// Lines (1-based) of a plan applied by the events that follow in the same request.
+    case planApplied(id: String, lines: [Int])
+    case allocationReserved(Allocation)
+    case allocationDispatched(id: String, note: String?)
+    case allocationDelivered(id: String, note: String?)
+    case allocationReleased(id: String, reason: String?)
+    case assignmentMade(Assignment)
+    case assignmentStatusSet(id: String, status: AssignmentStatus)
+    case assignmentReleased(id: String, reason: String?)
+
     /// The event's kind as stored in the journal's `kind` column.
     public var kind: String {
         switch self {
@@ -54,6 +75,21 @@ public enum Event: Sendable, Equatable {
         case .teamMemberAdded: "team.member_added"
         case .teamMemberRemoved: "team.member_removed"
         case .teamStateSet: "team.state_set"
+        case .incidentOpened: "incident.opened"
+        case .incidentUpdated: "incident.updated"
+        case .incidentStatusSet: "incident.status_set"
+        case .needAdded: "need.added"
+        case .needChanged: "need.changed"
+        case .needCancelled: "need.cancelled"
+        case .planProposed: "plan.proposed"
+        case .planApplied: "plan.applied"
+        case .allocationReserved: "allocation.reserved"
+        case .allocationDispatched: "allocation.dispatched"
+        case .allocationDelivered: "allocation.delivered"
+        case .allocationReleased: "allocation.released"
+        case .assignmentMade: "assignment.made"
+        case .assignmentStatusSet: "assignment.status_set"
+        case .assignmentReleased: "assignment.released"
         }
     }
 }

@@ -73,6 +73,10 @@ public enum AdjustReason: String, Sendable, CaseIterable, Codable {
 public struct StockMove: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable {
         case received, issued, transferOut = "transfer_out", transferIn = "transfer_in", adjusted
+        /// Sent to an incident by an allocation (`counterpart` the incident, `reason` the allocation).
+        case dispatched
+        /// Back from transit when a dispatched allocation is released.
+        case returned
     }
     public var seq: Int64
     public var time: Timestamp

@@ -81,7 +81,11 @@ extension State {
             rememberRequest(token: token, reply: reply)
 
         default:
-            try applyRoster(entry)
+            if Event.incidentKinds.contains(entry.event.kind) {
+                try applyIncident(entry)
+            } else {
+                try applyRoster(entry)
+            }
         }
         lastSeq = entry.seq
     }

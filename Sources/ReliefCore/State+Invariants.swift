@@ -29,6 +29,7 @@ extension State {
             if held != total { problems.append("\(parts[0])/\(parts[1]) holds \(held) but its moves add up to \(total)") }
         }
         problems += rosterInvariantViolations()
+        problems += incidentInvariantViolations()
         return problems
     }
 

@@ -39,6 +39,7 @@ extension State {
         case .volunteerStatusSet(let id, let status, let reason, let until):
             guard let volunteer = volunteers[id] else { throw fail("volunteer \(id) missing") }
             guard status != .deployed else { throw fail("deployed is set by check-in, not by a status change") }
+            if let assignment = activeAssignment[id] { throw fail("volunteer \(id) has assignment \(assignment); release it first") }
             guard volunteer.onDutySince == nil else { throw fail("volunteer \(id) is on duty; check out first") }
             if status == .unavailable, reason?.isEmpty ?? true { throw fail("unavailable needs a reason") }
             if until != nil, status == .available { throw fail("available takes no until date") }
@@ -62,6 +63,7 @@ extension State {
         case .checkedIn(let id, let incident):
             guard let volunteer = volunteers[id] else { throw fail("volunteer \(id) missing") }
             guard volunteer.onDutySince == nil else { throw fail("volunteer \(id) already on duty") }
+            if let assignment = activeAssignment[id] { throw fail("volunteer \(id) has assignment \(assignment); it checks in on scene") }
             if let last = volunteer.duty.last, last.end > entry.time { throw fail("check-in before the last check-out") }
             volunteers[id]!.onDutySince = entry.time
             volunteers[id]!.onDutyIncident = incident
@@ -73,6 +75,7 @@ extension State {
             guard let volunteer = volunteers[id] else { throw fail("volunteer \(id) missing") }
             guard let since = volunteer.onDutySince else { throw fail("volunteer \(id) not on duty") }
             guard since <= entry.time else { throw fail("check-out before check-in") }
+            if let assignment = activeAssignment[id] { throw fail("volunteer \(id) is on scene for \(assignment); release the assignment") }
             volunteers[id]!.duty.append(DutyRecord(start: since, end: entry.time, incident: volunteer.onDutyIncident))
             volunteers[id]!.onDutySince = nil
             volunteers[id]!.onDutyIncident = nil
@@ -104,6 +107,9 @@ extension State {
         case .teamMemberRemoved(let teamID, let volunteerID):
             guard let team = teams[teamID] else { throw fail("team \(teamID) missing") }
             guard let index = team.members.firstIndex(of: volunteerID) else { throw fail("volunteer \(volunteerID) not in team \(teamID)") }
+            if let assignment = activeAssignment[volunteerID], assignments[assignment]?.team == teamID {
+                throw fail("volunteer \(volunteerID) is deployed with team \(teamID) (\(assignment)); release the assignment first")
+            }
             teams[teamID]!.members.remove(at: index)
             if team.leader == volunteerID { teams[teamID]!.leader = nil }
             volunteers[volunteerID]?.team = nil

@@ -57,6 +57,7 @@ extension State {
             emit(json)
         }
         rosterSnapshotLines(emit)
+        incidentSnapshotLines(emit)
         for token in rememberedRequestTokens {
             var json = FlatJSON()
             json.set("t", "request"); json.set("token", token); json.set("reply", requestReplies[token] ?? "")
@@ -141,6 +142,8 @@ extension State {
                                      note: try record.optionalString("note")))
             case "skill", "specialty", "volunteer", "cert", "duty", "team":
                 try loadRosterRecord(type, record)
+            case "incident", "timeline", "need", "plan", "allocation", "assignment":
+                try loadIncidentRecord(type, record)
             case "request":
                 rememberRequest(token: try record.string("token"), reply: try record.string("reply"))
             default:
@@ -149,5 +152,6 @@ extension State {
         }
         guard sawHeader else { throw FlatJSON.DecodingError.missing("header") }
         rosterIndex = RosterIndex.build(volunteers)
+        rebuildIncidentIndexes()
     }
 }

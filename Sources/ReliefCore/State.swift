@@ -39,6 +39,18 @@ public struct State: Sendable {
     /// Per-skill and spatial indexes over `volunteers`, kept in step by `applyRoster`.
     var rosterIndex = RosterIndex()
 
+    // Incidents (Incident.swift, State+Incident.swift).
+    public internal(set) var incidents: [String: Incident] = [:]
+    public internal(set) var needs: [String: Need] = [:]
+    public internal(set) var allocations: [String: Allocation] = [:]
+    public internal(set) var assignments: [String: Assignment] = [:]
+    public internal(set) var plans: [String: Plan] = [:]
+    /// need → its allocations / assignments, in the order they were made (rebuilt on snapshot load).
+    public internal(set) var allocationsByNeed: [String: [String]] = [:]
+    public internal(set) var assignmentsByNeed: [String: [String]] = [:]
+    /// volunteer → their one active (not released) assignment.
+    public internal(set) var activeAssignment: [String: String] = [:]
+
     public init() {}
 
     public func stock(warehouse: String, sku: String) -> SkuStock? { stock[warehouse]?[sku] }

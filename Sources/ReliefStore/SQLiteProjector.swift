@@ -17,6 +17,7 @@ final class SQLiteProjector {
     private let setMinimum: SQLiteStatement
     private let clearMinimum: SQLiteStatement
     private let roster: SQLiteRosterProjector
+    private let incidents: SQLiteIncidentProjector
 
     init(connection: SQLiteConnection) throws {
         self.connection = connection
@@ -46,6 +47,7 @@ final class SQLiteProjector {
             """)
         clearMinimum = try connection.prepare("DELETE FROM minimums WHERE warehouse = ?1 AND sku = ?2")
         roster = try SQLiteRosterProjector(connection: connection)
+        incidents = try SQLiteIncidentProjector(connection: connection)
     }
 
     func finalize() {
@@ -54,6 +56,7 @@ final class SQLiteProjector {
             statement.finalize()
         }
         roster.finalize()
+        incidents.finalize()
     }
 
     /// Applies one entry to the tables. Runs inside the caller's transaction.
@@ -87,6 +90,10 @@ final class SQLiteProjector {
         case .skillAdded, .specialtyAdded, .volunteerAdded, .volunteerUpdated, .volunteerStatusSet, .certificationGranted,
              .certificationRevoked, .checkedIn, .checkedOut, .teamAdded, .teamMemberAdded, .teamMemberRemoved, .teamStateSet:
             try roster.project(entry)
+        case .incidentOpened, .incidentUpdated, .incidentStatusSet, .needAdded, .needChanged, .needCancelled, .planProposed,
+             .planApplied, .allocationReserved, .allocationDispatched, .allocationDelivered, .allocationReleased, .assignmentMade,
+             .assignmentStatusSet, .assignmentReleased:
+            try incidents.project(entry)
         }
     }
 
@@ -164,11 +171,12 @@ final class SQLiteProjector {
                                  Int64(state.lots.count), holdings, onHand, reserved,
                                  Int64(minimums.count), minimums.reduce(0, +)]
         guard expected.indices.allSatisfy({ statement.int64(Int32($0)) == expected[$0] }) else { return false }
-        return try roster.tablesMatch(state)
+        return try roster.tablesMatch(state) && incidents.tablesMatch(state)
     }
 
     /// Rewrites every current-state table from `state`. Runs inside the caller's transaction.
     func replaceAll(from state: State) throws {
+        try incidents.deleteAll() // its rows reference everything else
         try roster.deleteAll() // its rows reference regions
         try connection.execute("""
             DELETE FROM minimums; DELETE FROM holdings; DELETE FROM lots; DELETE FROM items;
@@ -202,5 +210,6 @@ final class SQLiteProjector {
             for (sku, quantity) in skus { try putMinimum(warehouse: warehouse, sku: sku, quantity: quantity) }
         }
         try roster.insertAll(from: state)
+        try incidents.insertAll(from: state)
     }
 }

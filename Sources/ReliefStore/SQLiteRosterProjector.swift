@@ -152,8 +152,10 @@ final class SQLiteRosterProjector {
             try updateOne(setTeamState, entry, "team \(team)")
 
         case .regionAdded, .warehouseAdded, .itemAdded, .lotReceived, .lotIssued, .lotTransferred, .lotAdjusted,
-             .minimumSet, .requestCompleted:
-            break // SQLiteProjector's tables
+             .minimumSet, .requestCompleted, .incidentOpened, .incidentUpdated, .incidentStatusSet, .needAdded, .needChanged,
+             .needCancelled, .planProposed, .planApplied, .allocationReserved, .allocationDispatched, .allocationDelivered,
+             .allocationReleased, .assignmentMade, .assignmentStatusSet, .assignmentReleased:
+            break // SQLiteProjector's and SQLiteIncidentProjector's tables
         }
     }
 

@@ -186,6 +186,99 @@ enum SQLiteSchema {
             LEFT JOIN volunteers v ON v.id = m.volunteer
             GROUP BY t.id;
         """,
+
+        // 3: incidents, needs, plans, allocations and assignments, and the views a duty officer or
+        // an analyst reads (open needs with what is met, in transit and missing; stock available).
+        """
+        CREATE TABLE incidents (
+            id        TEXT PRIMARY KEY,
+            title     TEXT NOT NULL,
+            kind      TEXT NOT NULL,
+            lat       REAL NOT NULL,
+            lon       REAL NOT NULL,
+            region    TEXT NOT NULL REFERENCES regions(id),
+            severity  INTEGER NOT NULL CHECK (severity BETWEEN 1 AND 5),
+            affected  INTEGER NOT NULL CHECK (affected >= 0),
+            status    TEXT NOT NULL,
+            opened_at INTEGER NOT NULL
+        );
+        CREATE TABLE needs (
+            id         TEXT PRIMARY KEY,
+            incident   TEXT NOT NULL REFERENCES incidents(id),
+            type       TEXT NOT NULL CHECK (type IN ('supply', 'volunteers', 'teams')),
+            sku        TEXT REFERENCES items(sku),
+            skill      TEXT REFERENCES skills(id),
+            specialty  TEXT REFERENCES specialties(id),
+            amount     INTEGER NOT NULL CHECK (amount > 0),
+            hours      INTEGER,
+            priority   INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 5),
+            needed_by  INTEGER NOT NULL,
+            status     TEXT NOT NULL,
+            note       TEXT,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX needs_by_incident ON needs(incident);
+        CREATE TABLE plans (
+            id           TEXT PRIMARY KEY,
+            incident     TEXT REFERENCES incidents(id),
+            based_on_seq INTEGER NOT NULL,
+            created_at   INTEGER NOT NULL,
+            lines        INTEGER NOT NULL,
+            unmet        INTEGER NOT NULL,
+            total_cost   INTEGER NOT NULL,
+            status       TEXT NOT NULL,
+            applied_lines INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE allocations (
+            id         TEXT PRIMARY KEY,
+            need       TEXT NOT NULL REFERENCES needs(id),
+            incident   TEXT NOT NULL REFERENCES incidents(id),
+            warehouse  TEXT NOT NULL REFERENCES warehouses(id),
+            lot        TEXT NOT NULL REFERENCES lots(code),
+            sku        TEXT NOT NULL,
+            quantity   INTEGER NOT NULL CHECK (quantity > 0),
+            status     TEXT NOT NULL,
+            plan       TEXT REFERENCES plans(id),
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX allocations_by_need ON allocations(need);
+        CREATE TABLE assignments (
+            id         TEXT PRIMARY KEY,
+            need       TEXT NOT NULL REFERENCES needs(id),
+            incident   TEXT NOT NULL REFERENCES incidents(id),
+            volunteer  TEXT NOT NULL REFERENCES volunteers(id),
+            team       TEXT,
+            status     TEXT NOT NULL,
+            plan       TEXT REFERENCES plans(id),
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            hours_ms   INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX assignments_by_need ON assignments(need);
+
+        CREATE VIEW open_needs AS
+            SELECT n.id AS need, n.incident, i.title AS incident_title, n.type,
+                   COALESCE(n.sku, n.skill, n.specialty) AS what, n.amount, n.priority,
+                   datetime(n.needed_by / 1000, 'unixepoch') AS needed_by,
+                   CASE n.type WHEN 'supply' THEN
+                       (SELECT COALESCE(SUM(quantity), 0) FROM allocations a WHERE a.need = n.id AND a.status IN ('reserved', 'dispatched', 'delivered'))
+                   WHEN 'volunteers' THEN
+                       (SELECT COUNT(*) FROM assignments s WHERE s.need = n.id AND s.status <> 'released')
+                   ELSE
+                       (SELECT COUNT(DISTINCT team) FROM assignments s WHERE s.need = n.id AND s.status <> 'released')
+                   END AS met,
+                   (SELECT COALESCE(SUM(quantity), 0) FROM allocations a WHERE a.need = n.id AND a.status = 'dispatched') AS in_transit,
+                   (SELECT COALESCE(SUM(quantity), 0) FROM allocations a WHERE a.need = n.id AND a.status = 'delivered') AS delivered
+            FROM needs n JOIN incidents i ON i.id = n.incident
+            WHERE n.status = 'open' AND i.status <> 'closed'
+            ORDER BY n.priority, n.needed_by, n.id;
+        CREATE VIEW stock_by_region AS
+            SELECT w.region, h.sku, SUM(h.on_hand) AS on_hand, SUM(h.reserved) AS reserved,
+                   SUM(h.on_hand - h.reserved) AS available
+            FROM holdings h JOIN warehouses w ON w.id = h.warehouse
+            GROUP BY w.region, h.sku;
+        """,
     ]
 
     static var latestVersion: Int64 { Int64(migrations.count) }

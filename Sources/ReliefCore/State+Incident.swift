@@ -1,0 +1,316 @@
+/// Applying incident events. As everywhere in `apply`, each case checks all its preconditions
+/// before it changes anything and reads nothing but the entry and the state; each also writes a
+/// line of its incident's timeline.
+extension State {
+    public static let severities = 1...5
+
+    /// `PREFIX-000001`, numbered by how many records of the kind exist (they are never deleted).
+    public static func sequentialID(_ prefix: String, _ number: Int) -> String {
+        let digits = String(number)
+        return prefix + "-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+
+    public var nextNeedID: String { State.sequentialID("N", needs.count + 1) }
+    public var nextAllocationID: String { State.sequentialID("AL", allocations.count + 1) }
+    public var nextAssignmentID: String { State.sequentialID("AS", assignments.count + 1) }
+    public var nextPlanID: String { State.sequentialID("PL", plans.count + 1) }
+
+    mutating func applyIncident(_ entry: Entry) throws {
+        func fail(_ message: String) -> InvariantViolation { InvariantViolation(seq: entry.seq, message: message) }
+        func log(_ incident: String, _ text: String) {
+            incidents[incident]?.timeline.append(TimelineEntry(seq: entry.seq, time: entry.time, actor: entry.actor, text: text))
+        }
+        func openNeed(_ id: String) throws -> Need {
+            guard let need = needs[id] else { throw fail("need \(id) missing") }
+            guard need.status == .open else { throw fail("need \(id) is cancelled") }
+            guard incidents[need.incident]?.status != .closed else { throw fail("incident \(need.incident) is closed") }
+            return need
+        }
+
+        switch entry.event {
+        case .incidentOpened(let incident):
+            guard incidents[incident.id] == nil else { throw fail("incident \(incident.id) exists") }
+            guard regions[incident.region] != nil else { throw fail("region \(incident.region) missing") }
+            guard State.severities.contains(incident.severity), incident.affected >= 0, !incident.title.isEmpty else {
+                throw fail("incident \(incident.id) has a bad severity, affected count or title")
+            }
+            var opened = incident
+            opened.status = .open
+            opened.needs = []
+            opened.timeline = []
+            incidents[incident.id] = opened
+            log(incident.id, "opened: \(incident.kind.rawValue), severity \(incident.severity), \(incident.affected) affected")
+
+        case .incidentUpdated(let id, let title, let severity, let affected, let note):
+            guard let incident = incidents[id] else { throw fail("incident \(id) missing") }
+            guard incident.status != .closed else { throw fail("incident \(id) is closed") }
+            if let severity, !State.severities.contains(severity) { throw fail("severity \(severity) outside 1...5") }
+            if let affected, affected < 0 { throw fail("affected \(affected) < 0") }
+            if let title, title.isEmpty { throw fail("empty title") }
+            var changes: [String] = []
+            if let title { incidents[id]!.title = title; changes.append("title \"\(title)\"") }
+            if let severity { incidents[id]!.severity = severity; changes.append("severity \(incident.severity) → \(severity)") }
+            if let affected { incidents[id]!.affected = affected; changes.append("affected \(incident.affected) → \(affected)") }
+            if let note { changes.append("note: \(note)") }
+            log(id, "updated: " + changes.joined(separator: ", "))
+
+        case .incidentStatusSet(let id, let status, let note):
+            guard let incident = incidents[id] else { throw fail("incident \(id) missing") }
+            guard status.rank > incident.status.rank else { throw fail("incident \(id) cannot go from \(incident.status.rawValue) to \(status.rawValue)") }
+            if status == .closed {
+                let active = incident.needs.contains { need in
+                    (allocationsByNeed[need] ?? []).contains { allocations[$0]!.status == .reserved || allocations[$0]!.status == .dispatched }
+                        || (assignmentsByNeed[need] ?? []).contains { assignments[$0]!.status.isActive }
+                }
+                guard !active else { throw fail("incident \(id) still has reserved or dispatched supplies or assigned people") }
+            }
+            incidents[id]!.status = status
+            log(id, "status \(incident.status.rawValue) → \(status.rawValue)" + (note.map { ": \($0)" } ?? ""))
+
+        case .needAdded(let need):
+            guard needs[need.id] == nil else { throw fail("need \(need.id) exists") }
+            guard let incident = incidents[need.incident] else { throw fail("incident \(need.incident) missing") }
+            guard incident.status != .closed else { throw fail("incident \(need.incident) is closed") }
+            guard Need.priorities.contains(need.priority), need.request.amount > 0 else { throw fail("need \(need.id) has a bad priority or amount") }
+            switch need.request {
+            case .supply(let sku, _): guard items[sku] != nil else { throw fail("item \(sku) missing") }
+            case .volunteers(let skill, _, let hours):
+                guard skills[skill] != nil, hours > 0 else { throw fail("skill \(skill) missing or hours \(hours) not positive") }
+            case .teams(let specialty, _, let hours):
+                guard specialties[specialty] != nil, hours > 0 else { throw fail("specialty \(specialty) missing or hours \(hours) not positive") }
+            }
+            var added = need
+            added.status = .open
+            added.changes = 0
+            needs[need.id] = added
+            incidents[need.incident]!.needs.append(need.id)
+            log(need.incident, "need \(need.id) added: \(State.describe(need.request)), priority \(need.priority), by \(need.neededBy.iso8601)")
+
+        case .needChanged(let id, let amount, let priority, let neededBy, let note):
+            let need = try openNeed(id)
+            if let amount {
+                guard amount > 0 else { throw fail("need \(id) amount \(amount) not positive") }
+                guard amount >= committedAmount(of: id) else {
+                    throw fail("need \(id) amount \(amount) below what is already allocated or assigned (\(committedAmount(of: id)))")
+                }
+            }
+            if let priority, !Need.priorities.contains(priority) { throw fail("priority \(priority) outside 1...5") }
+            var changes: [String] = []
+            if let amount {
+                switch need.request {
+                case .supply(let sku, _): needs[id]!.request = .supply(sku: sku, quantity: amount)
+                case .volunteers(let skill, _, let hours): needs[id]!.request = .volunteers(skill: skill, count: Int(amount), hours: hours)
+                case .teams(let specialty, _, let hours): needs[id]!.request = .teams(specialty: specialty, count: Int(amount), hours: hours)
+                }
+                changes.append("amount \(need.request.amount) → \(amount)")
+            }
+            if let priority { needs[id]!.priority = priority; changes.append("priority \(need.priority) → \(priority)") }
+            if let neededBy { needs[id]!.neededBy = neededBy; changes.append("by \(neededBy.iso8601)") }
+            if let note { needs[id]!.note = note; changes.append("note: \(note)") }
+            needs[id]!.changes += 1
+            log(need.incident, "need \(id) changed: " + changes.joined(separator: ", "))
+
+        case .needCancelled(let id, let reason):
+            let need = try openNeed(id)
+            let active = (allocationsByNeed[id] ?? []).contains { allocations[$0]!.status == .reserved || allocations[$0]!.status == .dispatched }
+                || (assignmentsByNeed[id] ?? []).contains { assignments[$0]!.status.isActive }
+            guard !active else { throw fail("need \(id) still has reserved or dispatched supplies or assigned people") }
+            needs[id]!.status = .cancelled
+            needs[id]!.changes += 1
+            log(need.incident, "need \(id) cancelled" + (reason.map { ": \($0)" } ?? ""))
+
+        case .planProposed(let plan):
+            guard plans[plan.id] == nil else { throw fail("plan \(plan.id) exists") }
+            if let incident = plan.incident, incidents[incident] == nil { throw fail("incident \(incident) missing") }
+            guard plan.basedOnSeq < entry.seq else { throw fail("plan \(plan.id) based on a later state") }
+            var proposed = plan
+            proposed.status = .proposed
+            proposed.appliedLines = []
+            plans[plan.id] = proposed
+            if let incident = plan.incident {
+                log(incident, "plan \(plan.id) proposed: \(plan.lines.count) lines, \(plan.unmet.count) needs not fully met")
+            }
+
+        case .planApplied(let id, let lines):
+            guard let plan = plans[id] else { throw fail("plan \(id) missing") }
+            guard plan.status == .proposed else { throw fail("plan \(id) is \(plan.status.rawValue)") }
+            guard !lines.isEmpty, lines.allSatisfy({ (1...plan.lines.count).contains($0) && !plan.appliedLines.contains($0) }),
+                  Set(lines).count == lines.count else { throw fail("plan \(id) lines \(lines) not applicable") }
+            plans[id]!.appliedLines.formUnion(lines)
+            if plans[id]!.appliedLines.count == plan.lines.count { plans[id]!.status = .applied }
+            if let incident = plan.incident { log(incident, "plan \(id): \(lines.count) lines applied") }
+
+        case .allocationReserved(let allocation):
+            guard allocations[allocation.id] == nil else { throw fail("allocation \(allocation.id) exists") }
+            let need = try openNeed(allocation.need)
+            guard case .supply(let sku, _) = need.request, sku == allocation.sku, lots[allocation.lot]?.sku == sku else {
+                throw fail("allocation \(allocation.id): lot \(allocation.lot) is not of the need's item")
+            }
+            guard allocation.incident == need.incident, allocation.quantity > 0 else { throw fail("allocation \(allocation.id) is malformed") }
+            if let plan = allocation.plan, plans[plan] == nil { throw fail("plan \(plan) missing") }
+            let available = holding(warehouse: allocation.warehouse, lot: allocation.lot)?.available ?? 0
+            guard available >= allocation.quantity else {
+                throw fail("allocation \(allocation.id): \(allocation.warehouse)/\(allocation.lot) has \(available) available, not \(allocation.quantity)")
+            }
+            adjustHolding(warehouse: allocation.warehouse, sku: sku, lot: allocation.lot, onHand: 0, reserved: allocation.quantity)
+            var reserved = allocation
+            reserved.status = .reserved
+            reserved.updatedAt = entry.time
+            allocations[allocation.id] = reserved
+            allocationsByNeed[allocation.need, default: []].append(allocation.id)
+            log(need.incident, "allocation \(allocation.id) reserved: \(allocation.quantity) \(sku) of lot \(allocation.lot) at \(allocation.warehouse) for \(need.id)")
+
+        case .allocationDispatched(let id, let note):
+            guard let allocation = allocations[id] else { throw fail("allocation \(id) missing") }
+            guard allocation.status == .reserved else { throw fail("allocation \(id) is \(allocation.status.rawValue), not reserved") }
+            adjustHolding(warehouse: allocation.warehouse, sku: allocation.sku, lot: allocation.lot,
+                          onHand: -allocation.quantity, reserved: -allocation.quantity)
+            appendMove(StockMove(seq: entry.seq, time: entry.time, actor: entry.actor, kind: .dispatched, warehouse: allocation.warehouse,
+                                 lot: allocation.lot, sku: allocation.sku, delta: -allocation.quantity, counterpart: allocation.incident,
+                                 reason: id, note: note))
+            allocations[id]!.status = .dispatched
+            allocations[id]!.updatedAt = entry.time
+            log(allocation.incident, "allocation \(id) dispatched from \(allocation.warehouse)" + (note.map { ": \($0)" } ?? ""))
+
+        case .allocationDelivered(let id, let note):
+            guard let allocation = allocations[id] else { throw fail("allocation \(id) missing") }
+            guard allocation.status == .dispatched else { throw fail("allocation \(id) is \(allocation.status.rawValue), not dispatched") }
+            allocations[id]!.status = .delivered
+            allocations[id]!.updatedAt = entry.time
+            log(allocation.incident, "allocation \(id) delivered: \(allocation.quantity) \(allocation.sku)" + (note.map { ": \($0)" } ?? ""))
+
+        case .allocationReleased(let id, let reason):
+            guard let allocation = allocations[id] else { throw fail("allocation \(id) missing") }
+            switch allocation.status {
+            case .reserved:
+                adjustHolding(warehouse: allocation.warehouse, sku: allocation.sku, lot: allocation.lot, onHand: 0, reserved: -allocation.quantity)
+            case .dispatched:
+                // In transit: the goods go back to the warehouse they came from.
+                adjustHolding(warehouse: allocation.warehouse, sku: allocation.sku, lot: allocation.lot, onHand: allocation.quantity, reserved: 0)
+                appendMove(StockMove(seq: entry.seq, time: entry.time, actor: entry.actor, kind: .returned, warehouse: allocation.warehouse,
+                                     lot: allocation.lot, sku: allocation.sku, delta: allocation.quantity, counterpart: allocation.incident,
+                                     reason: id, note: reason))
+            case .delivered, .released:
+                throw fail("allocation \(id) is \(allocation.status.rawValue)")
+            }
+            allocations[id]!.status = .released
+            allocations[id]!.updatedAt = entry.time
+            log(allocation.incident, "allocation \(id) released (was \(allocation.status.rawValue))" + (reason.map { ": \($0)" } ?? ""))
+
+        case .assignmentMade(let assignment):
+            guard assignments[assignment.id] == nil else { throw fail("assignment \(assignment.id) exists") }
+            let need = try openNeed(assignment.need)
+            guard assignment.incident == need.incident else { throw fail("assignment \(assignment.id) is malformed") }
+            guard let volunteer = volunteers[assignment.volunteer] else { throw fail("volunteer \(assignment.volunteer) missing") }
+            if let other = activeAssignment[volunteer.id] { throw fail("volunteer \(volunteer.id) already has assignment \(other)") }
+            guard volunteer.onDutySince == nil else { throw fail("volunteer \(volunteer.id) is on duty") }
+            switch need.request {
+            case .supply: throw fail("need \(need.id) is a supply need")
+            case .volunteers: guard assignment.team == nil else { throw fail("need \(need.id) asks for volunteers, not a team") }
+            case .teams(let specialty, _, _):
+                guard let team = assignment.team, let record = teams[team], record.specialty == specialty, record.members.contains(volunteer.id) else {
+                    throw fail("assignment \(assignment.id): volunteer \(volunteer.id) is not in a \(specialty) team named by the assignment")
+                }
+            }
+            if let plan = assignment.plan, plans[plan] == nil { throw fail("plan \(plan) missing") }
+            var made = assignment
+            made.status = .assigned
+            made.updatedAt = entry.time
+            made.hoursMilliseconds = 0
+            assignments[assignment.id] = made
+            assignmentsByNeed[assignment.need, default: []].append(assignment.id)
+            activeAssignment[volunteer.id] = assignment.id
+            volunteers[volunteer.id]!.status = .deployed
+            volunteers[volunteer.id]!.statusReason = "assignment \(assignment.id) to \(need.incident)"
+            volunteers[volunteer.id]!.statusUntil = nil
+            log(need.incident, "assignment \(assignment.id): \(volunteer.id)" + (assignment.team.map { " (team \($0))" } ?? "") + " for \(need.id)")
+
+        case .assignmentStatusSet(let id, let status):
+            guard let assignment = assignments[id] else { throw fail("assignment \(id) missing") }
+            guard status != .released, status.rank > assignment.status.rank else {
+                throw fail("assignment \(id) cannot go from \(assignment.status.rawValue) to \(status.rawValue)")
+            }
+            if status == .onScene {
+                guard volunteers[assignment.volunteer]?.onDutySince == nil else { throw fail("volunteer \(assignment.volunteer) already on duty") }
+                if let last = volunteers[assignment.volunteer]?.duty.last, last.end > entry.time { throw fail("on scene before the last check-out") }
+                volunteers[assignment.volunteer]!.onDutySince = entry.time
+                volunteers[assignment.volunteer]!.onDutyIncident = assignment.incident
+            }
+            assignments[id]!.status = status
+            assignments[id]!.updatedAt = entry.time
+            log(assignment.incident, "assignment \(id) (\(assignment.volunteer)) \(status.rawValue)")
+
+        case .assignmentReleased(let id, let reason):
+            guard let assignment = assignments[id] else { throw fail("assignment \(id) missing") }
+            guard assignment.status.isActive else { throw fail("assignment \(id) is already released") }
+            var hours: Int64 = 0
+            if let since = volunteers[assignment.volunteer]?.onDutySince {
+                guard since <= entry.time else { throw fail("release before arrival") }
+                volunteers[assignment.volunteer]!.duty.append(DutyRecord(start: since, end: entry.time, incident: assignment.incident))
+                volunteers[assignment.volunteer]!.onDutySince = nil
+                volunteers[assignment.volunteer]!.onDutyIncident = nil
+                hours = entry.time.milliseconds - since.milliseconds
+            }
+            volunteers[assignment.volunteer]!.status = .available
+            volunteers[assignment.volunteer]!.statusReason = nil
+            assignments[id]!.status = .released
+            assignments[id]!.updatedAt = entry.time
+            assignments[id]!.hoursMilliseconds = hours
+            activeAssignment[assignment.volunteer] = nil
+            log(assignment.incident, "assignment \(id) (\(assignment.volunteer)) released after \(State.hoursText(hours)) on scene"
+                + (reason.map { ": \($0)" } ?? ""))
+
+        default:
+            throw fail("event \(entry.event.kind) not handled")
+        }
+    }
+
+    /// Units of a need covered by active allocations (items) or assignments (volunteers; teams
+    /// count once however many members they sent).
+    public func committedAmount(of need: String) -> Int64 {
+        guard let record = needs[need] else { return 0 }
+        switch record.request {
+        case .supply:
+            return (allocationsByNeed[need] ?? []).reduce(0) { sum, id in
+                let allocation = allocations[id]!
+                return allocation.status.isActive ? sum + allocation.quantity : sum
+            }
+        case .volunteers:
+            return Int64((assignmentsByNeed[need] ?? []).filter { assignments[$0]!.status.isActive }.count)
+        case .teams:
+            return Int64(Set((assignmentsByNeed[need] ?? []).compactMap { assignments[$0]!.status.isActive ? assignments[$0]!.team : nil }).count)
+        }
+    }
+
+    public static func describe(_ request: NeedRequest) -> String {
+        switch request {
+        case .supply(let sku, let quantity): "\(quantity) \(sku)"
+        case .volunteers(let skill, let count, let hours): "\(count) volunteers with \(skill) for \(hours)h"
+        case .teams(let specialty, let count, let hours): "\(count) \(specialty) teams for \(hours)h"
+        }
+    }
+
+    /// Changes one lot's on-hand and reserved quantities in place (see `change` in State+Apply).
+    mutating func adjustHolding(warehouse: String, sku: String, lot: String, onHand: Int64, reserved: Int64) {
+        let emptied = stock[warehouse, default: [:]][sku, default: SkuStock()].adjust(lot: lot, onHand: onHand, reserved: reserved)
+        if emptied { stock[warehouse]?[sku] = nil }
+    }
+}
+
+extension SkuStock {
+    /// Changes one lot's on-hand and reserved quantities; returns true when no lot is left.
+    mutating func adjust(lot: String, onHand deltaOnHand: Int64, reserved deltaReserved: Int64) -> Bool {
+        var holding = lots[lot] ?? Holding(onHand: 0, reserved: 0)
+        holding.onHand += deltaOnHand
+        holding.reserved += deltaReserved
+        onHand += deltaOnHand
+        reserved += deltaReserved
+        precondition(holding.reserved >= 0 && holding.onHand >= holding.reserved, "lot \(lot) reserved outside 0...on hand")
+        if holding.onHand == 0 && holding.reserved == 0 {
+            lots[lot] = nil
+        } else {
+            lots[lot] = holding
+        }
+        return lots.isEmpty
+    }
+}
