@@ -47,7 +47,8 @@ public final class Engine {
     public init(state: State = State(), clock: Clock = .system) {
         self.state = state
         self.clock = clock
-        for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.generalCommands {
+        for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.incidentCommands
+            + Engine.matchingCommands + Engine.generalCommands {
             commands[command.words.joined(separator: " ")] = command
             if command.words.count == 3 { threeWordGroups.insert(command.words[0] + " " + command.words[1]) }
         }
