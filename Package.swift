@@ -21,7 +21,7 @@ let package = Package(
 
         .target(name: "ReliefProtocol"),
         .target(name: "ReliefCore"),
-        .target(name: "ReliefMatching"),
+        .target(name: "ReliefMatching", dependencies: ["ReliefCore"]),
         .target(name: "ReliefEngine", dependencies: ["ReliefCore", "ReliefMatching", "ReliefProtocol"]),
         .target(name: "ReliefStore", dependencies: [
             "ReliefCore", "CSQLite",
@@ -43,7 +43,7 @@ let package = Package(
 
         .testTarget(name: "ReliefProtocolTests", dependencies: ["ReliefProtocol"]),
         .testTarget(name: "ReliefCoreTests", dependencies: ["ReliefCore"]),
-        .testTarget(name: "ReliefMatchingTests", dependencies: ["ReliefMatching"]),
+        .testTarget(name: "ReliefMatchingTests", dependencies: ["ReliefMatching", "ReliefCore"]),
         .testTarget(name: "ReliefEngineTests", dependencies: ["ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
         .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine"]),
