@@ -28,6 +28,25 @@ public final class Engine {
         var summary: String
         var mutating: Bool
         var run: @Sendable (Engine, inout Arguments, Context) throws -> Reply
+        /// For commands whose work can be too large for the loop (a plan over every open need): the
+        /// work to run on another thread, or nil to run inline with `run`. See `Engine.offload`.
+        var offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)? = nil
+
+        init(words: [String], usage: String, summary: String, mutating: Bool,
+             offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)? = nil,
+             run: @escaping @Sendable (Engine, inout Arguments, Context) throws -> Reply) {
+            self.words = words; self.usage = usage; self.summary = summary; self.mutating = mutating
+            self.offload = offload; self.run = run
+        }
+    }
+
+    /// Work a command hands to another thread. `compute` runs there on the values it captured (a
+    /// copy of the state is cheap: copy-on-write); `finish` runs back on the loop with the result,
+    /// like a command's `run`, and returns nil when the state has moved so far that the work must
+    /// be done again on a fresh copy.
+    struct Offload: Sendable {
+        var compute: @Sendable () -> any Sendable
+        var finish: @Sendable (Engine, any Sendable, inout Arguments, Context) throws -> Reply?
     }
 
     /// Per-request facts the command may use.
@@ -97,6 +116,67 @@ public final class Engine {
         return nil
     }
 
+    // MARK: work off the loop
+
+    /// A request whose work runs on another thread (`Engine.offload`).
+    public struct Deferred: Sendable {
+        public let request: Request
+        public let actor: String
+        public let role: Role
+        /// How many times the work has been started (again when the state moved meanwhile).
+        public let attempt: Int
+        /// Runs on any thread; hand its result to `complete`.
+        public let compute: @Sendable () -> any Sendable
+        let finish: @Sendable (Engine, any Sendable, inout Arguments, Context) throws -> Reply?
+    }
+
+    public enum Completion: Sendable {
+        case outcome(Outcome)
+        /// The state moved while the work ran: run this instead.
+        case again(Deferred)
+    }
+
+    /// Tries so many times before telling the client the state kept changing.
+    public static let offloadAttempts = 3
+
+    /// The off-loop work for `request`, or nil when it should simply be handled (most commands;
+    /// small instances; a refused request, whose refusal `handle` gives).
+    public func offload(_ request: Request, actor: String, role: Role, attempt: Int = 1) -> Deferred? {
+        guard let (command, wordCount) = lookup(request), let offload = command.offload else { return nil }
+        if command.mutating, let token = request.requestToken, state.requestReplies[token] != nil { return nil }
+        var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
+        let context = Context(actor: actor, now: clock.now(), role: role)
+        guard let work = try? offload(self, &arguments, context) else { return nil }
+        return Deferred(request: request, actor: actor, role: role, attempt: attempt, compute: work.compute, finish: work.finish)
+    }
+
+    /// Finishes off-loop work on the loop: the request's outcome, as `handle` gives it.
+    public func complete(_ deferred: Deferred, result: any Sendable) -> Completion {
+        guard let (command, wordCount) = lookup(deferred.request) else {
+            return .outcome(Outcome(reply: .error(.internal, "command of a deferred request vanished")))
+        }
+        var arguments = Arguments(deferred.request, usage: command.usage, commandWords: wordCount)
+        pending.removeAll(keepingCapacity: true)
+        pendingContext = Context(actor: deferred.actor, now: clock.now(), role: deferred.role)
+        do {
+            guard let reply = try deferred.finish(self, result, &arguments, pendingContext) else {
+                precondition(pending.isEmpty, "a deferred request asking to run again must not have emitted events")
+                guard deferred.attempt < Engine.offloadAttempts,
+                      let again = offload(deferred.request, actor: deferred.actor, role: deferred.role, attempt: deferred.attempt + 1) else {
+                    return .outcome(Outcome(reply: .error(.conflict, "the state changed while \(command.words.joined(separator: " ")) was computed, "
+                                                        + "\(deferred.attempt) times; nothing was recorded; try again")))
+                }
+                return .again(again)
+            }
+            return .outcome(finished(command, deferred.request, reply))
+        } catch let refusal as Refusal {
+            precondition(pending.isEmpty, "a refused request must not have emitted events")
+            return .outcome(Outcome(reply: .error(refusal.code, refusal.message)))
+        } catch {
+            return .outcome(Outcome(reply: .error(.internal, "\(error)")))
+        }
+    }
+
     /// Parses and handles one request line.
     public func handle(line: String, actor: String, role: Role = .coordinator) -> Outcome {
         switch RequestParser.parse(line) {
@@ -120,17 +200,7 @@ public final class Engine {
         pending.removeAll(keepingCapacity: true)
         pendingContext = Context(actor: actor, now: clock.now(), role: role)
         do {
-            let reply = try command.run(self, &arguments, pendingContext)
-            guard command.mutating, !pending.isEmpty else {
-                pending.removeAll(keepingCapacity: true)
-                return Outcome(reply: reply)
-            }
-            if let token = request.requestToken, case .ok(let fields) = reply {
-                emit(.requestCompleted(token: token, reply: TextEncoder.logfmt(fields)))
-            }
-            let entries = pending
-            pending.removeAll(keepingCapacity: true)
-            return Outcome(reply: reply, entries: entries, waitForSeq: entries.last!.seq)
+            return finished(command, request, try command.run(self, &arguments, pendingContext))
         } catch let refusal as Refusal {
             precondition(pending.isEmpty, "a refused request must not have emitted events")
             return Outcome(reply: .error(refusal.code, refusal.message))
@@ -151,6 +221,20 @@ public final class Engine {
         }
         generation += 1
         pending.append(entry)
+    }
+
+    /// The outcome of a command that ran: its events (and the `req=` record) with the reply.
+    private func finished(_ command: Command, _ request: Request, _ reply: Reply) -> Outcome {
+        guard command.mutating, !pending.isEmpty else {
+            pending.removeAll(keepingCapacity: true)
+            return Outcome(reply: reply)
+        }
+        if let token = request.requestToken, case .ok(let fields) = reply {
+            emit(.requestCompleted(token: token, reply: TextEncoder.logfmt(fields)))
+        }
+        let entries = pending
+        pending.removeAll(keepingCapacity: true)
+        return Outcome(reply: reply, entries: entries, waitForSeq: entries.last!.seq)
     }
 
     private func unknownCommandMessage(_ request: Request) -> String {

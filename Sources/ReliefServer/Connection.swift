@@ -26,6 +26,10 @@ final class Connection {
     private var output: [UInt8] = []
     private(set) var closing = false
     private var readingPaused = false
+    /// A request of this client runs off the loop: its later requests wait, in order, in
+    /// `backlog`, and reading stops until the result is in (like a blocked Redis client).
+    private(set) var isBlocked = false
+    private var backlog: [LineFramer.Event] = []
     private var closeAfterWrite = false
     /// Loop time (ms) of the last bytes received.
     var lastRead: UInt64
@@ -75,8 +79,17 @@ final class Connection {
         lastRead = uv_now(server.loop)
         var events: [LineFramer.Event] = []
         framer.feed(bytes) { events.append($0) }
-        for event in events {
+        run(events[...])
+        flush()
+    }
+
+    private func run(_ events: ArraySlice<LineFramer.Event>) {
+        for (offset, event) in events.enumerated() {
             if closing { return }
+            if isBlocked {
+                backlog.append(contentsOf: events.dropFirst(offset))
+                return
+            }
             switch event {
             case .line(let line):
                 requests += 1
@@ -85,7 +98,23 @@ final class Connection {
                 send(.error(.limit, "request line of \(length) bytes exceeds max_line \(framer.maxLine); expected shorter lines"), waitSeq: 0)
             }
         }
+    }
+
+    /// The request just read runs off the loop: hold everything after it.
+    func block() {
+        isBlocked = true
+        uv_read_stop(stream)
+    }
+
+    /// Its off-loop request has been answered: run what waited, then read again.
+    func unblock() {
+        guard isBlocked else { return }
+        isBlocked = false
+        let waiting = backlog
+        backlog.removeAll()
+        run(waiting[...])
         flush()
+        if !isBlocked && !readingPaused && !closing && !closeAfterWrite { beginReading() }
     }
 
     /// Queues a reply; it goes out once `waitSeq` is committed and all replies before it went.
@@ -178,7 +207,7 @@ final class Connection {
             close(reason: "closed after reply")
             return
         }
-        if readingPaused && pendingBytes < Connection.resumeReadingBelow && !server.isStopping {
+        if readingPaused && !isBlocked && pendingBytes < Connection.resumeReadingBelow && !server.isStopping {
             readingPaused = false
             beginReading()
         }

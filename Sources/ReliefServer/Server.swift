@@ -31,6 +31,12 @@ public final class Server {
 
     private let endOfTurn: UnsafeMutablePointer<uv_check_t>
     private let writerResults: UnsafeMutablePointer<uv_async_t>
+    /// Work too large for the loop (a plan over every open need) runs on this thread.
+    private let offloader: OffloadWorker
+    private let offloadResults: UnsafeMutablePointer<uv_async_t>
+    /// Off-loop jobs submitted and not yet finished, and how many ran since start (for `info`).
+    private var offloadsOutstanding = 0
+    private var offloadsRun: Int64 = 0
     private let housekeeping: UnsafeMutablePointer<uv_timer_t>
     private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
 
@@ -63,6 +69,8 @@ public final class Server {
         writerResults = .allocate(capacity: 1)
         housekeeping = .allocate(capacity: 1)
         worker = StoreWorker(journal: journal, logger: logger, wakeLoop: writerResults)
+        offloadResults = .allocate(capacity: 1)
+        offloader = OffloadWorker(wakeLoop: offloadResults)
         startedAt = uv_now(loop)
         engine.hostInfo = { [unowned self] in self.info() }
     }
@@ -73,6 +81,7 @@ public final class Server {
         readBuffer.deallocate()
         endOfTurn.deallocate()
         writerResults.deallocate()
+        offloadResults.deallocate()
         housekeeping.deallocate()
         for signal in signals { signal.deallocate() }
     }
@@ -101,6 +110,8 @@ public final class Server {
 
         uv_async_init(loop, writerResults) { handle in Server.from(handle!.pointee.data).drainWriter() }
         writerResults.pointee.data = me
+        uv_async_init(loop, offloadResults) { handle in Server.from(handle!.pointee.data).drainOffloaded() }
+        offloadResults.pointee.data = me
 
         uv_timer_init(loop, housekeeping)
         housekeeping.pointee.data = me
@@ -117,6 +128,7 @@ public final class Server {
         }
 
         worker.start()
+        offloader.start()
         lastSnapshotTime = uv_now(loop)
         // Entries replayed or loaded at start (a demo dataset, a long journal tail) go into a
         // snapshot at once, so the next start does not replay them again.
@@ -206,9 +218,50 @@ public final class Server {
             connection.send(.error(.unavailable, refused), waitSeq: 0)
             return
         }
+        if let deferred = engine.offload(request, actor: connection.actor, role: connection.role) {
+            connection.block()
+            submitOffload(deferred, for: connection)
+            return
+        }
         let outcome = engine.handle(request, actor: connection.actor, role: connection.role)
         if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
         connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
+    }
+
+    // MARK: work off the loop
+
+    private func submitOffload(_ deferred: Engine.Deferred, for connection: Connection) {
+        offloadsOutstanding += 1
+        offloader.submit(OffloadWorker.Job(connection: connection.id, deferred: deferred))
+    }
+
+    /// Results of off-loop work: finish each on the loop (its events go into the next commit), or
+    /// run it again when the state moved too far meanwhile; then the client's later requests run.
+    private func drainOffloaded() {
+        for result in offloader.drainResults() {
+            offloadsOutstanding -= 1
+            offloadsRun += 1
+            guard let connection = connections[result.connection], !connection.closing else { continue }
+            let request = result.deferred.request
+            logger.info("off-loop work done", metadata: [
+                "client": "\(connection.id)", "command": "\(request.words.prefix(2).joined(separator: " "))",
+                "attempt": "\(result.deferred.attempt)", "compute_ms": "\(result.microseconds / 1000)",
+            ])
+            if let refused = writesRefused, engine.isMutating(request) {
+                connection.send(.error(.unavailable, refused), waitSeq: 0)
+                connection.unblock()
+                continue
+            }
+            switch engine.complete(result.deferred, result: result.value) {
+            case .again(let deferred):
+                submitOffload(deferred, for: connection)
+            case .outcome(let outcome):
+                if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
+                connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
+                connection.unblock()
+            }
+        }
+        if isStopping { finishStopIfDone() }
     }
 
     /// Why writes are refused now, or nil when they are accepted.
@@ -479,8 +532,8 @@ public final class Server {
     private func finishStopIfDone() {
         guard isStopping else { return }
         if stopPhase == 0 {
-            // Wait for every entry to be committed (or failed).
-            guard pipeline.isIdle else { return }
+            // Wait for every entry to be committed (or failed), and for off-loop work to be answered.
+            guard pipeline.isIdle, offloadsOutstanding == 0 else { return }
             stopPhase = 1
             if pipeline.available && engine.state.lastSeq > lastSnapshotSeq && !snapshotInFlight {
                 snapshotInFlight = true
@@ -492,6 +545,7 @@ public final class Server {
             guard !snapshotInFlight, !recoveryInFlight else { return }
             stopPhase = 2
             worker.submit(.stop)
+            offloader.stop()
         }
         if stopPhase == 2 {
             guard writerStopped, connections.isEmpty else { return }
@@ -499,6 +553,7 @@ public final class Server {
             let handles: [UnsafeMutablePointer<uv_handle_t>] = [
                 UnsafeMutableRawPointer(endOfTurn).assumingMemoryBound(to: uv_handle_t.self),
                 UnsafeMutableRawPointer(writerResults).assumingMemoryBound(to: uv_handle_t.self),
+                UnsafeMutableRawPointer(offloadResults).assumingMemoryBound(to: uv_handle_t.self),
                 UnsafeMutableRawPointer(housekeeping).assumingMemoryBound(to: uv_handle_t.self),
             ] + signals.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: uv_handle_t.self) }
             for handle in handles { uv_close(handle, nil) }
@@ -518,6 +573,8 @@ public final class Server {
         fields.append("last_commit_us", String(lastCommitMicros))
         fields.append("clients", String(connections.count))
         fields.append("import_written_ahead", String(staging?.written ?? 0))
+        fields.append("offloaded", String(offloadsRun))
+        fields.append("offload_queue", String(offloadsOutstanding))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
         fields.append("role", "leader")
         return fields
