@@ -21,6 +21,8 @@ public final class Engine {
     public var clock: Clock
     /// Extra `info` fields supplied by the host (store, clients, role in a standby pair, …).
     public var hostInfo: () -> Fields = { Fields() }
+    /// What `need estimate` reckons with (planning_file); nil refuses estimates.
+    public var planningStandards: PlanningStandards?
 
     struct Command: Sendable {
         var words: [String]

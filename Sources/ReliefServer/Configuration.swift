@@ -31,6 +31,8 @@ public struct Configuration: Sendable, Equatable {
     public var demoSeed: UInt64 = 2026
     /// Request lines of the skill catalog, loaded into an empty store; nil = none.
     public var catalogFile: String? = "config/catalog/skills.commands"
+    /// Planning standards for `need estimate`, read at every start; nil = none.
+    public var planningFile: String? = "config/planning/sphere.standards"
     /// Unix-socket peers with these uids get the coordinator role (personal data); everyone else,
     /// and every TCP client, the operator role.
     public var coordinatorUIDs: Set<UInt32> = [0, UInt32(getuid())]
@@ -59,6 +61,7 @@ public struct Configuration: Sendable, Equatable {
         ("demo_volunteers", "N", "volunteers generated for the demo roster after the demo dataset (0 = none)"),
         ("demo_seed", "N", "seed of the generated demo roster (the same seed gives the same roster)"),
         ("catalog_file", "PATH | off", "skill catalog (request lines) loaded into an empty store, demo or not"),
+        ("planning_file", "PATH | off", "planning standards for need estimate (per-person needs and the items that meet them), read at every start"),
         ("coordinator_uids", "UID,... (self = the daemon's uid)", "Unix-socket peers that get the coordinator role (personal data)"),
         ("max_import_rows", "N", "rows one bulk import may buffer before it is aborted with ERR LIMIT"),
     ]
@@ -138,6 +141,7 @@ public struct Configuration: Sendable, Equatable {
         case "demo_volunteers": demoVolunteers = try number(0...10_000_000)
         case "demo_seed": demoSeed = try number(0...UInt64.max)
         case "catalog_file": catalogFile = value == "off" ? nil : try path()
+        case "planning_file": planningFile = value == "off" ? nil : try path()
         case "coordinator_uids":
             var uids = Set<UInt32>()
             for part in value.split(separator: ",") {

@@ -158,7 +158,24 @@ if state.lastSeq == 0 {
     }
 }
 
+// Planning standards are configuration, not state: read at every start, so an edit takes effect on
+// restart. Estimates only propose; the needs they add carry their numbers in the journal.
+var planningStandards: PlanningStandards?
+if let planningFile = configuration.planningFile {
+    if let text = try? String(contentsOfFile: planningFile, encoding: .utf8) {
+        do {
+            planningStandards = try PlanningStandards(text: text, name: planningFile)
+        } catch {
+            fail("planning standards not loaded: \(error)", status: 1)
+        }
+    } else {
+        logger.warning("planning standards not found; need estimate is refused (set planning_file, or off)",
+                       metadata: ["planning_file": "\(planningFile)"])
+    }
+}
+
 let server = Server(configuration: configuration, journal: journal, state: state, logger: logger)
+server.usePlanningStandards(planningStandards)
 do {
     try server.run()
 } catch {
