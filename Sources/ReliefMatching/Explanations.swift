@@ -1,0 +1,230 @@
+import ReliefCore
+
+/// Why a need is left unmet or partly met, in words a duty officer can act on: what is missing
+/// where, what blocks it (no stock, out of reach, expiring too soon, reserved, expired
+/// certifications, people deployed or resting, teams not ready) and which needs were served first.
+/// The first clause is the main reason; the clauses after `;` are further facts.
+///
+/// Explanations look again at the state around the need (the roster's grid index for people), so
+/// they cost what the stock and people near the incident cost; only unmet needs are explained.
+struct Explainer {
+    let builder: NetworkBuilder
+    let flow: [Int64]
+    /// Per source: the needs it sent something to, by need index.
+    private var servedBy: [[Int]]? = nil
+    /// Per need: the sources it was a candidate arc of.
+    private var candidateSources: [[Int]]? = nil
+
+    init(builder: NetworkBuilder, flow: [Int64]) {
+        self.builder = builder
+        self.flow = flow
+    }
+
+    var state: State { builder.state }
+    var policy: MatchingPolicy { builder.policy }
+
+    mutating func reason(need index: Int, missing: Int64) -> String {
+        let slot = builder.needs[index]
+        switch slot.need.request {
+        case .supply(let sku, _): return supplyReason(index, slot, sku: sku, missing: missing)
+        case .volunteers(let skill, _, _): return volunteerReason(index, slot, skill: skill)
+        case .teams(let specialty, _, _): return teamReason(index, slot, specialty: specialty)
+        }
+    }
+
+    // MARK: competing needs
+
+    /// Other needs that got something from a source this need could have used, most urgent first.
+    mutating func competitors(of index: Int) -> [Int] {
+        if servedBy == nil {
+            var served = Array(repeating: [Int](), count: builder.sources.count)
+            var sourcesOf = Array(repeating: [Int](), count: builder.needs.count)
+            for (arc, candidate) in builder.candidates.enumerated() {
+                sourcesOf[candidate.need].append(candidate.source)
+                if flow[arc] > 0 { served[candidate.source].append(candidate.need) }
+            }
+            servedBy = served
+            candidateSources = sourcesOf
+        }
+        var out = Set<Int>()
+        for source in candidateSources![index] { for other in servedBy![source] where other != index { out.insert(other) } }
+        return out.sorted { a, b in
+            let na = builder.needs[a].need, nb = builder.needs[b].need
+            return (na.priority, na.neededBy.milliseconds, na.id) < (nb.priority, nb.neededBy.milliseconds, nb.id)
+        }
+    }
+
+    /// "lower priority than competing needs N-000003 (priority 1, by …), …" — or, when they share
+    /// the priority, "later deadline than …"; nil when no other need took what this one could use.
+    mutating func competitionClause(_ index: Int, what: String) -> String? {
+        let others = competitors(of: index)
+        guard !others.isEmpty else { return nil }
+        let mine = builder.needs[index].need
+        let higher = others.contains { builder.needs[$0].need.priority < mine.priority }
+        let earlier = others.contains { builder.needs[$0].need.priority == mine.priority && builder.needs[$0].need.neededBy < mine.neededBy }
+        let head = higher ? "lower priority than competing needs"
+            : earlier ? "later deadline than competing needs" : "competing needs of the same priority and deadline took the \(what)"
+        let names = others.prefix(5).map { other -> String in
+            let need = builder.needs[other].need
+            return "\(need.id) (priority \(need.priority), by \(need.neededBy.iso8601))"
+        }
+        return head + ": " + names.joined(separator: ", ") + (others.count > 5 ? " and \(others.count - 5) more" : "")
+    }
+
+    // MARK: supplies
+
+    func kmText(_ km: Double) -> String {
+        let tenths = (km * 10).rounded()
+        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int64(tenths / 10)) km" : "\(Int64(tenths) / 10).\(Int64(tenths) % 10) km"
+    }
+
+    mutating func supplyReason(_ index: Int, _ slot: NeedSlot, sku: String, missing: Int64) -> String {
+        let reach = policy.supplyReachKilometres
+        let unit = state.items[sku]?.unit ?? "unit"
+        let usableFrom = max(slot.need.neededBy.day, builder.now.day)
+        var onHandAnywhere: Int64 = 0
+        var nearestBeyond: (warehouse: String, km: Double, available: Int64)?
+        var expiring: Int64 = 0, expiringLots = 0
+        var latestExpiring: Day?
+        var reserved: Int64 = 0, free: Int64 = 0
+        for id in state.warehouses.keys.sorted() {
+            guard let skuStock = state.stock[id]?[sku], skuStock.onHand > 0 else { continue }
+            onHandAnywhere += skuStock.onHand
+            let warehouse = state.warehouses[id]!
+            let km = warehouse.location.distanceKilometres(to: slot.incident.location)
+            if km > reach {
+                if nearestBeyond == nil || km < nearestBeyond!.km { nearestBeyond = (id, km, skuStock.available) }
+                continue
+            }
+            for (code, holding) in skuStock.lots {
+                if let expires = state.lots[code]?.expires, expires < usableFrom {
+                    expiring += holding.onHand
+                    expiringLots += 1
+                    latestExpiring = max(latestExpiring ?? expires, expires)
+                } else {
+                    reserved += holding.reserved
+                    free += holding.available
+                }
+            }
+        }
+        let reachText = kmText(reach)
+        if onHandAnywhere == 0 { return "no stock of \(sku) in any warehouse" }
+        let beyondText = nearestBeyond.map { "nearest beyond reach: \($0.warehouse) at \(kmText($0.km)) (\($0.available) \(unit) available)" }
+        if free + reserved + expiring == 0 {
+            return "no stock of \(sku) within \(reachText) of the incident; " + (beyondText ?? "")
+        }
+        var clauses: [String] = []
+        if free + reserved == 0 {
+            clauses.append("stock of \(sku) within \(reachText) only in lots that expire before \(usableFrom.iso8601) "
+                           + "(\(expiring) \(unit) in \(expiringLots) lots, the latest expiring \(latestExpiring!.iso8601))")
+        } else if free == 0 {
+            clauses.append("all \(reserved) \(unit) of \(sku) within \(reachText) are reserved for other needs")
+        } else if let competition = competitionClause(index, what: "stock") {
+            clauses.append(competition)
+        } else {
+            clauses.append("only \(free) \(unit) of \(sku) available within \(reachText)")
+        }
+        if free + reserved > 0 && expiring > 0 { clauses.append("\(expiring) \(unit) more in lots that expire before \(usableFrom.iso8601)") }
+        if free > 0 && reserved > 0 { clauses.append("\(reserved) \(unit) more reserved for other needs") }
+        if let beyondText { clauses.append(beyondText) }
+        return clauses.joined(separator: "; ")
+    }
+
+    // MARK: people
+
+    mutating func volunteerReason(_ index: Int, _ slot: NeedSlot, skill: String) -> String {
+        let reach = policy.peopleReachKilometres
+        let reachText = kmText(reach)
+        let location = slot.incident.location
+        let day = slot.need.neededBy.day
+        if state.volunteerIDs(listing: skill).isEmpty { return "no volunteer has the skill \(skill)" }
+        let near = state.volunteersListing(skill, near: location, radiusKilometres: reach)
+        if near.isEmpty {
+            var radius = reach * 2
+            var nearest: (id: String, distance: Double)?
+            while nearest == nil && radius < 40_000 {
+                nearest = state.volunteersListing(skill, near: location, radiusKilometres: radius).first
+                radius *= 2
+            }
+            return "no volunteer with \(skill) within \(reachText) of the incident"
+                + (nearest.map { "; nearest: \($0.id) at \(kmText($0.distance))" } ?? "")
+        }
+        var expired = 0, uncertified = 0, certified = 0
+        var deployed = 0, resting = 0, dutyLimit = 0, away = 0, available = 0, inTeams = 0
+        for (id, _) in near {
+            let volunteer = state.volunteers[id]!
+            if !state.hasSkill(volunteer, skill, on: day) {
+                if let certification = volunteer.certifications[skill], day > certification.expires { expired += 1 } else { uncertified += 1 }
+                continue
+            }
+            certified += 1
+            let (isAvailable, why) = state.availability(of: volunteer, at: builder.now)
+            if isAvailable {
+                available += 1
+                if builder.teamMembersInPlay.contains(id) { inTeams += 1 }
+                continue
+            }
+            let status = state.effectiveStatus(of: volunteer, at: builder.now)
+            if status == .deployed { deployed += 1 }
+            else if status != .available { away += 1 }
+            else if why?.hasPrefix("resting") == true { resting += 1 }
+            else { dutyLimit += 1 }
+        }
+        var clauses: [String] = []
+        let unavailableText = [(deployed, "deployed"), (resting, "resting"), (dutyLimit, "at their duty-hour limit"),
+                               (away, "off duty, on standby or unavailable")]
+            .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+        if certified == 0 {
+            var text = "certifications expired: none of the \(near.count) volunteers with \(skill) within \(reachText) is certified on \(day.iso8601)"
+            text += " (\(expired) expired" + (uncertified > 0 ? ", \(uncertified) never certified" : "") + ")"
+            clauses.append(text)
+        } else if available == 0 {
+            clauses.append("all \(certified) certified volunteers with \(skill) within \(reachText) are deployed or resting: \(unavailableText)")
+        } else if let competition = competitionClause(index, what: "volunteers") {
+            clauses.append(competition)
+        } else if inTeams == available {
+            clauses.append("the \(available) available certified volunteers with \(skill) within \(reachText) are members of teams proposed for team needs")
+        } else {
+            clauses.append("only \(available - inTeams) certified volunteers with \(skill) within \(reachText) are available")
+        }
+        if certified > 0 && available > 0 && !unavailableText.isEmpty { clauses.append("\(unavailableText)") }
+        if certified > 0 && expired > 0 { clauses.append("\(expired) more hold an expired \(skill) certification") }
+        if inTeams > 0 && inTeams < available { clauses.append("\(inTeams) more are members of teams proposed for team needs") }
+        if let capped = builder.cappedCandidates[index], capped > 0 { clauses.append("\(capped) farther candidates not considered") }
+        return clauses.joined(separator: "; ")
+    }
+
+    mutating func teamReason(_ index: Int, _ slot: NeedSlot, specialty: String) -> String {
+        let reach = policy.peopleReachKilometres
+        let reachText = kmText(reach)
+        let teams = state.teams.keys.sorted().map { state.teams[$0]! }.filter { $0.specialty == specialty }
+        if teams.isEmpty { return "no \(specialty) team on the roster" }
+        var readyNear = 0
+        var readyFar: (team: String, km: Double)?
+        var notReady: [String] = []
+        for team in teams {
+            let readiness = state.teamReadiness(team, at: builder.now)
+            let km = team.base.distanceKilometres(to: slot.incident.location)
+            guard readiness.state == .ready else {
+                notReady.append("\(team.id) \(readiness.state.rawValue)" + (readiness.reason.map { " (\($0))" } ?? ""))
+                continue
+            }
+            if km <= reach { readyNear += 1 } else if readyFar == nil || km < readyFar!.km { readyFar = (team.id, km) }
+        }
+        let notReadyText = notReady.prefix(3).joined(separator: "; ") + (notReady.count > 3 ? "; and \(notReady.count - 3) more not ready" : "")
+        var clauses: [String] = []
+        if readyNear == 0 && readyFar == nil {
+            clauses.append("no ready \(specialty) team: \(notReadyText)")
+            return clauses.joined()
+        }
+        if readyNear == 0 {
+            clauses.append("no ready \(specialty) team within \(reachText) of the incident; nearest ready: \(readyFar!.team) at \(kmText(readyFar!.km))")
+        } else if let competition = competitionClause(index, what: "teams") {
+            clauses.append(competition)
+        } else {
+            clauses.append("only \(readyNear) ready \(specialty) teams within \(reachText)")
+        }
+        if !notReady.isEmpty { clauses.append("not ready: \(notReadyText)") }
+        return clauses.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,132 @@
+import ReliefCore
+
+/// The knobs of matching: what a kilometre costs, what crossing a region boundary costs, how far
+/// supplies and people may come from, and how many people are considered per need. Costs are
+/// integers in "cost points"; with the defaults one point is one metre of travel, so every other
+/// knob reads as a distance (a county boundary costs as much as 5 km of road).
+///
+/// Defaults live here; `MatchingPolicy(parsing:)` reads the same knobs from configuration key/values
+/// (`matching_cost_per_km = 1000`, …), refusing unknown keys and out-of-range values.
+public struct MatchingPolicy: Sendable, Equatable {
+    /// Cost points per kilometre of great-circle distance (0 to 100,000).
+    public var costPerKilometre: Int64 = 1_000
+    /// Added per unit when the warehouse lies in another county of the incident's city.
+    public var countyCrossingPenalty: Int64 = 5_000
+    /// Added per unit when the warehouse lies in another city of the incident's province.
+    public var cityCrossingPenalty: Int64 = 20_000
+    /// Added per unit when the warehouse lies in another province.
+    public var provinceCrossingPenalty: Int64 = 50_000
+    /// Cost points per day a lot has left before it expires (capped at `expiryHorizonDays`; lots
+    /// without expiry count one day more). Small on purpose: it orders lots of one warehouse
+    /// first-expiring first and never outweighs more than horizon × weight points of travel.
+    public var expiryCostPerDay: Int64 = 1
+    public var expiryHorizonDays: Int64 = 1_000
+    /// Supplies come from warehouses at most this far from the incident.
+    public var supplyReachKilometres: Double = 500
+    /// Volunteers and teams come from at most this far from the incident.
+    public var peopleReachKilometres: Double = 100
+    /// Cost points per hour a volunteer was on duty in the last 24 hours (fatigue): with the default
+    /// an hour already worked weighs like 10 km more travel.
+    public var fatigueCostPerHour: Int64 = 10_000
+    /// Volunteers (and teams) considered per unit of a personnel need, nearest first: a need for 5
+    /// volunteers looks at the 100 nearest available, certified ones.
+    public var candidatesPerUnit: Int = 20
+
+    public init() {}
+
+    /// Every configuration key, its form and meaning (for the lead's Configuration and the docs).
+    public static let keys: [(key: String, form: String, help: String)] = [
+        ("cost_per_km", "POINTS", "cost points per km of great-circle distance (0 to 100000; default 1000)"),
+        ("county_penalty", "POINTS", "per unit sent across a county boundary within a city (default 5000)"),
+        ("city_penalty", "POINTS", "per unit sent across a city boundary within a province (default 20000)"),
+        ("province_penalty", "POINTS", "per unit sent across a province boundary (default 50000)"),
+        ("expiry_cost_per_day", "POINTS", "per unit and day of shelf life left: first-expiring lots first (default 1)"),
+        ("expiry_horizon_days", "DAYS", "shelf life counted at most this many days (default 1000)"),
+        ("supply_reach_km", "KM", "farthest warehouse considered for a supply need (default 500)"),
+        ("people_reach_km", "KM", "farthest volunteer or team considered for a personnel need (default 100)"),
+        ("fatigue_cost_per_hour", "POINTS", "per hour on duty in the last 24 h (default 10000)"),
+        ("candidates_per_unit", "N", "volunteers or teams considered per unit of a personnel need, nearest first (1 to 1000; default 20)"),
+    ]
+
+    public struct Problem: Error, Equatable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+        public init(_ message: String) { self.message = message }
+    }
+
+    /// The defaults with the given keys (from `keys`; a `matching_` prefix is accepted and dropped)
+    /// changed. Throws on an unknown key or a value out of range, naming it.
+    public init(parsing values: [String: String]) throws {
+        self.init()
+        for key in values.keys.sorted() {
+            let value = values[key]!
+            let name = key.hasPrefix("matching_") ? String(key.dropFirst("matching_".count)) : key
+            func points(_ range: ClosedRange<Int64>) throws -> Int64 {
+                guard let parsed = Int64(value.trimmingSpaces), range.contains(parsed) else {
+                    throw Problem("bad value \"\(value)\" for \(key); expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+                }
+                return parsed
+            }
+            func kilometres() throws -> Double {
+                guard let parsed = parseRadiusKilometres(value.trimmingSpaces), parsed > 0, parsed <= 20_000 else {
+                    throw Problem("bad value \"\(value)\" for \(key); expected a distance from 1 m to 20000 km such as 150km")
+                }
+                return parsed
+            }
+            switch name {
+            case "cost_per_km": costPerKilometre = try points(0...100_000)
+            case "county_penalty": countyCrossingPenalty = try points(0...1_000_000_000)
+            case "city_penalty": cityCrossingPenalty = try points(0...1_000_000_000)
+            case "province_penalty": provinceCrossingPenalty = try points(0...1_000_000_000)
+            case "expiry_cost_per_day": expiryCostPerDay = try points(0...1_000_000)
+            case "expiry_horizon_days": expiryHorizonDays = try points(1...36_500)
+            case "supply_reach_km": supplyReachKilometres = try kilometres()
+            case "people_reach_km": peopleReachKilometres = try kilometres()
+            case "fatigue_cost_per_hour": fatigueCostPerHour = try points(0...1_000_000_000)
+            case "candidates_per_unit": candidatesPerUnit = Int(try points(1...1_000))
+            default:
+                throw Problem("unknown matching key \"\(key)\"; expected one of " + MatchingPolicy.keys.map(\.key).joined(separator: ", "))
+            }
+        }
+    }
+
+    /// Cost points of travelling `kilometres` (rounded to the nearest point).
+    public func travelCost(kilometres: Double) -> Int64 {
+        Int64((kilometres * Double(costPerKilometre)).rounded())
+    }
+
+    /// The penalty for sending from region `from` to an incident in region `to`: the largest
+    /// boundary crossed. Regions are paths `province/city/county`; a region that stops above the
+    /// county (a city-level warehouse) is not inside any county, so it crosses a county boundary
+    /// to reach a county-level incident of its own city.
+    public func regionPenalty(from: String, to: String) -> Int64 {
+        if from == to { return 0 }
+        let a = from.split(separator: "/"), b = to.split(separator: "/")
+        if a.first != b.first { return provinceCrossingPenalty }
+        if a.count < 2 || b.count < 2 || a[1] != b[1] { return cityCrossingPenalty }
+        return countyCrossingPenalty
+    }
+
+    /// Cost points favouring lots that expire first: days left (capped at the horizon; no expiry
+    /// counts as horizon + 1) times the weight.
+    public func expiryCost(expires: Day?, today: Day) -> Int64 {
+        let days: Int64
+        if let expires { days = min(max(0, Int64(expires.daysSinceEpoch - today.daysSinceEpoch)), expiryHorizonDays) }
+        else { days = expiryHorizonDays + 1 }
+        return days * expiryCostPerDay
+    }
+
+    /// Cost points of fatigue for `milliseconds` on duty in the last 24 hours.
+    public func fatigueCost(dutyMilliseconds: Int64) -> Int64 {
+        dutyMilliseconds * fatigueCostPerHour / 3_600_000
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var view = Substring(self)
+        while view.first == " " || view.first == "\t" { view = view.dropFirst() }
+        while view.last == " " || view.last == "\t" { view = view.dropLast() }
+        return String(view)
+    }
+}

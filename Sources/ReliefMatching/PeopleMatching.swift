@@ -1,0 +1,78 @@
+import ReliefCore
+
+/// People candidates: team → team need and volunteer → volunteer need arcs.
+///
+/// - Team needs take a ready team (`State.teamReadiness` at `now`: active, led, every member
+///   available and holding the specialty's skills) of the need's specialty, whose base is within
+///   `policy.peopleReachKilometres`, as one unit: supply 1, so a team is in at most one line. Only
+///   the nearest `candidatesPerUnit × missing` are considered. Cost: travel + the fatigue of its
+///   most tired member.
+/// - Volunteer needs take available volunteers (`State.availability` at `now`: status, rest and
+///   duty-hour limits) holding the skill (certified on the need's day where the skill needs a
+///   certificate), within reach, nearest first, at most `candidatesPerUnit × missing` per need
+///   (the roster's grid index finds them without scanning the roster). Each volunteer is one node
+///   with supply 1 shared by every need they are a candidate for, so nobody is in two lines.
+///   Members of a team that is a candidate for a team need in the same network are left out: a
+///   team goes as a unit. Cost: travel + fatigue (hours on duty in the last 24 hours).
+extension NetworkBuilder {
+    mutating func addTeamCandidates() {
+        var teamNeeds: [Int] = []
+        for (index, slot) in needs.enumerated() { if case .teams = slot.need.request { teamNeeds.append(index) } }
+        guard !teamNeeds.isEmpty else { return }
+        var readiness: [String: Bool] = [:]
+        var teamsBySpecialty: [String: [Team]] = [:]
+        for id in state.teams.keys.sorted() {
+            let team = state.teams[id]!
+            teamsBySpecialty[team.specialty, default: []].append(team)
+        }
+        for needIndex in teamNeeds {
+            let slot = needs[needIndex]
+            guard case .teams(let specialty, _, _) = slot.need.request else { continue }
+            var found: [(team: Team, distance: Double)] = []
+            for team in teamsBySpecialty[specialty] ?? [] where team.state == .active {
+                let distance = team.base.distanceKilometres(to: slot.incident.location)
+                guard distance <= policy.peopleReachKilometres else { continue }
+                let ready: Bool
+                if let known = readiness[team.id] { ready = known } else {
+                    ready = state.teamReadiness(team, at: now).state == .ready
+                    readiness[team.id] = ready
+                }
+                if ready { found.append((team, distance)) }
+            }
+            found.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.team.id < $1.team.id }
+            let limit = policy.candidatesPerUnit * Int(slot.missing)
+            if found.count > limit {
+                cappedCandidates[needIndex] = found.count - limit
+                found.removeLast(found.count - limit)
+            }
+            for (team, distance) in found {
+                var fatigue: Int64 = 0
+                for member in team.members {
+                    guard let volunteer = state.volunteers[member] else { continue }
+                    fatigue = max(fatigue, policy.fatigueCost(dutyMilliseconds: state.dutyMillisecondsInLastDay(of: volunteer, at: now)))
+                }
+                let node = source(.team(team.id), supply: 1)
+                candidates.append(Candidate(source: node, need: needIndex, capacity: 1,
+                                            unitCost: policy.travelCost(kilometres: distance) + fatigue, distance: distance))
+                teamMembersInPlay.formUnion(team.members)
+            }
+        }
+    }
+
+    mutating func addVolunteerCandidates() {
+        for (needIndex, slot) in needs.enumerated() {
+            guard case .volunteers(let skill, _, _) = slot.need.request else { continue }
+            let certified = state.skills[skill]?.needsCertificate == true
+            let limit = policy.candidatesPerUnit * Int(slot.missing)
+            let filter = VolunteerFilter(skill: skill, certifiedAt: certified ? slot.need.neededBy.day : nil, available: true,
+                                         near: slot.incident.location, radiusKilometres: policy.peopleReachKilometres, limit: limit)
+            for (volunteer, distance) in state.findVolunteers(filter, at: now) where !teamMembersInPlay.contains(volunteer.id) {
+                let km = distance ?? 0
+                let cost = policy.travelCost(kilometres: km)
+                    + policy.fatigueCost(dutyMilliseconds: state.dutyMillisecondsInLastDay(of: volunteer, at: now))
+                let node = source(.volunteer(volunteer.id), supply: 1)
+                candidates.append(Candidate(source: node, need: needIndex, capacity: 1, unitCost: cost, distance: km))
+            }
+        }
+    }
+}

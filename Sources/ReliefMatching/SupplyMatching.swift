@@ -1,0 +1,53 @@
+import ReliefCore
+
+/// Supply candidates: lot → need arcs.
+///
+/// A lot in a warehouse is a candidate for a supply need when it holds the need's item, has stock
+/// available (on hand − reserved), is still good on the need's day (expires on or after both that
+/// day and today; lots without expiry always are) and its warehouse is within
+/// `policy.supplyReachKilometres` of the incident. Cost per unit:
+///
+///     great-circle km × cost_per_km                      (travel)
+///   + region-crossing penalty (county / city / province)  (MatchingPolicy.regionPenalty)
+///   + min(days of shelf life left, horizon) × expiry_cost_per_day   (first-expiring first)
+///
+/// The arc's capacity is min(available, missing): the lot's node already limits what it sends.
+extension NetworkBuilder {
+    mutating func addSupplyCandidates() {
+        var needsBySku: [String: [Int]] = [:]
+        for (index, slot) in needs.enumerated() {
+            if case .supply(let sku, _) = slot.need.request { needsBySku[sku, default: []].append(index) }
+        }
+        guard !needsBySku.isEmpty else { return }
+        let warehouseIDs = state.warehouses.keys.sorted()
+        let today = now.day
+        for sku in needsBySku.keys.sorted() {
+            // Every lot of the item with stock available, in warehouse and lot-code order.
+            var lots: [(warehouse: Warehouse, lot: Lot, available: Int64)] = []
+            for id in warehouseIDs {
+                guard let skuStock = state.stock[id]?[sku], skuStock.available > 0 else { continue }
+                let warehouse = state.warehouses[id]!
+                for code in skuStock.lots.keys.sorted() {
+                    let available = skuStock.lots[code]!.available
+                    guard available > 0, let lot = state.lots[code] else { continue }
+                    lots.append((warehouse, lot, available))
+                }
+            }
+            for needIndex in needsBySku[sku]! {
+                let slot = needs[needIndex]
+                let usableFrom = max(slot.need.neededBy.day, today)
+                for entry in lots {
+                    if let expires = entry.lot.expires, expires < usableFrom { continue }
+                    let distance = entry.warehouse.location.distanceKilometres(to: slot.incident.location)
+                    guard distance <= policy.supplyReachKilometres else { continue }
+                    let cost = policy.travelCost(kilometres: distance)
+                        + policy.regionPenalty(from: entry.warehouse.region, to: slot.incident.region)
+                        + policy.expiryCost(expires: entry.lot.expires, today: today)
+                    let node = source(.lot(warehouse: entry.warehouse.id, lot: entry.lot.code), supply: entry.available)
+                    candidates.append(Candidate(source: node, need: needIndex, capacity: min(entry.available, slot.missing),
+                                                unitCost: cost, distance: distance))
+                }
+            }
+        }
+    }
+}
