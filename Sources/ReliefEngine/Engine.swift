@@ -1,4 +1,5 @@
 import ReliefCore
+import ReliefMatching
 import ReliefProtocol
 
 /// What handling one request produced: the reply, the journal entries to commit before the reply
@@ -23,6 +24,9 @@ public final class Engine {
     public var hostInfo: () -> Fields = { Fields() }
     /// What `need estimate` reckons with (planning_file); nil refuses estimates.
     public var planningStandards: PlanningStandards?
+    /// What `match` and `plan` reckon with (cost per km, region penalties, reach); the host sets it
+    /// from configuration with `MatchingPolicy(parsing:)`.
+    public var matchingPolicy = MatchingPolicy()
 
     struct Command: Sendable {
         var words: [String]
