@@ -132,6 +132,13 @@ extension State {
             if volunteers[assignment.volunteer]?.status != .deployed {
                 problems.append("volunteer \(assignment.volunteer) of active assignment \(assignment.id) is not deployed")
             }
+            // On scene is on duty at the incident; before that the volunteer is not on duty anywhere.
+            let onDuty = volunteers[assignment.volunteer]?.onDutySince != nil
+            if (assignment.status == .onScene) != onDuty {
+                problems.append("volunteer \(assignment.volunteer) of \(assignment.status.rawValue) assignment \(assignment.id) is\(onDuty ? "" : " not") on duty")
+            } else if onDuty, volunteers[assignment.volunteer]?.onDutyIncident != assignment.incident {
+                problems.append("volunteer \(assignment.volunteer) on scene for \(assignment.id) is on duty for another incident")
+            }
         }
         if active != activeAssignment { problems.append("active assignment index disagrees with the assignments") }
         for need in needs.values {

@@ -52,8 +52,12 @@ extension State {
         for volunteer in volunteers.values.sorted(by: { $0.id < $1.id }) {
             let id = volunteer.id
             if let team = volunteer.team, teamOf[id] != team { problems.append("volunteer \(id) points to team \(team) which does not list it") }
-            if (volunteer.onDutySince != nil) != (volunteer.status == .deployed) {
-                problems.append("volunteer \(id) on duty \(volunteer.onDutySince != nil) but status \(volunteer.status.rawValue)")
+            // Deployed means on duty (checked in, or on scene) or sent on an assignment not yet on scene.
+            if volunteer.onDutySince != nil && volunteer.status != .deployed {
+                problems.append("volunteer \(id) on duty but status \(volunteer.status.rawValue)")
+            }
+            if volunteer.status == .deployed && volunteer.onDutySince == nil && activeAssignment[id] == nil {
+                problems.append("volunteer \(id) deployed but neither on duty nor assigned")
             }
             for skill in volunteer.profile.skills.keys where skills[skill] == nil { problems.append("volunteer \(id) lists unknown skill \(skill)") }
             for certification in volunteer.certifications.values where certification.issued > certification.expires {

@@ -130,6 +130,9 @@ extension Engine {
             if let until, until <= context.now.day {
                 throw Refusal(.syntax, "until=\(until.iso8601) is not after today \(context.now.day.iso8601)")
             }
+            if let assignment = engine.state.activeAssignment[volunteer.id] {
+                throw Refusal(.conflict, "volunteer \(volunteer.id) is deployed on assignment \(assignment); release it first (assignment release \(assignment))")
+            }
             if let since = volunteer.onDutySince {
                 throw Refusal(.conflict, "volunteer \(volunteer.id) is on duty since \(since.iso8601); check out first")
             }
@@ -193,6 +196,9 @@ extension Engine {
             try args.expect(positionals: 1...1, options: [])
             let volunteer = try engine.volunteer(try args.positional(0, "volunteer id"))
             guard let since = volunteer.onDutySince else { throw Refusal(.conflict, "volunteer \(volunteer.id) is not checked in") }
+            if let assignment = engine.state.activeAssignment[volunteer.id] {
+                throw Refusal(.conflict, "volunteer \(volunteer.id) is on scene for assignment \(assignment); release it (assignment release \(assignment)) to log the hours")
+            }
             guard since <= context.now else { throw Refusal(.conflict, "clock \(context.now.iso8601) is before the check-in \(since.iso8601)") }
             engine.emit(.checkedOut(id: volunteer.id))
             let after = engine.state.volunteers[volunteer.id]!
@@ -271,6 +277,9 @@ extension Engine {
             let team = try engine.team(try args.positional(0, "team id"))
             let volunteer = try args.positional(1, "volunteer id")
             guard team.members.contains(volunteer) else { throw Refusal(.notFound, "volunteer \(volunteer) is not a member of team \(team.id)") }
+            if let assignment = engine.state.activeAssignment[volunteer], engine.state.assignments[assignment]?.team == team.id {
+                throw Refusal(.conflict, "volunteer \(volunteer) is deployed with team \(team.id) on assignment \(assignment); release it first")
+            }
             engine.emit(.teamMemberRemoved(team: team.id, volunteer: volunteer))
             return .ok(["team": team.id, "volunteer": volunteer, "members": String(team.members.count - 1)])
         },
