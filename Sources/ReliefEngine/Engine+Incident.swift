@@ -1,7 +1,309 @@
 import ReliefCore
 import ReliefProtocol
 
-/// Incident, need, allocation and assignment commands (issue 4).
+/// Incident, need, allocation and assignment commands (issue 4). Operator commands: none of them
+/// shows personal data. Allocations and assignments are in Engine+Allocation.swift.
 extension Engine {
-    static let incidentCommands: [Command] = []
+    static let incidentCommands: [Command] = incidentOnlyCommands + needCommands + allocationCommands + assignmentCommands
+
+    static let incidentOnlyCommands: [Command] = [
+        Command(words: ["incident", "open"],
+                usage: "incident open ID title=TEXT kind=\(IncidentKind.allCases.map(\.rawValue).joined(separator: "|")) at=LAT,LON region=PATH severity=1..5 [affected=N]",
+                summary: "open an incident (affected: people affected, 0 until known)", mutating: true) { engine, args, context in
+            try args.expect(positionals: 1...1, options: ["title", "kind", "at", "region", "severity", "affected"])
+            let id = try Arguments.identifier(try args.positional(0, "incident id"), "incident id")
+            let title = try Arguments.text(try args.requiredOption("title", "TEXT"), "title")
+            let kind = try Arguments.choice(try args.requiredOption("kind", "KIND"), "kind", IncidentKind.self)
+            let location = try Arguments.coordinate(try args.requiredOption("at", "LAT,LON"), "at")
+            let region = try Arguments.regionPath(try args.requiredOption("region", "PATH"))
+            let severity = try Arguments.severity(try args.requiredOption("severity", "1..5"))
+            let affected = try args.option("affected").map(Arguments.affected) ?? 0
+            guard engine.state.regions[region] != nil else { throw Refusal(.notFound, "region \(region) not found; see region list") }
+            guard engine.state.incidents[id] == nil else { throw Refusal(.conflict, "incident \(id) already exists; expected a new id") }
+            engine.emit(.incidentOpened(Incident(id: id, title: title, kind: kind, location: location, region: region, severity: severity,
+                                                 affected: affected, openedAt: context.now)))
+            return .ok(["incident": id, "status": IncidentStatus.open.rawValue])
+        },
+
+        Command(words: ["incident", "update"], usage: "incident update ID [title=TEXT] [severity=1..5] [affected=N] [note=TEXT]",
+                summary: "change an incident's title, severity or people affected, or add a note to its timeline", mutating: true) { engine, args, _ in
+            try args.expect(positionals: 1...1, options: ["title", "severity", "affected", "note"])
+            let incident = try engine.incident(try args.positional(0, "incident id"))
+            let title = try args.option("title").map { try Arguments.text($0, "title") }
+            let severity = try args.option("severity").map(Arguments.severity)
+            let affected = try args.option("affected").map(Arguments.affected)
+            let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
+            guard title != nil || severity != nil || affected != nil || note != nil else {
+                throw Refusal(.syntax, "nothing to update; usage: \(args.usage)")
+            }
+            guard incident.status != .closed else { throw Refusal(.conflict, "incident \(incident.id) is closed; a closed incident takes no changes") }
+            let newTitle = title == incident.title ? nil : title
+            let newSeverity = severity == incident.severity ? nil : severity
+            let newAffected = affected == incident.affected ? nil : affected
+            guard newTitle != nil || newSeverity != nil || newAffected != nil || note != nil else {
+                return .ok(["incident": incident.id, "changed": "no"])
+            }
+            engine.emit(.incidentUpdated(id: incident.id, title: newTitle, severity: newSeverity, affected: newAffected, note: note))
+            return .ok(["incident": incident.id, "changed": "yes"])
+        },
+
+        Command(words: ["incident", "status"], usage: "incident status ID active|contained|closed [note=TEXT]",
+                summary: "move an incident on: open → active → contained → closed (closing needs every supply delivered or released and every person released)",
+                mutating: true) { engine, args, _ in
+            try args.expect(positionals: 2...2, options: ["note"])
+            let incident = try engine.incident(try args.positional(0, "incident id"))
+            let status = try Arguments.choice(try args.positional(1, "status"), "status", IncidentStatus.self)
+            let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
+            guard status.rank > incident.status.rank else {
+                throw Refusal(.conflict, "incident \(incident.id) is \(incident.status.rawValue); a status only moves forward: open → active → contained → closed")
+            }
+            if status == .closed {
+                let blockers = engine.state.closingBlockers(of: incident.id)
+                var problems: [String] = []
+                if !blockers.allocations.isEmpty {
+                    problems.append("supplies not yet delivered: " + Engine.listed(blockers.allocations.map(engine.describe))
+                                    + " (allocation deliver or allocation release)")
+                }
+                if !blockers.assignments.isEmpty {
+                    problems.append("people still assigned: " + Engine.listed(blockers.assignments.map(engine.describe)) + " (assignment release)")
+                }
+                if !problems.isEmpty {
+                    throw Refusal(.conflict, "incident \(incident.id) cannot close: " + problems.joined(separator: "; "))
+                }
+            }
+            engine.emit(.incidentStatusSet(id: incident.id, status: status, note: note))
+            return .ok(["incident": incident.id, "status": status.rawValue])
+        },
+
+        Command(words: ["incident", "list"], usage: "incident list [status=open|active|contained|closed] [region=PATH]",
+                summary: "incidents with their needs: how many, how many open, how many not fully met", mutating: false) { engine, args, _ in
+            try args.expect(positionals: 0...0, options: ["status", "region"])
+            let status = try args.option("status").map { try Arguments.choice($0, "status", IncidentStatus.self) }
+            let region = try args.option("region").map(Arguments.regionPath)
+            if let region, engine.state.regions[region] == nil { throw Refusal(.notFound, "region \(region) not found; see region list") }
+            return .rows(engine.state.incidents.values
+                .filter { (status == nil || $0.status == status) && (region == nil || State.region($0.region, isWithin: region!)) }
+                .sorted { $0.id < $1.id }
+                .map(engine.incidentFields))
+        },
+
+        Command(words: ["incident", "show"], usage: "incident show ID",
+                summary: "the whole picture: the incident, each need with what is met, in transit, delivered, missing and why, then allocations and assignments",
+                mutating: false) { engine, args, _ in
+            try args.expect(positionals: 1...1, options: [])
+            let incident = try engine.incident(try args.positional(0, "incident id"))
+            var rows: [Fields] = []
+            var head: Fields = ["record": "incident", "id": incident.id, "what": incident.title, "kind": incident.kind.rawValue,
+                                "status": incident.status.rawValue, "severity": String(incident.severity),
+                                "affected": String(incident.affected), "region": incident.region, "at": incident.location.text]
+            head.append("opened", incident.openedAt.iso8601)
+            rows.append(head)
+            for id in incident.needs { rows.append(engine.needFields(engine.state.needs[id]!, record: true)) }
+            for allocation in engine.state.allocationList(incident: incident.id) {
+                rows.append(["record": "allocation", "id": allocation.id, "what": allocation.sku, "status": allocation.status.rawValue,
+                             "amount": String(allocation.quantity), "unit": engine.state.items[allocation.sku]?.unit ?? "",
+                             "need": allocation.need, "from": "\(allocation.warehouse)/\(allocation.lot)"])
+            }
+            for assignment in engine.state.assignmentList(incident: incident.id) {
+                var row: Fields = ["record": "assignment", "id": assignment.id, "what": engine.needWhat(engine.state.needs[assignment.need]!).what,
+                                   "status": assignment.status.rawValue, "need": assignment.need, "volunteer": assignment.volunteer,
+                                   "team": assignment.team ?? ""]
+                row.append("hours", assignment.status == .released ? State.hoursText(assignment.hoursMilliseconds) : "")
+                rows.append(row)
+            }
+            return .rows(rows)
+        },
+
+        Command(words: ["incident", "timeline"], usage: "incident timeline ID [limit=N]",
+                summary: "the incident's log: every change to it, its needs, allocations and assignments, oldest first", mutating: false) { engine, args, _ in
+            try args.expect(positionals: 1...1, options: ["limit"])
+            let incident = try engine.incident(try args.positional(0, "incident id"))
+            let limit = try args.option("limit").map(Arguments.limit) ?? 1000
+            return .rows(incident.timeline.suffix(limit).map { line in
+                ["seq": String(line.seq), "time": line.time.iso8601, "actor": line.actor, "text": line.text]
+            })
+        },
+    ]
+
+    // MARK: needs
+
+    static let needCommands: [Command] = [
+        Command(words: ["need", "add"],
+                usage: "need add INCIDENT (supply SKU QTY | volunteers SKILL COUNT hours=N | team SPECIALTY COUNT hours=N) [priority=1..5] [by=DATE|DATETIME|12h] [note=TEXT]",
+                summary: "add a need to an incident (priority 3 and by now + 24 h unless given)", mutating: true) { engine, args, context in
+            try args.expect(positionals: 4...4, options: ["hours", "priority", "by", "note"])
+            let incident = try engine.incident(try args.positional(0, "incident id"))
+            let type = try args.positional(1, "need type").lowercased()
+            let subject = try args.positional(2, type == "supply" ? "item" : type.hasPrefix("volunteer") ? "skill" : "specialty")
+            let amountText = try args.positional(3, type == "supply" ? "quantity" : "count")
+            let request: NeedRequest
+            switch type {
+            case "supply":
+                if args.option("hours") != nil { throw Refusal(.syntax, "hours= is for volunteers and team needs, not supply") }
+                let item = try engine.item(subject)
+                request = .supply(sku: item.sku, quantity: try Arguments.quantity(amountText))
+            case "volunteers", "volunteer":
+                let count = try Arguments.headcount(amountText, "count")
+                let hours = try Arguments.needHours(try args.requiredOption("hours", "N"))
+                request = .volunteers(skill: try engine.skill(subject).id, count: Int(count), hours: hours)
+            case "team", "teams":
+                let count = try Arguments.headcount(amountText, "count")
+                let hours = try Arguments.needHours(try args.requiredOption("hours", "N"))
+                guard engine.state.specialties[subject] != nil else {
+                    throw Refusal(.notFound, "specialty \(subject) not found; see specialty list")
+                }
+                request = .teams(specialty: subject, count: Int(count), hours: hours)
+            default:
+                throw Refusal(.syntax, "bad need type \"\(type)\"; expected supply, volunteers or team")
+            }
+            let priority = try args.option("priority").map(Arguments.priority) ?? 3
+            let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now) }
+                ?? Timestamp(milliseconds: context.now.milliseconds + Engine.defaultNeedLead)
+            let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
+            guard incident.status != .closed else { throw Refusal(.conflict, "incident \(incident.id) is closed; a closed incident takes no changes") }
+            let id = engine.state.nextNeedID
+            engine.emit(.needAdded(Need(id: id, incident: incident.id, request: request, priority: priority, neededBy: neededBy,
+                                        note: note, createdAt: context.now)))
+            return .ok(["need": id, "incident": incident.id, "priority": String(priority), "by": neededBy.iso8601])
+        },
+
+        Command(words: ["need", "change"], usage: "need change NEED [qty=N | count=N] [priority=1..5] [by=DATE|DATETIME|12h] [note=TEXT]",
+                summary: "change a need's amount (not below what is already committed), priority, deadline or note", mutating: true) { engine, args, context in
+            try args.expect(positionals: 1...1, options: ["qty", "count", "priority", "by", "note"])
+            let need = try engine.need(try args.positional(0, "need id"))
+            var amount: Int64?
+            switch (need.request, args.option("qty"), args.option("count")) {
+            case (_, _?, _?): throw Refusal(.syntax, "give qty= or count=, not both")
+            case (.supply, let text?, nil): amount = try Arguments.quantity(text, "qty")
+            case (.supply, nil, _?): throw Refusal(.syntax, "need \(need.id) is a supply need; expected qty=N")
+            case (_, nil, let text?): amount = try Arguments.headcount(text, "count")
+            case (_, _?, nil): throw Refusal(.syntax, "need \(need.id) asks for people; expected count=N")
+            default: break
+            }
+            let priority = try args.option("priority").map(Arguments.priority)
+            let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now) }
+            let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
+            guard amount != nil || priority != nil || neededBy != nil || note != nil else {
+                throw Refusal(.syntax, "nothing to change; usage: \(args.usage)")
+            }
+            _ = try engine.openNeed(need.id)
+            if let amount, amount < engine.state.committedAmount(of: need.id) {
+                let committed = engine.state.committedAmount(of: need.id)
+                let holders = need.request.isSupply
+                    ? engine.state.allocationList(need: need.id).filter { $0.status.isActive }.map(\.id)
+                    : engine.state.assignmentList(need: need.id).filter { $0.status.isActive }.map(\.id)
+                throw Refusal(.conflict, "need \(need.id) already has \(committed) committed (\(Engine.listed(holders))); cannot go below \(committed), release some first")
+            }
+            let newAmount = amount == need.request.amount ? nil : amount
+            let newPriority = priority == need.priority ? nil : priority
+            let newBy = neededBy == need.neededBy ? nil : neededBy
+            let newNote = note == need.note ? nil : note
+            guard newAmount != nil || newPriority != nil || newBy != nil || newNote != nil else {
+                return .ok(["need": need.id, "changed": "no"])
+            }
+            engine.emit(.needChanged(id: need.id, amount: newAmount, priority: newPriority, neededBy: newBy, note: newNote))
+            let after = engine.state.needs[need.id]!
+            return .ok(["need": need.id, "changed": "yes", "amount": String(after.request.amount), "priority": String(after.priority),
+                        "by": after.neededBy.iso8601])
+        },
+
+        Command(words: ["need", "cancel"], usage: "need cancel NEED [reason=TEXT]",
+                summary: "cancel a need, releasing its reserved supplies and the people not yet on scene (refused while goods are in transit or people on scene)",
+                mutating: true) { engine, args, _ in
+            try args.expect(positionals: 1...1, options: ["reason"])
+            let need = try engine.openNeed(try args.positional(0, "need id"))
+            let reason = try args.option("reason").map { try Arguments.text($0, "reason", max: 500) }
+            let allocations = engine.state.allocationList(need: need.id)
+            let assignments = engine.state.assignmentList(need: need.id)
+            var problems: [String] = []
+            let inTransit = allocations.filter { $0.status == .dispatched }
+            if !inTransit.isEmpty {
+                problems.append("goods in transit: " + Engine.listed(inTransit.map(engine.describe))
+                                + " (allocation deliver when they arrive, or allocation release to bring them back)")
+            }
+            let onScene = assignments.filter { $0.status == .onScene }
+            if !onScene.isEmpty {
+                problems.append("people on scene: " + Engine.listed(onScene.map(engine.describe)) + " (assignment release when they stand down)")
+            }
+            if !problems.isEmpty { throw Refusal(.conflict, "need \(need.id) cannot be cancelled yet: " + problems.joined(separator: "; ")) }
+            let why = "need \(need.id) cancelled" + (reason.map { ": \($0)" } ?? "")
+            let released = allocations.filter { $0.status == .reserved }
+            let standDown = assignments.filter { $0.status == .assigned || $0.status == .enRoute }
+            for allocation in released { engine.emit(.allocationReleased(id: allocation.id, reason: why)) }
+            for assignment in standDown { engine.emit(.assignmentReleased(id: assignment.id, reason: why)) }
+            engine.emit(.needCancelled(id: need.id, reason: reason))
+            return .ok(["need": need.id, "status": NeedStatus.cancelled.rawValue,
+                        "released_allocations": released.map(\.id).joined(separator: ","),
+                        "released_assignments": standDown.map(\.id).joined(separator: ",")])
+        },
+
+        Command(words: ["need", "list"], usage: "need list [incident=ID] [open] [priority=1..5]",
+                summary: "needs, most urgent first, with what is met, in transit, delivered, missing and why", mutating: false) { engine, args, _ in
+            try args.expect(positionals: 0...0, options: ["incident", "priority"], flags: ["open"])
+            let incident = try args.option("incident").map { try engine.incident($0).id }
+            let priority = try args.option("priority").map(Arguments.priority)
+            let openOnly = args.request.hasFlag("open", from: args.first)
+            var needs: [Need]
+            if openOnly {
+                needs = engine.state.openNeeds(incident: incident)
+            } else {
+                needs = (incident.map { engine.state.incidents[$0]!.needs.compactMap { engine.state.needs[$0] } } ?? Array(engine.state.needs.values))
+                    .sorted(by: State.urgency)
+            }
+            if let priority { needs = needs.filter { $0.priority == priority } }
+            return .rows(needs.map { engine.needFields($0) })
+        },
+
+        Command(words: ["need", "estimate"], usage: "need estimate INCIDENT days=N [accept] [priority=1..5] [by=DATE|DATETIME|12h]",
+                summary: "propose supply needs from people affected by the planning standards (Sphere minimums); accept adds them", mutating: true) { engine, args, context in
+            try args.expect(positionals: 1...1, options: ["days", "priority", "by"], flags: ["accept"])
+            let incident = try engine.incident(try args.positional(0, "incident id"))
+            let daysText = try args.requiredOption("days", "N")
+            guard let days = Int(daysText), (1...Engine.maximumEstimateDays).contains(days) else {
+                throw Refusal(.syntax, "bad days \"\(daysText)\"; expected whole days from 1 to \(Engine.maximumEstimateDays)")
+            }
+            let accept = args.request.hasFlag("accept", from: args.first)
+            let priority = try args.option("priority").map(Arguments.priority)
+            let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now) }
+            if !accept && (priority != nil || neededBy != nil) { throw Refusal(.syntax, "priority= and by= go with accept") }
+            guard let standards = engine.planningStandards else {
+                throw Refusal(.notFound, "no planning standards loaded; set planning_file (docs/operations.md, Planning standards)")
+            }
+            guard incident.status != .closed else { throw Refusal(.conflict, "incident \(incident.id) is closed; a closed incident takes no changes") }
+            guard incident.affected > 0 else {
+                throw Refusal(.conflict, "incident \(incident.id) has no people affected on record; set them with incident update \(incident.id) affected=N")
+            }
+            let lines = engine.state.estimateNeeds(incident: incident.id, people: incident.affected, days: days, standards: standards)
+            guard accept else {
+                return .rows(lines.map { line in
+                    var fields: Fields = ["standard": line.standard.name, "item": line.standard.item,
+                                          "quantity": line.quantity.map(String.init) ?? "", "unit": engine.state.items[line.standard.item]?.unit ?? "",
+                                          "packs": line.packs.map(String.init) ?? "", "already_needed": String(line.alreadyNeeded),
+                                          "propose": String(line.proposed), "priority": String(line.standard.priority), "basis": line.basis]
+                    fields.append("note", line.note ?? (line.quantity != nil && line.proposed == 0 ? "already needed in full" : ""))
+                    return fields
+                })
+            }
+            var added: [String] = [], skipped: [String] = []
+            for line in lines {
+                guard line.proposed > 0 else {
+                    skipped.append("\(line.standard.name) (\(line.note ?? "already needed in full"))")
+                    continue
+                }
+                let id = engine.state.nextNeedID
+                let by = neededBy ?? Timestamp(milliseconds: context.now.milliseconds + Engine.defaultNeedLead)
+                engine.emit(.needAdded(Need(id: id, incident: incident.id, request: .supply(sku: line.standard.item, quantity: line.proposed),
+                                            priority: priority ?? line.standard.priority, neededBy: by,
+                                            note: "estimate \(line.standard.name), \(days) days: \(line.basis)", createdAt: context.now)))
+                added.append("\(id):\(line.standard.item):\(line.proposed)")
+            }
+            var fields: Fields = ["incident": incident.id, "added": String(added.count), "needs": added.joined(separator: ",")]
+            if !skipped.isEmpty { fields.append("skipped", skipped.joined(separator: "; ")) }
+            return .ok(fields)
+        },
+    ]
+
+    /// A need without `by=` is due this long after it is added: 24 hours.
+    static let defaultNeedLead: Int64 = 24 * 3_600_000
+    static let maximumEstimateDays = 365
 }

@@ -1,0 +1,196 @@
+import ReliefCore
+import ReliefProtocol
+
+/// Value parsers and reply rows shared by the incident, need, allocation and assignment commands.
+extension Arguments {
+    static let maximumAffected: Int64 = 1_000_000_000
+    static let maximumPeople = 10_000
+    static let maximumNeedHours = 720
+
+    static func severity(_ text: String) throws -> Int {
+        guard let value = Int(text), State.severities.contains(value) else {
+            throw Refusal(.syntax, "bad severity \"\(text)\"; expected 1 (minor) to 5 (catastrophic)")
+        }
+        return value
+    }
+
+    static func priority(_ text: String) throws -> Int {
+        guard let value = Int(text), Need.priorities.contains(value) else {
+            throw Refusal(.syntax, "bad priority \"\(text)\"; expected 1 (most urgent) to 5")
+        }
+        return value
+    }
+
+    static func affected(_ text: String) throws -> Int64 {
+        guard let value = Int64(text), value >= 0, value <= maximumAffected else {
+            throw Refusal(.syntax, "bad affected \"\(text)\"; expected a whole number of people from 0 to \(maximumAffected)")
+        }
+        return value
+    }
+
+    /// Volunteers or teams a personnel need asks for.
+    static func headcount(_ text: String, _ what: String) throws -> Int64 {
+        guard let value = Int64(text), value >= 1, value <= Int64(maximumPeople) else {
+            throw Refusal(.syntax, "bad \(what) \"\(text)\"; expected a whole number from 1 to \(maximumPeople)")
+        }
+        return value
+    }
+
+    static func needHours(_ text: String) throws -> Int {
+        guard let value = Int(text), value >= 1, value <= maximumNeedHours else {
+            throw Refusal(.syntax, "bad hours \"\(text)\"; expected whole hours from 1 to \(maximumNeedHours)")
+        }
+        return value
+    }
+
+    /// A deadline: `YYYY-MM-DD` (the end of that day, UTC), `YYYY-MM-DDTHH:MM[:SS]Z` (UTC), or a
+    /// duration from now such as `12h` or `2d`. It must lie after `now`.
+    static func deadline(_ text: String, now: Timestamp, _ what: String = "by") throws -> Timestamp {
+        let time: Timestamp
+        if let day = Day(iso8601: text) {
+            time = Timestamp(milliseconds: Int64(day.daysSinceEpoch + 1) * 86_400_000 - 1000)
+        } else if let parsed = timestamp(text) {
+            time = parsed
+        } else if let milliseconds = DurationText.milliseconds(text), milliseconds > 0 {
+            time = Timestamp(milliseconds: now.milliseconds + milliseconds)
+        } else {
+            throw Refusal(.syntax, "bad \(what) \"\(text)\"; expected a date YYYY-MM-DD (end of that day, UTC), a time YYYY-MM-DDTHH:MMZ, or a duration from now such as 12h or 2d")
+        }
+        guard time > now else { throw Refusal(.syntax, "\(what)=\(text) is not after now (\(now.iso8601)); a need is for the future") }
+        return time
+    }
+
+    /// `2026-12-03T14:00Z`, `2026-12-03T14:00:30Z` (the Z may be left out; times are UTC).
+    static func timestamp(_ text: String) -> Timestamp? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 16, bytes[10] == 0x54 /* T */, let day = Day(iso8601: String(decoding: bytes[0..<10], as: UTF8.self)) else { return nil }
+        var rest = Array(bytes[11...])
+        if rest.last == 0x5A /* Z */ { rest.removeLast() }
+        func two(_ at: Int) -> Int? {
+            guard at + 1 < rest.count, (0x30...0x39).contains(rest[at]), (0x30...0x39).contains(rest[at + 1]) else { return nil }
+            return Int(rest[at] - 0x30) * 10 + Int(rest[at + 1] - 0x30)
+        }
+        guard rest.count == 5 || rest.count == 8, rest[2] == 0x3A, let hour = two(0), let minute = two(3), hour < 24, minute < 60 else { return nil }
+        var second = 0
+        if rest.count == 8 {
+            guard rest[5] == 0x3A, let parsed = two(6), parsed < 60 else { return nil }
+            second = parsed
+        }
+        return Timestamp(milliseconds: Int64(day.daysSinceEpoch) * 86_400_000 + Int64(hour * 3600 + minute * 60 + second) * 1000)
+    }
+}
+
+extension Engine {
+    func incident(_ id: String) throws -> Incident {
+        guard let incident = state.incidents[id] else { throw Refusal(.notFound, "incident \(id) not found; see incident list") }
+        return incident
+    }
+
+    /// An incident that still takes changes.
+    func liveIncident(_ id: String) throws -> Incident {
+        let incident = try self.incident(id)
+        guard incident.status != .closed else { throw Refusal(.conflict, "incident \(id) is closed; a closed incident takes no changes") }
+        return incident
+    }
+
+    func need(_ id: String) throws -> Need {
+        guard let need = state.needs[id] else { throw Refusal(.notFound, "need \(id) not found; see need list") }
+        return need
+    }
+
+    /// A need that still takes changes: open, of an incident not closed.
+    func openNeed(_ id: String) throws -> Need {
+        let need = try self.need(id)
+        guard need.status == .open else { throw Refusal(.conflict, "need \(id) is cancelled") }
+        _ = try liveIncident(need.incident)
+        return need
+    }
+
+    func allocation(_ id: String) throws -> Allocation {
+        guard let allocation = state.allocations[id] else { throw Refusal(.notFound, "allocation \(id) not found; see allocation list") }
+        return allocation
+    }
+
+    func assignment(_ id: String) throws -> Assignment {
+        guard let assignment = state.assignments[id] else { throw Refusal(.notFound, "assignment \(id) not found; see assignment list") }
+        return assignment
+    }
+
+    /// `a, b, c and 4 more`.
+    static func listed(_ names: [String], limit: Int = 8) -> String {
+        let shown = names.prefix(limit).joined(separator: ", ")
+        return names.count > limit ? shown + " and \(names.count - limit) more" : shown
+    }
+
+    /// `AL-000003 (reserved: 400 water-5l of lot D-1 at ty-01)`.
+    func describe(_ allocation: Allocation) -> String {
+        "\(allocation.id) (\(allocation.status.rawValue): \(allocation.quantity) \(allocation.sku) of lot \(allocation.lot) at \(allocation.warehouse))"
+    }
+
+    /// `AS-000002 (v-17, on_scene)`.
+    func describe(_ assignment: Assignment) -> String {
+        "\(assignment.id) (\(assignment.volunteer)" + (assignment.team.map { " of team \($0)" } ?? "") + ", \(assignment.status.rawValue))"
+    }
+
+    // MARK: rows
+
+    func incidentFields(_ incident: Incident) -> Fields {
+        var fields: Fields = ["incident": incident.id, "title": incident.title, "kind": incident.kind.rawValue,
+                              "status": incident.status.rawValue, "severity": String(incident.severity),
+                              "affected": String(incident.affected), "region": incident.region, "at": incident.location.text,
+                              "opened": incident.openedAt.iso8601]
+        let open = state.openNeeds(incident: incident.id)
+        fields.append("needs", String(incident.needs.count))
+        fields.append("open_needs", String(open.count))
+        fields.append("unmet", String(open.filter { state.committedAmount(of: $0.id) < $0.request.amount }.count))
+        return fields
+    }
+
+    /// What a need asks for: its type, the item, skill or specialty, and the unit of its amount.
+    func needWhat(_ need: Need) -> (type: String, what: String, unit: String, hours: Int?) {
+        switch need.request {
+        case .supply(let sku, _): ("supply", sku, state.items[sku]?.unit ?? "", nil)
+        case .volunteers(let skill, _, let hours): ("volunteers", skill, "volunteers", hours)
+        case .teams(let specialty, _, let hours): ("teams", specialty, "teams", hours)
+        }
+    }
+
+    /// One need with its progress; `record` puts `record=need` first (incident show).
+    func needFields(_ need: Need, record: Bool = false) -> Fields {
+        let what = needWhat(need)
+        let progress = state.progress(of: need.id)!
+        var fields = Fields()
+        if record { fields.append("record", "need"); fields.append("id", need.id) } else {
+            fields.append("need", need.id); fields.append("incident", need.incident)
+        }
+        fields.append("type", what.type)
+        fields.append("what", what.what)
+        fields.append("amount", String(need.request.amount))
+        fields.append("unit", what.unit)
+        fields.append("hours", what.hours.map(String.init) ?? "")
+        fields.append("priority", String(need.priority))
+        fields.append("by", need.neededBy.iso8601)
+        fields.append("status", need.status.rawValue)
+        fields.append("met", String(progress.met))
+        fields.append("in_transit", String(progress.inTransit))
+        fields.append("delivered", String(progress.delivered))
+        fields.append("missing", String(need.status == .open ? progress.missing : 0))
+        fields.append("why", progress.reason ?? "")
+        if !record { fields.append("note", need.note ?? "") }
+        return fields
+    }
+
+    func allocationFields(_ allocation: Allocation) -> Fields {
+        ["allocation": allocation.id, "need": allocation.need, "incident": allocation.incident, "item": allocation.sku,
+         "quantity": String(allocation.quantity), "unit": state.items[allocation.sku]?.unit ?? "", "warehouse": allocation.warehouse,
+         "lot": allocation.lot, "status": allocation.status.rawValue, "plan": allocation.plan ?? "",
+         "created": allocation.createdAt.iso8601, "updated": allocation.updatedAt.iso8601]
+    }
+
+    func assignmentFields(_ assignment: Assignment) -> Fields {
+        ["assignment": assignment.id, "need": assignment.need, "incident": assignment.incident, "volunteer": assignment.volunteer,
+         "name": state.volunteers[assignment.volunteer]?.profile.name ?? "", "team": assignment.team ?? "",
+         "status": assignment.status.rawValue, "plan": assignment.plan ?? "", "created": assignment.createdAt.iso8601,
+         "updated": assignment.updatedAt.iso8601, "hours": assignment.status == .released ? State.hoursText(assignment.hoursMilliseconds) : ""]
+    }
+}
