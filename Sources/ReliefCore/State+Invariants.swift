@@ -54,10 +54,10 @@ extension State {
             if let team = volunteer.team, teamOf[id] != team { problems.append("volunteer \(id) points to team \(team) which does not list it") }
             // Deployed means on duty (checked in, or on scene) or sent on an assignment not yet on scene.
             if volunteer.onDutySince != nil && volunteer.status != .deployed {
-                problems.append("volunteer \(id) on duty but status \(volunteer.status.rawValue)")
+                problems.append("volunteer \(id) on duty true but status \(volunteer.status.rawValue)")
             }
             if volunteer.status == .deployed && volunteer.onDutySince == nil && activeAssignment[id] == nil {
-                problems.append("volunteer \(id) deployed but neither on duty nor assigned")
+                problems.append("volunteer \(id) on duty false but status deployed, and no active assignment")
             }
             for skill in volunteer.profile.skills.keys where skills[skill] == nil { problems.append("volunteer \(id) lists unknown skill \(skill)") }
             for certification in volunteer.certifications.values where certification.issued > certification.expires {
