@@ -86,4 +86,14 @@ final class IncidentTests: EndToEndTestCase {
         XCTAssertEqual(cancel.okFields?["released_allocations"], "AL-000003", cancel.text)
         XCTAssertEqual(try rows(client, "stock query item=tent-12").first?["reserved"], "0")
     }
+
+    func testABadPlanningFileStopsTheStartWithItsLine() throws {
+        let daemon = try Daemon(flags: [])
+        defer { daemon.cleanUp() }
+        let file = daemon.directory + "/bad.standards"
+        try "# standards\nwater amount=15 unit=L per=week item=water-5l content=5\n".write(toFile: file, atomically: true, encoding: .utf8)
+        daemon.extraFlags = ["--planning-file", file]
+        XCTAssertThrowsError(try daemon.start(timeout: 10))
+        XCTAssertTrue(daemon.log.contains("planning standards not loaded: \(file):2: bad per \"week\""), daemon.log)
+    }
 }
