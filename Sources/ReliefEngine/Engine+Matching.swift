@@ -11,9 +11,6 @@ import ReliefProtocol
 /// result is recorded on the loop only if the state is still the one it was computed on, or every
 /// line still holds on the state as it is then; otherwise it is computed again.
 extension Engine {
-    /// Above this many open needs, `plan` is computed off the loop.
-    static let planOffloadThreshold = 200
-
     static let matchingCommands: [Command] = [
         Command(words: ["match"], usage: "match INCIDENT",
                 summary: "propose how to meet one incident's open needs from stock, volunteers and teams (apply with plan apply)",
@@ -36,7 +33,7 @@ extension Engine {
                 offload: { engine, args, context in
                     try args.expect(positionals: 0...0, options: [])
                     let needs = Matching.openNeeds(in: engine.state)
-                    guard needs.count > Engine.planOffloadThreshold else { return nil }
+                    guard needs.count > engine.matchingPolicy.offloadAboveNeeds else { return nil }
                     let state = engine.state, policy = engine.matchingPolicy, now = context.now
                     return Offload(
                         compute: { () -> any Sendable in

@@ -73,9 +73,15 @@ struct Explainer {
 
     // MARK: supplies
 
+    /// A distance with one decimal: `139.0 km`.
     func kmText(_ km: Double) -> String {
-        let tenths = (km * 10).rounded()
-        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int64(tenths / 10)) km" : "\(Int64(tenths) / 10).\(Int64(tenths) % 10) km"
+        let tenths = Int64((km * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) km"
+    }
+
+    /// A reach from the policy, without decimals when whole: `100 km`.
+    func reachText(_ km: Double) -> String {
+        km == km.rounded() ? "\(Int64(km)) km" : kmText(km)
     }
 
     mutating func supplyReason(_ index: Int, _ slot: NeedSlot, sku: String, missing: Int64) -> String {
@@ -107,22 +113,22 @@ struct Explainer {
                 }
             }
         }
-        let reachText = kmText(reach)
+        let within = reachText(reach)
         if onHandAnywhere == 0 { return "no stock of \(sku) in any warehouse" }
         let beyondText = nearestBeyond.map { "nearest beyond reach: \($0.warehouse) at \(kmText($0.km)) (\($0.available) \(unit) available)" }
         if free + reserved + expiring == 0 {
-            return "no stock of \(sku) within \(reachText) of the incident; " + (beyondText ?? "")
+            return "no stock of \(sku) within \(within) of the incident; " + (beyondText ?? "")
         }
         var clauses: [String] = []
         if free + reserved == 0 {
-            clauses.append("stock of \(sku) within \(reachText) only in lots that expire before \(usableFrom.iso8601) "
+            clauses.append("stock of \(sku) within \(within) only in lots that expire before \(usableFrom.iso8601) "
                            + "(\(expiring) \(unit) in \(expiringLots) lots, the latest expiring \(latestExpiring!.iso8601))")
         } else if free == 0 {
-            clauses.append("all \(reserved) \(unit) of \(sku) within \(reachText) are reserved for other needs")
+            clauses.append("all \(reserved) \(unit) of \(sku) within \(within) are reserved for other needs")
         } else if let competition = competitionClause(index, what: "stock") {
             clauses.append(competition)
         } else {
-            clauses.append("only \(free) \(unit) of \(sku) available within \(reachText)")
+            clauses.append("only \(free) \(unit) of \(sku) available within \(within)")
         }
         if free + reserved > 0 && expiring > 0 { clauses.append("\(expiring) \(unit) more in lots that expire before \(usableFrom.iso8601)") }
         if free > 0 && reserved > 0 { clauses.append("\(reserved) \(unit) more reserved for other needs") }
@@ -134,7 +140,7 @@ struct Explainer {
 
     mutating func volunteerReason(_ index: Int, _ slot: NeedSlot, skill: String) -> String {
         let reach = policy.peopleReachKilometres
-        let reachText = kmText(reach)
+        let within = reachText(reach)
         let location = slot.incident.location
         let day = slot.need.neededBy.day
         if state.volunteerIDs(listing: skill).isEmpty { return "no volunteer has the skill \(skill)" }
@@ -146,7 +152,7 @@ struct Explainer {
                 nearest = state.volunteersListing(skill, near: location, radiusKilometres: radius).first
                 radius *= 2
             }
-            return "no volunteer with \(skill) within \(reachText) of the incident"
+            return "no volunteer with \(skill) within \(within) of the incident"
                 + (nearest.map { "; nearest: \($0.id) at \(kmText($0.distance))" } ?? "")
         }
         var expired = 0, uncertified = 0, certified = 0
@@ -175,17 +181,17 @@ struct Explainer {
                                (away, "off duty, on standby or unavailable")]
             .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
         if certified == 0 {
-            var text = "certifications expired: none of the \(near.count) volunteers with \(skill) within \(reachText) is certified on \(day.iso8601)"
+            var text = "certifications expired: none of the \(near.count) volunteers with \(skill) within \(within) is certified on \(day.iso8601)"
             text += " (\(expired) expired" + (uncertified > 0 ? ", \(uncertified) never certified" : "") + ")"
             clauses.append(text)
         } else if available == 0 {
-            clauses.append("all \(certified) certified volunteers with \(skill) within \(reachText) are deployed or resting: \(unavailableText)")
+            clauses.append("all \(certified) certified volunteers with \(skill) within \(within) are deployed or resting: \(unavailableText)")
         } else if let competition = competitionClause(index, what: "volunteers") {
             clauses.append(competition)
         } else if inTeams == available {
-            clauses.append("the \(available) available certified volunteers with \(skill) within \(reachText) are members of teams proposed for team needs")
+            clauses.append("the \(available) available certified volunteers with \(skill) within \(within) are members of teams proposed for team needs")
         } else {
-            clauses.append("only \(available - inTeams) certified volunteers with \(skill) within \(reachText) are available")
+            clauses.append("only \(available - inTeams) certified volunteers with \(skill) within \(within) are available")
         }
         if certified > 0 && available > 0 && !unavailableText.isEmpty { clauses.append("\(unavailableText)") }
         if certified > 0 && expired > 0 { clauses.append("\(expired) more hold an expired \(skill) certification") }
@@ -196,7 +202,7 @@ struct Explainer {
 
     mutating func teamReason(_ index: Int, _ slot: NeedSlot, specialty: String) -> String {
         let reach = policy.peopleReachKilometres
-        let reachText = kmText(reach)
+        let within = reachText(reach)
         let teams = state.teams.keys.sorted().map { state.teams[$0]! }.filter { $0.specialty == specialty }
         if teams.isEmpty { return "no \(specialty) team on the roster" }
         var readyNear = 0
@@ -218,11 +224,11 @@ struct Explainer {
             return clauses.joined()
         }
         if readyNear == 0 {
-            clauses.append("no ready \(specialty) team within \(reachText) of the incident; nearest ready: \(readyFar!.team) at \(kmText(readyFar!.km))")
+            clauses.append("no ready \(specialty) team within \(within) of the incident; nearest ready: \(readyFar!.team) at \(kmText(readyFar!.km))")
         } else if let competition = competitionClause(index, what: "teams") {
             clauses.append(competition)
         } else {
-            clauses.append("only \(readyNear) ready \(specialty) teams within \(reachText)")
+            clauses.append("only \(readyNear) ready \(specialty) teams within \(within)")
         }
         if !notReady.isEmpty { clauses.append("not ready: \(notReadyText)") }
         return clauses.joined(separator: "; ")

@@ -31,6 +31,8 @@ public struct MatchingPolicy: Sendable, Equatable {
     /// Volunteers (and teams) considered per unit of a personnel need, nearest first: a need for 5
     /// volunteers looks at the 100 nearest available, certified ones.
     public var candidatesPerUnit: Int = 20
+    /// `plan` over more open needs than this is solved off the loop, on a copy of the state.
+    public var offloadAboveNeeds: Int = 200
 
     public init() {}
 
@@ -46,6 +48,7 @@ public struct MatchingPolicy: Sendable, Equatable {
         ("people_reach_km", "KM", "farthest volunteer or team considered for a personnel need (default 100)"),
         ("fatigue_cost_per_hour", "POINTS", "per hour on duty in the last 24 h (default 10000)"),
         ("candidates_per_unit", "N", "volunteers or teams considered per unit of a personnel need, nearest first (1 to 1000; default 20)"),
+        ("offload_above_needs", "N", "plan over more open needs than this is solved off the loop (0 to 1000000; default 200)"),
     ]
 
     public struct Problem: Error, Equatable, CustomStringConvertible {
@@ -84,6 +87,7 @@ public struct MatchingPolicy: Sendable, Equatable {
             case "people_reach_km": peopleReachKilometres = try kilometres()
             case "fatigue_cost_per_hour": fatigueCostPerHour = try points(0...1_000_000_000)
             case "candidates_per_unit": candidatesPerUnit = Int(try points(1...1_000))
+            case "offload_above_needs": offloadAboveNeeds = Int(try points(0...1_000_000))
             default:
                 throw Problem("unknown matching key \"\(key)\"; expected one of " + MatchingPolicy.keys.map(\.key).joined(separator: ", "))
             }
