@@ -90,6 +90,7 @@ struct ReliefCtl: ParsableCommand {
             var command: ExportCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
             (command.socket, command.tcp, command.timeout) = (endpointChoice.socket, endpointChoice.tcp, localTimeout)
             throw ExitCode(try command.execute())
+        case "solve": throw ExitCode(try (ReliefCtl.parseSubcommand(Array(words.dropFirst())) as SolveCommand).execute())
         case "demo-roster":
             let command: DemoRosterCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
             throw ExitCode(try command.execute())
