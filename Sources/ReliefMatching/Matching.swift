@@ -100,6 +100,10 @@ public struct MatchingResult: Sendable {
     public var stats: MatchingStats
     /// Great-circle km of each line (source to incident), in line order, for replies.
     public var distances: [Double]
+    /// The network that was solved (for exporting it, e.g. as DIMACS, to check with other solvers).
+    public var network: FlowNetwork
+    /// The solver's optimal objective: line costs plus unmet penalties.
+    public var flowCost: Int64
 }
 
 /// One need in the network.
@@ -229,7 +233,7 @@ struct NetworkBuilder {
         return MatchingResult(plan: plan,
                               stats: MatchingStats(nodes: network.nodeCount, arcs: network.arcCount, pivots: solution.pivots,
                                                    priorityExact: penalties.exact),
-                              distances: distances)
+                              distances: distances, network: network, flowCost: solution.cost)
     }
 
     /// The unmet penalty of every need (see `Matching` for why these values).
