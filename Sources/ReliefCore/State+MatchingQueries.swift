@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Roster look-ups the matcher (ReliefMatching) needs to explain an unmet personnel need: who lists
 /// a skill at all, and who lists it near a place — through the roster indexes, so an explanation
 /// costs what the volunteers around the incident cost, not the whole roster.
@@ -16,5 +22,72 @@ extension State {
         }
         out.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
         return out
+    }
+}
+
+extension State {
+    /// The `limit` nearest volunteers listing `skill` within `radius` km of `center` who could be
+    /// sent now: certified for the skill on `day` (where it needs a certificate), available at
+    /// `now` (status, rest and duty-hour limits), and not in `excluded`. Nearest first, then by id:
+    /// the same answer as `findVolunteers` with those filters, found for the matcher's hot path.
+    ///
+    /// It walks the skill's grid in square rings around the centre cell and stops as soon as the
+    /// next ring cannot hold anything nearer than the `limit`-th match so far, so it looks at about
+    /// the `limit` nearest listing volunteers, never at a whole circle of cells.
+    public func nearestDeployable(skill: String, certifiedOn day: Day, near center: Coordinate, radiusKilometres radius: Double,
+                                  limit: Int, at now: Timestamp, excluding excluded: Set<String> = []) -> [(id: String, distance: Double)] {
+        guard limit > 0, let grid = rosterIndex.bySkillCell[skill], !grid.isEmpty else { return [] }
+        let needsCertificate = skills[skill]?.needsCertificate ?? false
+        let origin = RosterIndex.Cell(center)
+        let (low, high) = RosterIndex.cellBounds(near: center, radiusKilometres: radius)
+        let rings = max(Int(origin.row - low.row), Int(high.row - origin.row), Int(origin.column - low.column), Int(high.column - origin.column))
+        let size = RosterIndex.cellDegrees
+        // Longitude degrees are shortest at the latitude of the box farthest from the equator.
+        let widest = min(89.0, max(abs(center.latitude) + radius / 111.0, 0))
+        let kmPerDegreeLongitude = 111.0 * cos(widest * Double.pi / 180)
+        var found: [(id: String, distance: Double)] = []
+        var worst = Double.infinity
+        func visit(_ cell: RosterIndex.Cell) {
+            guard cell.row >= low.row, cell.row <= high.row, cell.column >= low.column, cell.column <= high.column,
+                  let members = grid[cell] else { return }
+            for (id, base) in members {
+                let distance = center.distanceKilometres(to: base)
+                guard distance <= radius, distance <= worst, !excluded.contains(id), let volunteer = volunteers[id] else { continue }
+                if needsCertificate {
+                    guard volunteer.certifications[skill]?.isValid(on: day) == true else { continue }
+                }
+                guard availability(of: volunteer, at: now).available else { continue }
+                found.append((id, distance))
+            }
+        }
+        for ring in 0...max(0, rings) {
+            if ring == 0 {
+                visit(origin)
+            } else {
+                let r = Int32(ring)
+                for column in (origin.column - r)...(origin.column + r) {
+                    visit(RosterIndex.Cell(row: origin.row - r, column: column))
+                    visit(RosterIndex.Cell(row: origin.row + r, column: column))
+                }
+                for row in (origin.row - r + 1)...(origin.row + r - 1) {
+                    visit(RosterIndex.Cell(row: row, column: origin.column - r))
+                    visit(RosterIndex.Cell(row: row, column: origin.column + r))
+                }
+            }
+            if found.count >= limit {
+                found.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
+                found.removeLast(found.count - limit)
+                worst = found[limit - 1].distance
+                // Everything in the rings after this one lies outside the square of rings so far.
+                let south = Double(Int(origin.row) - ring) * size, north = Double(Int(origin.row) + ring + 1) * size
+                let west = Double(Int(origin.column) - ring) * size, east = Double(Int(origin.column) + ring + 1) * size
+                let bound = min((center.latitude - south) * 111.0, (north - center.latitude) * 111.0,
+                                (center.longitude - west) * kmPerDegreeLongitude, (east - center.longitude) * kmPerDegreeLongitude) * 0.99 - 0.01
+                if bound > worst { break }
+            }
+        }
+        found.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
+        if found.count > limit { found.removeLast(found.count - limit) }
+        return found
     }
 }

@@ -93,7 +93,7 @@ struct Explainer {
         var expiring: Int64 = 0, expiringLots = 0
         var latestExpiring: Day?
         var reserved: Int64 = 0, free: Int64 = 0
-        for id in state.warehouses.keys.sorted() {
+        for id in builder.warehouseIDs {
             guard let skuStock = state.stock[id]?[sku], skuStock.onHand > 0 else { continue }
             onHandAnywhere += skuStock.onHand
             let warehouse = state.warehouses[id]!
@@ -207,17 +207,18 @@ struct Explainer {
         if teams.isEmpty { return "no \(specialty) team on the roster" }
         var readyNear = 0
         var readyFar: (team: String, km: Double)?
-        var notReady: [String] = []
+        var notReady: [String] = [], notReadyCount = 0
         for team in teams {
             let readiness = state.teamReadiness(team, at: builder.now)
             let km = team.base.distanceKilometres(to: slot.incident.location)
             guard readiness.state == .ready else {
-                notReady.append("\(team.id) \(readiness.state.rawValue)" + (readiness.reason.map { " (\($0))" } ?? ""))
+                notReadyCount += 1
+                if notReady.count < 3 { notReady.append("\(team.id) \(readiness.state.rawValue)" + (readiness.reason.map { " (\($0))" } ?? "")) }
                 continue
             }
             if km <= reach { readyNear += 1 } else if readyFar == nil || km < readyFar!.km { readyFar = (team.id, km) }
         }
-        let notReadyText = notReady.prefix(3).joined(separator: "; ") + (notReady.count > 3 ? "; and \(notReady.count - 3) more not ready" : "")
+        let notReadyText = notReady.joined(separator: "; ") + (notReadyCount > 3 ? "; and \(notReadyCount - 3) more not ready" : "")
         var clauses: [String] = []
         if readyNear == 0 && readyFar == nil {
             clauses.append("no ready \(specialty) team: \(notReadyText)")

@@ -143,9 +143,12 @@ struct NetworkBuilder {
     var teamMembersInPlay: Set<String> = []
     /// Per need: how many candidates were cut by the per-unit cap (for explanations).
     var cappedCandidates: [Int: Int] = [:]
+    /// Warehouse ids in order, so everything that walks the warehouses does so the same way.
+    let warehouseIDs: [String]
 
     init(state: State, now: Timestamp, policy: MatchingPolicy) {
         self.state = state; self.now = now; self.policy = policy
+        warehouseIDs = state.warehouses.keys.sorted()
     }
 
     mutating func addNeed(_ id: String) {
@@ -155,9 +158,16 @@ struct NetworkBuilder {
         needs.append(NeedSlot(need: need, incident: incident, missing: need.request.amount - state.committedAmount(of: id)))
     }
 
+    /// The node of a source that may be a candidate for several needs (a volunteer, a team).
     mutating func source(_ kind: SourceKind, supply: Int64) -> Int {
         if let index = sourceIndex[kind] { return index }
-        sourceIndex[kind] = sources.count
+        let index = newSource(kind, supply: supply)
+        sourceIndex[kind] = index
+        return index
+    }
+
+    /// A node for a source the caller knows is new.
+    mutating func newSource(_ kind: SourceKind, supply: Int64) -> Int {
         sources.append(kind)
         sourceSupply.append(supply)
         return sources.count - 1

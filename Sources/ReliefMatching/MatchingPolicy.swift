@@ -105,9 +105,14 @@ public struct MatchingPolicy: Sendable, Equatable {
     /// to reach a county-level incident of its own city.
     public func regionPenalty(from: String, to: String) -> Int64 {
         if from == to { return 0 }
-        let a = from.split(separator: "/"), b = to.split(separator: "/")
-        if a.first != b.first { return provinceCrossingPenalty }
-        if a.count < 2 || b.count < 2 || a[1] != b[1] { return cityCrossingPenalty }
+        // On the UTF-8 bytes, without splitting: it runs for every candidate lot.
+        let a = from.utf8, b = to.utf8
+        let a1 = a.firstIndex(of: 0x2F) ?? a.endIndex, b1 = b.firstIndex(of: 0x2F) ?? b.endIndex
+        guard a[..<a1].elementsEqual(b[..<b1]) else { return provinceCrossingPenalty }
+        guard a1 != a.endIndex, b1 != b.endIndex else { return cityCrossingPenalty }
+        let a2 = a[a.index(after: a1)...].firstIndex(of: 0x2F) ?? a.endIndex
+        let b2 = b[b.index(after: b1)...].firstIndex(of: 0x2F) ?? b.endIndex
+        guard a[a1..<a2].elementsEqual(b[b1..<b2]) else { return cityCrossingPenalty }
         return countyCrossingPenalty
     }
 

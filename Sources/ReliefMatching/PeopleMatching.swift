@@ -62,12 +62,12 @@ extension NetworkBuilder {
     mutating func addVolunteerCandidates() {
         for (needIndex, slot) in needs.enumerated() {
             guard case .volunteers(let skill, _, _) = slot.need.request else { continue }
-            let certified = state.skills[skill]?.needsCertificate == true
             let limit = policy.candidatesPerUnit * Int(slot.missing)
-            let filter = VolunteerFilter(skill: skill, certifiedAt: certified ? slot.need.neededBy.day : nil, available: true,
-                                         near: slot.incident.location, radiusKilometres: policy.peopleReachKilometres, limit: limit)
-            for (volunteer, distance) in state.findVolunteers(filter, at: now) where !teamMembersInPlay.contains(volunteer.id) {
-                let km = distance ?? 0
+            let found = state.nearestDeployable(skill: skill, certifiedOn: slot.need.neededBy.day, near: slot.incident.location,
+                                                radiusKilometres: policy.peopleReachKilometres, limit: limit, at: now,
+                                                excluding: teamMembersInPlay)
+            for (id, km) in found {
+                guard let volunteer = state.volunteers[id] else { continue }
                 let cost = policy.travelCost(kilometres: km)
                     + policy.fatigueCost(dutyMilliseconds: state.dutyMillisecondsInLastDay(of: volunteer, at: now))
                 let node = source(.volunteer(volunteer.id), supply: 1)

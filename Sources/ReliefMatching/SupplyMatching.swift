@@ -19,32 +19,42 @@ extension NetworkBuilder {
             if case .supply(let sku, _) = slot.need.request { needsBySku[sku, default: []].append(index) }
         }
         guard !needsBySku.isEmpty else { return }
-        let warehouseIDs = state.warehouses.keys.sorted()
         let today = now.day
-        for sku in needsBySku.keys.sorted() {
-            // Every lot of the item with stock available, in warehouse and lot-code order.
-            var lots: [(warehouse: Warehouse, lot: Lot, available: Int64)] = []
-            for id in warehouseIDs {
-                guard let skuStock = state.stock[id]?[sku], skuStock.available > 0 else { continue }
-                let warehouse = state.warehouses[id]!
+        // Every lot of the asked-for items with stock available, by item, in warehouse and lot-code
+        // order. One pass over the warehouses, looking up only the items asked for (or walking
+        // the warehouse's items when it holds fewer).
+        var lotsBySku: [String: [(warehouse: Warehouse, lot: Lot, available: Int64)]] = [:]
+        for id in warehouseIDs {
+            guard let held = state.stock[id], let warehouse = state.warehouses[id] else { continue }
+            func take(_ sku: String, _ skuStock: SkuStock) {
+                guard skuStock.available > 0 else { return }
                 for code in skuStock.lots.keys.sorted() {
                     let available = skuStock.lots[code]!.available
                     guard available > 0, let lot = state.lots[code] else { continue }
-                    lots.append((warehouse, lot, available))
+                    lotsBySku[sku, default: []].append((warehouse, lot, available))
                 }
             }
+            if held.count < needsBySku.count {
+                for (sku, skuStock) in held where needsBySku[sku] != nil { take(sku, skuStock) }
+            } else {
+                for sku in needsBySku.keys { if let skuStock = held[sku] { take(sku, skuStock) } }
+            }
+        }
+        for sku in needsBySku.keys.sorted() {
+            let lots = lotsBySku[sku] ?? []
+            var nodes = [Int](repeating: -1, count: lots.count)   // a lot's node, made at its first arc
             for needIndex in needsBySku[sku]! {
                 let slot = needs[needIndex]
                 let usableFrom = max(slot.need.neededBy.day, today)
-                for entry in lots {
+                for (k, entry) in lots.enumerated() {
                     if let expires = entry.lot.expires, expires < usableFrom { continue }
                     let distance = entry.warehouse.location.distanceKilometres(to: slot.incident.location)
                     guard distance <= policy.supplyReachKilometres else { continue }
                     let cost = policy.travelCost(kilometres: distance)
                         + policy.regionPenalty(from: entry.warehouse.region, to: slot.incident.region)
                         + policy.expiryCost(expires: entry.lot.expires, today: today)
-                    let node = source(.lot(warehouse: entry.warehouse.id, lot: entry.lot.code), supply: entry.available)
-                    candidates.append(Candidate(source: node, need: needIndex, capacity: min(entry.available, slot.missing),
+                    if nodes[k] < 0 { nodes[k] = newSource(.lot(warehouse: entry.warehouse.id, lot: entry.lot.code), supply: entry.available) }
+                    candidates.append(Candidate(source: nodes[k], need: needIndex, capacity: min(entry.available, slot.missing),
                                                 unitCost: cost, distance: distance))
                 }
             }

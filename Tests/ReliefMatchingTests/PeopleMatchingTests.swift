@@ -135,6 +135,29 @@ final class PeopleMatchingTests: XCTestCase {
         guard case .volunteer(_, "v0", _)? = result.plan.lines.first else { return XCTFail("\(result.plan.lines)") }
     }
 
+    /// The matcher's ring search finds exactly what `findVolunteers` finds with the same filters.
+    func testNearestDeployableAgreesWithFindVolunteers() throws {
+        var random = SplitMix64(seed: 11)
+        var f = MatchingFixture()
+        for v in 0..<400 {
+            f.volunteer("v\(v)", 37.0 + Double(random.int(0...2000)) / 1000, 112.0 + Double(random.int(0...2000)) / 1000,
+                        skills: random.chance(60) ? ["first-aid"] : ["first-aid", "driver"],
+                        certifiedUntil: random.chance(20) ? "2026-11-01" : (random.chance(10) ? nil : "2027-12-31"))
+            if random.chance(10) { f.apply(.checkedIn(id: "v\(v)", incident: nil), at: hoursFromNow(-1)) }
+            else if random.chance(5) { f.apply(.volunteerStatusSet(id: "v\(v)", status: .unavailable, reason: "away", until: nil)) }
+        }
+        for trial in 0..<60 {
+            let center = Coordinate(latitude: 37.0 + Double(random.int(0...2000)) / 1000, longitude: 112.0 + Double(random.int(0...2000)) / 1000)
+            let skill = random.chance(50) ? "first-aid" : "driver"
+            let radius = [3.0, 10, 40, 100][random.int(0...3)], limit = random.int(1...60)
+            let day = Day(iso8601: "2026-12-02")!
+            let expected = f.state.findVolunteers(VolunteerFilter(skill: skill, certifiedAt: skill == "first-aid" ? day : nil, available: true,
+                                                                  near: center, radiusKilometres: radius, limit: limit), at: matchNow)
+            let got = f.state.nearestDeployable(skill: skill, certifiedOn: day, near: center, radiusKilometres: radius, limit: limit, at: matchNow)
+            XCTAssertEqual(got.map(\.id), expected.map(\.volunteer.id), "trial \(trial)")
+        }
+    }
+
     /// Random rosters: every volunteer in at most one line, every line's volunteer available and
     /// certified on the need's day, no need given more than it misses; applying the lines as
     /// assignments leaves a sound state.

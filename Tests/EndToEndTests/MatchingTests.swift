@@ -1,0 +1,70 @@
+import Foundation
+import ReliefProtocol
+import XCTest
+
+/// Matching over the socket: match an incident, see what is unmet and why, have the plan go stale
+/// under a concurrent stock issue (refused whole, nothing changed), match again and apply — then
+/// kill -9 and restart: the proposals, what was applied and the stock read the same, and the stale
+/// plan stays refused.
+final class MatchingTests: EndToEndTestCase {
+    func testMatchApplyAndStalePlansSurviveKillNine() throws {
+        let config = Daemon.packageDirectory + "/config"
+        let daemon = try startDaemon(["--catalog-file", config + "/catalog/skills.commands"])
+        var client = try daemon.connect()
+        try addCatalog(client)
+        for line in ["item add tent-12 name=Tent category=shelter unit=tent",
+                     "stock receive wh-a water 100 lot=W1 expires=2027-06-30 donor=\"Yangquan Steel\"",
+                     "stock receive wh-b water 50 lot=W2 expires=2027-03-31 supplier=Wahaha",
+                     "volunteer add v1 name=\"Wang Wei\" region=sx at=37.80,112.61 skills=first-aid:3",
+                     "volunteer certify v1 first-aid issued=2026-01-01 expires=2030-12-31 issuer=RC",
+                     "volunteer add v2 name=\"Li Na\" region=sx at=37.95,112.61 skills=first-aid:3",
+                     "volunteer certify v2 first-aid issued=2026-01-01 expires=2030-12-31 issuer=RC",
+                     "incident open flood title=\"Flash flood\" kind=flood at=37.80,112.60 region=sx severity=4 affected=1000",
+                     "need add flood supply water 120 priority=1",
+                     "need add flood volunteers first-aid 1 hours=8 priority=2",
+                     "need add flood supply tent-12 10 priority=2"] {
+            try ok(client, line)
+        }
+
+        let first = try rows(client, "match flood")
+        XCTAssertEqual(first.first?["plan"], "PL-000001")
+        XCTAssertEqual(first.first?["lines"], "3")
+        XCTAssertEqual(first.filter { $0["line"] != nil }.map { $0["warehouse"] ?? $0["volunteer"] ?? "" }, ["wh-a", "wh-b", "v1"])
+        let tents = try XCTUnwrap(first.first { $0["need"] == "N-000003" && $0["reason"] != nil })
+        XCTAssertEqual(tents["missing"], "10")
+        XCTAssertEqual(tents["reason"], "no stock of tent-12 in any warehouse")
+
+        // Someone takes water from wh-b meanwhile: the plan no longer holds and nothing is applied.
+        try ok(client, "stock issue wh-b water 40 lot=W2 to=school")
+        let before = try observable(client)
+        let stale = try client.request("plan apply")
+        XCTAssertTrue(stale.text.hasPrefix("ERR CONFLICT plan PL-000001 no longer holds: line 2 (20 of wh-b/W2 for N-000001): only 10 available"), stale.text)
+        XCTAssertTrue(stale.text.hasSuffix("nothing applied; run match flood again"), stale.text)
+        XCTAssertEqual(try observable(client), before)
+
+        let second = try rows(client, "match flood")
+        XCTAssertEqual(second.first?["plan"], "PL-000002")
+        XCTAssertEqual(second.first { $0["need"] == "N-000001" && $0["reason"] != nil }?["missing"], "10")
+        let applied = try rows(client, "plan apply")
+        XCTAssertEqual(applied.map { $0["allocation"] ?? $0["assignment"] ?? "" }, ["AL-000001", "AL-000002", "AS-000001"])
+        try refused(client, "plan apply PL-000001", "CONFLICT")
+        try refused(client, "plan apply PL-000002", "CONFLICT")
+
+        let queries = ["plan show PL-000001", "plan show PL-000002", "plan list", "stock query", "incident show flood", "allocation list",
+                       "assignment list"]
+        var texts: [String] = []
+        for query in queries { texts.append(try client.request(query).text) }
+        let fields = try info(client)
+
+        client.close()
+        daemon.kill()
+        try daemon.start()
+        client = try daemon.connect()
+        for (query, old) in zip(queries, texts) {
+            XCTAssertEqual(try client.request(query).text, old, "\(query) differs after kill -9 and restart")
+        }
+        XCTAssertEqual(try info(client)["seq"], fields["seq"])
+        let superseded = try client.request("plan apply PL-000001")
+        XCTAssertTrue(superseded.text.hasPrefix("ERR CONFLICT plan PL-000001 was superseded by PL-000002"), superseded.text)
+    }
+}
