@@ -28,7 +28,7 @@ struct ReliefCtl: ParsableCommand {
         reliefctl export volunteers [FILE.csv] [filters] [--personal]; see reliefctl import --help.
         A demo roster as CSV: reliefctl demo-roster --seed S --count N > roster.csv
 
-        Benchmark: reliefctl bench --help
+        Benchmark: reliefctl bench --help; matching in process: reliefctl bench-matching --help
 
         Exit status: 0 OK, 1 the daemon answered ERR, 2 usage or connection error.
         """)
@@ -91,6 +91,7 @@ struct ReliefCtl: ParsableCommand {
             (command.socket, command.tcp, command.timeout) = (endpointChoice.socket, endpointChoice.tcp, localTimeout)
             throw ExitCode(try command.execute())
         case "solve": throw ExitCode(try (ReliefCtl.parseSubcommand(Array(words.dropFirst())) as SolveCommand).execute())
+        case "bench-matching": throw ExitCode(try (ReliefCtl.parseSubcommand(Array(words.dropFirst())) as MatchingBenchCommand).execute())
         case "demo-roster":
             let command: DemoRosterCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
             throw ExitCode(try command.execute())
