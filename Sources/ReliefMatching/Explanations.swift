@@ -93,13 +93,13 @@ struct Explainer {
         var expiring: Int64 = 0, expiringLots = 0
         var latestExpiring: Day?
         var reserved: Int64 = 0, free: Int64 = 0
-        for id in builder.warehouseIDs {
-            guard let skuStock = state.stock[id]?[sku], skuStock.onHand > 0 else { continue }
+        // Sums and the nearest (ties by id) do not depend on the order the warehouses are walked in.
+        for (id, held) in state.stock {
+            guard let skuStock = held[sku], skuStock.onHand > 0, let warehouse = state.warehouses[id] else { continue }
             onHandAnywhere += skuStock.onHand
-            let warehouse = state.warehouses[id]!
             let km = warehouse.location.distanceKilometres(to: slot.incident.location)
             if km > reach {
-                if nearestBeyond == nil || km < nearestBeyond!.km { nearestBeyond = (id, km, skuStock.available) }
+                if nearestBeyond == nil || (km, id) < (nearestBeyond!.km, nearestBeyond!.warehouse) { nearestBeyond = (id, km, skuStock.available) }
                 continue
             }
             for (code, holding) in skuStock.lots {
@@ -203,7 +203,7 @@ struct Explainer {
     mutating func teamReason(_ index: Int, _ slot: NeedSlot, specialty: String) -> String {
         let reach = policy.peopleReachKilometres
         let within = reachText(reach)
-        let teams = state.teams.keys.sorted().map { state.teams[$0]! }.filter { $0.specialty == specialty }
+        let teams = state.teams.values.filter { $0.specialty == specialty }.sorted { $0.id < $1.id }
         if teams.isEmpty { return "no \(specialty) team on the roster" }
         var readyNear = 0
         var readyFar: (team: String, km: Double)?

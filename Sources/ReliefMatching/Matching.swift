@@ -143,12 +143,9 @@ struct NetworkBuilder {
     var teamMembersInPlay: Set<String> = []
     /// Per need: how many candidates were cut by the per-unit cap (for explanations).
     var cappedCandidates: [Int: Int] = [:]
-    /// Warehouse ids in order, so everything that walks the warehouses does so the same way.
-    let warehouseIDs: [String]
 
     init(state: State, now: Timestamp, policy: MatchingPolicy) {
         self.state = state; self.now = now; self.policy = policy
-        warehouseIDs = state.warehouses.keys.sorted()
     }
 
     mutating func addNeed(_ id: String) {

@@ -20,9 +20,10 @@ extension NetworkBuilder {
         for (index, slot) in needs.enumerated() { if case .teams = slot.need.request { teamNeeds.append(index) } }
         guard !teamNeeds.isEmpty else { return }
         var readiness: [String: Bool] = [:]
+        var specialties = Set<String>()
+        for index in teamNeeds { if case .teams(let specialty, _, _) = needs[index].need.request { specialties.insert(specialty) } }
         var teamsBySpecialty: [String: [Team]] = [:]
-        for id in state.teams.keys.sorted() {
-            let team = state.teams[id]!
+        for team in state.teams.values where team.state == .active && specialties.contains(team.specialty) {
             teamsBySpecialty[team.specialty, default: []].append(team)
         }
         for needIndex in teamNeeds {

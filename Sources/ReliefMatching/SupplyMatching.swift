@@ -21,17 +21,24 @@ extension NetworkBuilder {
         guard !needsBySku.isEmpty else { return }
         let today = now.day
         // Every lot of the asked-for items with stock available, by item, in warehouse and lot-code
-        // order. One pass over the warehouses, looking up only the items asked for (or walking
-        // the warehouse's items when it holds fewer).
+        // order. One pass over the warehouses — only those within reach of an incident when there
+        // are few incidents (a `match`) — looking up only the items asked for, or walking the
+        // warehouse's items when it holds fewer.
+        var places: [Coordinate] = []
+        for slot in needs where slot.need.request.isSupply && !places.contains(slot.incident.location) {
+            places.append(slot.incident.location)
+            if places.count > 8 { break }
+        }
+        let nearOnly = places.count <= 8
         var lotsBySku: [String: [(warehouse: Warehouse, lot: Lot, available: Int64)]] = [:]
-        for id in warehouseIDs {
-            guard let held = state.stock[id], let warehouse = state.warehouses[id] else { continue }
+        for (id, held) in state.stock {
+            guard let warehouse = state.warehouses[id] else { continue }
+            if nearOnly, !places.contains(where: { $0.distanceKilometres(to: warehouse.location) <= policy.supplyReachKilometres }) { continue }
             func take(_ sku: String, _ skuStock: SkuStock) {
                 guard skuStock.available > 0 else { return }
-                for code in skuStock.lots.keys.sorted() {
-                    let available = skuStock.lots[code]!.available
-                    guard available > 0, let lot = state.lots[code] else { continue }
-                    lotsBySku[sku, default: []].append((warehouse, lot, available))
+                for (code, holding) in skuStock.lots where holding.available > 0 {
+                    guard let lot = state.lots[code] else { continue }
+                    lotsBySku[sku, default: []].append((warehouse, lot, holding.available))
                 }
             }
             if held.count < needsBySku.count {
@@ -39,6 +46,9 @@ extension NetworkBuilder {
             } else {
                 for sku in needsBySku.keys { if let skuStock = held[sku] { take(sku, skuStock) } }
             }
+        }
+        for sku in lotsBySku.keys {
+            lotsBySku[sku]!.sort { ($0.warehouse.id, $0.lot.code) < ($1.warehouse.id, $1.lot.code) }
         }
         for sku in needsBySku.keys.sorted() {
             let lots = lotsBySku[sku] ?? []
