@@ -29,7 +29,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "ReliefServer", dependencies: [
-            "ReliefEngine", "ReliefStore", "ReliefProtocol", "CLibUV",
+            "ReliefEngine", "ReliefMatching", "ReliefStore", "ReliefProtocol", "CLibUV",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "reliefd", dependencies: [

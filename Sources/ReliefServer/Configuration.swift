@@ -6,6 +6,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ReliefMatching
 
 /// The daemon's settings: defaults, then the configuration file, then command-line flags.
 public struct Configuration: Sendable, Equatable {
@@ -38,6 +39,8 @@ public struct Configuration: Sendable, Equatable {
     public var coordinatorUIDs: Set<UInt32> = [0, UInt32(getuid())]
     /// Rows one `import begin … import commit` may buffer.
     public var maxImportRows = 1_000_000
+    /// `matching_*` keys: the matching policy's knobs (MatchingPolicy.keys), checked when set.
+    public var matching: [String: String] = [:]
 
     public init() {}
 
@@ -64,7 +67,7 @@ public struct Configuration: Sendable, Equatable {
         ("planning_file", "PATH | off", "planning standards for need estimate (per-person needs and the items that meet them), read at every start"),
         ("coordinator_uids", "UID,... (self = the daemon's uid)", "Unix-socket peers that get the coordinator role (personal data)"),
         ("max_import_rows", "N", "rows one bulk import may buffer before it is aborted with ERR LIMIT"),
-    ]
+    ] + MatchingPolicy.keys.map { ("matching_" + $0.key, $0.form, "matching: " + $0.help) }
 
     public struct Problem: Error, CustomStringConvertible, Equatable {
         public var message: String
@@ -157,6 +160,15 @@ public struct Configuration: Sendable, Equatable {
             }
             coordinatorUIDs = uids
         case "max_import_rows": maxImportRows = try number(1...1_000_000)
+        case _ where key.hasPrefix("matching_"):
+            var values = matching
+            values[key] = value
+            do {
+                _ = try MatchingPolicy(parsing: values)
+            } catch {
+                throw Problem("\(error)")
+            }
+            matching = values
         default:
             throw Problem("unknown key \"\(key)\"; expected one of " + Configuration.keys.map(\.key).joined(separator: ", "))
         }

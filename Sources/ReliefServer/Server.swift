@@ -5,6 +5,7 @@ import CLibUV
 import Logging
 import ReliefCore
 import ReliefEngine
+import ReliefMatching
 import ReliefProtocol
 import ReliefStore
 
@@ -58,6 +59,8 @@ public final class Server {
         self.configuration = configuration
         self.logger = logger
         self.engine = Engine(state: state, clock: clock)
+        // Checked key by key when the configuration was read.
+        if let policy = try? MatchingPolicy(parsing: configuration.matching) { engine.matchingPolicy = policy }
         self.storeLocation = journal.location
         loop = .allocate(capacity: 1)
         uv_loop_init(loop)

@@ -66,6 +66,20 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertThrowsError(try configuration.set("demo_volunteers", "-1"))
     }
 
+    func testMatchingKeysAreCheckedAndKept() throws {
+        var configuration = Configuration()
+        try configuration.load(fileText: "matching_cost_per_km = 250\nmatching_offload_above_needs = 50\n", name: "c.conf")
+        XCTAssertEqual(configuration.matching, ["matching_cost_per_km": "250", "matching_offload_above_needs": "50"])
+        XCTAssertThrowsError(try configuration.load(fileText: "\n\nmatching_cost_per_km = -3\n", name: "c.conf")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("c.conf:3: "), "\(error)")
+            XCTAssertTrue("\(error)".contains("cost_per_km"), "\(error)")
+        }
+        XCTAssertThrowsError(try configuration.load(fileText: "matching_speed = 3\n", name: "c.conf")) { error in
+            XCTAssertTrue("\(error)".contains("matching_speed") || "\(error)".contains("speed"), "\(error)")
+        }
+        XCTAssertEqual(configuration.matching["matching_cost_per_km"], "250", "a refused value changes nothing")
+    }
+
     func testBadKeysAndValuesAreNamedWithTheirLine() {
         func problem(_ text: String) -> String? {
             var configuration = Configuration()
