@@ -98,6 +98,8 @@ public final class LibPQClient: PQClient {
             }
         }
         guard let connection else { return false }
+        // Server notices (WARNING: …) would go to stderr; errors reach us as results instead.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         return PQstatus(connection) != CONNECTION_BAD
     }
 
@@ -222,6 +224,15 @@ extension String {
     var trimmingTrailingNewlines: String {
         var text = self
         while text.last == "\n" || text.last == " " { text.removeLast() }
-        return text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "; ")
+        return text.split(whereSeparator: { $0 == "\n" || $0 == "\t" }).map { $0.trimmingSpaces }.joined(separator: " ")
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: Substring {
+        var slice = self
+        while slice.first == " " { slice = slice.dropFirst() }
+        while slice.last == " " { slice = slice.dropLast() }
+        return slice
     }
 }

@@ -124,6 +124,18 @@ public enum PostgresStore {
 
     static let journalColumns = "seq, time, actor, kind, body, hash"
 
+    // MARK: for the server's loop-driven store
+
+    public static var sessionSetupStatements: [PGConnection.Statement] { sessionSetup }
+    public static var probeStatements: [PGConnection.Statement] { probeJob }
+    public static func snapshotStatements(seq: Int64, text: String) -> [PGConnection.Statement] {
+        snapshotJob(seq: seq, text: text, kept: PostgresJournal.snapshotsKept)
+    }
+    public static func isCommitted(_ results: [PQResult]) -> Bool { committed(results) }
+    /// Asks for the leader lock on this session (one row: t or f).
+    public static let tryLeaderLock = PGConnection.Statement(
+        "SELECT pg_try_advisory_lock(\(PostgresSchema.lockClass), \(PostgresSchema.leaderLock))")
+
     // MARK: errors
 
     /// A failure as a StoreError: a lost connection (or a server shutting down, out of disk,
@@ -144,19 +156,19 @@ public enum PostgresStore {
 /// Rebuilding the state from what the database holds, as steps over a `run` function (one job at
 /// a time, its completion called once) and a `compute` function for the CPU-heavy part (decode and
 /// replay), which the server runs off its loop thread.
-final class PostgresLoad: @unchecked Sendable {
+public final class PostgresLoad: @unchecked Sendable {
     // @unchecked: used from one thread at a time (the caller's), except `replay`, which is pure.
-    typealias Run = (_ statements: [PGConnection.Statement], _ done: @escaping (PGConnection.Outcome) -> Void) -> Void
-    typealias Compute = (_ work: @escaping @Sendable () -> Replayed, _ done: @escaping (Replayed) -> Void) -> Void
+    public typealias Run = (_ statements: [PGConnection.Statement], _ done: @escaping (PGConnection.Outcome) -> Void) -> Void
+    public typealias Compute = (_ work: @escaping @Sendable () -> Replayed, _ done: @escaping (Replayed) -> Void) -> Void
 
-    struct Loaded {
-        var state: State
-        var snapshotSeq: Int64
-        var lastHash: [UInt8]
-        var schemaVersionFound: Int64
+    public struct Loaded {
+        public var state: State
+        public var snapshotSeq: Int64
+        public var lastHash: [UInt8]
+        public var schemaVersionFound: Int64
     }
 
-    enum Replayed: Sendable {
+    public enum Replayed: Sendable {
         case done(State, [UInt8])
         case snapshotUnusable(String)
         case failed(StoreError)
@@ -171,8 +183,8 @@ final class PostgresLoad: @unchecked Sendable {
     private var found: Int64 = 0
     private var candidates: [(seq: Int64, hash: [UInt8])] = []
 
-    init(location: String, logger: Logger, run: @escaping Run, compute: @escaping Compute,
-         finished: @escaping (Result<Loaded, StoreError>) -> Void) {
+    public init(location: String, logger: Logger, run: @escaping Run, compute: @escaping Compute,
+                finished: @escaping (Result<Loaded, StoreError>) -> Void) {
         self.location = location
         self.logger = logger
         self.run = run
@@ -180,7 +192,7 @@ final class PostgresLoad: @unchecked Sendable {
         self.finished = finished
     }
 
-    func start() {
+    public func start() {
         run(PostgresSchema.versionCheck) { outcome in
             guard let results = self.success(outcome, "reading the schema version"),
                   case .tuples(let rows) = results[3], let found = rows[0, 0].flatMap({ Int64($0) }) else { return }
@@ -333,5 +345,17 @@ final class PostgresLoad: @unchecked Sendable {
                                       isTransient: false))
         }
         return .done(state, hash)
+    }
+}
+
+/// Builds commit jobs for a driver outside this module, keeping the hash chain's scratch buffers.
+public struct PostgresCommitBuilder {
+    private var hasher = HashChain()
+    public init() {}
+
+    /// The statements of one batch's transaction; `hash` goes from the chain's hash before the
+    /// first entry to the hash after the last. `fence`: the lock session's pid (reliefd_fence).
+    public mutating func commitJob(_ entries: [Entry], hash: inout [UInt8], fence: Int32?) -> [PGConnection.Statement] {
+        PostgresStore.commitJob(entries, hash: &hash, hasher: &hasher, fence: fence)
     }
 }

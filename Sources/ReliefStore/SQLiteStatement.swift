@@ -96,8 +96,6 @@ final class SQLiteStatement {
 
     // MARK: columns (0-based)
 
-    var columnCount: Int { Int(sqlite3_column_count(handle)) }
-
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
     var columnCount: Int32 { sqlite3_column_count(handle) }

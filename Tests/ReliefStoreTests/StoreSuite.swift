@@ -38,7 +38,7 @@ final class SQLiteStoreUnderTest: StoreUnderTest {
         defer { statement.finalize() }
         var found: [[String?]] = []
         while try statement.step() {
-            found.append((0..<statement.columnCount).map { statement.text(Int32($0)) })
+            found.append((0..<statement.columnCount).map { statement.text($0) })
         }
         return found
     }
