@@ -469,7 +469,9 @@ public final class Server {
                 logger.error("commit failed; refusing writes until the store recovers", metadata: [
                     "error": "\(message)", "lost_entries": "\(lost)", "committed_seq": "\(pipeline.committedSeq)",
                 ])
-                let reply = Reply.error(.unavailable, "store failed to commit (\(message)); the request was not applied; retry later (with the same req= token if it had one)")
+                // "Not acknowledged" rather than "not applied": a commit whose connection or fsync failed
+                // may still have reached the store (PostgreSQL: connection lost after COMMIT was sent).
+                let reply = Reply.error(.unavailable, "store failed to commit (\(message)); the request was not acknowledged; retry later with the same req= token if it had one (it applies at most once)")
                 for connection in waiting.values {
                     connection.failQueued(after: pipeline.committedSeq, with: reply)
                 }
