@@ -182,4 +182,13 @@ final class PGConnectionTests: XCTestCase {
         XCTAssertEqual(connection.phase, .disconnected)
         XCTAssertTrue(fake.finished)
     }
+
+    func testURLPasswordIsMaskedAndTheURLWinsOverDefaults() {
+        XCTAssertEqual(PostgresStore.redacted("postgres://reliefd:s3cret@db:5432/relief"), "postgres://reliefd:***@db:5432/relief")
+        XCTAssertEqual(PostgresStore.redacted("postgres://reliefd@db/relief"), "postgres://reliefd@db/relief")
+        XCTAssertTrue(PostgresStore.isPostgresURL("postgresql://db/relief"))
+        XCTAssertFalse(PostgresStore.isPostgresURL("sqlite:/tmp/x.db"))
+        // libpq applies keywords in order; the URL (expanded from dbname) comes last so it wins.
+        XCTAssertEqual(PostgresStore.parameters(url: "postgres://db/relief").last?.0, "dbname")
+    }
 }
