@@ -18,13 +18,14 @@ let package = Package(
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         .target(name: "ReliefProtocol"),
         .target(name: "ReliefCore"),
         .target(name: "ReliefMatching", dependencies: ["ReliefCore"]),
         .target(name: "ReliefEngine", dependencies: ["ReliefCore", "ReliefMatching", "ReliefProtocol"]),
         .target(name: "ReliefStore", dependencies: [
-            "ReliefCore", "CSQLite",
+            "ReliefCore", "CSQLite", "CLibPQ",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -7,6 +7,7 @@
 import Glibc
 #endif
 import ReliefMatching
+import ReliefStore
 
 /// The daemon's settings: defaults, then the configuration file, then command-line flags.
 public struct Configuration: Sendable, Equatable {
@@ -15,7 +16,7 @@ public struct Configuration: Sendable, Equatable {
     /// `host:port`, or nil for no TCP listener.
     public var tcp: String? = "127.0.0.1:7878"
     public var dataDir = "data"
-    /// `sqlite` (a file in the data directory) or `sqlite:PATH`.
+    /// `sqlite` (a file in the data directory), `sqlite:PATH`, or a PostgreSQL URL `postgres://…`.
     public var store = "sqlite"
     public var maxLine = 65_536
     public var maxClients = 1024
@@ -50,7 +51,7 @@ public struct Configuration: Sendable, Equatable {
         ("socket_mode", "OCTAL", "permissions of the Unix socket, e.g. 0660"),
         ("tcp", "HOST:PORT | off", "TCP listener, normally on loopback"),
         ("data_dir", "PATH", "directory for the store and snapshots"),
-        ("store", "sqlite | sqlite:PATH", "where the journal lives"),
+        ("store", "sqlite | sqlite:PATH | postgres://USER@HOST:PORT/DB", "where the journal lives (PostgreSQL: docs/operations.md)"),
         ("max_line", "BYTES", "longest request line accepted (1024 to 16777216)"),
         ("max_clients", "N", "connections served at once (1 to 100000)"),
         ("max_output", "BYTES", "reply bytes queued for one client before it is disconnected"),
@@ -115,11 +116,9 @@ public struct Configuration: Sendable, Equatable {
             }
         case "data_dir": dataDir = try path()
         case "store":
-            guard value == "sqlite" || (value.hasPrefix("sqlite:") && value.count > 7) else {
-                if value.hasPrefix("postgres") {
-                    throw Problem("store \(value): PostgreSQL is not supported by this build yet; expected sqlite or sqlite:PATH")
-                }
-                throw Problem("bad value \"\(value)\" for store; expected sqlite or sqlite:PATH")
+            guard value == "sqlite" || (value.hasPrefix("sqlite:") && value.count > 7)
+                    || (PostgresStore.isPostgresURL(value) && !value.utf8.contains(0)) else {
+                throw Problem("bad value \"\(value)\" for store; expected sqlite, sqlite:PATH or postgres://USER@HOST:PORT/DATABASE")
             }
             store = value
         case "max_line": maxLine = try number(1024...16 << 20)
@@ -209,6 +208,9 @@ public struct Configuration: Sendable, Equatable {
             }
         }
     }
+
+    /// The PostgreSQL URL when `store` names one.
+    public var postgresURL: String? { PostgresStore.isPostgresURL(store) ? store : nil }
 
     /// The path of the SQLite database file.
     public var sqlitePath: String {

@@ -27,8 +27,12 @@ public final class Server {
     private var waiting: [Int: Connection] = [:]
     private var nextConnectionId = 1
     private var listeners: [Listener] = []
-    private let worker: StoreWorker
+    private let worker: StoreBackend
     private let storeLocation: String
+    /// `leader`, or `standby` while another reliefd holds a shared store (PostgreSQL).
+    private var role = "leader"
+    /// While standby: why every request but ping, help and info is refused.
+    private var standbyRefusal: String?
 
     private let endOfTurn: UnsafeMutablePointer<uv_check_t>
     private let writerResults: UnsafeMutablePointer<uv_async_t>
@@ -55,26 +59,48 @@ public final class Server {
     private let startedAt: UInt64
     /// Role of the connection whose request is being handled, for `info`'s `your_role`.
 
-    public init(configuration: Configuration, journal: Journal, state: State, logger: Logger, clock: Clock = .system) {
+    public convenience init(configuration: Configuration, journal: Journal, state: State, logger: Logger, clock: Clock = .system) {
+        self.init(configuration: configuration, location: journal.location, state: state,
+                  loadedSnapshotSeq: journal.loadedSnapshotSeq, unavailableUntilLoaded: nil, logger: logger, clock: clock) { _, wake in
+            StoreWorker(journal: journal, logger: logger, wakeLoop: wake)
+        }
+    }
+
+    /// A PostgreSQL store driven on the loop: the daemon starts with nothing loaded, writes
+    /// refused, and the backend loads the state once it leads (docs/operations.md).
+    public convenience init(configuration: Configuration, postgresURL: String, logger: Logger, clock: Clock = .system) {
+        self.init(configuration: configuration, location: PostgresStore.redacted(postgresURL), state: State(), loadedSnapshotSeq: 0,
+                  unavailableUntilLoaded: "connecting to PostgreSQL", logger: logger, clock: clock) { loop, wake in
+            PostgresBackend(url: postgresURL, loop: loop, wakeLoop: wake, logger: logger)
+        }
+    }
+
+    init(configuration: Configuration, location: String, state: State, loadedSnapshotSeq: Int64, unavailableUntilLoaded: String?,
+         logger: Logger, clock: Clock,
+         makeBackend: (UnsafeMutablePointer<uv_loop_t>, UnsafeMutablePointer<uv_async_t>) -> StoreBackend) {
         self.configuration = configuration
         self.logger = logger
         self.engine = Engine(state: state, clock: clock)
         // Checked key by key when the configuration was read.
         if let policy = try? MatchingPolicy(parsing: configuration.matching) { engine.matchingPolicy = policy }
-        self.storeLocation = journal.location
+        self.storeLocation = location
         loop = .allocate(capacity: 1)
         uv_loop_init(loop)
         readBuffer = .allocate(capacity: Server.readBufferSize)
         pipeline = CommitPipeline(committedSeq: state.lastSeq, maxRequest: SQLiteJournal.maximumBatch)
         // What the store last loaded from; the loop snapshots at start when there is more since.
-        lastSnapshotSeq = min(journal.loadedSnapshotSeq, state.lastSeq)
+        lastSnapshotSeq = min(loadedSnapshotSeq, state.lastSeq)
         endOfTurn = .allocate(capacity: 1)
         writerResults = .allocate(capacity: 1)
         housekeeping = .allocate(capacity: 1)
-        worker = StoreWorker(journal: journal, logger: logger, wakeLoop: writerResults)
+        worker = makeBackend(loop, writerResults)
         offloadResults = .allocate(capacity: 1)
         offloader = OffloadWorker(wakeLoop: offloadResults)
         startedAt = uv_now(loop)
+        if let unavailableUntilLoaded {
+            _ = pipeline.failed()
+            storeProblem = unavailableUntilLoaded
+        }
         engine.hostInfo = { [unowned self] in self.info() }
     }
 
@@ -212,6 +238,10 @@ public final class Server {
             return
         }
         if request.words.isEmpty && request.options.isEmpty && request.requestToken == nil { return }
+        if let refused = standbyRefusal, !Server.servedOnStandby(request) {
+            connection.send(.error(.unavailable, refused), waitSeq: 0)
+            return
+        }
         if request.words.first?.lowercased() == "import" {
             beginImport(request, from: connection)
             return
@@ -265,6 +295,11 @@ public final class Server {
             }
         }
         if isStopping { finishStopIfDone() }
+    }
+
+    /// A standby has no state to read from: it answers only these.
+    private static func servedOnStandby(_ request: Request) -> Bool {
+        request.words.count >= 1 && ["ping", "info", "help"].contains(request.words[0].lowercased())
     }
 
     /// Why writes are refused now, or nil when they are accepted.
@@ -437,7 +472,9 @@ public final class Server {
                 logger.error("commit failed; refusing writes until the store recovers", metadata: [
                     "error": "\(message)", "lost_entries": "\(lost)", "committed_seq": "\(pipeline.committedSeq)",
                 ])
-                let reply = Reply.error(.unavailable, "store failed to commit (\(message)); the request was not applied; retry later (with the same req= token if it had one)")
+                // "Not acknowledged" rather than "not applied": a commit whose connection or fsync failed
+                // may still have reached the store (PostgreSQL: connection lost after COMMIT was sent).
+                let reply = Reply.error(.unavailable, "store failed to commit (\(message)); the request was not acknowledged; retry later with the same req= token if it had one (it applies at most once)")
                 for connection in waiting.values {
                     connection.failQueued(after: pipeline.committedSeq, with: reply)
                 }
@@ -468,10 +505,29 @@ public final class Server {
             case .recoveryFailed(let message):
                 recoveryInFlight = false
                 releaseHeldFailures()
+                // Probed every second: say it again only when the reason changes.
+                if message != storeProblem { logger.warning("store still unavailable", metadata: ["error": "\(message)"]) }
                 storeProblem = message
-                logger.warning("store still unavailable", metadata: ["error": "\(message)"])
             case .stopped:
                 writerStopped = true
+            case .storeLost(let message):
+                storeProblem = message
+                guard pipeline.available else { break }
+                let lost = pipeline.failed()
+                logger.error("store lost; refusing writes until it is back", metadata: [
+                    "error": "\(message)", "lost_entries": "\(lost)", "committed_seq": "\(pipeline.committedSeq)",
+                ])
+                let reply = Reply.error(.unavailable, "store unavailable (\(message)); the request was not applied; retry later (with the same req= token if it had one)")
+                for connection in waiting.values {
+                    connection.failQueued(after: pipeline.committedSeq, with: reply)
+                    connection.releaseHeld()
+                    connection.flush()
+                }
+                waiting = waiting.filter { $0.value.hasQueuedReplies }
+            case .role(let newRole, let refusal):
+                role = newRole
+                standbyRefusal = refusal
+                if let refusal { storeProblem = refusal }
             }
         }
         if isStopping { finishStopIfDone() }
@@ -579,7 +635,7 @@ public final class Server {
         fields.append("offloaded", String(offloadsRun))
         fields.append("offload_queue", String(offloadsOutstanding))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
-        fields.append("role", "leader")
+        fields.append("role", role)
         return fields
     }
 }

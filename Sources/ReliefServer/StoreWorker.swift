@@ -43,6 +43,12 @@ final class StoreWorker: @unchecked Sendable {
         case recovered(State, writable: Bool)
         case recoveryFailed(String)
         case stopped
+        /// The store went away while no commit was in flight (PostgreSQL: connection or leadership
+        /// lost): refuse writes until a recovery reloads the state.
+        case storeLost(String)
+        /// This daemon's role on a shared store: `leader`, or `standby` with why writes (and reads)
+        /// are refused meanwhile.
+        case role(String, refusal: String?)
     }
 
     private let journal: Journal

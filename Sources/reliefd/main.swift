@@ -24,6 +24,7 @@ func demoTeams(_ volunteers: Int) -> Int { max(1, volunteers / 800) }
 func usage() -> String {
     var text = """
     usage: reliefd [--config FILE] [--KEY VALUE ...]
+           reliefd migrate --from sqlite:PATH --to postgres://USER@HOST:PORT/DATABASE
 
     Runs the reliefd daemon in the foreground. Settings come from the defaults, then FILE, then
     flags; every configuration key is also a flag (--data-dir or --data_dir).
@@ -39,6 +40,9 @@ func usage() -> String {
 
 var configuration = Configuration()
 var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "migrate" {
+    exit(Migrate.run(Array(arguments.dropFirst())))
+}
 var overrides: [(String, String)] = []
 var configFile: String?
 var index = 0
@@ -110,6 +114,22 @@ do {
 let socketDirectory = (configuration.socket as NSString).deletingLastPathComponent
 if !socketDirectory.isEmpty {
     try? FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
+}
+
+if let postgresURL = configuration.postgresURL {
+    // PostgreSQL: the server connects, takes the leader lock (or waits as a standby) and loads the
+    // state inside its loop. The catalog and demo data are for the embedded store.
+    if configuration.demo || configuration.catalogFile != nil {
+        logger.info("catalog_file and demo apply to an empty embedded store; on PostgreSQL load them with reliefd migrate or reliefctl",
+                    metadata: ["store": "\(PostgresStore.redacted(postgresURL))"])
+    }
+    let server = Server(configuration: configuration, postgresURL: postgresURL, logger: logger)
+    do {
+        try server.run()
+    } catch {
+        fail("\(error)", status: 1)
+    }
+    exit(0)
 }
 
 let journal: SQLiteJournal

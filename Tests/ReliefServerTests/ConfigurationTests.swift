@@ -92,7 +92,12 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertNotNil(problem("socket_mode = 999"))
         XCTAssertNotNil(problem("demo = maybe"))
         XCTAssertNotNil(problem("log_level = loud"))
-        XCTAssertNotNil(problem("store = postgres://x"))
+        XCTAssertNotNil(problem("store = mysql://x"))
+        XCTAssertNil(problem("store = postgres://reliefd@127.0.0.1:5432/relief"))
+        var postgres = Configuration()
+        try? postgres.set("store", "postgresql://reliefd@db.example/relief")
+        XCTAssertEqual(postgres.postgresURL, "postgresql://reliefd@db.example/relief")
+        XCTAssertNil(Configuration().postgresURL)
         XCTAssertNotNil(problem("just words"))
         XCTAssertNotNil(problem("socket = /" + String(repeating: "a", count: 120)))
     }

@@ -1,0 +1,475 @@
+/// The PostgreSQL schema as numbered forward migrations, each a list of single statements (the
+/// pipeline takes one statement per query). Migration N is `migrations[N - 1]`; `schema_version`
+/// records what was applied. Never edit a released migration: add the next one. docs/storage.md
+/// describes the tables.
+///
+/// The current-state tables are kept by the database itself: an AFTER INSERT trigger on `journal`
+/// projects each entry (`reliefd_project`), in the transaction that inserts it, and publishes
+/// `NOTIFY reliefd_events, '<seq> <kind>'`. So every writer of the journal — the daemon, `reliefd
+/// migrate` — keeps the tables right, and `reliefd_rebuild()` can redo them from the journal alone.
+///
+/// Extending (issue 4 — incidents, needs, allocations, assignments): add migration 2 that creates
+/// the tables and views, replaces `reliefd_project_more(seq, at, kind, body)` (called for every kind
+/// migration 1 does not know) with one that projects the new kinds, and replaces
+/// `reliefd_clear_state()` so a rebuild empties the new tables too; extend
+/// `PostgresJournal.tableCounts` with their counts.
+enum PostgresSchema {
+    /// Advisory lock keys (pg_try_advisory_lock(int4, int4)): the leader of the database holds
+    /// (lockClass, leaderLock); migrations take (lockClass, migrationLock) for their transaction.
+    static let lockClass: Int32 = 0x7265_6C69 // "reli"
+    static let leaderLock: Int32 = 1
+    static let migrationLock: Int32 = 2
+    static let notifyChannel = "reliefd_events"
+
+    static let migrations: [[String]] = [
+        // 1: journal, snapshots, current-state tables of stock and rosters, views, projection.
+        [
+            """
+            CREATE TABLE journal (
+                seq    bigint PRIMARY KEY CHECK (seq > 0),
+                time   bigint NOT NULL,
+                actor  text NOT NULL,
+                kind   text NOT NULL,
+                body   text NOT NULL,
+                hash   text NOT NULL CHECK (length(hash) = 64)
+            )
+            """,
+            """
+            CREATE FUNCTION reliefd_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'journal is append-only' USING ERRCODE = 'RD003';
+            END $$
+            """,
+            "CREATE TRIGGER journal_no_update BEFORE UPDATE OR DELETE ON journal FOR EACH ROW EXECUTE FUNCTION reliefd_append_only()",
+            "CREATE TRIGGER journal_no_truncate BEFORE TRUNCATE ON journal FOR EACH STATEMENT EXECUTE FUNCTION reliefd_append_only()",
+            """
+            CREATE TABLE snapshots (
+                seq      bigint PRIMARY KEY,
+                hash     text NOT NULL,
+                taken_at bigint NOT NULL,
+                format   text NOT NULL,
+                body     text NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE regions (
+                id     text PRIMARY KEY,
+                name   text NOT NULL,
+                level  text NOT NULL,
+                parent text REFERENCES regions(id)
+            )
+            """,
+            """
+            CREATE TABLE warehouses (
+                id         text PRIMARY KEY,
+                name       text NOT NULL,
+                region     text NOT NULL REFERENCES regions(id),
+                lat        double precision NOT NULL,
+                lon        double precision NOT NULL,
+                created_at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE items (
+                sku             text PRIMARY KEY,
+                name            text NOT NULL,
+                category        text NOT NULL,
+                unit            text NOT NULL,
+                pack_size       bigint NOT NULL,
+                shelf_life_days bigint
+            )
+            """,
+            """
+            CREATE TABLE lots (
+                code        text PRIMARY KEY,
+                sku         text NOT NULL REFERENCES items(sku),
+                expires     date,
+                source      text NOT NULL,
+                party       text,
+                received_at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE holdings (
+                warehouse text NOT NULL REFERENCES warehouses(id),
+                lot       text NOT NULL REFERENCES lots(code),
+                sku       text NOT NULL,
+                on_hand   bigint NOT NULL CHECK (on_hand >= reserved),
+                reserved  bigint NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+                PRIMARY KEY (warehouse, lot)
+            )
+            """,
+            "CREATE INDEX holdings_by_sku ON holdings (sku, warehouse)",
+            """
+            CREATE TABLE minimums (
+                warehouse text NOT NULL REFERENCES warehouses(id),
+                sku       text NOT NULL REFERENCES items(sku),
+                quantity  bigint NOT NULL CHECK (quantity > 0),
+                PRIMARY KEY (warehouse, sku)
+            )
+            """,
+            """
+            CREATE TABLE skills (
+                id          text PRIMARY KEY,
+                name        text NOT NULL,
+                specialty   text,
+                certificate integer NOT NULL CHECK (certificate IN (0, 1))
+            )
+            """,
+            """
+            CREATE TABLE specialties (
+                id              text PRIMARY KEY,
+                name            text NOT NULL,
+                required_skills text NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE volunteers (
+                id               text PRIMARY KEY,
+                name             text NOT NULL,
+                phone            text,
+                id_number        text,
+                region           text NOT NULL REFERENCES regions(id),
+                lat              double precision NOT NULL,
+                lon              double precision NOT NULL,
+                languages        text NOT NULL,
+                skills           text NOT NULL,
+                max_hours        integer NOT NULL,
+                min_rest_hours   integer NOT NULL,
+                organization     text,
+                status           text NOT NULL,
+                status_reason    text,
+                status_until     date,
+                on_duty_since    bigint,
+                on_duty_incident text,
+                team             text,
+                registered_at    bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE certifications (
+                volunteer text NOT NULL REFERENCES volunteers(id),
+                skill     text NOT NULL REFERENCES skills(id),
+                issued    date NOT NULL,
+                expires   date NOT NULL,
+                issuer    text NOT NULL,
+                PRIMARY KEY (volunteer, skill)
+            )
+            """,
+            "CREATE INDEX certifications_by_expiry ON certifications (expires)",
+            """
+            CREATE TABLE duty_log (
+                volunteer text NOT NULL REFERENCES volunteers(id),
+                start     bigint NOT NULL,
+                "end"     bigint NOT NULL,
+                incident  text
+            )
+            """,
+            "CREATE INDEX duty_log_by_volunteer ON duty_log (volunteer, start)",
+            """
+            CREATE TABLE teams (
+                id           text PRIMARY KEY,
+                name         text NOT NULL,
+                specialty    text NOT NULL REFERENCES specialties(id),
+                region       text NOT NULL REFERENCES regions(id),
+                lat          double precision NOT NULL,
+                lon          double precision NOT NULL,
+                leader       text,
+                state        text NOT NULL,
+                state_reason text
+            )
+            """,
+            """
+            CREATE TABLE team_members (
+                team      text NOT NULL REFERENCES teams(id),
+                volunteer text NOT NULL REFERENCES volunteers(id),
+                PRIMARY KEY (team, volunteer)
+            )
+            """,
+            """
+            CREATE TABLE store_probe (
+                id        integer PRIMARY KEY CHECK (id = 1),
+                probed_at bigint NOT NULL
+            )
+            """,
+
+            // Views for warehouse keepers and coordinators (the SQLite ones, plus stock by region).
+            """
+            CREATE VIEW stock_by_warehouse AS
+                SELECT warehouse, sku, SUM(on_hand) AS on_hand, SUM(reserved) AS reserved,
+                       SUM(on_hand - reserved) AS available
+                FROM holdings GROUP BY warehouse, sku
+            """,
+            """
+            CREATE VIEW stock_by_region AS
+                SELECT w.region, h.sku, COUNT(DISTINCT h.warehouse) AS warehouses, SUM(h.on_hand) AS on_hand,
+                       SUM(h.reserved) AS reserved, SUM(h.on_hand - h.reserved) AS available
+                FROM holdings h JOIN warehouses w ON w.id = h.warehouse
+                GROUP BY w.region, h.sku
+            """,
+            """
+            CREATE VIEW expiring_lots AS
+                SELECT h.warehouse, h.lot, h.sku, l.expires, l.expires - (now() AT TIME ZONE 'UTC')::date AS days_left,
+                       h.on_hand, h.reserved, h.on_hand - h.reserved AS available, l.source, l.party
+                FROM holdings h JOIN lots l ON l.code = h.lot
+                WHERE l.expires IS NOT NULL
+                ORDER BY l.expires, h.warehouse, h.lot
+            """,
+            """
+            CREATE VIEW below_minimum AS
+                SELECT m.warehouse, m.sku, m.quantity AS minimum, COALESCE(s.available, 0) AS available
+                FROM minimums m LEFT JOIN stock_by_warehouse s ON s.warehouse = m.warehouse AND s.sku = m.sku
+                WHERE COALESCE(s.available, 0) < m.quantity
+            """,
+            """
+            CREATE VIEW volunteers_by_region_and_status AS
+                SELECT region, status, COUNT(*) AS volunteers,
+                       COUNT(*) FILTER (WHERE on_duty_since IS NOT NULL) AS on_duty,
+                       COUNT(*) FILTER (WHERE status_until IS NOT NULL AND status_until <= (now() AT TIME ZONE 'UTC')::date) AS status_lapsed
+                FROM volunteers GROUP BY region, status
+            """,
+            """
+            CREATE VIEW certifications_expiring AS
+                SELECT c.volunteer, v.name, v.region, c.skill, c.issued, c.expires,
+                       c.expires - (now() AT TIME ZONE 'UTC')::date AS days_left, c.issuer
+                FROM certifications c JOIN volunteers v ON v.id = c.volunteer
+                ORDER BY c.expires, c.volunteer, c.skill
+            """,
+            """
+            CREATE VIEW team_strength AS
+                SELECT t.id AS team, t.name, t.specialty, t.region, t.state, t.leader,
+                       COUNT(m.volunteer) AS members,
+                       COUNT(m.volunteer) FILTER (WHERE v.on_duty_since IS NOT NULL) AS on_duty,
+                       COUNT(m.volunteer) FILTER (WHERE v.status = 'available') AS available
+                FROM teams t
+                LEFT JOIN team_members m ON m.team = t.id
+                LEFT JOIN volunteers v ON v.id = m.volunteer
+                GROUP BY t.id
+            """,
+
+            // Projection. RD001: an entry does not fit the tables (they drifted from the journal). The
+            // check is inline (IF NOT FOUND) so the common path runs no extra statement.
+            """
+            CREATE FUNCTION reliefd_drift(seq bigint, what text) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'projecting entry %: % missing from the current-state tables; they disagree with the journal (restart reliefd to rebuild them)', seq, what
+                    USING ERRCODE = 'RD001';
+            END $$
+            """,
+            """
+            CREATE FUNCTION reliefd_change(seq bigint, w text, l text, delta bigint) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                IF delta > 0 THEN
+                    INSERT INTO holdings (warehouse, lot, sku, on_hand, reserved)
+                        SELECT w, code, sku, delta, 0 FROM lots WHERE code = l
+                        ON CONFLICT (warehouse, lot) DO UPDATE SET on_hand = holdings.on_hand + excluded.on_hand;
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'lot ' || l); END IF;
+                ELSIF delta < 0 THEN
+                    UPDATE holdings SET on_hand = on_hand + delta WHERE warehouse = w AND lot = l;
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'holding ' || w || '/' || l); END IF;
+                    DELETE FROM holdings WHERE warehouse = w AND lot = l AND on_hand = 0 AND reserved = 0;
+                END IF;
+            END $$
+            """,
+            """
+            CREATE FUNCTION reliefd_add_member(seq bigint, t text, v text) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO team_members (team, volunteer) VALUES (t, v);
+                UPDATE volunteers SET team = t WHERE id = v;
+                IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'volunteer ' || v); END IF;
+            END $$
+            """,
+            // Kinds that later migrations add are projected here (replace this function).
+            """
+            CREATE FUNCTION reliefd_project_more(seq bigint, at bigint, kind text, b jsonb) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                RETURN;
+            END $$
+            """,
+            // Mirrors State.apply for the tables above (and SQLiteProjector / SQLiteRosterProjector).
+            """
+            CREATE FUNCTION reliefd_project(seq bigint, at bigint, kind text, body text) RETURNS void LANGUAGE plpgsql AS $$
+            DECLARE
+                b jsonb := body::jsonb;
+            BEGIN
+                CASE kind
+                WHEN 'region.added' THEN
+                    INSERT INTO regions (id, name, level, parent)
+                        VALUES (b->>'id', b->>'name', b->>'level',
+                                CASE WHEN strpos(b->>'id', '/') > 0 THEN regexp_replace(b->>'id', '/[^/]*$', '') END);
+                WHEN 'warehouse.added' THEN
+                    INSERT INTO warehouses (id, name, region, lat, lon, created_at)
+                        VALUES (b->>'id', b->>'name', b->>'region', (b->>'lat')::float8, (b->>'lon')::float8, at);
+                WHEN 'item.added' THEN
+                    INSERT INTO items (sku, name, category, unit, pack_size, shelf_life_days)
+                        VALUES (b->>'sku', b->>'name', b->>'category', b->>'unit', (b->>'pack')::bigint, (b->>'shelf_life_days')::bigint);
+                WHEN 'lot.received' THEN
+                    -- A lot keeps the facts of its first receipt.
+                    INSERT INTO lots (code, sku, expires, source, party, received_at)
+                        VALUES (b->>'lot', b->>'sku', (b->>'expires')::date, b->>'source', b->>'party', at)
+                        ON CONFLICT (code) DO NOTHING;
+                    PERFORM reliefd_change(seq, b->>'warehouse', b->>'lot', (b->>'qty')::bigint);
+                WHEN 'lot.issued' THEN
+                    PERFORM reliefd_change(seq, b->>'warehouse', b->>'lot', -(b->>'qty')::bigint);
+                WHEN 'lot.transferred' THEN
+                    PERFORM reliefd_change(seq, b->>'from', b->>'lot', -(b->>'qty')::bigint);
+                    PERFORM reliefd_change(seq, b->>'to', b->>'lot', (b->>'qty')::bigint);
+                WHEN 'lot.adjusted' THEN
+                    PERFORM reliefd_change(seq, b->>'warehouse', b->>'lot', (b->>'delta')::bigint);
+                WHEN 'minimum.set' THEN
+                    IF (b->>'qty')::bigint = 0 THEN
+                        DELETE FROM minimums WHERE warehouse = b->>'warehouse' AND sku = b->>'sku';
+                    ELSE
+                        INSERT INTO minimums (warehouse, sku, quantity) VALUES (b->>'warehouse', b->>'sku', (b->>'qty')::bigint)
+                            ON CONFLICT (warehouse, sku) DO UPDATE SET quantity = excluded.quantity;
+                    END IF;
+                WHEN 'request.completed' THEN
+                    NULL; -- request tokens live in the journal and the snapshot only
+                WHEN 'skill.added' THEN
+                    INSERT INTO skills (id, name, specialty, certificate)
+                        VALUES (b->>'id', b->>'name', b->>'specialty', (b->>'certificate')::integer);
+                WHEN 'specialty.added' THEN
+                    INSERT INTO specialties (id, name, required_skills) VALUES (b->>'id', b->>'name', b->>'skills');
+                WHEN 'volunteer.added' THEN
+                    INSERT INTO volunteers (id, name, phone, id_number, region, lat, lon, languages, skills, max_hours,
+                                            min_rest_hours, organization, status, registered_at)
+                        VALUES (b->>'id', b->>'name', b->>'phone', b->>'id_number', b->>'region', (b->>'lat')::float8,
+                                (b->>'lon')::float8, b->>'languages', b->>'skills', (b->>'max_hours')::integer,
+                                (b->>'min_rest_hours')::integer, b->>'organization', 'available', at);
+                WHEN 'volunteer.updated' THEN
+                    -- The profile only; status, duty and team stay.
+                    UPDATE volunteers SET name = b->>'name', phone = b->>'phone', id_number = b->>'id_number',
+                           region = b->>'region', lat = (b->>'lat')::float8, lon = (b->>'lon')::float8,
+                           languages = b->>'languages', skills = b->>'skills', max_hours = (b->>'max_hours')::integer,
+                           min_rest_hours = (b->>'min_rest_hours')::integer, organization = b->>'organization'
+                        WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'volunteer ' || (b->>'id')); END IF;
+                WHEN 'volunteer.status_set' THEN
+                    UPDATE volunteers SET status = b->>'status', status_reason = b->>'reason', status_until = (b->>'until')::date
+                        WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'volunteer ' || (b->>'id')); END IF;
+                WHEN 'certification.granted' THEN
+                    INSERT INTO certifications (volunteer, skill, issued, expires, issuer)
+                        VALUES (b->>'id', b->>'skill', (b->>'issued')::date, (b->>'expires')::date, b->>'issuer')
+                        ON CONFLICT (volunteer, skill) DO UPDATE
+                        SET issued = excluded.issued, expires = excluded.expires, issuer = excluded.issuer;
+                WHEN 'certification.revoked' THEN
+                    DELETE FROM certifications WHERE volunteer = b->>'id' AND skill = b->>'skill';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'certification ' || (b->>'id') || '/' || (b->>'skill')); END IF;
+                WHEN 'duty.checked_in' THEN
+                    -- Check-in clears any status reason and until-date.
+                    UPDATE volunteers SET on_duty_since = at, on_duty_incident = b->>'incident', status = 'deployed',
+                           status_reason = NULL, status_until = NULL
+                        WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'volunteer ' || (b->>'id')); END IF;
+                WHEN 'duty.checked_out' THEN
+                    INSERT INTO duty_log (volunteer, start, "end", incident)
+                        SELECT id, on_duty_since, at, on_duty_incident FROM volunteers
+                        WHERE id = b->>'id' AND on_duty_since IS NOT NULL;
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'on-duty volunteer ' || (b->>'id')); END IF;
+                    UPDATE volunteers SET on_duty_since = NULL, on_duty_incident = NULL, status = 'available' WHERE id = b->>'id';
+                WHEN 'team.added' THEN
+                    -- The leader is the first member; state starts afresh.
+                    INSERT INTO teams (id, name, specialty, region, lat, lon, leader, state, state_reason)
+                        VALUES (b->>'id', b->>'name', b->>'specialty', b->>'region', (b->>'lat')::float8,
+                                (b->>'lon')::float8, b->>'leader', 'active', NULL);
+                    IF b->>'leader' IS NOT NULL THEN
+                        PERFORM reliefd_add_member(seq, b->>'id', b->>'leader');
+                    END IF;
+                WHEN 'team.member_added' THEN
+                    PERFORM reliefd_add_member(seq, b->>'team', b->>'volunteer');
+                WHEN 'team.member_removed' THEN
+                    DELETE FROM team_members WHERE team = b->>'team' AND volunteer = b->>'volunteer';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'member ' || (b->>'volunteer') || ' of team ' || (b->>'team')); END IF;
+                    UPDATE teams SET leader = NULL WHERE id = b->>'team' AND leader = b->>'volunteer';
+                    UPDATE volunteers SET team = NULL WHERE id = b->>'volunteer';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'volunteer ' || (b->>'volunteer')); END IF;
+                WHEN 'team.state_set' THEN
+                    UPDATE teams SET state = b->>'state', state_reason = CASE WHEN b->>'state' = 'active' THEN NULL ELSE b->>'reason' END
+                        WHERE id = b->>'team';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'team ' || (b->>'team')); END IF;
+                ELSE
+                    PERFORM reliefd_project_more(seq, at, kind, b);
+                END CASE;
+            END $$
+            """,
+            """
+            CREATE FUNCTION reliefd_journal_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM reliefd_project(NEW.seq, NEW.time, NEW.kind, NEW.body);
+                IF current_setting('reliefd.notify', true) IS DISTINCT FROM 'off' THEN
+                    PERFORM pg_notify('reliefd_events', NEW.seq || ' ' || NEW.kind);
+                END IF;
+                RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER journal_project AFTER INSERT ON journal FOR EACH ROW EXECUTE FUNCTION reliefd_journal_inserted()",
+            // Empties every current-state table (replace it when a migration adds tables).
+            """
+            CREATE FUNCTION reliefd_clear_state() RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                TRUNCATE team_members, duty_log, certifications, volunteers, teams, specialties, skills,
+                         minimums, holdings, lots, items, warehouses, regions CASCADE;
+            END $$
+            """,
+            // Redoes the current-state tables from the journal alone.
+            """
+            CREATE FUNCTION reliefd_rebuild() RETURNS bigint LANGUAGE plpgsql AS $$
+            DECLARE
+                r record;
+                n bigint := 0;
+            BEGIN
+                PERFORM reliefd_clear_state();
+                FOR r IN SELECT seq, time, kind, body FROM journal ORDER BY seq LOOP
+                    PERFORM reliefd_project(r.seq, r.time, r.kind, r.body);
+                    n := n + 1;
+                END LOOP;
+                RETURN n;
+            END $$
+            """,
+            // Fencing: a commit runs this first, so a reliefd that lost its leader lock (its lock
+            // session ended, perhaps without it noticing yet) cannot write. RD002.
+            """
+            CREATE FUNCTION reliefd_fence(holder integer) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_locks
+                               WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                                 AND classid = \(lockClass) AND objid = \(leaderLock) AND objsubid = 2 AND pid = holder AND granted) THEN
+                    RAISE EXCEPTION 'this reliefd no longer holds the leader lock (its lock session % is gone); another reliefd may lead now', holder
+                        USING ERRCODE = 'RD002';
+                END IF;
+            END $$
+            """,
+        ],
+    ]
+
+    static var latestVersion: Int64 { Int64(migrations.count) }
+
+    /// First job of a migration: opens its transaction, serializes concurrent migrators and reads
+    /// the version (result 3).
+    static let versionCheck: [PGConnection.Statement] = [
+        PGConnection.Statement("BEGIN"),
+        PGConnection.Statement("SELECT pg_advisory_xact_lock(\(lockClass), \(migrationLock))"),
+        PGConnection.Statement("CREATE TABLE IF NOT EXISTS schema_version (version bigint PRIMARY KEY, applied_at bigint NOT NULL)"),
+        PGConnection.Statement("SELECT COALESCE(MAX(version), 0) FROM schema_version"),
+    ]
+
+    /// Second job: the missing migrations (or none) and COMMIT.
+    static func upgrade(from found: Int64) -> [PGConnection.Statement] {
+        var statements: [PGConnection.Statement] = []
+        if found < latestVersion {
+            for version in (found + 1)...latestVersion {
+                statements += migrations[Int(version) - 1].map { PGConnection.Statement($0) }
+                statements.append(PGConnection.Statement("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
+                                                         [String(version), String(WallClock.milliseconds())]))
+            }
+        }
+        statements.append(PGConnection.Statement("COMMIT"))
+        return statements
+    }
+
+    static func tooNew(_ found: Int64, _ location: String) -> StoreError {
+        StoreError("database \(location) has schema version \(found), newer than the \(latestVersion) this reliefd knows; "
+                   + "run a newer reliefd or restore a matching backup", isTransient: false)
+    }
+}

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import ReliefStore
+
+/// `reliefd migrate --from sqlite:PATH --to postgres://…`: copies an operation from the embedded
+/// store into an empty PostgreSQL database (ReliefStore's JournalCopy) and reports what it checked.
+enum Migrate {
+    static let usage = "usage: reliefd migrate --from sqlite:PATH --to postgres://USER@HOST:PORT/DATABASE"
+
+    static func run(_ arguments: [String]) -> Int32 {
+        var from: String?, to: String?
+        var index = 0
+        while index < arguments.count {
+            var argument = arguments[index]
+            index += 1
+            var value: String?
+            if let equals = argument.firstIndex(of: "=") {
+                value = String(argument[argument.index(after: equals)...])
+                argument = String(argument[..<equals])
+            } else if index < arguments.count {
+                value = arguments[index]
+                index += 1
+            }
+            switch argument {
+            case "--from": from = value
+            case "--to": to = value
+            case "--help", "-h":
+                print(usage)
+                return 0
+            default:
+                return complain("unexpected argument \"\(argument)\"\n\(usage)")
+            }
+        }
+        guard let from, from.hasPrefix("sqlite:"), from.count > 7 else { return complain("--from must be sqlite:PATH\n\(usage)") }
+        guard let to, PostgresStore.isPostgresURL(to) else { return complain("--to must be a postgres:// URL\n\(usage)") }
+        let path = String(from.dropFirst(7))
+        guard FileManager.default.fileExists(atPath: path) else { return complain("no SQLite store at \(path)") }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "reliefd.migrate")
+        let source = SQLiteJournal(path: path, logger: logger)
+        let target = PostgresJournal(url: to, logger: logger, timeoutSeconds: 600)
+        defer {
+            source.close()
+            target.close()
+        }
+        do {
+            let report = try JournalCopy.copy(from: source, to: target, logger: logger)
+            print("migrated \(from) to \(PostgresStore.redacted(to)): \(report); counts, hash chain and loaded state checked")
+            return 0
+        } catch {
+            return complain("migration failed: \(error)", status: 1)
+        }
+    }
+
+    static func complain(_ message: String, status: Int32 = 2) -> Int32 {
+        FileHandle.standardError.write(Data("reliefd migrate: \(message)\n".utf8))
+        return status
+    }
+}

@@ -1,0 +1,242 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import ReliefProtocol
+import XCTest
+
+/// Real reliefd processes on the test cluster's PostgreSQL (RELIEFD_TEST_PG_URL; skipped with a
+/// message without it — deploy/test always sets it): failover to a hot standby when the leader is
+/// killed mid-load, and riding out a PostgreSQL restart. Each test gets a database of its own, so
+/// its leader lock is its own.
+final class PostgresStoreTests: EndToEndTestCase {
+    private var database: String?
+    private var baseURL = ""
+
+    override func setUpWithError() throws {
+        guard let url = ProcessInfo.processInfo.environment["RELIEFD_TEST_PG_URL"], !url.isEmpty else {
+            throw XCTSkip("RELIEFD_TEST_PG_URL is not set: no PostgreSQL to test against (deploy/test starts one)")
+        }
+        baseURL = url
+        let name = "e2e_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        try psql(url, "CREATE DATABASE \(name)")
+        database = name
+    }
+
+    override func tearDown() {
+        super.tearDown() // kills the daemons first
+        if let database { try? psql(baseURL, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+    }
+
+    private var url: String {
+        guard let slash = baseURL.lastIndex(of: "/") else { return baseURL }
+        return String(baseURL[...slash]) + database!
+    }
+
+    @discardableResult
+    private func psql(_ url: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = [url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else { throw Daemon.Failure("psql \(sql): \(text)") }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs a program with its output discarded and returns its exit status.
+    private func spawnAndWait(_ arguments: [String]) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, arguments[0], &actions, nil, &argv, environ)
+        guard status == 0 else { throw Daemon.Failure("posix_spawn \(arguments[0]) failed: \(String(cString: strerror(status)))") }
+        var exit: Int32 = 0
+        while waitpid(child, &exit, 0) < 0 && errno == EINTR {}
+        return (exit >> 8) & 0xFF
+    }
+
+    private func waitFor(_ what: String, timeout: Double, _ condition: () throws -> Bool) throws -> Double {
+        let started = Date()
+        while Date().timeIntervalSince(started) < timeout {
+            if (try? condition()) == true { return Date().timeIntervalSince(started) }
+            usleep(50_000)
+        }
+        throw Daemon.Failure("timed out after \(timeout) s waiting for \(what)")
+    }
+
+    /// `info`'s role, and `leader` only once the state is loaded and writes are taken.
+    private func role(_ daemon: Daemon) -> String? {
+        guard let client = try? daemon.connect(timeout: 2) else { return nil }
+        defer { client.close() }
+        guard let fields = try? info(client) else { return nil }
+        if fields["role"] == "leader" && fields["store_status"] != "ok" { return "leader (loading)" }
+        return fields["role"]
+    }
+
+    /// What writers saw: tokens acknowledged with OK, and tokens whose outcome they do not know
+    /// (the connection died, or ERR UNAVAILABLE from a commit that was in flight).
+    private final class Outcomes: @unchecked Sendable {
+        let lock = NSLock()
+        var acknowledged: Set<String> = []
+        var unknown: Set<String> = []
+        var refused: Set<String> = []
+        func record(_ token: String, _ reply: ReplyReader.Parsed?) {
+            lock.lock()
+            defer { lock.unlock() }
+            if let reply, reply.isOK { acknowledged.insert(token) }
+            else if let reply, reply.errorCode == "UNAVAILABLE", reply.text.contains("standby") || reply.text.contains("refused until") {
+                refused.insert(token) // refused up front: never applied
+            } else { unknown.insert(token) }
+        }
+    }
+
+    /// `threads` writers, each sending `stock receive` with a lot and req= token of its own, one
+    /// at a time, until `stop` says so or its connection dies.
+    private func write(to daemon: Daemon, threads: Int, maxEach: Int, outcomes: Outcomes, stop: @escaping @Sendable () -> Bool) {
+        let socket = daemon.socketPath
+        let group = DispatchGroup()
+        for thread in 0..<threads {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                guard let client = try? Client(socketPath: socket, timeout: 10) else { return }
+                defer { client.close() }
+                for index in 0..<maxEach where !stop() {
+                    let token = "w\(thread)-\(index)"
+                    let reply = try? client.request("stock receive wh-a water 1 lot=\(token) supplier=test req=\(token)")
+                    outcomes.record(token, reply)
+                    if reply == nil { return }
+                }
+            }.start()
+        }
+        group.wait()
+    }
+
+    private func lots(_ client: Client) throws -> Set<String> {
+        Set(try rows(client, "stock lots").compactMap { $0["lot"] }.filter { $0.hasPrefix("w") })
+    }
+
+    func testStandbyTakesOverWhenTheLeaderIsKilledDuringWritesAndKeepsEveryAcknowledgedWrite() throws {
+        let leader = try startDaemon(["--store", url])
+        _ = try waitFor("the first daemon to lead", timeout: 20) { role(leader) == "leader" }
+        let setup = try leader.connect()
+        try addCatalog(setup)
+        setup.close()
+        let standby = try startDaemon(["--store", url])
+        _ = try waitFor("the second daemon to wait as standby", timeout: 20) { role(standby) == "standby" }
+        let client = try standby.connect()
+        try refused(client, "stock query", "UNAVAILABLE")
+        try refused(client, "stock receive wh-a water 1", "UNAVAILABLE")
+        XCTAssertEqual(try info(client)["role"], "standby")
+        client.close()
+
+        // Writers on the leader; kill -9 it while they write.
+        let outcomes = Outcomes()
+        let killAt = Date().addingTimeInterval(1.0)
+        let leaderPid = leader.pid
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1.0) { Glibc.kill(leaderPid, SIGKILL) }
+        write(to: leader, threads: 4, maxEach: 2000, outcomes: outcomes) { Date() > killAt.addingTimeInterval(5) }
+        leader.kill() // reap
+        XCTAssertGreaterThan(outcomes.acknowledged.count, 10, "writers got going before the kill")
+
+        let failover = try waitFor("the standby to take over", timeout: 20) { role(standby) == "leader" }
+        let writable = try waitFor("the new leader to take writes", timeout: 20) {
+            let probe = try standby.connect(timeout: 2)
+            defer { probe.close() }
+            return try probe.request("stock receive wh-b water 1 lot=after-failover").isOK
+        }
+        print("failover: standby leader \(String(format: "%.2f", failover)) s after the kill was noticed, writable after \(String(format: "%.2f", failover + writable)) s")
+
+        // Every acknowledged write is there; nothing that was never sent, nothing refused up front.
+        let after = try standby.connect()
+        let present = try lots(after)
+        XCTAssertTrue(outcomes.acknowledged.isSubset(of: present), "lost: \(outcomes.acknowledged.subtracting(present).sorted().prefix(10))")
+        XCTAssertTrue(present.isSubset(of: outcomes.acknowledged.union(outcomes.unknown)),
+                      "never acknowledged nor in doubt: \(present.subtracting(outcomes.acknowledged.union(outcomes.unknown)).sorted().prefix(10))")
+        XCTAssertTrue(present.isDisjoint(with: outcomes.refused))
+        // Writes in doubt are settled by retrying with their token: applied exactly once.
+        for token in outcomes.unknown.sorted() {
+            try ok(after, "stock receive wh-a water 1 lot=\(token) supplier=test req=\(token)")
+        }
+        let everything = outcomes.acknowledged.union(outcomes.unknown)
+        XCTAssertEqual(try lots(after), everything)
+        let onHand = try rows(after, "stock query warehouse=wh-a item=water").first?["on_hand"]
+        XCTAssertEqual(onHand, String(everything.count))
+        // The database's own tables agree.
+        XCTAssertEqual(try psql(url, "SELECT COALESCE(SUM(on_hand), 0) FROM holdings WHERE warehouse = 'wh-a'"), String(everything.count))
+        after.close()
+    }
+
+    func testPostgresRestartMidLoadRefusesWritesKeepsReadsAndResumes() throws {
+        guard let clusterDir = ProcessInfo.processInfo.environment["RELIEFD_TEST_PG_DIR"], !clusterDir.isEmpty else {
+            throw XCTSkip("RELIEFD_TEST_PG_DIR is not set: cannot stop and restart the test cluster (deploy/test sets it)")
+        }
+        let script = Daemon.packageDirectory + "/deploy/pg-test-cluster"
+        let daemon = try startDaemon(["--store", url])
+        _ = try waitFor("the daemon to lead", timeout: 20) { role(daemon) == "leader" }
+        let client = try daemon.connect()
+        try addCatalog(client)
+
+        var acknowledged: Set<String> = []
+        var unavailable = 0
+        var index = 0
+        func writeOne() throws -> ReplyReader.Parsed {
+            index += 1
+            let token = "w-\(index)"
+            let reply = try client.request("stock receive wh-a water 1 lot=\(token) supplier=test")
+            if reply.isOK { acknowledged.insert(token) } else if reply.errorCode == "UNAVAILABLE" { unavailable += 1 }
+            else { XCTFail("unexpected reply \(reply.text)") }
+            return reply
+        }
+        for _ in 0..<50 { _ = try writeOne() }
+
+        // The server goes away mid-load.
+        let halt = Process()
+        halt.executableURL = URL(fileURLWithPath: script)
+        halt.arguments = ["halt", clusterDir]
+        try halt.run()
+        var sawRefusal = false
+        let deadline = Date().addingTimeInterval(15)
+        while halt.isRunning || !sawRefusal {
+            if try writeOne().errorCode == "UNAVAILABLE" { sawRefusal = true }
+            guard Date() < deadline else { break }
+        }
+        halt.waitUntilExit()
+        XCTAssertTrue(sawRefusal, "writes are refused while PostgreSQL is down")
+        // Reads keep working from memory; info says why writes are refused.
+        XCTAssertEqual(try info(client)["store_status"], "unavailable")
+        XCTAssertNotNil(try client.request("stock query warehouse=wh-a item=water").rowFields)
+        let refusedWrite = try client.request("stock receive wh-a water 1 lot=refused")
+        XCTAssertEqual(refusedWrite.errorCode, "UNAVAILABLE", refusedWrite.text)
+
+        // Not Foundation's Process: the server pg_ctl starts outlives it and keeps its descriptors.
+        XCTAssertEqual(try spawnAndWait([script, "resume", clusterDir]), 0)
+        let back = try waitFor("writes to be accepted again", timeout: 30) { try writeOne().isOK }
+        print("PostgreSQL restart: writes accepted again \(String(format: "%.2f", back)) s after the server was back; \(unavailable) writes refused meanwhile")
+        for _ in 0..<20 { XCTAssertTrue(try writeOne().isOK) }
+
+        // Everything acknowledged is there, in memory and after a restart from PostgreSQL alone.
+        let present = Set(try rows(client, "stock lots").compactMap { $0["lot"] }.filter { $0.hasPrefix("w-") })
+        XCTAssertTrue(acknowledged.isSubset(of: present), "lost: \(acknowledged.subtracting(present).sorted().prefix(10))")
+        client.close()
+        try daemon.restart()
+        _ = try waitFor("the restarted daemon to lead", timeout: 20) { role(daemon) == "leader" }
+        let reopened = try daemon.connect()
+        let reloaded = Set(try rows(reopened, "stock lots").compactMap { $0["lot"] }.filter { $0.hasPrefix("w-") })
+        XCTAssertEqual(reloaded, present)
+        XCTAssertFalse(reloaded.contains("refused"))
+        reopened.close()
+    }
+}
