@@ -30,7 +30,7 @@ extension Event {
         case .requestCompleted(let token, let reply):
             json.set("token", token); json.set("reply", reply)
         default:
-            return rosterBody ?? incidentBody!
+            return rosterBody ?? incidentBody ?? travelBody!
         }
         return json
     }
@@ -77,6 +77,10 @@ extension Event {
         default:
             if Event.incidentKinds.contains(kind) {
                 self = try Event.decodeIncident(kind: kind, body: body)
+                return
+            }
+            if Event.travelKinds.contains(kind) {
+                self = try Event.decodeTravel(kind: kind, body: body)
                 return
             }
             guard Event.rosterKinds.contains(kind) else { throw FlatJSON.DecodingError.unknownKind(kind) }

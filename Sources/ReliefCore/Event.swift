@@ -50,6 +50,10 @@ public enum Event: Sendable, Equatable {
     case assignmentStatusSet(id: String, status: AssignmentStatus)
     case assignmentReleased(id: String, reason: String?)
 
+    // Travel times (State+Travel.swift, Event+Travel.swift): road minutes from a warehouse or
+    // region to a region (or warehouse), directed; nil minutes clears the entry.
+    case travelTimeSet(from: String, to: String, minutes: Int?)
+
     /// The event's kind as stored in the journal's `kind` column.
     public var kind: String {
         switch self {
@@ -90,6 +94,7 @@ public enum Event: Sendable, Equatable {
         case .assignmentMade: "assignment.made"
         case .assignmentStatusSet: "assignment.status_set"
         case .assignmentReleased: "assignment.released"
+        case .travelTimeSet: "travel.set"
         }
     }
 }

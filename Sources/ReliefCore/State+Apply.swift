@@ -83,6 +83,8 @@ extension State {
         default:
             if Event.incidentKinds.contains(entry.event.kind) {
                 try applyIncident(entry)
+            } else if Event.travelKinds.contains(entry.event.kind) {
+                try applyTravel(entry)
             } else {
                 try applyRoster(entry)
             }

@@ -58,6 +58,7 @@ extension State {
         }
         rosterSnapshotLines(emit)
         incidentSnapshotLines(emit)
+        travelSnapshotLines(emit)
         for token in rememberedRequestTokens {
             var json = FlatJSON()
             json.set("t", "request"); json.set("token", token); json.set("reply", requestReplies[token] ?? "")
@@ -144,6 +145,8 @@ extension State {
                 try loadRosterRecord(type, record)
             case "incident", "timeline", "need", "plan", "allocation", "assignment":
                 try loadIncidentRecord(type, record)
+            case "travel":
+                try loadTravelRecord(record)
             case "request":
                 rememberRequest(token: try record.string("token"), reply: try record.string("reply"))
             default:

@@ -51,6 +51,9 @@ public struct State: Sendable {
     /// volunteer → their one active (not released) assignment.
     public internal(set) var activeAssignment: [String: String] = [:]
 
+    // Travel times (State+Travel.swift): origin (warehouse or region) → destination → road minutes.
+    public internal(set) var travelTimes: [String: [String: Int]] = [:]
+
     public init() {}
 
     public func stock(warehouse: String, sku: String) -> SkuStock? { stock[warehouse]?[sku] }

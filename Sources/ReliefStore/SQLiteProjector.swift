@@ -16,6 +16,8 @@ final class SQLiteProjector {
     private let dropEmptyHolding: SQLiteStatement
     private let setMinimum: SQLiteStatement
     private let clearMinimum: SQLiteStatement
+    private let setTravelTime: SQLiteStatement
+    private let clearTravelTime: SQLiteStatement
     private let roster: SQLiteRosterProjector
     private let incidents: SQLiteIncidentProjector
 
@@ -46,13 +48,18 @@ final class SQLiteProjector {
             ON CONFLICT (warehouse, sku) DO UPDATE SET quantity = excluded.quantity
             """)
         clearMinimum = try connection.prepare("DELETE FROM minimums WHERE warehouse = ?1 AND sku = ?2")
+        setTravelTime = try connection.prepare("""
+            INSERT INTO travel_times (origin, destination, minutes) VALUES (?1, ?2, ?3)
+            ON CONFLICT (origin, destination) DO UPDATE SET minutes = excluded.minutes
+            """)
+        clearTravelTime = try connection.prepare("DELETE FROM travel_times WHERE origin = ?1 AND destination = ?2")
         roster = try SQLiteRosterProjector(connection: connection)
         incidents = try SQLiteIncidentProjector(connection: connection)
     }
 
     func finalize() {
         for statement in [insertRegion, insertWarehouse, insertItem, insertLot, addToHolding, takeFromHolding,
-                          dropEmptyHolding, setMinimum, clearMinimum] {
+                          dropEmptyHolding, setMinimum, clearMinimum, setTravelTime, clearTravelTime] {
             statement.finalize()
         }
         roster.finalize()
@@ -94,6 +101,14 @@ final class SQLiteProjector {
              .planApplied, .allocationReserved, .allocationDispatched, .allocationDelivered, .allocationReleased, .assignmentMade,
              .assignmentStatusSet, .assignmentReleased:
             try incidents.project(entry)
+        case .travelTimeSet(let from, let to, let minutes):
+            if let minutes {
+                try putTravelTime(from: from, to: to, minutes: minutes)
+            } else {
+                clearTravelTime.bind(1, from); clearTravelTime.bind(2, to)
+                try clearTravelTime.execute()
+                guard connection.changes == 1 else { throw drift(entry.seq, "travel time \(from) → \(to) missing from the travel_times table") }
+            }
         }
     }
 
@@ -120,6 +135,11 @@ final class SQLiteProjector {
         insertLot.bind(1, code); insertLot.bind(2, sku); insertLot.bind(3, expires?.iso8601)
         insertLot.bind(4, source.rawValue); insertLot.bind(5, party); insertLot.bind(6, receivedAt.milliseconds)
         try insertLot.execute()
+    }
+
+    private func putTravelTime(from: String, to: String, minutes: Int) throws {
+        setTravelTime.bind(1, from); setTravelTime.bind(2, to); setTravelTime.bind(3, Int64(minutes))
+        try setTravelTime.execute()
     }
 
     private func putMinimum(warehouse: String, sku: String, quantity: Int64) throws {
@@ -171,7 +191,21 @@ final class SQLiteProjector {
                                  Int64(state.lots.count), holdings, onHand, reserved,
                                  Int64(minimums.count), minimums.reduce(0, +)]
         guard expected.indices.allSatisfy({ statement.int64(Int32($0)) == expected[$0] }) else { return false }
-        return try roster.tablesMatch(state) && incidents.tablesMatch(state)
+        return try travelTimesMatch(state) && roster.tablesMatch(state) && incidents.tablesMatch(state)
+    }
+
+    /// Every row of travel_times is an entry of the state with its minutes, and there are as many.
+    private func travelTimesMatch(_ state: State) throws -> Bool {
+        let statement = try connection.prepare("SELECT origin, destination, minutes FROM travel_times")
+        defer { statement.finalize() }
+        let count = state.travelEntryCount
+        var seen = 0
+        while try statement.step() {
+            seen += 1
+            guard seen <= count, let origin = statement.text(0), let destination = statement.text(1),
+                  let minutes = state.travelEntry(from: origin, to: destination), statement.int64(2) == Int64(minutes) else { return false }
+        }
+        return seen == count
     }
 
     /// Rewrites every current-state table from `state`. Runs inside the caller's transaction.
@@ -179,7 +213,7 @@ final class SQLiteProjector {
         try incidents.deleteAll() // its rows reference everything else
         try roster.deleteAll() // its rows reference regions
         try connection.execute("""
-            DELETE FROM minimums; DELETE FROM holdings; DELETE FROM lots; DELETE FROM items;
+            DELETE FROM travel_times; DELETE FROM minimums; DELETE FROM holdings; DELETE FROM lots; DELETE FROM items;
             DELETE FROM warehouses; DELETE FROM regions;
             """)
         // A parent's path sorts before its children's, so parents are inserted first.
@@ -208,6 +242,9 @@ final class SQLiteProjector {
         }
         for (warehouse, skus) in state.minimums {
             for (sku, quantity) in skus { try putMinimum(warehouse: warehouse, sku: sku, quantity: quantity) }
+        }
+        for (from, row) in state.travelTimes {
+            for (to, minutes) in row { try putTravelTime(from: from, to: to, minutes: minutes) }
         }
         try roster.insertAll(from: state)
         try incidents.insertAll(from: state)

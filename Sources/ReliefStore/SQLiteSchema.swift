@@ -279,6 +279,18 @@ enum SQLiteSchema {
             FROM holdings h JOIN warehouses w ON w.id = h.warehouse
             GROUP BY w.region, h.sku;
         """,
+
+        // 4: the travel-time matrix (road minutes from a warehouse or region to a region or
+        // warehouse, directed; places are not foreign keys because a place is either). Only adds a
+        // table, so a version 3 file upgrades in place and the load fills it (tablesMatch).
+        """
+        CREATE TABLE travel_times (
+            origin      TEXT NOT NULL,
+            destination TEXT NOT NULL,
+            minutes     INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 10000),
+            PRIMARY KEY (origin, destination)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     static var latestVersion: Int64 { Int64(migrations.count) }
