@@ -73,7 +73,7 @@ public final class Engine {
         self.state = state
         self.clock = clock
         for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.incidentCommands
-            + Engine.matchingCommands + Engine.generalCommands {
+            + Engine.matchingCommands + Engine.travelCommands + Engine.generalCommands {
             commands[command.words.joined(separator: " ")] = command
             if command.words.count == 3 { threeWordGroups.insert(command.words[0] + " " + command.words[1]) }
         }

@@ -10,6 +10,10 @@ import ReliefCore
 public struct MatchingPolicy: Sendable, Equatable {
     /// Cost points per kilometre of great-circle distance (0 to 100,000).
     public var costPerKilometre: Int64 = 1_000
+    /// Cost points per minute of road travel where the travel-time matrix has an entry (0 to
+    /// 100,000). The default is a kilometre's cost at 40 km/h (1000 × 40 / 60), so a matrix entry
+    /// and a great-circle distance weigh alike; setting only `cost_per_km` keeps that ratio.
+    public var costPerMinute: Int64 = 667
     /// Added per unit when the warehouse lies in another county of the incident's city.
     public var countyCrossingPenalty: Int64 = 5_000
     /// Added per unit when the warehouse lies in another city of the incident's province.
@@ -41,6 +45,7 @@ public struct MatchingPolicy: Sendable, Equatable {
     /// Every configuration key, its form and meaning (for the lead's Configuration and the docs).
     public static let keys: [(key: String, form: String, help: String)] = [
         ("cost_per_km", "POINTS", "cost points per km of great-circle distance (0 to 100000; default 1000)"),
+        ("cost_per_minute", "POINTS", "cost points per minute of road travel from the travel-time matrix (0 to 100000; default cost_per_km × 40 / 60, i.e. 40 km/h: 667)"),
         ("county_penalty", "POINTS", "per unit sent across a county boundary within a city (default 5000)"),
         ("city_penalty", "POINTS", "per unit sent across a city boundary within a province (default 20000)"),
         ("province_penalty", "POINTS", "per unit sent across a province boundary (default 50000)"),
@@ -80,6 +85,7 @@ public struct MatchingPolicy: Sendable, Equatable {
             }
             switch name {
             case "cost_per_km": costPerKilometre = try points(0...100_000)
+            case "cost_per_minute": costPerMinute = try points(0...100_000)
             case "county_penalty": countyCrossingPenalty = try points(0...1_000_000_000)
             case "city_penalty": cityCrossingPenalty = try points(0...1_000_000_000)
             case "province_penalty": provinceCrossingPenalty = try points(0...1_000_000_000)
@@ -94,11 +100,28 @@ public struct MatchingPolicy: Sendable, Equatable {
                 throw Problem("unknown matching key \"\(key)\"; expected one of " + MatchingPolicy.keys.map(\.key).joined(separator: ", "))
             }
         }
+        // cost_per_minute follows cost_per_km (at 40 km/h) unless it is given itself.
+        let names = values.keys.map { $0.hasPrefix("matching_") ? String($0.dropFirst("matching_".count)) : $0 }
+        if !names.contains("cost_per_minute") { costPerMinute = (costPerKilometre * 2 + 1) / 3 }
     }
 
     /// Cost points of travelling `kilometres` (rounded to the nearest point).
     public func travelCost(kilometres: Double) -> Int64 {
         Int64((kilometres * Double(costPerKilometre)).rounded())
+    }
+
+    /// Cost points of travel from a source — a warehouse (`warehouse` its id, `region` its region)
+    /// or a volunteer's or team's home `region` (`warehouse` nil) — to an incident in
+    /// `incidentRegion`, `kilometres` away as the crow flies: the road minutes of the most specific
+    /// travel-time matrix entry (`State.travelTime`) × `cost_per_minute`, or, with no entry,
+    /// great-circle km × `cost_per_km`. At most 10,000 minutes × 100,000 points: inside the
+    /// bounds the matcher checks.
+    public func travelCost(kilometres: Double, from warehouse: String?, region: String, to incidentRegion: String,
+                           in state: State) -> Int64 {
+        guard let time = state.travelTime(fromWarehouse: warehouse, region: region, toRegion: incidentRegion) else {
+            return travelCost(kilometres: kilometres)
+        }
+        return Int64(time.minutes) * costPerMinute
     }
 
     /// The penalty for sending from region `from` to an incident in region `to`: the largest

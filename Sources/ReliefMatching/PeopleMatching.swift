@@ -54,7 +54,9 @@ extension NetworkBuilder {
                 }
                 let node = source(.team(team.id), supply: 1)
                 candidates.append(Candidate(source: node, need: needIndex, capacity: 1,
-                                            unitCost: policy.travelCost(kilometres: distance) + fatigue, distance: distance))
+                                            unitCost: policy.travelCost(kilometres: distance, from: nil, region: team.region,
+                                                                               to: slot.incident.region, in: state) + fatigue,
+                                            distance: distance))
                 teamMembersInPlay.formUnion(team.members)
             }
         }
@@ -69,7 +71,7 @@ extension NetworkBuilder {
                                                 excluding: teamMembersInPlay)
             for (id, km) in found {
                 guard let volunteer = state.volunteers[id] else { continue }
-                let cost = policy.travelCost(kilometres: km)
+                let cost = policy.travelCost(kilometres: km, from: nil, region: volunteer.profile.region, to: slot.incident.region, in: state)
                     + policy.fatigueCost(dutyMilliseconds: state.dutyMillisecondsInLastDay(of: volunteer, at: now))
                 let node = source(.volunteer(volunteer.id), supply: 1)
                 candidates.append(Candidate(source: node, need: needIndex, capacity: 1, unitCost: cost, distance: km))

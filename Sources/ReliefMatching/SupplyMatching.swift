@@ -7,7 +7,8 @@ import ReliefCore
 /// day and today; lots without expiry always are) and its warehouse is within
 /// `policy.supplyReachKilometres` of the incident. Cost per unit:
 ///
-///     great-circle km × cost_per_km                      (travel)
+///     great-circle km × cost_per_km                      (travel; or the travel-time matrix's
+///                                                         road minutes × cost_per_minute)
 ///   + region-crossing penalty (county / city / province)  (MatchingPolicy.regionPenalty)
 ///   + min(days of shelf life left, horizon) × expiry_cost_per_day   (first-expiring first)
 ///
@@ -60,7 +61,8 @@ extension NetworkBuilder {
                     if let expires = entry.lot.expires, expires < usableFrom { continue }
                     let distance = entry.warehouse.location.distanceKilometres(to: slot.incident.location)
                     guard distance <= policy.supplyReachKilometres else { continue }
-                    let cost = policy.travelCost(kilometres: distance)
+                    let cost = policy.travelCost(kilometres: distance, from: entry.warehouse.id, region: entry.warehouse.region,
+                                                 to: slot.incident.region, in: state)
                         + policy.regionPenalty(from: entry.warehouse.region, to: slot.incident.region)
                         + policy.expiryCost(expires: entry.lot.expires, today: today)
                     if nodes[k] < 0 { nodes[k] = newSource(.lot(warehouse: entry.warehouse.id, lot: entry.lot.code), supply: entry.available) }
