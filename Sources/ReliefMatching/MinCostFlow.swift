@@ -53,7 +53,7 @@ public enum MinCostFlow {
         for amount in network.supply {
             guard amount > -flowLimit && amount < flowLimit else { throw .flowTooLarge }
             supplySum += amount
-            flowBound += amount.magnitude > UInt64(flowLimit) ? flowLimit : Int64(amount.magnitude)
+            flowBound += amount < 0 ? -amount : amount
             guard flowBound < flowLimit else { throw .flowTooLarge }
         }
         var maxAbsCost: Int64 = 0

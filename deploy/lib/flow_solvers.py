@@ -11,6 +11,9 @@ seconds is the solve call alone; build_seconds is building the solver's input fr
 file (the graph for networkx, the sparse constraint matrix for HiGHS). Reading and parsing the file
 is reported once on stderr (parse_seconds). A solver that fails or runs past --timeout prints
 status=error or status=timeout (infeasible, unbounded) and no cost; the exit status is then 1.
+HiGHS's line ends with iterations=<n>: its dual simplex picks its pricing (steepest edge or Devex)
+partly by timing, so on a loaded machine the same file can take 4x the iterations and time;
+--highs-option simplex_dual_edge_weight_strategy=steepest pins it.
 
 The file format is the one reliefctl reads (Sources/ReliefMatching/DIMACS.swift): `p min N M`,
 `n ID FLOW`, `a SRC DST LOW CAP COST`, 1-based ids; a capacity of 9223372036854775807 is unlimited.
@@ -24,6 +27,7 @@ they cannot be imported.
 """
 
 import argparse
+import importlib.util
 import multiprocessing
 import subprocess
 import sys
@@ -33,13 +37,10 @@ UNLIMITED = 9223372036854775807
 
 
 def ensure_packages():
-    try:
-        import networkx  # noqa: F401
-        import numpy  # noqa: F401
-        import scipy  # noqa: F401
+    # Looked up, not imported: the solvers run in forked children, and a parent that had already
+    # started NumPy's BLAS threads would fork them in an unknown state.
+    if all(importlib.util.find_spec(name) is not None for name in ("networkx", "numpy", "scipy")):
         return
-    except ImportError:
-        pass
     command = [sys.executable, "-m", "pip", "install", "--quiet", "networkx", "scipy"]
     print("installing networkx and scipy: " + " ".join(command), file=sys.stderr)
     if subprocess.call(command) != 0:
@@ -131,10 +132,10 @@ def solve_networkx(instance):
     except nx.NetworkXUnbounded:
         cost, status = None, "unbounded"
     seconds = time.perf_counter() - started
-    return status, (cost + offset if cost is not None else None), seconds, build
+    return status, (cost + offset if cost is not None else None), seconds, build, {}
 
 
-def solve_highs(instance):
+def solve_highs(instance, options=None):
     import numpy as np
     from scipy.optimize import linprog
     from scipy.sparse import csr_array
@@ -156,40 +157,51 @@ def solve_highs(instance):
     build = time.perf_counter() - started
 
     started = time.perf_counter()
-    result = linprog(cost.astype(np.float64), A_eq=matrix, b_eq=supply, bounds=bounds, method="highs")
+    result = linprog(cost.astype(np.float64), A_eq=matrix, b_eq=supply, bounds=bounds, method="highs",
+                     options=options or {})
     seconds = time.perf_counter() - started
+    extra = {"iterations": getattr(result, "nit", "")}
     if result.status == 2:
-        return "infeasible", None, seconds, build
+        return "infeasible", None, seconds, build, extra
     if result.status == 3:
-        return "unbounded", None, seconds, build
+        return "unbounded", None, seconds, build, extra
     if result.status != 0:
-        return "error", None, seconds, build
+        return "error: %s" % result.message, None, seconds, build, extra
     flow = np.rint(result.x).astype(np.int64)
     exact = int(sum(int(f) * int(c) for f, c in zip(flow[flow != 0], cost[flow != 0])))
-    return "optimal", exact, seconds, build
+    return "optimal", exact, seconds, build, extra
 
 
 SOLVERS = {"networkx": solve_networkx, "highs": solve_highs}
 
 
-def run_child(name, instance, queue):
+def call(name, instance, highs_options):
     try:
-        queue.put(SOLVERS[name](instance))
+        if name == "highs":
+            return solve_highs(instance, highs_options)
+        return SOLVERS[name](instance)
     except Exception as error:  # reported as the solver's status, not a crash of the comparison
-        queue.put(("error: %s" % error, None, 0.0, 0.0))
+        return "error: %s" % error, None, 0.0, 0.0, {}
 
 
-def run(name, instance, timeout):
-    """Runs one solver in a forked child, so a timeout can stop it and its memory goes with it."""
+def run_child(name, instance, highs_options, queue):
+    queue.put(call(name, instance, highs_options))
+
+
+def run(name, instance, timeout, highs_options):
+    """Runs one solver: in this process without a timeout, else in a forked child that the timeout
+    can stop (its memory goes with it)."""
+    if timeout is None:
+        return call(name, instance, highs_options)
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    child = context.Process(target=run_child, args=(name, instance, queue))
+    child = context.Process(target=run_child, args=(name, instance, highs_options, queue))
     started = time.perf_counter()
     child.start()
     try:
         return queue.get(timeout=timeout)
     except Exception:
-        return "timeout", None, time.perf_counter() - started, 0.0
+        return "timeout", None, time.perf_counter() - started, 0.0, {}
     finally:
         if child.is_alive():
             child.terminate()
@@ -200,8 +212,22 @@ def main():
     parser = argparse.ArgumentParser(description="Solve a DIMACS min-cost-flow file with networkx and HiGHS.")
     parser.add_argument("file", help="DIMACS min-cost-flow file, - for stdin")
     parser.add_argument("--solvers", default="networkx,highs", help="comma-separated: networkx, highs")
-    parser.add_argument("--timeout", type=float, default=None, help="seconds each solver may take (default: no limit)")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds each solver may take, run in a child process (default: no limit, in this process)")
+    parser.add_argument("--highs-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="an option for scipy's linprog(method='highs'), e.g. "
+                             "simplex_dual_edge_weight_strategy=steepest; repeatable")
     arguments = parser.parse_args()
+    highs_options = {}
+    for option in arguments.highs_option:
+        key, _, value = option.partition("=")
+        for convert in (int, float):
+            try:
+                value = convert(value)
+                break
+            except ValueError:
+                pass
+        highs_options[key] = {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
     names = [name for name in arguments.solvers.split(",") if name]
     for name in names:
         if name not in SOLVERS:
@@ -218,11 +244,12 @@ def main():
                                                            time.perf_counter() - started), file=sys.stderr)
     failed = False
     for name in names:
-        status, cost, seconds, build = run(name, instance, arguments.timeout)
+        status, cost, seconds, build, extra = run(name, instance, arguments.timeout, highs_options)
         fields = ["solver=%s" % name]
         if cost is not None:
             fields.append("cost=%d" % cost)
         fields += ["seconds=%.3f" % seconds, "build_seconds=%.3f" % build, "status=%s" % status.split(":")[0]]
+        fields += ["%s=%s" % item for item in extra.items()]
         print(" ".join(fields), flush=True)
         if status.startswith("error") or status == "timeout":
             failed = True
