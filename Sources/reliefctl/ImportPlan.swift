@@ -12,15 +12,26 @@ import ReliefProtocol
 /// (status, duty, team, …) are skipped: a volunteer's registration moves, the live state does not.
 /// Teams: `members` (ids separated by `;`) become `team member add` rows (the leader, a member
 /// already, is left out).
+/// Travel: `from`, `to`, `minutes` become `travel set FROM TO MINUTES`; a `both` column (yes/no,
+/// true/false, 1/0, or empty for no) adds `both` (the same minutes the other way).
 struct ImportPlan {
     enum Kind: String, CaseIterable {
-        case volunteers, teams
+        case volunteers, teams, travel
 
         var columns: [String] {
             switch self {
             case .volunteers: ["id", "name", "phone", "id_number", "region", "lat", "lon", "at", "languages", "skills",
                                "max_hours", "min_rest", "org", "certifications"] + ImportPlan.certColumns
             case .teams: ["id", "name", "specialty", "region", "lat", "lon", "at", "leader", "members"]
+            case .travel: ["from", "to", "minutes", "both"]
+            }
+        }
+
+        /// Columns the header must have.
+        var required: [String] {
+            switch self {
+            case .volunteers, .teams: ["id"]
+            case .travel: ["from", "to", "minutes"]
             }
         }
     }
@@ -94,7 +105,9 @@ struct ImportPlan {
         for name in names where !name.isEmpty && !seen.insert(name).inserted {
             throw HeaderError(description: "column \"\(name)\" appears twice in the header (line \(header.line))")
         }
-        guard names.contains("id") else { throw HeaderError(description: "no id column in the header (line \(header.line))") }
+        for name in kind.required where !names.contains(name) {
+            throw HeaderError(description: "no \(name) column in the header (line \(header.line))")
+        }
         if names.contains("at") && (names.contains("lat") || names.contains("lon")) {
             throw HeaderError(description: "give either an at column or lat and lon columns, not both")
         }
@@ -141,6 +154,7 @@ struct ImportPlan {
         switch kind {
         case .volunteers: return try ImportPlan.volunteerRows(cells, line: record.line, seen: &volunteerIds)
         case .teams: return try ImportPlan.teamRows(cells, line: record.line)
+        case .travel: return try ImportPlan.travelRows(cells, line: record.line)
         }
     }
 
@@ -198,6 +212,22 @@ struct ImportPlan {
                                                 "expires=" + parts[2], "issuer=" + parts[3]]))
         }
         return rows
+    }
+
+    /// One `travel set` row. The daemon checks the places and the minutes; only what the CSV
+    /// itself can get wrong (an empty cell, a bad both) is refused here.
+    private static func travelRows(_ cells: Cells, line: Int) throws(CSV.Failure) -> [Row] {
+        var words = ["travel", "set"]
+        for name in ["from", "to", "minutes"] {
+            guard let value = cells[name] else { throw CSV.Failure(line: line, message: "empty \(name)") }
+            words.append(value)
+        }
+        switch cells["both"]?.lowercased() {
+        case nil, "no", "false", "0", "n": break
+        case "yes", "true", "1", "y", "both": words.append("both")
+        case let other?: throw CSV.Failure(line: line, message: "bad both \"\(other)\"; expected yes or no (or empty)")
+        }
+        return [Row(line: line, words: words)]
     }
 
     private static func teamRows(_ cells: Cells, line: Int) throws(CSV.Failure) -> [Row] {
