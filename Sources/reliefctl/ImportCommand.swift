@@ -6,18 +6,20 @@ import Darwin
 import ArgumentParser
 import ReliefProtocol
 
-/// `reliefctl import volunteers|teams FILE.csv`: reads a spreadsheet's CSV export, checks it
+/// `reliefctl import volunteers|teams|travel FILE.csv`: reads a spreadsheet's CSV export, checks it
 /// whole before sending anything, then sends it as one all-or-nothing import.
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reliefctl import",
-        abstract: "Import volunteers or teams from a CSV file, all or nothing.",
+        abstract: "Import volunteers, teams or travel times from a CSV file, all or nothing.",
         discussion: """
         The file: RFC 4180 CSV (UTF-8) with a header row, optionally followed by an HXL hashtag row.
         volunteers columns: id,name,phone,id_number,region,lat,lon (or at),languages,skills,max_hours,
           min_rest,org, and optionally cert_skill,cert_issued,cert_expires,cert_issuer (a certification;
           a later row with the same id and only the cert_ cells adds another).
         teams columns: id,name,specialty,region,lat,lon (or at),leader,members (ids separated by ;).
+        travel columns: from,to,minutes, optionally both (yes: the same minutes the other way too);
+          from and to are warehouse or region ids (road travel times for matching).
 
         Records are sent as they are read. A bad CSV record aborts the import: every bad record is
         reported with its line number and nothing is imported. The daemon applies every row or none:
@@ -25,7 +27,7 @@ struct ImportCommand: ParsableCommand {
         Exit status: 0 imported, 1 nothing imported (bad file or rows), 2 usage or connection error.
         """)
 
-    @Argument(help: "volunteers or teams") var kind: String
+    @Argument(help: "volunteers, teams or travel") var kind: String
     @Argument(help: "The CSV file (- for stdin).") var file: String
 
     var socket: String?
@@ -36,7 +38,7 @@ struct ImportCommand: ParsableCommand {
 
     func execute() throws -> Int32 {
         guard let kind = ImportPlan.Kind(rawValue: kind.lowercased()) else {
-            throw UsageError("unknown import kind \"\(kind)\"; expected volunteers or teams")
+            throw UsageError("unknown import kind \"\(kind)\"; expected volunteers, teams or travel")
         }
         let bytes = try FileText.read(file)
         // Records are read, turned into rows and sent as they come, so the daemon checks rows while

@@ -24,7 +24,7 @@ struct ReliefCtl: ParsableCommand {
         The socket is --socket, else $RELIEFD_SOCKET, else ./data/reliefd.sock if it exists,
         else /run/reliefd/reliefd.sock.
 
-        Bulk import and export (CSV): reliefctl import volunteers|teams FILE.csv,
+        Bulk import and export (CSV): reliefctl import volunteers|teams|travel FILE.csv,
         reliefctl export volunteers [FILE.csv] [filters] [--personal]; see reliefctl import --help.
         A demo roster as CSV: reliefctl demo-roster --seed S --count N > roster.csv
 
