@@ -8,11 +8,13 @@
 /// `NOTIFY reliefd_events, '<seq> <kind>'`. So every writer of the journal — the daemon, `reliefd
 /// migrate` — keeps the tables right, and `reliefd_rebuild()` can redo them from the journal alone.
 ///
-/// Extending (issue 4 — incidents, needs, allocations, assignments): add migration 2 that creates
-/// the tables and views, replaces `reliefd_project_more(seq, at, kind, body)` (called for every kind
-/// migration 1 does not know) with one that projects the new kinds, and replaces
-/// `reliefd_clear_state()` so a rebuild empties the new tables too; extend
-/// `PostgresJournal.tableCounts` with their counts.
+/// Migration 2 added the incident tables (issue 4) by replacing `reliefd_project_more(seq, at,
+/// kind, b)`, which `reliefd_project` calls for every kind migration 1 does not know. Extending
+/// again (say, the travel-time matrix): add the next migration that creates the tables and views,
+/// replaces `reliefd_project_later(seq, at, kind, b)` (called by migration 2's
+/// `reliefd_project_more` for every kind it does not know; unknown kinds are ignored) with one that
+/// projects the new kinds, and replaces `reliefd_clear_state()` so a rebuild empties the new tables
+/// too; add their counts and totals to `PostgresStore.countsQuery` / `expectedCounts`.
 enum PostgresSchema {
     /// Advisory lock keys (pg_try_advisory_lock(int4, int4)): the leader of the database holds
     /// (lockClass, leaderLock); migrations take (lockClass, migrationLock) for their transaction.
@@ -438,6 +440,241 @@ enum PostgresSchema {
                     RAISE EXCEPTION 'this reliefd no longer holds the leader lock (its lock session % is gone); another reliefd may lead now', holder
                         USING ERRCODE = 'RD002';
                 END IF;
+            END $$
+            """,
+        ],
+
+        // 2: incidents, needs, plans, allocations and assignments (issue 4) and the open_needs view;
+        // reliefd_project_more projects every incident kind, mirroring State.applyIncident and
+        // SQLiteIncidentProjector (SQLite migration 3) — including what they do to holdings
+        // (reserve, dispatch, release) and volunteers (deployed, on scene, released with a duty_log
+        // row). A database at version 1 whose journal already holds incident entries gets the new
+        // tables empty; the load's count check finds them short and rebuilds from the journal.
+        [
+            """
+            CREATE TABLE incidents (
+                id        text PRIMARY KEY,
+                title     text NOT NULL,
+                kind      text NOT NULL,
+                lat       double precision NOT NULL,
+                lon       double precision NOT NULL,
+                region    text NOT NULL REFERENCES regions(id),
+                severity  integer NOT NULL CHECK (severity BETWEEN 1 AND 5),
+                affected  bigint NOT NULL CHECK (affected >= 0),
+                status    text NOT NULL,
+                opened_at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE needs (
+                id         text PRIMARY KEY,
+                incident   text NOT NULL REFERENCES incidents(id),
+                type       text NOT NULL CHECK (type IN ('supply', 'volunteers', 'teams')),
+                sku        text REFERENCES items(sku),
+                skill      text REFERENCES skills(id),
+                specialty  text REFERENCES specialties(id),
+                amount     bigint NOT NULL CHECK (amount > 0),
+                hours      integer,
+                priority   integer NOT NULL CHECK (priority BETWEEN 1 AND 5),
+                needed_by  bigint NOT NULL,
+                status     text NOT NULL,
+                note       text,
+                created_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX needs_by_incident ON needs (incident)",
+            """
+            CREATE TABLE plans (
+                id            text PRIMARY KEY,
+                incident      text REFERENCES incidents(id),
+                based_on_seq  bigint NOT NULL,
+                created_at    bigint NOT NULL,
+                lines         integer NOT NULL,
+                unmet         integer NOT NULL,
+                total_cost    bigint NOT NULL,
+                status        text NOT NULL,
+                applied_lines integer NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE allocations (
+                id         text PRIMARY KEY,
+                need       text NOT NULL REFERENCES needs(id),
+                incident   text NOT NULL REFERENCES incidents(id),
+                warehouse  text NOT NULL REFERENCES warehouses(id),
+                lot        text NOT NULL REFERENCES lots(code),
+                sku        text NOT NULL,
+                quantity   bigint NOT NULL CHECK (quantity > 0),
+                status     text NOT NULL,
+                plan       text REFERENCES plans(id),
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX allocations_by_need ON allocations (need)",
+            """
+            CREATE TABLE assignments (
+                id         text PRIMARY KEY,
+                need       text NOT NULL REFERENCES needs(id),
+                incident   text NOT NULL REFERENCES incidents(id),
+                volunteer  text NOT NULL REFERENCES volunteers(id),
+                team       text,
+                status     text NOT NULL,
+                plan       text REFERENCES plans(id),
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL,
+                hours_ms   bigint NOT NULL DEFAULT 0
+            )
+            """,
+            "CREATE INDEX assignments_by_need ON assignments (need)",
+
+            // The SQLite view, column for column (needed_by as a UTC timestamp to the second).
+            // stock_by_region is in migration 1.
+            """
+            CREATE VIEW open_needs AS
+                SELECT n.id AS need, n.incident, i.title AS incident_title, n.type,
+                       COALESCE(n.sku, n.skill, n.specialty) AS what, n.amount, n.priority,
+                       to_timestamp(n.needed_by / 1000) AT TIME ZONE 'UTC' AS needed_by,
+                       CASE n.type WHEN 'supply' THEN
+                           (SELECT COALESCE(SUM(quantity), 0) FROM allocations a WHERE a.need = n.id AND a.status IN ('reserved', 'dispatched', 'delivered'))
+                       WHEN 'volunteers' THEN
+                           (SELECT COUNT(*) FROM assignments s WHERE s.need = n.id AND s.status <> 'released')
+                       ELSE
+                           (SELECT COUNT(DISTINCT team) FROM assignments s WHERE s.need = n.id AND s.status <> 'released')
+                       END::bigint AS met,
+                       (SELECT COALESCE(SUM(quantity), 0) FROM allocations a WHERE a.need = n.id AND a.status = 'dispatched')::bigint AS in_transit,
+                       (SELECT COALESCE(SUM(quantity), 0) FROM allocations a WHERE a.need = n.id AND a.status = 'delivered')::bigint AS delivered
+                FROM needs n JOIN incidents i ON i.id = n.incident
+                WHERE n.status = 'open' AND i.status <> 'closed'
+                ORDER BY n.priority, n.needed_by, n.id
+            """,
+
+            // Kinds that later migrations add are projected here (replace this function, not
+            // reliefd_project_more). Unknown kinds are ignored, as in migration 1.
+            """
+            CREATE FUNCTION reliefd_project_later(seq bigint, at bigint, kind text, b jsonb) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                RETURN;
+            END $$
+            """,
+            // Mirrors State.applyIncident for the tables (SQLiteIncidentProjector statement for
+            // statement); every UPDATE of a row that must exist checks it did (RD001).
+            """
+            CREATE OR REPLACE FUNCTION reliefd_project_more(seq bigint, at bigint, kind text, b jsonb) RETURNS void LANGUAGE plpgsql AS $$
+            DECLARE
+                al allocations%ROWTYPE;
+                asg assignments%ROWTYPE;
+                applied integer;
+            BEGIN
+                CASE kind
+                WHEN 'incident.opened' THEN
+                    INSERT INTO incidents (id, title, kind, lat, lon, region, severity, affected, status, opened_at)
+                        VALUES (b->>'id', b->>'title', b->>'kind', (b->>'lat')::float8, (b->>'lon')::float8, b->>'region',
+                                (b->>'severity')::integer, (b->>'affected')::bigint, 'open', COALESCE((b->>'created')::bigint, 0));
+                WHEN 'incident.updated' THEN
+                    UPDATE incidents SET title = COALESCE(b->>'title', title), severity = COALESCE((b->>'severity')::integer, severity),
+                           affected = COALESCE((b->>'affected')::bigint, affected)
+                        WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'incident ' || (b->>'id')); END IF;
+                WHEN 'incident.status_set' THEN
+                    UPDATE incidents SET status = b->>'status' WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'incident ' || (b->>'id')); END IF;
+                WHEN 'need.added' THEN
+                    INSERT INTO needs (id, incident, type, sku, skill, specialty, amount, hours, priority, needed_by, status, note, created_at)
+                        VALUES (b->>'id', b->>'incident', b->>'type', b->>'sku', b->>'skill', b->>'specialty', (b->>'amount')::bigint,
+                                (b->>'hours')::integer, (b->>'priority')::integer, (b->>'by')::bigint, 'open', b->>'note',
+                                COALESCE((b->>'created')::bigint, 0));
+                WHEN 'need.changed' THEN
+                    UPDATE needs SET amount = COALESCE((b->>'amount')::bigint, amount), priority = COALESCE((b->>'priority')::integer, priority),
+                           needed_by = COALESCE((b->>'by')::bigint, needed_by), note = COALESCE(b->>'note', note)
+                        WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'need ' || (b->>'id')); END IF;
+                WHEN 'need.cancelled' THEN
+                    UPDATE needs SET status = 'cancelled' WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'need ' || (b->>'id')); END IF;
+                WHEN 'plan.proposed' THEN
+                    -- lines: "s NEED WAREHOUSE LOT QTY COST;v NEED VOLUNTEER COST;t NEED TEAM COST"; a line's cost is its last field.
+                    INSERT INTO plans (id, incident, based_on_seq, created_at, lines, unmet, total_cost, status, applied_lines)
+                        SELECT b->>'id', b->>'incident', (b->>'based_on')::bigint, COALESCE((b->>'created')::bigint, 0), COUNT(line),
+                               (b->>'unmet')::integer, COALESCE(SUM((regexp_match(line, '(\\S+)$'))[1]::bigint), 0), 'proposed', 0
+                        FROM unnest(string_to_array(b->>'lines', ';')) AS line
+                        WHERE line <> '';
+                WHEN 'plan.applied' THEN
+                    -- As in State: a plan is applied once every one of its lines is.
+                    SELECT COUNT(*) INTO applied FROM unnest(string_to_array(b->>'lines', ',')) AS line WHERE line <> '';
+                    UPDATE plans SET applied_lines = applied_lines + applied,
+                           status = CASE WHEN applied_lines + applied >= lines THEN 'applied' ELSE status END
+                        WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'plan ' || (b->>'id')); END IF;
+                WHEN 'allocation.reserved' THEN
+                    INSERT INTO allocations (id, need, incident, warehouse, lot, sku, quantity, status, plan, created_at, updated_at)
+                        VALUES (b->>'id', b->>'need', b->>'incident', b->>'warehouse', b->>'lot', b->>'sku', (b->>'qty')::bigint,
+                                'reserved', b->>'plan', COALESCE((b->>'created')::bigint, 0), at);
+                    UPDATE holdings SET reserved = reserved + (b->>'qty')::bigint WHERE warehouse = b->>'warehouse' AND lot = b->>'lot';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'holding ' || (b->>'warehouse') || '/' || (b->>'lot')); END IF;
+                WHEN 'allocation.dispatched' THEN
+                    -- Off the shelf: on hand and reserved both go down; an empty holding goes.
+                    SELECT * INTO al FROM allocations WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'allocation ' || (b->>'id')); END IF;
+                    UPDATE holdings SET on_hand = on_hand - al.quantity, reserved = reserved - al.quantity
+                        WHERE warehouse = al.warehouse AND lot = al.lot;
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'holding ' || al.warehouse || '/' || al.lot); END IF;
+                    DELETE FROM holdings WHERE warehouse = al.warehouse AND lot = al.lot AND on_hand = 0 AND reserved = 0;
+                    UPDATE allocations SET status = 'dispatched', updated_at = at WHERE id = al.id;
+                WHEN 'allocation.delivered' THEN
+                    UPDATE allocations SET status = 'delivered', updated_at = at WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'allocation ' || (b->>'id')); END IF;
+                WHEN 'allocation.released' THEN
+                    SELECT * INTO al FROM allocations WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'allocation ' || (b->>'id')); END IF;
+                    IF al.status = 'dispatched' THEN
+                        -- In transit: the goods go back on the shelf they came from.
+                        INSERT INTO holdings (warehouse, lot, sku, on_hand, reserved) VALUES (al.warehouse, al.lot, al.sku, al.quantity, 0)
+                            ON CONFLICT (warehouse, lot) DO UPDATE SET on_hand = holdings.on_hand + excluded.on_hand;
+                    ELSE
+                        UPDATE holdings SET reserved = reserved - al.quantity WHERE warehouse = al.warehouse AND lot = al.lot;
+                        IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'holding ' || al.warehouse || '/' || al.lot); END IF;
+                        DELETE FROM holdings WHERE warehouse = al.warehouse AND lot = al.lot AND on_hand = 0 AND reserved = 0;
+                    END IF;
+                    UPDATE allocations SET status = 'released', updated_at = at WHERE id = al.id;
+                WHEN 'assignment.made' THEN
+                    INSERT INTO assignments (id, need, incident, volunteer, team, status, plan, created_at, updated_at, hours_ms)
+                        VALUES (b->>'id', b->>'need', b->>'incident', b->>'volunteer', b->>'team', 'assigned', b->>'plan',
+                                COALESCE((b->>'created')::bigint, 0), at, 0);
+                    UPDATE volunteers SET status = 'deployed', status_reason = 'assignment ' || (b->>'id') || ' to ' || (b->>'incident'),
+                           status_until = NULL
+                        WHERE id = b->>'volunteer';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'volunteer ' || (b->>'volunteer')); END IF;
+                WHEN 'assignment.status_set' THEN
+                    UPDATE assignments SET status = b->>'status', updated_at = at WHERE id = b->>'id' RETURNING * INTO asg;
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'assignment ' || (b->>'id')); END IF;
+                    IF b->>'status' = 'on_scene' THEN
+                        UPDATE volunteers SET on_duty_since = at, on_duty_incident = asg.incident WHERE id = asg.volunteer;
+                        IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'volunteer ' || asg.volunteer); END IF;
+                    END IF;
+                WHEN 'assignment.released' THEN
+                    -- Hours on scene onto the assignment and the duty log; the volunteer stands down.
+                    SELECT * INTO asg FROM assignments WHERE id = b->>'id';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'assignment ' || (b->>'id')); END IF;
+                    UPDATE assignments SET status = 'released', updated_at = at,
+                           hours_ms = COALESCE(at - (SELECT on_duty_since FROM volunteers WHERE id = asg.volunteer), 0)
+                        WHERE id = asg.id;
+                    INSERT INTO duty_log (volunteer, start, "end", incident)
+                        SELECT id, on_duty_since, at, on_duty_incident FROM volunteers WHERE id = asg.volunteer AND on_duty_since IS NOT NULL;
+                    UPDATE volunteers SET on_duty_since = NULL, on_duty_incident = NULL, status = 'available', status_reason = NULL
+                        WHERE id = asg.volunteer;
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'volunteer ' || asg.volunteer); END IF;
+                ELSE
+                    PERFORM reliefd_project_later(seq, at, kind, b);
+                END CASE;
+            END $$
+            """,
+            """
+            CREATE OR REPLACE FUNCTION reliefd_clear_state() RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                TRUNCATE assignments, allocations, plans, needs, incidents,
+                         team_members, duty_log, certifications, volunteers, teams, specialties, skills,
+                         minimums, holdings, lots, items, warehouses, regions CASCADE;
             END $$
             """,
         ],

@@ -96,7 +96,17 @@ public enum PostgresStore {
                (SELECT COUNT(*) FROM minimums), (SELECT COALESCE(SUM(quantity), 0) FROM minimums),
                (SELECT COUNT(*) FROM skills), (SELECT COUNT(*) FROM specialties), (SELECT COUNT(*) FROM volunteers),
                (SELECT COUNT(*) FROM certifications), (SELECT COUNT(*) FROM duty_log), (SELECT COUNT(*) FROM teams),
-               (SELECT COUNT(*) FROM team_members), (SELECT COUNT(*) FROM volunteers WHERE on_duty_since IS NOT NULL)
+               (SELECT COUNT(*) FROM team_members), (SELECT COUNT(*) FROM volunteers WHERE on_duty_since IS NOT NULL),
+               (SELECT COUNT(*) FROM volunteers WHERE status = 'deployed'),
+               (SELECT COUNT(*) FROM incidents), (SELECT COUNT(*) FROM incidents WHERE status <> 'closed'),
+               (SELECT COALESCE(SUM(affected), 0) FROM incidents),
+               (SELECT COUNT(*) FROM needs), (SELECT COUNT(*) FROM needs WHERE status = 'open'), (SELECT COALESCE(SUM(amount), 0) FROM needs),
+               (SELECT COUNT(*) FROM plans), (SELECT COALESCE(SUM(applied_lines), 0) FROM plans),
+               (SELECT COUNT(*) FROM allocations), (SELECT COALESCE(SUM(quantity), 0) FROM allocations),
+               (SELECT COALESCE(SUM(quantity), 0) FROM allocations WHERE status = 'dispatched'),
+               (SELECT COALESCE(SUM(quantity), 0) FROM allocations WHERE status = 'delivered'),
+               (SELECT COUNT(*) FROM assignments), (SELECT COUNT(*) FROM assignments WHERE status <> 'released'),
+               (SELECT COALESCE(SUM(hours_ms), 0) FROM assignments)
         """)
 
     static func expectedCounts(_ state: State) -> [Int64] {
@@ -113,7 +123,26 @@ public enum PostgresStore {
                 Int64(state.skills.count), Int64(state.specialties.count), Int64(volunteers.count),
                 Int64(volunteers.reduce(0) { $0 + $1.certifications.count }), Int64(volunteers.reduce(0) { $0 + $1.duty.count }),
                 Int64(state.teams.count), Int64(state.teams.values.reduce(0) { $0 + $1.members.count }),
-                Int64(volunteers.filter { $0.onDutySince != nil }.count)]
+                Int64(volunteers.filter { $0.onDutySince != nil }.count),
+                Int64(volunteers.filter { $0.status == .deployed }.count)]
+            + incidentCounts(state)
+    }
+
+    /// The incident tables' part of `expectedCounts` (schema migration 2). Reserved stock is the
+    /// holdings total above.
+    private static func incidentCounts(_ state: State) -> [Int64] {
+        let incidents = state.incidents.values, needs = state.needs.values
+        let allocations = state.allocations.values, assignments = state.assignments.values
+        func quantity(_ status: AllocationStatus) -> Int64 {
+            allocations.reduce(0) { $1.status == status ? $0 + $1.quantity : $0 }
+        }
+        return [Int64(incidents.count), Int64(incidents.filter { $0.status != .closed }.count),
+                incidents.reduce(0) { $0 + $1.affected },
+                Int64(needs.count), Int64(needs.filter { $0.status == .open }.count), needs.reduce(0) { $0 + $1.request.amount },
+                Int64(state.plans.count), Int64(state.plans.values.reduce(0) { $0 + $1.appliedLines.count }),
+                Int64(allocations.count), allocations.reduce(0) { $0 + $1.quantity }, quantity(.dispatched), quantity(.delivered),
+                Int64(assignments.count), Int64(assignments.filter { $0.status.isActive }.count),
+                assignments.reduce(0) { $0 + $1.hoursMilliseconds }]
     }
 
     static let rebuildJob: [PGConnection.Statement] = [

@@ -16,6 +16,9 @@ protocol StoreUnderTest: AnyObject {
     /// Runs a statement on the store with the journal's append-only guard lifted.
     func tamper(_ sql: String) throws
     func verifyChain(_ journal: Journal) throws -> Int
+    /// Whether the current-state tables pass the check a load makes before it repairs them
+    /// (SQLite: every row; PostgreSQL: counts and totals), i.e. no repair would be needed.
+    func tablesPassTheLoadCheck(_ state: State) throws -> Bool
     func cleanUp()
 }
 
@@ -50,6 +53,14 @@ final class SQLiteStoreUnderTest: StoreUnderTest {
     }
 
     func verifyChain(_ journal: Journal) throws -> Int { try (journal as! SQLiteJournal).verifyChain() }
+
+    func tablesPassTheLoadCheck(_ state: State) throws -> Bool {
+        let connection = try SQLiteConnection(path: path)
+        defer { connection.close() }
+        let projector = try SQLiteProjector(connection: connection)
+        defer { projector.finalize() }
+        return try projector.tablesMatch(state)
+    }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
 }
@@ -100,6 +111,13 @@ final class PostgresStoreUnderTest: StoreUnderTest {
     }
 
     func verifyChain(_ journal: Journal) throws -> Int { try (journal as! PostgresJournal).verifyChain() }
+
+    func tablesPassTheLoadCheck(_ state: State) throws -> Bool {
+        let found = try rows(PostgresStore.countsQuery.sql)
+        let expected = PostgresStore.expectedCounts(state)
+        XCTAssertEqual(found.first?.count, expected.count, "countsQuery and expectedCounts disagree on their length")
+        return found.count == 1 && found[0].map { $0.flatMap { Int64($0) } } == expected.map { Optional($0) }
+    }
 
     func cleanUp() {
         _ = try? admin.query("DROP SCHEMA \(schema) CASCADE")
@@ -349,6 +367,8 @@ final class SQLiteStoreSuiteTests: XCTestCase {
     func testBatchThatDoesNotFollowIsRefused() throws { try suite.batchThatDoesNotFollowIsRefusedAndNothingIsStored() }
     func testLargeAndSingleEntryBatches() throws { try suite.largeAndSingleEntryBatchesCommitAndReload() }
     func testNewerSchemaVersionRefusesToOpen() throws { try suite.newerSchemaVersionRefusesToOpen() }
+    func testIncidentScenarioTablesMatchTheEmbeddedStore() throws { try suite.incidentScenarioTablesMatchTheEmbeddedStore() }
+    func testDriftedIncidentTablesAreRebuiltOnLoad() throws { try suite.driftedIncidentTablesAreRebuiltOnLoad() }
 }
 
 final class PostgresStoreSuiteTests: XCTestCase {
@@ -368,8 +388,13 @@ final class PostgresStoreSuiteTests: XCTestCase {
     func testBatchThatDoesNotFollowIsRefused() throws { try suite.batchThatDoesNotFollowIsRefusedAndNothingIsStored() }
     func testLargeAndSingleEntryBatches() throws { try suite.largeAndSingleEntryBatchesCommitAndReload() }
     func testNewerSchemaVersionRefusesToOpen() throws { try suite.newerSchemaVersionRefusesToOpen() }
+    func testIncidentScenarioTablesMatchTheEmbeddedStore() throws { try suite.incidentScenarioTablesMatchTheEmbeddedStore() }
+    func testDriftedIncidentTablesAreRebuiltOnLoad() throws { try suite.driftedIncidentTablesAreRebuiltOnLoad() }
 
     // PostgreSQL only.
+
+    func testIncidentTablesRebuiltFromTheJournalAreTheCommittedOnes() throws { try store.rebuildFromTheJournalGivesTheCommittedTables() }
+    func testVersionOneDatabaseGetsItsIncidentTablesOnUpgrade() throws { try store.versionOneDatabaseGetsItsIncidentTablesOnUpgrade() }
 
     func testCommittedEntriesAreNotifiedOnTheEventsChannel() throws {
         let listener = PostgresJournal(url: store.url, logger: store.logger)
