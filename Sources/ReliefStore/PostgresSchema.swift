@@ -9,12 +9,12 @@
 /// migrate` — keeps the tables right, and `reliefd_rebuild()` can redo them from the journal alone.
 ///
 /// Migration 2 added the incident tables (issue 4) by replacing `reliefd_project_more(seq, at,
-/// kind, b)`, which `reliefd_project` calls for every kind migration 1 does not know. Extending
-/// again (say, the travel-time matrix): add the next migration that creates the tables and views,
-/// replaces `reliefd_project_later(seq, at, kind, b)` (called by migration 2's
-/// `reliefd_project_more` for every kind it does not know; unknown kinds are ignored) with one that
-/// projects the new kinds, and replaces `reliefd_clear_state()` so a rebuild empties the new tables
-/// too; add their counts and totals to `PostgresStore.countsQuery` / `expectedCounts`.
+/// kind, b)`, which `reliefd_project` calls for every kind migration 1 does not know; it calls
+/// `reliefd_project_later(seq, at, kind, b)` for every kind it does not know, which migration 3
+/// (travel times) replaced. Extending again: add the next migration that creates the tables and
+/// views, replaces `reliefd_project_later` with one that keeps migration 3's cases and projects the
+/// new kinds (unknown kinds are ignored), and replaces `reliefd_clear_state()` so a rebuild empties
+/// the new tables too; add their counts and totals to `PostgresStore.countsQuery` / `expectedCounts`.
 enum PostgresSchema {
     /// Advisory lock keys (pg_try_advisory_lock(int4, int4)): the leader of the database holds
     /// (lockClass, leaderLock); migrations take (lockClass, migrationLock) for their transaction.
@@ -673,6 +673,47 @@ enum PostgresSchema {
             CREATE OR REPLACE FUNCTION reliefd_clear_state() RETURNS void LANGUAGE plpgsql AS $$
             BEGIN
                 TRUNCATE assignments, allocations, plans, needs, incidents,
+                         team_members, duty_log, certifications, volunteers, teams, specialties, skills,
+                         minimums, holdings, lots, items, warehouses, regions CASCADE;
+            END $$
+            """,
+        ],
+
+        // 3: the travel-time matrix (SQLite migration 4): road minutes from a warehouse or region to
+        // a region or warehouse, directed; places are not foreign keys because a place is either.
+        // `travel.set` without minutes clears the entry. A database whose journal already holds
+        // travel entries gets the table filled by the load's rebuild (its counts differ).
+        [
+            """
+            CREATE TABLE travel_times (
+                origin      text NOT NULL,
+                destination text NOT NULL,
+                minutes     integer NOT NULL CHECK (minutes BETWEEN 1 AND 10000),
+                PRIMARY KEY (origin, destination)
+            )
+            """,
+            // Replaced again by the next migration that adds kinds (keeping the cases above it).
+            """
+            CREATE OR REPLACE FUNCTION reliefd_project_later(seq bigint, at bigint, kind text, b jsonb) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                CASE kind
+                WHEN 'travel.set' THEN
+                    IF b->>'minutes' IS NULL THEN
+                        DELETE FROM travel_times WHERE origin = b->>'from' AND destination = b->>'to';
+                        IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'travel time ' || (b->>'from') || ' -> ' || (b->>'to')); END IF;
+                    ELSE
+                        INSERT INTO travel_times (origin, destination, minutes) VALUES (b->>'from', b->>'to', (b->>'minutes')::integer)
+                            ON CONFLICT (origin, destination) DO UPDATE SET minutes = excluded.minutes;
+                    END IF;
+                ELSE
+                    NULL; -- kinds this schema does not know are ignored
+                END CASE;
+            END $$
+            """,
+            """
+            CREATE OR REPLACE FUNCTION reliefd_clear_state() RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                TRUNCATE travel_times, assignments, allocations, plans, needs, incidents,
                          team_members, duty_log, certifications, volunteers, teams, specialties, skills,
                          minimums, holdings, lots, items, warehouses, regions CASCADE;
             END $$

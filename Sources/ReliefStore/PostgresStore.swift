@@ -106,7 +106,8 @@ public enum PostgresStore {
                (SELECT COALESCE(SUM(quantity), 0) FROM allocations WHERE status = 'dispatched'),
                (SELECT COALESCE(SUM(quantity), 0) FROM allocations WHERE status = 'delivered'),
                (SELECT COUNT(*) FROM assignments), (SELECT COUNT(*) FROM assignments WHERE status <> 'released'),
-               (SELECT COALESCE(SUM(hours_ms), 0) FROM assignments)
+               (SELECT COALESCE(SUM(hours_ms), 0) FROM assignments),
+               (SELECT COUNT(*) FROM travel_times), (SELECT COALESCE(SUM(minutes), 0) FROM travel_times)
         """)
 
     static func expectedCounts(_ state: State) -> [Int64] {
@@ -126,6 +127,7 @@ public enum PostgresStore {
                 Int64(volunteers.filter { $0.onDutySince != nil }.count),
                 Int64(volunteers.filter { $0.status == .deployed }.count)]
             + incidentCounts(state)
+            + [Int64(state.travelEntryCount), Int64(state.travelTimes.values.reduce(0) { $0 + $1.values.reduce(0, +) })]
     }
 
     /// The incident tables' part of `expectedCounts` (schema migration 2). Reserved stock is the

@@ -88,6 +88,11 @@ extension StoreSuite {
             "assignment release AS-000002 reason=rotation",
             "allocation dispatch AL-000001",
             "need add flood supply water-5l 10",
+            // The travel-time matrix (schema version 3 on PostgreSQL): set, changed, cleared.
+            "travel set ty-01 shanxi/taiyuan 25 both",
+            "travel set jz-01 shanxi/taiyuan 90",
+            "travel set jz-01 shanxi/taiyuan 75",
+            "travel clear shanxi/taiyuan ty-01",
         ]),
     ]
 
@@ -100,6 +105,7 @@ extension StoreSuite {
         "SELECT \(SQLiteIncidentProjector.assignmentColumns) FROM assignments ORDER BY id",
         "SELECT need, incident, incident_title, type, what, amount, priority, needed_by, met, in_transit, delivered FROM open_needs",
         "SELECT region, sku, on_hand, reserved, available FROM stock_by_region ORDER BY region, sku",
+        "SELECT origin, destination, minutes FROM travel_times ORDER BY origin, destination",
     ] + tableQueries
 
     /// Runs the scenario into `journal` with the clock moving as it says; fails on a refusal.
@@ -130,6 +136,7 @@ extension StoreSuite {
         XCTAssertTrue(state.assignments.values.contains { $0.plan != nil }, "\(store.name): the plan assigned nobody")
         XCTAssertTrue(state.assignments.values.contains { $0.hoursMilliseconds == 5 * 3_600_000 }, store.name)
         XCTAssertEqual(state.plans.values.map(\.status), [.applied], store.name)
+        XCTAssertEqual(state.travelEntryCount, 2, store.name)
 
         // The commits kept the tables right: the load's check has nothing to repair.
         XCTAssertTrue(try store.tablesPassTheLoadCheck(state), "\(store.name): tables drifted from the state they were committed with")
@@ -175,6 +182,7 @@ extension StoreSuite {
         let before = try incidentTables()
         try store.tamper("DELETE FROM assignments WHERE status = 'released'")
         try store.tamper("UPDATE allocations SET status = 'reserved' WHERE status = 'dispatched'")
+        try store.tamper("UPDATE travel_times SET minutes = 60")
         XCTAssertFalse(try store.tablesPassTheLoadCheck(engine.state), store.name)
 
         let reopened = store.makeJournal()
