@@ -1,7 +1,8 @@
 import ReliefCore
 
 /// Matching supplies and people to needs: one min-cost-flow network over every need asked for,
-/// solved once by `MinCostFlow`, read back as a `Plan` (lines and unmet needs with reasons).
+/// solved by `MinCostFlow` one component at a time (Components.swift: the components only share the
+/// slack node, so that is the same optimum), read back as a `Plan` (lines and unmet needs with reasons).
 ///
 /// Pure and deterministic: it reads only the `State` value, `now` and the policy, so it may run on
 /// any thread on a copy of the state (`State` is a copy-on-write value), and the same input always
@@ -173,8 +174,11 @@ struct NetworkBuilder {
     func solve(planID: String, incident: String?) throws(MatchingError) -> MatchingResult {
         let sourceCount = sources.count, needCount = needs.count
         let slack = sourceCount + needCount
-        let penalties = try unmetPenalties()
+        let parts = components()
+        let penalties = try unmetPenalties(parts)
 
+        // The whole network, with one slack node: what `MatchingResult.network` exports and what
+        // the limits are checked on. It is solved component by component (below).
         var network = FlowNetwork(nodeCount: slack + 1)
         network.reserveCapacity(arcs: candidates.count + sourceCount + needCount)
         var balance: Int64 = 0
@@ -195,14 +199,13 @@ struct NetworkBuilder {
         for (index, slot) in needs.enumerated() {
             network.addArc(from: slack, to: sourceCount + index, capacity: slot.missing, cost: penalties.penalty[index])
         }
-
-        let solution: FlowSolution
         do {
-            solution = try MinCostFlow.solve(network)
+            _ = try MinCostFlow.checkLimits(network)
         } catch {
             throw .tooLarge(error.description)
         }
-        precondition(solution.status == .optimal, "a matching network with a slack node is always feasible and bounded")
+
+        let solution = try solveByComponent(parts, penalty: penalties.penalty, unmetArcs: unmetArcs, arcCount: network.arcCount)
 
         // Lines: by need (in the order asked), then cheapest first, then source order.
         var served: [(candidate: Int, flow: Int64)] = []
@@ -244,27 +247,9 @@ struct NetworkBuilder {
     }
 
     /// The unmet penalty of every need (see `Matching` for why these values).
-    func unmetPenalties() throws(MatchingError) -> (penalty: [Int64], exact: Bool) {
+    func unmetPenalties(_ parts: Components) throws(MatchingError) -> (penalty: [Int64], exact: Bool) {
         let sourceCount = sources.count, needCount = needs.count
         guard needCount > 0 else { return ([], true) }
-        // Components of sources and needs joined by candidate arcs (union-find).
-        var parent = Array(0..<(sourceCount + needCount))
-        func find(_ x: Int) -> Int {
-            var x = x
-            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
-            return x
-        }
-        for candidate in candidates {
-            let a = find(candidate.source), b = find(sourceCount + candidate.need)
-            if a != b { parent[max(a, b)] = min(a, b) }
-        }
-        var sourcesIn: [Int: Int] = [:], needsIn: [Int: [Int]] = [:], maxCostIn: [Int: Int64] = [:]
-        for source in 0..<sourceCount { sourcesIn[find(source), default: 0] += 1 }
-        for need in 0..<needCount { needsIn[find(sourceCount + need), default: []].append(need) }
-        for candidate in candidates {
-            let root = find(candidate.source)
-            maxCostIn[root] = max(maxCostIn[root] ?? 0, candidate.unitCost)
-        }
 
         // Limits: the solver's (largest cost + 1) × (nodes + 1) < 2^60, and the objective (at most
         // every missing unit at its penalty plus every unit carried at its cost) below 2^62.
@@ -280,9 +265,11 @@ struct NetworkBuilder {
 
         var penalty = Array(repeating: Int64(1), count: needCount)
         var exact = true
-        for (root, members) in needsIn {
-            let maxCost = maxCostIn[root] ?? 0
-            let width = Int64(min(sourcesIn[root] ?? 0, members.count))
+        for component in 0..<parts.count {
+            let members = parts.needs[component]
+            var maxCost: Int64 = 0
+            for candidate in parts.candidates[component] { maxCost = max(maxCost, candidates[candidate].unitCost) }
+            let width = Int64(min(parts.sources[component].count, members.count))
             var (gap, overflow) = width.multipliedReportingOverflow(by: maxCost)
             gap = overflow ? Int64.max : gap + 1
             // Ranks by (priority, needed by); coarsened to priority alone when that does not fit.
@@ -295,7 +282,7 @@ struct NetworkBuilder {
                     keys = members.map { rankKey(needs[$0].need, coarse: true) }
                     tiers = Array(Set(keys)).sorted(by: <)
                     gap = min(width * maxCost + 1, cap / Int64(tiers.count))
-                    guard gap > maxCost else { throw .tooLarge("\(members.count) needs sharing \(sourcesIn[root] ?? 0) sources") }
+                    guard gap > maxCost else { throw .tooLarge("\(members.count) needs sharing \(parts.sources[component].count) sources") }
                 }
             }
             var rank: [RankKey: Int64] = [:]
