@@ -14,6 +14,8 @@ struct Explainer {
     private var servedBy: [[Int]]? = nil
     /// Per need: the sources it was a candidate arc of.
     private var candidateSources: [[Int]]? = nil
+    /// Per specialty: its teams as team explanations see them.
+    private var teamSummaries: [String: TeamSummary] = [:]
 
     init(builder: NetworkBuilder, flow: [Int64]) {
         self.builder = builder
@@ -200,23 +202,46 @@ struct Explainer {
         return clauses.joined(separator: "; ")
     }
 
+    /// The teams of a specialty as every team explanation of one plan sees them (readiness is at
+    /// the plan's `now`, the same for every need): the ready ones with their bases, and the first
+    /// three not ready (by id) with why, and how many are not ready.
+    struct TeamSummary {
+        var any = false
+        var ready: [(id: String, base: Coordinate)] = []
+        var notReady: [String] = []
+        var notReadyCount = 0
+    }
+
+    mutating func teamSummary(_ specialty: String) -> TeamSummary {
+        if let known = teamSummaries[specialty] { return known }
+        let teams = state.teams.values.filter { $0.specialty == specialty }.sorted { $0.id < $1.id }
+        var summary = TeamSummary(any: !teams.isEmpty)
+        for team in teams {
+            let readiness = state.teamReadiness(team, at: builder.now)
+            guard readiness.state == .ready else {
+                summary.notReadyCount += 1
+                if summary.notReady.count < 3 {
+                    summary.notReady.append("\(team.id) \(readiness.state.rawValue)" + (readiness.reason.map { " (\($0))" } ?? ""))
+                }
+                continue
+            }
+            summary.ready.append((team.id, team.base))
+        }
+        teamSummaries[specialty] = summary
+        return summary
+    }
+
     mutating func teamReason(_ index: Int, _ slot: NeedSlot, specialty: String) -> String {
         let reach = policy.peopleReachKilometres
         let within = reachText(reach)
-        let teams = state.teams.values.filter { $0.specialty == specialty }.sorted { $0.id < $1.id }
-        if teams.isEmpty { return "no \(specialty) team on the roster" }
+        let summary = teamSummary(specialty)
+        if !summary.any { return "no \(specialty) team on the roster" }
         var readyNear = 0
         var readyFar: (team: String, km: Double)?
-        var notReady: [String] = [], notReadyCount = 0
-        for team in teams {
-            let readiness = state.teamReadiness(team, at: builder.now)
-            let km = team.base.distanceKilometres(to: slot.incident.location)
-            guard readiness.state == .ready else {
-                notReadyCount += 1
-                if notReady.count < 3 { notReady.append("\(team.id) \(readiness.state.rawValue)" + (readiness.reason.map { " (\($0))" } ?? "")) }
-                continue
-            }
-            if km <= reach { readyNear += 1 } else if readyFar == nil || km < readyFar!.km { readyFar = (team.id, km) }
+        let notReady = summary.notReady, notReadyCount = summary.notReadyCount
+        for (id, base) in summary.ready {
+            let km = base.distanceKilometres(to: slot.incident.location)
+            if km <= reach { readyNear += 1 } else if readyFar == nil || km < readyFar!.km { readyFar = (id, km) }
         }
         let notReadyText = notReady.joined(separator: "; ") + (notReadyCount > 3 ? "; and \(notReadyCount - 3) more not ready" : "")
         var clauses: [String] = []
