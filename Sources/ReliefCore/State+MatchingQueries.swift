@@ -52,7 +52,8 @@ extension State {
                   let members = grid[cell] else { return }
             for (id, base) in members {
                 let distance = center.distanceKilometres(to: base)
-                guard distance <= radius, distance <= worst, !excluded.contains(id), let volunteer = volunteers[id] else { continue }
+                guard distance <= radius, distance <= worst, excluded.isEmpty || !excluded.contains(id),
+                      let volunteer = volunteers[id] else { continue }
                 if needsCertificate {
                     guard volunteer.certifications[skill]?.isValid(on: day) == true else { continue }
                 }
