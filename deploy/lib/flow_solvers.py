@@ -9,11 +9,13 @@ Prints one line per solver on stdout:
     solver=highs cost=<n> seconds=<x> build_seconds=<y> status=optimal
 seconds is the solve call alone; build_seconds is building the solver's input from the parsed
 file (the graph for networkx, the sparse constraint matrix for HiGHS). Reading and parsing the file
-is reported once on stderr (parse_seconds). A solver that fails or runs past --timeout prints
-status=error or status=timeout (infeasible, unbounded) and no cost; the exit status is then 1.
-HiGHS's line ends with iterations=<n>: its dual simplex picks its pricing (steepest edge or Devex)
-partly by timing, so on a loaded machine the same file can take 4x the iterations and time;
---highs-option simplex_dual_edge_weight_strategy=steepest pins it.
+is reported once on stderr (parse_seconds). A solver that finds the instance infeasible or
+unbounded prints that status and no cost; one that fails or runs past --timeout prints status=error
+or status=timeout, and the exit status is then 1.
+HiGHS's line ends with iterations=<n>: its dual simplex takes a different path from run to run on
+the same file (2,474 or 4,533 iterations on a province instance, 28,353 or 113,835 on a country
+one, here), so compare its times together with its iterations. --highs-option passes options
+through to linprog (e.g. --highs-option presolve=false).
 
 The file format is the one reliefctl reads (Sources/ReliefMatching/DIMACS.swift): `p min N M`,
 `n ID FLOW`, `a SRC DST LOW CAP COST`, 1-based ids; a capacity of 9223372036854775807 is unlimited.
@@ -215,8 +217,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds each solver may take, run in a child process (default: no limit, in this process)")
     parser.add_argument("--highs-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="an option for scipy's linprog(method='highs'), e.g. "
-                             "simplex_dual_edge_weight_strategy=steepest; repeatable")
+                        help="an option for scipy's linprog(method='highs'), e.g. presolve=false; repeatable")
     arguments = parser.parse_args()
     highs_options = {}
     for option in arguments.highs_option:
