@@ -82,13 +82,14 @@ public enum RequestParser {
         }
 
         skipBlanks()
+        // The limit counts words and options; req= is neither, wherever it stands in the line.
+        let tooMany = RequestError(.limit, "more than \(maxWords) words in one request")
         while position < count {
-            if words.count + options.count >= maxWords {
-                return .failure(RequestError(.limit, "more than \(maxWords) words in one request"))
-            }
             if line[position] == 0x22 {
                 switch readQuoted() {
-                case .success(let value): words.append(value)
+                case .success(let value):
+                    guard words.count + options.count < maxWords else { return .failure(tooMany) }
+                    words.append(value)
                 case .failure(let error): return .failure(error)
                 }
                 skipBlanks()
@@ -137,9 +138,11 @@ public enum RequestParser {
                     if options.contains(where: { $0.key == key }) {
                         return .failure(RequestError(.syntax, "option \(key)= given twice; expected each option once"))
                     }
+                    guard words.count + options.count < maxWords else { return .failure(tooMany) }
                     options.append(Request.Option(key: key, value: value))
                 }
             } else {
+                guard words.count + options.count < maxWords else { return .failure(tooMany) }
                 words.append(String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<position]), as: UTF8.self))
             }
             skipBlanks()

@@ -79,9 +79,17 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(failure(#"x "ab"c"#)?.code, .syntax)
     }
 
-    func testWordLimit() {
+    func testWordLimit() throws {
         let line = Array(repeating: "w", count: RequestParser.maxWords + 1).joined(separator: " ")
         XCTAssertEqual(failure(line)?.code, .limit)
+        XCTAssertEqual(failure(line + " req=t1")?.code, .limit)
+        // req= is not a word: a full request takes it first or last alike (found by the fuzzer:
+        // a request re-encoded with req= moved to the end must parse again).
+        let full = Array(repeating: "w", count: RequestParser.maxWords - 2).joined(separator: " ") + " a=1 b=2"
+        XCTAssertEqual(try parse(full + " req=t1").requestToken, "t1")
+        XCTAssertEqual(try parse("req=t1 " + full).requestToken, "t1")
+        XCTAssertEqual(failure(full + " c=3")?.code, .limit)
+        XCTAssertEqual(failure(full + " \"quoted word\"")?.code, .limit)
     }
 
     func testQuoteArgumentRoundTrips() throws {
