@@ -74,14 +74,15 @@ final class SQLiteIncidentProjector {
         statements = [:]
     }
 
-    private func run(_ name: String, _ values: [SQLiteValue], _ entry: Entry, exactlyOne: Bool = true) throws {
+    /// Runs a prepared statement; for an entry's projection (`entry` given) it must change exactly
+    /// one row unless `exactlyOne` is false.
+    private func run(_ name: String, _ values: [SQLiteValue], _ entry: Entry? = nil, exactlyOne: Bool = true) throws {
         let statement = statements[name]!
         statement.bind(row: values)
         try statement.execute()
-        guard !exactlyOne || connection.changes == 1 else {
-            throw StoreError("projecting entry \(entry.seq) (\(entry.event.kind)): \(name) changed \(connection.changes) rows, not one; "
-                             + "the current-state tables disagree with the journal (restart reliefd to rebuild them)", isTransient: false)
-        }
+        guard let entry, exactlyOne, connection.changes != 1 else { return }
+        throw StoreError("projecting entry \(entry.seq) (\(entry.event.kind)): \(name) changed \(connection.changes) rows, not one; "
+                         + "the current-state tables disagree with the journal (restart reliefd to rebuild them)", isTransient: false)
     }
 
     func project(_ entry: Entry) throws {
@@ -223,11 +224,10 @@ final class SQLiteIncidentProjector {
     }
 
     func insertAll(from state: State) throws {
-        let entry = Entry(seq: state.lastSeq, time: Timestamp(milliseconds: 0), actor: "rebuild", event: .requestCompleted(token: "", reply: ""))
-        for incident in state.incidents.values { try run("insertIncident", Self.incidentRow(incident), entry) }
-        for need in state.needs.values { try run("insertNeed", Self.needRow(need), entry) }
-        for plan in state.plans.values { try run("insertPlan", Self.planRow(plan), entry) }
-        for allocation in state.allocations.values { try run("insertAllocation", Self.allocationRow(allocation), entry) }
-        for assignment in state.assignments.values { try run("insertAssignment", Self.assignmentRow(assignment), entry) }
+        for incident in state.incidents.values { try run("insertIncident", Self.incidentRow(incident)) }
+        for need in state.needs.values { try run("insertNeed", Self.needRow(need)) }
+        for plan in state.plans.values { try run("insertPlan", Self.planRow(plan)) }
+        for allocation in state.allocations.values { try run("insertAllocation", Self.allocationRow(allocation)) }
+        for assignment in state.assignments.values { try run("insertAssignment", Self.assignmentRow(assignment)) }
     }
 }

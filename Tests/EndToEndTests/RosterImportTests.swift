@@ -7,39 +7,6 @@ import XCTest
 final class RosterImportTests: EndToEndTestCase {
     private var catalogFlags: [String] { ["--catalog-file", Daemon.packageDirectory + "/config/catalog/skills.commands"] }
 
-    /// Runs reliefctl with `arguments`; returns its exit status and output (through files, so a
-    /// large output cannot fill a pipe and stall it).
-    private func reliefctl(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, out: String, err: String) {
-        let directory = NSTemporaryDirectory() + "reliefctl-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        FileManager.default.createFile(atPath: directory + "/out", contents: nil)
-        FileManager.default.createFile(atPath: directory + "/err", contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Daemon.siblingBinary("reliefctl"))
-        process.arguments = arguments
-        process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
-        process.standardError = FileHandle(forWritingAtPath: directory + "/err")
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            process.terminate()
-            XCTFail("reliefctl \(arguments) did not finish within \(timeout) s")
-        }
-        process.waitUntilExit()
-        let out = (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? ""
-        return (process.terminationStatus, out, err)
-    }
-
-    private func write(_ text: String, _ name: String, in daemon: Daemon) throws -> String {
-        let path = daemon.directory + "/" + name
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     static let header = "id,name,phone,id_number,region,lat,lon,languages,skills,max_hours,min_rest,org,cert_skill,cert_issued,cert_expires,cert_issuer\r\n"
     static let hashtags = "#meta+id,#contact+name,#contact+phone,#meta+id_number,#adm1+code,#geo+lat,#geo+lon,#meta+languages,#meta+skills,,,#org+name,,,,\r\n"
 

@@ -5,38 +5,6 @@ import XCTest
 /// `reliefctl import travel FILE.csv` against a real daemon: a file with a bad row imports
 /// nothing, a good one imports every entry, the matcher follows it, and a restart keeps it.
 final class TravelImportTests: EndToEndTestCase {
-    /// Runs reliefctl with `arguments`; returns its exit status and output.
-    private func reliefctl(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, out: String, err: String) {
-        let directory = NSTemporaryDirectory() + "reliefctl-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        FileManager.default.createFile(atPath: directory + "/out", contents: nil)
-        FileManager.default.createFile(atPath: directory + "/err", contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Daemon.siblingBinary("reliefctl"))
-        process.arguments = arguments
-        process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
-        process.standardError = FileHandle(forWritingAtPath: directory + "/err")
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            process.terminate()
-            XCTFail("reliefctl \(arguments) did not finish within \(timeout) s")
-        }
-        process.waitUntilExit()
-        let out = (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? ""
-        return (process.terminationStatus, out, err)
-    }
-
-    private func write(_ text: String, _ name: String, in daemon: Daemon) throws -> String {
-        let path = daemon.directory + "/" + name
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     func testATravelFileWithABadRowImportsNothingAndAGoodOneChangesTheMatch() throws {
         let daemon = try startDaemon()
         var client = try daemon.connect()

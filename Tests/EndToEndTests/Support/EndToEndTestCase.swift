@@ -72,4 +72,38 @@ class EndToEndTestCase: XCTestCase {
         try ok(client, "warehouse add wh-b name=\"Depot B\" region=sx at=37.70,112.70")
         try ok(client, "item add water name=\"Water 5l\" category=water unit=bottle")
     }
+
+    /// Runs reliefctl with `arguments`; returns its exit status and output (through files, so a
+    /// large output cannot fill a pipe and stall it).
+    func reliefctl(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, out: String, err: String) {
+        let directory = NSTemporaryDirectory() + "reliefctl-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        FileManager.default.createFile(atPath: directory + "/out", contents: nil)
+        FileManager.default.createFile(atPath: directory + "/err", contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Daemon.siblingBinary("reliefctl"))
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
+        process.standardError = FileHandle(forWritingAtPath: directory + "/err")
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            process.terminate()
+            XCTFail("reliefctl \(arguments) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        let out = (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? ""
+        return (process.terminationStatus, out, err)
+    }
+
+    /// Writes `text` to a file in the daemon's directory and returns its path.
+    func write(_ text: String, _ name: String, in daemon: Daemon) throws -> String {
+        let path = daemon.directory + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
 }
