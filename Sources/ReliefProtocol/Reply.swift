@@ -37,6 +37,10 @@ public struct Fields: Sendable, Equatable, ExpressibleByDictionaryLiteral {
 public enum Reply: Sendable, Equatable {
     case ok(Fields)
     case rows([Fields])
+    /// Rows made one at a time as they are encoded (large listings): the reply holds what the rows
+    /// are made from, never every row at once, and the connection encodes it in slices as the
+    /// client reads.
+    case stream(RowStream)
     case error(ErrorCode, String)
 
     public static let plainOK = Reply.ok(Fields())
@@ -46,4 +50,44 @@ public enum Reply: Sendable, Equatable {
         if case .error = self { return true }
         return false
     }
+
+    /// The rows of a `.rows` or `.stream` reply (a stream is made whole: for tests and small replies).
+    public var rowList: [Fields]? {
+        switch self {
+        case .rows(let rows): rows
+        case .stream(let stream): stream.allRows()
+        case .ok, .error: nil
+        }
+    }
+
+    /// A stream equals the rows it makes, so callers need not care which form a listing took.
+    public static func == (lhs: Reply, rhs: Reply) -> Bool {
+        switch (lhs, rhs) {
+        case (.ok(let a), .ok(let b)): a == b
+        case (.error(let codeA, let a), .error(let codeB, let b)): codeA == codeB && a == b
+        case (.rows, .rows), (.rows, .stream), (.stream, .rows), (.stream, .stream): lhs.rowList! == rhs.rowList!
+        default: false
+        }
+    }
+}
+
+/// `count` rows, row `i` made by `row(i)` when it is encoded. `row` must be a pure function of
+/// values it captured (a copy of the state is cheap: copy-on-write), so a stream can be encoded
+/// later and on its own schedule without seeing later changes.
+public final class RowStream: Sendable {
+    public let count: Int
+    private let row: @Sendable (Int) -> Fields
+
+    public init(count: Int, row: @escaping @Sendable (Int) -> Fields) {
+        precondition(count >= 0)
+        self.count = count
+        self.row = row
+    }
+
+    public func row(at index: Int) -> Fields {
+        precondition(index >= 0 && index < count, "row \(index) of a stream of \(count)")
+        return row(index)
+    }
+
+    public func allRows() -> [Fields] { (0..<count).map(row) }
 }

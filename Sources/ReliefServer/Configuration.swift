@@ -13,16 +13,29 @@ import ReliefStore
 public struct Configuration: Sendable, Equatable {
     public var socket = "data/reliefd.sock"
     public var socketMode: UInt16 = 0o660
-    /// `host:port`, or nil for no TCP listener.
-    public var tcp: String? = "127.0.0.1:7878"
+    /// `host:port`, or nil for no TCP listener (the default: TCP has no login yet, and any web page
+    /// can reach a loopback port).
+    public var tcp: String?
     public var dataDir = "data"
     /// `sqlite` (a file in the data directory), `sqlite:PATH`, or a PostgreSQL URL `postgres://…`.
     public var store = "sqlite"
     public var maxLine = 65_536
     public var maxClients = 1024
+    /// Slots of `maxClients` that only Unix-socket clients may take.
+    public var unixReservedClients = 64
+    /// Connections one peer (a uid on the Unix socket, an address on TCP) may hold at once.
+    public var maxClientsPerPeer = 256
+    /// Output held for one client past which it is disconnected (hard limit).
     public var maxOutput = 64 << 20
+    /// Output held for one client past which its requests stop running until it reads (soft limit).
+    public var outputSoftLimit = 256 << 10
+    /// Seconds a client may stay over the soft limit without reading a byte before it is disconnected.
+    public var outputStallTimeout: Double = 120
     public var partialLineTimeout: Double = 30
+    /// Unix-socket connections idle this long are closed (0 = never).
     public var idleTimeout: Double = 0
+    /// TCP connections idle this long are closed (0 = never).
+    public var tcpIdleTimeout: Double = 300
     public var snapshotEvery: Int64 = 100_000
     public var snapshotInterval: Double = 600
     public var logLevel = "info"
@@ -40,6 +53,9 @@ public struct Configuration: Sendable, Equatable {
     public var coordinatorUIDs: Set<UInt32> = [0, UInt32(getuid())]
     /// Rows one `import begin … import commit` may buffer.
     public var maxImportRows = 1_000_000
+    /// Bytes of rows one import may hold, and all open imports together.
+    public var maxImportBytes = 512 << 20
+    public var maxImportBytesTotal = 1 << 30
     /// `matching_*` keys: the matching policy's knobs (MatchingPolicy.keys), checked when set.
     public var matching: [String: String] = [:]
 
@@ -54,9 +70,14 @@ public struct Configuration: Sendable, Equatable {
         ("store", "sqlite | sqlite:PATH | postgres://USER@HOST:PORT/DB", "where the journal lives (PostgreSQL: docs/operations.md)"),
         ("max_line", "BYTES", "longest request line accepted (1024 to 16777216)"),
         ("max_clients", "N", "connections served at once (1 to 100000)"),
-        ("max_output", "BYTES", "reply bytes queued for one client before it is disconnected"),
-        ("partial_line_timeout", "SECONDS", "how long a client may stall in the middle of a line"),
-        ("idle_timeout", "SECONDS", "close connections idle this long (0 = never)"),
+        ("unix_reserved_clients", "N", "slots of max_clients that only Unix-socket clients may take"),
+        ("max_clients_per_peer", "N", "connections one peer (uid on the Unix socket, address on TCP) may hold"),
+        ("max_output", "BYTES", "reply bytes held for one client before it is disconnected (hard limit)"),
+        ("output_soft_limit", "BYTES", "reply bytes held for one client before its requests wait until it reads"),
+        ("output_stall_timeout", "SECONDS", "how long a client may stay over output_soft_limit reading nothing (0 = forever)"),
+        ("partial_line_timeout", "SECONDS", "how long a client may take to send one line, from its first byte"),
+        ("idle_timeout", "SECONDS", "close Unix-socket connections idle this long (0 = never)"),
+        ("tcp_idle_timeout", "SECONDS", "close TCP connections idle this long (0 = never)"),
         ("snapshot_every", "N", "take a snapshot after this many journal entries"),
         ("snapshot_interval", "SECONDS", "take a snapshot at least this often when there were changes"),
         ("log_level", "trace|debug|info|notice|warning|error|critical", "log verbosity (stderr)"),
@@ -68,6 +89,8 @@ public struct Configuration: Sendable, Equatable {
         ("planning_file", "PATH | off", "planning standards for need estimate (per-person needs and the items that meet them), read at every start"),
         ("coordinator_uids", "UID,... (self = the daemon's uid)", "Unix-socket peers that get the coordinator role (personal data)"),
         ("max_import_rows", "N", "rows one bulk import may buffer before it is aborted with ERR LIMIT"),
+        ("max_import_bytes", "BYTES", "bytes of rows one bulk import may hold before it is aborted with ERR LIMIT"),
+        ("max_import_bytes_total", "BYTES", "bytes of rows all open imports together may hold"),
     ] + MatchingPolicy.keys.map { ("matching_" + $0.key, $0.form, "matching: " + $0.help) }
 
     public struct Problem: Error, CustomStringConvertible, Equatable {
@@ -123,9 +146,14 @@ public struct Configuration: Sendable, Equatable {
             store = value
         case "max_line": maxLine = try number(1024...16 << 20)
         case "max_clients": maxClients = try number(1...100_000)
+        case "unix_reserved_clients": unixReservedClients = try number(0...100_000)
+        case "max_clients_per_peer": maxClientsPerPeer = try number(1...100_000)
         case "max_output": maxOutput = try number((64 << 10)...(1 << 30))
+        case "output_soft_limit": outputSoftLimit = try number((4 << 10)...(1 << 30))
+        case "output_stall_timeout": outputStallTimeout = try seconds()
         case "partial_line_timeout": partialLineTimeout = try seconds()
         case "idle_timeout": idleTimeout = try seconds()
+        case "tcp_idle_timeout": tcpIdleTimeout = try seconds()
         case "snapshot_every": snapshotEvery = try number(1...1_000_000_000)
         case "snapshot_interval": snapshotInterval = try seconds()
         case "log_level":
@@ -159,6 +187,8 @@ public struct Configuration: Sendable, Equatable {
             }
             coordinatorUIDs = uids
         case "max_import_rows": maxImportRows = try number(1...1_000_000)
+        case "max_import_bytes": maxImportBytes = try number((1 << 20)...(16 << 30))
+        case "max_import_bytes_total": maxImportBytesTotal = try number((1 << 20)...(64 << 30))
         case _ where key.hasPrefix("matching_"):
             var values = matching
             values[key] = value
@@ -170,6 +200,20 @@ public struct Configuration: Sendable, Equatable {
             matching = values
         default:
             throw Problem("unknown key \"\(key)\"; expected one of " + Configuration.keys.map(\.key).joined(separator: ", "))
+        }
+    }
+
+    /// Checks what no single key can: limits that must agree with each other. Called once every
+    /// key is set (file, then flags).
+    public func checkConsistency() throws {
+        guard outputSoftLimit <= maxOutput else {
+            throw Problem("output_soft_limit (\(outputSoftLimit)) is above max_output (\(maxOutput)); expected the soft limit at or below the hard one")
+        }
+        guard unixReservedClients < maxClients || tcp == nil else {
+            throw Problem("unix_reserved_clients (\(unixReservedClients)) leaves no slot of max_clients (\(maxClients)) for TCP; expected fewer reserved slots, or tcp = off")
+        }
+        guard maxImportBytes <= maxImportBytesTotal else {
+            throw Problem("max_import_bytes (\(maxImportBytes)) is above max_import_bytes_total (\(maxImportBytesTotal)); expected one import to fit in the total")
         }
     }
 

@@ -3,173 +3,192 @@ import ReliefCore
 import ReliefEngine
 import ReliefProtocol
 
-/// One client connection. Owns its `uv_stream_t` (a pipe or TCP handle); the handle's `data` holds
-/// a retained reference that is released only in the close callback. Replies leave in request
-/// order: a reply waits in `queued` until the commit it depends on is durable, and every reply
-/// behind it waits too.
+/// One client connection: owns its `uv_stream_t` (a pipe or TCP handle), whose `data` holds a
+/// retained reference released only in the close callback. What to run, what to send and when to
+/// read are decided by its `ConnectionMachine`; this class performs it with libuv.
+///
+/// Lines run a few at a time (`linesPerStep`): a client with more waiting is stepped again on the
+/// next loop turn (`Server.scheduleStep`), so a client that pipelines thousands of requests in one
+/// read takes turns with everyone else instead of holding the loop.
 final class Connection {
     let id: Int
     unowned let server: Server
     let handle: UnsafeMutableRawPointer
     var stream: UnsafeMutablePointer<uv_stream_t> { handle.assumingMemoryBound(to: uv_stream_t.self) }
     let actor: String
+    /// Who the client is for slots and `req=` tokens: `uid:N` on the Unix socket, `tcp:ADDRESS` on TCP.
+    let peer: String
+    let isTCP: Bool
     /// What this client may see: coordinator for listed uids on the Unix socket, else operator.
     let role: Role
-    var framer: LineFramer
+    private(set) var machine: ConnectionMachine
     /// The bulk import this client has open, if any.
     var importing: ImportBuffer?
-
-    /// Replies that must wait for a commit, oldest first (ring: `queued[queuedHead...]`).
-    private var queued: [(waitSeq: Int64, bytes: [UInt8])] = []
-    private var queuedHead = 0
-    /// Replies ready to go out at the next flush.
-    private var output: [UInt8] = []
-    private(set) var closing = false
-    private var readingPaused = false
-    /// A request of this client runs off the loop: its later requests wait, in order, in
-    /// `backlog`, and reading stops until the result is in (like a blocked Redis client).
-    private(set) var isBlocked = false
-    private var backlog: [LineFramer.Event] = []
+    private var isReading = false
     private var closeAfterWrite = false
-    /// Loop time (ms) of the last bytes received.
-    var lastRead: UInt64
+    private(set) var closing = false
+    private var closeReason: String?
     var requests: Int64 = 0
+    /// A line that ran successfully: the client speaks the protocol (see HTTP detection).
+    var spokeProtocol = false
 
-    static let pauseReadingAbove = 1 << 20
-    static let resumeReadingBelow = 256 << 10
+    /// Lines run per step before others get a turn.
+    static let linesPerStep = 32
 
-    init(id: Int, server: Server, handle: UnsafeMutableRawPointer, actor: String, role: Role, maxLine: Int, now: UInt64) {
+    init(id: Int, server: Server, handle: UnsafeMutableRawPointer, actor: String, peer: String, isTCP: Bool, role: Role,
+         limits: ConnectionMachine.Limits, now: UInt64) {
         self.id = id
         self.server = server
         self.handle = handle
         self.actor = actor
+        self.peer = peer
+        self.isTCP = isTCP
         self.role = role
-        self.framer = LineFramer(maxLine: maxLine)
-        self.lastRead = now
+        self.machine = ConnectionMachine(limits: limits, now: now)
     }
 
-    var hasQueuedReplies: Bool { queuedHead < queued.count }
+    var hasQueuedReplies: Bool { machine.owesReplies }
+    var lastRead: UInt64 { machine.lastInput }
 
     func startReading() {
         handle.assumingMemoryBound(to: uv_handle_t.self).pointee.data = Unmanaged.passRetained(self).toOpaque()
-        beginReading()
-    }
-
-    private func beginReading() {
-        uv_read_start(stream, { handle, _, buffer in
-            // One loop-owned buffer serves every read: each read is consumed before the next.
-            let server = Connection.from(handle!).server
-            buffer!.pointee = uv_buf_init(server.readBuffer, UInt32(Server.readBufferSize))
-        }, { stream, count, buffer in
-            let connection = Connection.from(UnsafeMutableRawPointer(stream!).assumingMemoryBound(to: uv_handle_t.self))
-            if count > 0 {
-                connection.received(UnsafeRawBufferPointer(start: buffer!.pointee.base, count: count))
-            } else if count < 0 {
-                // EOF or a read error: the client is gone; replies still owed cannot be delivered.
-                connection.close(reason: count == Int(UV_EOF.rawValue) ? "eof" : String(cString: uv_strerror(Int32(count))))
-            }
-        })
+        updateReading()
     }
 
     static func from(_ handle: UnsafeMutablePointer<uv_handle_t>) -> Connection {
         Unmanaged<Connection>.fromOpaque(handle.pointee.data).takeUnretainedValue()
     }
 
-    private func received(_ bytes: UnsafeRawBufferPointer) {
-        lastRead = uv_now(server.loop)
-        var events: [LineFramer.Event] = []
-        framer.feed(bytes) { events.append($0) }
-        run(events[...])
-        flush()
+    /// Reads exactly when the machine wants input: everything read so far has run and the client is
+    /// not paused. A paused client's bytes wait in the kernel, where they cost this process nothing.
+    private func updateReading() {
+        let wanted = machine.wantsInput && !closeAfterWrite && !closing && !server.isStopping
+        guard wanted != isReading else { return }
+        isReading = wanted
+        if wanted {
+            machine.resumedReading(now: uv_now(server.loop))
+            uv_read_start(stream, { handle, _, buffer in
+                // One loop-owned buffer serves every read: each read is taken before the next.
+                let server = Connection.from(handle!).server
+                buffer!.pointee = uv_buf_init(server.readBuffer, UInt32(Server.readBufferSize))
+            }, { stream, count, buffer in
+                let connection = Connection.from(UnsafeMutableRawPointer(stream!).assumingMemoryBound(to: uv_handle_t.self))
+                if count > 0 {
+                    connection.received(UnsafeRawBufferPointer(start: buffer!.pointee.base, count: count))
+                } else if count < 0 {
+                    // EOF or a read error: the client is gone; replies still owed cannot be delivered.
+                    connection.close(reason: count == Int(UV_EOF.rawValue) ? "eof" : String(cString: uv_strerror(Int32(count))))
+                }
+            })
+        } else {
+            uv_read_stop(stream)
+        }
     }
 
-    private func run(_ events: ArraySlice<LineFramer.Event>) {
-        for (offset, event) in events.enumerated() {
-            if closing { return }
-            if isBlocked {
-                backlog.append(contentsOf: events.dropFirst(offset))
-                return
+    /// Whether the client is being read (not paused by us), for the partial-line timeout.
+    var isBeingRead: Bool { isReading }
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        machine.received(bytes, now: uv_now(server.loop))
+        step()
+    }
+
+    /// Runs lines while this turn's budget lasts (at most `linesPerStep`; with `granted`, at least
+    /// one), sends what is ready, and decides whether to read or to be stepped again later.
+    func step(granted: Bool = false) {
+        guard !closing else { return }
+        var ran = 0
+        while ran < Connection.linesPerStep, !closing, !closeAfterWrite {
+            if !(granted && ran == 0) && !server.turnBudgetLeft() {
+                // Others' turn: this client goes on later — first in line if it got nothing now.
+                if machine.inboxBytes > 0 && machine.pause == nil { server.scheduleStep(self, first: ran == 0) }
+                break
             }
+            guard let event = machine.nextEvent(now: uv_now(server.loop)) else { break }
+            ran += 1
             switch event {
             case .line(let line):
                 requests += 1
                 server.execute(line: line, from: self)
             case .overlong(let length):
-                send(.error(.limit, "request line of \(length) bytes exceeds max_line \(framer.maxLine); expected shorter lines"), waitSeq: 0)
+                send(.error(.limit, "request line of \(length) bytes exceeds max_line \(machine.limits.maxLine); expected shorter lines"), waitSeq: 0)
             }
         }
+        flush()
+        guard !closing else { return }
+        updateReading()
+        if machine.inboxBytes > 0 && machine.pause == nil && !closeAfterWrite { server.scheduleStep(self) }
     }
 
     /// The request just read runs off the loop: hold everything after it.
     func block() {
-        isBlocked = true
-        uv_read_stop(stream)
+        machine.block()
+        updateReading()
     }
 
     /// Its off-loop request has been answered: run what waited, then read again.
     func unblock() {
-        guard isBlocked else { return }
-        isBlocked = false
-        let waiting = backlog
-        backlog.removeAll()
-        run(waiting[...])
-        flush()
-        if !isBlocked && !readingPaused && !closing && !closeAfterWrite { beginReading() }
+        guard machine.isBlocked else { return }
+        machine.unblock()
+        step()
     }
 
-    /// Queues a reply; it goes out once `waitSeq` is committed and all replies before it went.
+    /// Queues a reply; it goes out once `waitSeq` is committed and every reply before it went.
     func send(_ reply: Reply, waitSeq: Int64) {
-        if !hasQueuedReplies && waitSeq <= server.committedSeq {
-            TextEncoder.encode(reply, into: &output)
-        } else {
-            var bytes: [UInt8] = []
-            TextEncoder.encode(reply, into: &bytes)
-            queued.append((waitSeq, bytes))
-            server.markWaiting(self)
-        }
+        guard !closing else { return }
+        machine.enqueue(reply, waitSeq: waitSeq, committedSeq: server.committedSeq)
+        if machine.owesReplies { server.markWaiting(self) }
+        checkHardLimit()
     }
 
-    /// Moves replies whose commit is durable to the output and writes it.
+    /// Moves replies whose commit is durable to the socket.
     func flush() {
-        let committed = server.committedSeq
-        while queuedHead < queued.count, queued[queuedHead].waitSeq <= committed {
-            output.append(contentsOf: queued[queuedHead].bytes)
-            queuedHead += 1
-        }
-        if queuedHead == queued.count {
-            queued.removeAll(keepingCapacity: queued.count < 1024)
-            queuedHead = 0
-        }
+        guard !closing else { return }
+        let more = machine.produce(committedSeq: server.committedSeq)
         write()
+        guard !closing else { return }
+        checkHardLimit()
+        if closeAfterWrite && machine.isDrained {
+            close(reason: closeReason ?? "closed after reply")
+            return
+        }
+        // A large reply the socket keeps up with: encode its next slice on the next turn.
+        if more && machine.writeQueue == 0 { server.scheduleStep(self) }
+        updateReading()
     }
 
-    /// Replaces every queued reply that waits for an entry after `committedSeq` with `reply`: those
-    /// entries were lost with a failed commit, so their requests did not happen. The errors are held
-    /// back (with everything behind them) until `releaseHeld`, once the state has been re-read, so a
-    /// client that reads after its error sees the state without the lost change.
+    private func checkHardLimit() {
+        guard machine.overHardLimit, !closing else { return }
+        server.logger.warning("client exceeded its output limit; disconnecting", metadata: [
+            "client": "\(id)", "peer": "\(peer)", "held_bytes": "\(machine.load)", "max_output": "\(machine.limits.hardOutput)",
+        ])
+        close(reason: "output limit")
+    }
+
+    /// Replaces the replies that wait for lost entries with `reply` (held until `releaseHeld`).
     func failQueued(after committedSeq: Int64, with reply: Reply) {
-        var errorBytes: [UInt8] = []
-        TextEncoder.encode(reply, into: &errorBytes)
-        for index in queuedHead..<queued.count where queued[index].waitSeq > committedSeq {
-            queued[index] = (Int64.max, errorBytes)
-        }
+        machine.failQueued(after: committedSeq, with: reply)
     }
 
     func releaseHeld() {
-        for index in queuedHead..<queued.count where queued[index].waitSeq == Int64.max {
-            queued[index].waitSeq = 0
-        }
+        machine.releaseHeld()
     }
 
     private func write() {
-        guard !output.isEmpty, !closing else { return }
+        guard !closing else { return }
+        var output = machine.takeReady()
+        guard !output.isEmpty else { return }
+        let now = uv_now(server.loop)
         var written = 0
-        output.withUnsafeMutableBytes { bytes in
-            var buffer = uv_buf_init(bytes.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
-            let result = uv_try_write(stream, &buffer, 1)
-            if result > 0 { written = Int(result) }
+        if uv_stream_get_write_queue_size(stream) == 0 {
+            output.withUnsafeMutableBytes { bytes in
+                var buffer = uv_buf_init(bytes.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+                let result = uv_try_write(stream, &buffer, 1)
+                if result > 0 { written = Int(result) }
+            }
         }
         if written < output.count {
+            // The rest is owned by the write request until its callback.
             let remaining = output.count - written
             let headerSize = (MemoryLayout<uv_write_t>.stride + 15) & ~15
             let raw = UnsafeMutableRawPointer.allocate(byteCount: headerSize + remaining, alignment: 16)
@@ -187,13 +206,11 @@ final class Connection {
             }
             if status != 0 {
                 raw.deallocate()
-                output.removeAll(keepingCapacity: true)
                 close(reason: "write failed: " + String(cString: uv_strerror(status)))
                 return
             }
         }
-        output.removeAll(keepingCapacity: output.count < 1 << 20)
-        applyBackpressure()
+        machine.writeQueueChanged(to: Int(uv_stream_get_write_queue_size(stream)), progressed: written > 0, now: now)
     }
 
     private func wrote(status: Int32) {
@@ -202,56 +219,39 @@ final class Connection {
             close(reason: "write failed: " + String(cString: uv_strerror(status)))
             return
         }
-        let pendingBytes = uv_stream_get_write_queue_size(stream)
-        if closeAfterWrite && pendingBytes == 0 {
-            close(reason: "closed after reply")
-            return
-        }
-        if readingPaused && !isBlocked && pendingBytes < Connection.resumeReadingBelow && !server.isStopping {
-            readingPaused = false
-            beginReading()
-        }
+        machine.writeQueueChanged(to: Int(uv_stream_get_write_queue_size(stream)), progressed: true, now: uv_now(server.loop))
+        // Output drained: encode more of a large reply, run lines that waited, read again.
+        step()
     }
 
-    /// A client that does not read its replies: stop reading its requests while a lot is queued,
-    /// and drop it once the queue passes the configured limit.
-    private func applyBackpressure() {
-        let pendingBytes = uv_stream_get_write_queue_size(stream)
-        if pendingBytes > server.configuration.maxOutput {
-            server.logger.warning("client not reading its replies; disconnecting", metadata: ["client": "\(id)", "queued_bytes": "\(pendingBytes)"])
-            close(reason: "output limit")
-        } else if pendingBytes > Connection.pauseReadingAbove && !readingPaused {
-            readingPaused = true
-            uv_read_stop(stream)
-        } else if pendingBytes == 0 && closeAfterWrite {
-            close(reason: "closed after reply")
-        }
-    }
-
+    /// At shutdown: read nothing more (`updateReading` sees the server stopping).
     func stopReading() {
-        uv_read_stop(stream)
-        readingPaused = true
+        updateReading()
     }
 
     /// Sends `reply` and closes once it has been written.
-    func sendAndClose(_ reply: Reply) {
+    func sendAndClose(_ reply: Reply, reason: String = "closed after reply") {
         send(reply, waitSeq: 0)
         closeAfterWrite = true
-        stopReading()
+        closeReason = reason
+        updateReading()
         flush()
     }
 
     /// Closes the connection once its queued replies are written (used at shutdown).
     func closeWhenFlushed() {
         closeAfterWrite = true
-        stopReading()
+        closeReason = "shutdown"
+        updateReading()
         flush()
-        if uv_stream_get_write_queue_size(stream) == 0 && !hasQueuedReplies { close(reason: "shutdown") }
     }
 
     func close(reason: String) {
         guard !closing else { return }
         closing = true
+        machine.closing()
+        if isReading { uv_read_stop(stream) }
+        isReading = false
         server.forget(self, reason: reason)
         uv_close(handle.assumingMemoryBound(to: uv_handle_t.self)) { handle in
             let unmanaged = Unmanaged<Connection>.fromOpaque(handle!.pointee.data)

@@ -25,6 +25,21 @@ public final class Server {
     var committedSeq: Int64 { pipeline.committedSeq }
     private var connections: [Int: Connection] = [:]
     private var waiting: [Int: Connection] = [:]
+    /// Connections with lines left to run or a large reply to encode, stepped in turn by `stepper`
+    /// (an idle handle, which keeps the loop from sleeping while any are left).
+    private var runQueue = RunQueue()
+    private let stepper: UnsafeMutablePointer<uv_idle_t>
+    private var stepperActive = false
+    /// Time one loop turn may spend running clients' lines, all clients together: past it, lines
+    /// wait for the next turn, so a ping behind a hundred floods waits one budget, not a hundred.
+    static let turnBudgetNanoseconds: UInt64 = 2_000_000
+    /// When this turn's budget ends (uv_hrtime), once the turn has run a line; 0 before that.
+    private var turnBudgetEnds: UInt64 = 0
+    /// Open connections per peer, and over TCP, for the slot limits.
+    private var peerConnections: [String: Int] = [:]
+    private var tcpConnections = 0
+    /// Connections refused or cut off by a limit since start, by reason, for `info`.
+    private var refusedConnections: [String: Int64] = [:]
     private var nextConnectionId = 1
     private var listeners: [Listener] = []
     private let worker: StoreBackend
@@ -91,6 +106,7 @@ public final class Server {
         // What the store last loaded from; the loop snapshots at start when there is more since.
         lastSnapshotSeq = min(loadedSnapshotSeq, state.lastSeq)
         endOfTurn = .allocate(capacity: 1)
+        stepper = .allocate(capacity: 1)
         writerResults = .allocate(capacity: 1)
         housekeeping = .allocate(capacity: 1)
         worker = makeBackend(loop, writerResults)
@@ -109,6 +125,7 @@ public final class Server {
         loop.deallocate()
         readBuffer.deallocate()
         endOfTurn.deallocate()
+        stepper.deallocate()
         writerResults.deallocate()
         offloadResults.deallocate()
         housekeeping.deallocate()
@@ -136,6 +153,8 @@ public final class Server {
         uv_check_init(loop, endOfTurn)
         endOfTurn.pointee.data = me
         uv_check_start(endOfTurn) { handle in Server.from(handle!.pointee.data).turnEnded() }
+        uv_idle_init(loop, stepper)
+        stepper.pointee.data = me
 
         uv_async_init(loop, writerResults) { handle in Server.from(handle!.pointee.data).drainWriter() }
         writerResults.pointee.data = me
@@ -188,18 +207,49 @@ public final class Server {
         let id = nextConnectionId
         nextConnectionId += 1
         let actor = listener.actor(of: handle)
-        let connection = Connection(id: id, server: self, handle: handle, actor: actor, role: role(of: actor, on: listener),
-                                    maxLine: configuration.maxLine, now: uv_now(loop))
+        let isTCP: Bool = if case .tcp = listener.kind { true } else { false }
+        let peer = Server.peer(ofActor: actor)
+        let connection = Connection(id: id, server: self, handle: handle, actor: actor, peer: peer, isTCP: isTCP,
+                                    role: role(of: actor, on: listener), limits: connectionLimits, now: uv_now(loop))
+        connections[id] = connection
+        peerConnections[peer, default: 0] += 1
+        if isTCP { tcpConnections += 1 }
         connection.startReading()
-        if connections.count >= configuration.maxClients || isStopping {
-            connections[id] = connection
-            connection.sendAndClose(isStopping
-                ? .error(.unavailable, "reliefd is shutting down")
-                : .error(.limit, "too many clients (max_clients \(configuration.maxClients)); try again later"))
+        if let refusal = slotRefusal(isTCP: isTCP, peer: peer) {
+            refusedConnections[refusal.reason, default: 0] += 1
+            logger.warning("connection refused", metadata: ["peer": "\(peer)", "reason": "\(refusal.reason)"])
+            connection.sendAndClose(refusal.reply, reason: refusal.reason)
             return
         }
-        connections[id] = connection
         logger.debug("client connected", metadata: ["client": "\(id)", "actor": "\(connection.actor)", "role": "\(connection.role)"])
+    }
+
+    var connectionLimits: ConnectionMachine.Limits {
+        ConnectionMachine.Limits(maxLine: configuration.maxLine, softOutput: configuration.outputSoftLimit,
+                                 hardOutput: configuration.maxOutput)
+    }
+
+    /// Who a connection is, for slot limits and `req=` tokens: the uid on the Unix socket, the
+    /// address without the port on TCP (a new connection from the same address is the same peer).
+    static func peer(ofActor actor: String) -> String {
+        guard actor.hasPrefix("tcp:"), let colon = actor.lastIndex(of: ":"), colon > actor.index(actor.startIndex, offsetBy: 3) else { return actor }
+        return String(actor[..<colon])
+    }
+
+    /// Why a new connection (already counted) may not stay: shutting down, all slots taken, the
+    /// TCP share taken (slots reserved for the Unix socket), or its peer holding too many.
+    private func slotRefusal(isTCP: Bool, peer: String) -> (reason: String, reply: Reply)? {
+        if isStopping { return ("shutting_down", .error(.unavailable, "reliefd is shutting down")) }
+        if connections.count > configuration.maxClients {
+            return ("max_clients", .error(.limit, "too many clients (max_clients \(configuration.maxClients)); try again later"))
+        }
+        if isTCP, tcpConnections > configuration.maxClients - configuration.unixReservedClients {
+            return ("tcp_share", .error(.limit, "too many TCP clients (\(configuration.maxClients - configuration.unixReservedClients) of max_clients \(configuration.maxClients); \(configuration.unixReservedClients) are kept for the Unix socket); try again later"))
+        }
+        if peerConnections[peer, default: 0] > configuration.maxClientsPerPeer {
+            return ("max_clients_per_peer", .error(.limit, "too many connections from \(peer) (max_clients_per_peer \(configuration.maxClientsPerPeer)); close some first"))
+        }
+        return nil
     }
 
     /// Coordinator for a Unix-socket peer whose uid is in `coordinator_uids`; operator for
@@ -214,6 +264,9 @@ public final class Server {
         if staging?.connection == connection.id { abandonStaging() }
         connections[connection.id] = nil
         waiting[connection.id] = nil
+        runQueue.remove(connection.id)
+        if let count = peerConnections[connection.peer] { peerConnections[connection.peer] = count > 1 ? count - 1 : nil }
+        if connection.isTCP { tcpConnections -= 1 }
         logger.debug("client closed", metadata: ["client": "\(connection.id)", "reason": "\(reason)"])
         if isStopping { finishStopIfDone() }
     }
@@ -222,9 +275,49 @@ public final class Server {
         waiting[connection.id] = connection
     }
 
+    /// Whether this turn may still run lines; the first call of a turn starts its budget.
+    func turnBudgetLeft() -> Bool {
+        let now = uv_hrtime()
+        if turnBudgetEnds == 0 { turnBudgetEnds = now + Server.turnBudgetNanoseconds }
+        return now < turnBudgetEnds
+    }
+
+    /// Steps `connection` on a later turn (it has lines left, or a large reply to encode). `first`:
+    /// it has had no service this turn (its bytes arrived after the budget was spent).
+    func scheduleStep(_ connection: Connection, first: Bool = false) {
+        runQueue.push(connection.id, first: first)
+        guard !stepperActive else { return }
+        stepperActive = true
+        uv_idle_start(stepper) { handle in Server.from(handle!.pointee.data).stepRunnable() }
+    }
+
+    /// Steps waiting connections in order while the turn's budget lasts (at least one, so every
+    /// turn makes progress); the idle handle stops once none wait.
+    private func stepRunnable() {
+        var stepped = 0
+        while stepped == 0 || turnBudgetLeft(), let id = runQueue.pop() {
+            stepped += 1
+            connections[id]?.step(granted: stepped == 1)
+        }
+        if runQueue.isEmpty {
+            stepperActive = false
+            uv_idle_stop(stepper)
+        }
+    }
+
     // MARK: requests
 
     func execute(line: [UInt8], from connection: Connection) {
+        if ProtocolGuard.looksLikeHTTP(line) {
+            // A browser (any web page can reach a loopback port) or a confused client: nothing it
+            // sends may run. Closed without running the rest of what it sent.
+            refusedConnections["http", default: 0] += 1
+            logger.warning("HTTP request on the control protocol; closing the connection (a web page may be trying to drive reliefd)",
+                           metadata: ["client": "\(connection.id)", "peer": "\(connection.peer)",
+                                      "line": "\(String(decoding: line.prefix(60), as: UTF8.self))"])
+            connection.sendAndClose(.error(.denied, "this is reliefd's control protocol, not HTTP; closing"), reason: "http")
+            return
+        }
         if connection.importing != nil {
             continueImport(line: line, from: connection)
             return
@@ -234,7 +327,7 @@ public final class Server {
         switch parsed {
         case .success(let ok): request = ok
         case .failure(let error):
-            connection.send(.error(error.code, error.message), waitSeq: 0)
+            reply(error: .error(error.code, error.message), to: connection)
             return
         }
         if request.words.isEmpty && request.options.isEmpty && request.requestToken == nil { return }
@@ -257,8 +350,39 @@ public final class Server {
             return
         }
         let outcome = engine.handle(request, actor: connection.actor, role: connection.role)
+        if Server.describesDaemon(request) {
+            // ping, help and info describe the daemon, not the operation: answered at once, so an
+            // operator can always see what is wrong (info shows committed_seq beside seq).
+            if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
+            connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
+            return
+        }
+        deliver(outcome, to: connection)
+    }
+
+    private static func describesDaemon(_ request: Request) -> Bool {
+        request.words.count >= 1 && ["ping", "info", "help"].contains(request.words[0].lowercased())
+    }
+
+    /// Sends a request's outcome once the state it was computed from is durable: its own entries,
+    /// and for a read or a refusal every entry the state held when it was answered — a reply must
+    /// never show a change that a failed commit then takes back.
+    private func deliver(_ outcome: Outcome, to connection: Connection) {
         if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
-        connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
+        let waitSeq = max(outcome.waitForSeq, engine.state.lastSeq)
+        if waitSeq > pipeline.committedSeq && !pipeline.available {
+            // The state still holds entries of a commit that failed (until it is re-read): an
+            // answer computed on it could show what never became durable.
+            connection.send(.error(.unavailable, "store unavailable (\(storeProblem ?? "recovering")); the state is being re-read after a failed commit; ask again shortly; nothing was changed"), waitSeq: 0)
+            return
+        }
+        connection.send(outcome.reply, waitSeq: waitSeq)
+    }
+
+    /// A refusal made before the engine saw the request (syntax, standby, store down) is still
+    /// computed against the current state, so it waits for it like any reply.
+    private func reply(error: Reply, to connection: Connection) {
+        deliver(Outcome(reply: error), to: connection)
     }
 
     // MARK: work off the loop
@@ -289,8 +413,7 @@ public final class Server {
             case .again(let deferred):
                 submitOffload(deferred, for: connection)
             case .outcome(let outcome):
-                if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
-                connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
+                deliver(outcome, to: connection)
                 connection.unblock()
             }
         }
@@ -375,7 +498,8 @@ public final class Server {
                 if staged != nil { worker.submit(.discardStaged) }
                 if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
             }
-            connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
+            // A refused import is computed on the live state too: it waits for it to be durable.
+            connection.send(outcome.reply, waitSeq: max(outcome.waitForSeq, engine.state.lastSeq))
         }
     }
 
@@ -424,6 +548,7 @@ public final class Server {
 
     /// End of a loop turn: send what the turn produced to the writer, one batch, if none is in flight.
     private func turnEnded() {
+        turnBudgetEnds = 0
         guard let batch = pipeline.takeBatch() else {
             stageMore()
             return
@@ -561,13 +686,27 @@ public final class Server {
             maybeSnapshot(after: engine.state.lastSeq)
         }
         let partialLimit = UInt64(configuration.partialLineTimeout * 1000)
-        let idleLimit = UInt64(configuration.idleTimeout * 1000)
+        let stallLimit = UInt64(configuration.outputStallTimeout * 1000)
         for connection in Array(connections.values) where !connection.closing {
-            let quiet = now &- connection.lastRead
-            if partialLimit > 0, connection.framer.hasPartialLine, quiet >= partialLimit {
-                connection.sendAndClose(.error(.syntax, "incomplete request: no end of line for \(Int(configuration.partialLineTimeout)) s; expected a line ending in LF"))
-            } else if idleLimit > 0, quiet >= idleLimit, !connection.hasQueuedReplies {
-                connection.sendAndClose(.error(.limit, "idle for \(Int(configuration.idleTimeout)) s; closing"))
+            let machine = connection.machine
+            let idleLimit = UInt64((connection.isTCP ? configuration.tcpIdleTimeout : configuration.idleTimeout) * 1000)
+            if partialLimit > 0, connection.isBeingRead, let started = machine.lineStartedAt, now &- started >= partialLimit {
+                // Counted from the line's first byte, so a byte now and then does not keep it open.
+                refusedConnections["partial_line", default: 0] += 1
+                connection.sendAndClose(.error(.syntax, "incomplete request: no end of line \(Int(configuration.partialLineTimeout)) s after it began; expected a line ending in LF"),
+                                        reason: "partial line timeout")
+            } else if machine.outputStalled(now: now, stallLimit: stallLimit) {
+                refusedConnections["output_stall", default: 0] += 1
+                logger.warning("client has not read its replies; disconnecting", metadata: [
+                    "client": "\(connection.id)", "peer": "\(connection.peer)", "held_bytes": "\(machine.load)",
+                    "stalled_s": "\(Int(configuration.outputStallTimeout))",
+                ])
+                connection.close(reason: "output stalled")
+            } else if idleLimit > 0, now &- machine.lastInput >= idleLimit, machine.isDrained, machine.inboxBytes == 0,
+                      connection.importing == nil, !machine.isBlocked {
+                refusedConnections["idle", default: 0] += 1
+                connection.sendAndClose(.error(.limit, "idle for \(Int(connection.isTCP ? configuration.tcpIdleTimeout : configuration.idleTimeout)) s; closing"),
+                                        reason: "idle timeout")
             }
         }
     }
@@ -611,6 +750,7 @@ public final class Server {
             stopPhase = 3
             let handles: [UnsafeMutablePointer<uv_handle_t>] = [
                 UnsafeMutableRawPointer(endOfTurn).assumingMemoryBound(to: uv_handle_t.self),
+                UnsafeMutableRawPointer(stepper).assumingMemoryBound(to: uv_handle_t.self),
                 UnsafeMutableRawPointer(writerResults).assumingMemoryBound(to: uv_handle_t.self),
                 UnsafeMutableRawPointer(offloadResults).assumingMemoryBound(to: uv_handle_t.self),
                 UnsafeMutableRawPointer(housekeeping).assumingMemoryBound(to: uv_handle_t.self),
@@ -631,6 +771,11 @@ public final class Server {
         fields.append("commits", String(pipeline.batches))
         fields.append("last_commit_us", String(lastCommitMicros))
         fields.append("clients", String(connections.count))
+        fields.append("clients_tcp", String(tcpConnections))
+        fields.append("clients_paused", String(connections.values.filter { $0.machine.pause == .output }.count))
+        fields.append("output_held_bytes", String(connections.values.reduce(0) { $0 + $1.machine.load }))
+        fields.append("connections_refused", refusedConnections.isEmpty ? "0"
+                      : refusedConnections.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ","))
         fields.append("import_written_ahead", String(staging?.written ?? 0))
         fields.append("offloaded", String(offloadsRun))
         fields.append("offload_queue", String(offloadsOutstanding))

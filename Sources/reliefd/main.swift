@@ -90,6 +90,7 @@ do {
             throw Configuration.Problem("--\(key.replacingOccurrences(of: "_", with: "-")): \(problem.message)")
         }
     }
+    try configuration.checkConsistency()
 } catch {
     fail("\(error)")
 }

@@ -8,7 +8,8 @@ import XCTest
 /// Bad bytes, half lines, floods, slow readers and too many clients: each is refused or cut off,
 /// changes nothing, and never disturbs another client or the daemon.
 final class BadInputTests: EndToEndTestCase {
-    static let limits = ["--partial-line-timeout", "1", "--max-clients", "20", "--max-output", "65536", "--max-line", "1024"]
+    static let limits = ["--partial-line-timeout", "1", "--max-clients", "20", "--max-output", "65536", "--output-soft-limit", "16384",
+                         "--output-stall-timeout", "2", "--max-line", "1024"]
 
     private func stockedDaemon() throws -> (Daemon, Client) {
         let daemon = try startDaemon(BadInputTests.limits)
@@ -129,9 +130,19 @@ final class BadInputTests: EndToEndTestCase {
         } catch Client.Failure.timedOut {
             // The daemon stopped reading us: fine, it must still cut us off below.
         }
-        // Meanwhile the daemon keeps serving others.
+        // Meanwhile the daemon keeps serving others, and holds the sink's replies back rather than
+        // running all its requests.
         XCTAssertEqual(try other.request("ping", timeout: 5), .ok("pong"))
-        XCTAssertTrue(sink.waitForClose(timeout: 10), "a client not reading \(sent) replies of ~3 KB was not disconnected (max_output 64 KiB)")
+        var paused = try info(other)["clients_paused"]
+        let pauseDeadline = Date().addingTimeInterval(5)
+        while paused != "1", Date() < pauseDeadline {
+            usleep(20_000)
+            paused = try info(other)["clients_paused"]
+        }
+        XCTAssertEqual(paused, "1", "the sink is paused once it holds more than output_soft_limit")
+        // Not reading for longer than output_stall_timeout (2 s, checked every second) ends it.
+        usleep(3_500_000)
+        XCTAssertTrue(sink.waitForClose(timeout: 10), "a client not reading \(sent) replies of ~3 KB was not disconnected (output_stall_timeout 2 s)")
         let got = sink.pendingReplies.count
         print("slow reader: sent \(sent) requests, received \(got) replies (\(sink.bytesReceived) bytes) before disconnect; cut off while sending: \(cutOffWhileSending)")
         XCTAssertLessThan(got, sent, "all replies arrived: the client was not cut off")

@@ -9,7 +9,8 @@ final class ConfigurationTests: XCTestCase {
         var configuration = Configuration()
         try configuration.load(fileText: text, name: "reliefd.conf")
         XCTAssertEqual(configuration.socket, "data/reliefd.sock")
-        XCTAssertEqual(configuration.tcp, "127.0.0.1:7878")
+        XCTAssertNil(configuration.tcp, "the shipped configuration keeps TCP off: it has no login yet")
+        XCTAssertNil(Configuration().tcp, "TCP is off unless configured")
         XCTAssertTrue(configuration.demo)
         XCTAssertEqual(configuration.demoVolunteers, 28_500)
         XCTAssertEqual(configuration.coordinatorUIDs, Configuration().coordinatorUIDs, "the example states the default")
@@ -17,6 +18,25 @@ final class ConfigurationTests: XCTestCase {
         for key in Configuration.keys {
             XCTAssertTrue(text.contains("\n\(key.key) ="), "config/reliefd.conf does not document \(key.key)")
         }
+    }
+
+    func testLimitsThatMustAgreeAreCheckedTogether() throws {
+        var configuration = Configuration()
+        try configuration.set("max_output", "131072")
+        try configuration.set("output_soft_limit", "262144")
+        XCTAssertThrowsError(try configuration.checkConsistency()) { error in
+            XCTAssertTrue("\(error)".contains("output_soft_limit"), "\(error)")
+        }
+        try configuration.set("output_soft_limit", "65536")
+        XCTAssertNoThrow(try configuration.checkConsistency())
+        try configuration.set("tcp", "127.0.0.1:7878")
+        try configuration.set("max_clients", "10")
+        try configuration.set("unix_reserved_clients", "10")
+        XCTAssertThrowsError(try configuration.checkConsistency()) { error in
+            XCTAssertTrue("\(error)".contains("unix_reserved_clients"), "\(error)")
+        }
+        try configuration.set("tcp", "off")
+        XCTAssertNoThrow(try configuration.checkConsistency(), "no TCP: every slot may be the Unix socket's")
     }
 
     func testValuesAndQuotesAndComments() throws {

@@ -1,0 +1,259 @@
+import ReliefProtocol
+
+/// One connection's logic apart from libuv: what it has read and not yet run, the replies it owes in
+/// request order, and the limits on both. `Connection` performs what this decides.
+///
+/// Input: bytes read are kept in `inbox` and cut into lines one at a time, only while the client
+/// may run more (`nextEvent`), so a 64 KiB read of pipelined requests is not run in one go: lines
+/// stop running once the client's output passes the soft limit, and reading stops while the inbox
+/// holds anything. Memory for input is one read plus one partial line.
+///
+/// Output: every reply waits in `pending` until the commit it depends on is durable and every
+/// reply before it went. A reply is encoded as it is queued, up to what the soft limit leaves;
+/// rows beyond that stay in its `ReplyCursor` and are encoded only as the client reads. The load
+/// (encoded bytes held here plus what libuv still has to write) is checked as each reply grows:
+/// past the soft limit the client's lines stop running; past the hard limit it is disconnected.
+struct ConnectionMachine {
+    struct Limits: Equatable {
+        /// Longest request line.
+        var maxLine: Int
+        /// Output held for the client past which its lines stop running and it is not read.
+        var softOutput: Int
+        /// Output past which the client is disconnected.
+        var hardOutput: Int
+        /// Bytes encoded per step of a large reply, so one client's reply never holds the loop long.
+        var slice: Int = 64 << 10
+
+        init(maxLine: Int, softOutput: Int, hardOutput: Int, slice: Int = 64 << 10) {
+            precondition(maxLine > 0 && softOutput > 0 && hardOutput >= softOutput && slice > 0)
+            self.maxLine = maxLine
+            self.softOutput = softOutput
+            self.hardOutput = hardOutput
+            self.slice = slice
+        }
+    }
+
+    /// A reply owed: its bytes encoded so far and the rest of it, released when `waitSeq` is durable.
+    private struct Pending {
+        var waitSeq: Int64
+        var bytes: [UInt8]
+        var cursor: ReplyCursor?
+    }
+
+    /// Why the client's lines are not run now (nil: they are).
+    enum Pause: Equatable {
+        /// A request of this client runs off the loop; its later lines wait for it (in order).
+        case blocked
+        /// Its replies are not being read: too much output held.
+        case output
+        case closing
+    }
+
+    let limits: Limits
+    private(set) var framer: LineFramer
+    private var inbox: [UInt8] = []
+    private var inboxHead = 0
+    /// Loop time (ms) when the unfinished line began, while there is one.
+    private(set) var lineStartedAt: UInt64?
+    /// Loop time (ms) of the last bytes received.
+    private(set) var lastInput: UInt64
+    /// Loop time (ms) output last made progress (bytes handed to the socket), or was empty.
+    private(set) var lastOutputProgress: UInt64
+
+    /// Replies owed, oldest first (ring: `pending[pendingHead...]`).
+    private var pending: [Pending] = []
+    private var pendingHead = 0
+    /// Encoded bytes held in `pending`.
+    private(set) var pendingBytes = 0
+    /// Bytes ready to be written, in order.
+    private(set) var ready: [UInt8] = []
+    /// Bytes handed to libuv and not yet written to the socket (the I/O side reports them).
+    private(set) var writeQueue = 0
+    /// Row replies whose rows are not all encoded yet.
+    private var openCursors = 0
+
+    private(set) var isBlocked = false
+    private(set) var isClosing = false
+    /// The peak load seen, for tests and `info`.
+    private(set) var peakLoad = 0
+
+    init(limits: Limits, now: UInt64) {
+        self.limits = limits
+        framer = LineFramer(maxLine: limits.maxLine)
+        lastInput = now
+        lastOutputProgress = now
+    }
+
+    // MARK: input
+
+    /// Bytes read and not yet cut into lines.
+    var inboxBytes: Int { inbox.count - inboxHead }
+    var hasPartialLine: Bool { framer.hasPartialLine }
+
+    /// Output held for this client: encoded and waiting, ready, and queued in libuv.
+    var load: Int { pendingBytes + ready.count + writeQueue }
+
+    var pause: Pause? {
+        if isClosing { return .closing }
+        if isBlocked { return .blocked }
+        if openCursors > 0 || load >= limits.softOutput { return .output }
+        return nil
+    }
+
+    /// Read from the socket only when everything read so far was run and lines may run.
+    var wantsInput: Bool { inboxBytes == 0 && pause == nil }
+
+    /// Takes bytes just read.
+    mutating func received(_ bytes: UnsafeRawBufferPointer, now: UInt64) {
+        guard !bytes.isEmpty else { return }
+        lastInput = now
+        if inboxHead == inbox.count {
+            inbox.removeAll(keepingCapacity: inbox.capacity <= 128 << 10)
+            inboxHead = 0
+        }
+        inbox.append(contentsOf: bytes)
+    }
+
+    /// The next line to run, or nil when the inbox holds no whole line or the client is paused.
+    mutating func nextEvent(now: UInt64) -> LineFramer.Event? {
+        guard pause == nil else { return nil }
+        while inboxHead < inbox.count {
+            var event: LineFramer.Event?
+            let consumed = inbox.withUnsafeBytes { all -> Int in
+                let rest = UnsafeRawBufferPointer(rebasing: all[inboxHead...])
+                let end = rest.firstIndex(of: 0x0A).map { $0 + 1 } ?? rest.count
+                framer.feed(UnsafeRawBufferPointer(rebasing: rest[..<end])) { event = $0 }
+                return end
+            }
+            inboxHead += consumed
+            if framer.hasPartialLine {
+                if lineStartedAt == nil { lineStartedAt = now }
+            } else {
+                lineStartedAt = nil
+            }
+            if let event { return event }
+        }
+        return nil
+    }
+
+    /// Reading resumes after a pause: a line left unfinished is timed from now, since the client
+    /// could not send its end meanwhile.
+    mutating func resumedReading(now: UInt64) {
+        if framer.hasPartialLine { lineStartedAt = now }
+    }
+
+    mutating func block() { isBlocked = true }
+    mutating func unblock() { isBlocked = false }
+    mutating func closing() { isClosing = true }
+
+    // MARK: output
+
+    var owesReplies: Bool { pendingHead < pending.count }
+    /// Nothing is left to send: no reply owed, nothing ready, nothing in libuv.
+    var isDrained: Bool { !owesReplies && ready.isEmpty && writeQueue == 0 }
+
+    /// Queues a reply that may go out once `waitSeq` is durable (and every reply before it went).
+    mutating func enqueue(_ reply: Reply, waitSeq: Int64, committedSeq: Int64) {
+        var item = Pending(waitSeq: waitSeq, bytes: [], cursor: ReplyCursor(reply))
+        // Encode what the soft limit leaves room for (at least the header or a whole OK/ERR), so a
+        // small reply is bytes at once and a large one waits in its cursor.
+        let room = max(limits.softOutput - load, 1)
+        if item.cursor!.encode(into: &item.bytes, budget: min(room, limits.slice)) {
+            item.cursor = nil
+        } else {
+            openCursors += 1
+        }
+        pendingBytes += item.bytes.count
+        pending.append(item)
+        _ = produce(committedSeq: committedSeq)
+        notePeak()
+    }
+
+    /// Moves replies whose commit is durable into `ready`, in order, and encodes more of a large
+    /// reply at the head while the client keeps up (at most one slice per call). Returns true when
+    /// a large reply has more to encode once the socket takes what is ready.
+    @discardableResult
+    mutating func produce(committedSeq: Int64) -> Bool {
+        var encoded = 0
+        while pendingHead < pending.count, pending[pendingHead].waitSeq <= committedSeq {
+            let index = pendingHead
+            if !pending[index].bytes.isEmpty {
+                pendingBytes -= pending[index].bytes.count
+                ready.append(contentsOf: pending[index].bytes)
+                pending[index].bytes = []
+            }
+            if pending[index].cursor != nil {
+                // Encode more only while what is ready and queued is under the soft limit, and
+                // one slice per call: the rest when the client has read this.
+                guard encoded < limits.slice, ready.count + writeQueue < limits.softOutput else { return true }
+                let before = ready.count
+                let finished = pending[index].cursor!.encode(into: &ready, budget: limits.slice)
+                encoded += ready.count - before
+                notePeak()
+                if !finished { return true }
+                pending[index].cursor = nil
+                openCursors -= 1
+            }
+            pendingHead += 1
+        }
+        if pendingHead == pending.count {
+            pending.removeAll(keepingCapacity: pending.count <= 1024)
+            pendingHead = 0
+        }
+        return false
+    }
+
+    /// Takes the bytes ready to write.
+    mutating func takeReady() -> [UInt8] {
+        let taken = ready
+        ready.removeAll(keepingCapacity: false)
+        return taken
+    }
+
+    /// Gives back what could not be written at once; it goes out first next time. (The I/O side
+    /// hands the rest to libuv instead; this is for tests and a failed try.)
+    mutating func putBack(_ bytes: ArraySlice<UInt8>) {
+        ready.insert(contentsOf: bytes, at: 0)
+    }
+
+    /// What libuv still holds to write, after a write or a write callback, and the time.
+    mutating func writeQueueChanged(to bytes: Int, progressed: Bool, now: UInt64) {
+        writeQueue = bytes
+        if progressed || load == 0 { lastOutputProgress = now }
+        notePeak()
+    }
+
+    /// Past the hard limit: the client must be disconnected.
+    var overHardLimit: Bool { load > limits.hardOutput }
+
+    /// Held over the soft limit with no byte taken by the client for `stallLimit` ms.
+    func outputStalled(now: UInt64, stallLimit: UInt64) -> Bool {
+        stallLimit > 0 && pause == .output && now &- lastOutputProgress >= stallLimit
+    }
+
+    // MARK: failed commits
+
+    /// Replaces every reply that waits for an entry after `committedSeq` with `reply`: those
+    /// entries were lost with a failed commit, so their requests did not happen (and a read computed
+    /// on them showed changes that never became durable). The errors are held (`Int64.max`) until
+    /// `releaseHeld`, once the state has been re-read.
+    mutating func failQueued(after committedSeq: Int64, with reply: Reply) {
+        var errorBytes: [UInt8] = []
+        TextEncoder.encode(reply, into: &errorBytes)
+        for index in pendingHead..<pending.count where pending[index].waitSeq > committedSeq {
+            pendingBytes += errorBytes.count - pending[index].bytes.count
+            if pending[index].cursor != nil { openCursors -= 1 }
+            pending[index] = Pending(waitSeq: Int64.max, bytes: errorBytes, cursor: nil)
+        }
+    }
+
+    mutating func releaseHeld() {
+        for index in pendingHead..<pending.count where pending[index].waitSeq == Int64.max {
+            pending[index].waitSeq = 0
+        }
+    }
+
+    private mutating func notePeak() {
+        peakLoad = max(peakLoad, load)
+    }
+}
