@@ -50,6 +50,49 @@ final class StoreFailureTests: EndToEndTestCase {
         XCTAssertEqual(try rows(client, "stock query item=water").first?["on_hand"], "105")
     }
 
+    func testReadsNeverShowAWriteWhoseCommitFailed() throws {
+        let daemon = try startDaemon()
+        let writer = try daemon.connect()
+        let reader = try daemon.connect()
+        try addCatalog(writer)
+        try ok(writer, "stock receive wh-a water 100 lot=BASE")
+        func limitFileSize(_ limit: String) throws {
+            let prlimit = Process()
+            prlimit.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            prlimit.arguments = ["--pid", String(daemon.pid), "--fsize=\(limit)"]
+            try prlimit.run()
+            prlimit.waitUntilExit()
+            XCTAssertEqual(prlimit.terminationStatus, 0, "prlimit")
+        }
+
+        // A write and, from another client, a read that arrives while the write's commit is in
+        // flight (computed on a state that already holds the write). The commit fails: the read
+        // must not show the lot, whichever way it is answered. Then the store comes back; again.
+        var shown = 0
+        var answered = 0
+        let rounds = 8
+        for round in 0..<rounds {
+            try limitFileSize("1:unlimited")
+            try writer.send("stock receive wh-a water 1 lot=GHOST-\(round)")
+            try reader.send("stock lots")
+            let write = try writer.reply()
+            XCTAssertFalse(write.isOK, "acknowledged although no commit can succeed: \(write.text)")
+            let read = try reader.reply()
+            if let lots = read.rowFields {
+                answered += 1
+                if lots.contains(where: { ($0["lot"] ?? "").hasPrefix("GHOST") }) { shown += 1 }
+            } else {
+                XCTAssertEqual(read.errorCode, "UNAVAILABLE", read.text)
+            }
+            try limitFileSize("unlimited")
+            try waitFor("the store to recover") { try info(reader)["store_status"] == "ok" }
+        }
+        print("reads during failing commits: \(answered) answered, \(rounds - answered) refused, \(shown) showed a lost write")
+        XCTAssertEqual(shown, 0, "a read showed a write whose commit failed")
+        XCTAssertFalse(try rows(reader, "stock lots").contains { ($0["lot"] ?? "").hasPrefix("GHOST") })
+        XCTAssertNil(daemon.checkAlive())
+    }
+
     func testCommitsFailingWithAFileSizeLimitAreNeverAcknowledged() throws {
         let daemon = try startDaemon()
         var client = try daemon.connect()
