@@ -118,7 +118,9 @@ public struct Configuration: Sendable, Equatable {
         case "store":
             guard value == "sqlite" || (value.hasPrefix("sqlite:") && value.count > 7)
                     || (PostgresStore.isPostgresURL(value) && !value.utf8.contains(0)) else {
-                throw Problem("bad value \"\(value)\" for store; expected sqlite, sqlite:PATH or postgres://USER@HOST:PORT/DATABASE")
+                // Only the scheme of a URL is echoed: a mistyped one (postgress://) may still carry a password.
+                let shown = value.firstRange(of: "://").map { String(value[..<$0.upperBound]) + "…" } ?? value
+                throw Problem("bad value \"\(shown)\" for store; expected sqlite, sqlite:PATH or postgres://USER@HOST:PORT/DATABASE")
             }
             store = value
         case "max_line": maxLine = try number(1024...16 << 20)
