@@ -13,6 +13,9 @@ import ReliefStore
 public struct Configuration: Sendable, Equatable {
     public var socket = "data/reliefd.sock"
     public var socketMode: UInt16 = 0o660
+    /// Group given to the Unix socket (a name or gid); nil keeps the daemon's own group. Lets the
+    /// socket's users be a group of their own, never the one that could read the data directory.
+    public var socketGroup: String?
     /// `host:port`, or nil for no TCP listener.
     public var tcp: String? = "127.0.0.1:7878"
     public var dataDir = "data"
@@ -49,6 +52,7 @@ public struct Configuration: Sendable, Equatable {
     public static let keys: [(key: String, form: String, help: String)] = [
         ("socket", "PATH", "Unix socket for the control protocol"),
         ("socket_mode", "OCTAL", "permissions of the Unix socket, e.g. 0660"),
+        ("socket_group", "GROUP | empty", "group of the Unix socket (name or gid; reliefd's user must be in it); empty = the daemon's own group"),
         ("tcp", "HOST:PORT | off", "TCP listener, normally on loopback"),
         ("data_dir", "PATH", "directory for the store and snapshots"),
         ("store", "sqlite | sqlite:PATH | postgres://USER@HOST:PORT/DB", "where the journal lives (PostgreSQL: docs/operations.md)"),
@@ -104,6 +108,15 @@ public struct Configuration: Sendable, Equatable {
                 throw Problem("bad value \"\(value)\" for socket_mode; expected octal permissions such as 0660")
             }
             socketMode = mode
+        case "socket_group":
+            if value.isEmpty {
+                socketGroup = nil
+            } else {
+                guard value.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }) else {
+                    throw Problem("bad value \"\(value)\" for socket_group; expected a group name or numeric gid, or empty for the daemon's own group")
+                }
+                socketGroup = value
+            }
         case "tcp":
             if value == "off" || value.isEmpty {
                 tcp = nil

@@ -122,7 +122,8 @@ public final class Server {
     /// Binds the listeners and runs the loop until a clean shutdown (SIGTERM or SIGINT).
     public func run() throws {
         let me = Unmanaged.passUnretained(self).toOpaque()
-        listeners.append(try Listener.unix(server: self, path: configuration.socket, mode: configuration.socketMode))
+        listeners.append(try Listener.unix(server: self, path: configuration.socket, mode: configuration.socketMode,
+                                        group: configuration.socketGroup))
         if let tcp = configuration.tcp {
             do {
                 listeners.append(try Listener.tcp(server: self, address: tcp))

@@ -105,15 +105,27 @@ signal(SIGPIPE, SIG_IGN)
 // A file-size limit must fail a commit (EFBIG → ERR UNAVAILABLE), not kill the daemon.
 signal(SIGXFSZ, SIG_IGN)
 
+// Everything the daemon creates from here on (the store's files, SQLite's -wal and -shm, which copy
+// the database's mode, and the socket before its chmod) is for its own user only.
+umask(0o077)
 do {
-    try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true,
-                                            attributes: [.posixPermissions: 0o750])
+    let storeFiles = configuration.postgresURL == nil ? ["", "-wal", "-shm", "-journal"].map { configuration.sqlitePath + $0 } : []
+    try PrivateFiles.secure(dataDirectory: configuration.dataDir, storeFiles: storeFiles, logger: logger)
 } catch {
-    fail("cannot create data directory \(configuration.dataDir): \(error.localizedDescription)")
+    fail("\(error)")
 }
 let socketDirectory = (configuration.socket as NSString).deletingLastPathComponent
 if !socketDirectory.isEmpty {
-    try? FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
+    // Others may need to reach the socket; its own mode and group decide who may connect.
+    do {
+        try PrivateFiles.makeDirectories(socketDirectory, mode: 0o755)
+    } catch {
+        fail("\(error)")
+    }
+    if configuration.socketGroup != nil, PrivateFiles.isInside(socketDirectory, configuration.dataDir) {
+        logger.warning("the socket is inside the data directory, which only reliefd's user may enter, so socket_group admits nobody; put the socket in a directory of its own (e.g. /run/reliefd)",
+                       metadata: ["socket": "\(configuration.socket)", "data_dir": "\(configuration.dataDir)"])
+    }
 }
 
 if let postgresURL = configuration.postgresURL {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import XCTest
 
@@ -67,6 +70,15 @@ final class StartupConfigurationTests: XCTestCase {
         let missing = try run(["--config", directory + "/nope.conf"])
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.stderr.contains("cannot read configuration file"), missing.stderr)
+    }
+
+    func testAnUnknownSocketGroupStopsTheStart() throws {
+        let directory = try temporaryDirectory()
+        let result = try run(["--data-dir", directory + "/data", "--socket", directory + "/r.sock", "--tcp", "off",
+                              "--demo", "off", "--catalog-file", "off", "--socket-group", "no-such-group-reliefd"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("socket_group \"no-such-group-reliefd\": no such group"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/r.sock"))
     }
 
     func testAnotherDaemonOnTheSameSocketIsRefused() throws {
