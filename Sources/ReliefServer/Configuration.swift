@@ -21,6 +21,9 @@ public struct Configuration: Sendable, Equatable {
     public var dataDir = "data"
     /// `sqlite` (a file in the data directory), `sqlite:PATH`, or a PostgreSQL URL `postgres://…`.
     public var store = "sqlite"
+    /// A file holding the PostgreSQL password (owned by the daemon's user, 0600 or 0400), passed
+    /// to libpq as its own parameter so it is never in the URL, the logs or `ps`.
+    public var storePasswordFile: String?
     public var maxLine = 65_536
     public var maxClients = 1024
     public var maxOutput = 64 << 20
@@ -56,6 +59,7 @@ public struct Configuration: Sendable, Equatable {
         ("tcp", "HOST:PORT | off", "TCP listener, normally on loopback"),
         ("data_dir", "PATH", "directory for the store and snapshots"),
         ("store", "sqlite | sqlite:PATH | postgres://USER@HOST:PORT/DB", "where the journal lives (PostgreSQL: docs/operations.md)"),
+        ("store_password_file", "PATH | off", "file holding the PostgreSQL password (owned by reliefd's user, mode 0600 or 0400)"),
         ("max_line", "BYTES", "longest request line accepted (1024 to 16777216)"),
         ("max_clients", "N", "connections served at once (1 to 100000)"),
         ("max_output", "BYTES", "reply bytes queued for one client before it is disconnected"),
@@ -136,6 +140,7 @@ public struct Configuration: Sendable, Equatable {
                 throw Problem("bad value \"\(shown)\" for store; expected sqlite, sqlite:PATH or postgres://USER@HOST:PORT/DATABASE")
             }
             store = value
+        case "store_password_file": storePasswordFile = value == "off" || value.isEmpty ? nil : try path()
         case "max_line": maxLine = try number(1024...16 << 20)
         case "max_clients": maxClients = try number(1...100_000)
         case "max_output": maxOutput = try number((64 << 10)...(1 << 30))

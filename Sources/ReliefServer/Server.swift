@@ -68,10 +68,10 @@ public final class Server {
 
     /// A PostgreSQL store driven on the loop: the daemon starts with nothing loaded, writes
     /// refused, and the backend loads the state once it leads (docs/operations.md).
-    public convenience init(configuration: Configuration, postgresURL: String, logger: Logger, clock: Clock = .system) {
+    public convenience init(configuration: Configuration, postgresURL: String, password: String? = nil, logger: Logger, clock: Clock = .system) {
         self.init(configuration: configuration, location: PostgresStore.redacted(postgresURL), state: State(), loadedSnapshotSeq: 0,
                   unavailableUntilLoaded: "connecting to PostgreSQL", logger: logger, clock: clock) { loop, wake in
-            PostgresBackend(url: postgresURL, loop: loop, wakeLoop: wake, logger: logger)
+            PostgresBackend(url: postgresURL, password: password, loop: loop, wakeLoop: wake, logger: logger)
         }
     }
 

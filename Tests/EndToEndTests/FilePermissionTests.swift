@@ -99,6 +99,29 @@ final class FilePermissionTests: EndToEndTestCase {
         XCTAssertTrue(try daemon.connect().request("ping").isOK)
     }
 
+    /// A password in the configuration file is accepted, but never shown: not in `info`, not in the
+    /// log (which warns when others can read the file). No server listens on port 1, so the daemon
+    /// stays a candidate and logs its connection failures meanwhile.
+    func testAPasswordInTheConfigurationFileIsNeverShownAndALooseFileIsWarnedAbout() throws {
+        let daemon = try Daemon()
+        addTeardownBlock { daemon.cleanUp() }
+        let conf = daemon.directory + "/reliefd.conf"
+        try "store = postgres://reliefd:hunter2secret@127.0.0.1:1/relief?sslmode=disable&password=hunter3secret\n"
+            .write(toFile: conf, atomically: false, encoding: .utf8)
+        XCTAssertEqual(chmod(conf, 0o644), 0)
+        daemon.extraFlags = ["--config", conf]
+        try daemon.start()
+        let client = try daemon.connect()
+        let fields = try info(client)
+        XCTAssertEqual(fields["store"], "postgres://reliefd:***@127.0.0.1:1/relief?sslmode=disable&password=***")
+        XCTAssertNotEqual(fields["role"], "leader")
+        usleep(600_000) // a few connection attempts, each logged
+        let log = daemon.log
+        XCTAssertTrue(log.contains("the configuration file holds the PostgreSQL password and others can read it"), log)
+        XCTAssertTrue(log.contains("mode=0644"), log)
+        XCTAssertFalse(log.contains("hunter2secret") || log.contains("hunter3secret"), log)
+    }
+
     /// Without a socket, reliefctl says where it looked and how to point it elsewhere.
     func testReliefctlNamesWhereItLookedWhenNothingListens() throws {
         let missing = NSTemporaryDirectory() + "no-daemon-\(UUID().uuidString).sock"
