@@ -13,9 +13,11 @@ enum PrivateFiles {
     }
 
     /// Creates the data directory 0700, or narrows an existing one to 0700; then narrows the
-    /// store's files (`storeFiles`, wherever they are) and every regular file directly in the data
-    /// directory to 0600. Each change is logged as a notice. Symlinks are never followed: one in
-    /// the data directory could point at any file, and a root daemon would change it.
+    /// store's files (`storeFiles`, wherever they are) and the regular files directly in the data
+    /// directory whose names start with `reliefd` (copies such as reliefd.db.bak) to 0600. Other
+    /// files are left alone, in case data_dir names a directory that is not reliefd's alone; the
+    /// directory's own 0700 covers them. Each change is logged as a notice. Symlinks are never
+    /// followed: one in the data directory could point at any file, and a root daemon would change it.
     static func secure(dataDirectory: String, storeFiles: [String], logger: Logger) throws(Problem) {
         try makeDirectories(dataDirectory, mode: 0o700)
         var info = stat()
@@ -35,7 +37,7 @@ enum PrivateFiles {
         }
         var paths = storeFiles
         if let names = try? FileManager.default.contentsOfDirectory(atPath: dataDirectory) {
-            paths += names.sorted().map { dataDirectory + "/" + $0 }
+            paths += names.filter { $0.hasPrefix("reliefd") }.sorted().map { dataDirectory + "/" + $0 }
         }
         var seen = Set<String>()
         for path in paths where seen.insert(path).inserted {

@@ -56,7 +56,10 @@ final class FilePermissionTests: EndToEndTestCase {
         let outside = daemon.directory + "/outside.txt"
         try "not the store's\n".write(toFile: outside, atomically: false, encoding: .utf8)
         XCTAssertEqual(chmod(outside, 0o644), 0)
-        XCTAssertEqual(symlink(outside, data + "/link"), 0)
+        XCTAssertEqual(symlink(outside, data + "/reliefd.db.link"), 0)
+        // Not the store's: left as it is (data_dir may name a directory that holds other things).
+        try "notes\n".write(toFile: data + "/notes.txt", atomically: false, encoding: .utf8)
+        XCTAssertEqual(chmod(data + "/notes.txt", 0o644), 0)
 
         daemon.extraFlags = ["--log-level", "notice"]
         try startWithOrdinaryUmask(daemon)
@@ -67,6 +70,7 @@ final class FilePermissionTests: EndToEndTestCase {
             XCTAssertEqual(mode(data + "/" + name), 0o600, name)
         }
         XCTAssertEqual(mode(outside), 0o644, "a symlink in the data directory is not followed")
+        XCTAssertEqual(mode(data + "/notes.txt"), 0o644)
         let log = daemon.log
         XCTAssertTrue(log.contains("data directory was readable by others; made it 0700"), log)
         XCTAssertTrue(log.contains("was=0755"), log)
