@@ -13,12 +13,18 @@ import ReliefStore
 public struct Configuration: Sendable, Equatable {
     public var socket = "data/reliefd.sock"
     public var socketMode: UInt16 = 0o660
+    /// Group given to the Unix socket (a name or gid); nil keeps the daemon's own group. Lets the
+    /// socket's users be a group of their own, never the one that could read the data directory.
+    public var socketGroup: String?
     /// `host:port`, or nil for no TCP listener (the default: TCP has no login yet, and any web page
     /// can reach a loopback port).
     public var tcp: String?
     public var dataDir = "data"
     /// `sqlite` (a file in the data directory), `sqlite:PATH`, or a PostgreSQL URL `postgres://…`.
     public var store = "sqlite"
+    /// A file holding the PostgreSQL password (owned by the daemon's user, 0600 or 0400), passed
+    /// to libpq as its own parameter so it is never in the URL, the logs or `ps`.
+    public var storePasswordFile: String?
     public var maxLine = 65_536
     public var maxClients = 1024
     /// Slots of `maxClients` that only Unix-socket clients may take.
@@ -65,9 +71,11 @@ public struct Configuration: Sendable, Equatable {
     public static let keys: [(key: String, form: String, help: String)] = [
         ("socket", "PATH", "Unix socket for the control protocol"),
         ("socket_mode", "OCTAL", "permissions of the Unix socket, e.g. 0660"),
+        ("socket_group", "GROUP | empty", "group of the Unix socket (name or gid; reliefd's user must be in it); empty = the daemon's own group"),
         ("tcp", "HOST:PORT | off", "TCP listener, normally on loopback"),
         ("data_dir", "PATH", "directory for the store and snapshots"),
         ("store", "sqlite | sqlite:PATH | postgres://USER@HOST:PORT/DB", "where the journal lives (PostgreSQL: docs/operations.md)"),
+        ("store_password_file", "PATH | off", "file holding the PostgreSQL password (owned by reliefd's user, mode 0600 or 0400)"),
         ("max_line", "BYTES", "longest request line accepted (1024 to 16777216)"),
         ("max_clients", "N", "connections served at once (1 to 100000)"),
         ("unix_reserved_clients", "N", "slots of max_clients that only Unix-socket clients may take"),
@@ -127,6 +135,15 @@ public struct Configuration: Sendable, Equatable {
                 throw Problem("bad value \"\(value)\" for socket_mode; expected octal permissions such as 0660")
             }
             socketMode = mode
+        case "socket_group":
+            if value.isEmpty {
+                socketGroup = nil
+            } else {
+                guard value.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }) else {
+                    throw Problem("bad value \"\(value)\" for socket_group; expected a group name or numeric gid, or empty for the daemon's own group")
+                }
+                socketGroup = value
+            }
         case "tcp":
             if value == "off" || value.isEmpty {
                 tcp = nil
@@ -141,9 +158,12 @@ public struct Configuration: Sendable, Equatable {
         case "store":
             guard value == "sqlite" || (value.hasPrefix("sqlite:") && value.count > 7)
                     || (PostgresStore.isPostgresURL(value) && !value.utf8.contains(0)) else {
-                throw Problem("bad value \"\(value)\" for store; expected sqlite, sqlite:PATH or postgres://USER@HOST:PORT/DATABASE")
+                // Only the scheme of a URL is echoed: a mistyped one (postgress://) may still carry a password.
+                let shown = value.firstRange(of: "://").map { String(value[..<$0.upperBound]) + "…" } ?? value
+                throw Problem("bad value \"\(shown)\" for store; expected sqlite, sqlite:PATH or postgres://USER@HOST:PORT/DATABASE")
             }
             store = value
+        case "store_password_file": storePasswordFile = value == "off" || value.isEmpty ? nil : try path()
         case "max_line": maxLine = try number(1024...16 << 20)
         case "max_clients": maxClients = try number(1...100_000)
         case "unix_reserved_clients": unixReservedClients = try number(0...100_000)

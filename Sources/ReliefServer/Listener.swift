@@ -22,7 +22,8 @@ final class Listener {
 
     static let clientHandleSize = max(MemoryLayout<uv_pipe_t>.size, MemoryLayout<uv_tcp_t>.size)
 
-    static func unix(server: Server, path: String, mode: UInt16) throws -> Listener {
+    static func unix(server: Server, path: String, mode: UInt16, group: String? = nil) throws -> Listener {
+        let gid = try group.map(groupID)
         try removeStaleSocket(path)
         let handle = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<uv_pipe_t>.size, alignment: 16)
         uv_pipe_init(server.loop, handle.assumingMemoryBound(to: uv_pipe_t.self), 0)
@@ -35,9 +36,22 @@ final class Listener {
             listener.close()
             throw Server.StartError(description: "cannot listen on Unix socket \(path): \(String(cString: uv_strerror(bound)))")
         }
+        // The group before the mode, so the socket never admits the daemon's own group meanwhile.
+        if let gid, chown(path, uid_t.max, gid) != 0 {
+            let problem = String(cString: strerror(errno))
+            listener.close()
+            throw Server.StartError(description: "cannot give the Unix socket \(path) group \(group!): \(problem); reliefd's user must be a member of that group (systemd: SupplementaryGroups=\(group!))")
+        }
         chmod(path, mode_t(mode))
         try listener.listen()
         return listener
+    }
+
+    /// socket_group as a gid: a group name, else a number.
+    private static func groupID(_ name: String) throws -> gid_t {
+        if let entry = getgrnam(name) { return entry.pointee.gr_gid }
+        if let number = gid_t(name) { return number }
+        throw Server.StartError(description: "socket_group \"\(name)\": no such group; create it (groupadd --system \(name)) or give a numeric gid")
     }
 
     static func tcp(server: Server, address: String) throws -> Listener {

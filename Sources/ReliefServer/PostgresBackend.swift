@@ -23,6 +23,7 @@ final class PostgresBackend: StoreBackend {
     let supportsStaging = false
 
     private let url: String
+    private let password: String?
     private let location: String
     private let loop: UnsafeMutablePointer<uv_loop_t>
     private let wakeLoop: UnsafeMutablePointer<uv_async_t>
@@ -66,8 +67,9 @@ final class PostgresBackend: StoreBackend {
     static let standbyPoll: UInt64 = 500
     static let heartbeatEvery: UInt64 = 2_000
 
-    init(url: String, loop: UnsafeMutablePointer<uv_loop_t>, wakeLoop: UnsafeMutablePointer<uv_async_t>, logger: Logger) {
+    init(url: String, password: String? = nil, loop: UnsafeMutablePointer<uv_loop_t>, wakeLoop: UnsafeMutablePointer<uv_async_t>, logger: Logger) {
         self.url = url
+        self.password = password
         location = PostgresStore.redacted(url)
         self.loop = loop
         self.wakeLoop = wakeLoop
@@ -158,7 +160,7 @@ final class PostgresBackend: StoreBackend {
 
     private func connectLock() {
         guard phase != .stopped, lock.phase != .connecting, lock.phase != .ready else { return }
-        drive(lock, lock.connect(PostgresStore.parameters(url: url, applicationName: "reliefd leader lock")))
+        drive(lock, lock.connect(PostgresStore.parameters(url: url, password: password, applicationName: "reliefd leader lock")))
     }
 
     private func lockConnected() {
@@ -226,7 +228,7 @@ final class PostgresBackend: StoreBackend {
 
     private func connectStore() {
         guard phase == .leading, store.phase != .connecting, store.phase != .ready else { return }
-        drive(store, store.connect(PostgresStore.parameters(url: url)))
+        drive(store, store.connect(PostgresStore.parameters(url: url, password: password)))
     }
 
     private func storeConnected() {

@@ -83,10 +83,10 @@ public final class Server {
 
     /// A PostgreSQL store driven on the loop: the daemon starts with nothing loaded, writes
     /// refused, and the backend loads the state once it leads (docs/operations.md).
-    public convenience init(configuration: Configuration, postgresURL: String, logger: Logger, clock: Clock = .system) {
+    public convenience init(configuration: Configuration, postgresURL: String, password: String? = nil, logger: Logger, clock: Clock = .system) {
         self.init(configuration: configuration, location: PostgresStore.redacted(postgresURL), state: State(), loadedSnapshotSeq: 0,
                   unavailableUntilLoaded: "connecting to PostgreSQL", logger: logger, clock: clock) { loop, wake in
-            PostgresBackend(url: postgresURL, loop: loop, wakeLoop: wake, logger: logger)
+            PostgresBackend(url: postgresURL, password: password, loop: loop, wakeLoop: wake, logger: logger)
         }
     }
 
@@ -139,7 +139,8 @@ public final class Server {
     /// Binds the listeners and runs the loop until a clean shutdown (SIGTERM or SIGINT).
     public func run() throws {
         let me = Unmanaged.passUnretained(self).toOpaque()
-        listeners.append(try Listener.unix(server: self, path: configuration.socket, mode: configuration.socketMode))
+        listeners.append(try Listener.unix(server: self, path: configuration.socket, mode: configuration.socketMode,
+                                        group: configuration.socketGroup))
         if let tcp = configuration.tcp {
             do {
                 listeners.append(try Listener.tcp(server: self, address: tcp))

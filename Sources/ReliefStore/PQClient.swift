@@ -76,12 +76,18 @@ public enum PQResult: Sendable, Equatable {
 /// libpq itself. Owns its `PGconn`; `finish` (or deinit) frees it.
 public final class LibPQClient: PQClient {
     private var connection: OpaquePointer?
+    /// The passwords in the parameters of the last connectStart: libpq's messages may quote parts
+    /// of a connection string it could not parse, and they end up in logs and replies.
+    private var secrets: [String] = []
 
     public init() {}
     deinit { finish() }
 
     public func connectStart(_ parameters: [(String, String)]) -> Bool {
         finish()
+        secrets = parameters.flatMap { key, value in
+            key == "password" ? [value] : key == "dbname" ? PostgresStore.passwords(in: value) : []
+        }
         let keywords = parameters.map { strdup($0.0) } + [nil]
         let values = parameters.map { strdup($0.1) } + [nil]
         defer {
@@ -197,7 +203,7 @@ public final class LibPQClient: PQClient {
     public var errorMessage: String {
         guard let connection else { return "no connection" }
         let text = String(cString: PQerrorMessage(connection)).trimmingTrailingNewlines
-        return text.isEmpty ? "connection failed" : text
+        return text.isEmpty ? "connection failed" : PostgresStore.scrub(text, secrets: secrets)
     }
 
     public func takeNotifications() -> [PQNotification] {

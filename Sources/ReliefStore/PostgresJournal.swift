@@ -11,6 +11,7 @@ import ReliefCore
 /// `@unchecked Sendable` for the same reason as SQLiteJournal: one thread at a time.
 public final class PostgresJournal: Journal, @unchecked Sendable {
     public let url: String
+    let password: String?
     let logger: Logger
     let driver: PGBlockingDriver
     var lastSeq: Int64 = 0
@@ -25,8 +26,9 @@ public final class PostgresJournal: Journal, @unchecked Sendable {
 
     public static let snapshotsKept = 3
 
-    public init(url: String, logger: Logger, client: PQClient = LibPQClient(), timeoutSeconds: Double = 30) {
+    public init(url: String, password: String? = nil, logger: Logger, client: PQClient = LibPQClient(), timeoutSeconds: Double = 30) {
         self.url = url
+        self.password = password
         self.logger = logger
         driver = PGBlockingDriver(client: client, timeoutSeconds: timeoutSeconds)
     }
@@ -38,7 +40,7 @@ public final class PostgresJournal: Journal, @unchecked Sendable {
 
     func connected() throws -> PGBlockingDriver {
         if !driver.isConnected {
-            try driver.connect(PostgresStore.parameters(url: url))
+            try driver.connect(PostgresStore.parameters(url: url, password: password))
             do {
                 _ = try driver.run(PostgresStore.sessionSetup)
             } catch {

@@ -13,19 +13,14 @@ public enum PostgresStore {
 
     /// libpq keyword/value pairs for `url`: our defaults first, then the URL (expanded by libpq as
     /// `dbname`), so anything the URL sets wins. Keepalives and a TCP user timeout make a dead server
-    /// or network show up as a failed connection within seconds instead of hanging.
-    public static func parameters(url: String, applicationName: String = "reliefd") -> [(String, String)] {
+    /// or network show up as a failed connection within seconds instead of hanging. A `password`
+    /// (from store_password_file) goes last, as a parameter of its own, so it never has to be
+    /// written into the URL that logs, `info` and `ps` may show.
+    public static func parameters(url: String, password: String? = nil, applicationName: String = "reliefd") -> [(String, String)] {
         [("application_name", applicationName), ("connect_timeout", "10"), ("keepalives", "1"),
          ("keepalives_idle", "5"), ("keepalives_interval", "2"), ("keepalives_count", "3"),
          ("tcp_user_timeout", "10000"), ("client_encoding", "UTF8"), ("dbname", url)]
-    }
-
-    /// The URL without its password, for logs and `info`.
-    public static func redacted(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") else { return url }
-        let credentials = url[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
+            + (password.map { [("password", $0)] } ?? [])
     }
 
     // MARK: statements

@@ -154,7 +154,9 @@ final class Connection {
             close(fd)
             var hint = ""
             if code == ENOENT || code == ECONNREFUSED {
-                hint = " (is reliefd running? choose the socket with --socket or RELIEFD_SOCKET)"
+                hint = " (is reliefd running? \(Endpoint.searchHint))"
+            } else if code == EACCES {
+                hint = " (the socket admits its owner and its group only: ask to be added to that group, e.g. reliefd-clients, and log in again)"
             }
             throw ConnectionError("cannot connect to \(endpoint): \(errnoText(code))\(hint)")
         }

@@ -10,7 +10,6 @@ enum Endpoint: Equatable, CustomStringConvertible {
     case tcp(host: String, port: UInt16)
 
     static let defaultSocket = "/run/reliefd/reliefd.sock"
-    static let localSocket = "./data/reliefd.sock"
 
     var description: String {
         switch self {
@@ -19,16 +18,22 @@ enum Endpoint: Equatable, CustomStringConvertible {
         }
     }
 
-    /// Resolves the endpoint from the command line, then RELIEFD_SOCKET, then ./data/reliefd.sock
-    /// when it exists, then the system path.
+    /// Resolves the endpoint from the command line, then RELIEFD_SOCKET, then the system path.
+    /// Never a path relative to the working directory unless one was given: a socket found in
+    /// whatever directory reliefctl happens to run in could belong to anyone who can write there,
+    /// and requests (and personal data in replies) would go to that impostor.
     static func resolve(socket: String?, tcp: String?, environment: [String: String]) throws(UsageError) -> Endpoint {
         if socket != nil && tcp != nil { throw UsageError("give either --socket or --tcp, not both") }
         if let tcp { return try parseTCP(tcp) }
         if let socket { return .unix(socket) }
         if let path = environment["RELIEFD_SOCKET"], !path.isEmpty { return .unix(path) }
-        if access(localSocket, F_OK) == 0 { return .unix(localSocket) }
         return .unix(defaultSocket)
     }
+
+    /// The search order, for a connection that failed: names where reliefctl looks and how to
+    /// point it at another socket.
+    static let searchHint = "reliefctl connects to --socket PATH or --tcp HOST:PORT, else $RELIEFD_SOCKET, else \(defaultSocket); "
+        + "for the daemon deploy/run starts: export RELIEFD_SOCKET=$PWD/data/reliefd.sock"
 
     static func parseTCP(_ text: String) throws(UsageError) -> Endpoint {
         guard let colon = text.lastIndex(of: ":") else {

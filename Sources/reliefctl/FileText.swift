@@ -26,11 +26,35 @@ enum FileText {
 
     /// Writes all of `bytes` to `path` (created or truncated, mode 0600 since it may hold personal
     /// data), or to stdout for nil or `-`.
+    ///
+    /// A symlink at `path` is refused, not followed: in a directory others can write (a shared
+    /// /tmp), one planted there would otherwise have the export written wherever it points, with
+    /// our permissions. An existing file is narrowed to 0600 too, since O_CREAT's mode only
+    /// applies to a file it creates.
     static func write(_ bytes: [UInt8], to path: String?) throws(UsageError) {
         let toStdout = path == nil || path == "-"
-        let fd = toStdout ? 1 : open(path!, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw UsageError("cannot create \(path!): \(errnoText(errno))") }
+        let fd: Int32
+        if toStdout {
+            fd = 1
+        } else {
+            fd = open(path!, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0o600)
+            guard fd >= 0 else {
+                let code = errno
+                var info = stat()
+                if code == ELOOP, lstat(path!, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+                    throw UsageError("\(path!) is a symbolic link; refusing to write through it (give the path of a regular file, or - for stdout)")
+                }
+                throw UsageError("cannot create \(path!): \(errnoText(code))")
+            }
+        }
         defer { if !toStdout { close(fd) } }
+        if !toStdout {
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw UsageError("cannot inspect \(path!): \(errnoText(errno))") }
+            if (info.st_mode & S_IFMT) == S_IFREG, (info.st_mode & 0o077) != 0, fchmod(fd, 0o600) != 0 {
+                throw UsageError("cannot make \(path!) private (mode 0600): \(errnoText(errno))")
+            }
+        }
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }

@@ -21,8 +21,8 @@ struct ReliefCtl: ParsableCommand {
         Without command words: an interactive prompt when stdin is a terminal, otherwise request
         lines are read from stdin (blank lines and # comments skipped), pipelined, and each reply printed.
 
-        The socket is --socket, else $RELIEFD_SOCKET, else ./data/reliefd.sock if it exists,
-        else /run/reliefd/reliefd.sock.
+        The socket is --socket, else $RELIEFD_SOCKET, else /run/reliefd/reliefd.sock (never one in
+        the current directory unless named). For deploy/run: export RELIEFD_SOCKET=$PWD/data/reliefd.sock
 
         Bulk import and export (CSV): reliefctl import volunteers|teams|travel FILE.csv,
         reliefctl export volunteers [FILE.csv] [filters] [--personal]; see reliefctl import --help.

@@ -24,7 +24,7 @@ func demoTeams(_ volunteers: Int) -> Int { max(1, volunteers / 800) }
 func usage() -> String {
     var text = """
     usage: reliefd [--config FILE] [--KEY VALUE ...]
-           reliefd migrate --from sqlite:PATH --to postgres://USER@HOST:PORT/DATABASE
+           reliefd migrate --from sqlite:PATH --to postgres://USER@HOST:PORT/DATABASE [--password-file PATH]
 
     Runs the reliefd daemon in the foreground. Settings come from the defaults, then FILE, then
     flags; every configuration key is also a flag (--data-dir or --data_dir).
@@ -94,6 +94,11 @@ do {
 } catch {
     fail("\(error)")
 }
+// The command line is public (ps, /proc/PID/cmdline): a password there is no secret, so none is
+// taken from it, and the message does not repeat it either.
+if overrides.contains(where: { $0.0 == "store" && PostgresStore.hasPassword($0.1) }) {
+    fail("--store holds a password, which any user can read in the process list (ps); give it with store_password_file = PATH (a file only reliefd's user can read) or in ~/.pgpass / PGPASSFILE instead (docs/operations.md \"PostgreSQL\")")
+}
 
 let logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
 LoggingSystem.bootstrap { label in
@@ -106,15 +111,50 @@ signal(SIGPIPE, SIG_IGN)
 // A file-size limit must fail a commit (EFBIG → ERR UNAVAILABLE), not kill the daemon.
 signal(SIGXFSZ, SIG_IGN)
 
+// Checked before anything is created: a start refused for its password leaves nothing behind.
+var storePassword: String?
+if let postgresURL = configuration.postgresURL {
+    if let file = configuration.storePasswordFile {
+        if PostgresStore.hasPassword(postgresURL) {
+            fail("store holds a password and store_password_file is set too; keep the password in store_password_file only")
+        }
+        do {
+            storePassword = try PasswordFile.read(file, key: "store_password_file")
+        } catch {
+            fail("\(error)")
+        }
+    } else if PostgresStore.hasPassword(postgresURL), let configFile {
+        var info = stat()
+        if stat(configFile, &info) == 0, info.st_mode & 0o077 != 0 {
+            logger.warning("the configuration file holds the PostgreSQL password and others can read it: chmod 600 it, or move the password to store_password_file",
+                           metadata: ["file": "\(configFile)", "mode": "0\(String(info.st_mode & 0o777, radix: 8))"])
+        }
+    }
+} else if configuration.storePasswordFile != nil {
+    logger.warning("store_password_file is for a PostgreSQL store; ignored with the embedded store", metadata: ["store": "\(configuration.store)"])
+}
+
+// Everything the daemon creates from here on (the store's files, SQLite's -wal and -shm, which copy
+// the database's mode, and the socket before its chmod) is for its own user only.
+umask(0o077)
 do {
-    try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true,
-                                            attributes: [.posixPermissions: 0o750])
+    let storeFiles = configuration.postgresURL == nil ? ["", "-wal", "-shm", "-journal"].map { configuration.sqlitePath + $0 } : []
+    try PrivateFiles.secure(dataDirectory: configuration.dataDir, storeFiles: storeFiles, logger: logger)
 } catch {
-    fail("cannot create data directory \(configuration.dataDir): \(error.localizedDescription)")
+    fail("\(error)")
 }
 let socketDirectory = (configuration.socket as NSString).deletingLastPathComponent
 if !socketDirectory.isEmpty {
-    try? FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
+    // Others may need to reach the socket; its own mode and group decide who may connect.
+    do {
+        try PrivateFiles.makeDirectories(socketDirectory, mode: 0o755)
+    } catch {
+        fail("\(error)")
+    }
+    if configuration.socketGroup != nil, PrivateFiles.isInside(socketDirectory, configuration.dataDir) {
+        logger.warning("the socket is inside the data directory, which only reliefd's user may enter, so socket_group admits nobody; put the socket in a directory of its own (e.g. /run/reliefd)",
+                       metadata: ["socket": "\(configuration.socket)", "data_dir": "\(configuration.dataDir)"])
+    }
 }
 
 if let postgresURL = configuration.postgresURL {
@@ -124,7 +164,7 @@ if let postgresURL = configuration.postgresURL {
         logger.info("catalog_file and demo apply to an empty embedded store; on PostgreSQL load them with reliefd migrate or reliefctl",
                     metadata: ["store": "\(PostgresStore.redacted(postgresURL))"])
     }
-    let server = Server(configuration: configuration, postgresURL: postgresURL, logger: logger)
+    let server = Server(configuration: configuration, postgresURL: postgresURL, password: storePassword, logger: logger)
     do {
         try server.run()
     } catch {

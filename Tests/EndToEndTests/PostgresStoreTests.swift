@@ -179,6 +179,91 @@ final class PostgresStoreTests: EndToEndTestCase {
         after.close()
     }
 
+    /// Runs a program; returns its exit status and its stdout and stderr together.
+    private func runProgram(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// store_password_file and `reliefd migrate --password-file` against a role that must give
+    /// its password (deploy/pg-test-cluster has reliefd_pw use scram-sha-256): the password gets
+    /// to PostgreSQL without being in the URL, and neither `info`, the log nor migrate's output
+    /// shows it — nor the message when it is wrong.
+    func testPasswordFileConnectsAndThePasswordIsShownNowhere() throws {
+        let password = "pw-" + UUID().uuidString
+        try psql(baseURL, "DO $$ BEGIN CREATE ROLE reliefd_pw LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        try psql(baseURL, "ALTER ROLE reliefd_pw PASSWORD '\(password)'")
+        try psql(baseURL, "ALTER DATABASE \(database!) OWNER TO reliefd_pw")
+        let roleURL = url.replacingOccurrences(of: "://reliefd@", with: "://reliefd_pw@")
+        XCTAssertNotEqual(roleURL, url)
+        // No password from anywhere else (a ~/.pgpass, PGPASSWORD): what follows relies on the file alone.
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGPASSWORD"] = nil
+        environment["PGPASSFILE"] = "/nonexistent/pgpass"
+        // The daemons inherit this process's environment (Daemon spawns with environ).
+        let names = ["PGPASSFILE", "PGPASSWORD"]
+        let saved: [(String, String?)] = names.map { name in (name, getenv(name).map { String(cString: $0) }) }
+        addTeardownBlock {
+            for (name, value) in saved {
+                if let value { setenv(name, value, 1) } else { unsetenv(name) }
+            }
+        }
+        setenv("PGPASSFILE", "/nonexistent/pgpass", 1)
+        unsetenv("PGPASSWORD")
+        let probe = try runProgram("/usr/bin/psql", [roleURL, "-w", "-Atqc", "SELECT 1"], environment: environment)
+        guard probe.status != 0 else {
+            throw XCTSkip("the test cluster lets reliefd_pw in without a password (started by an older deploy/pg-test-cluster?)")
+        }
+
+        // The embedded store to migrate from.
+        let source = try startDaemon()
+        try addCatalog(try source.connect())
+        try source.stop()
+        let sourcePath = "sqlite:" + source.dataDirectory + "/reliefd.db"
+        let passwordFile = source.directory + "/store-password"
+        FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        let reliefd = try Daemon.binaryPath()
+
+        let refused = try runProgram(reliefd, ["migrate", "--from", sourcePath, "--to", roleURL], environment: environment)
+        XCTAssertEqual(refused.status, 1, refused.output)
+        XCTAssertTrue(refused.output.contains("password"), "without the file PostgreSQL asks for the password: \(refused.output)")
+        let migrated = try runProgram(reliefd, ["migrate", "--from", sourcePath, "--to", roleURL, "--password-file", passwordFile],
+                                      environment: environment)
+        XCTAssertEqual(migrated.status, 0, migrated.output)
+        XCTAssertTrue(migrated.output.contains("migrated \(sourcePath) to \(roleURL)"), migrated.output)
+        XCTAssertFalse(migrated.output.contains(password), migrated.output)
+
+        let daemon = try startDaemon(["--store", roleURL, "--store-password-file", passwordFile])
+        _ = try waitFor("the daemon to lead with the password from the file", timeout: 20) { role(daemon) == "leader" }
+        let client = try daemon.connect()
+        let fields = try info(client)
+        XCTAssertEqual(fields["store"], roleURL)
+        XCTAssertFalse(try client.request("info").text.contains(password))
+        XCTAssertEqual(try rows(client, "warehouse list").count, 2, "the migrated operation is there")
+        try ok(client, "stock receive wh-a water 5 lot=L-pw")
+        client.close()
+        try daemon.stop()
+        XCTAssertFalse(daemon.log.contains(password), daemon.log)
+
+        // A wrong password: refused by PostgreSQL, and the message does not show it either.
+        let wrong = "wrong-" + UUID().uuidString
+        let wrongFile = source.directory + "/wrong-password"
+        FileManager.default.createFile(atPath: wrongFile, contents: Data(wrong.utf8), attributes: [.posixPermissions: 0o600])
+        let denied = try startDaemon(["--store", roleURL, "--store-password-file", wrongFile])
+        _ = try waitFor("the refusal to be logged", timeout: 20) { denied.log.contains("password authentication failed") }
+        XCTAssertNotEqual(role(denied), "leader")
+        XCTAssertFalse(denied.log.contains(wrong), denied.log)
+    }
+
     func testPostgresRestartMidLoadRefusesWritesKeepsReadsAndResumes() throws {
         guard let clusterDir = ProcessInfo.processInfo.environment["RELIEFD_TEST_PG_DIR"], !clusterDir.isEmpty else {
             throw XCTSkip("RELIEFD_TEST_PG_DIR is not set: cannot stop and restart the test cluster (deploy/test sets it)")

@@ -70,6 +70,17 @@ final class RosterImportTests: EndToEndTestCase {
         XCTAssertTrue(csv.contains("13800000001"), csv)
         XCTAssertTrue(csv.contains("\"Chen \"\"Xiao\"\" Hong\""), csv)
         XCTAssertEqual(csv.split(separator: "\r\n").count, 4, csv)
+        var exportedInfo = stat()
+        XCTAssertEqual(stat(exported, &exportedInfo), 0)
+        XCTAssertEqual(exportedInfo.st_mode & 0o777, 0o600, "an export with personal data is readable by its owner only")
+        // A symlink planted at the export path is refused; its target is not written.
+        let planted = daemon.directory + "/planted.csv", target = daemon.directory + "/target.txt"
+        try "untouched\n".write(toFile: target, atomically: false, encoding: .utf8)
+        XCTAssertEqual(symlink(target, planted), 0)
+        let throughLink = try reliefctl(socket + ["export", "volunteers", planted, "--personal"])
+        XCTAssertEqual(throughLink.status, 2, throughLink.err)
+        XCTAssertTrue(throughLink.err.contains("\(planted) is a symbolic link; refusing to write through it"), throughLink.err)
+        XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), "untouched\n")
         let denied = try reliefctl(["--tcp", "127.0.0.1:\(port)", "export", "volunteers", "--personal"])
         XCTAssertEqual(denied.status, 1)
         XCTAssertTrue(denied.err.hasPrefix("ERR DENIED"), denied.err)

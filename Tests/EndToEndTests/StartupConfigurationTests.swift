@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import XCTest
 
@@ -67,6 +70,76 @@ final class StartupConfigurationTests: XCTestCase {
         let missing = try run(["--config", directory + "/nope.conf"])
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.stderr.contains("cannot read configuration file"), missing.stderr)
+    }
+
+    func testAnUnknownSocketGroupStopsTheStart() throws {
+        let directory = try temporaryDirectory()
+        let result = try run(["--data-dir", directory + "/data", "--socket", directory + "/r.sock", "--tcp", "off",
+                              "--demo", "off", "--catalog-file", "off", "--socket-group", "no-such-group-reliefd"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("socket_group \"no-such-group-reliefd\": no such group"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/r.sock"))
+    }
+
+    /// A password on the command line shows in ps: refused, and the message does not repeat it.
+    func testAPasswordOnTheCommandLineIsRefusedWithoutRepeatingIt() throws {
+        let directory = try temporaryDirectory()
+        let base = ["--data-dir", directory + "/data", "--socket", directory + "/r.sock", "--tcp", "off"]
+        for store in ["postgres://reliefd:hunter2secret@127.0.0.1:1/relief", "postgres://reliefd@127.0.0.1:1/relief?password=hunter2secret"] {
+            let result = try run(base + ["--store", store])
+            XCTAssertEqual(result.status, 2, result.stderr)
+            XCTAssertTrue(result.stderr.contains("--store holds a password"), result.stderr)
+            XCTAssertTrue(result.stderr.contains("store_password_file") && result.stderr.contains("PGPASSFILE"), result.stderr)
+            XCTAssertFalse(result.stderr.contains("hunter2secret"), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/r.sock"))
+        }
+        try "x".write(toFile: directory + "/source.db", atomically: false, encoding: .utf8)
+        let migrate = try run(["migrate", "--from", "sqlite:" + directory + "/source.db", "--to", "postgres://reliefd:hunter2secret@127.0.0.1:1/relief"])
+        XCTAssertEqual(migrate.status, 2, migrate.stderr)
+        XCTAssertTrue(migrate.stderr.contains("--to holds a password"), migrate.stderr)
+        XCTAssertFalse(migrate.stderr.contains("hunter2secret"), migrate.stderr)
+    }
+
+    func testAPasswordFileOthersCouldReadOrOwnIsRefused() throws {
+        let directory = try temporaryDirectory()
+        let file = directory + "/store-password"
+        try "hunter2secret\n".write(toFile: file, atomically: false, encoding: .utf8)
+        XCTAssertEqual(chmod(file, 0o644), 0)
+        let base = ["--data-dir", directory + "/data", "--socket", directory + "/r.sock", "--tcp", "off",
+                    "--store", "postgres://reliefd@127.0.0.1:1/relief", "--store-password-file", file]
+        let loose = try run(base)
+        XCTAssertEqual(loose.status, 2, loose.stderr)
+        XCTAssertTrue(loose.stderr.contains("store_password_file \(file) is mode 0644, readable or writable by others; expected 0600 or 0400: chmod 600 \(file)"),
+                      loose.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/r.sock"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/data"), "a refused start creates nothing")
+        try "x".write(toFile: directory + "/source.db", atomically: false, encoding: .utf8)
+        let migrate = try run(["migrate", "--from", "sqlite:" + directory + "/source.db", "--to", "postgres://reliefd@127.0.0.1:1/relief",
+                               "--password-file", file])
+        XCTAssertEqual(migrate.status, 2, migrate.stderr)
+        XCTAssertTrue(migrate.stderr.contains("--password-file \(file) is mode 0644"), migrate.stderr)
+
+        XCTAssertEqual(chmod(file, 0o600), 0)
+        // Both a password in the URL and a password file: which one is meant is unclear.
+        let conf = directory + "/both.conf"
+        try "store = postgres://reliefd:other@127.0.0.1:1/relief\nstore_password_file = \(file)\n".write(toFile: conf, atomically: false, encoding: .utf8)
+        XCTAssertEqual(chmod(conf, 0o600), 0)
+        let both = try run(["--config", conf, "--data-dir", directory + "/data", "--socket", directory + "/r.sock", "--tcp", "off"])
+        XCTAssertEqual(both.status, 2, both.stderr)
+        XCTAssertTrue(both.stderr.contains("store holds a password and store_password_file is set too"), both.stderr)
+
+        XCTAssertEqual(chmod(file, 0o400), 0)
+        let empty = directory + "/empty-password"
+        FileManager.default.createFile(atPath: empty, contents: Data("\n".utf8), attributes: [.posixPermissions: 0o600])
+        let emptyResult = try run(base.dropLast() + [empty])
+        XCTAssertEqual(emptyResult.status, 2, emptyResult.stderr)
+        XCTAssertTrue(emptyResult.stderr.contains("store_password_file \(empty) is empty"), emptyResult.stderr)
+
+        guard geteuid() == 0 else { return } // giving the file away takes root
+        XCTAssertEqual(chown(file, 65534, gid_t.max), 0)
+        let foreign = try run(base)
+        XCTAssertEqual(foreign.status, 2, foreign.stderr)
+        XCTAssertTrue(foreign.stderr.contains("store_password_file \(file) belongs to uid 65534; expected the user reliefd runs as (uid 0)"), foreign.stderr)
     }
 
     func testAnotherDaemonOnTheSameSocketIsRefused() throws {

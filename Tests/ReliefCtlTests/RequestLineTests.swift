@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import ReliefProtocol
 @testable import reliefctl
@@ -30,5 +31,35 @@ final class RequestLineTests: XCTestCase {
         XCTAssertThrowsError(try Endpoint.parseTCP("localhost"))
         XCTAssertThrowsError(try Endpoint.parseTCP("localhost:0"))
         XCTAssertThrowsError(try Endpoint.resolve(socket: "/s", tcp: "h:1", environment: [:]))
+    }
+
+    /// A socket at ./data/reliefd.sock (anyone who can write the working directory can put one
+    /// there) is not used unless named: without --socket, --tcp or RELIEFD_SOCKET it is the system path.
+    func testEndpointIgnoresASocketInTheWorkingDirectory() throws {
+        var template = Array("/tmp/reliefctl-cwd-XXXXXX".utf8CString)
+        let directory = try XCTUnwrap(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map { String(cString: $0) })
+        XCTAssertEqual(mkdir(directory + "/data", 0o700), 0)
+        let fake = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
+            for (index, byte) in (directory + "/data/reliefd.sock").utf8.enumerated() { bytes[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fake, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(bound, 0)
+        XCTAssertEqual(listen(fake, 1), 0)
+        let previous = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(directory))
+        defer {
+            _ = FileManager.default.changeCurrentDirectoryPath(previous)
+            close(fake)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        XCTAssertEqual(access("data/reliefd.sock", F_OK), 0, "the fake socket is where the old fallback looked")
+        XCTAssertEqual(try Endpoint.resolve(socket: nil, tcp: nil, environment: [:]), .unix("/run/reliefd/reliefd.sock"))
+        XCTAssertEqual(try Endpoint.resolve(socket: nil, tcp: nil, environment: ["RELIEFD_SOCKET": ""]), .unix("/run/reliefd/reliefd.sock"))
+        XCTAssertEqual(try Endpoint.resolve(socket: "data/reliefd.sock", tcp: nil, environment: [:]), .unix("data/reliefd.sock"))
     }
 }

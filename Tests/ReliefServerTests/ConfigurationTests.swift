@@ -113,6 +113,9 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertNotNil(problem("demo = maybe"))
         XCTAssertNotNil(problem("log_level = loud"))
         XCTAssertNotNil(problem("store = mysql://x"))
+        // A mistyped URL is named by its scheme only: its password stays out of the message.
+        XCTAssertEqual(problem("store = postgress://reliefd:s3cret@db/relief"),
+                       "c.conf:1: bad value \"postgress://…\" for store; expected sqlite, sqlite:PATH or postgres://USER@HOST:PORT/DATABASE")
         XCTAssertNil(problem("store = postgres://reliefd@127.0.0.1:5432/relief"))
         var postgres = Configuration()
         try? postgres.set("store", "postgresql://reliefd@db.example/relief")
