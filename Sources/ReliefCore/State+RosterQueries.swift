@@ -129,6 +129,12 @@ extension State {
     /// otherwise by id. Uses the skill and grid indexes, so a search near a point visits only the
     /// volunteers based around it.
     public func findVolunteers(_ filter: VolunteerFilter, at now: Timestamp) -> [(volunteer: Volunteer, distance: Double?)] {
+        findVolunteerIDs(filter, at: now).map { (volunteers[$0.id]!, $0.distance) }
+    }
+
+    /// `findVolunteers`, as ids: what a listing of a million volunteers holds while it is streamed
+    /// (an id is a few bytes; a volunteer is a few hundred).
+    public func findVolunteerIDs(_ filter: VolunteerFilter, at now: Timestamp) -> [(id: String, distance: Double?)] {
         let today = now.day
         if let near = filter.near, let radius = filter.radiusKilometres, let limit = filter.limit,
            radius <= State.nearestSearchMaximumKilometres, abs(near.latitude) < 80 {
@@ -144,9 +150,9 @@ extension State {
         } else {
             candidates = Array(volunteers.keys)
         }
-        var out: [(volunteer: Volunteer, distance: Double?)] = []
+        var out: [(id: String, distance: Double?)] = []
         for id in candidates {
-            if let match = match(id, filter, today: today, now: now) { out.append(match) }
+            if let match = match(id, filter, today: today, now: now) { out.append((id, match.distance)) }
         }
         out.sort(by: State.nearestThenID)
         if let limit = filter.limit, out.count > limit { out.removeLast(out.count - limit) }
@@ -156,16 +162,16 @@ extension State {
     /// Radii up to this use the nearest-cells-first search (its distance bound is exact enough there).
     static let nearestSearchMaximumKilometres = 500.0
 
-    static func nearestThenID(_ a: (volunteer: Volunteer, distance: Double?), _ b: (volunteer: Volunteer, distance: Double?)) -> Bool {
+    static func nearestThenID(_ a: (id: String, distance: Double?), _ b: (id: String, distance: Double?)) -> Bool {
         if let da = a.distance, let db = b.distance, da != db { return da < db }
-        return a.volunteer.id < b.volunteer.id
+        return a.id < b.id
     }
 
     /// The `limit` nearest matches: cells are visited nearest first, and the search stops when the
     /// next cell cannot hold anything nearer than the `limit`-th match so far. Ties are kept until
     /// the final sort, so the answer is the same as a full scan's.
     private func nearestVolunteers(_ filter: VolunteerFilter, near: Coordinate, radius: Double, limit: Int,
-                                   at now: Timestamp) -> [(volunteer: Volunteer, distance: Double?)] {
+                                   at now: Timestamp) -> [(id: String, distance: Double?)] {
         guard limit > 0 else { return [] }
         let today = now.day
         // Ids and distances only: whole volunteers are fetched for the final `limit`.
@@ -191,7 +197,7 @@ extension State {
         }
         found.sort(by: byDistance)
         if found.count > limit { found.removeLast(found.count - limit) }
-        return found.map { (volunteers[$0.id]!, $0.distance) }
+        return found.map { ($0.id, $0.distance) }
     }
 
     /// The volunteer and its distance when it passes every filter; nil otherwise. Cheap checks first.

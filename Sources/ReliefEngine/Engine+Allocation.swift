@@ -84,7 +84,7 @@ extension Engine {
 
         Command(words: ["allocation", "list"],
                 usage: "allocation list [incident=ID] [need=ID] [status=reserved|dispatched|delivered|released]",
-                summary: "allocations, oldest first", mutating: false) { engine, args, _ in
+                summary: "allocations, oldest first", mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["incident", "need", "status"])
             let incident = try args.option("incident").map { try engine.incident($0).id }
             let need = try args.option("need").map { try engine.need($0).id }
@@ -190,7 +190,7 @@ extension Engine {
 
         Command(words: ["assignment", "list"],
                 usage: "assignment list [incident=ID] [need=ID] [volunteer=ID] [status=assigned|en_route|on_scene|released]",
-                summary: "assignments, oldest first", mutating: false) { engine, args, _ in
+                summary: "assignments, oldest first", mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["incident", "need", "volunteer", "status"])
             let incident = try args.option("incident").map { try engine.incident($0).id }
             let need = try args.option("need").map { try engine.need($0).id }

@@ -19,7 +19,7 @@ extension Engine {
             engine.emit(.regionAdded(id: id, name: name, level: level))
             return .ok(["region": id])
         },
-        Command(words: ["region", "list"], usage: "region list [under=PATH]", summary: "list regions", mutating: false) { engine, args, _ in
+        Command(words: ["region", "list"], usage: "region list [under=PATH]", summary: "list regions", mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["under"])
             let under = args.option("under")
             return .rows(engine.state.regions.values
@@ -51,7 +51,7 @@ extension Engine {
             return .ok(["warehouse": id])
         },
         Command(words: ["warehouse", "list"], usage: "warehouse list [region=PATH] [near=LAT,LON radius=150km]",
-                summary: "list warehouses", mutating: false) { engine, args, _ in
+                summary: "list warehouses", mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["region", "near", "radius"])
             let filter = try engine.placeFilter(args)
             return .rows(engine.state.warehousesMatchingSorted(filter).map { warehouse, distance in
@@ -93,7 +93,7 @@ extension Engine {
             engine.emit(.itemAdded(Item(sku: sku, name: name, category: category, unit: unit, packSize: pack, shelfLifeDays: shelfLife)))
             return .ok(["item": sku])
         },
-        Command(words: ["item", "list"], usage: "item list [category=TEXT]", summary: "list the item catalog", mutating: false) { engine, args, _ in
+        Command(words: ["item", "list"], usage: "item list [category=TEXT]", summary: "list the item catalog", mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["category"])
             let category = args.option("category")
             return .rows(engine.state.items.values

@@ -76,7 +76,7 @@ extension Engine {
         },
 
         Command(words: ["incident", "list"], usage: "incident list [status=open|active|contained|closed] [region=PATH]",
-                summary: "incidents with their needs: how many, how many open, how many not fully met", mutating: false) { engine, args, _ in
+                summary: "incidents with their needs: how many, how many open, how many not fully met", mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["status", "region"])
             let status = try args.option("status").map { try Arguments.choice($0, "status", IncidentStatus.self) }
             let region = try args.option("region").map(Arguments.regionPath)
@@ -89,7 +89,7 @@ extension Engine {
 
         Command(words: ["incident", "show"], usage: "incident show ID",
                 summary: "the whole picture: the incident, each need with what is met, in transit, delivered, missing and why, then allocations and assignments",
-                mutating: false) { engine, args, _ in
+                mutating: false, listing: .picture) { engine, args, _ in
             try args.expect(positionals: 1...1, options: [])
             let incident = try engine.incident(try args.positional(0, "incident id"))
             var rows: [Fields] = []
@@ -114,14 +114,14 @@ extension Engine {
             return .rows(rows)
         },
 
-        Command(words: ["incident", "timeline"], usage: "incident timeline ID [limit=N]",
-                summary: "the incident's log: every change to it, its needs, allocations and assignments, oldest first", mutating: false) { engine, args, _ in
-            try args.expect(positionals: 1...1, options: ["limit"])
+        Command(words: ["incident", "timeline"], usage: "incident timeline ID [limit=1000]",
+                summary: "the incident's log: every change to it, its needs, allocations and assignments, oldest first (the newest limit= lines)",
+                mutating: false, listing: .standard) { engine, args, context in
+            try args.expect(positionals: 1...1, options: [])
             let incident = try engine.incident(try args.positional(0, "incident id"))
-            let limit = try args.option("limit").map(Arguments.limit) ?? 1000
-            return .rows(incident.timeline.suffix(limit).map { line in
+            return Engine.newest(incident.timeline, limit: context.limit) { line in
                 ["seq": String(line.seq), "time": line.time.iso8601, "actor": line.actor, "text": line.text]
-            })
+            }
         },
     ]
 
@@ -238,7 +238,7 @@ extension Engine {
         },
 
         Command(words: ["need", "list"], usage: "need list [incident=ID] [open] [priority=1..5]",
-                summary: "needs, most urgent first, with what is met, in transit, delivered, missing and why", mutating: false) { engine, args, _ in
+                summary: "needs, most urgent first, with what is met, in transit, delivered, missing and why", mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["incident", "priority"], flags: ["open"])
             let incident = try args.option("incident").map { try engine.incident($0).id }
             let priority = try args.option("priority").map(Arguments.priority)

@@ -67,14 +67,14 @@ extension Engine {
 
         Command(words: ["plan", "show"], usage: "plan show [PLAN]",
                 summary: "a proposed plan: its lines (applied or not) and what it leaves unmet and why (default: the latest)",
-                mutating: false) { engine, args, _ in
+                mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...1, options: [])
             let plan = try engine.matchingPlan(args.optionalPositional(0))
             return .rows(engine.planRows(plan, showStatus: true))
         },
 
         Command(words: ["plan", "list"], usage: "plan list [incident=ID]",
-                summary: "proposed plans, newest first", mutating: false) { engine, args, _ in
+                summary: "proposed plans, newest first", mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["incident"])
             let incident = args.option("incident")
             if let incident, engine.state.incidents[incident] == nil { throw Refusal(.notFound, "incident \(incident) not found") }

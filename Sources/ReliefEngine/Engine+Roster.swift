@@ -5,7 +5,7 @@ import ReliefProtocol
 /// depends on time reads the engine's clock (`context.now`), so drills on virtual time see the same.
 extension Engine {
     static let volunteerOptions = ["name", "region", "at", "phone", "id_number", "languages", "skills", "max_hours", "min_rest", "org"]
-    static let findOptions = ["skill", "certified_at", "near", "radius", "region", "team", "status", "org", "limit"]
+    static let findOptions = ["skill", "certified_at", "near", "radius", "region", "team", "status", "org"]
 
     static let rosterCommands: [Command] = [
         // MARK: skill catalog
@@ -20,7 +20,7 @@ extension Engine {
             engine.emit(.skillAdded(Skill(id: id, name: name, specialty: specialty, needsCertificate: certificate)))
             return .ok(["skill": id])
         },
-        Command(words: ["skill", "list"], usage: "skill list [specialty=ID]", summary: "list the skill catalog", mutating: false) { engine, args, _ in
+        Command(words: ["skill", "list"], usage: "skill list [specialty=ID]", summary: "list the skill catalog", mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["specialty"])
             let specialty = args.option("specialty")
             return .rows(engine.state.skills.values.filter { specialty == nil || $0.specialty == specialty }.sorted { $0.id < $1.id }.map { skill in
@@ -43,7 +43,7 @@ extension Engine {
             engine.emit(.specialtyAdded(Specialty(id: id, name: name, requiredSkills: required)))
             return .ok(["specialty": id])
         },
-        Command(words: ["specialty", "list"], usage: "specialty list", summary: "list rescue-team specialties", mutating: false) { engine, args, _ in
+        Command(words: ["specialty", "list"], usage: "specialty list", summary: "list rescue-team specialties", mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: [])
             return .rows(engine.state.specialties.values.sorted { $0.id < $1.id }.map { specialty in
                 ["specialty": specialty.id, "name": specialty.name, "skills": specialty.requiredSkills.joined(separator: ","),
@@ -87,34 +87,38 @@ extension Engine {
             return .ok(fields)
         },
         Command(words: ["volunteer", "list"], usage: "volunteer list [region=PATH] [team=ID] [status=STATUS] [org=TEXT] [limit=1000] [personal]",
-                summary: "list volunteers by id", mutating: false) { engine, args, context in
-            try args.expect(positionals: 0...0, options: ["region", "team", "status", "org", "limit"], flags: ["personal"])
+                summary: "list volunteers by id", mutating: false, listing: .roster) { engine, args, context in
+            try args.expect(positionals: 0...0, options: ["region", "team", "status", "org"], flags: ["personal"])
             let personal = try Engine.personal(args, context)
-            let filter = try engine.volunteerFilter(args, defaultLimit: 1000)
-            return .rows(engine.state.findVolunteers(filter, at: context.now).map {
-                engine.volunteerFields($0.volunteer, at: context.now, personal: personal, full: false)
-            })
+            let filter = try engine.volunteerFilter(args, limit: context.limit)
+            return engine.volunteerRows(filter, at: context.now) { state, volunteer, _, now in
+                Engine.volunteerFields(state, volunteer, at: now, personal: personal, full: false)
+            }
         },
         Command(words: ["volunteer", "find"],
                 usage: "volunteer find [skill=ID] [certified_at=YYYY-MM-DD] [available] [near=LAT,LON [radius=50km]] [region=PATH] [team=ID] [status=STATUS] [org=TEXT] [limit=50] [personal]",
-                summary: "find volunteers by skill, certification, availability and distance (nearest first)", mutating: false) { engine, args, context in
+                summary: "find volunteers by skill, certification, availability and distance (nearest first)", mutating: false,
+                listing: Listing(defaultLimit: 50, maxLimit: 1_000_000)) { engine, args, context in
             try args.expect(positionals: 0...0, options: Engine.findOptions, flags: ["available", "personal"])
             let personal = try Engine.personal(args, context)
-            let filter = try engine.volunteerFilter(args, defaultLimit: 50)
-            return .rows(engine.state.findVolunteers(filter, at: context.now).map { found in
-                var fields = engine.volunteerFields(found.volunteer, at: context.now, personal: personal, full: false)
-                if let skill = filter.skill { fields.append("level", String(found.volunteer.profile.skills[skill] ?? 0)) }
-                if let distance = found.distance { fields.append("distance_km", Engine.kilometres(distance)) }
+            let filter = try engine.volunteerFilter(args, limit: context.limit)
+            let skill = filter.skill
+            return engine.volunteerRows(filter, at: context.now) { state, volunteer, distance, now in
+                var fields = Engine.volunteerFields(state, volunteer, at: now, personal: personal, full: false)
+                if let skill { fields.append("level", String(volunteer.profile.skills[skill] ?? 0)) }
+                if let distance { fields.append("distance_km", Engine.kilometres(distance)) }
                 return fields
-            })
+            }
         },
         Command(words: ["volunteer", "export"],
-                usage: "volunteer export [skill=ID] [certified_at=…] [available] [near=… radius=…] [region=PATH] [team=ID] [status=…] [org=…] [limit=N] [personal]",
-                summary: "every field of the selected volunteers, one row each (for CSV export)", mutating: false) { engine, args, context in
+                usage: "volunteer export [skill=ID] [certified_at=…] [available] [near=… radius=…] [region=PATH] [team=ID] [status=…] [org=…] [limit=1000] [personal]",
+                summary: "every field of the selected volunteers, one row each (for CSV export)", mutating: false, listing: .roster) { engine, args, context in
             try args.expect(positionals: 0...0, options: Engine.findOptions, flags: ["available", "personal"])
             let personal = try Engine.personal(args, context)
-            let filter = try engine.volunteerFilter(args, defaultLimit: nil)
-            return .rows(engine.state.findVolunteers(filter, at: context.now).map { engine.exportFields($0.volunteer, at: context.now, personal: personal) })
+            let filter = try engine.volunteerFilter(args, limit: context.limit)
+            return engine.volunteerRows(filter, at: context.now) { state, volunteer, _, now in
+                Engine.exportFields(state, volunteer, at: now, personal: personal)
+            }
         },
         Command(words: ["volunteer", "status"],
                 usage: "volunteer status ID available|standby|off_duty|unavailable [reason=TEXT] [until=YYYY-MM-DD]",
@@ -209,7 +213,7 @@ extension Engine {
             return .ok(fields)
         },
         Command(words: ["cert", "expiring"], usage: "cert expiring [within=30d]",
-                summary: "certifications valid today that expire within the period", mutating: false) { engine, args, context in
+                summary: "certifications valid today that expire within the period", mutating: false, listing: .roster) { engine, args, context in
             try args.expect(positionals: 0...0, options: ["within"])
             var days = 30
             if let text = args.option("within") {
@@ -251,7 +255,7 @@ extension Engine {
             fields.append("member_ids", team.members.joined(separator: ","))
             return .ok(fields)
         },
-        Command(words: ["team", "list"], usage: "team list [specialty=ID] [region=PATH]", summary: "list teams", mutating: false) { engine, args, context in
+        Command(words: ["team", "list"], usage: "team list [specialty=ID] [region=PATH]", summary: "list teams", mutating: false, listing: .standard) { engine, args, context in
             try args.expect(positionals: 0...0, options: ["specialty", "region"])
             let specialty = args.option("specialty"), region = args.option("region")
             return .rows(engine.state.teams.values
@@ -299,7 +303,7 @@ extension Engine {
             return .ok(["team": team.id, "state": TeamState.active.rawValue])
         },
         Command(words: ["team", "readiness"], usage: "team readiness [TEAM]",
-                summary: "ready / partial / stood_down per team, with who is not fit and why", mutating: false) { engine, args, context in
+                summary: "ready / partial / stood_down per team, with who is not fit and why", mutating: false, listing: .standard) { engine, args, context in
             try args.expect(positionals: 0...1, options: [])
             let teams = try args.optionalPositional(0).map { [try engine.team($0)] } ?? engine.state.teams.values.sorted { $0.id < $1.id }
             return .rows(teams.map { team in

@@ -127,7 +127,9 @@ extension Engine {
         return profile
     }
 
-    func volunteerFilter(_ args: Arguments, defaultLimit: Int?) throws -> VolunteerFilter {
+    /// The filter of a roster listing; `limit` is the listing's, and one more is searched so the
+    /// reply can say whether more matched.
+    func volunteerFilter(_ args: Arguments, limit: Int) throws -> VolunteerFilter {
         var filter = VolunteerFilter()
         if let skill = args.option("skill") { filter.skill = try self.skill(skill).id }
         if let day = args.option("certified_at") {
@@ -152,11 +154,11 @@ extension Engine {
         if let team = args.option("team") { filter.team = try self.team(team).id }
         if let status = args.option("status") { filter.status = try Arguments.choice(status, "status", VolunteerStatus.self) }
         if let org = args.option("org") { filter.organization = org }
-        filter.limit = try args.option("limit").map(Arguments.limit) ?? defaultLimit
+        filter.limit = limit == .max ? nil : limit + 1
         return filter
     }
 
-    func personalFields(_ profile: VolunteerProfile, personal: Bool, into fields: inout Fields) {
+    static func personalFields(_ profile: VolunteerProfile, personal: Bool, into fields: inout Fields) {
         fields.append("phone", profile.phone.map { personal ? $0 : PersonalData.maskPhone($0) } ?? "")
         fields.append("id_number", profile.idNumber.map { personal ? $0 : PersonalData.maskIDNumber($0) } ?? "")
     }
@@ -166,9 +168,15 @@ extension Engine {
     }
 
     func volunteerFields(_ volunteer: Volunteer, at now: Timestamp, personal: Bool, full: Bool) -> Fields {
+        Engine.volunteerFields(state, volunteer, at: now, personal: personal, full: full)
+    }
+
+    /// A pure function of the state it is given, so a streamed listing can make rows later from
+    /// the copy it captured.
+    static func volunteerFields(_ state: State, _ volunteer: Volunteer, at now: Timestamp, personal: Bool, full: Bool) -> Fields {
         let profile = volunteer.profile
         var fields: Fields = ["volunteer": volunteer.id, "name": profile.name]
-        personalFields(profile, personal: personal, into: &fields)
+        Engine.personalFields(profile, personal: personal, into: &fields)
         fields.append("region", profile.region)
         fields.append("at", profile.base.text)
         fields.append("org", profile.organization ?? "")
@@ -196,10 +204,10 @@ extension Engine {
     }
 
     /// Every field, in a fixed order, for CSV export.
-    func exportFields(_ volunteer: Volunteer, at now: Timestamp, personal: Bool) -> Fields {
+    static func exportFields(_ state: State, _ volunteer: Volunteer, at now: Timestamp, personal: Bool) -> Fields {
         let profile = volunteer.profile
         var fields: Fields = ["id": volunteer.id, "name": profile.name]
-        personalFields(profile, personal: personal, into: &fields)
+        Engine.personalFields(profile, personal: personal, into: &fields)
         fields.append("region", profile.region)
         fields.append("lat", String(profile.base.latitude))
         fields.append("lon", String(profile.base.longitude))
@@ -231,5 +239,18 @@ extension Engine {
         fields.append("fit", String(readiness.fit))
         fields.append("reason", readiness.reason ?? "")
         return fields
+    }
+
+    /// The volunteers `filter` selects as a streamed listing: their ids are found now, and each row
+    /// is made from the state as it is now (a copy-on-write copy) only when it is encoded, so a
+    /// million-row export never holds a million rows.
+    func volunteerRows(_ filter: VolunteerFilter, at now: Timestamp,
+                       _ row: @escaping @Sendable (State, Volunteer, Double?, Timestamp) -> Fields) -> Reply {
+        let found = state.findVolunteerIDs(filter, at: now)
+        let state = self.state
+        return .stream(RowStream(count: found.count) { index in
+            let (id, distance) = found[index]
+            return row(state, state.volunteers[id]!, distance, now)
+        })
     }
 }

@@ -121,7 +121,7 @@ extension Engine {
 
         Command(words: ["stock", "query"],
                 usage: "stock query [warehouse=ID] [item=SKU] [category=C] [region=PATH] [near=LAT,LON [radius=150km]] [expiring [within=30d]] [low]",
-                summary: "what is where: per warehouse and item, expiring lots, or items below minimum", mutating: false) { engine, args, context in
+                summary: "what is where: per warehouse and item, expiring lots, or items below minimum", mutating: false, listing: .standard) { engine, args, context in
             try args.expect(positionals: 0...0, options: ["warehouse", "item", "category", "region", "near", "radius", "within"],
                             flags: ["expiring", "low"])
             let filter = try engine.stockFilter(args)
@@ -147,19 +147,15 @@ extension Engine {
         },
 
         Command(words: ["stock", "lots"], usage: "stock lots [warehouse=ID] [item=SKU] [category=C] [region=PATH] [near=LAT,LON [radius=150km]]",
-                summary: "lots held, in the order they will be issued", mutating: false) { engine, args, context in
+                summary: "lots held, in the order they will be issued", mutating: false, listing: .standard) { engine, args, context in
             try args.expect(positionals: 0...0, options: ["warehouse", "item", "category", "region", "near", "radius"])
             let filter = try engine.stockFilter(args)
             return .rows(engine.state.lotRows(filter, today: context.now.day).map(Engine.lotFields))
         },
 
-        Command(words: ["stock", "history"], usage: "stock history (lot=CODE | warehouse=ID) [item=SKU] [limit=N]",
-                summary: "movements of a lot or a warehouse, newest last", mutating: false) { engine, args, _ in
-            try args.expect(positionals: 0...0, options: ["lot", "warehouse", "item", "limit"])
-            let limit = try args.option("limit").map { text -> Int in
-                guard let n = Int(text), n > 0, n <= 100_000 else { throw Refusal(.syntax, "bad limit \"\(text)\"; expected 1 to 100000") }
-                return n
-            } ?? 1000
+        Command(words: ["stock", "history"], usage: "stock history (lot=CODE | warehouse=ID) [item=SKU] [limit=1000]",
+                summary: "movements of a lot or a warehouse, newest last (the newest limit= of them)", mutating: false, listing: .standard) { engine, args, context in
+            try args.expect(positionals: 0...0, options: ["lot", "warehouse", "item"])
             var moves: [StockMove]
             switch (args.option("lot"), args.option("warehouse")) {
             case (let lot?, let warehouse):
@@ -173,7 +169,7 @@ extension Engine {
                 throw Refusal(.syntax, "missing lot= or warehouse=; usage: \(args.usage)")
             }
             if let sku = args.option("item") { moves = moves.filter { $0.sku == sku } }
-            return .rows(moves.suffix(limit).map { move in
+            return Engine.newest(moves, limit: context.limit) { move in
                 var fields: Fields = ["seq": String(move.seq), "time": move.time.iso8601, "kind": move.kind.rawValue,
                                       "warehouse": move.warehouse, "lot": move.lot, "item": move.sku,
                                       "delta": move.delta > 0 ? "+\(move.delta)" : String(move.delta)]
@@ -182,7 +178,7 @@ extension Engine {
                 if let note = move.note { fields.append("note", note) }
                 fields.append("actor", move.actor)
                 return fields
-            })
+            }
         },
     ]
 

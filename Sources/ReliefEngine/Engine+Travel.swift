@@ -37,7 +37,7 @@ extension Engine {
             return .ok(["from": from, "to": to, "cleared": String(pairs.count)])
         },
         Command(words: ["travel", "list"], usage: "travel list [from=PLACE] [to=PLACE]",
-                summary: "travel-time entries (from= or to= a region also lists the places inside it)", mutating: false) { engine, args, _ in
+                summary: "travel-time entries (from= or to= a region also lists the places inside it)", mutating: false, listing: .roster) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["from", "to"])
             let from = try args.option("from").map { try engine.travelPlace($0, "from=") }
             let to = try args.option("to").map { try engine.travelPlace($0, "to=") }

@@ -33,16 +33,46 @@ public final class Engine {
         var usage: String
         var summary: String
         var mutating: Bool
+        /// A command that answers with a listing takes `limit=N` (see `Listing`).
+        var listing: Listing?
         var run: @Sendable (Engine, inout Arguments, Context) throws -> Reply
         /// For commands whose work can be too large for the loop (a plan over every open need): the
         /// work to run on another thread, or nil to run inline with `run`. See `Engine.offload`.
         var offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)? = nil
 
-        init(words: [String], usage: String, summary: String, mutating: Bool,
+        init(words: [String], usage: String, summary: String, mutating: Bool, listing: Listing? = nil,
              offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)? = nil,
              run: @escaping @Sendable (Engine, inout Arguments, Context) throws -> Reply) {
-            self.words = words; self.usage = usage; self.summary = summary; self.mutating = mutating
-            self.offload = offload; self.run = run
+            self.words = words; self.summary = summary; self.mutating = mutating
+            self.listing = listing; self.offload = offload; self.run = run
+            // Every listing says it takes limit=, with its default.
+            self.usage = listing == nil || usage.contains("limit=") ? usage : usage + " [limit=\(listing!.defaultLimit)]"
+        }
+    }
+
+    /// How many rows a listing gives: `limit=N` from 1 to `maxLimit`, `defaultLimit` without it.
+    /// Past the limit the reply is cut and its header says so (`OK n rows more`), so a listing
+    /// never silently passes for the whole picture and no request asks for unbounded memory.
+    struct Listing: Sendable {
+        var defaultLimit: Int
+        var maxLimit: Int
+
+        static let standard = Listing(defaultLimit: 1000, maxLimit: 100_000)
+        /// Rosters (a country has a million volunteers): streamed row by row, never built whole.
+        static let roster = Listing(defaultLimit: 1000, maxLimit: 1_000_000)
+        /// An incident's whole picture: everything unless it is huge.
+        static let picture = Listing(defaultLimit: 10_000, maxLimit: 100_000)
+
+        /// The limit `request` asks for, and the request without its `limit=`.
+        func limit(of request: Request) throws -> (Int, Request) {
+            guard let index = request.options.firstIndex(where: { $0.key == "limit" }) else { return (defaultLimit, request) }
+            let text = request.options[index].value
+            guard let value = Int(text), value >= 1, value <= maxLimit else {
+                throw Refusal(.syntax, "bad limit \"\(text)\"; expected a whole number from 1 to \(maxLimit)")
+            }
+            var stripped = request
+            stripped.options.remove(at: index)
+            return (value, stripped)
         }
     }
 
@@ -60,6 +90,9 @@ public final class Engine {
         var actor: String
         var now: Timestamp
         var role: Role
+        /// Rows a listing may give (`Listing`); a command that can stop early uses it, and the
+        /// engine cuts whatever comes back to it.
+        var limit: Int = .max
     }
 
     private var commands: [String: Command] = [:]
@@ -202,11 +235,17 @@ public final class Engine {
             // A retry: the first reply again, after whatever is uncommitted so far is committed.
             return Outcome(reply: .ok(Engine.fields(fromLogfmt: stored)), waitForSeq: state.lastSeq)
         }
-        var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
         pending.removeAll(keepingCapacity: true)
         pendingContext = Context(actor: actor, now: clock.now(), role: role)
         do {
-            return finished(command, request, try command.run(self, &arguments, pendingContext))
+            var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
+            if let listing = command.listing {
+                let (limit, stripped) = try listing.limit(of: request)
+                arguments = Arguments(stripped, usage: command.usage, commandWords: wordCount)
+                pendingContext.limit = limit
+            }
+            let reply = try command.run(self, &arguments, pendingContext)
+            return finished(command, request, Engine.cut(reply, to: pendingContext.limit))
         } catch let refusal as Refusal {
             precondition(pending.isEmpty, "a refused request must not have emitted events")
             return Outcome(reply: .error(refusal.code, refusal.message))
@@ -227,6 +266,23 @@ public final class Engine {
         }
         generation += 1
         pending.append(entry)
+    }
+
+    /// The last `limit` of `items` as rows, oldest first, marked `more` when older ones were left out
+    /// (logs and histories show their newest end).
+    static func newest<T>(_ items: [T], limit: Int, _ row: (T) -> Fields) -> Reply {
+        let kept = items.count > limit ? Array(items.suffix(limit)) : items
+        let rows = kept.map(row)
+        return .stream(RowStream(count: rows.count, more: items.count > limit) { rows[$0] })
+    }
+
+    /// A listing's reply with at most `limit` rows, marked `more` when rows were dropped.
+    static func cut(_ reply: Reply, to limit: Int) -> Reply {
+        switch reply {
+        case .rows(let rows) where rows.count > limit: .stream(RowStream(rows: rows, limit: limit))
+        case .stream(let stream) where stream.count > limit: .stream(stream.prefix(limit))
+        default: reply
+        }
     }
 
     /// The outcome of a command that ran: its events (and the `req=` record) with the reply.

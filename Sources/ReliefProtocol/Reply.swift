@@ -60,12 +60,19 @@ public enum Reply: Sendable, Equatable {
         }
     }
 
+    /// A listing cut at its limit (`OK n rows more`).
+    public var isCut: Bool {
+        if case .stream(let stream) = self { return stream.more }
+        return false
+    }
+
     /// A stream equals the rows it makes, so callers need not care which form a listing took.
     public static func == (lhs: Reply, rhs: Reply) -> Bool {
         switch (lhs, rhs) {
         case (.ok(let a), .ok(let b)): a == b
         case (.error(let codeA, let a), .error(let codeB, let b)): codeA == codeB && a == b
-        case (.rows, .rows), (.rows, .stream), (.stream, .rows), (.stream, .stream): lhs.rowList! == rhs.rowList!
+        case (.rows, .rows), (.rows, .stream), (.stream, .rows), (.stream, .stream):
+            lhs.isCut == rhs.isCut && lhs.rowList! == rhs.rowList!
         default: false
         }
     }
@@ -76,13 +83,31 @@ public enum Reply: Sendable, Equatable {
 /// later and on its own schedule without seeing later changes.
 public final class RowStream: Sendable {
     public let count: Int
+    /// More rows matched than were kept (the listing's limit cut it): the header says `more`.
+    public let more: Bool
     private let row: @Sendable (Int) -> Fields
 
-    public init(count: Int, row: @escaping @Sendable (Int) -> Fields) {
+    public init(count: Int, more: Bool = false, row: @escaping @Sendable (Int) -> Fields) {
         precondition(count >= 0)
         self.count = count
+        self.more = more
         self.row = row
     }
+
+    /// Rows that were already made, cut to `limit` (marked `more` when that drops some).
+    public convenience init(rows: [Fields], limit: Int = .max) {
+        let kept = rows.count > limit ? Array(rows.prefix(limit)) : rows
+        self.init(count: kept.count, more: rows.count > limit) { kept[$0] }
+    }
+
+    /// The first `limit` rows of this stream, marked `more` when that drops some.
+    public func prefix(_ limit: Int) -> RowStream {
+        guard limit < count else { return self }
+        return RowStream(count: max(limit, 0), more: true, row: row)
+    }
+
+    /// `OK n rows`, or `OK n rows more` when the limit cut the listing.
+    public var header: String { "OK \(count) rows" + (more ? " more" : "") + "\n" }
 
     public func row(at index: Int) -> Fields {
         precondition(index >= 0 && index < count, "row \(index) of a stream of \(count)")

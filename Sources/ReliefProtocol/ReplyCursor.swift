@@ -12,6 +12,15 @@ public struct ReplyCursor: Sendable {
         self.reply = reply
     }
 
+    /// Rows the reply has in all (0 for `OK` and `ERR`).
+    public var rowCount: Int {
+        switch reply {
+        case .rows(let rows): rows.count
+        case .stream(let stream): stream.count
+        case .ok, .error: 0
+        }
+    }
+
     /// Rows still to encode (0 for `OK` and `ERR`), for accounting.
     public var rowsLeft: Int {
         guard !isFinished else { return 0 }
@@ -45,7 +54,7 @@ public struct ReplyCursor: Sendable {
             isFinished = next == rows.count
         case .stream(let stream):
             if next < 0 {
-                out.append(contentsOf: "OK \(stream.count) rows\n".utf8)
+                out.append(contentsOf: stream.header.utf8)
                 next = 0
             }
             while next < stream.count, out.count - start < budget {

@@ -5,12 +5,29 @@ public struct ReplyReader: Sendable {
         case ok(String)                 // the text after "OK", possibly empty
         case error(code: String, message: String)
         case rows([String])             // the raw logfmt lines
+        /// `OK n rows more`: the listing was cut at its limit; more rows matched.
+        case truncatedRows([String])
+
+        /// A listing cut at its limit.
+        public var isCut: Bool {
+            if case .truncatedRows = self { return true }
+            return false
+        }
+
+        /// The lines of a listing, cut or not.
+        public var rowLines: [String]? {
+            switch self {
+            case .rows(let lines), .truncatedRows(let lines): lines
+            case .ok, .error: nil
+            }
+        }
     }
 
     private var framer: LineFramer
     private var expectingRows = 0
     private var rows: [String] = []
     private var inRows = false
+    private var rowsCut = false
 
     public init(maxLine: Int = 16 << 20) { framer = LineFramer(maxLine: maxLine) }
 
@@ -29,7 +46,7 @@ public struct ReplyReader: Sendable {
             if inRows {
                 rows.append(line)
                 if rows.count == expectingRows {
-                    out.append(.rows(rows))
+                    out.append(rowsCut ? .truncatedRows(rows) : .rows(rows))
                     rows = []
                     inRows = false
                 }
@@ -51,8 +68,10 @@ public struct ReplyReader: Sendable {
         if line == "OK" { return [.ok("")] }
         let text = String(line.dropFirst(3))
         let parts = text.split(separator: " ", omittingEmptySubsequences: false)
-        if parts.count == 2, parts[1] == "rows", let n = Int(parts[0]) {
-            if n == 0 { return [.rows([])] }
+        if parts.count == 2 || (parts.count == 3 && parts[2] == "more"), parts[1] == "rows", let n = Int(parts[0]), n >= 0 {
+            let cut = parts.count == 3
+            if n == 0 { return [cut ? .truncatedRows([]) : .rows([])] }
+            rowsCut = cut
             expectingRows = n
             inRows = true
             rows.reserveCapacity(min(n, 1 << 16))

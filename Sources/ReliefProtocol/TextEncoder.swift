@@ -25,7 +25,7 @@ public enum TextEncoder {
                 out.append(0x0A)
             }
         case .stream(let stream):
-            out.append(contentsOf: "OK \(stream.count) rows\n".utf8)
+            out.append(contentsOf: stream.header.utf8)
             for index in 0..<stream.count {
                 appendLogfmt(stream.row(at: index), into: &out)
                 out.append(0x0A)

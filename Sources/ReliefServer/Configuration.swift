@@ -37,6 +37,8 @@ public struct Configuration: Sendable, Equatable {
     public var outputSoftLimit = 256 << 10
     /// Seconds a client may stay over the soft limit without reading a byte before it is disconnected.
     public var outputStallTimeout: Double = 120
+    /// Listings of more than 10,000 rows being sent at once, all clients together.
+    public var maxLargeListings = 8
     public var partialLineTimeout: Double = 30
     /// Unix-socket connections idle this long are closed (0 = never).
     public var idleTimeout: Double = 0
@@ -83,6 +85,7 @@ public struct Configuration: Sendable, Equatable {
         ("max_output", "BYTES", "reply bytes held for one client before it is disconnected (hard limit)"),
         ("output_soft_limit", "BYTES", "reply bytes held for one client before its requests wait until it reads"),
         ("output_stall_timeout", "SECONDS", "how long a client may stay over output_soft_limit reading nothing (0 = forever)"),
+        ("max_large_listings", "N", "listings of more than 10000 rows being sent at once, all clients together (2 per peer)"),
         ("partial_line_timeout", "SECONDS", "how long a client may take to send one line, from its first byte"),
         ("idle_timeout", "SECONDS", "close Unix-socket connections idle this long (0 = never)"),
         ("tcp_idle_timeout", "SECONDS", "close TCP connections idle this long (0 = never)"),
@@ -171,6 +174,7 @@ public struct Configuration: Sendable, Equatable {
         case "max_output": maxOutput = try number((64 << 10)...(1 << 30))
         case "output_soft_limit": outputSoftLimit = try number((4 << 10)...(1 << 30))
         case "output_stall_timeout": outputStallTimeout = try seconds()
+        case "max_large_listings": maxLargeListings = try number(1...10_000)
         case "partial_line_timeout": partialLineTimeout = try seconds()
         case "idle_timeout": idleTimeout = try seconds()
         case "tcp_idle_timeout": tcpIdleTimeout = try seconds()

@@ -23,13 +23,16 @@ struct ConnectionMachine {
         var hardOutput: Int
         /// Bytes encoded per step of a large reply, so one client's reply never holds the loop long.
         var slice: Int = 64 << 10
+        /// A listing of more rows than this is a large one (the server bounds how many are open).
+        var largeRows: Int = 10_000
 
-        init(maxLine: Int, softOutput: Int, hardOutput: Int, slice: Int = 64 << 10) {
+        init(maxLine: Int, softOutput: Int, hardOutput: Int, slice: Int = 64 << 10, largeRows: Int = 10_000) {
             precondition(maxLine > 0 && softOutput > 0 && hardOutput >= softOutput && slice > 0)
             self.maxLine = maxLine
             self.softOutput = softOutput
             self.hardOutput = hardOutput
             self.slice = slice
+            self.largeRows = largeRows
         }
     }
 
@@ -38,6 +41,8 @@ struct ConnectionMachine {
         var waitSeq: Int64
         var bytes: [UInt8]
         var cursor: ReplyCursor?
+        /// A large listing still being encoded (counted in `largeListings`).
+        var large = false
     }
 
     /// Why the client's lines are not run now (nil: they are).
@@ -71,6 +76,9 @@ struct ConnectionMachine {
     private(set) var writeQueue = 0
     /// Row replies whose rows are not all encoded yet.
     private var openCursors = 0
+    /// Large listings (more than `limits.largeRows` rows) not all encoded yet: each holds what its
+    /// rows are made from until then.
+    private(set) var largeListings = 0
 
     private(set) var isBlocked = false
     private(set) var isClosing = false
@@ -162,6 +170,10 @@ struct ConnectionMachine {
             item.cursor = nil
         } else {
             openCursors += 1
+            if item.cursor!.rowCount > limits.largeRows {
+                item.large = true
+                largeListings += 1
+            }
         }
         pendingBytes += item.bytes.count
         pending.append(item)
@@ -193,6 +205,10 @@ struct ConnectionMachine {
                 if !finished { return true }
                 pending[index].cursor = nil
                 openCursors -= 1
+                if pending[index].large {
+                    pending[index].large = false
+                    largeListings -= 1
+                }
             }
             pendingHead += 1
         }
@@ -243,6 +259,7 @@ struct ConnectionMachine {
         for index in pendingHead..<pending.count where pending[index].waitSeq > committedSeq {
             pendingBytes += errorBytes.count - pending[index].bytes.count
             if pending[index].cursor != nil { openCursors -= 1 }
+            if pending[index].large { largeListings -= 1 }
             pending[index] = Pending(waitSeq: Int64.max, bytes: errorBytes, cursor: nil)
         }
     }

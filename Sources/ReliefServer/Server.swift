@@ -377,7 +377,38 @@ public final class Server {
             connection.send(.error(.unavailable, "store unavailable (\(storeProblem ?? "recovering")); the state is being re-read after a failed commit; ask again shortly; nothing was changed"), waitSeq: 0)
             return
         }
+        if let refusal = largeListingRefusal(outcome.reply, for: connection) {
+            connection.send(refusal, waitSeq: 0)
+            return
+        }
         connection.send(outcome.reply, waitSeq: waitSeq)
+    }
+
+    /// Large listings held open at once, across all clients and per peer: each holds what its rows
+    /// are made from (ids, a copy of the state) until the client has read it, so their number is
+    /// what bounds that memory.
+    static let largeListingsPerPeer = 2
+
+    private func largeListingRefusal(_ reply: Reply, for connection: Connection) -> Reply? {
+        let rows: Int = switch reply {
+        case .rows(let rows): rows.count
+        case .stream(let stream): stream.count
+        case .ok, .error: 0
+        }
+        guard rows > connectionLimits.largeRows else { return nil }
+        var open = 0
+        var mine = 0
+        for other in connections.values where other.machine.largeListings > 0 {
+            open += other.machine.largeListings
+            if other.peer == connection.peer { mine += other.machine.largeListings }
+        }
+        if mine >= Server.largeListingsPerPeer {
+            return .error(.limit, "\(mine) large listings of yours are still being sent (more than \(connectionLimits.largeRows) rows each; at most \(Server.largeListingsPerPeer) at once); read them first, or ask for fewer rows with limit=")
+        }
+        if open >= configuration.maxLargeListings {
+            return .error(.limit, "\(open) large listings are being sent to clients (max_large_listings \(configuration.maxLargeListings)); try again shortly, or ask for fewer rows with limit=")
+        }
+        return nil
     }
 
     /// A refusal made before the engine saw the request (syntax, standby, store down) is still

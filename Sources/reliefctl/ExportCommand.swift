@@ -11,7 +11,8 @@ struct ExportCommand: ParsableCommand {
         Filters are options of volunteer export, e.g. region=shanxi/taiyuan skill=first-aid.
         --personal adds phone and id_number; it needs the coordinator role (a Unix-socket client
         whose uid is in the daemon's coordinator_uids), otherwise the daemon answers ERR DENIED.
-        The file is created with mode 0600. Exit status: 0 written, 1 ERR from the daemon, 2 usage
+        The file is created with mode 0600. Exit status: 0 written, 1 ERR from the daemon or more than
+        1,000,000 volunteers matched (the file holds the first 1,000,000), 2 usage
         or connection error.
         """)
 
@@ -24,6 +25,9 @@ struct ExportCommand: ParsableCommand {
     var timeout: Double?
 
     enum CodingKeys: String, CodingKey { case kind, rest, personal }
+
+    /// The most rows `volunteer export` lists in one reply.
+    static let maximumRows = 1_000_000
 
     func execute() throws -> Int32 {
         guard kind.lowercased() == "volunteers" else {
@@ -42,7 +46,9 @@ struct ExportCommand: ParsableCommand {
         }
         let endpoint = try Endpoint.resolve(socket: socket, tcp: tcp, environment: environment())
         let connection = try Connection.open(endpoint, timeout: timeout)
-        let words = ["volunteer", "export"] + filters + (personal ? ["personal"] : [])
+        // The daemon lists at most limit= rows (1,000 unless asked): an export asks for all it may.
+        let limit = filters.contains { $0.lowercased().hasPrefix("limit=") } ? [] : ["limit=\(ExportCommand.maximumRows)"]
+        let words = ["volunteer", "export"] + filters + limit + (personal ? ["personal"] : [])
         try connection.send(Array((RequestLine.build(words) + "\n").utf8), timeout: timeout)
         let reply = try connection.nextReply(timeout: timeout.map { max($0, 300) })
         switch reply {
@@ -52,7 +58,7 @@ struct ExportCommand: ParsableCommand {
         case .ok(let text):
             Terminal.err("reliefctl export: expected rows, got OK \(text)\n")
             return 1
-        case .rows(let lines):
+        case .rows(let lines), .truncatedRows(let lines):
             let rows = lines.map(Output.pairs)
             let names = Output.columns(rows)
             var text = CSV.record(names)
@@ -60,6 +66,11 @@ struct ExportCommand: ParsableCommand {
             if rows.isEmpty { text = "" }
             try FileText.write(Array(text.utf8), to: file)
             if let file, file != "-" { Terminal.err("\(rows.count) volunteers written to \(file)\n") }
+            if reply.isCut {
+                // A roster cut short must not pass for a whole one.
+                Terminal.err("reliefctl export: cut at \(rows.count) rows (the limit); more volunteers match: narrow the filters or export in parts\n")
+                return 1
+            }
             return 0
         }
     }

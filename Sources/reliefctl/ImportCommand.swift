@@ -118,7 +118,7 @@ struct ImportCommand: ParsableCommand {
         case .ok(let text):
             Terminal.out("OK \(text)\n")
             return 0
-        case .rows:
+        case .rows, .truncatedRows:
             Terminal.out(Output.render(reply, as: .raw).out)
             return 0
         }

@@ -27,13 +27,18 @@ enum Output {
             case .json: return Rendered(out: jsonObject(pairs(text)) + "\n")
             case .csv: return Rendered(out: text.isEmpty ? "" : csv([pairs(text)]))
             }
-        case .rows(let lines):
+        case .rows(let lines), .truncatedRows(let lines):
+            let cut = reply.isCut
+            var rendered: Rendered
             switch format {
-            case .raw: return Rendered(out: "OK \(lines.count) rows\n" + lines.map { $0 + "\n" }.joined())
-            case .table: return Rendered(out: table(lines.map(pairs)))
-            case .json: return Rendered(out: jsonArray(lines.map(pairs)))
-            case .csv: return Rendered(out: csv(lines.map(pairs)))
+            case .raw: return Rendered(out: "OK \(lines.count) rows\(cut ? " more" : "")\n" + lines.map { $0 + "\n" }.joined())
+            case .table: rendered = Rendered(out: table(lines.map(pairs)))
+            case .json: rendered = Rendered(out: jsonArray(lines.map(pairs)))
+            case .csv: rendered = Rendered(out: csv(lines.map(pairs)))
             }
+            // On stderr, so a script's JSON or CSV stays clean and a person still sees it.
+            if cut { rendered.err = "only the first \(lines.count) rows: more match; narrow the filters or raise limit=\n" }
+            return rendered
         }
     }
 

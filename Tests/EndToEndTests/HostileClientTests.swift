@@ -175,4 +175,32 @@ final class HostileClientTests: EndToEndTestCase {
         XCTAssertEqual(refusedAt, 19, "with the watcher, the 21st connection of one peer is refused")
         XCTAssertNil(daemon.checkAlive())
     }
+
+    func testLargeListingsHeldOpenAreBoundedPerPeer() throws {
+        let (daemon, client) = try stocked()
+        // 10,001 lots: a `stock lots` of them is a large listing (more than 10,000 rows).
+        var lines: [String] = []
+        for n in 0..<10_001 { lines.append("stock receive wh-b water 1 lot=B-\(n)") }
+        for chunk in stride(from: 0, to: lines.count, by: 500) {
+            try client.send(lines: Array(lines[chunk..<min(chunk + 500, lines.count)]))
+            for _ in chunk..<min(chunk + 500, lines.count) { XCTAssertTrue(try client.reply(timeout: 30).isOK) }
+        }
+        // Two clients of this peer ask for it and do not read: both are being sent.
+        let first = try daemon.connect()
+        let second = try daemon.connect()
+        try first.send("stock lots limit=20000")
+        try second.send("stock lots limit=20000")
+        usleep(200_000)
+        // A third large listing from the same peer waits its turn: refused, saying why.
+        let third = try client.request("stock lots limit=20000")
+        XCTAssertEqual(third.errorCode, "LIMIT", third.text)
+        XCTAssertTrue(third.text.contains("large listings"), third.text)
+        // Small listings are not affected.
+        XCTAssertEqual(try rows(client, "stock lots warehouse=wh-a").count, 1)
+        // Once the first is read, there is room again.
+        XCTAssertEqual(try first.reply(timeout: 30).rowFields?.count, 10_002)
+        XCTAssertEqual(try client.request("stock lots limit=20000", timeout: 30).rowFields?.count, 10_002)
+        XCTAssertEqual(try second.reply(timeout: 30).rowFields?.count, 10_002)
+        XCTAssertNil(daemon.checkAlive())
+    }
 }

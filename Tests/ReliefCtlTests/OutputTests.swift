@@ -20,6 +20,18 @@ final class OutputTests: XCTestCase {
         """)
     }
 
+    func testACutListingSaysSoOnStderrInEveryFormat() {
+        guard case .rows(let lines) = rows else { return XCTFail() }
+        let cut = ReplyReader.Parsed.truncatedRows(lines)
+        for format in [OutputFormat.table, .json, .csv] {
+            let rendered = Output.render(cut, as: format)
+            XCTAssertEqual(rendered.out, Output.render(rows, as: format).out, "\(format): the rows are the same")
+            XCTAssertTrue(rendered.err.contains("more match"), "\(format): \(rendered.err)")
+        }
+        XCTAssertTrue(Output.render(cut, as: .raw).out.hasPrefix("OK 2 rows more\n"))
+        XCTAssertEqual(Output.render(rows, as: .table).err, "")
+    }
+
     func testTableCountsWideCharactersTwice() {
         let text = Output.table([[("name", "太原仓"), ("n", "1")], [("name", "ab"), ("n", "2")]])
         XCTAssertEqual(text, "name    n\n------  -\n太原仓  1\nab      2\n(2 rows)\n")

@@ -36,7 +36,7 @@ extension Engine {
 
     func rows(_ line: String, file: StaticString = #filePath, lineNumber: UInt = #line) -> [Fields] {
         let reply = ok(line, file: file, lineNumber: lineNumber)
-        guard case .rows(let rows) = reply else {
+        guard let rows = reply.rowList else {
             XCTFail("\(line) → \(TextEncoder.encode(reply)), expected rows", file: file, line: lineNumber)
             return []
         }

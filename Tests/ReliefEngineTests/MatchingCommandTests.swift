@@ -67,7 +67,7 @@ final class MatchingCommandTests: XCTestCase {
     func testMatchRecordsAProposalAndRepliesItsLinesAndUnmetNeeds() throws {
         let engine = MatchingEngineFixture.standard().engine()
         let outcome = engine.handle(line: "match flood-1", actor: "officer")
-        guard case .rows(let rows) = outcome.reply else { return XCTFail(replyText(outcome.reply)) }
+        guard let rows = outcome.reply.rowList else { return XCTFail(replyText(outcome.reply)) }
         XCTAssertEqual(outcome.entries.map(\.event.kind), ["plan.proposed"])
         XCTAssertEqual(rows[0]["plan"], "PL-000001")
         XCTAssertEqual(rows[0]["incident"], "flood-1")
@@ -88,7 +88,7 @@ final class MatchingCommandTests: XCTestCase {
         let engine = MatchingEngineFixture.standard().engine()
         engine.ok("match flood-1")
         let outcome = engine.handle(line: "plan apply", actor: "officer")
-        guard case .rows(let rows) = outcome.reply else { return XCTFail(replyText(outcome.reply)) }
+        guard let rows = outcome.reply.rowList else { return XCTFail(replyText(outcome.reply)) }
         XCTAssertEqual(outcome.entries.map(\.event.kind),
                        ["plan.applied", "allocation.reserved", "allocation.reserved", "assignment.made", "assignment.made",
                         "assignment.made", "assignment.made"])
@@ -204,7 +204,7 @@ final class MatchingCommandTests: XCTestCase {
         deferred = try XCTUnwrap(engine.offload(request, actor: "officer", role: .coordinator))
         let result = deferred.compute()
         engine.ok("skill add driver name=Driver")
-        guard case .outcome(let alsoKept) = engine.complete(deferred, result: result), case .rows(let rows) = alsoKept.reply else {
+        guard case .outcome(let alsoKept) = engine.complete(deferred, result: result), let rows = alsoKept.reply.rowList else {
             return XCTFail("expected rows")
         }
         XCTAssertEqual(rows[0]["plan"], "PL-000002")
@@ -214,7 +214,7 @@ final class MatchingCommandTests: XCTestCase {
         let stale = deferred.compute()
         engine.ok("stock issue ty-02 water 90 lot=W2")
         guard case .again(let again) = engine.complete(deferred, result: stale) else { return XCTFail("expected to compute again") }
-        guard case .outcome(let fresh) = engine.complete(again, result: again.compute()), case .rows(let freshRows) = fresh.reply else {
+        guard case .outcome(let fresh) = engine.complete(again, result: again.compute()), let freshRows = fresh.reply.rowList else {
             return XCTFail("expected rows")
         }
         XCTAssertEqual(freshRows[0]["plan"], "PL-000003")

@@ -85,7 +85,7 @@ final class MatchingPropertyTests: XCTestCase {
         let offloaded = Engine(state: start, clock: .fixed(MatchingScenario.now))
         offloaded.matchingPolicy.offloadAboveNeeds = 0
         let deferred = try XCTUnwrap(offloaded.offload(try RequestParser.parse("plan").get(), actor: "officer", role: .coordinator))
-        guard case .outcome(let outcome) = offloaded.complete(deferred, result: deferred.compute()), case .rows(let rows) = outcome.reply else {
+        guard case .outcome(let outcome) = offloaded.complete(deferred, result: deferred.compute()), let rows = outcome.reply.rowList else {
             return XCTFail("expected rows")
         }
         XCTAssertEqual(rows, inlineRows)

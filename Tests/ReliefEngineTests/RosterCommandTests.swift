@@ -132,7 +132,7 @@ final class RosterCommandTests: XCTestCase {
             XCTAssertEqual(outcome.reply, .error(.denied, "personal data (phone, id_number) needs the coordinator role"), line)
         }
         let masked = engine.handle(line: "volunteer list", actor: "op", role: .operator).reply
-        guard case .rows(let rows) = masked else { return XCTFail("\(masked)") }
+        guard let rows = masked.rowList else { return XCTFail("\(masked)") }
         XCTAssertEqual(rows.first?["phone"], "138****5678")
         XCTAssertEqual(engine.rows("volunteer export personal").first?["id_number"], "140102199001011234")
         XCTAssertEqual(engine.rows("volunteer export").first?["id_number"], "140****34")

@@ -10,6 +10,20 @@ final class ReplyTests: XCTestCase {
         XCTAssertEqual(TextEncoder.encode(rows), "OK 2 rows\nwarehouse=ty-01 name=\"Taiyuan depot\"\nwarehouse=dt-01 name=\"\"\n")
     }
 
+    func testACutListingRoundTrips() {
+        let cut = Reply.stream(RowStream(rows: [["n": "1"], ["n": "2"], ["n": "3"]], limit: 2))
+        XCTAssertEqual(TextEncoder.encode(cut), "OK 2 rows more\nn=1\nn=2\n")
+        var reader = ReplyReader()
+        let parsed = Array(TextEncoder.encode(cut).utf8).withUnsafeBytes { reader.feed($0) }
+        XCTAssertEqual(parsed, [.truncatedRows(["n=1", "n=2"])])
+        XCTAssertEqual(Array("OK 0 rows more\n".utf8).withUnsafeBytes { reader.feed($0) }, [.truncatedRows([])])
+        XCTAssertNotEqual(cut, .rows([["n": "1"], ["n": "2"]]), "a cut listing is not the whole one")
+        var cursor = ReplyCursor(cut)
+        var out: [UInt8] = []
+        while !cursor.encode(into: &out, budget: 1) {}
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), TextEncoder.encode(cut))
+    }
+
     func testReaderReassemblesRepliesSplitAnywhere() {
         var text: [UInt8] = []
         TextEncoder.encode(.ok(["lot": "L-1"]), into: &text)

@@ -134,7 +134,7 @@ final class IncidentTablesTests: XCTestCase {
         // incident show's need rows of open needs, in the state's most-urgent-first order.
         var expected: [String] = []
         for need in engine.state.openNeeds() {
-            guard case .rows(let rows) = engine.handle(line: "incident show \(need.incident)", actor: "officer").reply,
+            guard let rows = engine.handle(line: "incident show \(need.incident)", actor: "officer").reply.rowList,
                   let row = rows.first(where: { $0["record"] == "need" && $0["id"] == need.id }) else { return XCTFail("no row for \(need.id)") }
             expected.append(["id", "amount", "priority", "met", "in_transit", "delivered"].map { row[$0] ?? "?" }.joined(separator: " ")
                             + " missing=\(row["missing"] ?? "?")")

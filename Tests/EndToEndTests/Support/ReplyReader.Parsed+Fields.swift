@@ -8,10 +8,9 @@ extension ReplyReader.Parsed {
         return ReplyReader.Parsed.dictionary(text)
     }
 
-    /// The rows of an `OK n rows` reply as dictionaries, or nil for anything else.
+    /// The rows of an `OK n rows` (or `OK n rows more`) reply as dictionaries, or nil for anything else.
     var rowFields: [[String: String]]? {
-        guard case .rows(let lines) = self else { return nil }
-        return lines.map(ReplyReader.Parsed.dictionary)
+        rowLines?.map(ReplyReader.Parsed.dictionary)
     }
 
     var errorCode: String? {
@@ -21,7 +20,7 @@ extension ReplyReader.Parsed {
 
     var isOK: Bool {
         switch self {
-        case .ok, .rows: true
+        case .ok, .rows, .truncatedRows: true
         case .error: false
         }
     }
@@ -32,6 +31,7 @@ extension ReplyReader.Parsed {
         case .ok(let text): text.isEmpty ? "OK" : "OK \(text)"
         case .error(let code, let message): "ERR \(code) \(message)"
         case .rows(let lines): "OK \(lines.count) rows\n" + lines.joined(separator: "\n")
+        case .truncatedRows(let lines): "OK \(lines.count) rows more\n" + lines.joined(separator: "\n")
         }
     }
 
