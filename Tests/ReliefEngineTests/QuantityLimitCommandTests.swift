@@ -6,7 +6,8 @@ import ReliefProtocol
 /// Commands at the documented maximum of 10^12 units (docs/protocol.md, "Limits on quantities"):
 /// a request whose result would put more than that of one item in one warehouse is refused with
 /// ERR LIMIT before anything is emitted (`refused` checks the state is unchanged), naming the
-/// warehouse, item, lot, the quantity it would come to and the maximum.
+/// warehouse, item, lot, the quantity it would come to and the maximum; match and plan on stock
+/// and needs at the maximum answer.
 final class QuantityLimitCommandTests: XCTestCase {
     /// The documented number, written out: a test reading `Quantity.maximum` could not notice it changing.
     static let maximum = "1000000000000"
@@ -85,5 +86,42 @@ final class QuantityLimitCommandTests: XCTestCase {
         engine.ok("allocation release AL-000001")
         XCTAssertEqual(engine.state.holding(warehouse: "ty-01", lot: "A"), Holding(onHand: 1_000_000_000_000, reserved: 0))
         XCTAssertEqual(engine.state.invariantViolations(), [])
+    }
+
+    func testMatchAndPlanOnStockAndNeedsAtTheMaximumAnswer() {
+        let engine = Engine.shanxiFixture()
+        engine.ok("incident open flood title=Flood kind=flood at=37.86,112.56 region=shanxi/taiyuan severity=4")
+        for warehouse in ["ty-01", "jz-01", "dt-01"] { engine.ok("stock receive \(warehouse) water-5l \(Self.maximum)") }
+        engine.ok("need add flood supply water-5l \(Self.maximum) priority=1")
+        engine.ok("need add flood supply water-5l \(Self.maximum) priority=2")
+        engine.ok("need add flood supply water-5l 7 priority=3")
+        let rows = engine.rows("match flood")
+        XCTAssertEqual(rows.first?["unmet"], "0")
+        let quantities = rows.dropFirst().compactMap { $0["qty"].flatMap { Int64($0) } }
+        XCTAssertEqual(quantities.reduce(0, +), 2_000_000_000_007, "every need met in full")
+        engine.ok("plan apply")
+        XCTAssertEqual(engine.state.committedAmount(of: "N-000001"), 1_000_000_000_000)
+        // Nothing is missing now; a plan over everything says so.
+        XCTAssertEqual(engine.okFields("plan")["plan"], "none")
+        XCTAssertEqual(engine.state.invariantViolations(), [])
+    }
+
+    /// Stock that stays where it is costs nothing, so ten warehouses full to the maximum do not make
+    /// a small need too large to plan (they did when every unit of stock counted towards the bound
+    /// on the objective).
+    func testFullWarehousesDoNotMakeASmallNeedTooLargeToPlan() {
+        let engine = Engine.shanxiFixture()
+        for index in 1...7 {
+            engine.ok("warehouse add far-\(index) name=Far region=shanxi/datong at=40.0\(index),113.2\(index)")
+        }
+        for warehouse in ["ty-01", "jz-01", "dt-01"] + (1...7).map({ "far-\($0)" }) {
+            engine.ok("stock receive \(warehouse) water-5l \(Self.maximum)")
+        }
+        engine.ok("incident open flood title=Flood kind=flood at=37.86,112.56 region=shanxi/taiyuan severity=4")
+        engine.ok("need add flood supply water-5l 100 priority=1")
+        let rows = engine.rows("match flood")
+        XCTAssertEqual(rows.count, 2, rows.map(TextEncoder.logfmt).joined(separator: "\n"))
+        XCTAssertEqual([rows.last?["warehouse"], rows.last?["qty"]], ["ty-01", "100"])
+        XCTAssertEqual(engine.rows("plan show").first?["unmet"], "0")
     }
 }
