@@ -253,10 +253,10 @@ struct NetworkBuilder {
 
         // Limits: supplies and demands each add up to less than 2^61 (so the slack node's balance
         // and the solver's flow bound fit), the solver's (largest cost + 1) × (nodes + 1) < 2^60,
-        // and the objective below 2^62. Every unit missing is either carried, at a cost below
-        // `cap`, or left unmet, at a penalty of at most `cap`, so the objective is at most
-        // demand × cap; stock that stays where it is costs nothing, however much there is.
-        // The sums are taken in 128 bits: a wrapped 64-bit sum could look small and pass.
+        // and the objective within an Int64. Every unit missing reaches its need once, carried at
+        // a cost below `cap` or left unmet at a penalty of at most `cap`, and stock that stays
+        // where it is costs nothing, however much there is: the objective is at most
+        // demand × cap. The sums are taken in 128 bits: a wrapped 64-bit sum could look small and pass.
         let nodes = Int64(sourceCount + needCount + 1)
         var supply: Int128 = 0, demand: Int128 = 0
         for slot in needs { demand += Int128(slot.missing) }
@@ -265,9 +265,10 @@ struct NetworkBuilder {
         guard demand >= 0, demand < unitLimit, supply >= 0, supply < unitLimit else {
             throw .tooLarge("\(needCount) needs missing \(demand) units and \(sourceCount) sources holding \(supply) units (each total must stay below 2^61)")
         }
-        let cap = min((Int64(1) << 60) / (nodes + 2) - 2, (Int64(1) << 62) / max(1, Int64(demand)) / 2)
+        let cap = min((Int64(1) << 60) / (nodes + 2) - 2, Int64.max / max(1, Int64(demand)))
         for candidate in candidates where candidate.unitCost >= cap {
-            throw .tooLarge("a cost of \(candidate.unitCost) points per unit with \(nodes) nodes and \(demand) units missing")
+            throw .tooLarge("a cost of \(candidate.unitCost) points per unit with \(demand) units missing and \(nodes) nodes "
+                            + "(at most \(cap - 1) at this size); match fewer or smaller needs")
         }
 
         var penalty = Array(repeating: Int64(1), count: needCount)
@@ -289,7 +290,10 @@ struct NetworkBuilder {
                     keys = members.map { rankKey(needs[$0].need, coarse: true) }
                     tiers = Array(Set(keys)).sorted(by: <)
                     gap = min(width * maxCost + 1, cap / Int64(tiers.count))
-                    guard gap > maxCost else { throw .tooLarge("\(members.count) needs sharing \(parts.sources[component].count) sources") }
+                    guard gap > maxCost else {
+                        throw .tooLarge("\(members.count) needs sharing \(parts.sources[component].count) sources cannot be ranked by priority "
+                                        + "with costs up to \(maxCost) points per unit and \(demand) units missing; match fewer or smaller needs")
+                    }
                 }
             }
             var rank: [RankKey: Int64] = [:]

@@ -69,6 +69,27 @@ final class QuantityLimitMatchingTests: XCTestCase {
         XCTAssertEqual(result.flowCost, plan.totalCost + maximum * (result.network.arcCost.last ?? 0))
     }
 
+    /// Ten needs at the maximum from ten full warehouses in the next province, 230 km away: the
+    /// objective is at most 10^13 units × the largest cost or penalty, which fits in 64 bits; a bound
+    /// four times tighter than it needs to be refused this as too large.
+    func testTenNeedsAtTheMaximumFromFarWarehousesArePlanned() throws {
+        var f = fixture(lots: 0, quantity: 0)
+        for index in 0..<10 {
+            f.warehouse("far\(index)", "hebei/sjz", 38.50 + Double(index) * 0.01, 115.00)
+            f.lot("far\(index)", "F\(index)", "water", maximum)
+        }
+        let needs = (0..<10).map { f.need("flood", .supply(sku: "water", quantity: maximum), priority: 1 + $0 % 2) }
+        let result = try Matching.solve(state: f.state, now: matchNow, policy: MatchingPolicy(), needs: needs, incident: "flood")
+        let unitCosts = result.plan.lines.compactMap { line -> Int64? in
+            guard case .supply(_, _, _, let quantity, let cost) = line else { return nil }
+            return cost / quantity
+        }
+        XCTAssertGreaterThan(unitCosts.min() ?? 0, (Int64(1) << 62) / (10 * maximum) / 2, "every cost is past the old bound")
+        XCTAssertEqual(result.plan.unmet, [])
+        for need in needs { XCTAssertEqual(result.plan.quantity(for: need), maximum, need) }
+        XCTAssertEqual(result.flowCost, result.plan.totalCost)
+    }
+
     /// A need left unmet near stock that does not count for it (beyond reach, expired): the reason
     /// sums stock over every warehouse, which the matcher's own checks never see.
     func testReasonsOverFullWarehousesOutOfReachAreExact() throws {
