@@ -58,20 +58,20 @@ extension Event {
                                    shelfLifeDays: try body.optionalInt("shelf_life_days").map { Int($0) }))
         case "lot.received":
             self = .lotReceived(warehouse: try body.string("warehouse"), lot: try body.string("lot"), sku: try body.string("sku"),
-                                quantity: try body.int("qty"), expires: try day("expires"),
+                                quantity: try body.quantity("qty", in: Quantity.positive), expires: try day("expires"),
                                 source: try enumValue("source", LotSource.self), party: try body.optionalString("party"),
                                 note: try body.optionalString("note"))
         case "lot.issued":
-            self = .lotIssued(warehouse: try body.string("warehouse"), lot: try body.string("lot"), quantity: try body.int("qty"),
+            self = .lotIssued(warehouse: try body.string("warehouse"), lot: try body.string("lot"), quantity: try body.quantity("qty", in: Quantity.positive),
                               recipient: try body.optionalString("recipient"), note: try body.optionalString("note"))
         case "lot.transferred":
             self = .lotTransferred(from: try body.string("from"), to: try body.string("to"), lot: try body.string("lot"),
-                                   quantity: try body.int("qty"), note: try body.optionalString("note"))
+                                   quantity: try body.quantity("qty", in: Quantity.positive), note: try body.optionalString("note"))
         case "lot.adjusted":
-            self = .lotAdjusted(warehouse: try body.string("warehouse"), lot: try body.string("lot"), delta: try body.int("delta"),
+            self = .lotAdjusted(warehouse: try body.string("warehouse"), lot: try body.string("lot"), delta: try body.quantity("delta", in: Quantity.change),
                                 reason: try enumValue("reason", AdjustReason.self), note: try body.optionalString("note"))
         case "minimum.set":
-            self = .minimumSet(warehouse: try body.string("warehouse"), sku: try body.string("sku"), quantity: try body.int("qty"))
+            self = .minimumSet(warehouse: try body.string("warehouse"), sku: try body.string("sku"), quantity: try body.quantity("qty", in: Quantity.range))
         case "request.completed":
             self = .requestCompleted(token: try body.string("token"), reply: try body.string("reply"))
         default:

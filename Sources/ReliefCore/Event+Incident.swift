@@ -75,9 +75,13 @@ extension Event {
         let request: NeedRequest
         let type = try body.string("type")
         switch type {
-        case "supply": request = .supply(sku: try body.string("sku"), quantity: try body.int("amount"))
-        case "volunteers": request = .volunteers(skill: try body.string("skill"), count: Int(try body.int("amount")), hours: Int(try body.int("hours")))
-        case "teams": request = .teams(specialty: try body.string("specialty"), count: Int(try body.int("amount")), hours: Int(try body.int("hours")))
+        case "supply": request = .supply(sku: try body.string("sku"), quantity: try body.quantity("amount", in: Quantity.positive))
+        case "volunteers":
+            request = .volunteers(skill: try body.string("skill"), count: Int(try body.quantity("amount", in: Quantity.positive)),
+                                  hours: Int(try body.int("hours")))
+        case "teams":
+            request = .teams(specialty: try body.string("specialty"), count: Int(try body.quantity("amount", in: Quantity.positive)),
+                             hours: Int(try body.int("hours")))
         default: throw FlatJSON.DecodingError.invalid("type=\(type)")
         }
         return Need(id: try body.string("id"), incident: try body.string("incident"), request: request,
@@ -135,8 +139,14 @@ extension Event {
             unmet.append(UnmetNeed(need: try body.string("unmet.\(index).need"), missing: try body.int("unmet.\(index).missing"),
                                    reason: try body.string("unmet.\(index).reason")))
         }
-        return Plan(id: try body.string("id"), incident: try body.optionalString("incident"), basedOnSeq: try body.int("based_on"),
-                    createdAt: createdAt, lines: try decodeLines(try body.string("lines")), unmet: unmet)
+        let plan = Plan(id: try body.string("id"), incident: try body.optionalString("incident"), basedOnSeq: try body.int("based_on"),
+                        createdAt: createdAt, lines: try decodeLines(try body.string("lines")), unmet: unmet)
+        do {
+            try plan.checkQuantities()
+        } catch {
+            throw FlatJSON.DecodingError.invalid(error.message)
+        }
+        return plan
     }
 
         static func decodeIncident(kind: String, body: FlatJSON) throws -> Event {
@@ -163,7 +173,7 @@ extension Event {
         case "need.added":
             return .needAdded(try decodeNeed(body, createdAt: time))
         case "need.changed":
-            return .needChanged(id: try body.string("id"), amount: try body.optionalInt("amount"),
+            return .needChanged(id: try body.string("id"), amount: try body.optionalQuantity("amount", in: Quantity.positive),
                                 priority: try body.optionalInt("priority").map { Int($0) },
                                 neededBy: try body.optionalInt("by").map(Timestamp.init(milliseconds:)), note: try body.optionalString("note"))
         case "need.cancelled":
@@ -181,7 +191,7 @@ extension Event {
             return .allocationReserved(Allocation(
                 id: try body.string("id"), need: try body.string("need"), incident: try body.string("incident"),
                 warehouse: try body.string("warehouse"), lot: try body.string("lot"), sku: try body.string("sku"),
-                quantity: try body.int("qty"), plan: try body.optionalString("plan"), createdAt: time))
+                quantity: try body.quantity("qty", in: Quantity.positive), plan: try body.optionalString("plan"), createdAt: time))
         case "allocation.dispatched":
             return .allocationDispatched(id: try body.string("id"), note: try body.optionalString("note"))
         case "allocation.delivered":

@@ -223,5 +223,26 @@ public struct Plan: Sendable, Equatable {
         self.lines = lines; self.unmet = unmet
     }
 
+    /// Sum of the line costs; `checkQuantities` makes sure it fits.
     public var totalCost: Int64 { lines.reduce(0) { $0 + $1.cost } }
+
+    /// Refuses a plan no matcher run can have proposed: a line or an unmet amount outside
+    /// `Quantity.positive`, a negative cost, or costs whose total does not fit in 64 bits.
+    public func checkQuantities() throws(QuantityError) {
+        var total: Int64 = 0
+        for (index, line) in lines.enumerated() {
+            if case .supply(_, _, _, let quantity, _) = line, !Quantity.positive.contains(quantity) {
+                throw QuantityError("plan \(id) line \(index + 1) quantity \(quantity) outside \(Quantity.positive)", exceedsMaximum: quantity > 0)
+            }
+            let (sum, overflow) = total.addingReportingOverflow(line.cost)
+            guard line.cost >= 0, !overflow else {
+                throw QuantityError("plan \(id) line \(index + 1) cost \(line.cost) is negative or takes the total past \(Int64.max)",
+                                    exceedsMaximum: line.cost >= 0)
+            }
+            total = sum
+        }
+        for unmet in self.unmet where !Quantity.positive.contains(unmet.missing) {
+            throw QuantityError("plan \(id) leaves \(unmet.missing) of \(unmet.need) unmet, outside \(Quantity.positive)", exceedsMaximum: unmet.missing > 0)
+        }
+    }
 }

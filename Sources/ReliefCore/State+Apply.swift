@@ -28,48 +28,53 @@ extension State {
 
         case .itemAdded(let item):
             guard items[item.sku] == nil else { throw fail("item \(item.sku) exists") }
-            guard item.packSize > 0 else { throw fail("pack size must be positive") }
+            guard Quantity.positive.contains(item.packSize) else { throw fail("pack size \(item.packSize) outside \(Quantity.positive)") }
             items[item.sku] = item
 
         case .lotReceived(let warehouse, let code, let sku, let quantity, let expires, let source, let party, let note):
             guard warehouses[warehouse] != nil else { throw fail("warehouse \(warehouse) missing") }
             guard items[sku] != nil else { throw fail("item \(sku) missing") }
-            guard quantity > 0 else { throw fail("received quantity \(quantity) not positive") }
+            guard Quantity.positive.contains(quantity) else { throw fail("received quantity \(quantity) outside \(Quantity.positive)") }
             if let existing = lots[code] {
                 guard existing.sku == sku, existing.expires == expires else { throw fail("lot \(code) differs in item or expiry") }
-            } else {
+            }
+            let change = try stockChange(for: entry, warehouse: warehouse, sku: sku, [StockDelta(lot: code, onHand: quantity)])
+            if lots[code] == nil {
                 if code == nextAutomaticLotCode() { autoLotCounter = State.automaticLotNumber(code) ?? autoLotCounter }
                 lots[code] = Lot(code: code, sku: sku, expires: expires, source: source, party: party, receivedAt: entry.time)
             }
-            change(warehouse: warehouse, sku: sku, lot: code, by: quantity)
+            commit(change)
             record(entry, .received, warehouse: warehouse, lot: code, sku: sku, delta: quantity, counterpart: party, reason: source.rawValue, note: note)
 
         case .lotIssued(let warehouse, let code, let quantity, let recipient, let note):
             guard let lot = lots[code], let holding = stock[warehouse]?[lot.sku]?.lots[code] else { throw fail("lot \(code) not held in \(warehouse)") }
             guard quantity > 0, holding.available >= quantity else { throw fail("issue of \(quantity) exceeds available \(holding.available) of lot \(code)") }
-            change(warehouse: warehouse, sku: lot.sku, lot: code, by: -quantity)
+            let change = try stockChange(for: entry, warehouse: warehouse, sku: lot.sku, [StockDelta(lot: code, onHand: -quantity)])
+            commit(change)
             record(entry, .issued, warehouse: warehouse, lot: code, sku: lot.sku, delta: -quantity, counterpart: recipient, reason: nil, note: note)
 
         case .lotTransferred(let from, let to, let code, let quantity, let note):
             guard warehouses[to] != nil, from != to else { throw fail("transfer target \(to) invalid") }
             guard let lot = lots[code], let holding = stock[from]?[lot.sku]?.lots[code] else { throw fail("lot \(code) not held in \(from)") }
             guard quantity > 0, holding.available >= quantity else { throw fail("transfer of \(quantity) exceeds available \(holding.available) of lot \(code)") }
-            change(warehouse: from, sku: lot.sku, lot: code, by: -quantity)
-            change(warehouse: to, sku: lot.sku, lot: code, by: quantity)
+            let out = try stockChange(for: entry, warehouse: from, sku: lot.sku, [StockDelta(lot: code, onHand: -quantity)])
+            let into = try stockChange(for: entry, warehouse: to, sku: lot.sku, [StockDelta(lot: code, onHand: quantity)])
+            commit(out)
+            commit(into)
             record(entry, .transferOut, warehouse: from, lot: code, sku: lot.sku, delta: -quantity, counterpart: to, reason: nil, note: note)
             record(entry, .transferIn, warehouse: to, lot: code, sku: lot.sku, delta: quantity, counterpart: from, reason: nil, note: note)
 
         case .lotAdjusted(let warehouse, let code, let delta, let reason, let note):
             guard warehouses[warehouse] != nil, let lot = lots[code] else { throw fail("lot \(code) or warehouse \(warehouse) missing") }
-            let holding = stock[warehouse]?[lot.sku]?.lots[code] ?? Holding(onHand: 0, reserved: 0)
-            guard delta != 0, holding.onHand + delta >= holding.reserved else {
-                throw fail("adjustment \(delta) of lot \(code) would leave \(holding.onHand + delta) below reserved \(holding.reserved)")
-            }
-            change(warehouse: warehouse, sku: lot.sku, lot: code, by: delta)
+            guard delta != 0 else { throw fail("adjustment of lot \(code) by 0") }
+            let change = try stockChange(for: entry, warehouse: warehouse, sku: lot.sku, [StockDelta(lot: code, onHand: delta)])
+            commit(change)
             record(entry, .adjusted, warehouse: warehouse, lot: code, sku: lot.sku, delta: delta, counterpart: nil, reason: reason.rawValue, note: note)
 
         case .minimumSet(let warehouse, let sku, let quantity):
-            guard warehouses[warehouse] != nil, items[sku] != nil, quantity >= 0 else { throw fail("minimum for \(warehouse)/\(sku) invalid") }
+            guard warehouses[warehouse] != nil, items[sku] != nil, Quantity.range.contains(quantity) else {
+                throw fail("minimum \(quantity) for \(warehouse)/\(sku) invalid; expected a known warehouse and item and \(Quantity.range)")
+            }
             if quantity == 0 {
                 minimums[warehouse]?[sku] = nil
             } else {
@@ -114,15 +119,6 @@ extension State {
     /// Tokens still remembered, oldest first.
     public var rememberedRequestTokens: ArraySlice<String> { requestOrder[requestOrderHead...] }
 
-    private mutating func change(warehouse: String, sku: String, lot: String, by delta: Int64) {
-        // Mutate through the dictionaries' in-place accessors: copying a SkuStock out and writing it
-        // back would copy its whole lot table on every write (copy-on-write with two owners).
-        let emptied = stock[warehouse, default: [:]][sku, default: SkuStock()].change(lot: lot, by: delta)
-        // An item no longer held leaves no empty entry behind: a snapshot has no record for one, so
-        // keeping it would make queries differ between a running daemon and one restarted from a snapshot.
-        if emptied { stock[warehouse]?[sku] = nil }
-    }
-
     private mutating func record(_ entry: Entry, _ kind: StockMove.Kind, warehouse: String, lot: String, sku: String,
                                  delta: Int64, counterpart: String?, reason: String?, note: String?) {
         appendMove(StockMove(seq: entry.seq, time: entry.time, actor: entry.actor, kind: kind, warehouse: warehouse,
@@ -144,21 +140,5 @@ extension State {
     static func automaticLotNumber(_ code: String) -> Int64? {
         guard code.hasPrefix("L-") else { return nil }
         return Int64(code.dropFirst(2))
-    }
-}
-
-extension SkuStock {
-    /// Changes one lot's on-hand quantity; returns true when no lot is left.
-    mutating func change(lot: String, by delta: Int64) -> Bool {
-        var holding = lots[lot] ?? Holding(onHand: 0, reserved: 0)
-        holding.onHand += delta
-        onHand += delta
-        precondition(holding.onHand >= holding.reserved && onHand >= 0, "negative stock of lot \(lot)")
-        if holding.onHand == 0 && holding.reserved == 0 {
-            lots[lot] = nil
-        } else {
-            lots[lot] = holding
-        }
-        return lots.isEmpty
     }
 }

@@ -71,7 +71,8 @@ extension State {
             guard needs[need.id] == nil else { throw fail("need \(need.id) exists") }
             guard let incident = incidents[need.incident] else { throw fail("incident \(need.incident) missing") }
             guard incident.status != .closed else { throw fail("incident \(need.incident) is closed") }
-            guard Need.priorities.contains(need.priority), need.request.amount > 0 else { throw fail("need \(need.id) has a bad priority or amount") }
+            guard Need.priorities.contains(need.priority) else { throw fail("need \(need.id) priority \(need.priority) outside \(Need.priorities)") }
+            guard Quantity.positive.contains(need.request.amount) else { throw fail("need \(need.id) amount \(need.request.amount) outside \(Quantity.positive)") }
             switch need.request {
             case .supply(let sku, _): guard items[sku] != nil else { throw fail("item \(sku) missing") }
             case .volunteers(let skill, _, let hours):
@@ -89,7 +90,7 @@ extension State {
         case .needChanged(let id, let amount, let priority, let neededBy, let note):
             let need = try openNeed(id)
             if let amount {
-                guard amount > 0 else { throw fail("need \(id) amount \(amount) not positive") }
+                guard Quantity.positive.contains(amount) else { throw fail("need \(id) amount \(amount) outside \(Quantity.positive)") }
                 guard amount >= committedAmount(of: id) else {
                     throw fail("need \(id) amount \(amount) below what is already allocated or assigned (\(committedAmount(of: id)))")
                 }
@@ -123,6 +124,7 @@ extension State {
             guard plans[plan.id] == nil else { throw fail("plan \(plan.id) exists") }
             if let incident = plan.incident, incidents[incident] == nil { throw fail("incident \(incident) missing") }
             guard plan.basedOnSeq < entry.seq else { throw fail("plan \(plan.id) based on a later state") }
+            do { try plan.checkQuantities() } catch { throw fail(error.message) }
             var proposed = plan
             proposed.status = .proposed
             proposed.appliedLines = []
@@ -148,11 +150,17 @@ extension State {
             }
             guard allocation.incident == need.incident, allocation.quantity > 0 else { throw fail("allocation \(allocation.id) is malformed") }
             if let plan = allocation.plan, plans[plan] == nil { throw fail("plan \(plan) missing") }
+            // What a need has committed never exceeds its amount, so sums over its allocations stay bounded.
+            let missing = need.request.amount - committedAmount(of: need.id)
+            guard allocation.quantity <= missing else {
+                throw fail("allocation \(allocation.id) of \(allocation.quantity) is more than the \(missing) need \(need.id) still misses")
+            }
             let available = holding(warehouse: allocation.warehouse, lot: allocation.lot)?.available ?? 0
             guard available >= allocation.quantity else {
                 throw fail("allocation \(allocation.id): \(allocation.warehouse)/\(allocation.lot) has \(available) available, not \(allocation.quantity)")
             }
-            adjustHolding(warehouse: allocation.warehouse, sku: sku, lot: allocation.lot, onHand: 0, reserved: allocation.quantity)
+            commit(try stockChange(for: entry, warehouse: allocation.warehouse, sku: sku,
+                                   [StockDelta(lot: allocation.lot, onHand: 0, reserved: allocation.quantity)]))
             var reserved = allocation
             reserved.status = .reserved
             reserved.updatedAt = entry.time
@@ -163,8 +171,8 @@ extension State {
         case .allocationDispatched(let id, let note):
             guard let allocation = allocations[id] else { throw fail("allocation \(id) missing") }
             guard allocation.status == .reserved else { throw fail("allocation \(id) is \(allocation.status.rawValue), not reserved") }
-            adjustHolding(warehouse: allocation.warehouse, sku: allocation.sku, lot: allocation.lot,
-                          onHand: -allocation.quantity, reserved: -allocation.quantity)
+            commit(try stockChange(for: entry, warehouse: allocation.warehouse, sku: allocation.sku,
+                                   [StockDelta(lot: allocation.lot, onHand: -allocation.quantity, reserved: -allocation.quantity)]))
             appendMove(StockMove(seq: entry.seq, time: entry.time, actor: entry.actor, kind: .dispatched, warehouse: allocation.warehouse,
                                  lot: allocation.lot, sku: allocation.sku, delta: -allocation.quantity, counterpart: allocation.incident,
                                  reason: id, note: note))
@@ -183,10 +191,13 @@ extension State {
             guard let allocation = allocations[id] else { throw fail("allocation \(id) missing") }
             switch allocation.status {
             case .reserved:
-                adjustHolding(warehouse: allocation.warehouse, sku: allocation.sku, lot: allocation.lot, onHand: 0, reserved: -allocation.quantity)
+                commit(try stockChange(for: entry, warehouse: allocation.warehouse, sku: allocation.sku,
+                                       [StockDelta(lot: allocation.lot, onHand: 0, reserved: -allocation.quantity)]))
             case .dispatched:
-                // In transit: the goods go back to the warehouse they came from.
-                adjustHolding(warehouse: allocation.warehouse, sku: allocation.sku, lot: allocation.lot, onHand: allocation.quantity, reserved: 0)
+                // In transit: the goods go back to the warehouse they came from, which may have
+                // filled up to the maximum meanwhile.
+                commit(try stockChange(for: entry, warehouse: allocation.warehouse, sku: allocation.sku,
+                                       [StockDelta(lot: allocation.lot, onHand: allocation.quantity)]))
                 appendMove(StockMove(seq: entry.seq, time: entry.time, actor: entry.actor, kind: .returned, warehouse: allocation.warehouse,
                                      lot: allocation.lot, sku: allocation.sku, delta: allocation.quantity, counterpart: allocation.incident,
                                      reason: id, note: reason))
@@ -271,10 +282,13 @@ extension State {
         guard let record = needs[need] else { return 0 }
         switch record.request {
         case .supply:
-            return (allocationsByNeed[need] ?? []).reduce(0) { sum, id in
+            // `apply` keeps this within the need's amount; summed in 128 bits so that a damaged
+            // snapshot, which the invariants refuse, cannot trap here before they are checked.
+            let sum = (allocationsByNeed[need] ?? []).reduce(Int128(0)) { sum, id in
                 let allocation = allocations[id]!
-                return allocation.status.isActive ? sum + allocation.quantity : sum
+                return allocation.status.isActive ? sum + Int128(allocation.quantity) : sum
             }
+            return Int64(clamping: sum)
         case .volunteers:
             return Int64((assignmentsByNeed[need] ?? []).filter { assignments[$0]!.status.isActive }.count)
         case .teams:
@@ -288,29 +302,5 @@ extension State {
         case .volunteers(let skill, let count, let hours): "\(count) volunteers with \(skill) for \(hours)h"
         case .teams(let specialty, let count, let hours): "\(count) \(specialty) teams for \(hours)h"
         }
-    }
-
-    /// Changes one lot's on-hand and reserved quantities in place (see `change` in State+Apply).
-    mutating func adjustHolding(warehouse: String, sku: String, lot: String, onHand: Int64, reserved: Int64) {
-        let emptied = stock[warehouse, default: [:]][sku, default: SkuStock()].adjust(lot: lot, onHand: onHand, reserved: reserved)
-        if emptied { stock[warehouse]?[sku] = nil }
-    }
-}
-
-extension SkuStock {
-    /// Changes one lot's on-hand and reserved quantities; returns true when no lot is left.
-    mutating func adjust(lot: String, onHand deltaOnHand: Int64, reserved deltaReserved: Int64) -> Bool {
-        var holding = lots[lot] ?? Holding(onHand: 0, reserved: 0)
-        holding.onHand += deltaOnHand
-        holding.reserved += deltaReserved
-        onHand += deltaOnHand
-        reserved += deltaReserved
-        precondition(holding.reserved >= 0 && holding.onHand >= holding.reserved, "lot \(lot) reserved outside 0...on hand")
-        if holding.onHand == 0 && holding.reserved == 0 {
-            lots[lot] = nil
-        } else {
-            lots[lot] = holding
-        }
-        return lots.isEmpty
     }
 }

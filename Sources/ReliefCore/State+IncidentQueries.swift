@@ -122,9 +122,12 @@ extension State {
 
     /// Units of `sku` the incident's open needs ask for.
     public func openSupplyAmount(incident: String, sku: String) -> Int64 {
-        openNeeds(incident: incident).reduce(0) { sum, need in
-            if case .supply(let item, let quantity) = need.request, item == sku { return sum + quantity }
+        // Each need asks for at most Quantity.maximum, but an incident may have any number of them;
+        // past Int64.max (millions of needs at the maximum) the estimate proposes nothing more.
+        let sum = openNeeds(incident: incident).reduce(Int128(0)) { sum, need in
+            if case .supply(let item, let quantity) = need.request, item == sku { return sum + Int128(quantity) }
             return sum
         }
+        return Int64(clamping: sum)
     }
 }

@@ -107,13 +107,13 @@ extension State {
     func incidentInvariantViolations() -> [String] {
         var problems: [String] = []
         // Reserved stock is exactly what reserved allocations hold.
-        var reservedByHolding: [String: Int64] = [:]
+        var reservedByHolding: [String: Int128] = [:]
         for allocation in allocations.values where allocation.status == .reserved {
-            reservedByHolding[allocation.warehouse + "\u{0}" + allocation.lot, default: 0] += allocation.quantity
+            reservedByHolding[allocation.warehouse + "\u{0}" + allocation.lot, default: 0] += Int128(allocation.quantity)
         }
         for (warehouse, skus) in stock {
             for skuStock in skus.values {
-                for (lot, holding) in skuStock.lots where holding.reserved != (reservedByHolding[warehouse + "\u{0}" + lot] ?? 0) {
+                for (lot, holding) in skuStock.lots where Int128(holding.reserved) != (reservedByHolding[warehouse + "\u{0}" + lot] ?? 0) {
                     problems.append("\(warehouse)/\(lot) reserved \(holding.reserved) but its reserved allocations hold \(reservedByHolding[warehouse + "\u{0}" + lot] ?? 0)")
                 }
             }
@@ -147,6 +147,17 @@ extension State {
                 continue
             }
             if !incident.needs.contains(need.id) { problems.append("incident \(need.incident) does not list need \(need.id)") }
+            if !Quantity.positive.contains(need.request.amount) {
+                problems.append("need \(need.id) amount \(need.request.amount) outside \(Quantity.positive)")
+            }
+            if need.request.isSupply {
+                let committed = (allocationsByNeed[need.id] ?? []).reduce(Int128(0)) { sum, id in
+                    allocations[id]!.status.isActive ? sum + Int128(allocations[id]!.quantity) : sum
+                }
+                if committed > Int128(need.request.amount) {
+                    problems.append("need \(need.id) has \(committed) allocated, more than its amount \(need.request.amount)")
+                }
+            }
             if need.status == .cancelled, (allocationsByNeed[need.id] ?? []).contains(where: {
                 allocations[$0]!.status == .reserved || allocations[$0]!.status == .dispatched }) {
                 problems.append("cancelled need \(need.id) still has reserved or dispatched supplies")

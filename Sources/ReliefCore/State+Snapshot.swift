@@ -76,10 +76,17 @@ extension State {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func add(_ holding: Holding, lot code: String, to skuStock: inout SkuStock) {
+    /// Adds a holding record to the totals, refusing one that takes them past the maximum (or a
+    /// lot recorded twice) rather than building stock a later change would trap on.
+    private static func add(_ holding: Holding, lot code: String, warehouse: String, sku: String, to skuStock: inout SkuStock) throws {
+        guard skuStock.lots[code] == nil else { throw FlatJSON.DecodingError.invalid("holding of \(warehouse)/\(code) given twice") }
+        guard let onHand = Quantity.adding(holding.onHand, to: skuStock.onHand),
+              let reserved = Quantity.adding(holding.reserved, to: skuStock.reserved) else {
+            throw FlatJSON.DecodingError.invalid("holdings of \(sku) in \(warehouse) add up to more than \(Quantity.maximum)")
+        }
         skuStock.lots[code] = holding
-        skuStock.onHand += holding.onHand
-        skuStock.reserved += holding.reserved
+        skuStock.onHand = onHand
+        skuStock.reserved = reserved
     }
 
     public init(snapshotText text: String) throws {
@@ -129,16 +136,17 @@ extension State {
             case "holding":
                 let warehouse = try record.string("warehouse"), code = try record.string("lot")
                 guard let sku = lots[code]?.sku else { throw FlatJSON.DecodingError.invalid("holding of unknown lot \(code)") }
-                let holding = Holding(onHand: try record.int("on_hand"), reserved: try record.int("reserved"))
+                let onHand = try record.quantity("on_hand", in: Quantity.range)
+                let holding = Holding(onHand: onHand, reserved: try record.quantity("reserved", in: 0...onHand))
                 // In place: a copied-out SkuStock would duplicate its lot table for every record.
-                State.add(holding, lot: code, to: &stock[warehouse, default: [:]][sku, default: SkuStock()])
+                try State.add(holding, lot: code, warehouse: warehouse, sku: sku, to: &stock[warehouse, default: [:]][sku, default: SkuStock()])
             case "minimum":
-                minimums[try record.string("warehouse"), default: [:]][try record.string("sku")] = try record.int("qty")
+                minimums[try record.string("warehouse"), default: [:]][try record.string("sku")] = try record.quantity("qty", in: Quantity.range)
             case "move":
                 guard let kind = StockMove.Kind(rawValue: try record.string("kind")) else { throw FlatJSON.DecodingError.invalid("move kind") }
                 appendMove(StockMove(seq: try record.int("seq"), time: Timestamp(milliseconds: try record.int("time")),
                                      actor: try record.string("actor"), kind: kind, warehouse: try record.string("warehouse"),
-                                     lot: try record.string("lot"), sku: try record.string("sku"), delta: try record.int("delta"),
+                                     lot: try record.string("lot"), sku: try record.string("sku"), delta: try record.quantity("delta", in: Quantity.change),
                                      counterpart: try record.optionalString("counterpart"), reason: try record.optionalString("reason"),
                                      note: try record.optionalString("note")))
             case "skill", "specialty", "volunteer", "cert", "duty", "team":

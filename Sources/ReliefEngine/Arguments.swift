@@ -92,22 +92,22 @@ struct Arguments {
     }
 
     static func quantity(_ text: String, _ what: String = "quantity") throws -> Int64 {
-        guard let value = Int64(text), value > 0, value <= 1_000_000_000_000 else {
-            throw Refusal(.syntax, "bad \(what) \"\(text)\"; expected a whole number from 1 to 1000000000000")
+        guard let value = Int64(text), Quantity.positive.contains(value) else {
+            throw Refusal(.syntax, "bad \(what) \"\(text)\"; expected a whole number from 1 to \(Quantity.maximum)")
         }
         return value
     }
 
     static func count(_ text: String, _ what: String) throws -> Int64 {
-        guard let value = Int64(text), value >= 0, value <= 1_000_000_000_000 else {
-            throw Refusal(.syntax, "bad \(what) \"\(text)\"; expected a whole number from 0 to 1000000000000")
+        guard let value = Int64(text), Quantity.range.contains(value) else {
+            throw Refusal(.syntax, "bad \(what) \"\(text)\"; expected a whole number from 0 to \(Quantity.maximum)")
         }
         return value
     }
 
     static func signedDelta(_ text: String) throws -> Int64 {
-        guard let value = Int64(text.hasPrefix("+") ? String(text.dropFirst()) : text), value != 0, value.magnitude <= 1_000_000_000_000 else {
-            throw Refusal(.syntax, "bad delta \"\(text)\"; expected a non-zero whole number such as -12 or +5")
+        guard let value = Int64(text.hasPrefix("+") ? String(text.dropFirst()) : text), value != 0, Quantity.change.contains(value) else {
+            throw Refusal(.syntax, "bad delta \"\(text)\"; expected a non-zero whole number from -\(Quantity.maximum) to +\(Quantity.maximum) such as -12 or +5")
         }
         return value
     }

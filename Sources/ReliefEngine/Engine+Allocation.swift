@@ -77,6 +77,11 @@ extension Engine {
             guard allocation.status == .reserved || allocation.status == .dispatched else {
                 throw Refusal(.conflict, "allocation \(allocation.id) is \(allocation.status.rawValue); only a reserved or dispatched allocation can be released")
             }
+            if allocation.status == .dispatched {
+                // The goods come back on the shelf, which may have filled up meanwhile.
+                try engine.checkStockChange(warehouse: allocation.warehouse, sku: allocation.sku,
+                                            [State.StockDelta(lot: allocation.lot, onHand: allocation.quantity)])
+            }
             engine.emit(.allocationReleased(id: allocation.id, reason: reason))
             return .ok(["allocation": allocation.id, "status": AllocationStatus.released.rawValue, "was": allocation.status.rawValue,
                         "returned_to": allocation.warehouse])

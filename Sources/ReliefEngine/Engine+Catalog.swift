@@ -107,8 +107,10 @@ extension Engine {
             guard let item = engine.state.items[sku] else { throw Refusal(.notFound, "item \(sku) not found") }
             var fields = Engine.itemFields(item)
             let rows = engine.state.stockRows(StockFilter(sku: sku))
-            fields.append("on_hand", String(rows.reduce(0) { $0 + $1.onHand }))
-            fields.append("available", String(rows.reduce(0) { $0 + $1.available }))
+            // Each warehouse holds at most Quantity.maximum of the item; their total is summed in
+            // 128 bits, so no number of warehouses can overflow it.
+            fields.append("on_hand", String(rows.reduce(Int128(0)) { $0 + Int128($1.onHand) }))
+            fields.append("available", String(rows.reduce(Int128(0)) { $0 + Int128($1.available) }))
             fields.append("warehouses", String(rows.count))
             return .ok(fields)
         },

@@ -40,8 +40,7 @@ extension Engine {
             if expires == nil, engine.state.lots[code] == nil, let days = item.shelfLifeDays {
                 expires = context.now.day.adding(days: days)
             }
-            let before = engine.state.stock(warehouse: warehouse.id, sku: item.sku)?.onHand ?? 0
-            guard before + quantity <= 1_000_000_000_000 else { throw Refusal(.limit, "on hand would exceed 1000000000000") }
+            try engine.checkStockChange(warehouse: warehouse.id, sku: item.sku, [State.StockDelta(lot: code, onHand: quantity)])
             engine.emit(.lotReceived(warehouse: warehouse.id, lot: code, sku: item.sku, quantity: quantity, expires: expires,
                                      source: source, party: donor ?? supplier, note: note))
             return .ok(["lot": code])
@@ -72,6 +71,7 @@ extension Engine {
             let quantity = try Arguments.quantity(try args.positional(3, "quantity"))
             let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
             let picks = try engine.pick(warehouse: from.id, item: item, quantity: quantity, lot: args.option("lot"))
+            try engine.checkStockChange(warehouse: to.id, sku: item.sku, picks.map { State.StockDelta(lot: $0.lot, onHand: $0.quantity) })
             for pick in picks {
                 engine.emit(.lotTransferred(from: from.id, to: to.id, lot: pick.lot, quantity: pick.quantity, note: note))
             }
@@ -105,6 +105,7 @@ extension Engine {
             if delta > 0 && reason != .recount {
                 throw Refusal(.syntax, "an increase must be reason=recount; \(reason.rawValue) only lowers a count")
             }
+            try engine.checkStockChange(warehouse: warehouse.id, sku: lot.sku, [State.StockDelta(lot: code, onHand: delta)])
             engine.emit(.lotAdjusted(warehouse: warehouse.id, lot: code, delta: delta, reason: reason, note: note))
             return .ok(["lot": code, "sku": lot.sku, "on_hand": String(holding.onHand + delta), "delta": String(delta)])
         },
@@ -190,6 +191,16 @@ extension Engine {
     func item(_ sku: String) throws -> Item {
         guard let item = state.items[sku] else { throw Refusal(.notFound, "item \(sku) not found in the catalog") }
         return item
+    }
+
+    /// Refuses, before anything is emitted, a change `apply` would refuse: ERR LIMIT when the
+    /// warehouse's stock of the item would exceed `Quantity.maximum`.
+    func checkStockChange(warehouse: String, sku: String, _ deltas: [State.StockDelta]) throws {
+        do {
+            try state.checkStockChange(warehouse: warehouse, sku: sku, deltas)
+        } catch {
+            throw Refusal(error.exceedsMaximum ? .limit : .insufficient, error.message)
+        }
     }
 
     /// Which lots an issue or transfer draws from: the named lot, or first-expiring first.

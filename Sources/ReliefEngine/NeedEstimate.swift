@@ -152,9 +152,9 @@ extension State {
             let units = (total + Int128(standard.contentMilli) - 1) / Int128(standard.contentMilli)
             let packs = (units + Int128(item.packSize) - 1) / Int128(item.packSize)
             let quantity = packs * Int128(item.packSize)
-            guard quantity <= 1_000_000_000_000 else {
+            guard quantity <= Int128(Quantity.maximum) else {
                 return NeedEstimateLine(standard: standard, quantity: nil, packs: nil, alreadyNeeded: already, proposed: 0, basis: basis,
-                                        note: "more than 1000000000000 \(item.unit); check the people affected")
+                                        note: "more than \(Quantity.maximum) \(item.unit), the most one need may ask for; check the people affected")
             }
             basis += " ÷ \(content) \(standard.unit) per \(item.unit) = \(units) \(item.unit)"
             if item.packSize > 1 { basis += " = \(packs) packs of \(item.packSize)" }

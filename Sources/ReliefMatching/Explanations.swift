@@ -90,15 +90,17 @@ struct Explainer {
         let reach = policy.supplyReachKilometres
         let unit = state.items[sku]?.unit ?? "unit"
         let usableFrom = max(slot.need.neededBy.day, builder.now.day)
-        var onHandAnywhere: Int64 = 0
+        // Sums over every warehouse, including those beyond reach that the matcher's own checks
+        // never saw: in 128 bits, so no number of them can overflow.
+        var onHandAnywhere: Int128 = 0
         var nearestBeyond: (warehouse: String, km: Double, available: Int64)?
-        var expiring: Int64 = 0, expiringLots = 0
+        var expiring: Int128 = 0, expiringLots = 0
         var latestExpiring: Day?
-        var reserved: Int64 = 0, free: Int64 = 0
+        var reserved: Int128 = 0, free: Int128 = 0
         // Sums and the nearest (ties by id) do not depend on the order the warehouses are walked in.
         for (id, held) in state.stock {
             guard let skuStock = held[sku], skuStock.onHand > 0, let warehouse = state.warehouses[id] else { continue }
-            onHandAnywhere += skuStock.onHand
+            onHandAnywhere += Int128(skuStock.onHand)
             let km = warehouse.location.distanceKilometres(to: slot.incident.location)
             if km > reach {
                 if nearestBeyond == nil || (km, id) < (nearestBeyond!.km, nearestBeyond!.warehouse) { nearestBeyond = (id, km, skuStock.available) }
@@ -106,12 +108,12 @@ struct Explainer {
             }
             for (code, holding) in skuStock.lots {
                 if let expires = state.lots[code]?.expires, expires < usableFrom {
-                    expiring += holding.onHand
+                    expiring += Int128(holding.onHand)
                     expiringLots += 1
                     latestExpiring = max(latestExpiring ?? expires, expires)
                 } else {
-                    reserved += holding.reserved
-                    free += holding.available
+                    reserved += Int128(holding.reserved)
+                    free += Int128(holding.available)
                 }
             }
         }

@@ -251,16 +251,24 @@ struct NetworkBuilder {
         let sourceCount = sources.count, needCount = needs.count
         guard needCount > 0 else { return ([], true) }
 
-        // Limits: the solver's (largest cost + 1) × (nodes + 1) < 2^60, and the objective (at most
-        // every missing unit at its penalty plus every unit carried at its cost) below 2^62.
+        // Limits: supplies and demands each add up to less than 2^61 (so the slack node's balance
+        // and the solver's flow bound fit), the solver's (largest cost + 1) × (nodes + 1) < 2^60,
+        // and the objective within an Int64. Every unit missing reaches its need once, carried at
+        // a cost below `cap` or left unmet at a penalty of at most `cap`, and stock that stays
+        // where it is costs nothing, however much there is: the objective is at most
+        // demand × cap. The sums are taken in 128 bits: a wrapped 64-bit sum could look small and pass.
         let nodes = Int64(sourceCount + needCount + 1)
-        var totalUnits: Int64 = 0
-        for slot in needs { totalUnits = totalUnits.addingReportingOverflow(slot.missing).partialValue }
-        for supply in sourceSupply { totalUnits = totalUnits.addingReportingOverflow(supply).partialValue }
-        guard totalUnits >= 0, totalUnits < (1 << 61) else { throw .tooLarge("quantities add up to more than 2^61") }
-        let cap = min((Int64(1) << 60) / (nodes + 2) - 2, (Int64(1) << 62) / max(1, totalUnits) / 2)
+        var supply: Int128 = 0, demand: Int128 = 0
+        for slot in needs { demand += Int128(slot.missing) }
+        for amount in sourceSupply { supply += Int128(amount) }
+        let unitLimit = Int128(1) << 61
+        guard demand >= 0, demand < unitLimit, supply >= 0, supply < unitLimit else {
+            throw .tooLarge("\(needCount) needs missing \(demand) units and \(sourceCount) sources holding \(supply) units (each total must stay below 2^61)")
+        }
+        let cap = min((Int64(1) << 60) / (nodes + 2) - 2, Int64.max / max(1, Int64(demand)))
         for candidate in candidates where candidate.unitCost >= cap {
-            throw .tooLarge("a cost of \(candidate.unitCost) points per unit with \(nodes) nodes and \(totalUnits) units")
+            throw .tooLarge("a cost of \(candidate.unitCost) points per unit with \(demand) units missing and \(nodes) nodes "
+                            + "(at most \(cap - 1) at this size); match fewer or smaller needs")
         }
 
         var penalty = Array(repeating: Int64(1), count: needCount)
@@ -282,7 +290,10 @@ struct NetworkBuilder {
                     keys = members.map { rankKey(needs[$0].need, coarse: true) }
                     tiers = Array(Set(keys)).sorted(by: <)
                     gap = min(width * maxCost + 1, cap / Int64(tiers.count))
-                    guard gap > maxCost else { throw .tooLarge("\(members.count) needs sharing \(parts.sources[component].count) sources") }
+                    guard gap > maxCost else {
+                        throw .tooLarge("\(members.count) needs sharing \(parts.sources[component].count) sources cannot be ranked by priority "
+                                        + "with costs up to \(maxCost) points per unit and \(demand) units missing; match fewer or smaller needs")
+                    }
                 }
             }
             var rank: [RankKey: Int64] = [:]

@@ -58,14 +58,16 @@ public struct TransportationProblem: Sendable, Equatable {
         var network = FlowNetwork(nodeCount: sources + sinks + 1)
         network.reserveCapacity(arcs: routeCount + sources + sinks)
         let slack = sources + sinks
+        // Wrapping: stock or demand that adds up past 64 bits gives a wrong slack supply here, but
+        // `MinCostFlow.checkLimits` then finds the supplies too large and refuses the network.
         var balance: Int64 = 0
         for source in 0..<sources {
             network.setSupply(of: source, to: stock[source])
-            balance -= stock[source]
+            balance &-= stock[source]
         }
         for sink in 0..<sinks {
             network.setSupply(of: sources + sink, to: -demand[sink])
-            balance += demand[sink]
+            balance &+= demand[sink]
         }
         network.setSupply(of: slack, to: balance)
         for route in 0..<routeCount {

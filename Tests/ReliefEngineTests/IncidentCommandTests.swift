@@ -404,7 +404,7 @@ final class IncidentCommandTests: XCTestCase {
 
         // A later plan that meets the tents replaces the reason.
         engine.emit(.planProposed(Plan(id: engine.state.nextPlanID, incident: "flood", basedOnSeq: engine.state.lastSeq, createdAt: december1,
-                                       lines: [.supply(need: "N-000002", warehouse: "ty-01", lot: "T1", quantity: 0, cost: 0)], unmet: [])))
+                                       lines: [.supply(need: "N-000002", warehouse: "ty-01", lot: "T1", quantity: 30, cost: 0)], unmet: [])))
         XCTAssertEqual(engine.rows("incident show flood")[2]["why"], "")
         XCTAssertEqual(engine.rows("need list").first { $0["need"] == "N-000001" }?["in_transit"], "500")
     }
