@@ -125,7 +125,7 @@ final class PostgresStoreTests: EndToEndTestCase {
     }
 
     private func lots(_ client: Client) throws -> Set<String> {
-        Set(try rows(client, "stock lots").compactMap { $0["lot"] }.filter { $0.hasPrefix("w") })
+        Set(try rows(client, "stock lots limit=100000").compactMap { $0["lot"] }.filter { $0.hasPrefix("w") })
     }
 
     func testStandbyTakesOverWhenTheLeaderIsKilledDuringWritesAndKeepsEveryAcknowledgedWrite() throws {
@@ -322,13 +322,13 @@ final class PostgresStoreTests: EndToEndTestCase {
         for _ in 0..<20 { XCTAssertTrue(try writeOne().isOK) }
 
         // Everything acknowledged is there, in memory and after a restart from PostgreSQL alone.
-        let present = Set(try rows(client, "stock lots").compactMap { $0["lot"] }.filter { $0.hasPrefix("w-") })
+        let present = Set(try rows(client, "stock lots limit=100000").compactMap { $0["lot"] }.filter { $0.hasPrefix("w-") })
         XCTAssertTrue(acknowledged.isSubset(of: present), "lost: \(acknowledged.subtracting(present).sorted().prefix(10))")
         client.close()
         try daemon.restart()
         _ = try waitFor("the restarted daemon to lead", timeout: 20) { role(daemon) == "leader" }
         let reopened = try daemon.connect()
-        let reloaded = Set(try rows(reopened, "stock lots").compactMap { $0["lot"] }.filter { $0.hasPrefix("w-") })
+        let reloaded = Set(try rows(reopened, "stock lots limit=100000").compactMap { $0["lot"] }.filter { $0.hasPrefix("w-") })
         XCTAssertEqual(reloaded, present)
         XCTAssertFalse(reloaded.contains("refused"))
         reopened.close()
