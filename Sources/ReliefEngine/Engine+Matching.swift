@@ -14,13 +14,14 @@ extension Engine {
     static let matchingCommands: [Command] = [
         Command(words: ["match"], usage: "match INCIDENT",
                 summary: "propose how to meet one incident's open needs from stock, volunteers and teams (apply with plan apply)",
-                mutating: true) { engine, args, context in
-            try args.expect(positionals: 1...1, options: [])
-            let id = try args.positional(0, "incident id")
-            guard let incident = engine.state.incidents[id] else { throw Refusal(.notFound, "incident \(id) not found") }
-            guard incident.status != .closed else { throw Refusal(.conflict, "incident \(id) is closed; nothing to match") }
-            let needs = Matching.openNeeds(of: id, in: engine.state)
-            guard !needs.isEmpty else {
+                mutating: true,
+                offload: { engine, args, context in
+                    // Always off the loop: one incident's candidates can be a province's volunteers.
+                    guard let (id, needs) = try engine.matchTarget(args) else { return nil }
+                    return engine.matchingOffload(needs: needs, incident: id, now: context.now)
+                }) { engine, args, context in
+            guard let (id, needs) = try engine.matchTarget(args) else {
+                let id = try args.positional(0, "incident id")
                 return .ok(["incident": id, "plan": "none", "note": "no open need of \(id) is missing anything"])
             }
             let result = try engine.computePlan(needs: needs, incident: id, now: context.now)
@@ -34,29 +35,7 @@ extension Engine {
                     try args.expect(positionals: 0...0, options: [])
                     let needs = Matching.openNeeds(in: engine.state)
                     guard needs.count > engine.matchingPolicy.offloadAboveNeeds else { return nil }
-                    let state = engine.state, policy = engine.matchingPolicy, now = context.now
-                    return Offload(
-                        compute: { () -> any Sendable in
-                            Result { () throws(MatchingError) -> MatchingResult in
-                                try Matching.solve(state: state, now: now, policy: policy, needs: needs)
-                            }
-                        },
-                        finish: { engine, result, _, context in
-                            guard let result = result as? Result<MatchingResult, MatchingError> else {
-                                throw Refusal(.internal, "off-loop plan returned \(type(of: result))")
-                            }
-                            let plan: Plan
-                            switch result {
-                            case .success(let computed): plan = computed.plan
-                            case .failure(let error): throw Refusal(.limit, error.description)
-                            }
-                            // The state moved meanwhile: keep the proposal only if every line still holds.
-                            if plan.basedOnSeq != engine.state.lastSeq,
-                               !engine.staleLines(plan, lines: plan.lines.indices.map { $0 + 1 }, now: context.now).isEmpty {
-                                return nil
-                            }
-                            return engine.recordPlan(plan, now: context.now)
-                        })
+                    return engine.matchingOffload(needs: needs, incident: nil, now: context.now)
                 }) { engine, args, context in
             try args.expect(positionals: 0...0, options: [])
             let needs = Matching.openNeeds(in: engine.state)
@@ -115,6 +94,44 @@ extension Engine {
     ]
 
     // MARK: proposing
+
+    /// The incident `match` names and its open needs; nil when none is missing anything.
+    func matchTarget(_ args: Arguments) throws -> (String, [String])? {
+        try args.expect(positionals: 1...1, options: [])
+        let id = try args.positional(0, "incident id")
+        guard let incident = state.incidents[id] else { throw Refusal(.notFound, "incident \(id) not found") }
+        guard incident.status != .closed else { throw Refusal(.conflict, "incident \(id) is closed; nothing to match") }
+        let needs = Matching.openNeeds(of: id, in: state)
+        return needs.isEmpty ? nil : (id, needs)
+    }
+
+    /// Solving `needs` on another thread, on the state as it is now (a copy-on-write copy). The
+    /// proposal is recorded back on the loop if the state is still the one it was computed on, or
+    /// every line still holds on the state as it is then; otherwise it is computed again.
+    func matchingOffload(needs: [String], incident: String?, now: Timestamp) -> Offload {
+        let state = self.state, policy = matchingPolicy
+        return Offload(
+            compute: { () -> any Sendable in
+                Result { () throws(MatchingError) -> MatchingResult in
+                    try Matching.solve(state: state, now: now, policy: policy, needs: needs, incident: incident)
+                }
+            },
+            finish: { engine, result, _, context in
+                guard let result = result as? Result<MatchingResult, MatchingError> else {
+                    throw Refusal(.internal, "off-loop matching returned \(type(of: result))")
+                }
+                let plan: Plan
+                switch result {
+                case .success(let computed): plan = computed.plan
+                case .failure(let error): throw Refusal(.limit, error.description)
+                }
+                if plan.basedOnSeq != engine.state.lastSeq,
+                   !engine.staleLines(plan, lines: plan.lines.indices.map { $0 + 1 }, now: context.now).isEmpty {
+                    return nil
+                }
+                return engine.recordPlan(plan, now: context.now)
+            })
+    }
 
     /// Solves on the live state (small instances; `plan` over many needs goes off the loop).
     func computePlan(needs: [String], incident: String?, now: Timestamp) throws -> MatchingResult {

@@ -27,6 +27,7 @@ final class MatchingTests: EndToEndTestCase {
         }
 
         let first = try rows(client, "match flood")
+        XCTAssertEqual(try info(client)["offloaded"], "1", "match is solved off the loop, like plan")
         XCTAssertEqual(first.first?["plan"], "PL-000001")
         XCTAssertEqual(first.first?["lines"], "3")
         XCTAssertEqual(first.filter { $0["line"] != nil }.map { $0["warehouse"] ?? $0["volunteer"] ?? "" }, ["wh-a", "wh-b", "v1"])

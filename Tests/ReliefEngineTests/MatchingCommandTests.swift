@@ -221,6 +221,20 @@ final class MatchingCommandTests: XCTestCase {
         XCTAssertEqual(freshRows.first { $0["need"] == "N-000001" && $0["reason"] != nil }?["missing"], "30")
     }
 
+    func testMatchRunsOffTheLoopAndProposesWhatItWouldInline() throws {
+        let inline = MatchingEngineFixture.standard().engine()
+        let offloaded = MatchingEngineFixture.standard().engine()
+        let request = try RequestParser.parse("match flood-1").get()
+        XCTAssertNil(inline.offload(try RequestParser.parse("match nowhere").get(), actor: "officer", role: .coordinator),
+                     "a refusal is given on the loop")
+        let deferred = try XCTUnwrap(offloaded.offload(request, actor: "officer", role: .coordinator),
+                                     "match goes off the loop whatever its size")
+        guard case .outcome(let outcome) = offloaded.complete(deferred, result: deferred.compute()) else { return XCTFail("expected an outcome") }
+        XCTAssertEqual(outcome.entries.map(\.event.kind), ["plan.proposed"])
+        XCTAssertEqual(outcome.reply, inline.handle(request, actor: "officer").reply)
+        XCTAssertEqual(offloaded.state.plans, inline.state.plans)
+    }
+
     func testPolicyParsing() throws {
         let policy = try MatchingPolicy(parsing: ["cost_per_km": "500", "matching_supply_reach_km": "150km", "people_reach_km": "20",
                                                   "county_penalty": "0", "candidates_per_unit": "5"])
