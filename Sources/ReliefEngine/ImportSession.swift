@@ -10,15 +10,18 @@ public final class ImportSession {
     public let actor: String
     public let role: Role
     public let maxErrorsReported: Int
-    /// Every row, kept for a re-check when the live state moved during the import.
+    /// The rows, kept while every row so far is good, for a check again when the live state moved
+    /// during the import. Once a row is refused the import cannot apply, so neither the rows nor
+    /// their entries are kept any longer: a refused import holds only its errors (at most
+    /// `maxErrorsReported`, with their lines) and the copy the later rows are checked on.
     public private(set) var rows: [(line: Int, request: Request)] = []
-    /// Rows that did not even parse, with why; they refuse the import like any bad row.
-    public private(set) var unparsed: [(line: Int, message: String)] = []
     let scratch: Engine
     let baseGeneration: Int64
     private var entries: [Entry] = []
     private var errors: [(line: Int, text: String)] = []
     private var badRows = 0
+    /// Rows received, good and bad.
+    public private(set) var rowCount = 0
 
     init(base: Engine, allowed: Set<String>, actor: String, role: Role, maxErrorsReported: Int) {
         // The copy shares storage with the live state until the first row changes it.
@@ -29,8 +32,6 @@ public final class ImportSession {
         self.role = role
         self.maxErrorsReported = maxErrorsReported
     }
-
-    public var rowCount: Int { rows.count + unparsed.count }
 
     /// The engine generation the rows are checked against; `Engine.finishImport` uses these checks
     /// (and `entries`) as they are only while the engine is still at it.
@@ -43,18 +44,22 @@ public final class ImportSession {
 
     /// Records a row that could not be parsed into a request.
     public func refuse(line: Int, message: String) {
-        unparsed.append((line, message))
+        rowCount += 1
         record(line: line, message: message)
     }
 
     private func record(line: Int, message: String) {
+        if badRows == 0 {
+            rows = []
+            entries = []
+        }
         badRows += 1
         if errors.count < maxErrorsReported { errors.append((line, "line \(line): \(message)")) }
     }
 
-    /// Checks and applies one row on the copy; a refused row is remembered with its line.
+    /// Checks and applies one row on the copy; a refused row is remembered by its line and error.
     public func add(line: Int, request: Request) {
-        rows.append((line, request))
+        rowCount += 1
         var message: String?
         if request.requestToken != nil {
             message = "req= is not allowed in an import row"
@@ -62,13 +67,17 @@ public final class ImportSession {
             let outcome = scratch.handle(request, actor: actor, role: role)
             if case .error(let code, let text) = outcome.reply {
                 message = "\(code.rawValue) \(text)"
-            } else {
+            } else if badRows == 0 {
                 entries += outcome.entries
             }
         } else {
             message = "expected one of: " + allowed.sorted().joined(separator: ", ")
         }
-        if let message { record(line: line, message: message) }
+        if let message {
+            record(line: line, message: message)
+        } else if badRows == 0 {
+            rows.append((line, request))
+        }
     }
 
     /// The outcome on the copy: the refusal naming every bad row, or the entries to commit. Only
@@ -86,6 +95,27 @@ public final class ImportSession {
     }
 }
 
+/// An import's rows checked again on a copy of the live state, on another thread: a clean import
+/// whose rows were checked on a state that changed meanwhile. The session and the rows belong to
+/// whichever thread runs `run`, then back to the loop, which finishes it (`Engine.finishImport`)
+/// only if the live state is still the copy's.
+public final class ImportRecheck: @unchecked Sendable {
+    // @unchecked: the session is handed from the loop to one other thread and back, never shared.
+    public let session: ImportSession
+    private let rows: [(line: Int, request: Request)]
+
+    init(session: ImportSession, rows: [(line: Int, request: Request)]) {
+        self.session = session
+        self.rows = rows
+    }
+
+    public var rowCount: Int { rows.count }
+
+    public func run() {
+        for row in rows { session.add(line: row.line, request: row.request) }
+    }
+}
+
 extension Engine {
     /// Opens an import whose rows are checked as they are added (see ImportSession).
     public func beginImport(allowed: Set<String>, actor: String, role: Role = .coordinator,
@@ -93,15 +123,28 @@ extension Engine {
         ImportSession(base: self, allowed: allowed, actor: actor, role: role, maxErrorsReported: maxErrorsReported)
     }
 
-    /// Ends an import: all rows applied (the entries to commit are in the outcome) or none.
+    /// Whether finishing `session` means checking its rows again: it is clean, and something else
+    /// changed the live state while its rows arrived. (A refused import is refused as checked.)
+    public func importNeedsRecheck(_ session: ImportSession) -> Bool {
+        session.isClean && generation != session.baseGeneration
+    }
+
+    /// The rows of `session` to check again on a copy of the live state as it is now (run it
+    /// anywhere, then `finishImport` its session on the loop).
+    public func recheckImport(_ session: ImportSession) -> ImportRecheck {
+        ImportRecheck(session: beginImport(allowed: session.allowed, actor: session.actor, role: session.role,
+                                           maxErrorsReported: session.maxErrorsReported),
+                      rows: session.rows)
+    }
+
+    /// Ends an import: all rows applied (the entries to commit are in the outcome) or none. A clean
+    /// import whose rows were checked on a state that moved meanwhile is checked again here, on
+    /// the caller's thread (the server does that off the loop first: `recheckImport`).
     public func finishImport(_ session: ImportSession) -> Outcome {
-        if generation != session.baseGeneration {
-            // Something else changed the state during the transfer: check every row again on it.
-            let again = beginImport(allowed: session.allowed, actor: session.actor, role: session.role,
-                                    maxErrorsReported: session.maxErrorsReported)
-            for row in session.unparsed { again.refuse(line: row.line, message: row.message) }
-            for row in session.rows { again.add(line: row.line, request: row.request) }
-            return finishImport(again)
+        if importNeedsRecheck(session) {
+            let again = recheckImport(session)
+            again.run()
+            return finishImport(again.session)
         }
         let outcome = session.outcome
         if !outcome.reply.isError { adopt(session.scratch.state) }

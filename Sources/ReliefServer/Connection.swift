@@ -101,7 +101,7 @@ final class Connection {
         while ran < Connection.linesPerStep, !closing, !closeAfterWrite {
             if !(granted && ran == 0) && !server.turnBudgetLeft() {
                 // Others' turn: this client goes on later — first in line if it got nothing now.
-                if machine.inboxBytes > 0 && machine.pause == nil { server.scheduleStep(self, first: ran == 0) }
+                if machine.hasWaitingInput && machine.pause == nil { server.scheduleStep(self, first: ran == 0) }
                 break
             }
             guard let event = machine.nextEvent(now: uv_now(server.loop)) else { break }
@@ -117,7 +117,14 @@ final class Connection {
         flush()
         guard !closing else { return }
         updateReading()
-        if machine.inboxBytes > 0 && machine.pause == nil && !closeAfterWrite { server.scheduleStep(self) }
+        if machine.hasWaitingInput && machine.pause == nil && !closeAfterWrite { server.scheduleStep(self) }
+    }
+
+    /// `line` must wait (writes are held while an import is checked again): keep it to run first,
+    /// and hold everything after it, until `unblock`.
+    func park(_ line: [UInt8]) {
+        machine.park(line)
+        block()
     }
 
     /// The request just read runs off the loop: hold everything after it.

@@ -58,6 +58,8 @@ struct ConnectionMachine {
     private(set) var framer: LineFramer
     private var inbox: [UInt8] = []
     private var inboxHead = 0
+    /// A line taken and put back to run first (it had to wait; see `park`).
+    private var parkedLine: [UInt8]?
     /// Loop time (ms) when the unfinished line began, while there is one.
     private(set) var lineStartedAt: UInt64?
     /// Loop time (ms) of the last bytes received.
@@ -109,7 +111,7 @@ struct ConnectionMachine {
     }
 
     /// Read from the socket only when everything read so far was run and lines may run.
-    var wantsInput: Bool { inboxBytes == 0 && pause == nil }
+    var wantsInput: Bool { inboxBytes == 0 && parkedLine == nil && pause == nil }
 
     /// Takes bytes just read.
     mutating func received(_ bytes: UnsafeRawBufferPointer, now: UInt64) {
@@ -125,6 +127,10 @@ struct ConnectionMachine {
     /// The next line to run, or nil when the inbox holds no whole line or the client is paused.
     mutating func nextEvent(now: UInt64) -> LineFramer.Event? {
         guard pause == nil else { return nil }
+        if let line = parkedLine {
+            parkedLine = nil
+            return .line(line)
+        }
         while inboxHead < inbox.count {
             var event: LineFramer.Event?
             let consumed = inbox.withUnsafeBytes { all -> Int in
@@ -149,6 +155,15 @@ struct ConnectionMachine {
     mutating func resumedReading(now: UInt64) {
         if framer.hasPartialLine { lineStartedAt = now }
     }
+
+    /// Puts a line just taken back, to be the next one again once the client is unblocked.
+    mutating func park(_ line: [UInt8]) {
+        precondition(parkedLine == nil, "one line parked at a time")
+        parkedLine = line
+    }
+
+    /// Lines waiting to run: the rest of the inbox, or a parked line.
+    var hasWaitingInput: Bool { inboxBytes > 0 || parkedLine != nil }
 
     mutating func block() { isBlocked = true }
     mutating func unblock() { isBlocked = false }

@@ -7,9 +7,10 @@ import ReliefProtocol
 /// `volunteer add v-1 name=… line=17`), buffered without a reply, until `import commit` (apply all
 /// rows or none) or `import abort`. The optional `line=N` option names the row's line in the
 /// client's source file, so errors point there; without it a row is numbered by its position.
-/// At most `maxRows` rows: past that the import is dead — later rows are dropped unread, and the
-/// commit gets `ERR LIMIT` — rather than ended early, which would run the remaining rows as
-/// ordinary requests.
+/// At most `maxRows` rows and `maxBytes` bytes of row text (and the server may end it when all open
+/// imports together hold too much): past that the import is dead — what it held is freed, later
+/// rows are dropped unread, and the commit gets `ERR LIMIT` — rather than ended early, which would
+/// run the remaining rows as ordinary requests.
 struct ImportBuffer {
     enum Kind: String, CaseIterable {
         case volunteers, teams, travel
@@ -37,17 +38,32 @@ struct ImportBuffer {
 
     let kind: Kind
     let maxRows: Int
+    let maxBytes: Int
     /// Rows are checked by the engine as they arrive, on a copy of the state (see ImportSession).
     private(set) var session: ImportSession?
     /// Rows received, dropped ones included.
     private(set) var received = 0
-    private(set) var overflowed = false
+    /// Bytes of row text held (0 once the import is dead).
+    private(set) var bytes = 0
+    /// Why the import is dead (a limit it passed), or nil while it lives.
+    private(set) var overflow: String?
+    var overflowed: Bool { overflow != nil }
 
-    init(kind: Kind, maxRows: Int, session: ImportSession? = nil) {
-        precondition(maxRows > 0)
+    init(kind: Kind, maxRows: Int, maxBytes: Int = .max, session: ImportSession? = nil) {
+        precondition(maxRows > 0 && maxBytes > 0)
         self.kind = kind
         self.maxRows = maxRows
+        self.maxBytes = maxBytes
         self.session = session
+    }
+
+    /// Ends the import for `reason` (a limit): what it held is freed, its later rows are dropped,
+    /// and its commit is refused saying why.
+    mutating func kill(_ reason: String) {
+        guard overflow == nil else { return }
+        overflow = reason
+        session = nil
+        bytes = 0
     }
 
     /// Starts checking rows as they arrive in `session`.
@@ -57,7 +73,7 @@ struct ImportBuffer {
     }
 
     /// `import begin KIND`: the new buffer, or the refusal to send.
-    static func begin(_ request: Request, maxRows: Int) -> Result<ImportBuffer, RequestError> {
+    static func begin(_ request: Request, maxRows: Int, maxBytes: Int = .max) -> Result<ImportBuffer, RequestError> {
         let kinds = Kind.allCases.map(\.rawValue).joined(separator: " or ")
         guard request.words.count == 3, request.options.isEmpty, request.requestToken == nil else {
             return .failure(RequestError(.syntax, "usage: import begin \(kinds.replacingOccurrences(" or ", "|")); then one row per line, then import commit or import abort"))
@@ -65,7 +81,7 @@ struct ImportBuffer {
         guard let kind = Kind(rawValue: request.words[2].lowercased()) else {
             return .failure(RequestError(.syntax, "unknown import kind \"\(request.words[2])\"; expected \(kinds)"))
         }
-        return .success(ImportBuffer(kind: kind, maxRows: maxRows))
+        return .success(ImportBuffer(kind: kind, maxRows: maxRows, maxBytes: maxBytes))
     }
 
     /// Takes one line received while the import is open.
@@ -78,8 +94,8 @@ struct ImportBuffer {
                 let bare = request.words.count == 2 && request.options.isEmpty
                 switch verb {
                 case "commit" where bare:
-                    if overflowed {
-                        return .end(.error(.limit, "import aborted: more than \(maxRows) rows (max_import_rows); nothing was imported"))
+                    if let overflow {
+                        return .end(.error(.limit, "import aborted: \(overflow); nothing was imported"))
                     }
                     let taken = session!
                     session = nil
@@ -95,10 +111,14 @@ struct ImportBuffer {
         received += 1
         if overflowed { return .buffered }
         if received > maxRows {
-            overflowed = true
-            session = nil
+            kill("more than \(maxRows) rows (max_import_rows)")
             return .buffered
         }
+        if bytes + line.count > maxBytes {
+            kill("more than \(maxBytes) bytes of rows (max_import_bytes)")
+            return .buffered
+        }
+        bytes += line.count
         switch parsed {
         case .success(var request):
             var number = received
@@ -116,6 +136,13 @@ struct ImportBuffer {
             session!.refuse(line: ImportBuffer.lineOption(in: line) ?? received, message: "\(error.code.rawValue) \(error.message)")
         }
         return .buffered
+    }
+
+    /// Whether `line` is `import commit` (which applies to the live state), without taking it.
+    static func isCommit(_ line: [UInt8]) -> Bool {
+        guard case .success(let request) = line.withUnsafeBytes({ RequestParser.parse($0) }) else { return false }
+        return request.words.count == 2 && request.options.isEmpty && request.words[0].lowercased() == "import"
+            && request.words[1].lowercased() == "commit"
     }
 
     /// The `line=N` of a row that did not parse, found by looking for ` line=` followed by digits.

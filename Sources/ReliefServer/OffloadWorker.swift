@@ -3,21 +3,29 @@ import Foundation
 import ReliefEngine
 
 /// The thread that runs work too large for the loop (a plan over every open need at country
-/// scale) on a copy of the state. Like the writer, it meets the loop only at two mailboxes: jobs in
+/// scale, an import of a million rows checked again) on a copy of the state. Like the writer, it meets the loop only at two mailboxes: jobs in
 /// (condition-guarded), results out (locked, then `uv_async_send` wakes the loop, which drains all).
 /// One job at a time, in order; a connection with a job out waits for it (see Connection.block).
 final class OffloadWorker: @unchecked Sendable {
     // @unchecked: every mutable field is guarded by `jobsLock` or `resultsLock`.
 
+    /// What runs off the loop: a request's work (a plan), or an import's rows checked again on a
+    /// copy of the live state.
+    enum Work: Sendable {
+        case request(Engine.Deferred)
+        case importRecheck(ImportRecheck)
+    }
+
     struct Job: Sendable {
         let connection: Int
-        let deferred: Engine.Deferred
+        let work: Work
     }
 
     struct Result: Sendable {
         let connection: Int
-        let deferred: Engine.Deferred
-        let value: any Sendable
+        let work: Work
+        /// The request's result (nil for an import check: its session holds the result).
+        let value: (any Sendable)?
         let microseconds: Int64
     }
 
@@ -72,10 +80,14 @@ final class OffloadWorker: @unchecked Sendable {
             let job = jobs.removeFirst()
             jobsLock.unlock()
             let start = DispatchTime.now().uptimeNanoseconds
-            let value = job.deferred.compute()
+            var value: (any Sendable)?
+            switch job.work {
+            case .request(let deferred): value = deferred.compute()
+            case .importRecheck(let recheck): recheck.run()
+            }
             let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
             resultsLock.lock()
-            results.append(Result(connection: job.connection, deferred: job.deferred, value: value, microseconds: micros))
+            results.append(Result(connection: job.connection, work: job.work, value: value, microseconds: micros))
             resultsLock.unlock()
             uv_async_send(wakeLoop)
         }

@@ -57,6 +57,14 @@ public final class Server {
     /// Off-loop jobs submitted and not yet finished, and how many ran since start (for `info`).
     private var offloadsOutstanding = 0
     private var offloadsRun: Int64 = 0
+    /// While an import's rows are checked again off the loop (the live state changed while they
+    /// arrived), writes wait: the connection doing the import, the connections whose write waits
+    /// (each blocked, its line kept), and results of off-loop writes that came back meanwhile.
+    private var writeBarrier: Int?
+    private var parkedForBarrier: [Int] = []
+    private var heldOffloadResults: [OffloadWorker.Result] = []
+    /// Bytes of row text held by all open imports (max_import_bytes_total).
+    private var importBytesOpen = 0
     private let housekeeping: UnsafeMutablePointer<uv_timer_t>
     private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
 
@@ -263,6 +271,7 @@ public final class Server {
 
     func forget(_ connection: Connection, reason: String) {
         if staging?.connection == connection.id { abandonStaging() }
+        if connection.importing != nil { endImport(of: connection) }
         connections[connection.id] = nil
         waiting[connection.id] = nil
         runQueue.remove(connection.id)
@@ -320,6 +329,10 @@ public final class Server {
             return
         }
         if connection.importing != nil {
+            if writeBarrier != nil, ImportBuffer.isCommit(line) {
+                park(line, of: connection)
+                return
+            }
             continueImport(line: line, from: connection)
             return
         }
@@ -338,6 +351,10 @@ public final class Server {
         }
         if request.words.first?.lowercased() == "import" {
             beginImport(request, from: connection)
+            return
+        }
+        if writeBarrier != nil, engine.isMutating(request) {
+            park(line, of: connection)
             return
         }
         // Only while writes are refused is the command looked up twice.
@@ -421,7 +438,7 @@ public final class Server {
 
     private func submitOffload(_ deferred: Engine.Deferred, for connection: Connection) {
         offloadsOutstanding += 1
-        offloader.submit(OffloadWorker.Job(connection: connection.id, deferred: deferred))
+        offloader.submit(OffloadWorker.Job(connection: connection.id, work: .request(deferred)))
     }
 
     /// Results of off-loop work: finish each on the loop (its events go into the next commit), or
@@ -430,26 +447,40 @@ public final class Server {
         for result in offloader.drainResults() {
             offloadsOutstanding -= 1
             offloadsRun += 1
-            guard let connection = connections[result.connection], !connection.closing else { continue }
-            let request = result.deferred.request
-            logger.info("off-loop work done", metadata: [
-                "client": "\(connection.id)", "command": "\(request.words.prefix(2).joined(separator: " "))",
-                "attempt": "\(result.deferred.attempt)", "compute_ms": "\(result.microseconds / 1000)",
-            ])
-            if let refused = writesRefused, engine.isMutating(request) {
-                connection.send(.error(.unavailable, refused), waitSeq: 0)
-                connection.unblock()
-                continue
-            }
-            switch engine.complete(result.deferred, result: result.value) {
-            case .again(let deferred):
-                submitOffload(deferred, for: connection)
-            case .outcome(let outcome):
-                deliver(outcome, to: connection)
-                connection.unblock()
+            switch result.work {
+            case .request(let deferred):
+                if writeBarrier != nil && engine.isMutating(deferred.request) {
+                    // An import is being checked again: its result must find the state it was checked on.
+                    heldOffloadResults.append(result)
+                } else {
+                    finishOffloaded(result, deferred)
+                }
+            case .importRecheck(let recheck):
+                finishRecheck(recheck, for: result.connection, microseconds: result.microseconds)
             }
         }
         if isStopping { finishStopIfDone() }
+    }
+
+    private func finishOffloaded(_ result: OffloadWorker.Result, _ deferred: Engine.Deferred) {
+        guard let connection = connections[result.connection], !connection.closing else { return }
+        let request = deferred.request
+        logger.info("off-loop work done", metadata: [
+            "client": "\(connection.id)", "command": "\(request.words.prefix(2).joined(separator: " "))",
+            "attempt": "\(deferred.attempt)", "compute_ms": "\(result.microseconds / 1000)",
+        ])
+        if let refused = writesRefused, engine.isMutating(request) {
+            connection.send(.error(.unavailable, refused), waitSeq: 0)
+            connection.unblock()
+            return
+        }
+        switch engine.complete(deferred, result: result.value!) {
+        case .again(let deferred):
+            submitOffload(deferred, for: connection)
+        case .outcome(let outcome):
+            deliver(outcome, to: connection)
+            connection.unblock()
+        }
     }
 
     /// A standby has no state to read from: it answers only these.
@@ -482,7 +513,7 @@ public final class Server {
             connection.send(.error(.unavailable, refused), waitSeq: 0)
             return
         }
-        switch ImportBuffer.begin(request, maxRows: configuration.maxImportRows) {
+        switch ImportBuffer.begin(request, maxRows: configuration.maxImportRows, maxBytes: configuration.maxImportBytes) {
         case .success(var buffer):
             buffer.attach(engine.beginImport(allowed: buffer.kind.allowed, actor: connection.actor, role: connection.role))
             connection.importing = buffer
@@ -493,16 +524,22 @@ public final class Server {
     }
 
     private func continueImport(line: [UInt8], from connection: Connection) {
-        switch connection.importing!.take(line) {
+        let heldBefore = connection.importing!.bytes
+        if importBytesOpen + line.count > configuration.maxImportBytesTotal {
+            connection.importing!.kill("all open imports together would hold more than \(configuration.maxImportBytesTotal) bytes of rows (max_import_bytes_total)")
+        }
+        let action = connection.importing!.take(line)
+        importBytesOpen += (connection.importing?.bytes ?? 0) - heldBefore
+        switch action {
         case .buffered:
             if staging == nil { considerStaging(connection) }
         case .reply(let reply): connection.send(reply, waitSeq: 0)
         case .end(let reply):
-            connection.importing = nil
+            endImport(of: connection)
             if staging?.connection == connection.id { abandonStaging() }
             connection.send(reply, waitSeq: 0)
         case .commit(let session):
-            connection.importing = nil
+            endImport(of: connection)
             let staged = staging?.session === session ? staging : nil
             if staged != nil { staging = nil }
             if let refused = writesRefused {
@@ -510,18 +547,20 @@ public final class Server {
                 connection.send(.error(.unavailable, refused), waitSeq: 0)
                 return
             }
+            if engine.importNeedsRecheck(session) {
+                // Its rows were checked on a state that has changed since: check them again off
+                // the loop, and hold writes meanwhile so that check is the last word.
+                if staged != nil { worker.submit(.discardStaged) }
+                startRecheck(session, for: connection)
+                return
+            }
             let started = uv_hrtime()
             // Checked against the live state as it is: finishImport takes the session's entries as
             // they are, the very ones staged.
-            let unchanged = engine.generation == session.generation
             let outcome = engine.finishImport(session)
-            logger.info("import", metadata: [
-                "client": "\(connection.id)", "actor": "\(connection.actor)", "rows": "\(session.rowCount)",
-                "entries": "\(outcome.entries.count)", "applied": "\(!outcome.reply.isError)",
-                "check_ms": "\((uv_hrtime() - started) / 1_000_000)",
-                "written_ahead": "\(unchanged && !outcome.entries.isEmpty ? staged?.staged ?? 0 : 0)",
-            ])
-            if let staged, unchanged, !outcome.entries.isEmpty {
+            logImport(session, outcome, connection: connection, checkMicros: (uv_hrtime() - started) / 1000,
+                      writtenAhead: outcome.entries.isEmpty ? 0 : staged?.staged ?? 0)
+            if let staged, !outcome.entries.isEmpty {
                 precondition(outcome.entries.count == session.entryCount && staged.staged <= outcome.entries.count)
                 pipeline.takeStaged(outcome.entries)
                 worker.submit(.commitStaged(outcome.entries))
@@ -533,6 +572,68 @@ public final class Server {
             // A refused import is computed on the live state too: it waits for it to be durable.
             connection.send(outcome.reply, waitSeq: max(outcome.waitForSeq, engine.state.lastSeq))
         }
+    }
+
+    /// The connection's import is over (committed, aborted or dead): its bytes no longer count.
+    private func endImport(of connection: Connection) {
+        importBytesOpen -= connection.importing?.bytes ?? 0
+        connection.importing = nil
+    }
+
+    private func logImport(_ session: ImportSession, _ outcome: Outcome, connection: Connection, checkMicros: UInt64, writtenAhead: Int) {
+        logger.info("import", metadata: [
+            "client": "\(connection.id)", "actor": "\(connection.actor)", "rows": "\(session.rowCount)",
+            "entries": "\(outcome.entries.count)", "applied": "\(!outcome.reply.isError)",
+            "check_ms": "\(checkMicros / 1000)", "written_ahead": "\(writtenAhead)",
+        ])
+    }
+
+    // MARK: an import checked again off the loop
+
+    private func startRecheck(_ session: ImportSession, for connection: Connection) {
+        precondition(writeBarrier == nil, "one import check at a time: writes wait during it")
+        writeBarrier = connection.id
+        connection.block()
+        offloadsOutstanding += 1
+        logger.info("import checked again off the loop (the state changed while its rows arrived); writes wait",
+                    metadata: ["client": "\(connection.id)", "rows": "\(session.rows.count)"])
+        offloader.submit(OffloadWorker.Job(connection: connection.id, work: .importRecheck(engine.recheckImport(session))))
+    }
+
+    private func finishRecheck(_ recheck: ImportRecheck, for connectionID: Int, microseconds: Int64) {
+        defer { liftWriteBarrier() }
+        guard let connection = connections[connectionID], !connection.closing else { return }
+        defer { connection.unblock() }
+        if let refused = writesRefused {
+            connection.send(.error(.unavailable, refused), waitSeq: 0)
+            return
+        }
+        guard engine.generation == recheck.session.generation else {
+            // Only a reload of the state from the store changes it while writes wait.
+            connection.send(.error(.conflict, "the state was reloaded from the store while the import was checked; nothing was imported; send it again"), waitSeq: 0)
+            return
+        }
+        let outcome = engine.finishImport(recheck.session)
+        logImport(recheck.session, outcome, connection: connection, checkMicros: UInt64(microseconds), writtenAhead: 0)
+        deliver(outcome, to: connection)
+    }
+
+    /// Keeps `line` to run first when writes may go on, and holds the connection until then.
+    private func park(_ line: [UInt8], of connection: Connection) {
+        connection.park(line)
+        parkedForBarrier.append(connection.id)
+    }
+
+    private func liftWriteBarrier() {
+        writeBarrier = nil
+        let parked = parkedForBarrier
+        parkedForBarrier.removeAll()
+        let held = heldOffloadResults
+        heldOffloadResults.removeAll()
+        for result in held {
+            if case .request(let deferred) = result.work { finishOffloaded(result, deferred) }
+        }
+        for id in parked { connections[id]?.unblock() }
     }
 
     // MARK: writing a large import ahead
@@ -811,6 +912,8 @@ public final class Server {
         fields.append("import_written_ahead", String(staging?.written ?? 0))
         fields.append("offloaded", String(offloadsRun))
         fields.append("offload_queue", String(offloadsOutstanding))
+        fields.append("import_bytes", String(importBytesOpen))
+        fields.append("writes_waiting", writeBarrier == nil ? "0" : String(parkedForBarrier.count + heldOffloadResults.count))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
         fields.append("role", role)
         return fields

@@ -164,7 +164,14 @@ final class HostileClientTests: EndToEndTestCase {
         var refusedAt: Int?
         for index in 0..<20 {
             let client = try daemon.connect()
-            let reply = try client.request("ping")
+            var reply: ReplyReader.Parsed
+            do {
+                reply = try client.request("ping")
+            } catch Client.Failure.closed {
+                // Refused before the ping went out: the refusal is what it sent before closing.
+                _ = client.waitForClose(timeout: 5)
+                reply = try XCTUnwrap(client.pendingReplies.first)
+            }
             if reply.errorCode == "LIMIT" {
                 XCTAssertTrue(reply.text.contains("max_clients_per_peer"), reply.text)
                 refusedAt = index
@@ -201,6 +208,61 @@ final class HostileClientTests: EndToEndTestCase {
         XCTAssertEqual(try first.reply(timeout: 30).rowFields?.count, 10_002)
         XCTAssertEqual(try client.request("stock lots limit=20000", timeout: 30).rowFields?.count, 10_002)
         XCTAssertEqual(try second.reply(timeout: 30).rowFields?.count, 10_002)
+        XCTAssertNil(daemon.checkAlive())
+    }
+
+    func testImportFloodsAreBoundedInBytesPerImportAndInAll() throws {
+        let (daemon, client) = try stocked(["--max-import-bytes", "1048576", "--max-import-bytes-total", "2097152"])
+        let before = try observable(client)
+        // Rows of about 100 bytes, all refused (no such region): an import holds its text all the same.
+        func rows(_ prefix: String, _ count: Int) -> [String] {
+            (0..<count).map { "volunteer add \(prefix)-\($0) name=\"Volunteer number \($0)\" region=nowhere at=37.8,112.5 line=\($0 + 2)" }
+        }
+        func send(_ importer: Client, _ lines: [String]) throws {
+            for chunk in stride(from: 0, to: lines.count, by: 1000) {
+                try importer.send(lines: Array(lines[chunk..<min(chunk + 1000, lines.count)]))
+            }
+        }
+        // One import past max_import_bytes: dead, its rows freed; commit says why.
+        let big = try daemon.connect(timeout: 30)
+        try ok(big, "import begin volunteers")
+        try send(big, rows("big", 12_000))
+        let refusal = try big.request("import commit", timeout: 30)
+        XCTAssertEqual(refusal.errorCode, "LIMIT", refusal.text)
+        XCTAssertTrue(refusal.text.contains("max_import_bytes"), refusal.text)
+        XCTAssertEqual(try info(client)["import_bytes"], "0")
+
+        // Three imports of ~0.8 MiB each, open at once: the third passes 2 MiB in all and dies.
+        var importers: [Client] = []
+        var sizes: [Int] = []
+        for index in 0..<3 {
+            let importer = try daemon.connect(timeout: 30)
+            try ok(importer, "import begin volunteers")
+            let lines = rows("i\(index)", 8_000)
+            sizes.append(lines.reduce(0) { $0 + $1.utf8.count })
+            try send(importer, lines)
+            importers.append(importer)
+        }
+        XCTAssertGreaterThan(sizes.reduce(0, +), 2_097_152, "the three together pass the total")
+        // Rows get no reply: wait until the daemon holds what the first two sent (the third died).
+        var held = -1
+        let deadline = Date().addingTimeInterval(30)
+        while held != sizes[0] + sizes[1], Date() < deadline {
+            usleep(20_000)
+            held = Int(try info(client)["import_bytes"] ?? "") ?? -1
+            XCTAssertLessThanOrEqual(held, 2_097_152, "never more than max_import_bytes_total held")
+        }
+        XCTAssertEqual(held, sizes[0] + sizes[1])
+        let third = try importers[2].request("import commit", timeout: 30)
+        XCTAssertEqual(third.errorCode, "LIMIT", third.text)
+        XCTAssertTrue(third.text.contains("max_import_bytes_total"), third.text)
+        for importer in importers.prefix(2) {
+            // Within the limits: refused only for its bad rows, every one counted.
+            let reply = try importer.request("import commit", timeout: 30)
+            XCTAssertTrue(reply.text.contains("8000 bad rows of 8000"), String(reply.text.prefix(200)))
+        }
+        XCTAssertEqual(try info(client)["import_bytes"], "0", "every import's bytes are released")
+        XCTAssertEqual(try observable(client), before)
         XCTAssertNil(daemon.checkAlive())
     }
 }

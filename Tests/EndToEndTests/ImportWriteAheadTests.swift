@@ -91,4 +91,42 @@ final class ImportWriteAheadTests: EndToEndTestCase {
             XCTAssertTrue(try client.request("volunteer show \(id)").isOK, id)
         }
     }
+
+    func testAnImportCheckedAgainOffTheLoopHoldsWritesUntilItIsDone() throws {
+        let daemon = try startDaemon()
+        let other = try daemon.connect(timeout: 120)
+        let observer = try daemon.connect()
+        try ok(other, "region add sx name=Shanxi")
+        let importer = try daemon.connect(timeout: 120)
+        try ok(importer, "import begin volunteers")
+        try importer.send(lines: rows(0..<count, prefix: "b"))
+        // A write while the rows arrive: they were checked on a state that is no longer the live one.
+        try ok(other, "volunteer add w-3 name=Walk-in region=sx at=37.8,112.5")
+        let offloadedBefore = Int(try info(observer)["offloaded"] ?? "") ?? -1
+        try importer.send("import commit")
+        usleep(100_000)
+        // A write that clashes with a row of the import, sent while its rows are checked again: it
+        // waits, so the check is the last word and the import applies whole; then the write is
+        // refused against the state with the import in it.
+        try other.send("volunteer add b-5 name=Latecomer region=sx at=37.8,112.5")
+        var sawWaiting = false
+        var imported: ReplyReader.Parsed?
+        while imported == nil {
+            if try info(observer)["writes_waiting"] == "1" { sawWaiting = true }
+            do { imported = try importer.reply(timeout: 0.05) } catch Client.Failure.timedOut { continue }
+        }
+        XCTAssertEqual(imported?.okFields?["imported"], String(count), imported?.text ?? "")
+        let clash = try other.reply(timeout: 60)
+        XCTAssertEqual(clash.errorCode, "CONFLICT", clash.text)
+        XCTAssertEqual(try client(observer, "volunteer show b-5")["name"], "Volunteer 5")
+        XCTAssertGreaterThan(Int(try info(observer)["offloaded"] ?? "") ?? -1, offloadedBefore, "the check ran off the loop")
+        print("import checked again off the loop: a write was seen waiting: \(sawWaiting)")
+        XCTAssertNil(daemon.checkAlive())
+    }
+
+    private func client(_ client: Client, _ line: String) throws -> [String: String] {
+        let reply = try client.request(line)
+        guard let fields = reply.okFields else { throw Daemon.Failure("\(line) → \(reply.text)") }
+        return fields
+    }
 }

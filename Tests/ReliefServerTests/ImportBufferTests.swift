@@ -8,39 +8,65 @@ final class ImportBufferTests: XCTestCase {
         buffer.take(Array(line.utf8))
     }
 
-    private func begin(_ line: String, maxRows: Int = 10) -> Result<ImportBuffer, RequestError> {
+    private func begin(_ line: String, maxRows: Int = 10, maxBytes: Int = .max, engine: Engine = Engine()) -> Result<ImportBuffer, RequestError> {
         guard case .success(let request) = RequestParser.parse(line) else { fatalError("bad test line") }
-        return ImportBuffer.begin(request, maxRows: maxRows).map { buffer in
+        return ImportBuffer.begin(request, maxRows: maxRows, maxBytes: maxBytes).map { buffer in
             var attached = buffer
-            attached.attach(Engine().beginImport(allowed: buffer.kind.allowed, actor: "test"))
+            attached.attach(engine.beginImport(allowed: buffer.kind.allowed, actor: "test"))
             return attached
         }
     }
 
+    private func catalog() -> Engine {
+        let engine = Engine()
+        XCTAssertFalse(engine.handle(line: "region add sx name=Shanxi", actor: "t").reply.isError)
+        return engine
+    }
+
     func testRowsAreBufferedWithTheirLineNumbersUntilCommit() throws {
-        var buffer = try begin("import begin volunteers").get()
+        var buffer = try begin("import begin volunteers", engine: catalog()).get()
         XCTAssertEqual(buffer.kind, .volunteers)
-        guard case .buffered = take(&buffer, "volunteer add v-1 name=A line=17") else { return XCTFail() }
+        guard case .buffered = take(&buffer, "volunteer add v-1 name=A region=sx at=37.8,112.5 line=17") else { return XCTFail() }
         guard case .buffered = take(&buffer, "") else { return XCTFail("blank lines are skipped") }
-        guard case .buffered = take(&buffer, "volunteer add v-2 name=B") else { return XCTFail() }
-        guard case .buffered = take(&buffer, "volunteer add \"v-3 line=19") else { return XCTFail() }
-        guard case .buffered = take(&buffer, "volunteer add v-4 line=x") else { return XCTFail() }
+        guard case .buffered = take(&buffer, "volunteer add v-2 name=B region=sx at=37.8,112.5") else { return XCTFail() }
         guard case .reply(let reply) = take(&buffer, "import begin teams"), case .error(.conflict, _) = reply else { return XCTFail() }
         guard case .commit(let session) = take(&buffer, "IMPORT COMMIT") else { return XCTFail() }
-        let bad = session.unparsed
-        let rows = session.rows
-        XCTAssertEqual(rows.map(\.line), [17, 2])
-        XCTAssertEqual(rows[0].request.options.map(\.key), ["name"], "line= is taken out")
-        // Rows were checked on arrival (here against an empty catalog: both refused, with their lines).
-        guard case .error(_, let message) = session.outcome.reply else { return XCTFail("expected a refusal") }
-        XCTAssertTrue(message.contains("line 17:") && message.contains("line 2:"), message)
-        // Rows that did not parse are bad rows of the same import, reported in line order with the rest.
-        XCTAssertTrue(message.hasPrefix("import refused, nothing imported: 4 bad rows of 4: line 2: "), message)
-        let order = ["line 2:", "line 4:", "line 17:", "line 19:"].map { message.range(of: $0)!.lowerBound }
-        XCTAssertEqual(order, order.sorted(), message)
-        XCTAssertEqual(bad.map(\.line), [19, 4])
-        XCTAssertTrue(bad[0].message.hasPrefix("SYNTAX "), bad[0].message)
+        XCTAssertEqual(session.rows.map(\.line), [17, 2])
+        XCTAssertEqual(session.rows[0].request.options.map(\.key), ["name", "region", "at"], "line= is taken out")
+        XCTAssertEqual(session.outcome.reply, .ok(["imported": "2", "entries": "2"]))
         XCTAssertEqual(session.allowed, ["volunteer add", "volunteer certify"])
+    }
+
+    func testRefusedRowsKeepOnlyTheirLineAndErrorInLineOrder() throws {
+        var buffer = try begin("import begin volunteers", engine: catalog()).get()
+        guard case .buffered = take(&buffer, "volunteer add v-1 name=A region=sx at=37.8,112.5 line=17") else { return XCTFail() }
+        XCTAssertEqual(buffer.session?.rows.count, 1)
+        guard case .buffered = take(&buffer, "volunteer add v-2 name=B region=nowhere at=37.8,112.5") else { return XCTFail() }
+        XCTAssertEqual(buffer.session?.rows.count, 0, "once a row is refused the import cannot apply: nothing of it is kept")
+        XCTAssertEqual(buffer.session?.entryCount, 0)
+        guard case .buffered = take(&buffer, "volunteer add \"v-3 line=19") else { return XCTFail() }
+        guard case .buffered = take(&buffer, "volunteer add v-4 line=x") else { return XCTFail() }
+        guard case .buffered = take(&buffer, "volunteer add v-5 name=E region=sx at=37.8,112.5") else { return XCTFail() }
+        XCTAssertEqual(buffer.session?.rows.count, 0, "good rows after a refused one are checked, not kept")
+        guard case .commit(let session) = take(&buffer, "import commit") else { return XCTFail() }
+        guard case .error(_, let message) = session.outcome.reply else { return XCTFail("expected a refusal") }
+        // Rows that did not parse are bad rows of the same import, reported in line order with the rest.
+        XCTAssertTrue(message.hasPrefix("import refused, nothing imported: 3 bad rows of 5: line 2: NOTFOUND "), message)
+        let order = ["line 2:", "line 4:", "line 19:"].map { message.range(of: $0)!.lowerBound }
+        XCTAssertEqual(order, order.sorted(), message)
+        XCTAssertTrue(message.contains("line 19: SYNTAX "), message)
+    }
+
+    func testPastMaxBytesTheImportIsFreedAndCommitIsRefused() throws {
+        var buffer = try begin("import begin teams", maxBytes: 100).get()
+        _ = take(&buffer, "team add t-1 name=\"First team\"")
+        XCTAssertEqual(buffer.bytes, 30)
+        for index in 2...10 { _ = take(&buffer, "team add t-\(index) name=\"Another team\"") }
+        XCTAssertTrue(buffer.overflowed)
+        XCTAssertNil(buffer.session, "the rows held are freed")
+        XCTAssertEqual(buffer.bytes, 0)
+        guard case .end(let reply) = take(&buffer, "import commit"), case .error(.limit, let message) = reply else { return XCTFail() }
+        XCTAssertTrue(message.contains("more than 100 bytes of rows (max_import_bytes)"), message)
     }
 
     func testBeginNeedsAKnownKind() {
