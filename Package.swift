@@ -23,7 +23,11 @@ let package = Package(
         .target(name: "ReliefProtocol"),
         .target(name: "ReliefCore"),
         .target(name: "ReliefMatching", dependencies: ["ReliefCore"]),
-        .target(name: "ReliefEngine", dependencies: ["ReliefCore", "ReliefMatching", "ReliefProtocol"]),
+        // Crypto: SHA-256 binds a `req=` token to its request (Engine+RequestTokens.swift).
+        .target(name: "ReliefEngine", dependencies: [
+            "ReliefCore", "ReliefMatching", "ReliefProtocol",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "ReliefStore", dependencies: [
             "ReliefCore", "CSQLite", "CLibPQ",
             .product(name: "Crypto", package: "swift-crypto"),

@@ -27,8 +27,9 @@ extension Event {
             json.set("reason", reason.rawValue); json.set("note", note)
         case .minimumSet(let warehouse, let sku, let quantity):
             json.set("warehouse", warehouse); json.set("sku", sku); json.set("qty", quantity)
-        case .requestCompleted(let token, let reply):
+        case .requestCompleted(let token, let reply, let digest, let command):
             json.set("token", token); json.set("reply", reply)
+            json.set("hash", digest?.hex); json.set("command", command)
         default:
             return rosterBody ?? incidentBody ?? travelBody!
         }
@@ -73,7 +74,8 @@ extension Event {
         case "minimum.set":
             self = .minimumSet(warehouse: try body.string("warehouse"), sku: try body.string("sku"), quantity: try body.quantity("qty", in: Quantity.range))
         case "request.completed":
-            self = .requestCompleted(token: try body.string("token"), reply: try body.string("reply"))
+            self = .requestCompleted(token: try body.string("token"), reply: try body.string("reply"),
+                                     digest: try Event.requestDigest(body), command: try body.optionalString("command"))
         default:
             if Event.incidentKinds.contains(kind) {
                 self = try Event.decodeIncident(kind: kind, body: body)
@@ -86,5 +88,13 @@ extension Event {
             guard Event.rosterKinds.contains(kind) else { throw FlatJSON.DecodingError.unknownKind(kind) }
             self = try Event.decodeRoster(kind: kind, body: body)
         }
+    }
+
+    /// The `hash` of a `request.completed` body: absent in journals written before tokens were
+    /// bound to their request (such a token answers a retry with any request).
+    static func requestDigest(_ body: FlatJSON) throws -> RequestDigest? {
+        guard let hex = try body.optionalString("hash") else { return nil }
+        guard let digest = RequestDigest(hex: hex) else { throw FlatJSON.DecodingError.invalid("hash=\(hex)") }
+        return digest
     }
 }

@@ -10,8 +10,10 @@ public enum Event: Sendable, Equatable {
     case lotTransferred(from: String, to: String, lot: String, quantity: Int64, note: String?)
     case lotAdjusted(warehouse: String, lot: String, delta: Int64, reason: AdjustReason, note: String?)
     case minimumSet(warehouse: String, sku: String, quantity: Int64)
-    /// The reply given to a request carrying `req=token`, so a retry gets it again.
-    case requestCompleted(token: String, reply: String)
+    /// The reply given to a request carrying `req=token`, so a retry gets it again. The token
+    /// belongs to the scope of the entry's actor (`RequestScope`); `digest` binds it to the request
+    /// and `command` names that request. Both are nil in journals written before tokens were bound.
+    case requestCompleted(token: String, reply: String, digest: RequestDigest? = nil, command: String? = nil)
 
     // Rosters (Roster.swift, Event+Roster.swift). Check-in and check-out take their time from the
     // entry; a volunteer's status until-date ends the status by itself, read against the clock.

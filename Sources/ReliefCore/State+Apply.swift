@@ -81,9 +81,15 @@ extension State {
                 minimums[warehouse, default: [:]][sku] = quantity
             }
 
-        case .requestCompleted(let token, let reply):
-            guard requestReplies[token] == nil else { throw fail("request token \(token) already completed") }
-            rememberRequest(token: token, reply: reply)
+        case .requestCompleted(let token, let reply, let digest, let command):
+            let scope = RequestScope.of(actor: entry.actor)
+            // The engine answers a known token instead of running the request again, so a bound
+            // token seen twice is a bug. An unbound one comes from a journal of the global window,
+            // which forgot tokens in another order and may legitimately repeat one.
+            if digest != nil, let known = requests.lookup(scope: scope, token: token) {
+                throw fail("request token \(token) of \(scope) already completed at entry \(known.seq)")
+            }
+            requests.remember(RememberedRequest(scope: scope, token: token, reply: reply, digest: digest, command: command, seq: entry.seq))
 
         default:
             if Event.incidentKinds.contains(entry.event.kind) {
@@ -101,23 +107,6 @@ extension State {
     public mutating func apply(_ entries: [Entry]) throws {
         for entry in entries { try apply(entry) }
     }
-
-    mutating func rememberRequest(token: String, reply: String) {
-        requestReplies[token] = reply
-        requestOrder.append(token)
-        if requestOrder.count - requestOrderHead > State.requestTokenCapacity {
-            requestReplies[requestOrder[requestOrderHead]] = nil
-            requestOrderHead += 1
-            // Compact now and then so the order list does not grow forever.
-            if requestOrderHead >= State.requestTokenCapacity {
-                requestOrder.removeFirst(requestOrderHead)
-                requestOrderHead = 0
-            }
-        }
-    }
-
-    /// Tokens still remembered, oldest first.
-    public var rememberedRequestTokens: ArraySlice<String> { requestOrder[requestOrderHead...] }
 
     private mutating func record(_ entry: Entry, _ kind: StockMove.Kind, warehouse: String, lot: String, sku: String,
                                  delta: Int64, counterpart: String?, reason: String?, note: String?) {

@@ -59,9 +59,12 @@ extension State {
         rosterSnapshotLines(emit)
         incidentSnapshotLines(emit)
         travelSnapshotLines(emit)
-        for token in rememberedRequestTokens {
+        // In the window's own order: remembering them in this order rebuilds the same window.
+        for request in requests.all {
             var json = FlatJSON()
-            json.set("t", "request"); json.set("token", token); json.set("reply", requestReplies[token] ?? "")
+            json.set("t", "request"); json.set("scope", request.scope); json.set("token", request.token)
+            json.set("reply", request.reply); json.set("seq", request.seq)
+            json.set("hash", request.digest?.hex); json.set("command", request.command)
             emit(json)
         }
     }
@@ -89,8 +92,10 @@ extension State {
         skuStock.reserved = reserved
     }
 
-    public init(snapshotText text: String) throws {
-        self.init()
+    /// `requests` is the empty window to remember the snapshot's `req=` tokens in (its bounds).
+    public init(snapshotText text: String, requests window: RequestWindow = RequestWindow()) throws {
+        precondition(window.count == 0, "a snapshot loads into an empty request window")
+        self.init(requests: window)
         var sawHeader = false
         // Lines are found and decoded on the UTF-8 bytes: splitting a snapshot of tens of megabytes
         // as a String walks it Character by Character and copies every line (most of start-up).
@@ -156,7 +161,12 @@ extension State {
             case "travel":
                 try loadTravelRecord(record)
             case "request":
-                rememberRequest(token: try record.string("token"), reply: try record.string("reply"))
+                // A snapshot written before tokens were scoped has neither scope nor seq: such a
+                // token stays unscoped (it answers any client) and older than every other.
+                requests.remember(RememberedRequest(scope: try record.optionalString("scope"), token: try record.string("token"),
+                                                    reply: try record.string("reply"), digest: try Event.requestDigest(record),
+                                                    command: try record.optionalString("command"),
+                                                    seq: try record.optionalInt("seq") ?? 0))
             default:
                 throw FlatJSON.DecodingError.unknownKind(type)
             }

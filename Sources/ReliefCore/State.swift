@@ -10,9 +10,6 @@ public struct SkuStock: Sendable, Equatable {
 /// The whole live picture, owned by the loop thread. A value type: copying it (for a snapshot) is
 /// cheap until one side changes.
 public struct State: Sendable {
-    /// Requests remembered for `req=` retries; the oldest are forgotten past this many.
-    public static let requestTokenCapacity = 100_000
-
     public internal(set) var lastSeq: Int64 = 0
     public internal(set) var regions: [String: Region] = [:]
     public internal(set) var warehouses: [String: Warehouse] = [:]
@@ -25,9 +22,8 @@ public struct State: Sendable {
     public internal(set) var moves: [StockMove] = []
     var movesByLot: [String: [Int]] = [:]
     var movesByWarehouse: [String: [Int]] = [:]
-    public internal(set) var requestReplies: [String: String] = [:]
-    var requestOrder: [String] = []
-    var requestOrderHead = 0
+    /// `req=` tokens remembered for retries, per client (RequestWindow).
+    public internal(set) var requests = RequestWindow()
     /// Number of lots created without a code given; the next automatic code is derived from it.
     public internal(set) var autoLotCounter: Int64 = 0
 
@@ -55,6 +51,11 @@ public struct State: Sendable {
     public internal(set) var travelTimes: [String: [String: Int]] = [:]
 
     public init() {}
+
+    /// An empty state whose `req=` tokens are kept in `requests` (an empty window with other bounds).
+    public init(requests: RequestWindow) {
+        self.requests = requests
+    }
 
     public func stock(warehouse: String, sku: String) -> SkuStock? { stock[warehouse]?[sku] }
 

@@ -182,7 +182,7 @@ public final class Engine {
     /// small instances; a refused request, whose refusal `handle` gives).
     public func offload(_ request: Request, actor: String, role: Role, attempt: Int = 1) -> Deferred? {
         guard let (command, wordCount) = lookup(request), let offload = command.offload else { return nil }
-        if command.mutating, let token = request.requestToken, state.requestReplies[token] != nil { return nil }
+        if tokenAnswer(request, command, commandWords: wordCount, actor: actor) != nil { return nil }
         var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
         let context = Context(actor: actor, now: clock.now(), role: role)
         guard let work = try? offload(self, &arguments, context) else { return nil }
@@ -193,6 +193,11 @@ public final class Engine {
     public func complete(_ deferred: Deferred, result: any Sendable) -> Completion {
         guard let (command, wordCount) = lookup(deferred.request) else {
             return .outcome(Outcome(reply: .error(.internal, "command of a deferred request vanished")))
+        }
+        // Another connection of the same client may have completed the token while this ran:
+        // recording it twice would break the journal's rule that a token completes once.
+        if let answer = tokenAnswer(deferred.request, command, commandWords: wordCount, actor: deferred.actor) {
+            return .outcome(answer)
         }
         var arguments = Arguments(deferred.request, usage: command.usage, commandWords: wordCount)
         pending.removeAll(keepingCapacity: true)
@@ -207,7 +212,7 @@ public final class Engine {
                 }
                 return .again(again)
             }
-            return .outcome(finished(command, deferred.request, reply))
+            return .outcome(finished(command, deferred.request, commandWords: wordCount, reply))
         } catch let refusal as Refusal {
             precondition(pending.isEmpty, "a refused request must not have emitted events")
             return .outcome(Outcome(reply: .error(refusal.code, refusal.message)))
@@ -231,10 +236,7 @@ public final class Engine {
         guard let (command, wordCount) = lookup(request) else {
             return Outcome(reply: .error(.syntax, unknownCommandMessage(request)))
         }
-        if command.mutating, let token = request.requestToken, let stored = state.requestReplies[token] {
-            // A retry: the first reply again, after whatever is uncommitted so far is committed.
-            return Outcome(reply: .ok(Engine.fields(fromLogfmt: stored)), waitForSeq: state.lastSeq)
-        }
+        if let answer = tokenAnswer(request, command, commandWords: wordCount, actor: actor) { return answer }
         pending.removeAll(keepingCapacity: true)
         pendingContext = Context(actor: actor, now: clock.now(), role: role)
         do {
@@ -245,7 +247,7 @@ public final class Engine {
                 pendingContext.limit = limit
             }
             let reply = try command.run(self, &arguments, pendingContext)
-            return finished(command, request, Engine.cut(reply, to: pendingContext.limit))
+            return finished(command, request, commandWords: wordCount, Engine.cut(reply, to: pendingContext.limit))
         } catch let refusal as Refusal {
             precondition(pending.isEmpty, "a refused request must not have emitted events")
             return Outcome(reply: .error(refusal.code, refusal.message))
@@ -286,13 +288,15 @@ public final class Engine {
     }
 
     /// The outcome of a command that ran: its events (and the `req=` record) with the reply.
-    private func finished(_ command: Command, _ request: Request, _ reply: Reply) -> Outcome {
+    private func finished(_ command: Command, _ request: Request, commandWords: Int, _ reply: Reply) -> Outcome {
         guard command.mutating, !pending.isEmpty else {
             pending.removeAll(keepingCapacity: true)
             return Outcome(reply: reply)
         }
         if let token = request.requestToken, case .ok(let fields) = reply {
-            emit(.requestCompleted(token: token, reply: TextEncoder.logfmt(fields)))
+            emit(.requestCompleted(token: token, reply: Engine.storedReply(fields),
+                                   digest: Engine.requestDigest(request, commandWords: commandWords),
+                                   command: command.words.joined(separator: " ")))
         }
         let entries = pending
         pending.removeAll(keepingCapacity: true)

@@ -16,7 +16,7 @@ final class Connection {
     let handle: UnsafeMutableRawPointer
     var stream: UnsafeMutablePointer<uv_stream_t> { handle.assumingMemoryBound(to: uv_stream_t.self) }
     let actor: String
-    /// Who the client is for slots and `req=` tokens: `uid:N` on the Unix socket, `tcp:ADDRESS` on TCP.
+    /// Who the client is for slots and `req=` tokens (`RequestScope.of(actor:)`): `uid:N` on the Unix socket, `tcp:ADDRESS` on TCP.
     let peer: String
     let isTCP: Bool
     /// What this client may see: coordinator for listed uids on the Unix socket, else operator.

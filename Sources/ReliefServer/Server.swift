@@ -217,7 +217,7 @@ public final class Server {
         nextConnectionId += 1
         let actor = listener.actor(of: handle)
         let isTCP: Bool = if case .tcp = listener.kind { true } else { false }
-        let peer = Server.peer(ofActor: actor)
+        let peer = RequestScope.of(actor: actor)
         let connection = Connection(id: id, server: self, handle: handle, actor: actor, peer: peer, isTCP: isTCP,
                                     role: role(of: actor, on: listener), limits: connectionLimits, now: uv_now(loop))
         connections[id] = connection
@@ -236,13 +236,6 @@ public final class Server {
     var connectionLimits: ConnectionMachine.Limits {
         ConnectionMachine.Limits(maxLine: configuration.maxLine, softOutput: configuration.outputSoftLimit,
                                  hardOutput: configuration.maxOutput)
-    }
-
-    /// Who a connection is, for slot limits and `req=` tokens: the uid on the Unix socket, the
-    /// address without the port on TCP (a new connection from the same address is the same peer).
-    static func peer(ofActor actor: String) -> String {
-        guard actor.hasPrefix("tcp:"), let colon = actor.lastIndex(of: ":"), colon > actor.index(actor.startIndex, offsetBy: 3) else { return actor }
-        return String(actor[..<colon])
     }
 
     /// Why a new connection (already counted) may not stay: shutting down, all slots taken, the

@@ -22,8 +22,8 @@ final class IdempotencyTests: EndToEndTestCase {
         XCTAssertEqual(try waterIn("wh-a"), "250")
         XCTAssertEqual(try info(client)["seq"], seq, "a repeat must append nothing to the journal")
 
-        // The same token on a different request still answers with the first reply, changing nothing.
-        XCTAssertEqual(try client.request("stock receive wh-a water 999 lot=R-2 req=t-receive-1"), first)
+        // The same token on a different request is refused, changing nothing (TokenReuseTests).
+        XCTAssertEqual(try client.request("stock receive wh-a water 999 lot=R-2 req=t-receive-1").errorCode, "CONFLICT")
         XCTAssertEqual(try waterIn("wh-a"), "250")
 
         let transfer = "stock transfer wh-a wh-b water 100 req=t-transfer-1"

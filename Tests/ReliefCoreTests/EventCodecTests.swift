@@ -22,6 +22,7 @@ final class EventCodecTests: XCTestCase {
         .minimumSet(warehouse: "ty-01", sku: "water-5l", quantity: 0),
         .minimumSet(warehouse: "ty-01", sku: "water-5l", quantity: 1200),
         .requestCompleted(token: "abc-1", reply: "lot=\"a b\""),
+        .requestCompleted(token: "abc-2", reply: "lot=A", digest: RequestDigest(high: 0x0123_4567_89AB_CDEF, low: 42), command: "stock receive"),
     ]
 
     func testEveryEventRoundTripsThroughItsJournalForm() throws {
@@ -56,5 +57,18 @@ final class EventCodecTests: XCTestCase {
         XCTAssertThrowsError(try Event(kind: "lot.received", body: FlatJSON.decode(
             #"{"warehouse":"w","lot":"l","sku":"s","qty":1,"expires":"2027-02-30","source":"donation"}"#)))
         XCTAssertThrowsError(try Event(kind: "lot.issued", body: FlatJSON.decode(#"{"warehouse":"w","lot":"l","qty":"1"}"#)))
+        for hash in ["", "0123", "0123456789ABCDEF0123456789ABCDEF", "0123456789abcdef0123456789abcdeg", "0123456789abcdef0123456789abcdef0"] {
+            XCTAssertThrowsError(try Event(kind: "request.completed", body: FlatJSON.decode(#"{"token":"t","reply":"","hash":"\#(hash)"}"#)), hash)
+        }
+    }
+
+    /// Journals written before tokens were bound to their request have neither hash nor command.
+    func testRequestCompletedBodiesOfOlderJournalsStillDecode() throws {
+        let legacy = try Event(kind: "request.completed", body: FlatJSON.decode(#"{"token":"t-1","reply":"lot=R-1"}"#))
+        XCTAssertEqual(legacy, .requestCompleted(token: "t-1", reply: "lot=R-1", digest: nil, command: nil))
+        let bound = Event.requestCompleted(token: "t-1", reply: "lot=R-1", digest: RequestDigest(hex: "00112233445566778899aabbccddeeff"),
+                                           command: "stock receive")
+        XCTAssertEqual(bound.body.encoded(),
+                       #"{"token":"t-1","reply":"lot=R-1","hash":"00112233445566778899aabbccddeeff","command":"stock receive"}"#)
     }
 }

@@ -17,11 +17,11 @@ final class EnginePropertyTests: XCTestCase {
         var minimums: [String: [String: Int64]]
         var lots: [String: Lot]
         var moves: Int
-        var requests: [String: String]
+        var requests: [RememberedRequest]
         var autoLot: Int64
         init(_ state: State) {
             lastSeq = state.lastSeq; stock = state.stock; minimums = state.minimums; lots = state.lots
-            moves = state.moves.count; requests = state.requestReplies; autoLot = state.autoLotCounter
+            moves = state.moves.count; requests = state.requests.all; autoLot = state.autoLotCounter
         }
     }
 

@@ -245,13 +245,17 @@ final class StockCommandTests: XCTestCase {
         engine.refused("stock history warehouse=ty-01 limit=many", .syntax)
     }
 
-    func testRequestTokenMakesRetriesSafe() {
+    func testRequestTokenMakesRetriesSafe() throws {
         let engine = Engine.shanxiFixture()
         engine.ok("stock receive ty-01 water-5l 100 lot=A")
         let first = engine.handle(line: "stock issue ty-01 water-5l 30 req=retry-1", actor: "officer")
         XCTAssertEqual(first.reply, .ok(["issued": "30", "lots": "A:30"]))
         XCTAssertEqual(first.entries.count, 2, "the issue and the remembered reply")
-        XCTAssertEqual(first.entries.last?.event, .requestCompleted(token: "retry-1", reply: "issued=30 lots=A:30"))
+        guard case .requestCompleted(let token, let reply, let digest?, let command)? = first.entries.last?.event else {
+            return XCTFail("expected a bound request.completed, got \(String(describing: first.entries.last?.event))")
+        }
+        XCTAssertEqual([token, reply, command], ["retry-1", "issued=30 lots=A:30", "stock issue"])
+        XCTAssertEqual(digest, Engine.requestDigest(try RequestParser.parse("stock issue ty-01 water-5l 30").get(), commandWords: 2))
         let before = engine.state.snapshotText()
         let again = engine.handle(line: "stock issue ty-01 water-5l 30 req=retry-1", actor: "officer")
         XCTAssertEqual(again.reply, first.reply)
@@ -271,7 +275,7 @@ final class StockCommandTests: XCTestCase {
         XCTAssertEqual(engine.handle(line: #"region add shanxi/xinzhou name="Xin zhou" req=r"#, actor: "o").reply, region.reply)
         // The remembered replies survive a snapshot.
         let restored = try! State(snapshotText: engine.state.snapshotText())
-        XCTAssertEqual(Engine(state: restored, clock: .fixed(december1)).handle(line: "stock issue ty-01 water-5l 30 req=retry-1", actor: "o").reply,
+        XCTAssertEqual(Engine(state: restored, clock: .fixed(december1)).handle(line: "stock issue ty-01 water-5l 30 req=retry-1", actor: "officer").reply,
                        first.reply)
     }
 

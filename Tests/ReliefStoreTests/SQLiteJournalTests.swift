@@ -90,7 +90,8 @@ final class SQLiteJournalTests: XCTestCase {
         defer { reopened.close() }
         XCTAssertEqual(state.lastSeq, engine.state.lastSeq)
         XCTAssertEqual(state.snapshotText(), engine.state.snapshotText())
-        XCTAssertEqual(state.requestReplies["retry-1"], engine.state.requestReplies["retry-1"])
+        XCTAssertNotNil(state.requests.lookup(scope: "test", token: "retry-1")?.digest)
+        XCTAssertEqual(state.requests.all, engine.state.requests.all)
         XCTAssertEqual(try reopened.verifyChain(), Int(engine.state.lastSeq))
     }
 

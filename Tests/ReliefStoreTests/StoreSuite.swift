@@ -216,7 +216,8 @@ struct StoreSuite {
         let state = try reopened.load()
         XCTAssertEqual(state.lastSeq, engine.state.lastSeq, store.name)
         XCTAssertEqual(state.snapshotText(), engine.state.snapshotText(), store.name)
-        XCTAssertEqual(state.requestReplies["retry-1"], engine.state.requestReplies["retry-1"], store.name)
+        XCTAssertNotNil(state.requests.lookup(scope: "test", token: "retry-1")?.digest, store.name)
+        XCTAssertEqual(state.requests.all, engine.state.requests.all, store.name)
         XCTAssertEqual(try store.verifyChain(reopened), Int(engine.state.lastSeq), store.name)
 
         // The tables are the same as the embedded store's, row for row.
