@@ -30,7 +30,7 @@ extension Event {
         case .requestCompleted(let token, let reply):
             json.set("token", token); json.set("reply", reply)
         default:
-            return rosterBody ?? incidentBody ?? travelBody!
+            return rosterBody ?? incidentBody ?? travelBody ?? sealBody!
         }
         return json
     }
@@ -81,6 +81,10 @@ extension Event {
             }
             if Event.travelKinds.contains(kind) {
                 self = try Event.decodeTravel(kind: kind, body: body)
+                return
+            }
+            if Event.sealKinds.contains(kind) {
+                self = try Event.decodeSeal(kind: kind, body: body)
                 return
             }
             guard Event.rosterKinds.contains(kind) else { throw FlatJSON.DecodingError.unknownKind(kind) }
