@@ -21,11 +21,12 @@ extension SQLiteJournal {
         do {
             if session == nil { session = try SQLiteSession(path: path, logger: logger) }
             let session = session!
+            let started = ContinuousClock.now
             let tail = try session.tail()
             // Rows before the snapshot are checked on every start too: the whole chain from genesis
             // is recomputed on a second connection while this one decodes the snapshot and replays
             // what follows it. An unlinked file cannot be opened a second time; its check runs here.
-            var chain: Background<ChainPosition>?
+            var chain: Background<(ChainPosition, Duration)>?
             var chainFailure: StoreError?
             if readingUnlinkedFile {
                 do {
@@ -36,14 +37,15 @@ extension SQLiteJournal {
                 }
             } else {
                 let path = self.path, location = self.location
-                chain = Background(name: "reliefd-chain") { () throws(StoreError) -> ChainPosition in
+                chain = Background(name: "reliefd-chain") { () throws(StoreError) -> (ChainPosition, Duration) in
+                    let started = ContinuousClock.now
                     do {
                         let connection = try SQLiteConnection(path: path, readOnly: true)
                         defer { connection.close() }
                         try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
                         var verifier = ChainVerifier()
                         try SQLiteJournal.forEachRow(connection, after: 0, upTo: tail.seq, verifier: &verifier) { _, _, _, _, _, _ in }
-                        return verifier.position
+                        return (verifier.position, ContinuousClock.now - started)
                     } catch let error as StoreError {
                         throw error
                     } catch {
@@ -58,9 +60,12 @@ extension SQLiteJournal {
             } catch {
                 replayFailure = storeError(error, "loading \(path)")
             }
+            let replayTime = ContinuousClock.now - started
+            var chainTime = Duration.zero
             if let chain {
                 switch chain.join() {
-                case .success(let position):
+                case .success(let (position, time)):
+                    chainTime = time
                     if let replayed, position.seq != replayed.position.seq || position.hash != replayed.position.hash {
                         replayFailure = StoreError("the journal changed while it was loaded (checked up to seq \(position.seq), "
                                                    + "replayed up to \(replayed.position.seq)); load it again", isTransient: true)
@@ -93,8 +98,12 @@ extension SQLiteJournal {
             loadedSnapshotSeq = loaded.snapshotSeq
             loadedSnapshotCovers = loaded.covers
             needsProbe = readingUnlinkedFile
+            // How long the snapshot and replay took, the whole-chain check beside them, and the
+            // load in all: the check costs the start only where it outlasts the replay.
             logger.info("store loaded", metadata: ["store": "\(location)", "seq": "\(lastSeq)", "snapshot": "\(loaded.snapshotSeq)",
-                                                   "replayed": "\(lastSeq - loaded.snapshotSeq)", "chain_checked": "\(lastSeq)"])
+                                                   "replayed": "\(lastSeq - loaded.snapshotSeq)", "chain_checked": "\(lastSeq)",
+                                                   "replay_ms": "\(replayTime.milliseconds)", "chain_ms": "\(chainTime.milliseconds)",
+                                                   "load_ms": "\((ContinuousClock.now - started).milliseconds)"])
             state = loaded.state
             return state
         } catch {
@@ -303,4 +312,8 @@ extension SQLiteJournal {
         var verifier = ChainVerifier()
         try SQLiteJournal.forEachRow(session.connection, after: 0, upTo: nil, verifier: &verifier, body)
     }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }
