@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "ReliefEngineTests", dependencies: ["ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
         .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol", "CSQLite"]),
         .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefProtocol"]),
     ]
 )

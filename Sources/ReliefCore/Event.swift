@@ -56,6 +56,10 @@ public enum Event: Sendable, Equatable {
     // region to a region (or warehouse), directed; nil minutes clears the entry.
     case travelTimeSet(from: String, to: String, minutes: Int?)
 
+    /// The snapshot of the state at `seq` was stored with these exact bytes (lowercase hex SHA-256
+    /// of its body, in `format`). Changes nothing in the state; see Event+Seal.swift.
+    case snapshotSealed(seq: Int64, format: String, sha256: String)
+
     /// The event's kind as stored in the journal's `kind` column.
     public var kind: String {
         switch self {
@@ -97,6 +101,7 @@ public enum Event: Sendable, Equatable {
         case .assignmentStatusSet: "assignment.status_set"
         case .assignmentReleased: "assignment.released"
         case .travelTimeSet: "travel.set"
+        case .snapshotSealed: "snapshot.sealed"
         }
     }
 }

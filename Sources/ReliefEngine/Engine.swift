@@ -287,6 +287,20 @@ public final class Engine {
         }
     }
 
+    /// Journals a record the daemon makes by itself, outside any request (a snapshot's seal):
+    /// applied now, its entry to be committed with the next batch. Its actor is `reliefd`.
+    public func record(_ event: Event) -> Entry {
+        let entry = Entry(seq: state.lastSeq + 1, time: clock.now(), actor: "reliefd", event: event)
+        do {
+            try state.apply(entry)
+        } catch {
+            fatalError("the daemon recorded an event the state refuses: \(error)")
+        }
+        // Seqs moved on: an import checked on a copy must be checked again.
+        generation += 1
+        return entry
+    }
+
     /// The outcome of a command that ran: its events (and the `req=` record) with the reply.
     private func finished(_ command: Command, _ request: Request, commandWords: Int, _ reply: Reply) -> Outcome {
         guard command.mutating, !pending.isEmpty else {

@@ -37,7 +37,7 @@ final class PostgresBackend: StoreBackend {
     private let storePoll: PGPoll
     private var lockJobs: [Int: (PGConnection.Outcome) -> Void] = [:]
     private var storeJobs: [Int: (PGConnection.Outcome) -> Void] = [:]
-    private var computeJobs: [Int: (PostgresLoad.Replayed) -> Void] = [:]
+    private var computeJobs: [Int: (any Sendable) -> Void] = [:]
     private var nextCompute = 1
     private let timer: UnsafeMutablePointer<uv_timer_t>
 
@@ -106,8 +106,8 @@ final class PostgresBackend: StoreBackend {
             break // supportsStaging is false: the server never stages
         case .snapshot(let state):
             encodeSnapshot(state)
-        case .storeSnapshot(let seq, let text, let micros):
-            storeSnapshot(seq: seq, text: text, encodeMicroseconds: micros)
+        case .storeSnapshot(let seal, let text, let micros):
+            storeSnapshot(seal: seal, text: text, encodeMicroseconds: micros)
         case .recover(let probe):
             recover(probe: probe)
         case .stop:
@@ -118,10 +118,10 @@ final class PostgresBackend: StoreBackend {
     func drainResults() -> [StoreWorker.Result] {
         for item in mailbox.take() {
             switch item {
-            case .replayed(let id, let replayed):
-                computeJobs.removeValue(forKey: id)?(replayed)
-            case .snapshotText(let seq, let text, let micros):
-                storeSnapshot(seq: seq, text: text, encodeMicroseconds: micros)
+            case .computed(let id, let value):
+                computeJobs.removeValue(forKey: id)?(value)
+            case .snapshotText(let seal, let text, let micros):
+                storeSnapshot(seal: seal, text: text, encodeMicroseconds: micros)
             }
         }
         defer { results.removeAll(keepingCapacity: true) }
@@ -279,7 +279,7 @@ final class PostgresBackend: StoreBackend {
                 problem = ""
                 logger.notice("serving as leader", metadata: ["store": "\(location)", "seq": "\(lastSeq)"])
                 post(.role("leader", refusal: nil))
-                post(.recovered(loaded.state, writable: writable))
+                post(.recovered(loaded.state, writable: writable, snapshotSeq: loaded.snapshotSeq, snapshotCovers: loaded.snapshotCovers))
             case .failure(let error):
                 problem = error.message
                 logger.error("loading the state from PostgreSQL failed", metadata: ["store": "\(location)", "error": "\(error.message)"])
@@ -294,12 +294,12 @@ final class PostgresBackend: StoreBackend {
         load.start()
     }
 
-    private func compute(_ work: @escaping @Sendable () -> PostgresLoad.Replayed, _ done: @escaping (PostgresLoad.Replayed) -> Void) {
+    private func compute(_ work: @escaping @Sendable () -> any Sendable, _ done: @escaping (any Sendable) -> Void) {
         let id = nextCompute
         nextCompute += 1
         computeJobs[id] = done
         let mailbox = self.mailbox
-        let thread = Thread { mailbox.post(.replayed(id, work())) }
+        let thread = Thread { mailbox.post(.computed(id, work())) }
         thread.name = "reliefd-replay"
         thread.start()
     }
@@ -353,14 +353,16 @@ final class PostgresBackend: StoreBackend {
         let thread = Thread {
             let start = DispatchTime.now().uptimeNanoseconds
             let text = state.snapshotText()
-            mailbox.post(.snapshotText(seq: state.lastSeq, text: text,
+            let seal = SnapshotSeal(snapshotSeq: state.lastSeq, text: text)
+            mailbox.post(.snapshotText(seal: seal, text: text,
                                        micros: Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)))
         }
         thread.name = "reliefd-snapshot"
         thread.start()
     }
 
-    private func storeSnapshot(seq: Int64, text: String, encodeMicroseconds: Int64) {
+    private func storeSnapshot(seal: SnapshotSeal, text: String, encodeMicroseconds: Int64) {
+        let seq = seal.snapshotSeq
         guard phase == .leading, loaded, store.phase == .ready else {
             post(.snapshotFailed("not connected to PostgreSQL"))
             return
@@ -368,8 +370,11 @@ final class PostgresBackend: StoreBackend {
         let started = uv_hrtime()
         run(on: store, PostgresStore.snapshotStatements(seq: seq, text: text)) { [unowned self] outcome in
             switch outcome {
+            case .success(let results) where results.count > 1 && results[1] == .command("INSERT 0 0"):
+                // Nothing stored (its entry is not in the journal): there is nothing to seal.
+                post(.snapshotFailed("snapshot at seq \(seq) is past the journal's last entry"))
             case .success:
-                post(.snapshotWritten(seq: seq, bytes: text.utf8.count, encodeMicroseconds: encodeMicroseconds,
+                post(.snapshotWritten(seal: seal, bytes: text.utf8.count, encodeMicroseconds: encodeMicroseconds,
                                       storeMicroseconds: Int64((uv_hrtime() - started) / 1000)))
             case .failure(let failure):
                 post(.snapshotFailed("\(failure)"))
@@ -420,8 +425,8 @@ final class PostgresBackend: StoreBackend {
     // MARK: thread mailbox
 
     enum Delivered: Sendable {
-        case replayed(Int, PostgresLoad.Replayed)
-        case snapshotText(seq: Int64, text: String, micros: Int64)
+        case computed(Int, any Sendable)
+        case snapshotText(seal: SnapshotSeal, text: String, micros: Int64)
     }
 
     /// Where the replay and snapshot threads leave their results; `uv_async_send` wakes the loop,

@@ -70,7 +70,19 @@ public final class Server {
 
     private(set) var isStopping = false
     private var writerStopped = false
+    /// Seq of the newest snapshot stored (`info`'s snapshot_seq).
     private var lastSnapshotSeq: Int64
+    /// The last seq that snapshot stands for: its own, or its seal's when nothing else came in
+    /// between. Snapshots fall due by the entries after this, so a seal alone never makes one due
+    /// (a snapshot, its seal, another snapshot, … while idle).
+    private var snapshotCovers: Int64
+    /// A stored snapshot whose seal is still to be journaled.
+    private var pendingSeal: SnapshotSeal?
+    /// Bumped when a commit fails or the store is lost: a snapshot asked for before that is not
+    /// sealed, since the store reloaded afterwards (a restored file, another leader's database)
+    /// may not hold the history it was taken from.
+    private var storeEpoch = 0
+    private var snapshotStoreEpoch = 0
     private var lastSnapshotTime: UInt64 = 0
     private var snapshotInFlight = false
     private var recoveryInFlight = false
@@ -84,7 +96,8 @@ public final class Server {
 
     public convenience init(configuration: Configuration, journal: Journal, state: State, logger: Logger, clock: Clock = .system) {
         self.init(configuration: configuration, location: journal.location, state: state,
-                  loadedSnapshotSeq: journal.loadedSnapshotSeq, unavailableUntilLoaded: nil, logger: logger, clock: clock) { _, wake in
+                  loadedSnapshotSeq: journal.loadedSnapshotSeq, loadedSnapshotCovers: journal.loadedSnapshotCovers,
+                  unavailableUntilLoaded: nil, logger: logger, clock: clock) { _, wake in
             StoreWorker(journal: journal, logger: logger, wakeLoop: wake)
         }
     }
@@ -93,12 +106,13 @@ public final class Server {
     /// refused, and the backend loads the state once it leads (docs/operations.md).
     public convenience init(configuration: Configuration, postgresURL: String, password: String? = nil, logger: Logger, clock: Clock = .system) {
         self.init(configuration: configuration, location: PostgresStore.redacted(postgresURL), state: State(), loadedSnapshotSeq: 0,
-                  unavailableUntilLoaded: "connecting to PostgreSQL", logger: logger, clock: clock) { loop, wake in
+                  loadedSnapshotCovers: 0, unavailableUntilLoaded: "connecting to PostgreSQL", logger: logger, clock: clock) { loop, wake in
             PostgresBackend(url: postgresURL, password: password, loop: loop, wakeLoop: wake, logger: logger)
         }
     }
 
-    init(configuration: Configuration, location: String, state: State, loadedSnapshotSeq: Int64, unavailableUntilLoaded: String?,
+    init(configuration: Configuration, location: String, state: State, loadedSnapshotSeq: Int64, loadedSnapshotCovers: Int64,
+         unavailableUntilLoaded: String?,
          logger: Logger, clock: Clock,
          makeBackend: (UnsafeMutablePointer<uv_loop_t>, UnsafeMutablePointer<uv_async_t>) -> StoreBackend) {
         self.configuration = configuration
@@ -113,6 +127,7 @@ public final class Server {
         pipeline = CommitPipeline(committedSeq: state.lastSeq, maxRequest: SQLiteJournal.maximumBatch)
         // What the store last loaded from; the loop snapshots at start when there is more since.
         lastSnapshotSeq = min(loadedSnapshotSeq, state.lastSeq)
+        snapshotCovers = min(max(loadedSnapshotCovers, lastSnapshotSeq), state.lastSeq)
         endOfTurn = .allocate(capacity: 1)
         stepper = .allocate(capacity: 1)
         writerResults = .allocate(capacity: 1)
@@ -187,11 +202,11 @@ public final class Server {
         worker.start()
         offloader.start()
         lastSnapshotTime = uv_now(loop)
-        // Entries replayed or loaded at start (a demo dataset, a long journal tail) go into a
-        // snapshot at once, so the next start does not replay them again.
-        if engine.state.lastSeq > lastSnapshotSeq {
-            snapshotInFlight = true
-            worker.submit(.snapshot(engine.state))
+        // Entries replayed or loaded at start (a demo dataset, a long journal tail, a journal whose
+        // snapshots have no seals yet) go into a snapshot at once, so the next start does not
+        // replay them again.
+        if engine.state.lastSeq > snapshotCovers {
+            requestSnapshot()
         }
         logger.info("reliefd ready", metadata: [
             "socket": "\(configuration.socket)", "tcp": "\(configuration.tcp ?? "off")",
@@ -675,6 +690,7 @@ public final class Server {
     /// End of a loop turn: send what the turn produced to the writer, one batch, if none is in flight.
     private func turnEnded() {
         turnBudgetEnds = 0
+        sealPendingSnapshot()
         guard let batch = pipeline.takeBatch() else {
             stageMore()
             return
@@ -685,16 +701,22 @@ public final class Server {
         maybeSnapshot(after: batch.last!.seq)
     }
 
+    /// Sends the state as it is now to be stored as a snapshot (one at a time).
+    private func requestSnapshot() {
+        snapshotInFlight = true
+        snapshotStoreEpoch = storeEpoch
+        worker.submit(.snapshot(engine.state))
+    }
+
     private func maybeSnapshot(after seq: Int64) {
-        guard !snapshotInFlight, seq > lastSnapshotSeq, pipeline.pending.isEmpty else { return }
+        guard !snapshotInFlight, seq > snapshotCovers, pipeline.pending.isEmpty else { return }
         let now = uv_now(loop)
-        let due = seq - lastSnapshotSeq >= configuration.snapshotEvery
+        let due = seq - snapshotCovers >= configuration.snapshotEvery
             || Double(now - lastSnapshotTime) >= configuration.snapshotInterval * 1000
         guard due || isStopping else { return }
         // The state equals the batch just submitted; the writer stores it only after that commit.
-        snapshotInFlight = true
         lastSnapshotTime = now
-        worker.submit(.snapshot(engine.state))
+        requestSnapshot()
     }
 
     private func drainWriter() {
@@ -718,6 +740,8 @@ public final class Server {
                     logger.warning("writing an import ahead failed; it will commit the usual way", metadata: ["error": "\(message)"])
                 }
             case .commitFailed(let message):
+                pendingSeal = nil
+                storeEpoch += 1
                 let lost = pipeline.failed()
                 storeProblem = message
                 logger.error("commit failed; refusing writes until the store recovers", metadata: [
@@ -733,24 +757,35 @@ public final class Server {
                 // out once that is done.
                 holdingFailures = true
                 requestRecovery(probe: false)
-            case .snapshotWritten(let seq, let bytes, let encodeMicros, let storeMicros):
+            case .snapshotWritten(let seal, let bytes, let encodeMicros, let storeMicros):
                 snapshotInFlight = false
-                lastSnapshotSeq = max(lastSnapshotSeq, seq)
+                lastSnapshotSeq = max(lastSnapshotSeq, seal.snapshotSeq)
+                snapshotCovers = max(snapshotCovers, seal.snapshotSeq)
+                // Sealed on the loop, as an entry of the next batch (sealPendingSnapshot).
+                if pipeline.available && snapshotStoreEpoch == storeEpoch { pendingSeal = seal }
                 logger.info("snapshot written", metadata: [
-                    "seq": "\(seq)", "bytes": "\(bytes)", "encode_ms": "\(encodeMicros / 1000)", "store_ms": "\(storeMicros / 1000)",
+                    "seq": "\(seal.snapshotSeq)", "bytes": "\(bytes)", "sha256": "\(seal.sha256)",
+                    "encode_ms": "\(encodeMicros / 1000)", "store_ms": "\(storeMicros / 1000)",
                 ])
             case .snapshotFailed(let message):
                 snapshotInFlight = false
                 logger.warning("snapshot failed", metadata: ["error": "\(message)"])
-            case .recovered(let state, let writable):
+            case .recovered(let state, let writable, let snapshotSeq, let covers):
                 recoveryInFlight = false
                 defer { releaseHeldFailures() }
                 if pipeline.isIdle && !pipeline.available {
                     engine.reset(to: state)
+                    lastSnapshotSeq = min(snapshotSeq, state.lastSeq)
+                    snapshotCovers = min(max(covers, lastSnapshotSeq), state.lastSeq)
                     if writable {
                         pipeline.recovered(committedSeq: state.lastSeq)
                         storeProblem = nil
                         logger.notice("store recovered; accepting writes", metadata: ["seq": "\(state.lastSeq)"])
+                        // As at start (PostgreSQL loads here): what was replayed goes into a snapshot now.
+                        if state.lastSeq > snapshotCovers && !snapshotInFlight && !isStopping {
+                            lastSnapshotTime = uv_now(loop)
+                            requestSnapshot()
+                        }
                     }
                 }
             case .recoveryFailed(let message):
@@ -762,6 +797,8 @@ public final class Server {
             case .stopped:
                 writerStopped = true
             case .storeLost(let message):
+                pendingSeal = nil
+                storeEpoch += 1
                 storeProblem = message
                 guard pipeline.available else { break }
                 let lost = pipeline.failed()
@@ -781,7 +818,23 @@ public final class Server {
                 if let refusal { storeProblem = refusal }
             }
         }
+        sealPendingSnapshot()
         if isStopping { finishStopIfDone() }
+    }
+
+    /// Journals the seal of the snapshot just stored, through the pipeline like any entry: until it
+    /// commits, loads skip that snapshot. Not while an import is written ahead (any other write
+    /// would end that; the seal can wait), and never after the store failed since the snapshot was
+    /// stored (the store reloaded may not hold it).
+    private func sealPendingSnapshot() {
+        // Not while an import is written ahead or checked again: a seal moves the state on too.
+        guard let seal = pendingSeal, staging == nil, writeBarrier == nil else { return }
+        pendingSeal = nil
+        guard pipeline.available else { return }
+        let unchangedSince = engine.state.lastSeq == seal.snapshotSeq
+        let entry = engine.record(seal.event)
+        pipeline.enqueue([entry])
+        if unchangedSince { snapshotCovers = entry.seq }
     }
 
     private func releaseHeldFailures() {
@@ -808,7 +861,7 @@ public final class Server {
         if !pipeline.available && !isStopping && now - lastRecoveryAttempt >= 1000 {
             requestRecovery(probe: true)
         }
-        if pipeline.isIdle, engine.state.lastSeq > lastSnapshotSeq {
+        if pipeline.isIdle, engine.state.lastSeq > snapshotCovers {
             maybeSnapshot(after: engine.state.lastSeq)
         }
         let partialLimit = UInt64(configuration.partialLineTimeout * 1000)
@@ -859,14 +912,14 @@ public final class Server {
             // Wait for every entry to be committed (or failed), and for off-loop work to be answered.
             guard pipeline.isIdle, offloadsOutstanding == 0 else { return }
             stopPhase = 1
-            if pipeline.available && engine.state.lastSeq > lastSnapshotSeq && !snapshotInFlight {
-                snapshotInFlight = true
-                worker.submit(.snapshot(engine.state))
+            if pipeline.available && engine.state.lastSeq > snapshotCovers && !snapshotInFlight {
+                requestSnapshot()
             }
             for connection in Array(connections.values) { connection.closeWhenFlushed() }
         }
         if stopPhase == 1 {
-            guard !snapshotInFlight, !recoveryInFlight else { return }
+            // The final snapshot's seal goes out like any entry: wait for it to commit too.
+            guard !snapshotInFlight, !recoveryInFlight, pendingSeal == nil, pipeline.isIdle else { return }
             stopPhase = 2
             worker.submit(.stop)
             offloader.stop()
@@ -894,6 +947,8 @@ public final class Server {
         if let storeProblem { fields.append("store_error", storeProblem) }
         fields.append("committed_seq", String(pipeline.committedSeq))
         fields.append("snapshot_seq", String(lastSnapshotSeq))
+        // A snapshot being written or waiting for its seal: seq will move by one when it is sealed.
+        fields.append("snapshot_pending", snapshotInFlight || pendingSeal != nil ? "yes" : "no")
         fields.append("commits", String(pipeline.batches))
         fields.append("last_commit_us", String(lastCommitMicros))
         fields.append("clients", String(connections.count))

@@ -23,9 +23,10 @@ final class StoreWorker: @unchecked Sendable {
         /// like `commit`.
         case commitStaged([Entry])
         case discardStaged
-        /// Encode `State` on the snapshot thread, then store it on the writer thread.
+        /// Encode `State` (and hash the text for its seal) on the snapshot thread, then store it on
+        /// the writer thread.
         case snapshot(State)
-        case storeSnapshot(seq: Int64, text: String, encodeMicroseconds: Int64)
+        case storeSnapshot(seal: SnapshotSeal, text: String, encodeMicroseconds: Int64)
         /// Reload the state from the store; with `probe`, first check the store takes writes again.
         case recover(probe: Bool)
         case stop
@@ -38,9 +39,12 @@ final class StoreWorker: @unchecked Sendable {
         case staged(count: Int)
         /// Writing ahead failed; the staged transaction is gone (the request commits the usual way).
         case stageFailed(String)
-        case snapshotWritten(seq: Int64, bytes: Int, encodeMicroseconds: Int64, storeMicroseconds: Int64)
+        /// The snapshot is durable; the loop journals `seal` so a load may use it.
+        case snapshotWritten(seal: SnapshotSeal, bytes: Int, encodeMicroseconds: Int64, storeMicroseconds: Int64)
         case snapshotFailed(String)
-        case recovered(State, writable: Bool)
+        /// The state reloaded from the store, with the seq of the snapshot it started from and the
+        /// last seq that snapshot covers (Journal.loadedSnapshotCovers).
+        case recovered(State, writable: Bool, snapshotSeq: Int64, snapshotCovers: Int64)
         case recoveryFailed(String)
         case stopped
         /// The store went away while no commit was in flight (PostgreSQL: connection or leadership
@@ -132,8 +136,9 @@ final class StoreWorker: @unchecked Sendable {
             snapshotsLock.unlock()
             let start = DispatchTime.now().uptimeNanoseconds
             let text = state.snapshotText()
+            let seal = SnapshotSeal(snapshotSeq: state.lastSeq, text: text)
             let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
-            submit(.storeSnapshot(seq: state.lastSeq, text: text, encodeMicroseconds: micros))
+            submit(.storeSnapshot(seal: seal, text: text, encodeMicroseconds: micros))
         }
     }
 
@@ -197,12 +202,12 @@ final class StoreWorker: @unchecked Sendable {
             }
         case .snapshot:
             preconditionFailure("snapshots are encoded on the snapshot thread")
-        case .storeSnapshot(let seq, let text, let encodeMicros):
+        case .storeSnapshot(let seal, let text, let encodeMicros):
             let start = DispatchTime.now().uptimeNanoseconds
             do {
-                try journal.writeSnapshot(seq: seq, text: text)
+                try journal.writeSnapshot(seq: seal.snapshotSeq, text: text)
                 let storeMicros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
-                post(.snapshotWritten(seq: seq, bytes: text.utf8.count, encodeMicroseconds: encodeMicros, storeMicroseconds: storeMicros))
+                post(.snapshotWritten(seal: seal, bytes: text.utf8.count, encodeMicroseconds: encodeMicros, storeMicroseconds: storeMicros))
             } catch {
                 post(.snapshotFailed("\(error)"))
             }
@@ -218,7 +223,8 @@ final class StoreWorker: @unchecked Sendable {
             }
             do {
                 let state = try journal.load()
-                post(.recovered(state, writable: writable))
+                post(.recovered(state, writable: writable, snapshotSeq: journal.loadedSnapshotSeq,
+                                snapshotCovers: journal.loadedSnapshotCovers))
             } catch {
                 post(.recoveryFailed("\(error)"))
             }

@@ -9,9 +9,13 @@ import ReliefCore
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var isTransient: Bool
-    public init(_ message: String, isTransient: Bool = true) {
+    /// The journal seq the problem was found at (a row failing the hash chain, a snapshot not
+    /// matching its seal), when there is one: a load checking two ranges at once reports the lower.
+    public var seq: Int64?
+    public init(_ message: String, isTransient: Bool = true, seq: Int64? = nil) {
         self.message = message
         self.isTransient = isTransient
+        self.seq = seq
     }
     public var description: String { message }
 }
@@ -34,11 +38,18 @@ public protocol Journal: AnyObject {
     /// The seq of the snapshot the last `load` started from (0 when it replayed from the start).
     var loadedSnapshotSeq: Int64 { get }
 
+    /// The last seq the state loaded from that snapshot stands for without any change: the
+    /// snapshot's seq, or later when only `snapshot.sealed` entries follow it. Entries past it are
+    /// what a new snapshot would save replaying; seals alone do not make one worth taking.
+    var loadedSnapshotCovers: Int64 { get }
+
     /// Durably appends a batch of entries.
     func commit(_ entries: [Entry]) throws
 
     /// Stores a snapshot (the text of `State.snapshotText()`) taken at `seq`, which must already be
-    /// committed. Encoding is left to the caller so it can happen off the writer thread.
+    /// committed. Encoding is left to the caller so it can happen off the writer thread. A load uses
+    /// it only once its seal (`SnapshotSeal(snapshotSeq:text:)`, journaled as `snapshot.sealed`)
+    /// is committed after it.
     func writeSnapshot(seq: Int64, text: String) throws
 
     /// Checks the store is usable again after a failure (used before leaving read-only mode).
@@ -76,8 +87,11 @@ extension Journal {
     }
     public func discardStaged() {}
 
-    /// Encodes and stores a snapshot of `state` as of `state.lastSeq`.
-    public func writeSnapshot(_ state: State) throws {
-        try writeSnapshot(seq: state.lastSeq, text: state.snapshotText())
+    /// Encodes and stores a snapshot of `state` as of `state.lastSeq`; returns the seal to journal.
+    @discardableResult
+    public func writeSnapshot(_ state: State) throws -> SnapshotSeal {
+        let text = state.snapshotText()
+        try writeSnapshot(seq: state.lastSeq, text: text)
+        return SnapshotSeal(snapshotSeq: state.lastSeq, text: text)
     }
 }

@@ -20,7 +20,7 @@ public enum JournalCopy {
 
     public static func copy(from source: SQLiteJournal, to target: PostgresJournal, logger: Logger) throws -> Report {
         let sourceState = try source.load()
-        let entries = try source.verifyChain()
+        let entries = try source.verifyChain().entries
         guard let session = source.session else { throw StoreError("source store is not open", isTransient: false) }
 
         guard try target.tryLeaderLock() else {
@@ -37,7 +37,7 @@ public enum JournalCopy {
         do {
             var batch: [PGConnection.Statement] = []
             batch.reserveCapacity(rowsPerJob)
-            try source.forEachRow(session, after: 0, startingFrom: HashChain.genesis) { seq, time, actor, kind, body, hash in
+            try source.forEachRow { seq, time, actor, kind, body, hash in
                 batch.append(PGConnection.Statement(PostgresStore.appendSQL, [
                     String(seq), String(time), String(decoding: actor, as: UTF8.self), String(decoding: kind, as: UTF8.self),
                     String(decoding: body, as: UTF8.self), String(decoding: hash, as: UTF8.self),
@@ -67,7 +67,7 @@ public enum JournalCopy {
 
             // Check the copy as a reader would.
             guard copied == entries else { throw StoreError("copied \(copied) entries but the source holds \(entries)", isTransient: false) }
-            let copiedCount = try target.verifyChain()
+            let copiedCount = try target.verifyChain().entries
             guard copiedCount == entries else {
                 throw StoreError("the target holds \(copiedCount) entries, the source \(entries)", isTransient: false)
             }

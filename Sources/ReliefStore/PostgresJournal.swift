@@ -22,6 +22,7 @@ public final class PostgresJournal: Journal, @unchecked Sendable {
     /// hold the lock set it); nil: no fence.
     public var fencePID: Int32?
     public private(set) var loadedSnapshotSeq: Int64 = 0
+    public private(set) var loadedSnapshotCovers: Int64 = 0
     public private(set) var schemaVersionFound: Int64 = 0
 
     public static let snapshotsKept = 3
@@ -79,6 +80,7 @@ public final class PostgresJournal: Journal, @unchecked Sendable {
         lastSeq = loaded.state.lastSeq
         lastHash = loaded.lastHash
         loadedSnapshotSeq = loaded.snapshotSeq
+        loadedSnapshotCovers = loaded.snapshotCovers
         schemaVersionFound = loaded.schemaVersionFound
         needsProbe = false
         return loaded.state
@@ -136,36 +138,65 @@ public final class PostgresJournal: Journal, @unchecked Sendable {
 
     // MARK: audits and tools
 
-    /// Recomputes the hash chain from the first entry and checks every snapshot's hash against the
-    /// journal's at its seq. Returns the number of entries.
-    public func verifyChain() throws -> Int {
-        let results = try run([
-            PGConnection.Statement("SELECT \(PostgresStore.journalColumns) FROM journal ORDER BY seq"),
-            PGConnection.Statement("SELECT s.seq FROM snapshots s LEFT JOIN journal j ON j.seq = s.seq WHERE j.hash IS DISTINCT FROM s.hash"),
-        ], "verifying \(location)")
-        guard case .tuples(let rows) = results[0], case .tuples(let bad) = results[1] else {
-            throw StoreError("verifying \(location): unexpected results", isTransient: false)
-        }
-        var hash = HashChain.genesis
-        for row in 0..<rows.count {
-            guard let seq = rows[row, 0].flatMap({ Int64($0) }), seq == Int64(row + 1) else {
-                throw StoreError("journal entry seq \(row + 1) is missing; the journal was altered or damaged", isTransient: false)
+    /// Recomputes the hash chain from the first entry (in chunks, so memory stays bounded) and
+    /// checks every snapshot against its seal, as `SQLiteJournal.verifyChain` does. Needs no load
+    /// and takes no lock: `reliefd verify` runs it beside a live daemon. The failure reported is
+    /// the one at the lowest seq.
+    public func verifyChain() throws -> ChainReport {
+        var verifier = ChainVerifier()
+        var chainFailure: StoreError?
+        do {
+            let tail = try self.tail().seq
+            while verifier.position.seq < tail {
+                let before = verifier.position.seq
+                let results = try run([PostgresStore.chainChunk(after: before, upTo: tail, limit: PostgresLoad.chainChunk)],
+                                      "verifying \(location): reading the journal after seq \(before)")
+                guard case .tuples(let rows) = results[0] else { throw StoreError("verifying \(location): unexpected results", isTransient: false) }
+                try PostgresStore.check(rows, with: &verifier, location: location)
+                guard verifier.position.seq > before else {
+                    throw StoreError("journal entry seq \(before + 1) is missing (the journal ends before seq \(tail)); "
+                                     + "the journal was altered or damaged", isTransient: false, seq: before + 1)
+                }
             }
-            var body = rows[row, 4] ?? ""
-            body.withUTF8 { bytes in
-                hasher.advance(&hash, seq: seq, time: rows[row, 1].flatMap { Int64($0) } ?? 0, actor: rows[row, 2] ?? "",
-                               kind: rows[row, 3] ?? "", body: UnsafeRawBufferPointer(bytes))
+        } catch let error as StoreError where error.seq != nil {
+            chainFailure = error
+        }
+        var checked = 0, unsealed = 0
+        var snapshotFailure: StoreError?
+        let snapshots = try query("SELECT s.seq, s.hash, j.hash FROM snapshots s LEFT JOIN journal j ON j.seq = s.seq ORDER BY s.seq")
+        for row in 0..<snapshots.count {
+            let seq = Int64(snapshots[row, 0] ?? "") ?? 0
+            if let bad = chainFailure?.seq, seq >= bad { break }
+            guard let (sealSeq, seal) = verifier.seals[seq] else {
+                unsealed += 1
+                continue
             }
-            guard rows[row, 5].map({ $0.utf8.elementsEqual(hash) }) == true else {
-                throw StoreError("journal entry seq \(seq) fails the hash chain; the journal was altered or damaged", isTransient: false)
+            guard let hash = snapshots[row, 1], snapshots[row, 2] == hash else {
+                snapshotFailure = StoreError("snapshot at seq \(seq) does not match the journal's hash at that seq; "
+                                             + "the snapshot row was altered or damaged", isTransient: false, seq: seq)
+                break
+            }
+            // One body at a time: a snapshot can be large.
+            let body = try query("SELECT format, body FROM snapshots WHERE seq = $1", [String(seq)])
+            guard body.count == 1, var text = body[0, 1] else { continue }
+            do {
+                try text.withUTF8 { try seal.check(format: body[0, 0] ?? "", body: UnsafeRawBufferPointer($0), sealSeq: sealSeq) }
+                checked += 1
+            } catch let error as StoreError {
+                snapshotFailure = error
+                break
             }
         }
-        if bad.count > 0 {
-            throw StoreError("snapshot at seq \(bad[0, 0] ?? "?") does not match the journal's hash at that seq", isTransient: false)
+        if let failure = StoreError.first(chainFailure, snapshotFailure) {
+            var failure = failure
+            failure.message = "verifying \(location): \(failure.message)"
+            throw failure
         }
-        logger.info("hash chain verified", metadata: ["store": "\(location)", "entries": "\(rows.count)",
-                                                      "hash": "\(String(decoding: hash, as: UTF8.self))"])
-        return rows.count
+        let report = ChainReport(entries: verifier.position.entries, lastSeq: verifier.position.seq,
+                                 lastHash: String(decoding: verifier.position.hash, as: UTF8.self),
+                                 snapshotsChecked: checked, snapshotsUnsealed: unsealed)
+        logger.info("hash chain verified", metadata: ["store": "\(location)", "entries": "\(report.entries)", "hash": "\(report.lastHash)"])
+        return report
     }
 
     /// The last entry's seq and hash as the database has them (0 and the genesis hash when empty).

@@ -178,28 +178,44 @@ public enum PostgresStore {
         }
     }
 }
-
 /// Rebuilding the state from what the database holds, as steps over a `run` function (one job at
-/// a time, its completion called once) and a `compute` function for the CPU-heavy part (decode and
-/// replay), which the server runs off its loop thread.
+/// a time, its completion called once) and a `compute` function for the CPU-heavy parts (hashing,
+/// decoding, replay), which the server runs off its loop thread.
+///
+/// Two strands run together and are joined before the load reports: the whole hash chain from
+/// genesis, read in chunks and hashed; and the newest sealed snapshot, checked against its seal,
+/// decoded, with the journal after it replayed. The first failure by seq is the one reported.
 public final class PostgresLoad: @unchecked Sendable {
-    // @unchecked: used from one thread at a time (the caller's), except `replay`, which is pure.
+    // @unchecked: used from one thread at a time (the caller's), except the work handed to
+    // `compute`, which captures only values.
     public typealias Run = (_ statements: [PGConnection.Statement], _ done: @escaping (PGConnection.Outcome) -> Void) -> Void
-    public typealias Compute = (_ work: @escaping @Sendable () -> Replayed, _ done: @escaping (Replayed) -> Void) -> Void
+    public typealias Compute = (_ work: @escaping @Sendable () -> any Sendable, _ done: @escaping (any Sendable) -> Void) -> Void
 
     public struct Loaded {
         public var state: State
         public var snapshotSeq: Int64
+        /// The snapshot's seq, or the last of the seal entries directly after it.
+        public var snapshotCovers: Int64
         public var lastHash: [UInt8]
         public var schemaVersionFound: Int64
     }
 
-    public enum Replayed: Sendable {
-        case done(State, [UInt8])
+    enum Replayed: Sendable {
+        case done(State, ChainPosition, covers: Int64)
         case snapshotUnusable(String)
         case failed(StoreError)
     }
 
+    struct Candidate: Sendable {
+        var seq: Int64
+        var hash: String?
+        var journalHash: String?
+        var sealSeq: Int64
+        var seal: SnapshotSeal
+    }
+
+    /// Rows per chunk of the chain check: a bound on memory, not on what is checked.
+    static let chainChunk = 20_000
 
     private let run: Run
     private let compute: Compute
@@ -207,7 +223,11 @@ public final class PostgresLoad: @unchecked Sendable {
     private let location: String
     private let finished: (Result<Loaded, StoreError>) -> Void
     private var found: Int64 = 0
-    private var candidates: [(seq: Int64, hash: [UInt8])] = []
+    private var tail = ChainPosition()
+    private var candidates: [Candidate] = []
+    private var chainResult: Result<ChainPosition, StoreError>?
+    private var replayResult: Result<(state: State, position: ChainPosition, snapshotSeq: Int64, covers: Int64), StoreError>?
+    private var over = false
 
     public init(location: String, logger: Logger, run: @escaping Run, compute: @escaping Compute,
                 finished: @escaping (Result<Loaded, StoreError>) -> Void) {
@@ -224,7 +244,7 @@ public final class PostgresLoad: @unchecked Sendable {
                   case .tuples(let rows) = results[3], let found = rows[0, 0].flatMap({ Int64($0) }) else { return }
             self.found = found
             guard found <= PostgresSchema.latestVersion else {
-                self.run([PGConnection.Statement("ROLLBACK")]) { _ in self.finished(.failure(PostgresSchema.tooNew(found, self.location))) }
+                self.run([PGConnection.Statement("ROLLBACK")]) { _ in self.finish(.failure(PostgresSchema.tooNew(found, self.location))) }
                 return
             }
             self.run(PostgresSchema.upgrade(from: found)) { outcome in
@@ -233,36 +253,110 @@ public final class PostgresLoad: @unchecked Sendable {
                     self.logger.info("applied schema migrations", metadata: ["store": "\(self.location)", "from": "\(found)",
                                                                             "to": "\(PostgresSchema.latestVersion)"])
                 }
-                self.findSnapshots()
+                self.readTail()
             }
         }
+    }
+
+    private func finish(_ result: Result<Loaded, StoreError>) {
+        guard !over else { return }
+        over = true
+        finished(result)
     }
 
     private func success(_ outcome: PGConnection.Outcome, _ context: String) -> [PQResult]? {
         switch outcome {
         case .success(let results): return results
         case .failure(let failure):
-            finished(.failure(PostgresStore.storeError(failure, "loading \(location): \(context)")))
+            finish(.failure(PostgresStore.storeError(failure, "loading \(location): \(context)")))
             return nil
         }
     }
 
+    /// Both strands stop at the tail as it is now, so they can be compared at the end.
+    private func readTail() {
+        run([PGConnection.Statement("SELECT seq FROM journal ORDER BY seq DESC LIMIT 1")]) { outcome in
+            guard let results = self.success(outcome, "reading the journal's tail"), case .tuples(let rows) = results[0] else { return }
+            self.tail.seq = rows.count == 1 ? Int64(rows[0, 0] ?? "") ?? 0 : 0
+            self.checkChain(from: ChainPosition())
+            self.findSnapshots()
+        }
+    }
+
+    // MARK: the whole chain
+
+    private func checkChain(from position: ChainPosition) {
+        guard !over else { return }
+        guard position.seq < tail.seq else { return chainChecked(.success(position)) }
+        let upTo = tail.seq
+        run([PostgresStore.chainChunk(after: position.seq, upTo: upTo, limit: PostgresLoad.chainChunk)]) { outcome in
+            guard let results = self.success(outcome, "reading the journal"), case .tuples(let rows) = results[0] else { return }
+            let location = self.location
+            self.compute({ () -> Result<ChainPosition, StoreError> in
+                var verifier = ChainVerifier(from: position)
+                do {
+                    try PostgresStore.check(rows, with: &verifier, location: location)
+                } catch let error as StoreError {
+                    return .failure(error)
+                } catch {
+                    return .failure(StoreError("\(error)", isTransient: false))
+                }
+                guard verifier.position.seq > position.seq else {
+                    return .failure(StoreError("journal entry seq \(position.seq + 1) is missing (the journal ends before seq \(upTo)); "
+                                               + "the journal was altered or damaged", isTransient: false, seq: position.seq + 1))
+                }
+                return .success(verifier.position)
+            }, { outcome in
+                switch outcome as! Result<ChainPosition, StoreError> {
+                case .success(let next): self.checkChain(from: next)
+                case .failure(let error): self.chainChecked(.failure(error))
+                }
+            })
+        }
+    }
+
+    private func chainChecked(_ result: Result<ChainPosition, StoreError>) {
+        chainResult = result
+        join()
+    }
+
+    // MARK: snapshot and replay
+
     private func findSnapshots() {
-        let query = PGConnection.Statement("""
-            SELECT s.seq, s.hash, s.format, j.hash FROM snapshots s LEFT JOIN journal j ON j.seq = s.seq ORDER BY s.seq DESC
-            """)
-        run([query]) { outcome in
-            guard let results = self.success(outcome, "listing snapshots"), case .tuples(let rows) = results[0] else { return }
+        // Seals follow what they seal: only the journal after the oldest snapshot is searched.
+        let statements = [
+            PGConnection.Statement("""
+                SELECT s.seq, s.hash, j.hash FROM snapshots s LEFT JOIN journal j ON j.seq = s.seq ORDER BY s.seq DESC
+                """),
+            PGConnection.Statement("""
+                SELECT seq, body FROM journal WHERE kind = 'snapshot.sealed'
+                    AND seq > (SELECT COALESCE(MIN(seq), 9223372036854775807) FROM snapshots) ORDER BY seq
+                """),
+        ]
+        run(statements) { outcome in
+            guard let results = self.success(outcome, "listing snapshots"), case .tuples(let rows) = results[0],
+                  case .tuples(let sealRows) = results[1] else { return }
+            var seals: [Int64: (Int64, SnapshotSeal)] = [:]
+            for row in 0..<sealRows.count {
+                let entrySeq = Int64(sealRows[row, 0] ?? "") ?? 0
+                do {
+                    guard let seal = SnapshotSeal(try Event(kind: "snapshot.sealed", body: FlatJSON.decode(sealRows[row, 1] ?? ""))) else { continue }
+                    seals[seal.snapshotSeq] = (entrySeq, seal)
+                } catch {
+                    return self.replayed(.failure(StoreError("journal entry seq \(entrySeq) cannot be decoded: \(error)",
+                                                             isTransient: false, seq: entrySeq)))
+                }
+            }
             for row in 0..<rows.count {
                 let seq = Int64(rows[row, 0] ?? "") ?? -1
-                let skip = { (reason: String) in
-                    self.logger.warning("skipping snapshot", metadata: ["store": "\(self.location)", "seq": "\(seq)", "reason": "\(reason)"])
+                guard let (sealSeq, seal) = seals[seq] else {
+                    self.logger.warning("skipping snapshot", metadata: [
+                        "store": "\(self.location)", "seq": "\(seq)",
+                        "reason": "\(SnapshotSeal.missing)",
+                    ])
+                    continue
                 }
-                guard rows[row, 2] == State.snapshotFormat else { skip("unknown format \(rows[row, 2] ?? "")"); continue }
-                guard let hash = rows[row, 1], hash.utf8.count == 64, rows[row, 3] == hash else {
-                    skip("hash differs from the journal's at its seq"); continue
-                }
-                self.candidates.append((seq, Array(hash.utf8)))
+                self.candidates.append(Candidate(seq: seq, hash: rows[row, 1], journalHash: rows[row, 2], sealSeq: sealSeq, seal: seal))
             }
             self.loadFrom()
         }
@@ -270,31 +364,58 @@ public final class PostgresLoad: @unchecked Sendable {
 
     /// Loads from the next candidate snapshot, or replays the whole journal when none is left.
     private func loadFrom() {
+        guard !over else { return }
         let candidate = candidates.isEmpty ? nil : candidates.removeFirst()
         let after = candidate?.seq ?? 0
         var statements = [PGConnection.Statement("SELECT \(PostgresStore.journalColumns) FROM journal WHERE seq > $1 ORDER BY seq",
                                                  [String(after)])]
-        if let candidate { statements.append(PGConnection.Statement("SELECT body FROM snapshots WHERE seq = $1", [String(candidate.seq)])) }
+        if let candidate {
+            statements.append(PGConnection.Statement("SELECT format, body FROM snapshots WHERE seq = $1", [String(candidate.seq)]))
+        }
         run(statements) { outcome in
             guard let results = self.success(outcome, "reading the journal"), case .tuples(let rows) = results[0] else { return }
-            var text: String?
-            if candidate != nil, results.count > 1, case .tuples(let body) = results[1], body.count == 1 { text = body[0, 0] }
-            let snapshotText = text
+            var stored: (format: String, body: String)?
+            if candidate != nil, results.count > 1, case .tuples(let snapshot) = results[1], snapshot.count == 1 {
+                stored = (snapshot[0, 0] ?? "", snapshot[0, 1] ?? "")
+            }
+            let snapshotRow = stored
             let location = self.location
             self.compute({
-                PostgresLoad.replay(snapshot: candidate.map { ($0.seq, $0.hash, snapshotText ?? "") }, rows: rows, location: location)
-            }, { replayed in
-                switch replayed {
+                PostgresLoad.replay(snapshot: candidate, stored: snapshotRow, rows: rows, location: location)
+            }, { outcome in
+                switch outcome as! Replayed {
                 case .snapshotUnusable(let reason):
                     self.logger.warning("skipping snapshot", metadata: ["store": "\(self.location)", "seq": "\(after)", "reason": "\(reason)"])
                     self.loadFrom()
                 case .failed(let error):
-                    self.finished(.failure(error))
-                case .done(let state, let hash):
-                    self.checkTables(Loaded(state: state, snapshotSeq: after, lastHash: hash, schemaVersionFound: self.found))
+                    self.replayed(.failure(error))
+                case .done(let state, let position, let covers):
+                    self.replayed(.success((state, position, after, covers)))
                 }
             })
         }
+    }
+
+    private func replayed(_ result: Result<(state: State, position: ChainPosition, snapshotSeq: Int64, covers: Int64), StoreError>) {
+        replayResult = result
+        join()
+    }
+
+    /// Both strands done: the lower failure, or the loaded state once both ended on the same hash.
+    private func join() {
+        guard !over, let chainResult, let replayResult else { return }
+        var chainFailure: StoreError?, replayFailure: StoreError?
+        if case .failure(let error) = chainResult { chainFailure = error }
+        if case .failure(let error) = replayResult { replayFailure = error }
+        if case .success(let checked) = chainResult, case .success(let loaded) = replayResult,
+           checked.seq != loaded.position.seq || checked.hash != loaded.position.hash {
+            replayFailure = StoreError("loading \(location): the journal changed while it was loaded (checked up to seq \(checked.seq), "
+                                       + "replayed up to \(loaded.position.seq)); load it again")
+        }
+        if let failure = StoreError.first(chainFailure, replayFailure) { return finish(.failure(failure)) }
+        guard case .success(let loaded) = replayResult else { return }
+        checkTables(Loaded(state: loaded.state, snapshotSeq: loaded.snapshotSeq, snapshotCovers: loaded.covers,
+                           lastHash: loaded.position.hash, schemaVersionFound: found))
     }
 
     private func checkTables(_ loaded: Loaded) {
@@ -315,62 +436,93 @@ public final class PostgresLoad: @unchecked Sendable {
     private func done(_ loaded: Loaded) {
         logger.info("store loaded", metadata: ["store": "\(location)", "seq": "\(loaded.state.lastSeq)",
                                                "snapshot": "\(loaded.snapshotSeq)",
-                                               "replayed": "\(loaded.state.lastSeq - loaded.snapshotSeq)"])
-        finished(.success(loaded))
+                                               "replayed": "\(loaded.state.lastSeq - loaded.snapshotSeq)",
+                                               "chain_checked": "\(loaded.state.lastSeq)"])
+        finish(.success(loaded))
     }
 
-    /// The pure part: the snapshot (if any) parsed, then every journal row after it checked against
-    /// the hash chain, decoded and applied; the invariants checked at the end.
-    static func replay(snapshot: (seq: Int64, hash: [UInt8], text: String)?, rows: PQRows, location: String) -> Replayed {
+    /// The pure part: the snapshot (if any) checked against its seal and parsed, then every journal
+    /// row after it checked against the hash chain, decoded and applied; the invariants checked at
+    /// the end.
+    static func replay(snapshot: Candidate?, stored: (format: String, body: String)?, rows: PQRows, location: String) -> Replayed {
         var state = State()
-        var hash = HashChain.genesis
+        var position = ChainPosition()
         if let snapshot {
+            guard var stored else { return .snapshotUnusable("it was deleted while the store loaded") }
+            guard let hash = snapshot.hash, hash.utf8.count == 64, snapshot.journalHash == hash else {
+                return .failed(StoreError("snapshot at seq \(snapshot.seq) does not match the journal's hash at that seq; "
+                                          + "the snapshot row was altered or damaged", isTransient: false, seq: snapshot.seq))
+            }
             do {
-                state = try State(snapshotText: snapshot.text)
+                try stored.body.withUTF8 { try snapshot.seal.check(format: stored.format, body: UnsafeRawBufferPointer($0), sealSeq: snapshot.sealSeq) }
+            } catch let error as StoreError {
+                return .failed(error)
+            } catch {
+                return .failed(StoreError("\(error)", isTransient: false, seq: snapshot.seq))
+            }
+            guard stored.format == State.snapshotFormat else { return .snapshotUnusable("format \(stored.format) is not \(State.snapshotFormat)") }
+            do {
+                state = try State(snapshotText: stored.body)
             } catch {
                 return .snapshotUnusable("\(error)")
             }
             guard state.lastSeq == snapshot.seq else { return .snapshotUnusable("its header says seq \(state.lastSeq)") }
-            hash = snapshot.hash
+            position = ChainPosition(seq: snapshot.seq, hash: Array(hash.utf8))
         }
-        var hasher = HashChain()
-        var expected = state.lastSeq + 1
+        var verifier = ChainVerifier(from: position)
+        var covers = position.seq
         for row in 0..<rows.count {
             guard let seqText = rows[row, 0], let seq = Int64(seqText), let time = rows[row, 1].flatMap({ Int64($0) }),
-                  let actor = rows[row, 2], let kind = rows[row, 3], var body = rows[row, 4], let stored = rows[row, 5] else {
+                  let actor = rows[row, 2], let kind = rows[row, 3], let body = rows[row, 4], let stored = rows[row, 5] else {
                 return .failed(StoreError("journal row \(row) of \(location) has a NULL or malformed column", isTransient: false))
             }
-            guard seq == expected else {
-                return .failed(StoreError("journal entry seq \(expected) is missing (next is \(seq)); the journal was altered or damaged",
-                                          isTransient: false))
-            }
-            body.withUTF8 { bytes in
-                hasher.advance(&hash, seq: seq, time: time, actor: actor, kind: kind, body: UnsafeRawBufferPointer(bytes))
-            }
-            guard stored.utf8.elementsEqual(hash) else {
-                return .failed(StoreError("journal entry seq \(seq) fails the hash chain (stored \(stored), computed "
-                                          + "\(String(decoding: hash, as: UTF8.self))); the journal was altered or damaged", isTransient: false))
+            do {
+                try verifier.check(seq: seq, time: time, actor: actor, kind: kind, body: body, stored: stored)
+            } catch let error as StoreError {
+                return .failed(error)
+            } catch {
+                return .failed(StoreError("\(error)", isTransient: false, seq: seq))
             }
             let entry: Entry
             do {
                 let event = try Event(kind: kind, body: FlatJSON.decode(body))
                 entry = Entry(seq: seq, time: Timestamp(milliseconds: time), actor: actor, event: event)
             } catch {
-                return .failed(StoreError("journal entry seq \(seq) cannot be decoded: \(error)", isTransient: false))
+                return .failed(StoreError("journal entry seq \(seq) cannot be decoded: \(error)", isTransient: false, seq: seq))
             }
             do {
                 try state.apply(entry)
             } catch {
-                return .failed(StoreError("journal entry seq \(seq) cannot be applied: \(error)", isTransient: false))
+                return .failed(StoreError("journal entry seq \(seq) cannot be applied: \(error)", isTransient: false, seq: seq))
             }
-            expected += 1
+            if covers == seq - 1, case .snapshotSealed = entry.event { covers = seq }
         }
         let problems = state.invariantViolations()
         guard problems.isEmpty else {
             return .failed(StoreError("state loaded from \(location) breaks its invariants: " + problems.prefix(5).joined(separator: "; "),
                                       isTransient: false))
         }
-        return .done(state, hash)
+        return .done(state, verifier.position, covers: covers)
+    }
+}
+
+extension PostgresStore {
+    /// One chunk of the journal for a chain check: rows after `seq`, up to `upTo`, at most `limit`.
+    static func chainChunk(after seq: Int64, upTo: Int64, limit: Int) -> PGConnection.Statement {
+        PGConnection.Statement("SELECT \(journalColumns) FROM journal WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+                               [String(seq), String(upTo), String(limit)])
+    }
+
+    /// Feeds text rows (journalColumns) to `verifier`.
+    static func check(_ rows: PQRows, with verifier: inout ChainVerifier, location: String) throws {
+        for row in 0..<rows.count {
+            guard let seq = rows[row, 0].flatMap({ Int64($0) }), let time = rows[row, 1].flatMap({ Int64($0) }),
+                  let actor = rows[row, 2], let kind = rows[row, 3], let body = rows[row, 4], let stored = rows[row, 5] else {
+                throw StoreError("journal entry after seq \(verifier.position.seq) of \(location) has a NULL or malformed column",
+                                 isTransient: false, seq: verifier.position.seq + 1)
+            }
+            try verifier.check(seq: seq, time: time, actor: actor, kind: kind, body: body, stored: stored)
+        }
     }
 }
 

@@ -7,10 +7,11 @@ final class SQLiteConnection {
     private(set) var handle: OpaquePointer?
     let path: String
 
-    init(path: String) throws {
+    /// `readOnly`: for audits, which must neither create a missing file nor migrate an old one.
+    init(path: String, readOnly: Bool = false) throws {
         self.path = path
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             // SQLite allocates a handle even when opening fails; it still has to be closed.

@@ -1,7 +1,8 @@
 import Logging
 import ReliefCore
 
-/// Rebuilding the state (newest usable snapshot + the journal after it) and auditing the chain.
+/// Rebuilding the state (newest sealed snapshot + the journal after it, the whole chain checked)
+/// and auditing the store.
 extension SQLiteJournal {
     public func load() throws -> State {
         discardStaged()
@@ -20,26 +21,61 @@ extension SQLiteJournal {
         do {
             if session == nil { session = try SQLiteSession(path: path, logger: logger) }
             let session = session!
-            var (state, hash) = try newestUsableSnapshot(session)
-            let snapshotSeq = state.lastSeq
-            var seq = state.lastSeq
-            try forEachRow(session, after: seq, startingFrom: hash) { entrySeq, time, actor, kind, body, rowHash in
-                let entry: Entry
+            let started = ContinuousClock.now
+            let tail = try session.tail()
+            // Rows before the snapshot are checked on every start too: the whole chain from genesis
+            // is recomputed on a second connection while this one decodes the snapshot and replays
+            // what follows it. An unlinked file cannot be opened a second time; its check runs here.
+            var chain: Background<(ChainPosition, Duration)>?
+            var chainFailure: StoreError?
+            if readingUnlinkedFile {
                 do {
-                    let event = try Event(kind: String(decoding: kind, as: UTF8.self), body: FlatJSON.decode(body))
-                    entry = Entry(seq: entrySeq, time: Timestamp(milliseconds: time),
-                                  actor: String(decoding: actor, as: UTF8.self), event: event)
+                    var verifier = ChainVerifier()
+                    try SQLiteJournal.forEachRow(session.connection, after: 0, upTo: tail.seq, verifier: &verifier) { _, _, _, _, _, _ in }
                 } catch {
-                    throw StoreError("journal entry seq \(entrySeq) cannot be decoded: \(error)", isTransient: false)
+                    chainFailure = storeError(error, "checking the hash chain of \(path)")
                 }
-                do {
-                    try state.apply(entry)
-                } catch {
-                    throw StoreError("journal entry seq \(entrySeq) cannot be applied: \(error)", isTransient: false)
+            } else {
+                let path = self.path, location = self.location
+                chain = Background(name: "reliefd-chain") { () throws(StoreError) -> (ChainPosition, Duration) in
+                    let started = ContinuousClock.now
+                    do {
+                        let connection = try SQLiteConnection(path: path, readOnly: true)
+                        defer { connection.close() }
+                        try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
+                        var verifier = ChainVerifier()
+                        try SQLiteJournal.forEachRow(connection, after: 0, upTo: tail.seq, verifier: &verifier) { _, _, _, _, _, _ in }
+                        return (verifier.position, ContinuousClock.now - started)
+                    } catch let error as StoreError {
+                        throw error
+                    } catch {
+                        throw StoreError("checking the hash chain of \(location): \(error)", isTransient: false)
+                    }
                 }
-                seq = entrySeq
-                hash = rowHash
             }
+            var replayed: Replayed?
+            var replayFailure: StoreError?
+            do {
+                replayed = try replay(session)
+            } catch {
+                replayFailure = storeError(error, "loading \(path)")
+            }
+            let replayTime = ContinuousClock.now - started
+            var chainTime = Duration.zero
+            if let chain {
+                switch chain.join() {
+                case .success(let (position, time)):
+                    chainTime = time
+                    if let replayed, position.seq != replayed.position.seq || position.hash != replayed.position.hash {
+                        replayFailure = StoreError("the journal changed while it was loaded (checked up to seq \(position.seq), "
+                                                   + "replayed up to \(replayed.position.seq)); load it again", isTransient: true)
+                    }
+                case .failure(let error):
+                    chainFailure = error
+                }
+            }
+            if let failure = StoreError.first(chainFailure, replayFailure) { throw failure }
+            var state = replayed!.state
             let problems = state.invariantViolations()
             guard problems.isEmpty else {
                 throw StoreError("state loaded from \(path) breaks its invariants: "
@@ -56,106 +92,228 @@ extension SQLiteJournal {
                     throw error
                 }
             }
-            lastSeq = seq
-            lastHash = hash
-            loadedSnapshotSeq = snapshotSeq
+            let loaded = replayed!
+            lastSeq = loaded.position.seq
+            lastHash = loaded.position.hash
+            loadedSnapshotSeq = loaded.snapshotSeq
+            loadedSnapshotCovers = loaded.covers
             needsProbe = readingUnlinkedFile
-            logger.info("store loaded", metadata: ["store": "\(location)", "seq": "\(seq)",
-                                                   "snapshot": "\(snapshotSeq)", "replayed": "\(seq - snapshotSeq)"])
+            // How long the snapshot and replay took, the whole-chain check beside them, and the
+            // load in all: the check costs the start only where it outlasts the replay.
+            logger.info("store loaded", metadata: ["store": "\(location)", "seq": "\(lastSeq)", "snapshot": "\(loaded.snapshotSeq)",
+                                                   "replayed": "\(lastSeq - loaded.snapshotSeq)", "chain_checked": "\(lastSeq)",
+                                                   "replay_ms": "\(replayTime.milliseconds)", "chain_ms": "\(chainTime.milliseconds)",
+                                                   "load_ms": "\((ContinuousClock.now - started).milliseconds)"])
+            state = loaded.state
             return state
         } catch {
             throw storeError(error, "loading \(path)")
         }
     }
 
-    /// Recomputes the whole hash chain from the first entry, checks that seqs run without gaps and
-    /// that every snapshot's hash is the journal's at its seq. Returns the number of entries checked.
-    /// For audits: with the last hash published, anyone holding a copy can check nothing was altered.
-    public func verifyChain() throws -> Int {
-        guard let session else { throw StoreError("store \(location) is not open; load it first", isTransient: false) }
-        var count = 0
-        var lastRowHash = HashChain.genesis
-        do {
-            try forEachRow(session, after: 0, startingFrom: HashChain.genesis) { _, _, _, _, _, hash in
-                count += 1
-                lastRowHash = hash
-            }
-            let snapshots = try session.connection.prepare("SELECT seq, hash FROM snapshots ORDER BY seq")
-            defer { snapshots.finalize() }
-            while try snapshots.step() {
-                let seq = snapshots.int64(0)
-                let stored = snapshots.withText(1) { Array($0) }
-                guard try session.hash(atSeq: seq) == stored else {
-                    throw StoreError("snapshot at seq \(seq) does not match the journal's hash at that seq", isTransient: false)
-                }
-            }
-        } catch {
-            throw storeError(error, "verifying \(path)")
-        }
-        logger.info("hash chain verified", metadata: ["store": "\(location)", "entries": "\(count)",
-                                                      "hash": "\(String(decoding: lastRowHash, as: UTF8.self))"])
-        return count
+    struct Replayed {
+        var state: State
+        var position: ChainPosition
+        var snapshotSeq: Int64
+        /// The snapshot's seq, or the last of the seal entries directly after it.
+        var covers: Int64
     }
 
-    /// The newest snapshot that parses and agrees with the journal, with its chain hash; an empty
-    /// state and the genesis hash when there is none. A bad snapshot is skipped with a warning:
-    /// snapshots are a shortcut, the journal is the record.
-    private func newestUsableSnapshot(_ session: SQLiteSession) throws -> (State, [UInt8]) {
-        let snapshots = try session.connection.prepare("SELECT seq, hash, format, body FROM snapshots ORDER BY seq DESC")
+    /// The newest sealed snapshot plus every entry after it, decoded and applied; the rows replayed
+    /// are checked against the chain from the snapshot's hash (the full check runs beside).
+    private func replay(_ session: SQLiteSession) throws -> Replayed {
+        var (state, start) = try newestSealedSnapshot(session)
+        let snapshotSeq = start.seq
+        var covers = start.seq
+        var verifier = ChainVerifier(from: start)
+        try SQLiteJournal.forEachRow(session.connection, after: start.seq, upTo: nil, verifier: &verifier) { entrySeq, time, actor, kind, body, _ in
+            let entry: Entry
+            do {
+                let event = try Event(kind: String(decoding: kind, as: UTF8.self), body: FlatJSON.decode(body))
+                entry = Entry(seq: entrySeq, time: Timestamp(milliseconds: time),
+                              actor: String(decoding: actor, as: UTF8.self), event: event)
+            } catch {
+                throw StoreError("journal entry seq \(entrySeq) cannot be decoded: \(error)", isTransient: false, seq: entrySeq)
+            }
+            do {
+                try state.apply(entry)
+            } catch {
+                throw StoreError("journal entry seq \(entrySeq) cannot be applied: \(error)", isTransient: false, seq: entrySeq)
+            }
+            if covers == entrySeq - 1, case .snapshotSealed = entry.event { covers = entrySeq }
+        }
+        start = verifier.position
+        return Replayed(state: state, position: start, snapshotSeq: snapshotSeq, covers: covers)
+    }
+
+    /// Recomputes the whole hash chain from the first entry and checks every snapshot against its
+    /// seal. For audits (`reliefd verify`): with the last hash published, anyone holding a copy can
+    /// check nothing was altered.
+    public func verifyChain() throws -> ChainReport {
+        guard let session else { throw StoreError("store \(location) is not open; load it first", isTransient: false) }
+        let report = try SQLiteJournal.audit(session.connection, location: location)
+        logger.info("hash chain verified", metadata: ["store": "\(location)", "entries": "\(report.entries)", "hash": "\(report.lastHash)"])
+        return report
+    }
+
+    /// `verifyChain` on a file that is not open, read-only: nothing is created, migrated or
+    /// locked, so it runs beside a live daemon or on a copy.
+    public static func verify(path: String) throws -> ChainReport {
+        guard FileIdentity.of(path: path) != nil else { throw StoreError("no SQLite store at \(path)", isTransient: false) }
+        do {
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            defer { connection.close() }
+            try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
+            return try audit(connection, location: "sqlite:" + path)
+        } catch let error as SQLiteError {
+            throw StoreError("verifying sqlite:\(path): \(error.storeError.message)", isTransient: false)
+        }
+    }
+
+    /// The chain from genesis, then every snapshot against its seal. A snapshot with no seal is
+    /// counted, not refused: one stored just before a crash, or by a reliefd before seals, which a
+    /// load skips. The failure reported is the one at the lowest seq.
+    static func audit(_ connection: SQLiteConnection, location: String) throws -> ChainReport {
+        var verifier = ChainVerifier()
+        var chainFailure: StoreError?
+        do {
+            try forEachRow(connection, after: 0, upTo: nil, verifier: &verifier) { _, _, _, _, _, _ in }
+        } catch let error as StoreError {
+            chainFailure = error
+        }
+        var checked = 0, unsealed = 0
+        var snapshotFailure: StoreError?
+        let snapshots = try connection.prepare("""
+            SELECT s.seq, s.hash, s.format, s.body, j.hash FROM snapshots s LEFT JOIN journal j ON j.seq = s.seq ORDER BY s.seq
+            """)
         defer { snapshots.finalize() }
-        while try snapshots.step() {
+        while snapshotFailure == nil, try snapshots.step() {
             let seq = snapshots.int64(0)
-            let hash = snapshots.withText(1) { Array($0) }
-            let format = snapshots.text(2) ?? ""
+            // Past a chain failure the seals are unknown: that failure is the first bad seq.
+            if let chainFailure, let bad = chainFailure.seq, seq >= bad { break }
+            guard let (sealSeq, seal) = verifier.seals[seq] else {
+                unsealed += 1
+                continue
+            }
+            do {
+                guard !snapshots.isNull(4), snapshots.withText(1, { stored in snapshots.withText(4) { stored.elementsEqual($0) } }) else {
+                    throw StoreError("snapshot at seq \(seq) does not match the journal's hash at that seq; the snapshot row was altered or damaged",
+                                     isTransient: false, seq: seq)
+                }
+                try snapshots.withText(3) { body in try seal.check(format: snapshots.text(2) ?? "", body: body, sealSeq: sealSeq) }
+                checked += 1
+            } catch let error as StoreError {
+                snapshotFailure = error
+            }
+        }
+        if let failure = StoreError.first(chainFailure, snapshotFailure) {
+            var failure = failure
+            failure.message = "verifying \(location): \(failure.message)"
+            throw failure
+        }
+        return ChainReport(entries: verifier.position.entries, lastSeq: verifier.position.seq,
+                           lastHash: String(decoding: verifier.position.hash, as: UTF8.self),
+                           snapshotsChecked: checked, snapshotsUnsealed: unsealed)
+    }
+
+    /// The newest snapshot that is sealed in the journal and matches its seal, as a state and the
+    /// chain position it stands for; an empty state at genesis when there is none.
+    ///
+    /// An unsealed snapshot is skipped with a warning (stored just before a crash, before its seal
+    /// committed; or written by a reliefd without seals): snapshots are a shortcut, the journal is
+    /// the record. A sealed one whose row differs from what was sealed stops the load: someone
+    /// altered it, and starting from an older one would hide that.
+    private func newestSealedSnapshot(_ session: SQLiteSession) throws -> (State, ChainPosition) {
+        var candidates: [Int64] = []
+        let list = try session.connection.prepare("SELECT seq FROM snapshots ORDER BY seq DESC")
+        while try list.step() { candidates.append(list.int64(0)) }
+        list.finalize()
+        for seq in candidates {
             func skip(_ reason: String) {
                 logger.warning("skipping snapshot", metadata: ["store": "\(location)", "seq": "\(seq)", "reason": "\(reason)"])
             }
-            guard format == State.snapshotFormat else { skip("unknown format \(format)"); continue }
-            guard hash.count == 64, try session.hash(atSeq: seq) == hash else { skip("hash differs from the journal's at its seq"); continue }
+            guard let (sealSeq, seal) = try SQLiteJournal.latestSeal(of: seq, session.connection) else {
+                skip(SnapshotSeal.missing)
+                continue
+            }
+            let snapshot = try session.connection.prepare("SELECT hash, format, body FROM snapshots WHERE seq = ?1")
+            defer { snapshot.finalize() }
+            snapshot.bind(1, seq)
+            guard try snapshot.step() else { continue }
+            let hash = snapshot.withText(0) { Array($0) }
+            guard hash.count == 64, try session.hash(atSeq: seq) == hash else {
+                throw StoreError("snapshot at seq \(seq) does not match the journal's hash at that seq; the snapshot row was altered or damaged",
+                                 isTransient: false, seq: seq)
+            }
+            let format = snapshot.text(1) ?? ""
+            try snapshot.withText(2) { body in try seal.check(format: format, body: body, sealSeq: sealSeq) }
+            guard format == State.snapshotFormat else { skip("format \(format) is not \(State.snapshotFormat)"); continue }
             do {
-                let state = try State(snapshotText: snapshots.text(3) ?? "")
+                let state = try State(snapshotText: snapshot.text(2) ?? "")
                 guard state.lastSeq == seq else { skip("its header says seq \(state.lastSeq)"); continue }
-                return (state, hash)
+                return (state, ChainPosition(seq: seq, hash: hash))
             } catch {
                 skip("\(error)")
             }
         }
-        return (State(), HashChain.genesis)
+        return (State(), ChainPosition())
     }
 
-    /// Calls `body` with each journal row after `seq`, in order, after checking that the seqs are
-    /// contiguous and that the row's hash is the one computed from the previous hash and its columns.
-    /// The byte buffers point into SQLite's row and are valid only during the call.
-    func forEachRow(_ session: SQLiteSession, after seq: Int64, startingFrom previous: [UInt8],
-                    _ body: (_ seq: Int64, _ time: Int64, _ actor: UnsafeRawBufferPointer, _ kind: UnsafeRawBufferPointer,
-                             _ body: UnsafeRawBufferPointer, _ hash: [UInt8]) throws -> Void) throws {
-        let rows = try session.connection.prepare("SELECT seq, time, actor, kind, body, hash FROM journal WHERE seq > ?1 ORDER BY seq")
+    /// The last seal of the snapshot at `seq` (seals follow what they seal), with its entry's seq.
+    /// The rows read here are checked against the chain by the load that asks.
+    static func latestSeal(of seq: Int64, _ connection: SQLiteConnection) throws -> (Int64, SnapshotSeal)? {
+        let seals = try connection.prepare("SELECT seq, body FROM journal WHERE seq > ?1 AND kind = 'snapshot.sealed' ORDER BY seq DESC")
+        defer { seals.finalize() }
+        seals.bind(1, seq)
+        while try seals.step() {
+            let entrySeq = seals.int64(0)
+            let event: Event
+            do {
+                event = try seals.withText(1) { try Event(kind: "snapshot.sealed", body: FlatJSON.decode($0)) }
+            } catch {
+                throw StoreError("journal entry seq \(entrySeq) cannot be decoded: \(error)", isTransient: false, seq: entrySeq)
+            }
+            if let seal = SnapshotSeal(event), seal.snapshotSeq == seq { return (entrySeq, seal) }
+        }
+        return nil
+    }
+
+    /// Calls `body` with each journal row after `seq` (up to `upTo`, when given), in order, once
+    /// `verifier` has checked that it follows the one before and that its hash is the one computed
+    /// from the previous hash and its columns. The byte buffers point into SQLite's row and are
+    /// valid only during the call.
+    static func forEachRow(_ connection: SQLiteConnection, after seq: Int64, upTo: Int64?, verifier: inout ChainVerifier,
+                           _ body: (_ seq: Int64, _ time: Int64, _ actor: UnsafeRawBufferPointer, _ kind: UnsafeRawBufferPointer,
+                                    _ body: UnsafeRawBufferPointer, _ hash: UnsafeRawBufferPointer) throws -> Void) throws {
+        let rows = try connection.prepare("SELECT seq, time, actor, kind, body, hash FROM journal WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")
         defer { rows.finalize() }
         rows.bind(1, seq)
-        var expected = seq + 1
-        var hash = previous
+        rows.bind(2, upTo ?? Int64.max)
         while try rows.step() {
             let rowSeq = rows.int64(0)
-            guard rowSeq == expected else {
-                throw StoreError("journal entry seq \(expected) is missing (next is \(rowSeq)); the journal was altered or damaged",
-                                 isTransient: false)
-            }
             let time = rows.int64(1)
             try rows.withText(2) { actor in
                 try rows.withText(3) { kind in
                     try rows.withText(4) { rowBody in
-                        hasher.advance(&hash, seq: rowSeq, time: time, actor: actor, kind: kind, body: rowBody)
-                        let matches = rows.withText(5) { stored in stored.elementsEqual(hash) }
-                        guard matches else {
-                            throw StoreError("journal entry seq \(rowSeq) fails the hash chain (stored \(rows.text(5) ?? "null"), "
-                                             + "computed \(String(decoding: hash, as: UTF8.self))); the journal was altered or damaged",
-                                             isTransient: false)
+                        try rows.withText(5) { stored in
+                            try verifier.check(seq: rowSeq, time: time, actor: actor, kind: kind, body: rowBody, stored: stored)
+                            try body(rowSeq, time, actor, kind, rowBody, stored)
                         }
-                        try body(rowSeq, time, actor, kind, rowBody, hash)
                     }
                 }
             }
-            expected += 1
         }
     }
+
+    /// Each row with its hash (for copies): `forEachRow` from genesis on the open session.
+    func forEachRow(_ body: (_ seq: Int64, _ time: Int64, _ actor: UnsafeRawBufferPointer, _ kind: UnsafeRawBufferPointer,
+                             _ body: UnsafeRawBufferPointer, _ hash: UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let session else { throw StoreError("store \(location) is not open; load it first", isTransient: false) }
+        var verifier = ChainVerifier()
+        try SQLiteJournal.forEachRow(session.connection, after: 0, upTo: nil, verifier: &verifier, body)
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

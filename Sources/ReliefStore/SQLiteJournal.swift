@@ -44,6 +44,7 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     /// Seq of the last committed entry (0 for an empty journal).
     public var committedSeq: Int64 { lastSeq }
     public internal(set) var loadedSnapshotSeq: Int64 = 0
+    public internal(set) var loadedSnapshotCovers: Int64 = 0
 
     // MARK: commit
 

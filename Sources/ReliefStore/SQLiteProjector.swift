@@ -94,6 +94,8 @@ final class SQLiteProjector {
             }
         case .requestCompleted:
             break // request tokens live in the journal and the snapshot only
+        case .snapshotSealed:
+            break // a seal is a record about a snapshot, not a change of the operation
         case .skillAdded, .specialtyAdded, .volunteerAdded, .volunteerUpdated, .volunteerStatusSet, .certificationGranted,
              .certificationRevoked, .checkedIn, .checkedOut, .teamAdded, .teamMemberAdded, .teamMemberRemoved, .teamStateSet:
             try roster.project(entry)

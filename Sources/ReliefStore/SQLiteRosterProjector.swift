@@ -154,7 +154,7 @@ final class SQLiteRosterProjector {
         case .regionAdded, .warehouseAdded, .itemAdded, .lotReceived, .lotIssued, .lotTransferred, .lotAdjusted,
              .minimumSet, .requestCompleted, .incidentOpened, .incidentUpdated, .incidentStatusSet, .needAdded, .needChanged,
              .needCancelled, .planProposed, .planApplied, .allocationReserved, .allocationDispatched, .allocationDelivered,
-             .allocationReleased, .assignmentMade, .assignmentStatusSet, .assignmentReleased, .travelTimeSet:
+             .allocationReleased, .assignmentMade, .assignmentStatusSet, .assignmentReleased, .travelTimeSet, .snapshotSealed:
             break // SQLiteProjector's and SQLiteIncidentProjector's tables
         }
     }

@@ -25,9 +25,14 @@ func usage() -> String {
     var text = """
     usage: reliefd [--config FILE] [--KEY VALUE ...]
            reliefd migrate --from sqlite:PATH --to postgres://USER@HOST:PORT/DATABASE [--password-file PATH]
+           reliefd verify [--config FILE] [--store sqlite:PATH|postgres://…] [--data-dir DIR]
 
     Runs the reliefd daemon in the foreground. Settings come from the defaults, then FILE, then
     flags; every configuration key is also a flag (--data-dir or --data_dir).
+
+    reliefd verify recomputes the journal's hash chain from the first entry and checks every
+    snapshot against its seal, without starting the daemon (safe beside a running one); it prints
+    the entries checked, the last seq and the last hash, and exits 0, or 1 naming the first bad seq.
 
     keys:
 
@@ -42,6 +47,9 @@ var configuration = Configuration()
 var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "migrate" {
     exit(Migrate.run(Array(arguments.dropFirst())))
+}
+if arguments.first == "verify" {
+    exit(Verify.run(Array(arguments.dropFirst())))
 }
 var overrides: [(String, String)] = []
 var configFile: String?

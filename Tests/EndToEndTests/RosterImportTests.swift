@@ -14,6 +14,7 @@ final class RosterImportTests: EndToEndTestCase {
         let port = try Daemon.freePort()
         let daemon = try startDaemon(catalogFlags + ["--tcp", "127.0.0.1:\(port)"])
         var client = try daemon.connect()
+        _ = try settledInfo(client) // the catalog's snapshot sealed before the test counts entries
         try ok(client, "region add sx name=Shanxi")
         let socket = ["--socket", daemon.socketPath]
 
@@ -97,6 +98,7 @@ final class RosterImportTests: EndToEndTestCase {
     func testTeamsImportAndACSVErrorAbortsTheImport() throws {
         let daemon = try startDaemon(catalogFlags)
         let client = try daemon.connect()
+        _ = try settledInfo(client) // the catalog's snapshot sealed before the test counts entries
         try ok(client, "region add sx name=Shanxi")
         let socket = ["--socket", daemon.socketPath]
         let volunteers = try write(Self.header + """

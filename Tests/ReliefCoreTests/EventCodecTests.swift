@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import ReliefCore
 
@@ -70,5 +71,37 @@ final class EventCodecTests: XCTestCase {
                                            command: "stock receive")
         XCTAssertEqual(bound.body.encoded(),
                        #"{"token":"t-1","reply":"lot=R-1","hash":"00112233445566778899aabbccddeeff","command":"stock receive"}"#)
+    }
+}
+
+final class SnapshotSealEventTests: XCTestCase {
+    static let digest = String(repeating: "0123456789abcdef", count: 4)
+
+    func testSealRoundTripsAndChangesNothingButTheSeq() throws {
+        let event = Event.snapshotSealed(seq: 41, format: "reliefd-snapshot-1", sha256: Self.digest)
+        XCTAssertEqual(event.kind, "snapshot.sealed")
+        XCTAssertEqual(event.body.encoded(), #"{"snapshot":41,"format":"reliefd-snapshot-1","sha256":"\#(Self.digest)"}"#)
+        XCTAssertEqual(try Event(kind: event.kind, body: FlatJSON.decode(event.body.encoded())), event)
+
+        var state = State()
+        try state.apply(Entry(seq: 1, time: Timestamp(milliseconds: 1), actor: "a",
+                              event: .regionAdded(id: "sx", name: "Shanxi", level: .province)))
+        let before = state.snapshotText()
+        try state.apply(Entry(seq: 2, time: Timestamp(milliseconds: 2), actor: "reliefd",
+                              event: .snapshotSealed(seq: 1, format: "reliefd-snapshot-1", sha256: Self.digest)))
+        XCTAssertEqual(state.lastSeq, 2)
+        XCTAssertEqual(state.snapshotText(), before.replacingOccurrences(of: #""seq":1"#, with: #""seq":2"#))
+        // A seal names a snapshot before it.
+        XCTAssertThrowsError(try state.apply(Entry(seq: 3, time: Timestamp(milliseconds: 3), actor: "reliefd",
+                                                   event: .snapshotSealed(seq: 3, format: "reliefd-snapshot-1", sha256: Self.digest))))
+    }
+
+    func testMalformedSealsAreRefused() {
+        for body in [#"{"snapshot":0,"format":"f","sha256":"\#(Self.digest)"}"#,
+                     #"{"snapshot":4,"format":"f","sha256":"\#(Self.digest.uppercased())"}"#,
+                     #"{"snapshot":4,"format":"f","sha256":"abc"}"#,
+                     #"{"snapshot":4,"sha256":"\#(Self.digest)"}"#] {
+            XCTAssertThrowsError(try Event(kind: "snapshot.sealed", body: FlatJSON.decode(body)), body)
+        }
     }
 }

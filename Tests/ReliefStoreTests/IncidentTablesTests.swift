@@ -113,14 +113,15 @@ final class IncidentTablesTests: XCTestCase {
         XCTAssertEqual(loaded.snapshotText(), engine.state.snapshotText())
 
         // And again from a snapshot plus the entries after it.
-        try reopened.writeSnapshot(loaded)
         let more = Engine(state: loaded, clock: clock.clock)
+        try reopened.writeSealedSnapshot(loaded, engine: more)
         clock.advance(hours: 1)
         try reopened.commit(run(more, ["assignment onscene AS-000002", "allocation dispatch AL-000001", "need add flood supply water-5l 10"]))
         reopened.close()
         let third = SQLiteJournal(path: path, logger: logger)
         defer { third.close() }
         XCTAssertEqual(try third.load().snapshotText(), more.state.snapshotText())
+        XCTAssertEqual(third.loadedSnapshotSeq, loaded.lastSeq)
     }
 
     func testOpenNeedsViewSaysWhatIncidentShowSays() throws {

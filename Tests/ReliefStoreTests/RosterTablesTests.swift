@@ -260,7 +260,7 @@ final class RosterTablesTests: XCTestCase {
         XCTAssertEqual(loaded.skills, state.skills)
         XCTAssertEqual(loaded.specialties, state.specialties)
         XCTAssertTrue(try rosterTablesMatch(loaded))
-        XCTAssertEqual(try reopened.verifyChain(), Int(state.lastSeq))
+        XCTAssertEqual(try reopened.verifyChain().entries, Int(state.lastSeq))
     }
 
     func testHandEditedRosterTablesAreRebuiltOnLoad() throws {
@@ -397,7 +397,7 @@ final class RosterTablesTests: XCTestCase {
             .checkedIn(id: "v1", incident: "flood-0713"),
         ]))
         XCTAssertTrue(try rosterTablesMatch(state))
-        XCTAssertEqual(try upgraded.verifyChain(), Int(state.lastSeq))
+        XCTAssertEqual(try upgraded.verifyChain().entries, Int(state.lastSeq))
         XCTAssertEqual(try upgraded.load().snapshotText(), state.snapshotText())
     }
 

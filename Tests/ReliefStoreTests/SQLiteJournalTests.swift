@@ -92,38 +92,43 @@ final class SQLiteJournalTests: XCTestCase {
         XCTAssertEqual(state.snapshotText(), engine.state.snapshotText())
         XCTAssertNotNil(state.requests.lookup(scope: "test", token: "retry-1")?.digest)
         XCTAssertEqual(state.requests.all, engine.state.requests.all)
-        XCTAssertEqual(try reopened.verifyChain(), Int(engine.state.lastSeq))
+        XCTAssertEqual(try reopened.verifyChain().entries, Int(engine.state.lastSeq))
     }
 
     func testSnapshotThenMoreCommitsReloadsTheLiveState() throws {
         let (journal, _) = try openJournal()
         let engine = makeEngine()
         try journal.commit(run(engine, setup))
-        try journal.writeSnapshot(engine.state)
+        try journal.writeSealedSnapshot(engine.state, engine: engine)
         for line in movements.prefix(3) { try journal.commit(run(engine, [line])) }
         // A snapshot of an older copy, as the writer thread takes it, while newer entries exist.
         let copy = engine.state
         try journal.commit(run(engine, [movements[3]]))
-        try journal.writeSnapshot(copy)
+        try journal.writeSealedSnapshot(copy, engine: engine)
+        var newest: Int64 = 0
         for line in movements.dropFirst(4) {
             try journal.commit(run(engine, [line]))
-            try journal.writeSnapshot(engine.state)
+            newest = engine.state.lastSeq
+            try journal.writeSealedSnapshot(engine.state, engine: engine)
         }
         journal.close()
 
         let connection = try raw()
         XCTAssertEqual(try int(connection, "SELECT COUNT(*) FROM snapshots"), Int64(SQLiteJournal.snapshotsKept))
-        XCTAssertEqual(try int(connection, "SELECT MAX(seq) FROM snapshots"), engine.state.lastSeq)
+        XCTAssertEqual(try int(connection, "SELECT MAX(seq) FROM snapshots"), newest)
         connection.close()
 
         let (reopened, state) = try openJournal()
         defer { reopened.close() }
         XCTAssertEqual(state.snapshotText(), engine.state.snapshotText())
+        XCTAssertEqual(reopened.loadedSnapshotSeq, newest)
 
         // Replay from an older snapshot gives the same state too.
         try raw().execute("DELETE FROM snapshots WHERE seq = (SELECT MAX(seq) FROM snapshots)")
         XCTAssertEqual(try reopened.load().snapshotText(), engine.state.snapshotText())
-        XCTAssertEqual(try reopened.verifyChain(), Int(engine.state.lastSeq))
+        XCTAssertLessThan(reopened.loadedSnapshotSeq, newest)
+        XCTAssertGreaterThan(reopened.loadedSnapshotSeq, 0)
+        XCTAssertEqual(try reopened.verifyChain().entries, Int(engine.state.lastSeq))
     }
 
     func testCurrentStateTablesMatchTheState() throws {
@@ -216,7 +221,7 @@ final class SQLiteJournalTests: XCTestCase {
             XCTAssertEqual(storeError?.isTransient, false)
             XCTAssertTrue(storeError?.message.contains("seq 7") ?? false, "\(error)")
         }
-        XCTAssertThrowsError(try tampered.verifyChain()) { error in
+        XCTAssertThrowsError(try tampered.verifyChain().entries) { error in
             XCTAssertTrue("\(error)".contains("seq 7"), "\(error)")
         }
     }
@@ -258,7 +263,7 @@ final class SQLiteJournalTests: XCTestCase {
         connection.close()
         try journal.commit(batch)
         try journal.commit(run(engine, ["stock issue jz-01 water-5l 2"]))
-        XCTAssertEqual(try journal.verifyChain(), Int(engine.state.lastSeq))
+        XCTAssertEqual(try journal.verifyChain().entries, Int(engine.state.lastSeq))
         XCTAssertEqual(try journal.load().snapshotText(), engine.state.snapshotText())
     }
 
@@ -305,7 +310,7 @@ final class SQLiteJournalTests: XCTestCase {
         XCTAssertEqual(state.snapshotText(), committed.snapshotText())
         let resumed = makeEngine(state)
         try journal.commit(run(resumed, ["stock receive ty-01 water-5l 6"]))
-        XCTAssertEqual(try journal.verifyChain(), Int(state.lastSeq) + 1)
+        XCTAssertEqual(try journal.verifyChain().entries, Int(state.lastSeq) + 1)
     }
 
     func testNewerSchemaVersionRefusesToOpen() throws {
@@ -329,7 +334,7 @@ final class SQLiteJournalTests: XCTestCase {
         XCTAssertEqual(try connection.scalarText("PRAGMA journal_mode"), "wal")
         XCTAssertEqual(try int(connection, "SELECT MAX(version) FROM schema_version"), SQLiteSchema.latestVersion)
         try journal.probe()
-        XCTAssertEqual(try journal.verifyChain(), 0)
+        XCTAssertEqual(try journal.verifyChain().entries, 0)
     }
 
     /// Batches of a thousand entries and of one entry follow each other and reload exactly.

@@ -74,7 +74,7 @@ final class StagedCommitTests: XCTestCase {
         let reopened = SQLiteJournal(path: path, logger: logger)
         defer { reopened.close() }
         XCTAssertEqual(try reopened.load().snapshotText(), engine.state.snapshotText())
-        XCTAssertEqual(try reopened.verifyChain(), Int(engine.state.lastSeq))
+        XCTAssertEqual(try reopened.verifyChain().entries, Int(engine.state.lastSeq))
     }
 
     func testEverythingStagedCommitsWithAnEmptyTail() throws {
@@ -85,7 +85,7 @@ final class StagedCommitTests: XCTestCase {
         try journal.stage(entries)
         try journal.commitStaged([])
         XCTAssertEqual(journal.committedSeq, Int64(entries.count))
-        XCTAssertEqual(try journal.verifyChain(), entries.count)
+        XCTAssertEqual(try journal.verifyChain().entries, entries.count)
     }
 
     func testDiscardedStagingLeavesNothingAndTheNextCommitChains() throws {
@@ -106,7 +106,7 @@ final class StagedCommitTests: XCTestCase {
         let write = other.handle(line: "volunteer add v-other name=O region=sx at=37,112", actor: "test").entries
         XCTAssertEqual(write.first?.seq, staged.first?.seq)
         try journal.commit(write)
-        XCTAssertEqual(try journal.verifyChain(), Int(other.state.lastSeq))
+        XCTAssertEqual(try journal.verifyChain().entries, Int(other.state.lastSeq))
         XCTAssertEqual(try journal.load().snapshotText(), other.state.snapshotText())
     }
 
@@ -136,6 +136,6 @@ final class StagedCommitTests: XCTestCase {
         XCTAssertEqual(journal.committedSeq, 0)
         XCTAssertEqual(try count("SELECT COUNT(*) FROM journal"), 0)
         try journal.commit(entries)
-        XCTAssertEqual(try journal.verifyChain(), entries.count)
+        XCTAssertEqual(try journal.verifyChain().entries, entries.count)
     }
 }

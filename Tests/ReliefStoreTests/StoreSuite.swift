@@ -16,6 +16,8 @@ protocol StoreUnderTest: AnyObject {
     /// Runs a statement on the store with the journal's append-only guard lifted.
     func tamper(_ sql: String) throws
     func verifyChain(_ journal: Journal) throws -> Int
+    /// The full audit (`reliefd verify`).
+    func verify(_ journal: Journal) throws -> ChainReport
     /// Whether the current-state tables pass the check a load makes before it repairs them
     /// (SQLite: every row; PostgreSQL: counts and totals), i.e. no repair would be needed.
     func tablesPassTheLoadCheck(_ state: State) throws -> Bool
@@ -52,7 +54,8 @@ final class SQLiteStoreUnderTest: StoreUnderTest {
         try connection.execute("DROP TRIGGER IF EXISTS journal_no_update; DROP TRIGGER IF EXISTS journal_no_delete; \(sql)")
     }
 
-    func verifyChain(_ journal: Journal) throws -> Int { try (journal as! SQLiteJournal).verifyChain() }
+    func verifyChain(_ journal: Journal) throws -> Int { try (journal as! SQLiteJournal).verifyChain().entries }
+    func verify(_ journal: Journal) throws -> ChainReport { try SQLiteJournal.verify(path: path) }
 
     func tablesPassTheLoadCheck(_ state: State) throws -> Bool {
         let connection = try SQLiteConnection(path: path)
@@ -110,7 +113,13 @@ final class PostgresStoreUnderTest: StoreUnderTest {
         _ = try writer.query("ALTER TABLE journal ENABLE TRIGGER USER")
     }
 
-    func verifyChain(_ journal: Journal) throws -> Int { try (journal as! PostgresJournal).verifyChain() }
+    func verifyChain(_ journal: Journal) throws -> Int { try (journal as! PostgresJournal).verifyChain().entries }
+    func verify(_ journal: Journal) throws -> ChainReport {
+        // As `reliefd verify` does: a connection of its own, nothing loaded.
+        let auditor = PostgresJournal(url: url, logger: logger)
+        defer { auditor.close() }
+        return try auditor.verifyChain()
+    }
 
     func tablesPassTheLoadCheck(_ state: State) throws -> Bool {
         let found = try rows(PostgresStore.countsQuery.sql)
@@ -240,39 +249,116 @@ struct StoreSuite {
         _ = try journal.load()
         let engine = makeEngine()
         try run(engine, Array(StoreSuite.commands.prefix(8)), into: journal)
-        try journal.writeSnapshot(engine.state)
+        try journal.writeSealedSnapshot(engine.state, engine: engine)
         let copy = engine.state
         try run(engine, Array(StoreSuite.commands[8..<12]), into: journal)
-        try journal.writeSnapshot(copy) // an older copy, as the snapshot thread may deliver it
+        try journal.writeSealedSnapshot(copy, engine: engine) // an older copy, as the snapshot thread may deliver it
+        var snapshotSeq: Int64 = 0
         for line in StoreSuite.commands[12...] {
             try run(engine, [line], into: journal)
-            try journal.writeSnapshot(engine.state)
+            snapshotSeq = engine.state.lastSeq
+            try journal.writeSealedSnapshot(engine.state, engine: engine)
         }
         journal.close()
         XCTAssertEqual(try store.rows("SELECT COUNT(*) FROM snapshots")[0][0], "3", store.name)
-        XCTAssertEqual(try store.rows("SELECT MAX(seq) FROM snapshots")[0][0], String(engine.state.lastSeq), store.name)
+        XCTAssertEqual(try store.rows("SELECT MAX(seq) FROM snapshots")[0][0], String(snapshotSeq), store.name)
 
         let reopened = store.makeJournal()
         defer { reopened.close() }
         let state = try reopened.load()
         XCTAssertEqual(state.snapshotText(), engine.state.snapshotText(), store.name)
-        XCTAssertEqual(reopened.loadedSnapshotSeq, engine.state.lastSeq, store.name)
+        XCTAssertEqual(reopened.loadedSnapshotSeq, snapshotSeq, store.name)
+        // Only its seal follows it: the state loaded is the snapshot's, nothing to snapshot again.
+        XCTAssertEqual(reopened.loadedSnapshotCovers, snapshotSeq + 1, store.name)
+        let report = try store.verify(reopened)
+        XCTAssertEqual(report.snapshotsChecked, 3, store.name)
+        XCTAssertEqual(report.lastSeq, engine.state.lastSeq, store.name)
     }
 
-    func unusableSnapshotFallsBackToTheJournal() throws {
+    /// Journals written before seals, and a snapshot stored just before a crash (its seal never
+    /// committed): such snapshots are skipped, an older sealed one or the whole journal is used.
+    func unsealedSnapshotIsSkipped() throws {
         let journal = store.makeJournal()
         _ = try journal.load()
         let engine = makeEngine()
         try run(engine, Array(StoreSuite.commands.prefix(10)), into: journal)
-        try journal.writeSnapshot(engine.state)
-        try run(engine, Array(StoreSuite.commands[10...]), into: journal)
+        try journal.writeSnapshot(engine.state) // as a reliefd before seals did
+        try run(engine, Array(StoreSuite.commands[10..<20]), into: journal)
         journal.close()
-        try store.tamper("UPDATE snapshots SET body = 'not a snapshot'")
+        try store.tamper("UPDATE snapshots SET body = 'not a snapshot'") // never read: it has no seal
+
+        let old = store.makeJournal()
+        XCTAssertEqual(try old.load().snapshotText(), engine.state.snapshotText(), store.name)
+        XCTAssertEqual(old.loadedSnapshotSeq, 0, store.name)
+        XCTAssertEqual(try store.verify(old).snapshotsUnsealed, 1, store.name)
+
+        // Sealed from now on; a later snapshot whose seal never made it is passed over.
+        let sealedSeq = engine.state.lastSeq
+        try old.writeSealedSnapshot(engine.state, engine: engine)
+        try run(engine, Array(StoreSuite.commands[20...]), into: old)
+        try old.writeSnapshot(engine.state)
+        old.close()
 
         let reopened = store.makeJournal()
         defer { reopened.close() }
         XCTAssertEqual(try reopened.load().snapshotText(), engine.state.snapshotText(), store.name)
-        XCTAssertEqual(reopened.loadedSnapshotSeq, 0, store.name)
+        XCTAssertEqual(reopened.loadedSnapshotSeq, sealedSeq, store.name)
+        XCTAssertEqual(reopened.loadedSnapshotCovers, sealedSeq + 1, store.name)
+    }
+
+    /// The filed problem: an edited snapshot row changed the live state silently.
+    func editedSnapshotRowStopsTheLoadNamingItsSeq() throws {
+        let journal = store.makeJournal()
+        _ = try journal.load()
+        let engine = makeEngine()
+        try run(engine, Array(StoreSuite.commands.prefix(10)), into: journal)
+        let snapshotSeq = engine.state.lastSeq
+        let seal = try journal.writeSealedSnapshot(engine.state, engine: engine)
+        try run(engine, Array(StoreSuite.commands[10...]), into: journal)
+        journal.close()
+        // Still a well-formed snapshot, parsing to a plausible state: only the seal tells.
+        try store.tamper("UPDATE snapshots SET body = replace(body, 'Yangquan Steel', 'Someone Else')")
+        XCTAssertEqual(try store.rows("SELECT COUNT(*) FROM snapshots WHERE body LIKE '%Someone Else%'")[0][0], "1", store.name)
+
+        let reopened = store.makeJournal()
+        defer { reopened.close() }
+        XCTAssertThrowsError(try reopened.load(), store.name) { error in
+            XCTAssertEqual((error as? StoreError)?.seq, snapshotSeq, "\(store.name): \(error)")
+            XCTAssertFalse((error as? StoreError)?.isTransient ?? true, "\(store.name): \(error)")
+            XCTAssertTrue("\(error)".contains("snapshot at seq \(snapshotSeq) does not match its seal (journal entry seq \(seal.seq))"),
+                          "\(store.name): \(error)")
+        }
+        XCTAssertThrowsError(try store.verify(reopened), store.name) { error in
+            XCTAssertEqual((error as? StoreError)?.seq, snapshotSeq, "\(store.name): \(error)")
+        }
+    }
+
+    /// The filed problem: rows before the snapshot were never checked again.
+    func editedJournalRowBeforeTheSnapshotStopsTheLoad() throws {
+        let journal = store.makeJournal()
+        _ = try journal.load()
+        let engine = makeEngine()
+        try run(engine, Array(StoreSuite.commands.prefix(10)), into: journal)
+        try journal.writeSealedSnapshot(engine.state, engine: engine)
+        try run(engine, Array(StoreSuite.commands[10...]), into: journal)
+        journal.close()
+        try store.tamper("UPDATE journal SET body = replace(body, '4000', '40000') WHERE seq = 7")
+
+        let reopened = store.makeJournal()
+        defer { reopened.close() }
+        XCTAssertThrowsError(try reopened.load(), store.name) { error in
+            XCTAssertEqual((error as? StoreError)?.seq, 7, "\(store.name): \(error)")
+            XCTAssertTrue("\(error)".contains("journal entry seq 7 fails the hash chain"), "\(store.name): \(error)")
+        }
+        XCTAssertThrowsError(try store.verify(reopened), store.name) { error in
+            XCTAssertEqual((error as? StoreError)?.seq, 7, "\(store.name): \(error)")
+        }
+
+        // With the snapshot edited as well, the first bad seq is still the one named.
+        try store.tamper("UPDATE snapshots SET body = replace(body, 'Yangquan Steel', 'Someone Else')")
+        XCTAssertThrowsError(try store.makeJournal().load(), store.name) { error in
+            XCTAssertEqual((error as? StoreError)?.seq, 7, "\(store.name): \(error)")
+        }
     }
 
     func tamperedJournalRowMakesLoadThrowNamingTheSeq() throws {
@@ -362,7 +448,9 @@ final class SQLiteStoreSuiteTests: XCTestCase {
 
     func testCommitThenReloadGivesTheSameStateAndTables() throws { try suite.commitThenReloadGivesTheSameStateAndTables() }
     func testSnapshotThenMoreCommitsReloadsTheLiveState() throws { try suite.snapshotThenMoreCommitsReloadsTheLiveState() }
-    func testUnusableSnapshotFallsBackToTheJournal() throws { try suite.unusableSnapshotFallsBackToTheJournal() }
+    func testUnsealedSnapshotIsSkipped() throws { try suite.unsealedSnapshotIsSkipped() }
+    func testEditedSnapshotRowStopsTheLoadNamingItsSeq() throws { try suite.editedSnapshotRowStopsTheLoadNamingItsSeq() }
+    func testEditedJournalRowBeforeTheSnapshotStopsTheLoad() throws { try suite.editedJournalRowBeforeTheSnapshotStopsTheLoad() }
     func testTamperedJournalRowMakesLoadThrowNamingTheSeq() throws { try suite.tamperedJournalRowMakesLoadThrowNamingTheSeq() }
     func testDriftedTablesAreRebuiltOnLoad() throws { try suite.driftedTablesAreRebuiltOnLoad() }
     func testBatchThatDoesNotFollowIsRefused() throws { try suite.batchThatDoesNotFollowIsRefusedAndNothingIsStored() }
@@ -383,7 +471,9 @@ final class PostgresStoreSuiteTests: XCTestCase {
 
     func testCommitThenReloadGivesTheSameStateAndTables() throws { try suite.commitThenReloadGivesTheSameStateAndTables() }
     func testSnapshotThenMoreCommitsReloadsTheLiveState() throws { try suite.snapshotThenMoreCommitsReloadsTheLiveState() }
-    func testUnusableSnapshotFallsBackToTheJournal() throws { try suite.unusableSnapshotFallsBackToTheJournal() }
+    func testUnsealedSnapshotIsSkipped() throws { try suite.unsealedSnapshotIsSkipped() }
+    func testEditedSnapshotRowStopsTheLoadNamingItsSeq() throws { try suite.editedSnapshotRowStopsTheLoadNamingItsSeq() }
+    func testEditedJournalRowBeforeTheSnapshotStopsTheLoad() throws { try suite.editedJournalRowBeforeTheSnapshotStopsTheLoad() }
     func testTamperedJournalRowMakesLoadThrowNamingTheSeq() throws { try suite.tamperedJournalRowMakesLoadThrowNamingTheSeq() }
     func testDriftedTablesAreRebuiltOnLoad() throws { try suite.driftedTablesAreRebuiltOnLoad() }
     func testBatchThatDoesNotFollowIsRefused() throws { try suite.batchThatDoesNotFollowIsRefusedAndNothingIsStored() }
@@ -432,8 +522,8 @@ final class PostgresStoreSuiteTests: XCTestCase {
         _ = try sourceJournal.load()
         let engine = suite.makeEngine()
         try StoreSuite(store: source).run(engine, Array(StoreSuite.commands.prefix(20)), into: sourceJournal)
-        try sourceJournal.writeSnapshot(engine.state)
         let snapshotSeq = engine.state.lastSeq
+        try sourceJournal.writeSealedSnapshot(engine.state, engine: engine)
         try StoreSuite(store: source).run(engine, Array(StoreSuite.commands[20...]), into: sourceJournal)
         sourceJournal.close()
 
@@ -462,4 +552,16 @@ final class PostgresStoreSuiteTests: XCTestCase {
 
 extension PostgresStoreUnderTest {
     func makeEngineForNotify() -> Engine { Engine(state: State(), clock: .fixed(StoreSuite.clock)) }
+}
+
+extension Journal {
+    /// Stores a snapshot of `state` and commits its seal as the next entry of `engine` (whose state
+    /// may be ahead of the snapshot's), as the server does.
+    @discardableResult
+    func writeSealedSnapshot(_ state: State, engine: Engine) throws -> Entry {
+        let seal = try writeSnapshot(state)
+        let entry = engine.record(seal.event)
+        try commit([entry])
+        return entry
+    }
 }

@@ -73,13 +73,14 @@ final class TravelTablesTests: XCTestCase {
         XCTAssertEqual(loaded.travelTimes, engine.state.travelTimes)
         XCTAssertEqual(loaded.snapshotText(), engine.state.snapshotText())
         // From a snapshot plus the entries after it.
-        try reopened.writeSnapshot(loaded)
         let more = Engine(state: loaded, clock: .fixed(Timestamp(milliseconds: 1_796_112_000_000)))
+        try reopened.writeSealedSnapshot(loaded, engine: more)
         try reopened.commit(run(more, ["travel set shanxi/yangquan shanxi/taiyuan 120"]))
         reopened.close()
         let third = SQLiteJournal(path: path, logger: logger)
         defer { third.close() }
         XCTAssertEqual(try third.load().snapshotText(), more.state.snapshotText())
+        XCTAssertEqual(third.loadedSnapshotSeq, loaded.lastSeq)
         XCTAssertTrue(try tablesMatch(more.state))
     }
 

@@ -57,6 +57,23 @@ class EndToEndTestCase: XCTestCase {
         return fields
     }
 
+    /// `info` once the daemon has settled after a start. A start that replayed entries (a journal
+    /// tail after a kill -9, a catalog loaded into a new store) snapshots them at once, and the
+    /// snapshot's seal (`snapshot.sealed`) is one more journal entry, committed a moment later;
+    /// a clean stop seals its final snapshot the same way. Waits (at most `timeout` seconds) until
+    /// every entry is committed and the newest snapshot is the state but for its seal.
+    func settledInfo(_ client: Client, timeout: Double = 20) throws -> [String: String] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let fields = try info(client)
+            if fields["committed_seq"] == fields["seq"], fields["snapshot_pending"] == "no" {
+                return fields
+            }
+            guard Date() < deadline else { throw Daemon.Failure("reliefd did not settle within \(timeout) s: info \(fields)") }
+            usleep(20_000)
+        }
+    }
+
     /// What a refused request must not change: the stock and lot tables and the journal position.
     func observable(_ client: Client) throws -> String {
         let stock = try client.request("stock query").text

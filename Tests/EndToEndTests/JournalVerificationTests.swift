@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSQLite
+import Foundation
+import XCTest
+
+/// Snapshots inside the hash chain (issue 9): a snapshot counts only with its seal in the journal,
+/// start-up recomputes the whole chain, and `reliefd verify` audits a store offline. The store file
+/// is edited here as an intruder would, with the SQLite C API and the journal's guard dropped.
+final class JournalVerificationTests: EndToEndTestCase {
+    private var databasePath: String = ""
+
+    private func sql(_ statements: String) throws {
+        var db: OpaquePointer?
+        guard sqlite3_open_v2(databasePath, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else {
+            defer { sqlite3_close_v2(db) }
+            throw Daemon.Failure("cannot open \(databasePath)")
+        }
+        defer { sqlite3_close_v2(db) }
+        var message: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(db, statements, nil, nil, &message) == SQLITE_OK else {
+            defer { sqlite3_free(message) }
+            throw Daemon.Failure("\(statements): \(message.map { String(cString: $0) } ?? "?")")
+        }
+    }
+
+    private func scalar(_ query: String) throws -> String? {
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        guard sqlite3_open_v2(databasePath, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { throw Daemon.Failure("cannot open \(databasePath)") }
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, query, -1, &statement, nil) == SQLITE_OK else { throw Daemon.Failure("cannot prepare \(query)") }
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return nil }
+        return String(cString: text)
+    }
+
+    /// Runs `reliefd ARGS` to its end; its exit status, stdout and stderr.
+    private func reliefd(_ arguments: [String], timeout: Double = 60) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Daemon.binaryPath())
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            process.terminate()
+            XCTFail("reliefd \(arguments) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    /// A daemon that wrote a few entries, was stopped cleanly (a final snapshot and its seal) and
+    /// is not running: its snapshot seq and the seq after the seal.
+    private func stoppedDaemonWithASealedSnapshot() throws -> (Daemon, snapshot: Int64, last: Int64) {
+        let daemon = try startDaemon()
+        databasePath = daemon.dataDirectory + "/reliefd.db"
+        let client = try daemon.connect()
+        try addCatalog(client)
+        try ok(client, "stock receive wh-a water 500 lot=D-1 donor=\"Yangquan Steel\"")
+        try ok(client, "stock issue wh-a water 20 to=shelter")
+        client.close()
+        try daemon.stop()
+        let snapshot = try XCTUnwrap(Int64(try scalar("SELECT MAX(seq) FROM snapshots") ?? ""))
+        let last = try XCTUnwrap(Int64(try scalar("SELECT MAX(seq) FROM journal") ?? ""))
+        XCTAssertEqual(try scalar("SELECT kind FROM journal WHERE seq = \(last)"), "snapshot.sealed")
+        XCTAssertEqual(snapshot, last - 1)
+        return (daemon, snapshot, last)
+    }
+
+    private func verify(_ daemon: Daemon) throws -> (status: Int32, out: String, err: String) {
+        try reliefd(["verify", "--data-dir", daemon.dataDirectory])
+    }
+
+    func testVerifyReportsTheChainAndItsLastHash() throws {
+        let (daemon, _, last) = try stoppedDaemonWithASealedSnapshot()
+        let result = try verify(daemon)
+        XCTAssertEqual(result.status, 0, result.err)
+        let hash = try XCTUnwrap(try scalar("SELECT hash FROM journal WHERE seq = \(last)"))
+        XCTAssertTrue(result.out.contains("entries=\(last) last_seq=\(last) last_hash=\(hash) snapshots_checked=1"), result.out)
+        // Beside a running daemon too: the file is only read.
+        try daemon.start()
+        let running = try verify(daemon)
+        XCTAssertEqual(running.status, 0, running.err)
+        XCTAssertTrue(running.out.contains("last_hash=\(hash)"), running.out)
+        XCTAssertEqual(try reliefd(["verify", "--data-dir", daemon.directory + "/nowhere"]).status, 1)
+        let help = try reliefd(["--help"])
+        XCTAssertTrue(help.out.contains("reliefd verify"), help.out)
+    }
+
+    func testEditedSnapshotRowStopsStartUpNamingItsSeq() throws {
+        let (daemon, snapshot, _) = try stoppedDaemonWithASealedSnapshot()
+        // Still a valid snapshot of a consistent state (the invariants hold): only its seal tells.
+        try sql("UPDATE snapshots SET body = replace(body, 'Yangquan Steel', 'Someone Else') WHERE seq = \(snapshot)")
+        XCTAssertEqual(try scalar("SELECT COUNT(*) FROM snapshots WHERE body LIKE '%Someone Else%'"), "1")
+
+        let audit = try verify(daemon)
+        XCTAssertEqual(audit.status, 1, audit.out)
+        XCTAssertTrue(audit.err.contains("first bad seq \(snapshot)"), audit.err)
+        XCTAssertTrue(audit.err.contains("snapshot at seq \(snapshot) does not match its seal"), audit.err)
+
+        XCTAssertThrowsError(try daemon.start()) { error in
+            XCTAssertTrue("\(error)".contains("exited during start-up (exit 1)"), "\(error)")
+            XCTAssertTrue("\(error)".contains("snapshot at seq \(snapshot) does not match its seal"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: daemon.socketPath))
+    }
+
+    func testEditedJournalRowBeforeTheSnapshotStopsStartUpNamingItsSeq() throws {
+        let (daemon, snapshot, _) = try stoppedDaemonWithASealedSnapshot()
+        XCTAssertGreaterThan(snapshot, 5)
+        // Row 5 (the receipt of 500) is long before the snapshot a start loads from.
+        XCTAssertEqual(try scalar("SELECT kind FROM journal WHERE seq = 5"), "lot.received")
+        try sql("DROP TRIGGER journal_no_update; UPDATE journal SET body = replace(body, '\"qty\":500', '\"qty\":5000') WHERE seq = 5")
+
+        let audit = try verify(daemon)
+        XCTAssertEqual(audit.status, 1, audit.out)
+        XCTAssertTrue(audit.err.contains("first bad seq 5"), audit.err)
+
+        XCTAssertThrowsError(try daemon.start()) { error in
+            XCTAssertTrue("\(error)".contains("exited during start-up (exit 1)"), "\(error)")
+            XCTAssertTrue("\(error)".contains("journal entry seq 5 fails the hash chain"), "\(error)")
+        }
+    }
+
+    /// A crash between storing a snapshot and committing its seal (here: the seal, the journal's
+    /// last row, removed): the snapshot is skipped, the journal replayed, and a sealed one taken.
+    func testUnsealedSnapshotIsSkippedAndReplacedBySealedOne() throws {
+        let (daemon, snapshot, last) = try stoppedDaemonWithASealedSnapshot()
+        try sql("DROP TRIGGER journal_no_delete; DELETE FROM journal WHERE seq = \(last)")
+        XCTAssertEqual(try verify(daemon).status, 0)
+        XCTAssertTrue(try verify(daemon).out.contains("snapshots_checked=0 snapshots_unsealed=1"))
+
+        try daemon.start()
+        XCTAssertTrue(daemon.log.contains("skipping snapshot"), daemon.log)
+        let client = try daemon.connect()
+        XCTAssertEqual(try rows(client, "stock query warehouse=wh-a").first?["on_hand"], "480")
+        // The start-up snapshot at the same seq, sealed this time.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try info(client)["seq"] != String(snapshot + 1) { usleep(20_000) }
+        XCTAssertEqual(try info(client)["seq"], String(snapshot + 1))
+        XCTAssertEqual(try info(client)["snapshot_seq"], String(snapshot))
+        client.close()
+        try daemon.stop()
+        XCTAssertTrue(try verify(daemon).out.contains("snapshots_checked=1"))
+    }
+
+    /// A seal is an entry, but not a change: it must not make the next snapshot due, nor make a
+    /// restart take one (a snapshot, its seal, a snapshot, … while nothing happens).
+    func testSealsDoNotMakeSnapshotsDue() throws {
+        let (daemon, snapshot, last) = try stoppedDaemonWithASealedSnapshot()
+        // Snapshots due 0.2 s after any change from now on; the housekeeping timer looks every second.
+        daemon.extraFlags = ["--snapshot-interval", "0.2"]
+        try daemon.start()
+        let client = try daemon.connect()
+        sleep(3)
+        XCTAssertEqual(try info(client)["seq"], String(last))
+        XCTAssertEqual(try info(client)["snapshot_seq"], String(snapshot))
+
+        // One change: one snapshot and its seal, then quiet again.
+        try ok(client, "stock issue wh-a water 1 to=shelter")
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, try info(client)["seq"] != String(last + 2) { usleep(20_000) }
+        XCTAssertEqual(try info(client)["snapshot_seq"], String(last + 1))
+        sleep(3)
+        XCTAssertEqual(try info(client)["seq"], String(last + 2))
+        XCTAssertEqual(try info(client)["snapshot_seq"], String(last + 1))
+        client.close()
+        try daemon.stop()
+        XCTAssertEqual(try scalar("SELECT MAX(seq) FROM journal"), String(last + 2))
+    }
+}
