@@ -134,6 +134,13 @@ public final class Engine {
         return allowed.contains(command.words.joined(separator: " "))
     }
 
+    /// The most rows `request` may answer with, when it names a listing (its `limit=`, or the
+    /// listing's default); nil for anything else, or a limit the listing will refuse.
+    public func listingLimit(_ request: Request) -> Int? {
+        guard let (command, _) = lookup(request), let listing = command.listing else { return nil }
+        return (try? listing.limit(of: request))?.0
+    }
+
     /// True when the request names a command that changes state (and so needs the store).
     public func isMutating(_ request: Request) -> Bool {
         lookup(request)?.command.mutating ?? false

@@ -375,6 +375,13 @@ public final class Server {
             submitOffload(deferred, for: connection)
             return
         }
+        // A listing that may be large is refused before its work when no slot is free for it: a
+        // client pipelining refused exports must not make the loop compute each of them.
+        if let limit = engine.listingLimit(request), limit > connectionLimits.largeRows,
+           let refusal = largeListingRefusal(rows: limit, for: connection) {
+            reply(error: refusal, to: connection)
+            return
+        }
         let outcome = engine.handle(request, actor: connection.actor, role: connection.role)
         if Server.describesDaemon(request) {
             // ping, help and info describe the daemon, not the operation: answered at once, so an
@@ -420,6 +427,10 @@ public final class Server {
         case .stream(let stream): stream.count
         case .ok, .error: 0
         }
+        return largeListingRefusal(rows: rows, for: connection)
+    }
+
+    private func largeListingRefusal(rows: Int, for connection: Connection) -> Reply? {
         guard rows > connectionLimits.largeRows else { return nil }
         var open = 0
         var mine = 0
