@@ -1,4 +1,4 @@
-/// The fixed set of error codes a reply can carry (DESIGN.md, control protocol).
+/// The fixed set of error codes a reply can carry (docs/protocol.md, Replies).
 public enum ErrorCode: String, Sendable, CaseIterable {
     case syntax = "SYNTAX"
     case notFound = "NOTFOUND"
