@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import ReliefCore
 import ReliefEngine
 import ReliefProtocol
 

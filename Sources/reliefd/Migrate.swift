@@ -17,18 +17,7 @@ enum Migrate {
 
     static func run(_ arguments: [String]) -> Int32 {
         var from: String?, to: String?, passwordFile: String?
-        var index = 0
-        while index < arguments.count {
-            var argument = arguments[index]
-            index += 1
-            var value: String?
-            if let equals = argument.firstIndex(of: "=") {
-                value = String(argument[argument.index(after: equals)...])
-                argument = String(argument[..<equals])
-            } else if index < arguments.count {
-                value = arguments[index]
-                index += 1
-            }
+        for (argument, value) in FlagPairs.parse(arguments) {
             switch argument {
             case "--from": from = value
             case "--to": to = value

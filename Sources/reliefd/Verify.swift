@@ -17,21 +17,10 @@ enum Verify {
         var configuration = Configuration()
         var configFile: String?
         var overrides: [(String, String)] = []
-        var index = 0
-        while index < arguments.count {
-            var argument = arguments[index]
-            index += 1
+        for (argument, value) in FlagPairs.parse(arguments) {
             if argument == "--help" || argument == "-h" {
                 print(usage)
                 return 0
-            }
-            var value: String?
-            if let equals = argument.firstIndex(of: "=") {
-                value = String(argument[argument.index(after: equals)...])
-                argument = String(argument[..<equals])
-            } else if index < arguments.count {
-                value = arguments[index]
-                index += 1
             }
             guard let value else { return complain("\(argument) needs a value\n\(usage)") }
             switch argument {

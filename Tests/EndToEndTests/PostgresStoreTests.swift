@@ -35,17 +35,8 @@ final class PostgresStoreTests: EndToEndTestCase {
 
     @discardableResult
     private func psql(_ url: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw Daemon.Failure("psql \(sql): \(text)") }
+        let (status, text) = try runProgram("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql])
+        guard status == 0 else { throw Daemon.Failure("psql \(sql): \(text)") }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

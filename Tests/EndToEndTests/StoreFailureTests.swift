@@ -14,6 +14,18 @@ final class StoreFailureTests: EndToEndTestCase {
         XCTFail("timed out after \(timeout) s waiting for \(what)")
     }
 
+    /// Sets the daemon's file-size limit (`SOFT[:HARD]` or `unlimited`): past it every write to the
+    /// database files fails with EFBIG, like a full disk. (prlimit(2) is a GNU extension Swift's
+    /// Glibc module leaves out; util-linux's tool calls it.)
+    private func limitFileSize(of daemon: Daemon, _ limit: String) throws {
+        let prlimit = Process()
+        prlimit.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        prlimit.arguments = ["--pid", String(daemon.pid), "--fsize=\(limit)"]
+        try prlimit.run()
+        prlimit.waitUntilExit()
+        XCTAssertEqual(prlimit.terminationStatus, 0, "prlimit --fsize=\(limit)")
+    }
+
     func testRemovedDatabaseFileRefusesWritesKeepsReadsAndRecoversWhenRestored() throws {
         let daemon = try startDaemon()
         var client = try daemon.connect()
@@ -56,14 +68,6 @@ final class StoreFailureTests: EndToEndTestCase {
         let reader = try daemon.connect()
         try addCatalog(writer)
         try ok(writer, "stock receive wh-a water 100 lot=BASE")
-        func limitFileSize(_ limit: String) throws {
-            let prlimit = Process()
-            prlimit.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            prlimit.arguments = ["--pid", String(daemon.pid), "--fsize=\(limit)"]
-            try prlimit.run()
-            prlimit.waitUntilExit()
-            XCTAssertEqual(prlimit.terminationStatus, 0, "prlimit")
-        }
 
         // A write and, from another client, a read that arrives while the write's commit is in
         // flight (computed on a state that already holds the write). The commit fails: the read
@@ -72,7 +76,7 @@ final class StoreFailureTests: EndToEndTestCase {
         var answered = 0
         let rounds = 8
         for round in 0..<rounds {
-            try limitFileSize("1:unlimited")
+            try limitFileSize(of: daemon, "1:unlimited")
             try writer.send("stock receive wh-a water 1 lot=GHOST-\(round)")
             try reader.send("stock lots")
             let write = try writer.reply()
@@ -84,7 +88,7 @@ final class StoreFailureTests: EndToEndTestCase {
             } else {
                 XCTAssertEqual(read.errorCode, "UNAVAILABLE", read.text)
             }
-            try limitFileSize("unlimited")
+            try limitFileSize(of: daemon, "unlimited")
             try waitFor("the store to recover") { try info(reader)["store_status"] == "ok" }
         }
         print("reads during failing commits: \(answered) answered, \(rounds - answered) refused, \(shown) showed a lost write")
@@ -100,13 +104,7 @@ final class StoreFailureTests: EndToEndTestCase {
         try ok(client, "stock receive wh-a water 100 lot=BASE")
 
         // Every further write to the database files fails with EFBIG, like a full disk.
-        // (prlimit(2) is a GNU extension Swift's Glibc module leaves out; util-linux's tool calls it.)
-        let prlimit = Process()
-        prlimit.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-        prlimit.arguments = ["--pid", String(daemon.pid), "--fsize=1:1"]
-        try prlimit.run()
-        prlimit.waitUntilExit()
-        XCTAssertEqual(prlimit.terminationStatus, 0, "prlimit")
+        try limitFileSize(of: daemon, "1:1")
 
         var lines: [String] = []
         for n in 0..<50 { lines.append("stock receive wh-a water 1 lot=F\(n) req=f\(n)") }

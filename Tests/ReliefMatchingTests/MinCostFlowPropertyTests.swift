@@ -1,3 +1,4 @@
+import ReliefCore
 import XCTest
 @testable import ReliefMatching
 

@@ -15,6 +15,7 @@
 #    the same runs against a release build of REV (a revision from before reads waited), in the
 #    same run.
 set -euo pipefail
+. deploy/lib/bench-report.sh
 tmp="$BENCH_TMP"; bin="$BENCH_BIN"; reps="$BENCH_REPS"; seconds="$BENCH_SECONDS"; report="$BENCH_REPORT"
 flooders="${BENCH_FLOODERS:-100}"
 flood_line="${BENCH_FLOOD_LINE:-volunteer export limit=1000000}"
@@ -187,17 +188,13 @@ for build in "${builds[@]}"; do
     fi
 done
 
-cpus="$(nproc)"
-cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-memory="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-git diff --quiet HEAD 2>/dev/null || revision+=" (with uncommitted changes)"
+revision="$(bench_revision)"
 section="$tmp/section.md"
 {
     echo "## $(date -u '+%Y-%m-%d %H:%M:%S UTC') — hostile clients: non-reading floods, reads behind writes"
     echo
     echo "- Command: \`deploy/bench hostile\` (BENCH_SECONDS=$seconds, BENCH_REPS=$reps, BENCH_FLOODERS=$flooders${baseline:+, BENCH_BASELINE=$baseline}; medians of $reps runs)"
-    echo "- Machine: $cpus CPUs, $cpu_model, $memory memory, $(uname -sr); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- Machine: $(bench_machine)"
     echo "- Revision: $revision; SQLite store (WAL, synchronous=FULL) in a temporary directory. Floods: \`deploy/lib/flood.py\` ($flooders Unix-socket connections, each sending the line 64 at a time whenever the socket takes more, reading nothing, for BENCH_SECONDS + 0.5 s, started as the ping's measurement starts)"
     echo
     echo "| what | result | target | result |"
@@ -219,14 +216,4 @@ section="$tmp/section.md"
     echo "</details>"
     echo
 } >"$section"
-if [ ! -f "$report" ]; then
-    printf '# Benchmarks\n\nWritten by `deploy/bench`, newest first.\n\n' >"$report"
-fi
-{
-    sed '/^## /,$d' "$report"
-    cat "$section"
-    sed -n '/^## /,$p' "$report"
-} >"$tmp/report.md"
-cp "$tmp/report.md" "$report"
-cat "$section"
-echo "written to $report" >&2
+bench_file "$section" "$report" "$tmp"

@@ -2,6 +2,7 @@
 # deploy/bench matching (see deploy/bench): run by deploy/bench after the release build, with
 # BENCH_TMP (a scratch directory), BENCH_BIN (the release binaries), BENCH_REPS and BENCH_REPORT.
 set -euo pipefail
+. deploy/lib/bench-report.sh
 tmp="$BENCH_TMP"; bin="$BENCH_BIN"; reps="$BENCH_REPS"; report="$BENCH_REPORT"
 timeout="${BENCH_SOLVER_TIMEOUT:-600}"
 seed="${BENCH_SEED:-1}"
@@ -49,17 +50,13 @@ for scale in $scales; do
     notes+="- $scale: $scenario"$'\n'
 done
 
-cpus="$(nproc)"
-cpu_model="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-memory="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-git diff --quiet HEAD 2>/dev/null || revision+=" (with uncommitted changes)"
+revision="$(bench_revision)"
 section="$tmp/section.md"
 {
     echo "## $(date -u '+%Y-%m-%d %H:%M:%S UTC') — matching: match and plan at province and country scale"
     echo
     echo "- Command: \`deploy/bench matching\` (BENCH_REPS=$reps, BENCH_SEED=$seed, BENCH_SOLVER_TIMEOUT=$timeout; in process: \`reliefctl bench-matching\`)"
-    echo "- Machine: $cpus CPUs, ${cpu_model:-$(uname -m)}, $memory memory, $(uname -sr); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- Machine: $(bench_machine)"
     echo "- Revision: $revision"
     echo
     echo "Generated operations (MatchingScenario, seed $seed):"
@@ -78,9 +75,4 @@ section="$tmp/section.md"
     echo "</details>"
     echo
 } >"$section"
-mkdir -p "$(dirname "$report")"
-[ -f "$report" ] || printf '# Benchmarks\n\n' >"$report"
-{ sed '/^## /,$d' "$report"; cat "$section"; sed -n '/^## /,$p' "$report"; } >"$tmp/report.md"
-cp "$tmp/report.md" "$report"
-cat "$section"
-echo "written to $report" >&2
+bench_file "$section" "$report" "$tmp"
