@@ -54,8 +54,17 @@ public final class Server {
     /// Work too large for the loop (a plan over every open need) runs on this thread.
     private let offloader: OffloadWorker
     private let offloadResults: UnsafeMutablePointer<uv_async_t>
-    /// Off-loop jobs submitted and not yet finished, and how many ran since start (for `info`).
-    private var offloadsOutstanding = 0
+    /// Work for the offload thread: one job at a time, the rest waiting here in order. A waiting
+    /// request holds only its words; its work (and the copy of the state it runs on) is made when
+    /// its turn comes, so a hundred clients asking for plans at once pin one state, not a hundred.
+    private enum OffloadItem {
+        case request(connection: Int, request: Request)
+        case recheck(connection: Int, ImportRecheck)
+    }
+    private var offloadWaiting: [OffloadItem] = []
+    private var offloadBusy = false
+    /// Off-loop jobs running or waiting (for `info` and shutdown), and how many ran since start.
+    private var offloadsOutstanding: Int { offloadWaiting.count + (offloadBusy ? 1 : 0) }
     private var offloadsRun: Int64 = 0
     /// While an import's rows are checked again off the loop (the live state changed while they
     /// arrived), writes wait: the connection doing the import, the connections whose write waits
@@ -372,7 +381,11 @@ public final class Server {
         }
         if let deferred = engine.offload(request, actor: connection.actor, role: connection.role) {
             connection.block()
-            submitOffload(deferred, for: connection)
+            if offloadBusy {
+                offloadWaiting.append(.request(connection: connection.id, request: request))
+            } else {
+                submitOffload(deferred, for: connection)
+            }
             return
         }
         // A listing that may be large is refused before its work when no slot is free for it: a
@@ -456,15 +469,39 @@ public final class Server {
     // MARK: work off the loop
 
     private func submitOffload(_ deferred: Engine.Deferred, for connection: Connection) {
-        offloadsOutstanding += 1
+        precondition(!offloadBusy, "one off-loop job at a time")
+        offloadBusy = true
         offloader.submit(OffloadWorker.Job(connection: connection.id, work: .request(deferred)))
+    }
+
+    /// Starts the next waiting job, if the offload thread is free. A waiting request's work is made
+    /// now, on the state as it is now; if it no longer needs the offload thread it is handled here.
+    private func startNextOffload() {
+        while !offloadBusy, !offloadWaiting.isEmpty {
+            switch offloadWaiting.removeFirst() {
+            case .recheck(let id, let recheck):
+                offloadBusy = true
+                offloader.submit(OffloadWorker.Job(connection: id, work: .importRecheck(recheck)))
+            case .request(let id, let request):
+                guard let connection = connections[id], !connection.closing else { continue }
+                if let refused = writesRefused, engine.isMutating(request) {
+                    connection.send(.error(.unavailable, refused), waitSeq: 0)
+                    connection.unblock()
+                } else if let deferred = engine.offload(request, actor: connection.actor, role: connection.role) {
+                    submitOffload(deferred, for: connection)
+                } else {
+                    deliver(engine.handle(request, actor: connection.actor, role: connection.role), to: connection)
+                    connection.unblock()
+                }
+            }
+        }
     }
 
     /// Results of off-loop work: finish each on the loop (its events go into the next commit), or
     /// run it again when the state moved too far meanwhile; then the client's later requests run.
     private func drainOffloaded() {
         for result in offloader.drainResults() {
-            offloadsOutstanding -= 1
+            offloadBusy = false
             offloadsRun += 1
             switch result.work {
             case .request(let deferred):
@@ -478,6 +515,7 @@ public final class Server {
                 finishRecheck(recheck, for: result.connection, microseconds: result.microseconds)
             }
         }
+        startNextOffload()
         if isStopping { finishStopIfDone() }
     }
 
@@ -494,8 +532,12 @@ public final class Server {
             return
         }
         switch engine.complete(deferred, result: result.value!) {
-        case .again(let deferred):
-            submitOffload(deferred, for: connection)
+        case .again(let again):
+            if offloadBusy {
+                offloadWaiting.append(.request(connection: connection.id, request: again.request))
+            } else {
+                submitOffload(again, for: connection)
+            }
         case .outcome(let outcome):
             deliver(outcome, to: connection)
             connection.unblock()
@@ -613,10 +655,11 @@ public final class Server {
         precondition(writeBarrier == nil, "one import check at a time: writes wait during it")
         writeBarrier = connection.id
         connection.block()
-        offloadsOutstanding += 1
         logger.info("import checked again off the loop (the state changed while its rows arrived); writes wait",
                     metadata: ["client": "\(connection.id)", "rows": "\(session.rows.count)"])
-        offloader.submit(OffloadWorker.Job(connection: connection.id, work: .importRecheck(engine.recheckImport(session))))
+        // Ahead of waiting requests: writes wait for it.
+        offloadWaiting.insert(.recheck(connection: connection.id, engine.recheckImport(session)), at: 0)
+        startNextOffload()
     }
 
     private func finishRecheck(_ recheck: ImportRecheck, for connectionID: Int, microseconds: Int64) {

@@ -71,4 +71,34 @@ final class MatchingTests: EndToEndTestCase {
         let superseded = try client.request("plan apply PL-000001")
         XCTAssertTrue(superseded.text.hasPrefix("ERR CONFLICT plan PL-000001 was superseded by PL-000002"), superseded.text)
     }
+
+    func testManyMatchesAtOnceWaitTheirTurnOffTheLoopAndAreEachAnswered() throws {
+        let daemon = try startDaemon()
+        let client = try daemon.connect()
+        try addCatalog(client)
+        for line in ["stock receive wh-a water 100 lot=W1", "incident open flood title=Flood kind=flood at=37.80,112.60 region=sx severity=4",
+                     "need add flood supply water 30 priority=1"] {
+            try ok(client, line)
+        }
+        // Twenty officers ask at once: one solve at a time, the rest wait with their words only.
+        var officers: [Client] = []
+        for _ in 0..<20 {
+            let officer = try daemon.connect(timeout: 30)
+            try officer.send("match flood")
+            officers.append(officer)
+        }
+        var waiting = 0
+        for _ in 0..<20 { waiting = max(waiting, Int(try info(client)["offload_queue"] ?? "") ?? 0) }
+        var plans: Set<String> = []
+        for officer in officers {
+            let reply = try officer.reply(timeout: 30)
+            guard let plan = reply.rowFields?.first?["plan"] else { return XCTFail(reply.text) }
+            plans.insert(plan)
+        }
+        XCTAssertEqual(plans.count, 20, "each officer gets a proposal of their own")
+        XCTAssertEqual(try info(client)["offloaded"], "20")
+        XCTAssertEqual(try info(client)["offload_queue"], "0")
+        print("twenty matches at once: at most \(waiting) off the loop or waiting when sampled")
+        XCTAssertNil(daemon.checkAlive())
+    }
 }
