@@ -87,42 +87,39 @@ public enum PostgresStore {
     static let countsQuery = PGConnection.Statement("""
         SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM warehouses), (SELECT COUNT(*) FROM items),
                (SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM holdings),
-               (SELECT COALESCE(SUM(on_hand), 0) FROM holdings), (SELECT COALESCE(SUM(reserved), 0) FROM holdings),
-               (SELECT COUNT(*) FROM minimums), (SELECT COALESCE(SUM(quantity), 0) FROM minimums),
+               (SELECT \(ProjectionTotal.sql("on_hand")) FROM holdings), (SELECT \(ProjectionTotal.sql("reserved")) FROM holdings),
+               (SELECT COUNT(*) FROM minimums), (SELECT \(ProjectionTotal.sql("quantity")) FROM minimums),
                (SELECT COUNT(*) FROM skills), (SELECT COUNT(*) FROM specialties), (SELECT COUNT(*) FROM volunteers),
                (SELECT COUNT(*) FROM certifications), (SELECT COUNT(*) FROM duty_log), (SELECT COUNT(*) FROM teams),
                (SELECT COUNT(*) FROM team_members), (SELECT COUNT(*) FROM volunteers WHERE on_duty_since IS NOT NULL),
                (SELECT COUNT(*) FROM volunteers WHERE status = 'deployed'),
                (SELECT COUNT(*) FROM incidents), (SELECT COUNT(*) FROM incidents WHERE status <> 'closed'),
-               (SELECT COALESCE(SUM(affected), 0) FROM incidents),
-               (SELECT COUNT(*) FROM needs), (SELECT COUNT(*) FROM needs WHERE status = 'open'), (SELECT COALESCE(SUM(amount), 0) FROM needs),
-               (SELECT COUNT(*) FROM plans), (SELECT COALESCE(SUM(applied_lines), 0) FROM plans),
-               (SELECT COUNT(*) FROM allocations), (SELECT COALESCE(SUM(quantity), 0) FROM allocations),
-               (SELECT COALESCE(SUM(quantity), 0) FROM allocations WHERE status = 'dispatched'),
-               (SELECT COALESCE(SUM(quantity), 0) FROM allocations WHERE status = 'delivered'),
+               (SELECT \(ProjectionTotal.sql("affected")) FROM incidents),
+               (SELECT COUNT(*) FROM needs), (SELECT COUNT(*) FROM needs WHERE status = 'open'), (SELECT \(ProjectionTotal.sql("amount")) FROM needs),
+               (SELECT COUNT(*) FROM plans), (SELECT \(ProjectionTotal.sql("applied_lines")) FROM plans),
+               (SELECT COUNT(*) FROM allocations), (SELECT \(ProjectionTotal.sql("quantity")) FROM allocations),
+               (SELECT \(ProjectionTotal.sql("quantity")) FROM allocations WHERE status = 'dispatched'),
+               (SELECT \(ProjectionTotal.sql("quantity")) FROM allocations WHERE status = 'delivered'),
                (SELECT COUNT(*) FROM assignments), (SELECT COUNT(*) FROM assignments WHERE status <> 'released'),
-               (SELECT COALESCE(SUM(hours_ms), 0) FROM assignments),
-               (SELECT COUNT(*) FROM travel_times), (SELECT COALESCE(SUM(minutes), 0) FROM travel_times)
+               (SELECT \(ProjectionTotal.sql("hours_ms")) FROM assignments),
+               (SELECT COUNT(*) FROM travel_times), (SELECT \(ProjectionTotal.sql("minutes")) FROM travel_times)
         """)
 
     static func expectedCounts(_ state: State) -> [Int64] {
-        var holdings: Int64 = 0, onHand: Int64 = 0, reserved: Int64 = 0
-        for skus in state.stock.values {
-            for skuStock in skus.values {
-                holdings += Int64(skuStock.lots.count); onHand += skuStock.onHand; reserved += skuStock.reserved
-            }
-        }
+        let held = state.stock.values.flatMap(\.values)
+        let holdings = Int64(held.reduce(0) { $0 + $1.lots.count })
+        let onHand = ProjectionTotal.of(held.lazy.map(\.onHand)), reserved = ProjectionTotal.of(held.lazy.map(\.reserved))
         let minimums = state.minimums.values.flatMap(\.values)
         let volunteers = state.volunteers.values
         return [Int64(state.regions.count), Int64(state.warehouses.count), Int64(state.items.count),
-                Int64(state.lots.count), holdings, onHand, reserved, Int64(minimums.count), minimums.reduce(0, +),
+                Int64(state.lots.count), holdings, onHand, reserved, Int64(minimums.count), ProjectionTotal.of(minimums),
                 Int64(state.skills.count), Int64(state.specialties.count), Int64(volunteers.count),
                 Int64(volunteers.reduce(0) { $0 + $1.certifications.count }), Int64(volunteers.reduce(0) { $0 + $1.duty.count }),
                 Int64(state.teams.count), Int64(state.teams.values.reduce(0) { $0 + $1.members.count }),
                 Int64(volunteers.filter { $0.onDutySince != nil }.count),
                 Int64(volunteers.filter { $0.status == .deployed }.count)]
             + incidentCounts(state)
-            + [Int64(state.travelEntryCount), Int64(state.travelTimes.values.reduce(0) { $0 + $1.values.reduce(0, +) })]
+            + [Int64(state.travelEntryCount), ProjectionTotal.of(state.travelTimes.values.lazy.flatMap(\.values).map { Int64($0) })]
     }
 
     /// The incident tables' part of `expectedCounts` (schema migration 2). Reserved stock is the
@@ -131,15 +128,15 @@ public enum PostgresStore {
         let incidents = state.incidents.values, needs = state.needs.values
         let allocations = state.allocations.values, assignments = state.assignments.values
         func quantity(_ status: AllocationStatus) -> Int64 {
-            allocations.reduce(0) { $1.status == status ? $0 + $1.quantity : $0 }
+            ProjectionTotal.of(allocations.lazy.filter { $0.status == status }.map(\.quantity))
         }
         return [Int64(incidents.count), Int64(incidents.filter { $0.status != .closed }.count),
-                incidents.reduce(0) { $0 + $1.affected },
-                Int64(needs.count), Int64(needs.filter { $0.status == .open }.count), needs.reduce(0) { $0 + $1.request.amount },
-                Int64(state.plans.count), Int64(state.plans.values.reduce(0) { $0 + $1.appliedLines.count }),
-                Int64(allocations.count), allocations.reduce(0) { $0 + $1.quantity }, quantity(.dispatched), quantity(.delivered),
+                ProjectionTotal.of(incidents.lazy.map { Int64($0.affected) }),
+                Int64(needs.count), Int64(needs.filter { $0.status == .open }.count), ProjectionTotal.of(needs.lazy.map(\.request.amount)),
+                Int64(state.plans.count), ProjectionTotal.of(state.plans.values.lazy.map { Int64($0.appliedLines.count) }),
+                Int64(allocations.count), ProjectionTotal.of(allocations.lazy.map(\.quantity)), quantity(.dispatched), quantity(.delivered),
                 Int64(assignments.count), Int64(assignments.filter { $0.status.isActive }.count),
-                assignments.reduce(0) { $0 + $1.hoursMilliseconds }]
+                ProjectionTotal.of(assignments.lazy.map(\.hoursMilliseconds))]
     }
 
     static let rebuildJob: [PGConnection.Statement] = [

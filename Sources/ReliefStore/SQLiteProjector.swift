@@ -177,21 +177,17 @@ final class SQLiteProjector {
         let statement = try connection.prepare("""
             SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM warehouses), (SELECT COUNT(*) FROM items),
                    (SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM holdings),
-                   (SELECT COALESCE(SUM(on_hand), 0) FROM holdings), (SELECT COALESCE(SUM(reserved), 0) FROM holdings),
-                   (SELECT COUNT(*) FROM minimums), (SELECT COALESCE(SUM(quantity), 0) FROM minimums)
+                   (SELECT \(ProjectionTotal.sql("on_hand")) FROM holdings), (SELECT \(ProjectionTotal.sql("reserved")) FROM holdings),
+                   (SELECT COUNT(*) FROM minimums), (SELECT \(ProjectionTotal.sql("quantity")) FROM minimums)
             """)
         defer { statement.finalize() }
         guard try statement.step() else { return false }
-        var holdings: Int64 = 0, onHand: Int64 = 0, reserved: Int64 = 0
-        for skus in state.stock.values {
-            for skuStock in skus.values {
-                holdings += Int64(skuStock.lots.count); onHand += skuStock.onHand; reserved += skuStock.reserved
-            }
-        }
+        let held = state.stock.values.flatMap(\.values)
         let minimums = state.minimums.values.flatMap(\.values)
         let expected: [Int64] = [Int64(state.regions.count), Int64(state.warehouses.count), Int64(state.items.count),
-                                 Int64(state.lots.count), holdings, onHand, reserved,
-                                 Int64(minimums.count), minimums.reduce(0, +)]
+                                 Int64(state.lots.count), Int64(held.reduce(0) { $0 + $1.lots.count }),
+                                 ProjectionTotal.of(held.lazy.map(\.onHand)), ProjectionTotal.of(held.lazy.map(\.reserved)),
+                                 Int64(minimums.count), ProjectionTotal.of(minimums)]
         guard expected.indices.allSatisfy({ statement.int64(Int32($0)) == expected[$0] }) else { return false }
         return try travelTimesMatch(state) && roster.tablesMatch(state) && incidents.tablesMatch(state)
     }
