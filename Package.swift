@@ -28,6 +28,7 @@ let package = Package(
             "ReliefCore", "ReliefMatching", "ReliefProtocol",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "ReliefDrill", dependencies: ["ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefProtocol"]),
         .target(name: "ReliefStore", dependencies: [
             "ReliefCore", "CSQLite", "CLibPQ",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "ReliefCoreTests", dependencies: ["ReliefCore"]),
         .testTarget(name: "ReliefMatchingTests", dependencies: ["ReliefMatching", "ReliefCore"]),
         .testTarget(name: "ReliefEngineTests", dependencies: ["ReliefEngine", "ReliefCore", "ReliefProtocol"]),
+        .testTarget(name: "ReliefDrillTests", dependencies: ["ReliefDrill", "ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
         .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol", "CSQLite"]),
