@@ -14,6 +14,7 @@ extension Event {
             json.set("lat", incident.location.latitude); json.set("lon", incident.location.longitude)
             json.set("region", incident.region); json.set("severity", incident.severity); json.set("affected", incident.affected)
             json.set("created", incident.openedAt.milliseconds)
+            if incident.exercise { json.set("exercise", 1) }
         case .incidentUpdated(let id, let title, let severity, let affected, let note):
             json.set("id", id); json.set("title", title)
             if let severity { json.set("severity", severity) }
@@ -162,7 +163,7 @@ extension Event {
                 id: try body.string("id"), title: try body.string("title"), kind: try enumValue("kind", IncidentKind.self),
                 location: Coordinate(latitude: try body.double("lat"), longitude: try body.double("lon")),
                 region: try body.string("region"), severity: Int(try body.int("severity")), affected: try body.int("affected"),
-                openedAt: time))
+                openedAt: time, exercise: try body.optionalInt("exercise") == 1))
         case "incident.updated":
             return .incidentUpdated(id: try body.string("id"), title: try body.optionalString("title"),
                                     severity: try body.optionalInt("severity").map { Int($0) }, affected: try body.optionalInt("affected"),

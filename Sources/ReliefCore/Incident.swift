@@ -46,11 +46,14 @@ public struct Incident: Sendable, Equatable {
     /// Needs of the incident, in the order they were added.
     public var needs: [String] = []
     public var timeline: [TimelineEntry] = []
+    /// Opened in a drill (CAP's status=Exercise): never a real event, whoever reads it. Journaled
+    /// only when true, so entries of real incidents are what they always were.
+    public var exercise = false
 
     public init(id: String, title: String, kind: IncidentKind, location: Coordinate, region: String, severity: Int,
-                affected: Int64, openedAt: Timestamp) {
+                affected: Int64, openedAt: Timestamp, exercise: Bool = false) {
         self.id = id; self.title = title; self.kind = kind; self.location = location; self.region = region
-        self.severity = severity; self.affected = affected; self.openedAt = openedAt
+        self.severity = severity; self.affected = affected; self.openedAt = openedAt; self.exercise = exercise
     }
 }
 

@@ -39,7 +39,7 @@ extension State {
             opened.needs = []
             opened.timeline = []
             incidents[incident.id] = opened
-            log(incident.id, "opened: \(incident.kind.rawValue), severity \(incident.severity), \(incident.affected) affected")
+            log(incident.id, "opened\(incident.exercise ? " (exercise)" : ""): \(incident.kind.rawValue), severity \(incident.severity), \(incident.affected) affected")
 
         case .incidentUpdated(let id, let title, let severity, let affected, let note):
             guard let incident = incidents[id] else { throw fail("incident \(id) missing") }

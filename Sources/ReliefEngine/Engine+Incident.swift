@@ -21,8 +21,10 @@ extension Engine {
             guard engine.state.regions[region] != nil else { throw Refusal(.notFound, "region \(region) not found; see region list") }
             guard engine.state.incidents[id] == nil else { throw Refusal(.conflict, "incident \(id) already exists; expected a new id") }
             engine.emit(.incidentOpened(Incident(id: id, title: title, kind: kind, location: location, region: region, severity: severity,
-                                                 affected: affected, openedAt: context.now)))
-            return .ok(["incident": id, "status": IncidentStatus.open.rawValue])
+                                                 affected: affected, openedAt: context.now, exercise: engine.exercise)))
+            var fields: Fields = ["incident": id, "status": IncidentStatus.open.rawValue]
+            if engine.exercise { fields.append("exercise", "yes") }
+            return .ok(fields)
         },
 
         Command(words: ["incident", "update"], usage: "incident update ID [title=TEXT] [severity=1..5] [affected=N] [note=TEXT]",
@@ -97,6 +99,7 @@ extension Engine {
                                 "status": incident.status.rawValue, "severity": String(incident.severity),
                                 "affected": String(incident.affected), "region": incident.region, "at": incident.location.text]
             head.append("opened", incident.openedAt.iso8601)
+            if incident.exercise { head.append("exercise", "yes") }
             rows.append(head)
             for id in incident.needs { rows.append(engine.needFields(engine.state.needs[id]!, record: true)) }
             for allocation in engine.state.allocationList(incident: incident.id) {

@@ -143,6 +143,7 @@ extension Engine {
         fields.append("needs", String(incident.needs.count))
         fields.append("open_needs", String(open.count))
         fields.append("unmet", String(open.filter { state.committedAmount(of: $0.id) < $0.request.amount }.count))
+        if incident.exercise { fields.append("exercise", "yes") }
         return fields
     }
 

@@ -27,6 +27,9 @@ public final class Engine {
     /// What `match` and `plan` reckon with (cost per km, region penalties, reach); the host sets it
     /// from configuration with `MatchingPolicy(parsing:)`.
     public var matchingPolicy = MatchingPolicy()
+    /// Set on a drill's sandbox engine: every incident opened is an exercise (`Incident.exercise`),
+    /// so nothing a drill creates can pass for a real event.
+    public var exercise = false
 
     struct Command: Sendable {
         var words: [String]
@@ -144,6 +147,13 @@ public final class Engine {
     /// True when the request names a command that changes state (and so needs the store).
     public func isMutating(_ request: Request) -> Bool {
         lookup(request)?.command.mutating ?? false
+    }
+
+    /// Nil when `request` names a command; otherwise why not and which commands were expected
+    /// (what `handle` would answer), so a file of requests can be checked before any of it runs.
+    public func unknownCommand(_ request: Request) -> String? {
+        guard !request.words.isEmpty else { return "empty request; expected a command such as: help" }
+        return lookup(request) == nil ? unknownCommandMessage(request) : nil
     }
 
     private func lookup(_ request: Request) -> (command: Command, words: Int)? {
