@@ -83,6 +83,19 @@ public enum RosterGenerator {
         return "v-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 
+    /// Volunteer organizations of the demo roster (the provincial society's).
+    public static let demoOrganizations = 282
+
+    /// Rescue teams per specialty in the demo roster: one per 800 volunteers (28,500 volunteers
+    /// give 35 per specialty, 280 in all).
+    public static func demoTeams(volunteers: Int) -> Int { max(1, volunteers / 800) }
+
+    /// The demo roster the daemon loads with `demo_volunteers` and a drill `from dataset … volunteers=N`
+    /// generates: the same arguments give the same people, so a drill plays on the roster a demo shows.
+    public static func demoLines(seed: UInt64, volunteers: Int, now: Day) -> [String] {
+        lines(seed: seed, volunteers: volunteers, organizations: demoOrganizations, teams: demoTeams(volunteers: volunteers), now: now)
+    }
+
     /// Request lines that add the volunteers (with certifications and statuses) and then the teams;
     /// `teams` teams per specialty. They succeed in order after the demo dataset and the skill catalog.
     public static func lines(seed: UInt64, volunteers: Int, organizations: Int, teams: Int, now: Day) -> [String] {

@@ -17,10 +17,6 @@ func fail(_ message: String, status: Int32 = 2) -> Never {
     exit(status)
 }
 
-/// Rescue teams per specialty in the demo roster: one per 800 volunteers (the provincial society's
-/// 28,500 volunteers give 35 per specialty, 280 in all).
-func demoTeams(_ volunteers: Int) -> Int { max(1, volunteers / 800) }
-
 func usage() -> String {
     var text = """
     usage: reliefd [--config FILE] [--KEY VALUE ...]
@@ -215,9 +211,8 @@ if state.lastSeq == 0 {
             state = try DemoLoader.load(text: text, name: configuration.demoFile, into: state, journal: journal,
                                         clock: .system, logger: logger)
             if configuration.demoVolunteers > 0 {
-                let lines = RosterGenerator.lines(seed: configuration.demoSeed, volunteers: configuration.demoVolunteers,
-                                                  organizations: 282, teams: demoTeams(configuration.demoVolunteers),
-                                                  now: Clock.system.now().day)
+                let lines = RosterGenerator.demoLines(seed: configuration.demoSeed, volunteers: configuration.demoVolunteers,
+                                                      now: Clock.system.now().day)
                 state = try DemoLoader.load(lines: lines, name: "demo roster (seed \(configuration.demoSeed), \(configuration.demoVolunteers) volunteers)",
                                             into: state, journal: journal, clock: .system, logger: logger)
             }
