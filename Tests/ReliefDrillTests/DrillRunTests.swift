@@ -1,0 +1,255 @@
+import Foundation
+import XCTest
+import ReliefCore
+import ReliefProtocol
+@testable import ReliefDrill
+
+/// The runner on small hand-made states: the officer's cadence and delays, road time, no-shows,
+/// releases and rest limits, certifications expiring on drill time, and the exercise marker.
+final class DrillRunTests: XCTestCase {
+    /// 40 km north of ty-01: an hour on the road at 40 km/h.
+    static let incident = "incident open f title=Flood kind=flood at=38.23,112.55 region=shanxi/taiyuan severity=3 affected=1000"
+    static var roadFromTaiyuan: Int {
+        Int((Coordinate(latitude: 37.87, longitude: 112.55).distanceKilometres(to: Coordinate(latitude: 38.23, longitude: 112.55)) * 60 / 40).rounded(.up))
+    }
+
+    func testTheOfficerPlansOnItsCadenceAndAppliesDispatchesAndDeliversAfterItsDelays() throws {
+        let drill = try DrillWorld.run("""
+            officer plan every=30m apply_after=10m
+            officer dispatch after=15m
+            officer travel speed=40kmh
+            T+00:05 \(Self.incident)
+            T+00:05 need add f supply water-5l 500 priority=1 by=12h
+            T+02:10 need add f supply water-5l 200 priority=2 by=12h
+            """)
+        XCTAssertEqual(DrillRunTests.roadFromTaiyuan, 61)
+        // T+00:00 had nothing to plan; T+00:30 proposes, then nothing misses anything until T+02:10.
+        XCTAssertEqual(DrillWorld.minutes(drill, "plan.proposed"), [30, 150])
+        XCTAssertEqual(DrillWorld.minutes(drill, "plan.applied"), [40, 160])
+        XCTAssertEqual(DrillWorld.minutes(drill, "allocation.dispatched"), [55, 175])
+        XCTAssertEqual(DrillWorld.minutes(drill, "allocation.delivered"), [55 + 61, 175 + 61])
+        let report = drill.report()
+        XCTAssertEqual(report.plans.map(\.minute), [30, 150])
+        XCTAssertEqual(report.plans.map(\.appliedMinute), [40, 160])
+        let first = report.needs[0]
+        XCTAssertEqual([first.createdMinute, first.firstProposedMinute, first.appliedMinute, first.dispatchedMinute, first.deliveredMinute],
+                       [5, 30, 40, 55, 116])
+        XCTAssertEqual(first.what, "water-5l × 500 bottle")
+        XCTAssertEqual(report.flows, [
+            .init(warehouse: "ty-01", incident: "f", item: "water-5l", quantity: 500, crossRegion: false, minute: 55),
+            .init(warehouse: "ty-01", incident: "f", item: "water-5l", quantity: 200, crossRegion: false, minute: 175),
+        ])
+        XCTAssertEqual(report.timeline.map { [$0.minute, $0.openNeeds, $0.unmetNeeds] }, [[0, 0, 0], [5, 1, 1], [40, 1, 0], [130, 2, 1], [160, 2, 0], [720, 2, 0]])
+        let series = report.stock.series.first { $0.warehouse == "ty-01" }!
+        XCTAssertEqual(series.points.map { [$0.minute, Int($0.available)] }, [[0, 1000], [40, 500], [160, 300], [720, 300]])
+        XCTAssertEqual(report.stock.series.first { $0.warehouse == "jz-01" }!.points.map(\.available), [1000, 1000])
+        // Every entry is at a whole drill minute and made by the drill's organizer or officer.
+        XCTAssertTrue(drill.entries.allSatisfy { ($0.time.milliseconds - DrillWorld.startTime.milliseconds) % 60_000 == 0 })
+        XCTAssertEqual(Set(drill.entries.map(\.actor)), ["exercise:organizer", "exercise:officer"])
+    }
+
+    func testRoadTimeComesFromTheTravelTimeMatrixWhenAskedAndFromTheSpeedElsewhere() throws {
+        let body = """
+            officer plan every=30m apply_after=0m
+            officer dispatch after=0m
+            officer travel matrix speed=20kmh
+            T+00:00 \(Self.incident)
+            T+00:00 need add f supply water-5l 1500 priority=1 by=12h
+            """
+        let drill = try DrillWorld.run(body, world: "travel set ty-01 shanxi/taiyuan 90")
+        // ty-01 has a matrix entry (90 min); jz-01 has none: great-circle km at 20 km/h.
+        let jinzhong = Coordinate(latitude: 37.69, longitude: 112.75).distanceKilometres(to: Coordinate(latitude: 38.23, longitude: 112.55))
+        let delivered = drill.entries.compactMap { entry -> (String, Int)? in
+            guard case .allocationDelivered(let id, _) = entry.event else { return nil }
+            return (drill.state.allocations[id]!.warehouse, drill.clockStart.minute(of: entry.time))
+        }
+        XCTAssertEqual(delivered.map(\.0), ["ty-01", "jz-01"])
+        XCTAssertEqual(delivered.map(\.1), [90, Int((jinzhong * 60 / 20).rounded(.up))])
+        XCTAssertEqual(drill.report().flows.map(\.crossRegion), [false, true], "Jinzhong's water crossed into Taiyuan")
+    }
+
+    /// The volunteers who did not turn up in a drill (the officer marks each unavailable).
+    func noShows(_ drill: DrillRun) -> [String] {
+        drill.entries.compactMap { entry in
+            guard case .volunteerStatusSet(let id, .unavailable, let reason, _) = entry.event, reason?.contains("did not turn up") == true else { return nil }
+            return id
+        }
+    }
+
+    func testNoShowsFollowTheSeedAndTheChance() throws {
+        let world = DrillWorld.volunteers(40)
+        func drill(_ chance: String, seed: UInt64) throws -> DrillRun {
+            try DrillWorld.run("""
+                officer plan every=30m apply_after=0m
+                officer noshow \(chance)
+                T+00:00 \(Self.incident)
+                T+00:00 need add f volunteers registration 40 hours=4 priority=1 by=12h
+                """, world: world, end: "T+02:00", seed: seed)
+        }
+        let first = try drill("50%", seed: 7), again = try drill("50%", seed: 7), other = try drill("50%", seed: 8)
+        XCTAssertEqual(noShows(first), noShows(again))
+        XCTAssertNotEqual(Set(noShows(first)), Set(noShows(other)))
+        XCTAssertEqual(first.report().people.noShows, noShows(first).count)
+        XCTAssertTrue((8...32).contains(noShows(first).count), "\(noShows(first).count) of 40 at 50 %")
+        XCTAssertEqual(noShows(try drill("0%", seed: 7)), [])
+        XCTAssertEqual(noShows(try drill("100%", seed: 7)).count, 40)
+        // A no-show is stood down and is not on scene; the others are.
+        let state = first.state
+        for id in noShows(first) {
+            XCTAssertNil(state.volunteers[id]!.onDutySince)
+            XCTAssertEqual(state.effectiveStatus(of: state.volunteers[id]!, at: first.now), .unavailable)
+        }
+        XCTAssertEqual(state.volunteers.values.filter { $0.onDutySince != nil }.count, 40 - noShows(first).count)
+    }
+
+    func testPeopleAreStoodDownAfterTheNeedsHoursAndTheRestLimitBites() throws {
+        // v-1 is nearest; both must rest 8 h after a stretch on duty.
+        let world = """
+            volunteer add v-1 name=One region=shanxi/taiyuan at=38.22,112.55 skills=registration:3 max_hours=12 min_rest=8h
+            volunteer add v-2 name=Two region=shanxi/taiyuan at=38.00,112.55 skills=registration:3 max_hours=12 min_rest=8h
+            """
+        let drill = try DrillWorld.run("""
+            officer plan every=30m apply_after=0m
+            officer dispatch after=0m
+            officer release after=need
+            T+00:00 \(Self.incident)
+            T+00:00 need add f volunteers registration 1 hours=4 priority=1 by=24h
+            """, world: world, end: "T+20:00")
+        let made = drill.entries.compactMap { entry -> (String, Int)? in
+            guard case .assignmentMade(let assignment) = entry.event else { return nil }
+            return (assignment.volunteer, drill.clockStart.minute(of: entry.time))
+        }
+        let released = drill.entries.compactMap { entry -> (String, Int, String?)? in
+            guard case .assignmentReleased(let id, let reason) = entry.event else { return nil }
+            return (drill.state.assignments[id]!.volunteer, drill.clockStart.minute(of: entry.time), reason)
+        }
+        XCTAssertEqual(made.map(\.0), ["v-1", "v-2", "v-1", "v-2"], "each rests after its shift, so the other takes the next")
+        XCTAssertEqual(released.first?.2, "exercise: stood down after 4h on scene")
+        // Four hours on scene each: the shift the need asked for.
+        XCTAssertEqual(drill.state.assignments.values.filter { $0.status == .released }.map(\.hoursMilliseconds), Array(repeating: 4 * 3_600_000, count: 3))
+        // v-1 comes back only once rested: 8 h after its release.
+        XCTAssertGreaterThanOrEqual(made[2].1, released[0].1 + 8 * 60)
+        let report = drill.report()
+        XCTAssertGreaterThan(report.people.restLimitRefusals, 0)
+        XCTAssertTrue(report.needs[0].reasons.contains { $0.reason.contains("resting") }, "\(report.needs[0].reasons)")
+        XCTAssertEqual(report.people.volunteersDeployed, 2)
+    }
+
+    func testTheOfficerRotatesPeopleOutAtTheirDutyHourLimit() throws {
+        let drill = try DrillWorld.run("""
+            officer plan every=30m apply_after=0m
+            officer dispatch after=0m
+            T+00:00 \(Self.incident)
+            T+00:00 need add f volunteers registration 1 hours=12 priority=1 by=24h
+            """, world: DrillWorld.volunteers(1, maxHours: 6), end: "T+08:00")
+        guard let release = drill.entries.first(where: { $0.event.kind == "assignment.released" }),
+              case .assignmentReleased(let id, let reason) = release.event else { return XCTFail("nobody was released") }
+        XCTAssertEqual(reason, "exercise: duty-hour limit (6 h in 24 h) reached")
+        XCTAssertEqual(drill.state.assignments[id]!.hoursMilliseconds, 6 * 3_600_000)
+    }
+
+    func testCertificationsExpireOnDrillTime() throws {
+        // v-1's first-aid certificate is good through 15 July; v-2's ran out before the drill.
+        let world = """
+            volunteer add v-1 name=One region=shanxi/taiyuan at=38.20,112.55 skills=first-aid:3
+            volunteer certify v-1 first-aid issued=2025-01-01 expires=2026-07-15 issuer=RC
+            volunteer add v-2 name=Two region=shanxi/taiyuan at=38.21,112.55 skills=first-aid:3
+            volunteer certify v-2 first-aid issued=2024-01-01 expires=2026-07-01 issuer=RC
+            """
+        let drill = try DrillWorld.run("""
+            officer plan every=30m apply_after=0m
+            officer release after=1h
+            T+00:00 \(Self.incident)
+            T+00:00 need add f volunteers first-aid 1 hours=1 priority=1 by=4h
+            T+19:00 need add f volunteers first-aid 1 hours=1 priority=1 by=4h
+            expect unused volunteer v-2
+            expect by T+23:00 need N-000002 met
+            """, world: world, end: "T+23:00")
+        // 06:00 UTC on 15 July: v-1 serves the first need; the second is for 16 July, when no one is certified.
+        let report = drill.report()
+        XCTAssertEqual(report.needs[0].appliedMinute, 0)
+        XCTAssertNil(report.needs[1].appliedMinute)
+        XCTAssertTrue(report.needs[1].reasons.first?.reason.hasPrefix("certifications expired: none of the 2 volunteers") == true,
+                      "\(report.needs[1].reasons)")
+        XCTAssertEqual(report.expectations.map(\.held), [true, false])
+        XCTAssertEqual(report.expectations[0].detail, "never assigned during the drill")
+        XCTAssertTrue(report.expectations[1].detail.hasPrefix("not met by T+23:00: N-000002 (1 first-aid volunteer for 1 h) on scene 0, en route 0, assigned 0, missing 1 of 1; why, as plan PL-"),
+                      report.expectations[1].detail)
+    }
+
+    func testExpectationsHoldOrFailWithWhatWasSeenAndWhen() throws {
+        let drill = try DrillWorld.run("""
+            officer plan every=30m apply_after=10m
+            officer dispatch after=15m
+            T+00:00 \(Self.incident)
+            T+00:05 need add f supply water-5l 500 priority=1 by=12h
+            T+00:05 need add f supply water-5l 5000 priority=2 by=12h
+            T+00:06 need add nowhere supply water-5l 5 by=12h
+            expect refused at T+00:07 volunteer checkin v-404
+            expect refused at T+00:08 ping
+            expect by T+03:00 need N-000001 delivered
+            expect by T+00:20 need N-000001 met
+            expect at T+03:00 incident f unmet <= 0
+            expect at T+03:00 need N-000002 missing >= 1
+            expect never stock ty-01 water-5l below 600
+            expect never stock jz-01 water-5l below 1
+            expect by T+03:00 need N-000404 met
+            expect unused volunteer v-1
+            """, world: DrillWorld.volunteers(1), end: "T+04:00")
+        let report = drill.report()
+        let results = report.expectations.map { "\($0.line) \($0.held ? "held" : "failed") \(DrillTime.text($0.minute)): \($0.detail)" }
+        XCTAssertEqual(results, [
+            "11 failed T+00:06: inject refused at T+00:06: ERR NOTFOUND incident nowhere not found; see incident list",
+            "12 held T+00:07: refused at T+00:07: ERR NOTFOUND volunteer v-404 not found",
+            "13 failed T+00:08: applied at T+00:08; expected the engine to refuse it",
+            "14 held T+02:29: delivered at T+02:29: N-000001 (500 bottle of water-5l) delivered 500, in transit 0, reserved 0, missing 0 of 500",
+            "15 failed T+00:20: not met by T+00:20: N-000001 (500 bottle of water-5l) delivered 0, in transit 0, reserved 0, missing 500 of 500",
+            "16 failed T+03:00: at T+03:00 incident f had 1 open needs not fully met (N-000002); expected <= 0",
+            "17 held T+03:00: at T+03:00 N-000002 (5,000 bottle of water-5l) was missing 3,500",
+            "18 failed T+00:40: available fell to 0 bottle of water-5l at T+00:40, below 600, when AL-000002 reserved 1,000 for N-000002 (f)",
+            "19 failed T+00:40: available fell to 0 bottle of water-5l at T+00:40, below 1, when AL-000003 reserved 500 for N-000002 (f)",
+            "20 failed T+03:00: no need named N-000404 by T+03:00 (never added, or the inject adding it was refused)",
+            "21 held T+04:00: never assigned during the drill",
+        ])
+        XCTAssertEqual(report.summary.expectationsHeld, 4)
+        XCTAssertEqual(report.summary.expectationsFailed, 7)
+        XCTAssertEqual(report.summary.injects, 6)
+    }
+
+    func testEverythingTheDrillOpensIsAnExercise() throws {
+        let drill = try DrillWorld.run("T+00:00 \(Self.incident)", end: "T+00:10")
+        XCTAssertEqual(drill.state.incidents["f"]?.exercise, true)
+        let row = drill.ask(line: "incident show f").rowList?.first
+        XCTAssertEqual(row?["exercise"], "yes")
+        XCTAssertEqual(drill.ask(line: "incident list").rowList?.first?["exercise"], "yes")
+        XCTAssertTrue(drill.log.allSatisfy { $0.description.contains("[exercise]") })
+        XCTAssertTrue(drill.report().exercise)
+        XCTAssertTrue(String(decoding: try DrillRun.json(drill.report()), as: UTF8.self).contains("\"exercise\" : true"))
+    }
+
+    func testOnlineUseInjectsAskAndStopWhileItRuns() throws {
+        let scenario = try DrillWorld.scenario("""
+            officer plan every=30m apply_after=10m
+            T+00:00 \(Self.incident)
+            expect by T+10:00 need N-000001 delivered
+            """, end: "T+12:00")
+        let drill = try DrillRun(scenario: scenario, state: try DrillWorld.state())
+        XCTAssertEqual(drill.nextEventTime, DrillWorld.startTime)
+        drill.run(until: Timestamp(milliseconds: DrillWorld.startTime.milliseconds + 20 * 60_000))
+        XCTAssertEqual(drill.minute, 20)
+        XCTAssertEqual(drill.nextEventTime, Timestamp(milliseconds: DrillWorld.startTime.milliseconds + 30 * 60_000))
+        guard case .error(.denied, _) = drill.ask(line: "stock issue ty-01 water-5l 1") else { return XCTFail("a question changed the drill") }
+        XCTAssertEqual(drill.ask(line: "stock query warehouse=ty-01").rowList?.first?["available"], "1000")
+        guard case .ok(let fields) = drill.inject(line: "need add f supply water-5l 100 priority=1 by=6h") else { return XCTFail("inject refused") }
+        XCTAssertEqual(fields["need"], "N-000001")
+        XCTAssertEqual(drill.report().expectations.first?.detail, "pending at T+00:20")
+        drill.run(until: Timestamp(milliseconds: DrillWorld.startTime.milliseconds + 60 * 60_000))
+        drill.stop()
+        XCTAssertTrue(drill.isFinished)
+        XCTAssertNil(drill.nextEventTime)
+        let expectation = drill.report().expectations.first!
+        XCTAssertFalse(expectation.held)
+        XCTAssertEqual(expectation.detail, "not decided: the drill was stopped at T+01:00, before T+10:00")
+        guard case .error(.conflict, _) = drill.inject(line: "ping") else { return XCTFail("a finished drill took an inject") }
+    }
+}
