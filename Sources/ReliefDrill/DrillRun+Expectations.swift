@@ -14,8 +14,8 @@ struct ExpectationCheck {
 /// fail at their deadline; `at` expectations are decided at their minute, after everything else
 /// that happens in it; `never` and `unused` fail the moment they are broken and hold at the end.
 extension DrillRun {
-    /// What the scenario names that the start state lacks; incidents may also be opened by an
-    /// inject, needs added by one.
+    /// What the scenario names that neither the start state holds nor an inject makes (`warehouse
+    /// add`, `item add`, `volunteer add`, `team add`, `incident open`).
     static func problems(of scenario: Scenario, in state: State) -> [ScenarioErrors.Item] {
         var problems: [ScenarioErrors.Item] = []
         func problem(_ spec: ExpectationSpec, _ role: String, _ message: String) {
@@ -25,25 +25,36 @@ extension DrillRun {
             let sorted = names.sorted()
             return sorted.isEmpty ? "none in the start state" : "such as " + sorted.prefix(5).joined(separator: ", ")
         }
-        let openedByInjects = Set(scenario.injects.compactMap { inject -> String? in
-            let words = inject.request.words.map { $0.lowercased() }
-            return words.count >= 3 && words[0] == "incident" && words[1] == "open" ? inject.request.words[2] : nil
-        })
+        var made: [String: Set<String>] = [:]
+        for inject in scenario.injects where !inject.mustBeRefused && inject.request.words.count >= 3 {
+            let words = inject.request.words
+            switch (words[0].lowercased(), words[1].lowercased()) {
+            case ("warehouse", "add"), ("item", "add"), ("volunteer", "add"), ("team", "add"), ("incident", "open"):
+                made[words[0].lowercased(), default: []].insert(words[2])
+            default:
+                continue
+            }
+        }
+        func known(_ noun: String, _ id: String, _ present: Bool) -> Bool { present || made[noun]?.contains(id) == true }
         for spec in scenario.expectations {
             switch spec.kind {
             case .stockNeverBelow(let warehouse, let item, _):
-                if state.warehouses[warehouse] == nil {
-                    problem(spec, "warehouse", "unknown warehouse \(warehouse); expected a warehouse of the start state, \(some(state.warehouses.keys))")
+                if !known("warehouse", warehouse, state.warehouses[warehouse] != nil) {
+                    problem(spec, "warehouse", "unknown warehouse \(warehouse); expected a warehouse of the start state, \(some(state.warehouses.keys)), or one an inject adds")
                 }
-                if state.items[item] == nil {
-                    problem(spec, "item", "unknown item \(item); expected an item of the start state, \(some(state.items.keys))")
+                if !known("item", item, state.items[item] != nil) {
+                    problem(spec, "item", "unknown item \(item); expected an item of the start state, \(some(state.items.keys)), or one an inject adds")
                 }
             case .unusedVolunteer(let id):
-                if state.volunteers[id] == nil { problem(spec, "volunteer", "unknown volunteer \(id); expected a volunteer of the start state") }
+                if !known("volunteer", id, state.volunteers[id] != nil) {
+                    problem(spec, "volunteer", "unknown volunteer \(id); expected a volunteer of the start state, or one an inject adds")
+                }
             case .unusedTeam(let id):
-                if state.teams[id] == nil { problem(spec, "team", "unknown team \(id); expected a team of the start state, \(some(state.teams.keys))") }
+                if !known("team", id, state.teams[id] != nil) {
+                    problem(spec, "team", "unknown team \(id); expected a team of the start state, \(some(state.teams.keys)), or one an inject adds")
+                }
             case .incident(let id, _, _, _, _):
-                if state.incidents[id] == nil, !openedByInjects.contains(id) {
+                if !known("incident", id, state.incidents[id] != nil) {
                     problem(spec, "incident", "unknown incident \(id); expected one of the start state or opened by an inject (incident open \(id) …)")
                 }
             case .need, .needMissing, .refused:
@@ -58,10 +69,12 @@ extension DrillRun {
         state.needs[name] != nil ? name : nil
     }
 
-    /// `never stock` expectations already broken at T+00:00.
+    /// `never stock` expectations already broken at T+00:00. One whose warehouse or item an inject
+    /// adds is checked from its first change on.
     func startChecks() {
         for (index, spec) in scenario.expectations.enumerated() {
-            guard case .stockNeverBelow(let warehouse, let item, let level) = spec.kind else { continue }
+            guard case .stockNeverBelow(let warehouse, let item, let level) = spec.kind,
+                  state.warehouses[warehouse] != nil, state.items[item] != nil else { continue }
             let available = state.stock(warehouse: warehouse, sku: item)?.available ?? 0
             checks[index].lowest = (available, 0)
             if available < level {
@@ -166,8 +179,11 @@ extension DrillRun {
     func decideRemaining(stoppedEarly: Bool) {
         for (index, spec) in scenario.expectations.enumerated() where checks[index].held == nil {
             switch spec.kind {
-            case .stockNeverBelow(_, let item, let level):
-                let lowest = checks[index].lowest ?? (0, 0)
+            case .stockNeverBelow(let warehouse, let item, let level):
+                guard let lowest = checks[index].lowest else {
+                    decide(index, held: true, "never below \(level): \(warehouse) held no \(item) during the drill")
+                    continue
+                }
                 decide(index, held: true, "never below \(level): lowest available \(DrillRun.quantity(lowest.value, item, in: state)) at \(DrillTime.text(lowest.minute))")
             case .unusedVolunteer, .unusedTeam:
                 decide(index, held: true, "never assigned during the drill")

@@ -210,10 +210,10 @@ final class ScenarioParserTests: XCTestCase {
             """)
         XCTAssertThrowsError(try DrillRun(scenario: scenario, state: State())) { error in
             XCTAssertEqual((error as? ScenarioErrors)?.items.map { "\($0.line):\($0.column): \($0.message)" }, [
-                "5:20: unknown warehouse nowhere-01; expected a warehouse of the start state, none in the start state",
-                "5:31: unknown item water-5l; expected an item of the start state, none in the start state",
-                "6:25: unknown volunteer v-404; expected a volunteer of the start state",
-                "7:20: unknown team t-404; expected a team of the start state, none in the start state",
+                "5:20: unknown warehouse nowhere-01; expected a warehouse of the start state, none in the start state, or one an inject adds",
+                "5:31: unknown item water-5l; expected an item of the start state, none in the start state, or one an inject adds",
+                "6:25: unknown volunteer v-404; expected a volunteer of the start state, or one an inject adds",
+                "7:20: unknown team t-404; expected a team of the start state, none in the start state, or one an inject adds",
                 "8:28: unknown incident quake; expected one of the start state or opened by an inject (incident open quake …)",
             ])
         }
