@@ -39,7 +39,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "reliefd", dependencies: [
-            "ReliefServer",
+            "ReliefServer", "ReliefDrill",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "reliefctl", dependencies: [

@@ -56,7 +56,7 @@ extension SQLiteJournal {
             var replayed: Replayed?
             var replayFailure: StoreError?
             do {
-                replayed = try replay(session)
+                replayed = try replay(session.connection)
             } catch {
                 replayFailure = storeError(error, "loading \(path)")
             }
@@ -111,6 +111,27 @@ extension SQLiteJournal {
         }
     }
 
+    /// The state as the file holds it, read without a write: the newest sealed snapshot and the
+    /// journal after it (chain-checked from the snapshot on), on a read-only connection. Nothing
+    /// is created, migrated, rebuilt or locked, so a running daemon's store can be copied this way
+    /// (a drill `from live`); the state is the one its last commit left.
+    public func loadReadOnly() throws -> State {
+        guard FileIdentity.of(path: path) != nil else { throw StoreError("no SQLite store at \(path)", isTransient: false) }
+        do {
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            defer { connection.close() }
+            try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
+            let state = try replay(connection).state
+            let problems = state.invariantViolations()
+            guard problems.isEmpty else {
+                throw StoreError("state read from \(path) breaks its invariants: " + problems.prefix(5).joined(separator: "; "), isTransient: false)
+            }
+            return state
+        } catch {
+            throw storeError(error, "reading \(path)")
+        }
+    }
+
     struct Replayed {
         var state: State
         var position: ChainPosition
@@ -121,12 +142,12 @@ extension SQLiteJournal {
 
     /// The newest sealed snapshot plus every entry after it, decoded and applied; the rows replayed
     /// are checked against the chain from the snapshot's hash (the full check runs beside).
-    private func replay(_ session: SQLiteSession) throws -> Replayed {
-        var (state, start) = try newestSealedSnapshot(session)
+    private func replay(_ connection: SQLiteConnection) throws -> Replayed {
+        var (state, start) = try newestSealedSnapshot(connection)
         let snapshotSeq = start.seq
         var covers = start.seq
         var verifier = ChainVerifier(from: start)
-        try SQLiteJournal.forEachRow(session.connection, after: start.seq, upTo: nil, verifier: &verifier) { entrySeq, time, actor, kind, body, _ in
+        try SQLiteJournal.forEachRow(connection, after: start.seq, upTo: nil, verifier: &verifier) { entrySeq, time, actor, kind, body, _ in
             let entry: Entry
             do {
                 let event = try Event(kind: String(decoding: kind, as: UTF8.self), body: FlatJSON.decode(body))
@@ -223,25 +244,25 @@ extension SQLiteJournal {
     /// committed; or written by a reliefd without seals): snapshots are a shortcut, the journal is
     /// the record. A sealed one whose row differs from what was sealed stops the load: someone
     /// altered it, and starting from an older one would hide that.
-    private func newestSealedSnapshot(_ session: SQLiteSession) throws -> (State, ChainPosition) {
+    private func newestSealedSnapshot(_ connection: SQLiteConnection) throws -> (State, ChainPosition) {
         var candidates: [Int64] = []
-        let list = try session.connection.prepare("SELECT seq FROM snapshots ORDER BY seq DESC")
+        let list = try connection.prepare("SELECT seq FROM snapshots ORDER BY seq DESC")
         while try list.step() { candidates.append(list.int64(0)) }
         list.finalize()
         for seq in candidates {
             func skip(_ reason: String) {
                 logger.warning("skipping snapshot", metadata: ["store": "\(location)", "seq": "\(seq)", "reason": "\(reason)"])
             }
-            guard let (sealSeq, seal) = try SQLiteJournal.latestSeal(of: seq, session.connection) else {
+            guard let (sealSeq, seal) = try SQLiteJournal.latestSeal(of: seq, connection) else {
                 skip(SnapshotSeal.missing)
                 continue
             }
-            let snapshot = try session.connection.prepare("SELECT hash, format, body FROM snapshots WHERE seq = ?1")
+            let snapshot = try connection.prepare("SELECT hash, format, body FROM snapshots WHERE seq = ?1")
             defer { snapshot.finalize() }
             snapshot.bind(1, seq)
             guard try snapshot.step() else { continue }
             let hash = snapshot.withText(0) { Array($0) }
-            guard hash.count == 64, try session.hash(atSeq: seq) == hash else {
+            guard hash.count == 64, try SQLiteJournal.hash(atSeq: seq, connection) == hash else {
                 throw StoreError("snapshot at seq \(seq) does not match the journal's hash at that seq; the snapshot row was altered or damaged",
                                  isTransient: false, seq: seq)
             }
@@ -257,6 +278,15 @@ extension SQLiteJournal {
             }
         }
         return (State(), ChainPosition())
+    }
+
+    /// The hash of the journal row at `seq` (nil when there is none).
+    static func hash(atSeq seq: Int64, _ connection: SQLiteConnection) throws -> [UInt8]? {
+        let statement = try connection.prepare("SELECT hash FROM journal WHERE seq = ?1")
+        defer { statement.finalize() }
+        statement.bind(1, seq)
+        guard try statement.step() else { return nil }
+        return statement.withText(0) { Array($0) }
     }
 
     /// The last seal of the snapshot at `seq` (seals follow what they seal), with its entry's seq.

@@ -22,6 +22,7 @@ func usage() -> String {
     usage: reliefd [--config FILE] [--KEY VALUE ...]
            reliefd migrate --from sqlite:PATH --to postgres://USER@HOST:PORT/DATABASE [--password-file PATH]
            reliefd verify [--config FILE] [--store sqlite:PATH|postgres://…] [--data-dir DIR]
+           reliefd drill run FILE [--report DIR] [--config FILE]
 
     Runs the reliefd daemon in the foreground. Settings come from the defaults, then FILE, then
     flags; every configuration key is also a flag (--data-dir or --data_dir).
@@ -29,6 +30,10 @@ func usage() -> String {
     reliefd verify recomputes the journal's hash chain from the first entry and checks every
     snapshot against its seal, without starting the daemon (safe beside a running one); it prints
     the entries checked, the last seq and the last hash, and exits 0, or 1 naming the first bad seq.
+
+    reliefd drill run plays a drill scenario (docs/drills.md) in-process on a sandbox, as fast as it
+    goes, writes its report to DIR and exits 0 when every expectation held, 1 when one failed, 2
+    when the scenario has errors (every one is printed).
 
     keys:
 
@@ -46,6 +51,9 @@ if arguments.first == "migrate" {
 }
 if arguments.first == "verify" {
     exit(Verify.run(Array(arguments.dropFirst())))
+}
+if arguments.first == "drill" {
+    exit(Drill.run(Array(arguments.dropFirst())))
 }
 var overrides: [(String, String)] = []
 var configFile: String?
