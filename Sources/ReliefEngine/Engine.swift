@@ -27,6 +27,8 @@ public final class Engine {
     /// What `match` and `plan` reckon with (cost per km, region penalties, reach); the host sets it
     /// from configuration with `MatchingPolicy(parsing:)`.
     public var matchingPolicy = MatchingPolicy()
+    /// A team that has not drilled for this many days is flagged by `team readiness` (drill_period_days).
+    public var drillPeriodDays = 180
 
     struct Command: Sendable {
         var words: [String]
@@ -106,7 +108,7 @@ public final class Engine {
         self.state = state
         self.clock = clock
         for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.incidentCommands
-            + Engine.matchingCommands + Engine.travelCommands + Engine.generalCommands {
+            + Engine.matchingCommands + Engine.travelCommands + Engine.drillCommands + Engine.generalCommands {
             commands[command.words.joined(separator: " ")] = command
             if command.words.count == 3 { threeWordGroups.insert(command.words[0] + " " + command.words[1]) }
         }
