@@ -31,7 +31,7 @@ extension Event {
             json.set("token", token); json.set("reply", reply)
             json.set("hash", digest?.hex); json.set("command", command)
         default:
-            return rosterBody ?? incidentBody ?? travelBody ?? sealBody!
+            return rosterBody ?? incidentBody ?? travelBody ?? sealBody ?? drillBody!
         }
         return json
     }
@@ -87,6 +87,10 @@ extension Event {
             }
             if Event.sealKinds.contains(kind) {
                 self = try Event.decodeSeal(kind: kind, body: body)
+                return
+            }
+            if Event.drillKinds.contains(kind) {
+                self = try Event.decodeDrill(kind: kind, body: body)
                 return
             }
             guard Event.rosterKinds.contains(kind) else { throw FlatJSON.DecodingError.unknownKind(kind) }

@@ -60,6 +60,9 @@ public enum Event: Sendable, Equatable {
     /// of its body, in `format`). Changes nothing in the state; see Event+Seal.swift.
     case snapshotSealed(seq: Int64, format: String, sha256: String)
 
+    /// Teams and volunteers took part in a drill (DrillRecord.swift, Event+Drill.swift).
+    case drillRecorded(DrillParticipation)
+
     /// The event's kind as stored in the journal's `kind` column.
     public var kind: String {
         switch self {
@@ -102,6 +105,7 @@ public enum Event: Sendable, Equatable {
         case .assignmentReleased: "assignment.released"
         case .travelTimeSet: "travel.set"
         case .snapshotSealed: "snapshot.sealed"
+        case .drillRecorded: "drill.recorded"
         }
     }
 }

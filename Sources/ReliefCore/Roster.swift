@@ -95,6 +95,8 @@ public struct Volunteer: Sendable, Equatable {
     public var duty: [DutyRecord] = []
     public var team: String?
     public var registeredAt: Timestamp
+    /// Drills taken part in, newest last (at most State.drillRecordsKept).
+    public var drills: [DrillRecord] = []
 
     public init(id: String, profile: VolunteerProfile, registeredAt: Timestamp) {
         self.id = id; self.profile = profile; self.registeredAt = registeredAt
@@ -116,6 +118,8 @@ public struct Team: Sendable, Equatable {
     public var state: TeamState = .active
     /// Why the team was stood down (nil while active).
     public var stateReason: String?
+    /// Drills taken part in, newest last (at most State.drillRecordsKept).
+    public var drills: [DrillRecord] = []
 
     public init(id: String, name: String, specialty: String, region: String, base: Coordinate, leader: String?) {
         self.id = id; self.name = name; self.specialty = specialty; self.region = region; self.base = base; self.leader = leader

@@ -96,6 +96,8 @@ extension State {
                 try applyIncident(entry)
             } else if Event.travelKinds.contains(entry.event.kind) {
                 try applyTravel(entry)
+            } else if Event.drillKinds.contains(entry.event.kind) {
+                try applyDrill(entry)
             } else if case .snapshotSealed(let seq, _, _) = entry.event {
                 // Only a record for loaders: the state is what it was. A seal can only follow what it seals.
                 guard seq < entry.seq else { throw fail("seal of snapshot \(seq) is not after it") }

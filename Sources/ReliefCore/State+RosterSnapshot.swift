@@ -19,6 +19,7 @@ extension State {
             for certification in volunteer.certifications.values.sorted(by: { $0.skill < $1.skill }) {
                 emit(record("cert", .certificationGranted(id: volunteer.id, certification)))
             }
+            for record in volunteer.drills { emit(drillRecord(of: "volunteer", volunteer.id, record)) }
             for duty in volunteer.duty {
                 var json = FlatJSON()
                 json.set("t", "duty"); json.set("id", volunteer.id); json.set("start", duty.start.milliseconds)
@@ -31,7 +32,15 @@ extension State {
             json.set("members", team.members.joined(separator: ","))
             json.set("state", team.state.rawValue); json.set("state_reason", team.stateReason)
             emit(json)
+            for record in team.drills { emit(drillRecord(of: "team", team.id, record)) }
         }
+    }
+
+    private func drillRecord(of kind: String, _ id: String, _ record: DrillRecord) -> FlatJSON {
+        var json = FlatJSON()
+        json.set("t", "drill"); json.set("of", kind); json.set("id", id); json.set("drill", record.drill)
+        json.set("scenario", record.scenario); json.set("day", record.day.iso8601); json.set("role", record.role)
+        return json
     }
 
     mutating func loadRosterRecord(_ type: String, _ record: FlatJSON) throws {
@@ -80,6 +89,16 @@ extension State {
                 volunteers[member]!.team = team.id
             }
             teams[team.id] = team
+        case "drill":
+            let id = try record.string("id"), kind = try record.string("of")
+            guard let drillDay = try day(try record.string("day")) else { return }
+            let drill = DrillRecord(drill: try record.string("drill"), scenario: try record.string("scenario"), day: drillDay,
+                                    role: try record.string("role"))
+            switch kind {
+            case "volunteer" where volunteers[id] != nil: volunteers[id]!.drills.append(drill)
+            case "team" where teams[id] != nil: teams[id]!.drills.append(drill)
+            default: throw FlatJSON.DecodingError.invalid("drill record of unknown \(kind) \(id)")
+            }
         default:
             throw FlatJSON.DecodingError.unknownKind(type)
         }

@@ -154,7 +154,7 @@ extension State {
                                      lot: try record.string("lot"), sku: try record.string("sku"), delta: try record.quantity("delta", in: Quantity.change),
                                      counterpart: try record.optionalString("counterpart"), reason: try record.optionalString("reason"),
                                      note: try record.optionalString("note")))
-            case "skill", "specialty", "volunteer", "cert", "duty", "team":
+            case "skill", "specialty", "volunteer", "cert", "duty", "team", "drill":
                 try loadRosterRecord(type, record)
             case "incident", "timeline", "need", "plan", "allocation", "assignment":
                 try loadIncidentRecord(type, record)

@@ -303,13 +303,15 @@ extension Engine {
             return .ok(["team": team.id, "state": TeamState.active.rawValue])
         },
         Command(words: ["team", "readiness"], usage: "team readiness [TEAM]",
-                summary: "ready / partial / stood_down per team, with who is not fit and why", mutating: false, listing: .standard) { engine, args, context in
+                summary: "ready / partial / stood_down per team, with who is not fit and why, and when it last drilled", mutating: false, listing: .standard) { engine, args, context in
             try args.expect(positionals: 0...1, options: [])
             let teams = try args.optionalPositional(0).map { [try engine.team($0)] } ?? engine.state.teams.values.sorted { $0.id < $1.id }
             return .rows(teams.map { team in
                 let readiness = engine.state.teamReadiness(team, at: context.now)
-                return ["team": team.id, "specialty": team.specialty, "readiness": readiness.state.rawValue,
-                        "fit": String(readiness.fit), "members": String(readiness.members), "reason": readiness.reason ?? ""]
+                var fields: Fields = ["team": team.id, "specialty": team.specialty, "readiness": readiness.state.rawValue,
+                                      "fit": String(readiness.fit), "members": String(readiness.members), "reason": readiness.reason ?? ""]
+                engine.drillFields(team, at: context.now, into: &fields)
+                return fields
             })
         },
     ]

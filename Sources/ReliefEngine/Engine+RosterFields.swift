@@ -199,6 +199,7 @@ extension Engine {
             fields.append("hours_total", State.hoursText(volunteer.duty.reduce(0) { $0 + $1.milliseconds }))
             fields.append("deployments", String(volunteer.duty.count))
             fields.append("registered", volunteer.registeredAt.iso8601)
+            fields.append("last_drill", volunteer.drills.map(\.day).max()?.iso8601 ?? "never")
         }
         return fields
     }
@@ -238,7 +239,17 @@ extension Engine {
         fields.append("readiness", readiness.state.rawValue)
         fields.append("fit", String(readiness.fit))
         fields.append("reason", readiness.reason ?? "")
+        drillFields(team, at: now, into: &fields)
         return fields
+    }
+
+    /// `last_drill` (a date, or never) and `drill_due` (yes when it is more than drillPeriodDays ago,
+    /// or never happened): rescue teams must drill regularly.
+    func drillFields(_ team: Team, at now: Timestamp, into fields: inout Fields) {
+        let last = state.lastDrill(of: team)
+        fields.append("last_drill", last?.iso8601 ?? "never")
+        let due = last.map { now.day.daysSinceEpoch - $0.daysSinceEpoch > Int64(drillPeriodDays) } ?? true
+        fields.append("drill_due", due ? "yes" : "no")
     }
 
     /// The volunteers `filter` selects as a streamed listing: their ids are found now, and each row

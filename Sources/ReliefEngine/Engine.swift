@@ -30,6 +30,8 @@ public final class Engine {
     /// Set on a drill's sandbox engine: every incident opened is an exercise (`Incident.exercise`),
     /// so nothing a drill creates can pass for a real event.
     public var exercise = false
+    /// A team that has not drilled for this many days is flagged by `team readiness` (drill_period_days).
+    public var drillPeriodDays = 180
 
     struct Command: Sendable {
         var words: [String]
@@ -109,7 +111,7 @@ public final class Engine {
         self.state = state
         self.clock = clock
         for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.incidentCommands
-            + Engine.matchingCommands + Engine.travelCommands + Engine.generalCommands {
+            + Engine.matchingCommands + Engine.travelCommands + Engine.drillCommands + Engine.generalCommands {
             commands[command.words.joined(separator: " ")] = command
             if command.words.count == 3 { threeWordGroups.insert(command.words[0] + " " + command.words[1]) }
         }

@@ -64,6 +64,8 @@ public struct Configuration: Sendable, Equatable {
     /// Bytes of rows one import may hold, and all open imports together.
     public var maxImportBytes = 512 << 20
     public var maxImportBytesTotal = 1 << 30
+    /// A team that has not drilled for this many days is flagged by `team readiness`.
+    public var drillPeriodDays = 180
     /// `matching_*` keys: the matching policy's knobs (MatchingPolicy.keys), checked when set.
     public var matching: [String: String] = [:]
 
@@ -100,6 +102,7 @@ public struct Configuration: Sendable, Equatable {
         ("planning_file", "PATH | off", "planning standards for need estimate (per-person needs and the items that meet them), read at every start"),
         ("coordinator_uids", "UID,... (self = the daemon's uid)", "Unix-socket peers that get the coordinator role (personal data)"),
         ("max_import_rows", "N", "rows one bulk import may buffer before it is aborted with ERR LIMIT"),
+        ("drill_period_days", "N", "team readiness flags a team that has not drilled for this many days"),
         ("max_import_bytes", "BYTES", "bytes of rows one bulk import may hold before it is aborted with ERR LIMIT"),
         ("max_import_bytes_total", "BYTES", "bytes of rows all open imports together may hold"),
     ] + MatchingPolicy.keys.map { ("matching_" + $0.key, $0.form, "matching: " + $0.help) }
@@ -211,6 +214,7 @@ public struct Configuration: Sendable, Equatable {
             }
             coordinatorUIDs = uids
         case "max_import_rows": maxImportRows = try number(1...1_000_000)
+        case "drill_period_days": drillPeriodDays = try number(1...3650)
         case "max_import_bytes": maxImportBytes = try number((1 << 20)...(16 << 30))
         case "max_import_bytes_total": maxImportBytesTotal = try number((1 << 20)...(64 << 30))
         case _ where key.hasPrefix("matching_"):

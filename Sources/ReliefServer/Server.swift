@@ -129,6 +129,7 @@ public final class Server {
         self.engine = Engine(state: state, clock: clock)
         // Checked key by key when the configuration was read.
         if let policy = try? MatchingPolicy(parsing: configuration.matching) { engine.matchingPolicy = policy }
+        engine.drillPeriodDays = configuration.drillPeriodDays
         self.storeLocation = location
         loop = .allocate(capacity: 1)
         uv_loop_init(loop)

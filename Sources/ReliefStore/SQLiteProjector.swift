@@ -96,6 +96,8 @@ final class SQLiteProjector {
             break // request tokens live in the journal and the snapshot only
         case .snapshotSealed:
             break // a seal is a record about a snapshot, not a change of the operation
+        case .drillRecorded:
+            break // drill records live in the journal and the snapshot (team readiness reads them)
         case .skillAdded, .specialtyAdded, .volunteerAdded, .volunteerUpdated, .volunteerStatusSet, .certificationGranted,
              .certificationRevoked, .checkedIn, .checkedOut, .teamAdded, .teamMemberAdded, .teamMemberRemoved, .teamStateSet:
             try roster.project(entry)

@@ -154,8 +154,9 @@ final class SQLiteRosterProjector {
         case .regionAdded, .warehouseAdded, .itemAdded, .lotReceived, .lotIssued, .lotTransferred, .lotAdjusted,
              .minimumSet, .requestCompleted, .incidentOpened, .incidentUpdated, .incidentStatusSet, .needAdded, .needChanged,
              .needCancelled, .planProposed, .planApplied, .allocationReserved, .allocationDispatched, .allocationDelivered,
-             .allocationReleased, .assignmentMade, .assignmentStatusSet, .assignmentReleased, .travelTimeSet, .snapshotSealed:
-            break // SQLiteProjector's and SQLiteIncidentProjector's tables
+             .allocationReleased, .assignmentMade, .assignmentStatusSet, .assignmentReleased, .travelTimeSet, .snapshotSealed,
+             .drillRecorded:
+            break // SQLiteProjector's and SQLiteIncidentProjector's tables, or none
         }
     }
 

@@ -257,7 +257,8 @@ final class RosterCommandTests: XCTestCase {
         XCTAssertTrue(engine.refused("team frobnicate", .syntax).contains("member"))
 
         var readiness = engine.rows("team readiness t1")
-        XCTAssertEqual(readiness, [["team": "t1", "specialty": "medical", "readiness": "ready", "fit": "2", "members": "2", "reason": ""]])
+        XCTAssertEqual(readiness, [["team": "t1", "specialty": "medical", "readiness": "ready", "fit": "2", "members": "2", "reason": "",
+                                    "last_drill": "never", "drill_due": "yes"]])
         engine.ok("team member add t1 v4")
         engine.ok("volunteer checkin v2")
         readiness = engine.rows("team readiness t1")
