@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 import ReliefCore
+import ReliefEngine
+import ReliefProtocol
 @testable import ReliefDrill
 
 final class ScenarioParserTests: XCTestCase {
@@ -165,7 +167,7 @@ final class ScenarioParserTests: XCTestCase {
             "11:17: bad after \"12x\"; expected a duration of at least 1m such as 30m, 12h, 1h30m or 2d",
             "12:1: bad inject time \"T+1:75\"; expected drill time T+HH:MM (hours from 0, minutes 00 to 59), such as T+06:30",
             "13:9: unknown stock command \"recieve\"; expected one of: adjust, history, issue, lots, min, query, receive, transfer",
-            "14:9: unknown command \"frobnicate\"; expected one of: allocation, assignment, cert, help, incident, info, item, match, need, ping, plan, region, skill, specialty, stock, team, travel, volunteer, warehouse",
+            "14:9: " + Engine().unknownCommand(Request(words: ["frobnicate"]))!,
             "15:9: no request after T+00:12; expected T+HH:MM REQUEST such as T+00:10 need add …",
             "16:1: inject time T+80:00 is after the drill's end T+72:00; expected at most the end",
             "17:27: quote not closed; expected a closing \" on the same line",
