@@ -59,7 +59,8 @@ extension Event {
     }
 
     static func encode(_ need: Need, into json: inout FlatJSON) {
-        json.set("id", need.id); json.set("incident", need.incident)
+        // Left out when there is none, so the body of a need without a ref is as it always was.
+        json.set("id", need.id); json.set("ref", need.ref); json.set("incident", need.incident)
         switch need.request {
         case .supply(let sku, let quantity):
             json.set("type", "supply"); json.set("sku", sku); json.set("amount", quantity)
@@ -87,7 +88,7 @@ extension Event {
         }
         return Need(id: try body.string("id"), incident: try body.string("incident"), request: request,
                     priority: Int(try body.int("priority")), neededBy: Timestamp(milliseconds: try body.int("by")),
-                    note: try body.optionalString("note"), createdAt: createdAt)
+                    note: try body.optionalString("note"), createdAt: createdAt, ref: try body.optionalString("ref"))
     }
 
     /// Plan lines as text, one per line separated by `;`: `s NEED WAREHOUSE LOT QTY COST`,

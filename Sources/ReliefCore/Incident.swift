@@ -83,6 +83,10 @@ public enum NeedStatus: String, Sendable, CaseIterable {
 
 public struct Need: Sendable, Equatable {
     public var id: String
+    /// A name the client chose (`need add … ref=NAME`), so a script or a drill scenario can refer to
+    /// the need without first reading back the id the daemon gave. Unique among all needs, open or
+    /// not, and never reused.
+    public var ref: String?
     public var incident: String
     public var request: NeedRequest
     /// 1 (most urgent) to 5; under scarcity lower numbers are served first.
@@ -95,12 +99,20 @@ public struct Need: Sendable, Equatable {
     public var changes: Int = 0
 
     public init(id: String, incident: String, request: NeedRequest, priority: Int, neededBy: Timestamp, note: String?,
-                createdAt: Timestamp) {
+                createdAt: Timestamp, ref: String? = nil) {
         self.id = id; self.incident = incident; self.request = request; self.priority = priority
-        self.neededBy = neededBy; self.note = note; self.createdAt = createdAt
+        self.neededBy = neededBy; self.note = note; self.createdAt = createdAt; self.ref = ref
     }
 
     public static let priorities = 1...5
+
+    /// `N-` followed by digits, in either case: the shape of the ids the daemon gives. A ref may not
+    /// have it, so a word that names a need is either an id or a ref, never both.
+    public static func looksLikeID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count > 2, bytes[0] | 0x20 == 0x6E, bytes[1] == 0x2D else { return false }
+        return bytes[2...].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
 }
 
 /// reserved → dispatched → delivered, or released (from reserved: back to available; from

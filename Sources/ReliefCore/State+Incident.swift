@@ -69,6 +69,10 @@ extension State {
 
         case .needAdded(let need):
             guard needs[need.id] == nil else { throw fail("need \(need.id) exists") }
+            if let ref = need.ref {
+                guard !ref.isEmpty, !Need.looksLikeID(ref) else { throw fail("need \(need.id) ref \"\(ref)\" is empty or looks like a need id") }
+                if let other = needByRef[ref] { throw fail("ref \(ref) is need \(other) already") }
+            }
             guard let incident = incidents[need.incident] else { throw fail("incident \(need.incident) missing") }
             guard incident.status != .closed else { throw fail("incident \(need.incident) is closed") }
             guard Need.priorities.contains(need.priority) else { throw fail("need \(need.id) priority \(need.priority) outside \(Need.priorities)") }
@@ -84,8 +88,10 @@ extension State {
             added.status = .open
             added.changes = 0
             needs[need.id] = added
+            if let ref = need.ref { needByRef[ref] = need.id }
             incidents[need.incident]!.needs.append(need.id)
-            log(need.incident, "need \(need.id) added: \(State.describe(need.request)), priority \(need.priority), by \(need.neededBy.iso8601)")
+            log(need.incident, "need \(need.id)" + (need.ref.map { " (ref \($0))" } ?? "")
+                + " added: \(State.describe(need.request)), priority \(need.priority), by \(need.neededBy.iso8601)")
 
         case .needChanged(let id, let amount, let priority, let neededBy, let note):
             let need = try openNeed(id)

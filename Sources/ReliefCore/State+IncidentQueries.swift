@@ -23,6 +23,13 @@ public struct NeedProgress: Sendable, Equatable {
 }
 
 extension State {
+    /// The need a client named: by the id the daemon gave it, or by the ref the client gave it
+    /// (the two never overlap: see `Need.looksLikeID`).
+    public func need(named word: String) -> Need? {
+        if let need = needs[word] { return need }
+        return needByRef[word].flatMap { needs[$0] }
+    }
+
     public func progress(of id: String) -> NeedProgress? {
         guard let need = needs[id] else { return nil }
         var reserved: Int64 = 0, inTransit: Int64 = 0, delivered: Int64 = 0

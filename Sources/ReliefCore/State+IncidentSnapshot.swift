@@ -91,11 +91,17 @@ extension State {
         }
     }
 
-    /// Rebuilds the indexes over allocations and assignments (after a snapshot load).
+    /// Rebuilds the indexes over needs, allocations and assignments (after a snapshot load).
     mutating func rebuildIncidentIndexes() {
         allocationsByNeed = [:]
         assignmentsByNeed = [:]
         activeAssignment = [:]
+        needByRef = [:]
+        // In creation order, so that of two needs a damaged snapshot gives one ref, the first keeps
+        // it; the invariants then name the second.
+        for id in needs.keys.sorted(by: State.creationOrder) {
+            if let ref = needs[id]!.ref, needByRef[ref] == nil { needByRef[ref] = id }
+        }
         for id in allocations.keys.sorted(by: State.creationOrder) { allocationsByNeed[allocations[id]!.need, default: []].append(id) }
         for id in assignments.keys.sorted(by: State.creationOrder) {
             let assignment = assignments[id]!
@@ -141,6 +147,15 @@ extension State {
             }
         }
         if active != activeAssignment { problems.append("active assignment index disagrees with the assignments") }
+        // Every ref names one need, is not shaped like a need id, and the index says which.
+        var byRef: [String: String] = [:]
+        for need in needs.values.sorted(by: { State.creationOrder($0.id, $1.id) }) {
+            guard let ref = need.ref else { continue }
+            if let other = byRef[ref] { problems.append("needs \(other) and \(need.id) have the same ref \(ref)") }
+            else { byRef[ref] = need.id }
+            if ref.isEmpty || Need.looksLikeID(ref) { problems.append("need \(need.id) ref \"\(ref)\" is empty or looks like a need id") }
+        }
+        if byRef != needByRef { problems.append("need ref index disagrees with the needs' refs") }
         for need in needs.values {
             guard let incident = incidents[need.incident] else {
                 problems.append("need \(need.id) of unknown incident \(need.incident)")

@@ -105,11 +105,12 @@ extension Engine {
             for allocation in engine.state.allocationList(incident: incident.id) {
                 rows.append(["record": "allocation", "id": allocation.id, "what": allocation.sku, "status": allocation.status.rawValue,
                              "amount": String(allocation.quantity), "unit": engine.state.items[allocation.sku]?.unit ?? "",
-                             "need": allocation.need, "from": "\(allocation.warehouse)/\(allocation.lot)"])
+                             "need": allocation.need, "ref": engine.needRef(allocation.need), "from": "\(allocation.warehouse)/\(allocation.lot)"])
             }
             for assignment in engine.state.assignmentList(incident: incident.id) {
                 var row: Fields = ["record": "assignment", "id": assignment.id, "what": engine.needWhat(engine.state.needs[assignment.need]!).what,
-                                   "status": assignment.status.rawValue, "need": assignment.need, "volunteer": assignment.volunteer,
+                                   "status": assignment.status.rawValue, "need": assignment.need, "ref": engine.needRef(assignment.need),
+                                   "volunteer": assignment.volunteer,
                                    "team": assignment.team ?? ""]
                 row.append("hours", assignment.status == .released ? State.hoursText(assignment.hoursMilliseconds) : "")
                 rows.append(row)
@@ -132,9 +133,10 @@ extension Engine {
 
     static let needCommands: [Command] = [
         Command(words: ["need", "add"],
-                usage: "need add INCIDENT (supply SKU QTY | volunteers SKILL COUNT hours=N | team SPECIALTY COUNT hours=N) [priority=1..5] [by=DATE|DATETIME|12h] [note=TEXT]",
-                summary: "add a need to an incident (priority 3 and by now + 24 h unless given)", mutating: true) { engine, args, context in
-            try args.expect(positionals: 4...4, options: ["hours", "priority", "by", "note"])
+                usage: "need add INCIDENT (supply SKU QTY | volunteers SKILL COUNT hours=N | team SPECIALTY COUNT hours=N) [priority=1..5] [by=DATE|DATETIME|12h] [note=TEXT] [ref=NAME]",
+                summary: "add a need to an incident (priority 3 and by now + 24 h unless given; ref: a name of your own for it, usable wherever a need id is)",
+                mutating: true) { engine, args, context in
+            try args.expect(positionals: 4...4, options: ["hours", "priority", "by", "note", "ref"])
             let incident = try engine.incident(try args.positional(0, "incident id"))
             let type = try args.positional(1, "need type").lowercased()
             let subject = try args.positional(2, type == "supply" ? "item" : type.hasPrefix("volunteer") ? "skill" : "specialty")
@@ -163,11 +165,13 @@ extension Engine {
             let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now) }
                 ?? Timestamp(milliseconds: context.now.milliseconds + Engine.defaultNeedLead)
             let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
+            let ref = try args.option("ref").map(Arguments.needRef)
             guard incident.status != .closed else { throw Refusal(.conflict, "incident \(incident.id) is closed; a closed incident takes no changes") }
+            if let ref { try engine.checkRefIsNew(ref) }
             let id = engine.state.nextNeedID
             engine.emit(.needAdded(Need(id: id, incident: incident.id, request: request, priority: priority, neededBy: neededBy,
-                                        note: note, createdAt: context.now)))
-            return .ok(["need": id, "incident": incident.id, "priority": String(priority), "by": neededBy.iso8601])
+                                        note: note, createdAt: context.now, ref: ref)))
+            return .ok(["need": id, "ref": ref ?? "", "incident": incident.id, "priority": String(priority), "by": neededBy.iso8601])
         },
 
         Command(words: ["need", "change"], usage: "need change NEED [qty=N | count=N] [priority=1..5] [by=DATE|DATETIME|12h] [note=TEXT]",
@@ -257,9 +261,10 @@ extension Engine {
             return .rows(needs.map { engine.needFields($0) })
         },
 
-        Command(words: ["need", "estimate"], usage: "need estimate INCIDENT days=N [accept] [priority=1..5] [by=DATE|DATETIME|12h]",
-                summary: "propose supply needs from people affected by the planning standards (Sphere minimums); accept adds them", mutating: true) { engine, args, context in
-            try args.expect(positionals: 1...1, options: ["days", "priority", "by"], flags: ["accept"])
+        Command(words: ["need", "estimate"], usage: "need estimate INCIDENT days=N [accept] [priority=1..5] [by=DATE|DATETIME|12h] [ref=PREFIX]",
+                summary: "propose supply needs from people affected by the planning standards (Sphere minimums); accept adds them (ref=PREFIX names each PREFIX-SKU)",
+                mutating: true) { engine, args, context in
+            try args.expect(positionals: 1...1, options: ["days", "priority", "by", "ref"], flags: ["accept"])
             let incident = try engine.incident(try args.positional(0, "incident id"))
             let daysText = try args.requiredOption("days", "N")
             guard let days = Int(daysText), (1...Engine.maximumEstimateDays).contains(days) else {
@@ -268,7 +273,8 @@ extension Engine {
             let accept = args.request.hasFlag("accept", from: args.first)
             let priority = try args.option("priority").map(Arguments.priority)
             let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now) }
-            if !accept && (priority != nil || neededBy != nil) { throw Refusal(.syntax, "priority= and by= go with accept") }
+            let prefix = try args.option("ref").map { try Arguments.identifier($0, "ref prefix") }
+            if !accept && (priority != nil || neededBy != nil || prefix != nil) { throw Refusal(.syntax, "priority=, by= and ref= go with accept") }
             guard let standards = engine.planningStandards else {
                 throw Refusal(.notFound, "no planning standards loaded; set planning_file (docs/operations.md, Planning standards)")
             }
@@ -287,7 +293,9 @@ extension Engine {
                     return fields
                 })
             }
-            var added: [String] = [], skipped: [String] = []
+            // Every ref is checked before the first need is added: all of them are made, or none.
+            let refs = try prefix.map { try engine.estimateRefs(prefix: $0, lines: lines) } ?? [:]
+            var added: [String] = [], addedRefs: [String] = [], skipped: [String] = []
             for line in lines {
                 guard line.proposed > 0 else {
                     skipped.append("\(line.standard.name) (\(line.note ?? "already needed in full"))")
@@ -295,12 +303,15 @@ extension Engine {
                 }
                 let id = engine.state.nextNeedID
                 let by = neededBy ?? Timestamp(milliseconds: context.now.milliseconds + Engine.defaultNeedLead)
+                let ref = refs[line.standard.item]
                 engine.emit(.needAdded(Need(id: id, incident: incident.id, request: .supply(sku: line.standard.item, quantity: line.proposed),
                                             priority: priority ?? line.standard.priority, neededBy: by,
-                                            note: "estimate \(line.standard.name), \(days) days: \(line.basis)", createdAt: context.now)))
+                                            note: "estimate \(line.standard.name), \(days) days: \(line.basis)", createdAt: context.now, ref: ref)))
                 added.append("\(id):\(line.standard.item):\(line.proposed)")
+                if let ref { addedRefs.append(ref) }
             }
             var fields: Fields = ["incident": incident.id, "added": String(added.count), "needs": added.joined(separator: ",")]
+            if prefix != nil { fields.append("refs", addedRefs.joined(separator: ",")) }
             if !skipped.isEmpty { fields.append("skipped", skipped.joined(separator: "; ")) }
             return .ok(fields)
         },

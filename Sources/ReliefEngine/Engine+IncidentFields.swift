@@ -93,15 +93,18 @@ extension Engine {
         return incident
     }
 
-    func need(_ id: String) throws -> Need {
-        guard let need = state.needs[id] else { throw Refusal(.notFound, "need \(id) not found; see need list") }
+    /// The need `word` names: its id (`N-000001`) or the ref it was added with.
+    func need(_ word: String) throws -> Need {
+        guard let need = state.need(named: word) else {
+            throw Refusal(.notFound, "need \(word) not found; expected a need id such as N-000001 or a need's ref; see need list")
+        }
         return need
     }
 
     /// A need that still takes changes: open, of an incident not closed.
-    func openNeed(_ id: String) throws -> Need {
-        let need = try self.need(id)
-        guard need.status == .open else { throw Refusal(.conflict, "need \(id) is cancelled") }
+    func openNeed(_ word: String) throws -> Need {
+        let need = try self.need(word)
+        guard need.status == .open else { throw Refusal(.conflict, "need \(need.id) is cancelled") }
         _ = try liveIncident(need.incident)
         return need
     }
@@ -134,6 +137,9 @@ extension Engine {
 
     // MARK: rows
 
+    /// The `ref=` shown beside a need's id: its ref, empty when it has none.
+    func needRef(_ id: String) -> String { state.needs[id]?.ref ?? "" }
+
     func incidentFields(_ incident: Incident) -> Fields {
         var fields: Fields = ["incident": incident.id, "title": incident.title, "kind": incident.kind.rawValue,
                               "status": incident.status.rawValue, "severity": String(incident.severity),
@@ -161,8 +167,8 @@ extension Engine {
         let what = needWhat(need)
         let progress = state.progress(of: need.id)!
         var fields = Fields()
-        if record { fields.append("record", "need"); fields.append("id", need.id) } else {
-            fields.append("need", need.id); fields.append("incident", need.incident)
+        if record { fields.append("record", "need"); fields.append("id", need.id); fields.append("ref", need.ref ?? "") } else {
+            fields.append("need", need.id); fields.append("ref", need.ref ?? ""); fields.append("incident", need.incident)
         }
         fields.append("type", what.type)
         fields.append("what", what.what)
@@ -182,14 +188,14 @@ extension Engine {
     }
 
     func allocationFields(_ allocation: Allocation) -> Fields {
-        ["allocation": allocation.id, "need": allocation.need, "incident": allocation.incident, "item": allocation.sku,
+        ["allocation": allocation.id, "need": allocation.need, "ref": needRef(allocation.need), "incident": allocation.incident, "item": allocation.sku,
          "quantity": String(allocation.quantity), "unit": state.items[allocation.sku]?.unit ?? "", "warehouse": allocation.warehouse,
          "lot": allocation.lot, "status": allocation.status.rawValue, "plan": allocation.plan ?? "",
          "created": allocation.createdAt.iso8601, "updated": allocation.updatedAt.iso8601]
     }
 
     func assignmentFields(_ assignment: Assignment) -> Fields {
-        ["assignment": assignment.id, "need": assignment.need, "incident": assignment.incident, "volunteer": assignment.volunteer,
+        ["assignment": assignment.id, "need": assignment.need, "ref": needRef(assignment.need), "incident": assignment.incident, "volunteer": assignment.volunteer,
          "name": state.volunteers[assignment.volunteer]?.profile.name ?? "", "team": assignment.team ?? "",
          "status": assignment.status.rawValue, "plan": assignment.plan ?? "", "created": assignment.createdAt.iso8601,
          "updated": assignment.updatedAt.iso8601, "hours": assignment.status == .released ? State.hoursText(assignment.hoursMilliseconds) : ""]

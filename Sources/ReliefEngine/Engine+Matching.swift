@@ -199,7 +199,7 @@ extension Engine {
     func planRows(_ plan: Plan, showStatus: Bool) -> [Fields] {
         var rows = [planSummary(plan, showStatus: showStatus)]
         for (index, line) in plan.lines.enumerated() {
-            var fields: Fields = ["plan": plan.id, "line": String(index + 1), "need": line.need]
+            var fields: Fields = ["plan": plan.id, "line": String(index + 1), "need": line.need, "ref": needRef(line.need)]
             if let incident = state.needs[line.need]?.incident { fields.append("incident", incident) }
             switch line {
             case .supply(_, let warehouse, let lot, let quantity, _):
@@ -216,7 +216,7 @@ extension Engine {
             rows.append(fields)
         }
         for unmet in plan.unmet {
-            var fields: Fields = ["plan": plan.id, "need": unmet.need]
+            var fields: Fields = ["plan": plan.id, "need": unmet.need, "ref": needRef(unmet.need)]
             if let incident = state.needs[unmet.need]?.incident { fields.append("incident", incident) }
             fields.append("missing", String(unmet.missing))
             fields.append("reason", unmet.reason)
@@ -329,7 +329,7 @@ extension Engine {
         for number in lines {
             let line = plan.lines[number - 1]
             let need = state.needs[line.need]!
-            var fields: Fields = ["plan": plan.id, "line": String(number), "need": need.id]
+            var fields: Fields = ["plan": plan.id, "line": String(number), "need": need.id, "ref": need.ref ?? ""]
             switch line {
             case .supply(_, let warehouse, let lot, let quantity, _):
                 let id = state.nextAllocationID

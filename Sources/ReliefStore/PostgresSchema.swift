@@ -15,6 +15,9 @@
 /// views, replaces `reliefd_project_later` with one that keeps migration 3's cases and projects the
 /// new kinds (unknown kinds are ignored), and replaces `reliefd_clear_state()` so a rebuild empties
 /// the new tables too; add their counts and totals to `PostgresStore.countsQuery` / `expectedCounts`.
+/// Migration 4 changed how a kind already projected is projected (need.added, for needs.ref) by
+/// renaming migration 2's function to `reliefd_project_incidents` and putting a new
+/// `reliefd_project_more` before it, which projects that kind itself and hands on the rest.
 enum PostgresSchema {
     /// Advisory lock keys (pg_try_advisory_lock(int4, int4)): the leader of the database holds
     /// (lockClass, leaderLock); migrations take (lockClass, migrationLock) for their transaction.
@@ -716,6 +719,32 @@ enum PostgresSchema {
                 TRUNCATE travel_times, assignments, allocations, plans, needs, incidents,
                          team_members, duty_log, certifications, volunteers, teams, specialties, skills,
                          minimums, holdings, lots, items, warehouses, regions CASCADE;
+            END $$
+            """,
+        ],
+
+        // 4: needs.ref (SQLite migration 5), the name a client gave a need (`need add … ref=`),
+        // unique where there is one. need.added is projected by migration 2's
+        // reliefd_project_more; rather than repeat that whole function to change one case, it is
+        // kept as reliefd_project_incidents behind a new reliefd_project_more that projects
+        // need.added with its ref and hands every other kind on. Existing rows get NULL, which is
+        // right for every need added before refs; a database whose journal already holds refs gets
+        // them from the load's rebuild (its count of needs with a ref differs).
+        [
+            "ALTER TABLE needs ADD COLUMN ref text",
+            "CREATE UNIQUE INDEX needs_by_ref ON needs (ref)",
+            "ALTER FUNCTION reliefd_project_more(bigint, bigint, text, jsonb) RENAME TO reliefd_project_incidents",
+            """
+            CREATE FUNCTION reliefd_project_more(seq bigint, at bigint, kind text, b jsonb) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                IF kind = 'need.added' THEN
+                    INSERT INTO needs (id, incident, type, sku, skill, specialty, amount, hours, priority, needed_by, status, note, created_at, ref)
+                        VALUES (b->>'id', b->>'incident', b->>'type', b->>'sku', b->>'skill', b->>'specialty', (b->>'amount')::bigint,
+                                (b->>'hours')::integer, (b->>'priority')::integer, (b->>'by')::bigint, 'open', b->>'note',
+                                COALESCE((b->>'created')::bigint, 0), b->>'ref');
+                ELSE
+                    PERFORM reliefd_project_incidents(seq, at, kind, b);
+                END IF;
             END $$
             """,
         ],

@@ -96,6 +96,7 @@ public enum PostgresStore {
                (SELECT COUNT(*) FROM incidents), (SELECT COUNT(*) FROM incidents WHERE status <> 'closed'),
                (SELECT \(ProjectionTotal.sql("affected")) FROM incidents),
                (SELECT COUNT(*) FROM needs), (SELECT COUNT(*) FROM needs WHERE status = 'open'), (SELECT \(ProjectionTotal.sql("amount")) FROM needs),
+               (SELECT COUNT(*) FROM needs WHERE ref IS NOT NULL),
                (SELECT COUNT(*) FROM plans), (SELECT \(ProjectionTotal.sql("applied_lines")) FROM plans),
                (SELECT COUNT(*) FROM allocations), (SELECT \(ProjectionTotal.sql("quantity")) FROM allocations),
                (SELECT \(ProjectionTotal.sql("quantity")) FROM allocations WHERE status = 'dispatched'),
@@ -122,7 +123,7 @@ public enum PostgresStore {
             + [Int64(state.travelEntryCount), ProjectionTotal.of(state.travelTimes.values.lazy.flatMap(\.values).map { Int64($0) })]
     }
 
-    /// The incident tables' part of `expectedCounts` (schema migration 2). Reserved stock is the
+    /// The incident tables' part of `expectedCounts` (schema migrations 2 and 4). Reserved stock is the
     /// holdings total above.
     private static func incidentCounts(_ state: State) -> [Int64] {
         let incidents = state.incidents.values, needs = state.needs.values
@@ -133,6 +134,7 @@ public enum PostgresStore {
         return [Int64(incidents.count), Int64(incidents.filter { $0.status != .closed }.count),
                 ProjectionTotal.of(incidents.lazy.map { Int64($0.affected) }),
                 Int64(needs.count), Int64(needs.filter { $0.status == .open }.count), ProjectionTotal.of(needs.lazy.map(\.request.amount)),
+                Int64(needs.filter { $0.ref != nil }.count),
                 Int64(state.plans.count), ProjectionTotal.of(state.plans.values.lazy.map { Int64($0.appliedLines.count) }),
                 Int64(allocations.count), ProjectionTotal.of(allocations.lazy.map(\.quantity)), quantity(.dispatched), quantity(.delivered),
                 Int64(assignments.count), Int64(assignments.filter { $0.status.isActive }.count),

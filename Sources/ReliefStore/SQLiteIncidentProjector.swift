@@ -1,6 +1,6 @@
 import ReliefCore
 
-/// Keeps the incident tables (schema migration 3) in step with `State`, and the stock and volunteer
+/// Keeps the incident tables (schema migrations 3 and 5) in step with `State`, and the stock and volunteer
 /// rows that allocations and assignments change: reserving raises `holdings.reserved`, dispatching
 /// takes the quantity off the shelf, releasing gives it back; an assignment deploys its volunteer and
 /// its release writes the duty log. Mirrors State.applyIncident for one entry, inside the commit's
@@ -10,7 +10,7 @@ final class SQLiteIncidentProjector {
     private var statements: [String: SQLiteStatement] = [:]
 
     static let incidentColumns = "id, title, kind, lat, lon, region, severity, affected, status, opened_at"
-    static let needColumns = "id, incident, type, sku, skill, specialty, amount, hours, priority, needed_by, status, note, created_at"
+    static let needColumns = "id, incident, type, sku, skill, specialty, amount, hours, priority, needed_by, status, note, created_at, ref"
     static let planColumns = "id, incident, based_on_seq, created_at, lines, unmet, total_cost, status, applied_lines"
     static let allocationColumns = "id, need, incident, warehouse, lot, sku, quantity, status, plan, created_at, updated_at"
     static let assignmentColumns = "id, need, incident, volunteer, team, status, plan, created_at, updated_at, hours_ms"
@@ -19,7 +19,7 @@ final class SQLiteIncidentProjector {
         "insertIncident": "INSERT INTO incidents (\(incidentColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         "updateIncident": "UPDATE incidents SET title = COALESCE(?2, title), severity = COALESCE(?3, severity), affected = COALESCE(?4, affected) WHERE id = ?1",
         "setIncidentStatus": "UPDATE incidents SET status = ?2 WHERE id = ?1",
-        "insertNeed": "INSERT INTO needs (\(needColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "insertNeed": "INSERT INTO needs (\(needColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         "changeNeed": "UPDATE needs SET amount = COALESCE(?2, amount), priority = COALESCE(?3, priority), needed_by = COALESCE(?4, needed_by), note = COALESCE(?5, note) WHERE id = ?1",
         "cancelNeed": "UPDATE needs SET status = 'cancelled' WHERE id = ?1",
         "insertPlan": "INSERT INTO plans (\(planColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -172,7 +172,7 @@ final class SQLiteIncidentProjector {
         }
         return [.text(need.id), .text(need.incident), .text(type), SQLiteValue(sku), SQLiteValue(skill), SQLiteValue(specialty),
                 .integer(need.request.amount), SQLiteValue(hours), .integer(Int64(need.priority)), .integer(need.neededBy.milliseconds),
-                .text(need.status.rawValue), SQLiteValue(need.note), .integer(need.createdAt.milliseconds)]
+                .text(need.status.rawValue), SQLiteValue(need.note), .integer(need.createdAt.milliseconds), SQLiteValue(need.ref)]
     }
 
     static func planRow(_ plan: Plan) -> [SQLiteValue] {

@@ -291,6 +291,15 @@ enum SQLiteSchema {
             PRIMARY KEY (origin, destination)
         ) WITHOUT ROWID;
         """,
+
+        // 5: needs.ref, the name a client gave a need (`need add … ref=`), unique where there is one.
+        // Only adds a column, so a version 4 file upgrades in place with every ref NULL; the load
+        // after the migration compares each row with the state and rewrites the tables from it if a
+        // need has a ref its row lacks (tablesMatch).
+        """
+        ALTER TABLE needs ADD COLUMN ref TEXT;
+        CREATE UNIQUE INDEX needs_by_ref ON needs(ref);
+        """,
     ]
 
     static var latestVersion: Int64 { Int64(migrations.count) }

@@ -107,7 +107,7 @@ final class IncidentCommandTests: XCTestCase {
     func testNeedAddDefaultsAndKinds() throws {
         let engine = try engine()
         XCTAssertEqual(engine.okFields("need add flood supply water-5l 2000"),
-                       ["need": "N-000001", "incident": "flood", "priority": "3", "by": "2026-12-02T08:00:00Z"])
+                       ["need": "N-000001", "ref": "", "incident": "flood", "priority": "3", "by": "2026-12-02T08:00:00Z"])
         XCTAssertEqual(engine.okFields("need add flood volunteers first-aid 2 hours=12 priority=1 by=2026-12-01T20:00Z note=\"field clinic\"")["by"],
                        "2026-12-01T20:00:00Z")
         XCTAssertEqual(engine.okFields("need add flood team medical 1 hours=48 by=2026-12-03")["by"], "2026-12-03T23:59:59Z")

@@ -458,6 +458,11 @@ final class SQLiteStoreSuiteTests: XCTestCase {
     func testNewerSchemaVersionRefusesToOpen() throws { try suite.newerSchemaVersionRefusesToOpen() }
     func testIncidentScenarioTablesMatchTheEmbeddedStore() throws { try suite.incidentScenarioTablesMatchTheEmbeddedStore() }
     func testDriftedIncidentTablesAreRebuiltOnLoad() throws { try suite.driftedIncidentTablesAreRebuiltOnLoad() }
+    func testNeedRefsAreProjectedAndRepairedOnLoad() throws { try suite.needRefsAreProjectedAndRepairedOnLoad() }
+
+    // SQLite only.
+
+    func testVersionFourFileGetsItsRefsOnUpgrade() throws { try store.versionFourFileGetsItsRefsOnUpgrade() }
 }
 
 final class PostgresStoreSuiteTests: XCTestCase {
@@ -481,11 +486,13 @@ final class PostgresStoreSuiteTests: XCTestCase {
     func testNewerSchemaVersionRefusesToOpen() throws { try suite.newerSchemaVersionRefusesToOpen() }
     func testIncidentScenarioTablesMatchTheEmbeddedStore() throws { try suite.incidentScenarioTablesMatchTheEmbeddedStore() }
     func testDriftedIncidentTablesAreRebuiltOnLoad() throws { try suite.driftedIncidentTablesAreRebuiltOnLoad() }
+    func testNeedRefsAreProjectedAndRepairedOnLoad() throws { try suite.needRefsAreProjectedAndRepairedOnLoad() }
 
     // PostgreSQL only.
 
     func testIncidentTablesRebuiltFromTheJournalAreTheCommittedOnes() throws { try store.rebuildFromTheJournalGivesTheCommittedTables() }
     func testVersionOneDatabaseGetsItsIncidentTablesOnUpgrade() throws { try store.versionOneDatabaseGetsItsIncidentTablesOnUpgrade() }
+    func testVersionThreeDatabaseGetsItsRefsOnUpgrade() throws { try store.versionThreeDatabaseGetsItsRefsOnUpgrade() }
 
     func testCommittedEntriesAreNotifiedOnTheEventsChannel() throws {
         let listener = PostgresJournal(url: store.url, logger: store.logger)
