@@ -36,6 +36,21 @@ extension DrillRun {
             }
         }
         func known(_ noun: String, _ id: String, _ present: Bool) -> Bool { present || made[noun]?.contains(id) == true }
+        // Needs are named by the refs injects give them: need add … ref=NAME, and
+        // need estimate … accept ref=PREFIX, which names each need PREFIX-ITEM.
+        var refs = Set<String>(), prefixes: [String] = []
+        for inject in scenario.injects where !inject.mustBeRefused && inject.request.words.count >= 2 {
+            guard inject.request.words[0].lowercased() == "need", let ref = inject.request.option("ref") else { continue }
+            switch inject.request.words[1].lowercased() {
+            case "add": refs.insert(ref)
+            case "estimate": prefixes.append(ref + "-")
+            default: continue
+            }
+        }
+        func knownNeed(_ name: String) -> Bool {
+            state.needs[name] != nil || state.needByRef[name] != nil || Need.looksLikeID(name) || refs.contains(name)
+                || prefixes.contains { name.hasPrefix($0) }
+        }
         for spec in scenario.expectations {
             switch spec.kind {
             case .stockNeverBelow(let warehouse, let item, _):
@@ -57,16 +72,25 @@ extension DrillRun {
                 if !known("incident", id, state.incidents[id] != nil) {
                     problem(spec, "incident", "unknown incident \(id); expected one of the start state or opened by an inject (incident open \(id) …)")
                 }
-            case .need, .needMissing, .refused:
+            case .need(let name, _, _), .needMissing(let name, _, _, _):
+                if !knownNeed(name) {
+                    problem(spec, "need", "unknown need \(name); expected a need id (N-000001), a ref of the start state, or a ref an inject gives (need add … ref=\(name), or need estimate … accept ref=PREFIX for PREFIX-ITEM)")
+                }
+            case .refused:
                 break
             }
         }
         return problems
     }
 
-    /// The id of the need a scenario calls `name`.
+    /// The id of the need a scenario calls `name`: its id or its ref (`need add … ref=NAME`).
     func needID(named name: String) -> String? {
-        state.needs[name] != nil ? name : nil
+        state.needs[name] != nil ? name : state.needByRef[name]
+    }
+
+    /// `fen-boats (N-000001, 2 water-rescue teams for 12 h)`; a need without a ref by its id.
+    func label(_ need: Need) -> String {
+        (need.ref.map { "\($0) (\(need.id), " } ?? "\(need.id) (") + describe(need) + ")"
     }
 
     /// `never stock` expectations already broken at T+00:00. One whose warehouse or item an inject
@@ -96,7 +120,7 @@ extension DrillRun {
             switch spec.kind {
             case .need(let name, let milestone, let by):
                 guard minute <= by, let id = needID(named: name), let need = state.needs[id], reached(need, milestone) else { continue }
-                decide(index, held: true, "\(milestone.rawValue) at \(DrillTime.text(minute)): \(id) (\(describe(need))) \(progressText(need))")
+                decide(index, held: true, "\(milestone.rawValue) at \(DrillTime.text(minute)): \(label(need)) \(progressText(need))")
             case .stockNeverBelow(let warehouse, let item, let level):
                 let key = StockKey(warehouse: warehouse, item: item)
                 guard touched.contains(key) else { continue }
@@ -135,7 +159,7 @@ extension DrillRun {
                 decide(index, held: false, "no need named \(name) by \(DrillTime.text(by)) (never added, or the inject adding it was refused)")
                 return
             }
-            var detail = "not \(milestone.rawValue) by \(DrillTime.text(by)): \(id) (\(describe(need))) \(progressText(need))"
+            var detail = "not \(milestone.rawValue) by \(DrillTime.text(by)): \(label(need)) \(progressText(need))"
             if need.status == .cancelled { detail += "; the need was cancelled" }
             if let why = state.latestUnmet(of: id) { detail += "; why, as plan \(why.plan) said: \(why.reason)" }
             decide(index, held: false, detail)
@@ -146,7 +170,7 @@ extension DrillRun {
             }
             let missing = need.status == .cancelled ? 0 : progress.missing
             let held = comparison.holds(missing, value)
-            var detail = "at \(DrillTime.text(at)) \(id) (\(describe(need))) was missing \(DrillRun.grouped(missing))" + (held ? "" : "; expected \(comparison.rawValue) \(value)")
+            var detail = "at \(DrillTime.text(at)) \(label(need)) was missing \(DrillRun.grouped(missing))" + (held ? "" : "; expected \(comparison.rawValue) \(value)")
             if !held, let why = state.latestUnmet(of: id) { detail += "; why, as plan \(why.plan) said: \(why.reason)" }
             decide(index, held: held, detail)
         case .incident(let id, let counted, let comparison, let value, let at):

@@ -40,7 +40,7 @@ extension DrillRun {
         let times = recorder.needs[need.id] ?? DrillRecorder.NeedTimes()
         let missing = need.status == .cancelled ? 0 : (state.progress(of: need.id)?.missing ?? 0)
         return DrillReport.NeedRecord(
-            id: need.id, ref: nil, incident: need.incident, what: reportWhat(need), priority: need.priority,
+            id: need.id, ref: need.ref, incident: need.incident, what: reportWhat(need), priority: need.priority,
             createdMinute: clockStart.minute(of: need.createdAt), firstProposedMinute: times.firstProposed, appliedMinute: times.applied,
             dispatchedMinute: times.dispatched, deliveredMinute: times.delivered, unmetAtEnd: missing, reasons: times.reasons)
     }

@@ -252,4 +252,37 @@ final class DrillRunTests: XCTestCase {
         XCTAssertEqual(expectation.detail, "not decided: the drill was stopped at T+01:00, before T+10:00")
         guard case .error(.conflict, _) = drill.inject(line: "ping") else { return XCTFail("a finished drill took an inject") }
     }
+
+    func testScenariosNameNeedsByTheirRefsInInjectsExpectationsAndTheReport() throws {
+        let drill = try DrillWorld.run("""
+            officer plan every=30m apply_after=10m
+            T+00:00 \(Self.incident)
+            T+00:05 need add f supply water-5l 300 priority=1 by=12h ref=first-water
+            T+00:20 need change first-water qty=400
+            expect by T+03:00 need first-water delivered
+            expect at T+03:00 need first-water missing = 0
+            """, end: "T+04:00")
+        let report = drill.report()
+        XCTAssertEqual(report.needs.map(\.ref), ["first-water"])
+        XCTAssertEqual(report.needs.map(\.what), ["water-5l × 400 bottle"])
+        XCTAssertEqual(report.expectations.map(\.held), [true, true])
+        XCTAssertTrue(report.expectations[0].detail.hasPrefix("delivered at T+01:56: first-water (N-000001, 400 bottle of water-5l) delivered 400"),
+                      report.expectations[0].detail)
+    }
+
+    func testANeedNameNoInjectGivesDoesNotStart() throws {
+        let scenario = try DrillWorld.scenario("""
+            T+00:00 \(Self.incident)
+            T+00:05 need add f supply water-5l 300 ref=first-water
+            T+00:06 need estimate f days=1 accept ref=est
+            expect by T+03:00 need first-water met
+            expect by T+03:00 need est-water-5l met
+            expect by T+03:00 need N-000007 met
+            expect by T+03:00 need second-water met
+            """)
+        XCTAssertThrowsError(try DrillRun(scenario: scenario, state: try DrillWorld.state())) { error in
+            XCTAssertEqual((error as? ScenarioErrors)?.description,
+                           "test.drill:12:24: unknown need second-water; expected a need id (N-000001), a ref of the start state, or a ref an inject gives (need add … ref=second-water, or need estimate … accept ref=PREFIX for PREFIX-ITEM)")
+        }
+    }
 }
