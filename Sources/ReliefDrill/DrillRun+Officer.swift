@@ -189,11 +189,11 @@ extension DrillRun {
     }
 
     /// How long the person stays on scene, and why they are stood down then: the need's hours (or
-    /// `after=`), or sooner when their duty-hour limit for 24 hours comes first. Nil: the officer
-    /// does not release (`officer release off`).
+    /// `after=`), or sooner when a duty-hour limit for 24 hours comes first — their own, or for a
+    /// team, the first of its members' on that need: a team leaves the scene together. Nil: the
+    /// officer does not release (`officer release off`).
     func shift(of id: String) -> (minutes: Int, reason: String)? {
-        guard let assignment = state.assignments[id], let volunteer = state.volunteers[assignment.volunteer],
-              let need = state.needs[assignment.need] else { return nil }
+        guard let assignment = state.assignments[id], let need = state.needs[assignment.need] else { return nil }
         let planned: Int
         switch officer.release {
         case .off: return nil
@@ -204,10 +204,23 @@ extension DrillRun {
             case .supply: return nil
             }
         }
-        let worked = state.dutyMillisecondsInLastDay(of: volunteer, at: now) / DrillTime.minuteMilliseconds
-        let limit = volunteer.profile.maxDutyHoursPerDay * 60 - Int(worked)
-        if limit < planned {
-            return (max(0, limit), "exercise: duty-hour limit (\(volunteer.profile.maxDutyHoursPerDay) h in 24 h) reached")
+        var crew = [assignment]
+        if let team = assignment.team {
+            crew = (state.assignmentsByNeed[need.id] ?? []).compactMap { state.assignments[$0] }
+                .filter { $0.team == team && $0.status.isActive }
+        }
+        var limit = (minutes: Int.max, hours: 0)
+        for member in crew {
+            guard let volunteer = state.volunteers[member.volunteer] else { continue }
+            // Hours already on duty in the window before this stretch (it starts now, or did on arrival).
+            let since = volunteer.onDutySince ?? now
+            let before = state.dutyMillisecondsInLastDay(of: volunteer, at: since) / DrillTime.minuteMilliseconds
+            let left = volunteer.profile.maxDutyHoursPerDay * 60 - Int(before) - Int((now.milliseconds - since.milliseconds) / DrillTime.minuteMilliseconds)
+            if left < limit.minutes { limit = (left, volunteer.profile.maxDutyHoursPerDay) }
+        }
+        if limit.minutes < planned {
+            let whose = assignment.team == nil ? "" : " of a member"
+            return (max(0, limit.minutes), "exercise: duty-hour limit\(whose) (\(limit.hours) h in 24 h) reached")
         }
         return (planned, "exercise: stood down after \(DrillTime.durationText(planned)) on scene")
     }
