@@ -154,4 +154,14 @@ final class DrillCommandTests: EndToEndTestCase {
         XCTAssertEqual(try client.request("stock lots").text, lotsBefore)
         XCTAssertFalse(lotsBefore.contains("DRILL"))
     }
+
+    func testAShippedScenarioGatesLikeCIWouldTheSameBytesEveryRun() throws {
+        let first = try drill(["run", "config/drills/fen-river-flood.drill", "--report", directory + "/one"])
+        XCTAssertEqual(first.status, 0, first.out + first.err)
+        XCTAssertTrue(first.out.contains("0 failed"), first.out)
+        let second = try drill(["run", "config/drills/fen-river-flood.drill", "--report", directory + "/two"])
+        XCTAssertEqual(second.status, 0, second.out + second.err)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/two/report.json")),
+                       try Data(contentsOf: URL(fileURLWithPath: directory + "/one/report.json")))
+    }
 }
