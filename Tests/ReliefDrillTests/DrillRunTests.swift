@@ -148,6 +148,32 @@ final class DrillRunTests: XCTestCase {
         XCTAssertEqual(drill.state.assignments[id]!.hoursMilliseconds, 6 * 3_600_000)
     }
 
+    func testATeamLeavesTogetherWhenItsFirstMemberReachesTheLimit() throws {
+        let world = """
+            volunteer add v-1 name=One region=shanxi/taiyuan at=38.20,112.55 skills=first-aid:3 max_hours=6
+            volunteer certify v-1 first-aid issued=2025-01-01 expires=2028-01-01 issuer=RC
+            volunteer add v-2 name=Two region=shanxi/taiyuan at=38.20,112.55 skills=first-aid:3 max_hours=12
+            volunteer certify v-2 first-aid issued=2025-01-01 expires=2028-01-01 issuer=RC
+            team add t-1 name=Boats specialty=water-rescue region=shanxi/taiyuan at=38.20,112.55 leader=v-1
+            team member add t-1 v-2
+            """
+        let drill = try DrillWorld.run("""
+            officer plan every=30m apply_after=0m
+            officer dispatch after=0m
+            T+00:00 \(Self.incident)
+            T+00:00 need add f team water-rescue 1 hours=12 priority=1 by=24h
+            """, world: world, end: "T+10:00")
+        let released = drill.entries.compactMap { entry -> (String, Int, String?)? in
+            guard case .assignmentReleased(let id, let reason) = entry.event else { return nil }
+            return (drill.state.assignments[id]!.volunteer, drill.clockStart.minute(of: entry.time), reason)
+        }
+        XCTAssertEqual(released.map(\.0), ["v-1", "v-2"])
+        XCTAssertEqual(Set(released.map(\.1)).count, 1, "both leave at once")
+        XCTAssertEqual(released.first?.2, "exercise: duty-hour limit of a member (6 h in 24 h) reached")
+        XCTAssertEqual(drill.state.assignments.values.map(\.hoursMilliseconds), [6 * 3_600_000, 6 * 3_600_000])
+        XCTAssertEqual(drill.report().people.teamsDeployed, 1)
+    }
+
     func testCertificationsExpireOnDrillTime() throws {
         // v-1's first-aid certificate is good through 15 July; v-2's ran out before the drill.
         let world = """
