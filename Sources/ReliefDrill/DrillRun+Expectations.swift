@@ -1,15 +1,6 @@
 import ReliefCore
 import ReliefProtocol
 
-/// Where one expectation stands: undecided (`held` nil) until something decides it on drill time.
-struct ExpectationCheck {
-    var held: Bool?
-    var detail = ""
-    var minute = 0
-    /// For `never stock … below`: the lowest available seen, and when.
-    var lowest: (value: Int64, minute: Int)?
-}
-
 /// Checking expectations on drill time. `by` expectations hold the moment they are reached and
 /// fail at their deadline; `at` expectations are decided at their minute, after everything else
 /// that happens in it; `never` and `unused` fail the moment they are broken and hold at the end.

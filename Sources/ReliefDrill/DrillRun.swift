@@ -230,17 +230,3 @@ public final class DrillRun {
         return touched
     }
 }
-
-/// A warehouse and an item: one line of stock.
-struct StockKey: Hashable, Comparable {
-    var warehouse: String
-    var item: String
-    static func < (a: StockKey, b: StockKey) -> Bool { (a.warehouse, a.item) < (b.warehouse, b.item) }
-}
-
-/// One line of a drill's log. Every line says it is an exercise, wherever it ends up.
-public struct DrillLogLine: Sendable, Equatable, CustomStringConvertible {
-    public var minute: Int
-    public var text: String
-    public var description: String { "\(DrillTime.text(minute)) [exercise] \(text)" }
-}

@@ -119,7 +119,3 @@ public enum DrillTime {
 
     static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }
-
-extension Character {
-    var isASCIIDigitCharacter: Bool { ("0"..."9").contains(self) }
-}
