@@ -69,7 +69,6 @@ extension DrillRun {
         }
         for entry in outcome.entries {
             guard case .planProposed(let plan) = entry.event else { continue }
-            officerPlans.insert(plan.id)
             recorder.restLimitRefusals += restLimited(by: plan)
             note("officer: plan \(plan.id): \(plan.lines.count) line\(plan.lines.count == 1 ? "" : "s"), \(plan.unmet.count) need\(plan.unmet.count == 1 ? "" : "s") not fully met")
             if !plan.lines.isEmpty { schedule(.apply(plan: plan.id), inMinutes: cadence.applyAfter) }

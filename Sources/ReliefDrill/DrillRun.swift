@@ -37,11 +37,9 @@ public final class DrillRun {
     var agenda = DrillAgenda()
     var recorder: DrillRecorder
     var checks: [ExpectationCheck]
-    /// Refused injects (each fails the drill) and online injects, as report expectations.
+    /// The scenario's refused injects, as failed report expectations (each fails the drill).
     var injectOutcomes: [DrillReport.Expectation] = []
     var injectsRun = 0
-    /// Plans the officer proposed itself (only those it applies).
-    var officerPlans: Set<String> = []
     /// Volunteers who have been on duty (before or during the drill): only they can be resting.
     var worked: Set<String> = []
 
@@ -111,12 +109,10 @@ public final class DrillRun {
     public func inject(line: String) -> Reply {
         guard !isFinished else { return .error(.conflict, "the drill is over; nothing more can be injected") }
         injectsRun += 1
+        // Logged before it runs, so what follows from it comes after it in the log.
+        note("organizer: \(line)")
         let outcome = perform(line, actor: DrillRun.organizer)
-        if case .error(let code, let message) = outcome.reply {
-            note("organizer: \(line) refused: ERR \(code.rawValue) \(message)")
-        } else {
-            note("organizer: \(line)")
-        }
+        if case .error(let code, let message) = outcome.reply { note("organizer: refused: ERR \(code.rawValue) \(message)") }
         return outcome.reply
     }
 
@@ -160,9 +156,10 @@ public final class DrillRun {
     func playInject(_ index: Int) {
         let inject = scenario.injects[index]
         injectsRun += 1
+        note("inject line \(inject.line): \(inject.text)")
         let outcome = perform(inject.text, actor: DrillRun.organizer)
         let refusal: String? = if case .error(let code, let message) = outcome.reply { "ERR \(code.rawValue) \(message)" } else { nil }
-        note("inject line \(inject.line): \(inject.text)" + (refusal.map { " → refused: \($0)" } ?? ""))
+        if let refusal { note("inject line \(inject.line) refused: \(refusal)") }
         if inject.mustBeRefused {
             refusedInjectPlayed(index, refusal: refusal)
         } else if let refusal {
