@@ -345,4 +345,70 @@ final class ReportHTMLTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: root, contents: Data("a file".utf8)))
         XCTAssertThrowsError(try sample.write(to: root + "/report"))
     }
+
+    // MARK: in a browser
+
+    func testChromiumRendersTheChartsAndTheScreenshotIsNotBlank() throws {
+        let browser = try HeadlessChromium.find()
+        let directory = NSTemporaryDirectory() + "drill-report-browser-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try sample.write(to: directory)
+        let page = directory + "/report.html"
+        let html = sample.html()
+
+        let dump = try browser.dumpDOM(page)
+        XCTAssertEqual(dump.status, 0, dump.errors)
+        let dom = String(decoding: dump.output, as: UTF8.self)
+        let rendered = HTMLTags(dom), source = HTMLTags(html)
+        XCTAssertEqual(rendered.tags.first { $0.attribute("id") == "exercise-banner" }?.name, "div")
+        XCTAssertTrue(dom.contains("EXERCISE · EXERCISE · EXERCISE"))
+        for id in Self.chartIDs {
+            let built = try XCTUnwrap(rendered.inside(id: id, of: dom), "\(id) in the browser's DOM")
+            let written = try XCTUnwrap(source.inside(id: id, of: html))
+            // The browser's parser kept every mark we wrote: nothing unclosed swallowed the rest.
+            XCTAssertEqual(built.counts, written.counts, id)
+        }
+        let timeline = try XCTUnwrap(rendered.inside(id: "chart-timeline", of: dom))
+        XCTAssertGreaterThan(timeline.tags.first { $0.attribute("class") == "series-open" }?.attribute("d")?.count ?? 0, 40)
+        let map = try XCTUnwrap(rendered.inside(id: "chart-map", of: dom))
+        XCTAssertGreaterThanOrEqual(map.tags.filter { $0.name == "rect" }.count, 12)
+        XCTAssertGreaterThanOrEqual(map.tags.filter { $0.name == "polygon" }.count, 3)
+        XCTAssertGreaterThanOrEqual(map.tags.filter { $0.name == "line" && $0.attribute("class") != nil }.count, 10)
+        let stock = try XCTUnwrap(rendered.inside(id: "chart-stock", of: dom))
+        XCTAssertEqual(stock.tags.filter { $0.attribute("class") == "series-stock" }.count, sample.stock.series.count)
+
+        let png = directory + "/report.png"
+        let shot = try browser.screenshot(page, to: png, width: 1280, height: 3000)
+        XCTAssertEqual(shot.status, 0, shot.errors)
+        let image = try PNGImage(data: Data(contentsOf: URL(fileURLWithPath: png)))
+        XCTAssertEqual(image.width, 1280)
+        XCTAssertEqual(image.height, 3000)
+        // RELIEFD_TEST_SCREENSHOT=PATH keeps the screenshot, and the page as PATH.html, to look at.
+        if let keep = ProcessInfo.processInfo.environment["RELIEFD_TEST_SCREENSHOT"], !keep.isEmpty {
+            for (from, to) in [(png, keep), (page, keep + ".html")] {
+                try? FileManager.default.removeItem(atPath: to)
+                try FileManager.default.copyItem(atPath: from, toPath: to)
+            }
+        }
+        func near(_ pixel: (UInt8, UInt8, UInt8), _ colour: (Int, Int, Int), _ tolerance: Int) -> Bool {
+            abs(Int(pixel.0) - colour.0) <= tolerance && abs(Int(pixel.1) - colour.1) <= tolerance && abs(Int(pixel.2) - colour.2) <= tolerance
+        }
+        var colours = Set<UInt32>()
+        var inked = 0, bannerYellow = 0, blue = 0, vermillion = 0
+        for y in stride(from: 0, to: image.height, by: 1) {
+            for x in stride(from: 0, to: image.width, by: 1) {
+                let pixel = image.pixel(x, y)
+                colours.insert(UInt32(pixel.0) << 16 | UInt32(pixel.1) << 8 | UInt32(pixel.2))
+                if !near(pixel, (255, 255, 255), 8) { inked += 1 }
+                if y < 80 && near(pixel, (0xF0, 0xE4, 0x42), 10) { bannerYellow += 1 }
+                if near(pixel, (0x00, 0x72, 0xB2), 12) { blue += 1 }
+                if near(pixel, (0xD5, 0x5E, 0x00), 12) { vermillion += 1 }
+            }
+        }
+        XCTAssertGreaterThan(colours.count, 200, "a page of text and charts, not a blank or single-colour image")
+        XCTAssertGreaterThan(Double(inked) / Double(image.width * image.height), 0.05, "ink on more than 5 % of the page")
+        XCTAssertGreaterThan(bannerYellow, 20_000, "the yellow EXERCISE banner across the top")
+        XCTAssertGreaterThan(blue, 10_000, "the charts' blue (open needs, stock lines, flows)")
+        XCTAssertGreaterThan(vermillion, 2_000, "the charts' vermillion (unmet needs, failures, incidents)")
+    }
 }
