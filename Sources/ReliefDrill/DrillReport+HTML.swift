@@ -51,7 +51,6 @@ extension DrillReport {
         out += """
         </main>
         <footer class="exercise exercise-end" role="note"><span class="exercise-word">END OF EXERCISE REPORT</span><span class="exercise-note">\(name) · seed \(scenario.seed) · everything above is an exercise.</span></footer>
-        <div class="print-mark">EXERCISE — drill report, not a real event</div>
         </body>
         </html>
 
@@ -228,16 +227,15 @@ extension DrillReport {
     .exercise-word { font-size: 22px; font-weight: 800; letter-spacing: 0.14em; }
     .exercise-note { font-size: 14px; font-weight: 700; }
     .exercise-end { position: static; border-top: 3px solid #000000; margin-top: 40px; }
-    .print-mark { display: none; }
     main { max-width: 1180px; margin: 0 auto; padding: 8px 24px 24px; }
     .kicker { margin: 18px 0 0; font-size: 13px; font-weight: 700; letter-spacing: 0.08em; text-transform: uppercase; color: #8a3b00; }
     h1 { margin: 2px 0 12px; font-size: 30px; line-height: 1.2; overflow-wrap: anywhere; }
     h2 { margin: 0 0 12px; padding-bottom: 4px; font-size: 21px; border-bottom: 2px solid #1a1a1a; }
     section { margin-top: 34px; }
     code { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 0.92em; overflow-wrap: anywhere; }
-    .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 6px 24px; margin: 0; }
+    .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); gap: 0 32px; margin: 0; }
     .facts div { display: flex; gap: 10px; padding: 4px 0; border-bottom: 1px solid #e6e6e6; }
-    .facts dt { flex: 0 0 110px; color: #555555; }
+    .facts dt { flex: 0 0 120px; color: #555555; }
     .facts dd { margin: 0; overflow-wrap: anywhere; }
     nav { display: flex; flex-wrap: wrap; gap: 6px; margin: 20px 0 0; }
     nav a { padding: 3px 10px; border: 1px solid #b5b5b5; border-radius: 14px; color: #004d80; text-decoration: none; font-size: 14px; }
@@ -278,7 +276,9 @@ extension DrillReport {
     svg .nodata { font-size: 15px; font-style: italic; fill: #666666; }
     svg .map-label { font-size: 12px; }
     svg .map-incident { font-size: 13px; font-weight: 700; }
-    @page { size: A4 landscape; margin: 12mm 10mm 16mm; }
+    @page { size: A4 landscape; margin: 12mm 10mm 16mm;
+      @bottom-center { content: "EXERCISE — drill report, not a real event"; font: 700 9pt "DejaVu Sans", Arial, sans-serif; letter-spacing: 0.1em; }
+      @bottom-right { content: counter(page) " / " counter(pages); font: 9pt "DejaVu Sans", Arial, sans-serif; } }
     @media print {
       body { font-size: 10pt; }
       .exercise { position: static; }
@@ -288,9 +288,8 @@ extension DrillReport {
       h2 { break-after: avoid; }
       figure, tr, .card { break-inside: avoid; }
       figure { overflow: visible; }
-      svg.chart { width: 100%; }
-      .print-mark { display: block; position: fixed; bottom: -10mm; left: 0; right: 0; text-align: center; font-weight: 800;
-        letter-spacing: 0.1em; font-size: 9pt; }
+      /* A chart taller than a page shrinks to fit one, keeping its heading with it. */
+      svg.chart { width: auto; height: auto; max-width: 100%; max-height: 150mm; }
     }
 
     """

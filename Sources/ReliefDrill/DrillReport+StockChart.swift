@@ -4,7 +4,7 @@
 /// no one can tell apart; a grid keeps each series legible and the time axis shared.
 extension DrillReport {
     func stockChart(end: Int, clock: DrillClock?) -> String {
-        let labelWidth = 204.0, gap = 22.0, textWidth = 112.0
+        let labelWidth = 196.0, gap = 20.0, textWidth = 130.0
         let cellHeight = 34.0, rowHeight = 48.0
         let items = Array(Set(stock.series.map(\.item))).sorted()
         let rows = stockRows()
@@ -45,7 +45,7 @@ extension DrillReport {
             chart.text("all: \(ReportFormat.thousands(startTotal)) → \(ReportFormat.thousands(endTotal)) \(unit)", left, top - 16,
                        className: "tick", tooltip: "\(item) available in all warehouses shown, at the start and at the end (\(unit))")
             let x = ChartScale(domain: (0, Double(end)), range: (left, plotRight))
-            chart.timeAxis(x, ticks: ChartScale.timeTicks(end: end, maximumCount: max(2, Int((plotRight - left) / 46))),
+            chart.timeAxis(x, ticks: ChartScale.timeTicks(end: end, maximumCount: max(2, Int((plotRight - left) / 40))),
                            top: top - 4, bottom: bottom + 4, title: nil)
             for (row, warehouse) in rows.enumerated() {
                 let cellTop = top + Double(row) * rowHeight
@@ -53,7 +53,7 @@ extension DrillReport {
                     chart.text("not stocked", left + 4, cellTop + cellHeight / 2 + 4, className: "tick")
                     continue
                 }
-                drawStockCell(&chart, series, x: x, cellTop: cellTop, cellHeight: cellHeight, end: end, textX: plotRight + 8)
+                drawStockCell(&chart, series, x: x, cellTop: cellTop, cellHeight: cellHeight, end: end, textX: plotRight + 6)
             }
         }
         for (row, warehouse) in rows.enumerated() {
@@ -91,8 +91,11 @@ extension DrillReport {
         let peak = points.map(\.1).max() ?? 0
         let y = ChartScale(domain: (0, Double(max(peak, 1))), range: (cellTop + cellHeight, cellTop + 3))
         chart.rect(x.rangeLow, cellTop, x.rangeHigh - x.rangeLow, cellHeight, fill: "#f4f4f4")
-        chart.path(areaPath(points, end: end, x: x, y: y), fill: SVGChart.Colour.skyBlue, fillOpacity: 0.5)
-        chart.path(stepPath(points, end: end, x: x, y: y), stroke: SVGChart.Colour.blue, width: 1.5, className: "series-stock")
+        // A series that never moved is drawn faint, so the eye goes to the ones that were drawn down.
+        let moved = points.contains { $0.1 != points[0].1 }
+        chart.path(areaPath(points, end: end, x: x, y: y), fill: SVGChart.Colour.skyBlue, fillOpacity: moved ? 0.5 : 0.22)
+        chart.path(stepPath(points, end: end, x: x, y: y), stroke: moved ? SVGChart.Colour.blue : "#8fb8d6", width: 1.5,
+                   className: "series-stock")
 
         // Out-of-stock spans as a bar along the baseline: a flat line at zero is easy to miss.
         var firstEmpty: Int?
@@ -109,8 +112,8 @@ extension DrillReport {
             index = next
         }
         let first = points[0].1, last = points[points.count - 1].1
-        chart.text("\(ReportFormat.thousands(first)) → \(ReportFormat.thousands(last))", textX, cellTop + 14, className: "tick",
-                   fill: SVGChart.Colour.ink,
+        chart.text(moved ? "\(ReportFormat.thousands(first)) → \(ReportFormat.thousands(last))" : "\(ReportFormat.thousands(first)), unchanged",
+                   textX, cellTop + 14, className: moved ? "tick-strong" : "tick", fill: moved ? SVGChart.Colour.ink : nil,
                    tooltip: "\(series.warehouse) \(series.item): \(ReportFormat.thousands(first)) \(series.unit) at the start, \(ReportFormat.thousands(last)) at the end, at most \(ReportFormat.thousands(peak))")
         if let firstEmpty {
             chart.text("empty \(ReportFormat.drillTime(firstEmpty))", textX, cellTop + 29, className: "tick-strong",

@@ -362,10 +362,12 @@ final class ReportHTMLTests: XCTestCase {
         let rendered = HTMLTags(dom), source = HTMLTags(html)
         XCTAssertEqual(rendered.tags.first { $0.attribute("id") == "exercise-banner" }?.name, "div")
         XCTAssertTrue(dom.contains("EXERCISE · EXERCISE · EXERCISE"))
+        // The browser's parser kept every element we wrote where we wrote it: nothing unclosed
+        // swallowed the rest, no table cell was moved out of its table.
+        XCTAssertEqual(rendered.counts, source.counts)
         for id in Self.chartIDs {
             let built = try XCTUnwrap(rendered.inside(id: id, of: dom), "\(id) in the browser's DOM")
             let written = try XCTUnwrap(source.inside(id: id, of: html))
-            // The browser's parser kept every mark we wrote: nothing unclosed swallowed the rest.
             XCTAssertEqual(built.counts, written.counts, id)
         }
         let timeline = try XCTUnwrap(rendered.inside(id: "chart-timeline", of: dom))
