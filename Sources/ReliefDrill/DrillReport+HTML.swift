@@ -119,7 +119,7 @@ extension DrillReport {
         var out = figure(leadTimeChart(end: end, clock: clock),
                          "Each bar runs from the need being raised; its colour says what the need was waiting for. Triangles mark the times a plan left it unmet (hover for the reason); a black tick marks delivery.")
         guard !needs.isEmpty else {
-            return section("needs", "Needs", out + "<p class=\"nodata\">The drill raised no needs.</p>\n")
+            return section("needs", "Needs", out)
         }
         out += "<table class=\"needs\">\n<thead><tr><th>Need</th><th>Incident</th><th>What</th><th class=\"num\">Priority</th><th>Raised</th>"
         out += "<th>First proposal</th><th>Applied</th><th>Dispatched</th><th>Delivered</th><th class=\"num\">Unmet at end</th></tr></thead>\n<tbody>\n"
@@ -246,11 +246,11 @@ extension DrillReport {
     .card.bad { border-left-color: #d55e00; background: #fff3ea; }
     .card.bad .value { color: #a34400; }
     table { width: 100%; border-collapse: collapse; font-size: 14px; }
-    th, td { padding: 6px 8px; text-align: left; vertical-align: top; border-bottom: 1px solid #e0e0e0; }
+    th, td { padding: 6px 8px; text-align: left; vertical-align: top; border-bottom: 1px solid #e0e0e0; overflow-wrap: anywhere; }
     th { background: #efefef; border-bottom: 2px solid #999999; font-size: 13px; }
     .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
     .held { color: #00694a; font-weight: 700; white-space: nowrap; }
-    tr.need td:first-child strong { white-space: nowrap; }
+    tr.need td:first-child { min-width: 150px; }
     .failed { color: #a34400; font-weight: 800; white-space: nowrap; }
     tr.failed-row { background: #fff3ea; }
     .t { white-space: nowrap; font-variant-numeric: tabular-nums; }

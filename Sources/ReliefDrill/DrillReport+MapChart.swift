@@ -65,13 +65,15 @@ extension DrillReport {
         // Incidents are labelled first: their titles are what a reader looks for on the map.
         for incident in incidents.sorted(by: { $0.id < $1.id }) {
             let (x, y) = projection(incident.latitude, incident.longitude)
-            let spot = labels.place(ReportFormat.clip(incident.title, 34), x: x, y: y, clearance: 13, fontSize: 13, bold: true)
-            chart.text(ReportFormat.clip(incident.title, 34), spot.x, spot.y, className: "map-incident", anchor: spot.anchor, halo: true)
+            let label = ReportFormat.clip(incident.title, 34)
+            let spot = labels.place(label, x: x, y: y, clearance: 13, fontSize: 13, bold: true)
+            chart.text(label, spot.x, spot.y, className: "map-incident", anchor: spot.anchor, halo: true, tooltip: incident.title)
         }
         for warehouse in warehouses {
             let (x, y) = projection(warehouse.latitude, warehouse.longitude)
-            let spot = labels.place(warehouse.id, x: x, y: y, clearance: 8, fontSize: 12, bold: false)
-            chart.text(warehouse.id, spot.x, spot.y, className: "map-label", anchor: spot.anchor, halo: true)
+            let label = ReportFormat.clip(warehouse.id, 22)
+            let spot = labels.place(label, x: x, y: y, clearance: 8, fontSize: 12, bold: false)
+            chart.text(label, spot.x, spot.y, className: "map-label", anchor: spot.anchor, halo: true, tooltip: warehouse.id)
         }
         drawScaleBar(&chart, projection)
         drawMapLegend(&chart, x: panelX, groups: groups, heaviest: heaviest, strokeWidth: strokeWidth)

@@ -128,7 +128,13 @@ extension DrillReport {
         let x = ChartScale(domain: (0, Double(end)), range: (left, right))
         chart.timeAxis(x, ticks: ChartScale.timeTicks(end: end, maximumCount: 12), top: top - 6, bottom: bottom,
                        title: timeAxisTitle(clock))
-        chart.text("at the end", right + 14, top - 12, className: "tick")
+        chart.text("at the end", right + 14, rows.count > 12 ? top - 28 : top - 12, className: "tick")
+        // A long list gets the times above its first row too, so they are on screen while reading it.
+        if rows.count > 12 {
+            for tick in ChartScale.timeTicks(end: end, maximumCount: 12) {
+                chart.text(ReportFormat.axisTime(tick), x(Double(tick)), top - 12, className: "tick", anchor: "middle")
+            }
+        }
 
         for (index, need) in rows.enumerated() {
             let rowTop = top + Double(index) * rowHeight

@@ -5,12 +5,14 @@
 extension DrillReport {
     func stockChart(end: Int, clock: DrillClock?) -> String {
         let labelWidth = 196.0, gap = 20.0, textWidth = 130.0
-        let cellHeight = 34.0, rowHeight = 48.0
+        let cellHeight = 34.0, rowHeight = 48.0, blockGap = 96.0
         let items = Array(Set(stock.series.map(\.item))).sorted()
         let rows = stockRows()
-        let columns = max(items.count, 1)
-        let columnWidth = max(230.0, (Self.chartWidth - labelWidth - gap * Double(columns - 1)) / Double(columns))
-        let width = max(Self.chartWidth, labelWidth + Double(columns) * columnWidth + Double(columns - 1) * gap)
+        // More items than fit across a laptop screen go into further blocks below, each with its
+        // own row labels, rather than shrinking every label to an unreadable size.
+        let columns = min(max(items.count, 1), Self.stockColumnsPerBlock)
+        let width = Self.chartWidth
+        let columnWidth = (width - labelWidth - gap * Double(columns - 1)) / Double(columns)
         var chart = SVGChart(width: width, height: 0)
         chart.text("Stock available by warehouse over time", 0, 22, className: "title")
         guard !items.isEmpty, !rows.isEmpty else {
@@ -28,42 +30,53 @@ extension DrillReport {
                 chart.text("→", x + 12, y + 5, className: "label-strong", anchor: "middle")
             },
         ], x: 0, y: 48, right: width)
-        let top = legendBottom + 64
-        let bottom = top + Double(rows.count) * rowHeight - (rowHeight - cellHeight)
-        chart.height = bottom + 58
+        let blockHeight = Double(rows.count) * rowHeight - (rowHeight - cellHeight)
+        let blocks = stride(from: 0, to: items.count, by: columns).map { Array(items[$0..<min($0 + columns, items.count)]) }
+        let firstTop = legendBottom + 64
+        let lastBottom = firstTop + Double(blocks.count - 1) * (blockHeight + blockGap) + blockHeight
+        chart.height = lastBottom + 58
 
         let seriesByKey = Dictionary(stock.series.map { (StockKey(warehouse: $0.warehouse, item: $0.item), $0) },
                                      uniquingKeysWith: { first, _ in first })
-        for (column, item) in items.enumerated() {
-            let left = labelWidth + Double(column) * (columnWidth + gap)
-            let plotRight = left + columnWidth - textWidth
-            let unit = stock.series.first { $0.item == item }?.unit ?? ""
-            chart.text(item, left, top - 34, className: "label-strong")
-            let ofItem = stock.series.filter { $0.item == item }
-            let startTotal = ofItem.reduce(Int64(0)) { Self.saturatingSum($0, max(0, $1.points.first?.available ?? 0)) }
-            let endTotal = ofItem.reduce(Int64(0)) { Self.saturatingSum($0, max(0, $1.points.last?.available ?? 0)) }
-            chart.text("all: \(ReportFormat.thousands(startTotal)) → \(ReportFormat.thousands(endTotal)) \(unit)", left, top - 16,
-                       className: "tick", tooltip: "\(item) available in all warehouses shown, at the start and at the end (\(unit))")
-            let x = ChartScale(domain: (0, Double(end)), range: (left, plotRight))
-            chart.timeAxis(x, ticks: ChartScale.timeTicks(end: end, maximumCount: max(2, Int((plotRight - left) / 40))),
-                           top: top - 4, bottom: bottom + 4, title: nil)
+        for (block, blockItems) in blocks.enumerated() {
+            let top = firstTop + Double(block) * (blockHeight + blockGap)
+            let bottom = top + blockHeight
+            for (column, item) in blockItems.enumerated() {
+                let left = labelWidth + Double(column) * (columnWidth + gap)
+                let plotRight = left + columnWidth - textWidth
+                let unit = stock.series.first { $0.item == item }?.unit ?? ""
+                // Long names are cut to their column; the tooltips carry them whole.
+                chart.text(ReportFormat.clip(item, Int(columnWidth / 8.6)), left, top - 34, className: "label-strong", tooltip: "\(item) (\(unit))")
+                let ofItem = stock.series.filter { $0.item == item }
+                let startTotal = ofItem.reduce(Int64(0)) { Self.saturatingSum($0, max(0, $1.points.first?.available ?? 0)) }
+                let endTotal = ofItem.reduce(Int64(0)) { Self.saturatingSum($0, max(0, $1.points.last?.available ?? 0)) }
+                chart.text(ReportFormat.clip("all: \(ReportFormat.thousands(startTotal)) → \(ReportFormat.thousands(endTotal)) \(unit)", Int(columnWidth / 7.3)),
+                           left, top - 16, className: "tick",
+                           tooltip: "\(item) available in all warehouses shown, at the start and at the end (\(unit))")
+                let x = ChartScale(domain: (0, Double(end)), range: (left, plotRight))
+                chart.timeAxis(x, ticks: ChartScale.timeTicks(end: end, maximumCount: max(2, Int((plotRight - left) / 40))),
+                               top: top - 4, bottom: bottom + 4, title: nil)
+                for (row, warehouse) in rows.enumerated() {
+                    let cellTop = top + Double(row) * rowHeight
+                    guard let series = seriesByKey[StockKey(warehouse: warehouse.id, item: item)], !series.points.isEmpty else {
+                        chart.text("not stocked", left + 4, cellTop + cellHeight / 2 + 4, className: "tick")
+                        continue
+                    }
+                    drawStockCell(&chart, series, x: x, cellTop: cellTop, cellHeight: cellHeight, end: end, textX: plotRight + 6)
+                }
+            }
             for (row, warehouse) in rows.enumerated() {
                 let cellTop = top + Double(row) * rowHeight
-                guard let series = seriesByKey[StockKey(warehouse: warehouse.id, item: item)], !series.points.isEmpty else {
-                    chart.text("not stocked", left + 4, cellTop + cellHeight / 2 + 4, className: "tick")
-                    continue
-                }
-                drawStockCell(&chart, series, x: x, cellTop: cellTop, cellHeight: cellHeight, end: end, textX: plotRight + 6)
+                chart.text(ReportFormat.clip(warehouse.id, Int((labelWidth - 10) / 8.6)), 0, cellTop + 14, className: "label-strong", tooltip: warehouse.id)
+                chart.text(ReportFormat.clip(warehouse.detail, Int((labelWidth - 10) / 7.2)), 0, cellTop + 30, className: "tick", tooltip: warehouse.detail)
             }
         }
-        for (row, warehouse) in rows.enumerated() {
-            let cellTop = top + Double(row) * rowHeight
-            chart.text(warehouse.id, 0, cellTop + 14, className: "label-strong")
-            chart.text(ReportFormat.clip(warehouse.detail, 30), 0, cellTop + 30, className: "tick", tooltip: warehouse.detail)
-        }
-        chart.text(timeAxisTitle(clock), width / 2, bottom + 46, className: "axis-title", anchor: "middle")
+        chart.text(timeAxisTitle(clock), width / 2, lastBottom + 46, className: "axis-title", anchor: "middle")
         return chart.svg(id: "chart-stock", title: "Stock available by warehouse over time", className: "chart")
     }
+
+    /// Three items side by side leave each cell about 160 units of plot on a laptop-wide chart.
+    static let stockColumnsPerBlock = 3
 
     private struct StockKey: Hashable {
         let warehouse: String

@@ -210,7 +210,7 @@ final class ReportHTMLTests: XCTestCase {
         XCTAssertLessThan(crossPairs.count, pairs.count, "both kinds of flow are drawn")
         XCTAssertEqual(map.tags.filter { $0.name == "rect" && $0.attribute("width") == "12" }.count, sample.stock.warehouses.count + 2,
                        "a square per warehouse and the legend's two")
-        for warehouse in sample.stock.warehouses { XCTAssertTrue(html.contains("paint-order=\"stroke\">\(warehouse.id)</text>"), warehouse.id) }
+        for warehouse in sample.stock.warehouses { XCTAssertTrue(html.contains("paint-order=\"stroke\"><title>\(warehouse.id)</title>\(warehouse.id)</text>"), warehouse.id) }
         for incident in sample.incidents { XCTAssertTrue(html.contains(">\(incident.title)</text>"), incident.title) }
         XCTAssertNotNil(html.range(of: ">[0-9]+ km</text>", options: .regularExpression), "a scale bar")
         XCTAssertTrue(html.contains(">37°N</text>") && html.contains(">112°E</text>"), "graticule labels")
@@ -283,7 +283,7 @@ final class ReportHTMLTests: XCTestCase {
             XCTAssertEqual(chart.tags.filter { $0.attribute("class") == "nodata" }.count, 1, id)
             XCTAssertFalse(chart.tags.contains { $0.name == "path" || $0.name == "polyline" }, id)
         }
-        for note in ["The scenario stated no expectations.", "The drill raised no needs.", "Nothing was dispatched", "No plan was proposed"] {
+        for note in ["The scenario stated no expectations.", "No data: the drill raised no needs.", "Nothing was dispatched", "No plan was proposed"] {
             XCTAssertTrue(html.contains(note), note)
         }
         XCTAssertTrue(html.contains("EXERCISE · EXERCISE · EXERCISE"))
