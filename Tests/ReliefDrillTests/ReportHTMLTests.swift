@@ -217,6 +217,22 @@ final class ReportHTMLTests: XCTestCase {
         assertCoordinatesAreFinite(html)
     }
 
+    func testMoreItemsThanFitAcrossGoIntoAnotherBlockOfTheStockChart() throws {
+        var report = sample
+        report.stock.series.append(.init(warehouse: "sx-prov", item: "blanket", unit: "piece",
+                                         points: [.init(minute: 0, available: 15000), .init(minute: 900, available: 9000)]))
+        let html = report.html()
+        let stock = try XCTUnwrap(HTMLTags(html).tags.first { $0.attribute("id") == "chart-stock" })
+        XCTAssertEqual(stock.attribute("width"), "1120", "as wide as with three items: the fourth starts a block below")
+        let cells = try XCTUnwrap(HTMLTags(html).inside(id: "chart-stock", of: html))
+        let rows = Set(report.stock.series.map(\.warehouse)).count
+        XCTAssertEqual(cells.tags.filter { $0.attribute("class") == "series-stock" }.count, report.stock.series.count)
+        XCTAssertEqual(html.components(separatedBy: ">not stocked</text>").count - 1, rows * 4 - report.stock.series.count)
+        let headerYs = html.matches(of: /<text x="[0-9.]+" y="([0-9.]+)" class="label-strong"><title>[a-z0-9-]+ \((bottle|tent|ration|piece)\)<\/title>/)
+            .map { Double(String($0.output.1))! }
+        XCTAssertEqual(Set(headerYs).count, 2, "item headers on two rows of blocks")
+    }
+
     /// Every coordinate and size attribute is a plain number: a NaN or an infinity from a zero
     /// span would make the browser drop the element.
     private func assertCoordinatesAreFinite(_ html: String, file: StaticString = #filePath, line: UInt = #line) {
