@@ -246,7 +246,9 @@ extension DrillReport {
     .card.bad { border-left-color: #d55e00; background: #fff3ea; }
     .card.bad .value { color: #a34400; }
     table { width: 100%; border-collapse: collapse; font-size: 14px; }
-    th, td { padding: 6px 8px; text-align: left; vertical-align: top; border-bottom: 1px solid #e0e0e0; overflow-wrap: anywhere; }
+    th, td { padding: 6px 8px; text-align: left; vertical-align: top; border-bottom: 1px solid #e0e0e0; }
+    /* Any id or reason, however long, wraps inside its cell rather than widening the table. */
+    td { overflow-wrap: anywhere; }
     th { background: #efefef; border-bottom: 2px solid #999999; font-size: 13px; }
     .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
     .held { color: #00694a; font-weight: 700; white-space: nowrap; }
