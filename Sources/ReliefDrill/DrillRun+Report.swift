@@ -29,13 +29,6 @@ extension DrillRun {
             plans: recorder.plans.map { .init(id: $0.id, minute: $0.minute, lines: $0.lines, appliedMinute: $0.applied) })
     }
 
-    /// The report as JSON: keys sorted, so the same drill gives the same bytes.
-    public static func json(_ report: DrillReport) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return try encoder.encode(report)
-    }
-
     func needRecord(_ need: Need) -> DrillReport.NeedRecord {
         let times = recorder.needs[need.id] ?? DrillRecorder.NeedTimes()
         let missing = need.status == .cancelled ? 0 : (state.progress(of: need.id)?.missing ?? 0)

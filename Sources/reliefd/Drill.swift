@@ -12,7 +12,7 @@ import ReliefStore
 
 /// `reliefd drill run FILE [--report DIR] [--config FILE]`: plays a drill scenario in-process, as
 /// fast as it goes, on its own sandbox (the live store is only read, for `from live`), prints what
-/// happened and every expectation, writes the report, and exits 0 when every expectation held, 1
+/// happened and every expectation, writes the report (JSON and HTML) and its log, and exits 0 when every expectation held, 1
 /// when one failed, 2 when the scenario (or the command) has errors — all of them printed.
 enum Drill {
     static let usage = """
@@ -108,7 +108,7 @@ enum Drill {
         if let reportDirectory {
             do {
                 try writeReport(report, log: drill.log, to: reportDirectory)
-                print("report: \(reportDirectory)/report.json, log: \(reportDirectory)/drill.log")
+                print("report: \(reportDirectory)/report.html and report.json, log: \(reportDirectory)/drill.log")
             } catch {
                 return complain("cannot write the report to \(reportDirectory): \(error)")
             }
@@ -116,11 +116,11 @@ enum Drill {
         return report.summary.expectationsFailed == 0 ? 0 : 1
     }
 
-    /// The report's files in `directory` (made if missing): report.json and the drill's log.
+    /// The report's files in `directory` (made if missing): report.json and report.html, and the
+    /// drill's log beside them.
     static func writeReport(_ report: DrillReport, log: [DrillLogLine], to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try DrillRun.json(report).write(to: URL(fileURLWithPath: directory + "/report.json"))
-        try Data(log.map { "\($0)\n" }.joined().utf8).write(to: URL(fileURLWithPath: directory + "/drill.log"))
+        try report.write(to: directory)
+        try Data(log.map { "\($0)\n" }.joined().utf8).write(to: URL(fileURLWithPath: directory + "/drill.log"), options: .atomic)
     }
 
     static func summary(_ report: DrillReport, drill: DrillRun, loadSeconds: Double, runSeconds: Double) -> String {

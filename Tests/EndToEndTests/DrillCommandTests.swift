@@ -78,6 +78,8 @@ final class DrillCommandTests: EndToEndTestCase {
         let json = try JSONSerialization.jsonObject(with: report) as? [String: Any]
         XCTAssertEqual(json?["exercise"] as? Bool, true)
         XCTAssertEqual((json?["summary"] as? [String: Any])?["expectationsHeld"] as? Int, 2)
+        let page = try String(contentsOfFile: directory + "/one/report.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("Water for Xiaodian"), "the HTML page is written beside the JSON")
         let log = try String(contentsOfFile: directory + "/one/drill.log", encoding: .utf8)
         XCTAssertTrue(log.split(separator: "\n").allSatisfy { $0.contains("[exercise]") }, log)
 

@@ -36,7 +36,7 @@ final class DeterminismTests: XCTestCase {
             guard case .volunteerStatusSet(let id, .unavailable, _, _) = entry.event else { return nil }
             return id
         }
-        return (drill.entries, try DrillRun.json(drill.report()), noShows)
+        return (drill.entries, try drill.report().json(), noShows)
     }
 
     func testTheSameScenarioStateAndSeedGiveTheSameEntriesAndReportByteForByte() throws {

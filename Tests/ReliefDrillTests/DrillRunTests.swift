@@ -250,7 +250,7 @@ final class DrillRunTests: XCTestCase {
         XCTAssertEqual(drill.ask(line: "incident list").rowList?.first?["exercise"], "yes")
         XCTAssertTrue(drill.log.allSatisfy { $0.description.contains("[exercise]") })
         XCTAssertTrue(drill.report().exercise)
-        XCTAssertTrue(String(decoding: try DrillRun.json(drill.report()), as: UTF8.self).contains("\"exercise\" : true"))
+        XCTAssertTrue(String(decoding: try drill.report().json(), as: UTF8.self).contains("\"exercise\" : true"))
     }
 
     func testOnlineUseInjectsAskAndStopWhileItRuns() throws {
