@@ -244,9 +244,12 @@ extension SQLiteJournal {
     /// committed; or written by a reliefd without seals): snapshots are a shortcut, the journal is
     /// the record. A sealed one whose row differs from what was sealed stops the load: someone
     /// altered it, and starting from an older one would hide that.
-    private func newestSealedSnapshot(_ connection: SQLiteConnection) throws -> (State, ChainPosition) {
+    ///
+    /// `atOrBefore` leaves out snapshots of later states (a replay that must stop before some entry).
+    func newestSealedSnapshot(_ connection: SQLiteConnection, atOrBefore limit: Int64 = Int64.max) throws -> (State, ChainPosition) {
         var candidates: [Int64] = []
-        let list = try connection.prepare("SELECT seq FROM snapshots ORDER BY seq DESC")
+        let list = try connection.prepare("SELECT seq FROM snapshots WHERE seq <= ?1 ORDER BY seq DESC")
+        list.bind(1, limit)
         while try list.step() { candidates.append(list.int64(0)) }
         list.finalize()
         for seq in candidates {
