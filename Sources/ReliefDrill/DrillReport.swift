@@ -20,12 +20,15 @@ public struct DrillReport: Codable, Sendable, Equatable {
     public var flows: [Flow]
     public var people: People
     public var plans: [PlanRecord]
+    /// For a drill that replays a real incident (`replay incident ID`): what was replayed and what
+    /// was left to the simulated officer. Absent otherwise, so other reports keep their bytes.
+    public var replay: Replay?
 
     public init(scenario: Scenario, summary: Summary, expectations: [Expectation], needs: [NeedRecord], timeline: [TimelinePoint],
-                stock: StockSeries, incidents: [IncidentPlace], flows: [Flow], people: People, plans: [PlanRecord]) {
+                stock: StockSeries, incidents: [IncidentPlace], flows: [Flow], people: People, plans: [PlanRecord], replay: Replay? = nil) {
         self.scenario = scenario; self.summary = summary; self.expectations = expectations; self.needs = needs
         self.timeline = timeline; self.stock = stock; self.incidents = incidents; self.flows = flows; self.people = people
-        self.plans = plans
+        self.plans = plans; self.replay = replay
     }
 
     public struct Scenario: Codable, Sendable, Equatable {
@@ -195,6 +198,45 @@ public struct DrillReport: Codable, Sendable, Equatable {
         public var appliedMinute: Int?
         public init(id: String, minute: Int, lines: Int, appliedMinute: Int?) {
             self.id = id; self.minute = minute; self.lines = lines; self.appliedMinute = appliedMinute
+        }
+    }
+
+    public struct Replay: Codable, Sendable, Equatable {
+        /// The real incident and where it is in the store's journal: opened by entry `openedSeq`
+        /// (the drill starts from the state after the entry before it), last touched by `lastSeq`.
+        public var incident: String
+        public var openedSeq: Int64
+        public var lastSeq: Int64
+        /// The real opening, UTC to the millisecond; the drill's T+00:00 is its minute.
+        public var openedAt: String
+        /// Drill minute the real incident was closed at (the closing is not replayed), if it was.
+        public var closedMinute: Int?
+        public var lastMinute: Int
+        /// The incident's inputs played as injects.
+        public var inputs: Int
+        /// What the real duty officer did, by journal kind, left to the simulated one.
+        public var leftToTheOfficer: [String: Int]
+        /// Inputs after the scenario's `end`, and stock receipts no request can make, not replayed.
+        public var afterTheEnd: Int
+        public var inexpressible: Int
+        /// Inputs the engine refused in the drill's world.
+        public var refused: [ReplayRefusal]
+        public init(incident: String, openedSeq: Int64, lastSeq: Int64, openedAt: String, closedMinute: Int?, lastMinute: Int, inputs: Int,
+                    leftToTheOfficer: [String: Int], afterTheEnd: Int, inexpressible: Int, refused: [ReplayRefusal]) {
+            self.incident = incident; self.openedSeq = openedSeq; self.lastSeq = lastSeq; self.openedAt = openedAt
+            self.closedMinute = closedMinute; self.lastMinute = lastMinute; self.inputs = inputs; self.leftToTheOfficer = leftToTheOfficer
+            self.afterTheEnd = afterTheEnd; self.inexpressible = inexpressible; self.refused = refused
+        }
+    }
+
+    public struct ReplayRefusal: Codable, Sendable, Equatable {
+        /// The journal entry the refused request re-expressed.
+        public var seq: Int64
+        public var minute: Int
+        public var text: String
+        public var refusal: String
+        public init(seq: Int64, minute: Int, text: String, refusal: String) {
+            self.seq = seq; self.minute = minute; self.text = text; self.refusal = refusal
         }
     }
 }

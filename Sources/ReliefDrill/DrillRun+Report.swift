@@ -26,7 +26,16 @@ extension DrillRun {
             expectations: expectations, needs: records, timeline: timeline,
             stock: .init(warehouses: state.warehouses.keys.sorted().map(warehousePlace), series: stockSeries(for: needs)),
             incidents: incidentPlaces(needs), flows: recorder.flows, people: people(),
-            plans: recorder.plans.map { .init(id: $0.id, minute: $0.minute, lines: $0.lines, appliedMinute: $0.applied) })
+            plans: recorder.plans.map { .init(id: $0.id, minute: $0.minute, lines: $0.lines, appliedMinute: $0.applied) },
+            replay: replayRecord())
+    }
+
+    func replayRecord() -> DrillReport.Replay? {
+        guard let replay = scenario.replay, let source = replay.source else { return nil }
+        return .init(incident: replay.incident, openedSeq: source.openedSeq, lastSeq: source.lastSeq, openedAt: source.openedAt,
+                     closedMinute: source.closedMinute, lastMinute: source.lastMinute, inputs: replayedInputs,
+                     leftToTheOfficer: source.leftToTheOfficer, afterTheEnd: source.afterTheEnd, inexpressible: source.inexpressible,
+                     refused: replayRefusals)
     }
 
     func needRecord(_ need: Need) -> DrillReport.NeedRecord {

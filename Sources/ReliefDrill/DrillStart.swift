@@ -13,11 +13,42 @@ public enum DrillStart {
         public var catalogFile: String?
         /// The live state, read-only (nil where there is none, e.g. a test).
         public var live: (() throws -> State)?
+        /// One incident's history in the live store, read-only, for `replay incident ID` (nil
+        /// where there is no store).
+        public var history: ((String) throws -> IncidentHistory)?
 
-        public init(catalogFile: String? = "config/catalog/skills.commands", live: (() throws -> State)? = nil) {
+        public init(catalogFile: String? = "config/catalog/skills.commands", live: (() throws -> State)? = nil,
+                    history: ((String) throws -> IncidentHistory)? = nil) {
             self.catalogFile = catalogFile
             self.live = live
+            self.history = history
         }
+    }
+
+    /// The scenario as it runs and the state it starts from. A replay (`replay incident ID`) reads
+    /// the incident's history and gets its start, its injects and its end from it
+    /// (`IncidentReplay`); any other scenario is returned as it is, with the state of its `from`
+    /// at its T+00:00 (`start now`: `wallClock`, to the minute).
+    public static func prepare(_ scenario: Scenario, wallClock: Timestamp?, sources: Sources) throws(ScenarioErrors) -> (scenario: Scenario, state: State) {
+        func failure(_ message: String) -> ScenarioErrors {
+            ScenarioErrors([.init(file: scenario.file, line: scenario.fromPosition.line, column: scenario.fromPosition.column, message: message)])
+        }
+        if case .replay(let incident) = scenario.from {
+            guard let read = sources.history else {
+                throw failure("no store to replay incident \(incident) from here; expected from dataset PATH or from empty")
+            }
+            let history: IncidentHistory
+            do {
+                history = try read(incident)
+            } catch {
+                throw failure("cannot replay incident \(incident): \(error)")
+            }
+            return (try IncidentReplay.resolve(scenario, history: history), history.before)
+        }
+        guard let time = scenario.start?.instant ?? wallClock.map({ Timestamp(milliseconds: $0.milliseconds / 60_000 * 60_000) }) else {
+            throw ScenarioErrors([.init(file: scenario.file, line: 1, column: 1, message: "start now needs the host's clock; expected start DATE-TIME")])
+        }
+        return (scenario, try state(for: scenario, at: time, sources: sources))
     }
 
     /// A refused line of a file of requests.
@@ -40,6 +71,8 @@ public enum DrillStart {
             } catch {
                 throw failure("cannot read the live state: \(error)")
             }
+        case .replay(let incident):
+            throw failure("replay incident \(incident) starts from what the store says of it; expected DrillStart.prepare, which reads it")
         case .empty:
             return try catalog(sources, at: time, failure)
         case .dataset(let path, let volunteers, let rosterSeed):

@@ -20,8 +20,20 @@ public struct Scenario: Sendable {
     public var injects: [Inject]
     /// In file order.
     public var expectations: [ExpectationSpec]
-    /// Where `from` was written, for errors found while loading the start state.
+    /// Where `from` (or `replay`) was written, for errors found while loading the start state.
     public var fromPosition: Position
+    /// `replay incident ID`: the drill replays a real incident of the store (IncidentReplay).
+    public var replay: Replay?
+    /// Every drill time the file wrote (inject times, deadlines), for checking them against an
+    /// end that is only known once a replayed incident has been read.
+    var writtenTimes: [WrittenTime] = []
+
+    struct WrittenTime: Sendable, Equatable {
+        var line: Int
+        var column: Int
+        var minute: Int
+        var what: String
+    }
 
     /// What the drill starts from.
     public enum Origin: Sendable, Equatable {
@@ -32,6 +44,8 @@ public struct Scenario: Sendable {
         case empty
         /// A copy of the live state when the drill starts.
         case live
+        /// The live store as it was just before this incident was opened (`replay incident ID`).
+        case replay(incident: String)
 
         /// As the report shows it: `dataset config/demo/shanxi.commands volunteers=28500 seed=2026`.
         public var text: String {
@@ -40,6 +54,7 @@ public struct Scenario: Sendable {
                 "dataset \(path)" + (volunteers > 0 ? " volunteers=\(volunteers) seed=\(seed)" : "")
             case .empty: "empty"
             case .live: "live"
+            case .replay(let incident): "replay incident \(incident) (the live store just before it was opened)"
             }
         }
     }
@@ -62,5 +77,37 @@ public struct Scenario: Sendable {
         public var request: Request
         /// Written `expect refused at T+…`: the engine must refuse it (a drill checking a rule holds).
         public var mustBeRefused: Bool
+        /// For an input of a replayed incident: the seq of the journal entry it re-expresses (its
+        /// `line` and `column` are the `replay` directive's).
+        public var replayedSeq: Int64? = nil
+    }
+
+    /// `replay incident ID [offset=±HH:MM]`: a real incident of the store played again as a drill.
+    public struct Replay: Sendable, Equatable {
+        public var incident: String
+        /// The UTC offset the report shows times in (the journal keeps UTC).
+        public var offsetMinutes: Int
+        /// `end` was written; else the drill ends a margin after the incident's last entry.
+        public var endGiven: Bool
+        /// What the store said, once read (`IncidentReplay.resolve`); nil before.
+        public var source: Source?
+
+        public struct Source: Sendable, Equatable {
+            public var openedSeq: Int64
+            public var lastSeq: Int64
+            /// The real incident's opening (UTC, ISO 8601), to the millisecond the journal has.
+            public var openedAt: String
+            /// Drill minute the real incident was closed at (its closing is not replayed), if it was.
+            public var closedMinute: Int?
+            /// Drill minute of its last entry.
+            public var lastMinute: Int
+            /// Entries of the incident that were officer's decisions and so are left to the
+            /// simulated officer, by kind (`plan.proposed`: 12, …).
+            public var leftToTheOfficer: [String: Int]
+            /// Inputs after an `end` written earlier than the incident's last entry, not replayed.
+            public var afterTheEnd: Int
+            /// Stock receipts no request can make (goods returned as `source=allocation`), left out.
+            public var inexpressible: Int
+        }
     }
 }

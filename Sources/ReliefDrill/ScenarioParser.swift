@@ -48,7 +48,7 @@ public enum ScenarioParser {
         return index
     }
 
-    static let directives = ["scenario", "start", "from", "seed", "end", "officer", "expect"]
+    static let directives = ["scenario", "start", "from", "replay", "seed", "end", "officer", "expect"]
     static let officerOrders = ["plan", "dispatch", "travel", "noshow", "release"]
 
     private struct Parser {
@@ -62,6 +62,7 @@ public enum ScenarioParser {
         var from: (Scenario.Origin, Scenario.Position)?
         var seed: UInt64?
         var end: (minute: Int, column: Int)?
+        var replay: (Scenario.Replay, Scenario.Position)?
         var officer = OfficerOrders()
         var injects: [Scenario.Inject] = []
         var expectations: [ExpectationSpec] = []
@@ -109,6 +110,7 @@ public enum ScenarioParser {
             case "scenario": readName(rest, number: number, after: first)
             case "start": readStart(rest, number: number, after: first)
             case "from": readFrom(rest, number: number, after: first)
+            case "replay": readReplay(rest, number: number, after: first)
             case "seed": readSeed(rest, number: number, after: first)
             case "end": readEnd(rest, number: number, after: first)
             case "officer": readOfficer(rest, number: number, after: first)
@@ -232,6 +234,32 @@ public enum ScenarioParser {
             default:
                 error(number, kind.column, "unknown start \"\(kind.text)\"; expected dataset, empty or live (\(usage))")
             }
+        }
+
+        /// `replay incident ID [offset=±HH:MM]`. Where the drill starts, when its clock starts and
+        /// (unless `end` is written) when it ends come from the store, read when the drill is made.
+        mutating func readReplay(_ words: [ScenarioLine.Word], number: Int, after: ScenarioLine.Word) {
+            let usage = "replay incident ID [offset=±HH:MM]"
+            let plain = words.prefix { $0.key == nil }
+            guard let positional = positionals(Array(plain), 2...2, number: number, after: plain.last ?? after, usage: usage) else { return }
+            guard positional[0].text.lowercased() == "incident" else {
+                error(number, positional[0].column, "unexpected \"\(positional[0].text)\"; expected incident (\(usage))")
+                return
+            }
+            guard let options = options(Array(words.dropFirst(plain.count)), allowed: ["offset"], number: number, usage: usage) else { return }
+            var offset = 0
+            if let word = options["offset"] {
+                // An offset as `start` writes it after its time, and nothing else.
+                let shaped = word.text == "Z" || (word.text.count == 6 && (word.text.hasPrefix("+") || word.text.hasPrefix("-")))
+                guard shaped, let parsed = DrillTime.Start(iso8601: "2000-01-01T00:00" + word.text) else {
+                    error(number, word.column, "bad offset \"\(word.text)\"; expected a UTC offset such as +08:00, -05:30 or Z")
+                    return
+                }
+                offset = parsed.offsetMinutes
+            }
+            let incident = positional[1]
+            replay = (Scenario.Replay(incident: incident.text, offsetMinutes: offset, endGiven: false),
+                      Scenario.Position(line: number, column: incident.column))
         }
 
         mutating func readSeed(_ words: [ScenarioLine.Word], number: Int, after: ScenarioLine.Word) {
@@ -491,8 +519,17 @@ public enum ScenarioParser {
         // MARK: the whole file
 
         mutating func finish(lineCount: Int) throws(ScenarioErrors) -> Scenario {
-            let required: [(String, String)] = [("scenario", "scenario \"NAME\""), ("start", "start 2026-07-15T06:00+08:00"),
-                                                ("from", "from dataset PATH, from empty or from live"), ("end", "end T+HH:MM")]
+            var required: [(String, String)] = [("scenario", "scenario \"NAME\"")]
+            if let replayLine = given["replay"] {
+                // A replay starts where and when the incident did; a second answer to either would contradict it.
+                for (keyword, what) in [("from", "where the drill starts"), ("start", "when the drill clock starts")] {
+                    guard let line = given[keyword] else { continue }
+                    error(line, 1, "\(keyword) given with replay incident (line \(replayLine)), which sets \(what): the live store just before the incident was opened, at its opening; expected one of them, not both")
+                }
+            } else {
+                required += [("start", "start 2026-07-15T06:00+08:00"),
+                             ("from", "from dataset PATH, from empty, from live, or replay incident ID"), ("end", "end T+HH:MM")]
+            }
             for (keyword, example) in required where given[keyword] == nil {
                 error(1, 1, "no \(keyword) directive; expected a line such as: \(example)")
             }
@@ -501,7 +538,15 @@ public enum ScenarioParser {
                     error(time.line, time.column, "\(time.what) \(DrillTime.text(time.minute)) is after the drill's end \(DrillTime.text(end.minute)); expected at most the end")
                 }
             }
-            guard errors.isEmpty, let name, let from, let end, start != nil || startsNow else { throw ScenarioErrors(errors) }
+            if let (spec, position) = replay, errors.isEmpty {
+                var spec = spec
+                spec.endGiven = end != nil
+                from = (.replay(incident: spec.incident), position)
+                replay = (spec, position)
+                // Known once the incident has been read from the store (IncidentReplay).
+                if end == nil { end = (0, 0) }
+            }
+            guard errors.isEmpty, let name, let from, let end, start != nil || startsNow || replay != nil else { throw ScenarioErrors(errors) }
             // Stable: injects at one minute run in file order.
             let order = injects.indices.sorted { (injects[$0].minute, $0) < (injects[$1].minute, $1) }
             var newIndex = Array(repeating: 0, count: injects.count)
@@ -509,7 +554,8 @@ public enum ScenarioParser {
             var specs = expectations
             for (expectation, inject) in refusedInjects { specs[expectation].kind = .refused(inject: newIndex[inject]) }
             return Scenario(file: file, name: name, start: start, from: from.0, seed: seed ?? 0, endMinute: end.minute, officer: officer,
-                            injects: order.map { injects[$0] }, expectations: specs, fromPosition: from.1)
+                            injects: order.map { injects[$0] }, expectations: specs, fromPosition: from.1, replay: replay?.0,
+                            writtenTimes: timesToCheck.map { .init(line: $0.line, column: $0.column, minute: $0.minute, what: $0.what) })
         }
     }
 

@@ -176,7 +176,7 @@ final class ScenarioParserTests: XCTestCase {
             "20:35: unexpected \"under\"; expected below",
             "21:8: unknown expectation \"sometimes\"; expected one of: by T+HH:MM need NAME met|dispatched|delivered, at T+HH:MM need NAME missing OP N, at T+HH:MM incident ID unmet|open OP N, never stock WAREHOUSE ITEM below N, unused volunteer|team ID, refused at T+HH:MM REQUEST",
             "22:11: deadline T+99:00 is after the drill's end T+72:00; expected at most the end",
-            "23:1: unknown directive \"warehouse\"; expected one of scenario, start, from, seed, end, officer, expect, or an inject T+HH:MM REQUEST",
+            "23:1: unknown directive \"warehouse\"; expected one of scenario, start, from, replay, seed, end, officer, expect, or an inject T+HH:MM REQUEST",
             "24:9: officer plan given twice (first on line 7); expected it once",
         ])
     }
@@ -185,7 +185,7 @@ final class ScenarioParserTests: XCTestCase {
         XCTAssertEqual(errors("# nothing but a comment\n"), [
             "1:1: no scenario directive; expected a line such as: scenario \"NAME\"",
             "1:1: no start directive; expected a line such as: start 2026-07-15T06:00+08:00",
-            "1:1: no from directive; expected a line such as: from dataset PATH, from empty or from live",
+            "1:1: no from directive; expected a line such as: from dataset PATH, from empty, from live, or replay incident ID",
             "1:1: no end directive; expected a line such as: end T+HH:MM",
         ])
         var bytes = Array((head + "T+00:01 ping note=\"caf").utf8)
