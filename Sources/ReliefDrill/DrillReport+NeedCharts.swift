@@ -56,13 +56,13 @@ extension DrillReport {
             }
         }
 
-        chart.path(areaPath(points.map { ($0.minute, Int64($0.unmetNeeds)) }, end: end, x: x, y: y),
+        chart.path(SVGChart.areaPath(points.map { ($0.minute, Int64($0.unmetNeeds)) }, end: end, x: x, y: y),
                    fill: SVGChart.Colour.vermillion, fillOpacity: 0.16)
         // Unmet needs are open too, so the lines meet when every open need is short: the open line
         // goes on top and thinner, leaving both colours visible where they coincide.
-        chart.path(stepPath(points.map { ($0.minute, Int64($0.unmetNeeds)) }, end: end, x: x, y: y),
+        chart.path(SVGChart.stepPath(points.map { ($0.minute, Int64($0.unmetNeeds)) }, end: end, x: x, y: y),
                    stroke: SVGChart.Colour.vermillion, width: 5, className: "series-unmet")
-        chart.path(stepPath(points.map { ($0.minute, Int64($0.openNeeds)) }, end: end, x: x, y: y),
+        chart.path(SVGChart.stepPath(points.map { ($0.minute, Int64($0.openNeeds)) }, end: end, x: x, y: y),
                    stroke: SVGChart.Colour.blue, width: 2.5, className: "series-open")
         return chart.svg(id: "chart-timeline", title: "Open and unmet needs over time", className: "chart")
     }
@@ -74,22 +74,6 @@ extension DrillReport {
         markup += "<line x1=\"\(chart.n(x - 5))\" y1=\"\(chart.n(y - 5))\" x2=\"\(chart.n(x + 5))\" y2=\"\(chart.n(y + 5))\"/>"
         markup += "<line x1=\"\(chart.n(x - 5))\" y1=\"\(chart.n(y + 5))\" x2=\"\(chart.n(x + 5))\" y2=\"\(chart.n(y - 5))\"/></g>"
         chart.raw(markup)
-    }
-
-    /// A step line through (minute, value) points held until the next change and to `end`.
-    func stepPath(_ points: [(Int, Int64)], end: Int, x: ChartScale, y: ChartScale) -> String {
-        guard let first = points.first else { return "" }
-        var data = "M\(ReportFormat.svg(x(Double(first.0)))) \(ReportFormat.svg(y(Double(first.1))))"
-        for point in points.dropFirst() {
-            data += "H\(ReportFormat.svg(x(Double(point.0))))V\(ReportFormat.svg(y(Double(point.1))))"
-        }
-        return data + "H\(ReportFormat.svg(x(Double(max(end, points[points.count - 1].0)))))"
-    }
-
-    /// The area under a step line, down to zero.
-    func areaPath(_ points: [(Int, Int64)], end: Int, x: ChartScale, y: ChartScale) -> String {
-        guard let first = points.first else { return "" }
-        return stepPath(points, end: end, x: x, y: y) + "V\(ReportFormat.svg(y(0)))H\(ReportFormat.svg(x(Double(first.0))))Z"
     }
 
     static func stageColour(_ stage: NeedStage) -> String {

@@ -106,8 +106,8 @@ extension DrillReport {
         chart.rect(x.rangeLow, cellTop, x.rangeHigh - x.rangeLow, cellHeight, fill: "#f4f4f4")
         // A series that never moved is drawn faint, so the eye goes to the ones that were drawn down.
         let moved = points.contains { $0.1 != points[0].1 }
-        chart.path(areaPath(points, end: end, x: x, y: y), fill: SVGChart.Colour.skyBlue, fillOpacity: moved ? 0.5 : 0.22)
-        chart.path(stepPath(points, end: end, x: x, y: y), stroke: moved ? SVGChart.Colour.blue : "#8fb8d6", width: 1.5,
+        chart.path(SVGChart.areaPath(points, end: end, x: x, y: y), fill: SVGChart.Colour.skyBlue, fillOpacity: moved ? 0.5 : 0.22)
+        chart.path(SVGChart.stepPath(points, end: end, x: x, y: y), stroke: moved ? SVGChart.Colour.blue : "#8fb8d6", width: 1.5,
                    className: "series-stock")
 
         // Out-of-stock spans as a bar along the baseline: a flat line at zero is easy to miss.

@@ -158,6 +158,23 @@ struct SVGChart {
 
     func n(_ value: Double) -> String { ReportFormat.svg(value) }
 
+    /// Path data of a step line through (minute, value) points, each held until the next change
+    /// and the last to `end`.
+    static func stepPath(_ points: [(Int, Int64)], end: Int, x: ChartScale, y: ChartScale) -> String {
+        guard let first = points.first else { return "" }
+        var data = "M\(ReportFormat.svg(x(Double(first.0)))) \(ReportFormat.svg(y(Double(first.1))))"
+        for point in points.dropFirst() {
+            data += "H\(ReportFormat.svg(x(Double(point.0))))V\(ReportFormat.svg(y(Double(point.1))))"
+        }
+        return data + "H\(ReportFormat.svg(x(Double(max(end, points[points.count - 1].0)))))"
+    }
+
+    /// Path data of the area under a step line, down to zero.
+    static func areaPath(_ points: [(Int, Int64)], end: Int, x: ChartScale, y: ChartScale) -> String {
+        guard let first = points.first else { return "" }
+        return stepPath(points, end: end, x: x, y: y) + "V\(ReportFormat.svg(y(0)))H\(ReportFormat.svg(x(Double(first.0))))Z"
+    }
+
     /// Opacities and other fractions need two decimals.
     private func n2(_ value: Double) -> String {
         let hundredths = Int((min(max(value, 0), 1) * 100).rounded())
