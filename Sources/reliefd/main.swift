@@ -22,7 +22,8 @@ func usage() -> String {
     usage: reliefd [--config FILE] [--KEY VALUE ...]
            reliefd migrate --from sqlite:PATH --to postgres://USER@HOST:PORT/DATABASE [--password-file PATH]
            reliefd verify [--config FILE] [--store sqlite:PATH|postgres://…] [--data-dir DIR]
-           reliefd drill run FILE [--report DIR] [--config FILE]
+           reliefd drill run FILE [--compare FILE_B] [--report DIR] [--config FILE]
+           reliefd drill compare REPORT_A REPORT_B [--report DIR]
 
     Runs the reliefd daemon in the foreground. Settings come from the defaults, then FILE, then
     flags; every configuration key is also a flag (--data-dir or --data_dir).
@@ -33,7 +34,9 @@ func usage() -> String {
 
     reliefd drill run plays a drill scenario (docs/drills.md) in-process on a sandbox, as fast as it
     goes, writes its report to DIR and exits 0 when every expectation held, 1 when one failed, 2
-    when the scenario has errors (every one is printed).
+    when the scenario has errors (every one is printed). With --compare it plays a second scenario
+    (a what-if) and writes both reports and their comparison; reliefd drill compare compares two
+    reports written before.
 
     keys:
 
