@@ -32,7 +32,7 @@ extension DrillReport {
         out += """
         <nav aria-label="Sections"><a href="#summary">Summary</a><a href="#expectations">Expectations</a>\
         <a href="#timeline">Open and unmet needs</a><a href="#needs">Needs</a><a href="#stock">Stock</a>\
-        <a href="#map">Map</a><a href="#flows">Flows</a><a href="#plans">Plans</a></nav>
+        <a href="#map">Map</a><a href="#flows">Flows</a><a href="#plans">Plans</a>\(replay == nil ? "" : "<a href=\"#replay\">Replay</a>")</nav>
 
         """
         out += summarySection()
@@ -48,6 +48,7 @@ extension DrillReport {
                        figure(mapChart(), "Lines run from a warehouse (square) to an incident (triangle); their width grows with the quantity sent. Dashed purple lines crossed a region's boundary."))
         out += flowsSection(clock: clock)
         out += plansSection(clock: clock)
+        if let replay { out += replaySection(replay, clock: clock) }
         out += """
         </main>
         <footer class="exercise exercise-end" role="note"><span class="exercise-word">END OF EXERCISE REPORT</span><span class="exercise-note">\(name) · seed \(scenario.seed) · everything above is an exercise.</span></footer>
@@ -74,6 +75,10 @@ extension DrillReport {
             facts.append(("Length", "\(ReportFormat.duration(scenario.endMinute)) (ends \(ReportFormat.drillTime(scenario.endMinute)))"))
         }
         facts.append(("Injects", ReportFormat.thousands(summary.injects)))
+        if let replay {
+            facts.append(("Replays", "incident <code>\(ReportFormat.escape(replay.incident))</code>: \(ReportFormat.thousands(replay.inputs)) of its inputs"
+                          + (replay.refused.isEmpty ? "" : ", <strong class=\"unmet\">\(replay.refused.count) refused here</strong>") + " (<a href=\"#replay\">below</a>)"))
+        }
         var out = "<dl class=\"facts\">\n"
         for (term, value) in facts { out += "<div><dt>\(term)</dt><dd>\(value)</dd></div>\n" }
         return out + "</dl>\n"
@@ -184,6 +189,30 @@ extension DrillReport {
             }
         }
         return section("plans", "Plans", out + "</tbody>\n</table>\n")
+    }
+
+    /// What of the real incident was replayed, what was left to the simulated officer, and which
+    /// of its inputs the drill's world refused.
+    private func replaySection(_ replay: Replay, clock: DrillClock?) -> String {
+        var out = "<p>The drill started from the live store as it was just before incident <code>\(ReportFormat.escape(replay.incident))</code> was opened "
+        out += "(journal entry \(replay.openedSeq), at \(ReportFormat.escape(replay.openedAt))) and replayed its inputs up to its "
+        out += replay.closedMinute.map { "closing at \(time($0, clock)) (entry \(replay.lastSeq); the closing itself is the officer's)" } ?? "last entry (\(replay.lastSeq)), at \(time(replay.lastMinute, clock))"
+        out += ": \(ReportFormat.thousands(replay.inputs)) inputs played as injects.</p>\n"
+        let left = DrillComparison.officerWords(replay.leftToTheOfficer)
+        if !left.isEmpty { out += "<p>Left to the simulated officer: the real officer's \(ReportFormat.escape(left)).</p>\n" }
+        var notes: [String] = []
+        if replay.afterTheEnd > 0 { notes.append("\(replay.afterTheEnd) input\(replay.afterTheEnd == 1 ? "" : "s") after the drill's end") }
+        if replay.inexpressible > 0 { notes.append("\(replay.inexpressible) stock receipt\(replay.inexpressible == 1 ? "" : "s") no request can make") }
+        if !notes.isEmpty { out += "<p>Not replayed: \(notes.joined(separator: "; ")).</p>\n" }
+        guard !replay.refused.isEmpty else {
+            return section("replay", "Replay", out + "<p>Every replayed input applied in the drill's world.</p>\n")
+        }
+        out += "<table class=\"refused\">\n<thead><tr><th>At</th><th>Input (journal entry)</th><th>Refused in the drill's world</th></tr></thead>\n<tbody>\n"
+        for refusal in replay.refused {
+            out += "<tr><td>\(time(refusal.minute, clock))</td><td><code>\(ReportFormat.escape(refusal.text))</code><span class=\"sub\">entry \(refusal.seq)</span></td>"
+            out += "<td>\(ReportFormat.escape(refusal.refusal))</td></tr>\n"
+        }
+        return section("replay", "Replay", out + "</tbody>\n</table>\n")
     }
 
     // MARK: pieces

@@ -124,6 +124,14 @@ final class IncidentReplayTests: XCTestCase {
         XCTAssertEqual(refusal.seq, cancel.seq)
         XCTAssertTrue(report.expectations.allSatisfy(\.held), "\(report.expectations)")
         XCTAssertEqual(report.summary.expectationsFailed, 0)
+
+        // The page says what was replayed and what the drill's world refused; other reports have no such section.
+        let html = report.html()
+        XCTAssertTrue(html.contains("<a href=\"#replay\">Replay</a>") && html.contains("<section id=\"replay\">"))
+        XCTAssertTrue(html.contains("<code>need cancel real-N-000003 reason=&quot;registration done&quot;</code><span class=\"sub\">entry \(cancel.seq)</span>"))
+        XCTAssertTrue(html.contains("Left to the simulated officer: the real officer's 2 plans, 2 plans applied,"), "the officer's entries by what they did")
+        XCTAssertTrue(html.contains("<strong class=\"unmet\">1 refused here</strong>"))
+        XCTAssertFalse(SampleReports.fenRiverFlood().html().contains("replay"))
         // The simulated officer, not the live one, met the needs: its actor, on drill minutes.
         XCTAssertTrue(drill.entries.allSatisfy { $0.actor.hasPrefix("exercise:") })
         XCTAssertTrue(drill.log.contains { $0.text.hasPrefix("replay of entry \(history.openedSeq): incident open f") }, "\(drill.log.prefix(3))")
