@@ -185,7 +185,7 @@ extension DrillComparison {
     /// difference in how fast and how far each ran down is the point.
     func stockChart() -> String {
         let width = Self.chartWidth, end = max(timeline.endMinute, 1)
-        let labelWidth = 236.0, textWidth = 262.0, cellHeight = 40.0, rowHeight = 58.0
+        let labelWidth = 236.0, textWidth = 292.0, cellHeight = 40.0, rowHeight = 58.0
         let left = labelWidth, right = width - textWidth
         var chart = SVGChart(width: width, height: 0)
         chart.text("Stock available where it was drawn down, A and B", 0, 22, className: "title")
@@ -212,7 +212,7 @@ extension DrillComparison {
         for (row, pair) in stock.enumerated() {
             let cellTop = top + Double(row) * rowHeight
             drawStockRow(&chart, pair, x: x, cellTop: cellTop, cellHeight: cellHeight, end: end, textX: right + 12)
-            chart.text(ReportFormat.clip("\(pair.warehouse) · \(pair.item) (\(pair.unit))", Int((labelWidth - 14) / 8.6)), 0, cellTop + 15,
+            chart.text(ReportFormat.clip("\(pair.warehouse) · \(pair.item)", Int((labelWidth - 14) / 8.6)), 0, cellTop + 15,
                        className: "label-strong", tooltip: "\(pair.warehouse) · \(pair.item) (\(pair.unit))")
             let place = pair.region.isEmpty ? pair.name : "\(pair.name) · \(pair.region)"
             chart.text(ReportFormat.clip(place, Int((labelWidth - 14) / 7.2)), 0, cellTop + 32, className: "tick", tooltip: place)
@@ -241,10 +241,10 @@ extension DrillComparison {
                 chart.text("not held in \(sideName(side))", textX + 24, lineY, className: "tick", fill: SVGChart.Colour.muted)
                 continue
             }
-            var text = "\(ReportFormat.thousands(first.1)) → \(ReportFormat.thousands(last.1))"
+            var text = "\(ReportFormat.thousands(first.1)) → \(ReportFormat.thousands(last.1)) \(pair.unit)"
             if let empty = series.first(where: { $0.1 == 0 }) { text += ", empty \(ReportFormat.drillTime(empty.0))" }
             let lowest = series.map(\.1).min() ?? first.1
-            chart.text(ReportFormat.clip(text, 32), textX + 24, lineY, className: "tick-strong", fill: series.contains { $0.1 == 0 } ? "#a34400" : SVGChart.Colour.ink,
+            chart.text(ReportFormat.clip(text, 36), textX + 24, lineY, className: "tick-strong", fill: series.contains { $0.1 == 0 } ? "#a34400" : SVGChart.Colour.ink,
                        tooltip: "\(sideName(side)): \(pair.warehouse) \(pair.item): \(ReportFormat.thousands(first.1)) at the start, \(ReportFormat.thousands(last.1)) at the end, at least \(ReportFormat.thousands(lowest))")
         }
     }

@@ -105,15 +105,22 @@ extension DrillComparison {
         var out = "<ul class=\"findings\">\n"
         for finding in findings() { out += "<li class=\"\(finding.tone)\">\(finding.html)</li>\n" }
         out += "</ul>\n<ul class=\"strip compare\">\n"
-        // What moved first, in the summary's order; what stayed the same after it, muted.
-        for metric in summary.filter({ $0.verdict != .same }) + summary.filter({ $0.verdict == .same }) {
+        // Cards for what moved; what stayed the same is one muted line after them, so the eye
+        // lands on the differences.
+        for metric in summary where metric.verdict != .same {
             let verdict = metric.verdict
             out += "<li class=\"card \(verdict.rawValue)\"><span class=\"what\">\(ReportFormat.escape(metric.label))</span>"
             out += "<span class=\"pair\"><span class=\"side-value\"><span class=\"tag a\">A</span> <span class=\"value\">\(metric.aText)</span></span>"
             out += " <span class=\"side-value\"><span class=\"tag b\">B</span> <span class=\"value\">\(metric.bText)</span></span></span>"
             out += "<span class=\"chip \(verdict.rawValue)\">\(metric.deltaText)\(verdict == .better ? " · better" : verdict == .worse ? " · worse" : "")</span></li>\n"
         }
-        return section("summary", "What changed (B − A)", out + "</ul>\n")
+        out += "</ul>\n"
+        let unchanged = summary.filter { $0.verdict == .same }
+        if !unchanged.isEmpty {
+            out += "<p class=\"unchanged\"><strong>The same in both:</strong> "
+                + unchanged.map { "\(ReportFormat.escape($0.label)) <span class=\"value\">\($0.aText)</span>" }.joined(separator: " · ") + "</p>\n"
+        }
+        return section("summary", "What changed (B − A)", out)
     }
 
     struct Finding {
@@ -136,7 +143,7 @@ extension DrillComparison {
         for (pair, delta) in moved.prefix(3) {
             let a = pair.a!.deliveredMinute!, b = pair.b!.deliveredMinute!
             out.append(Finding(tone: delta < 0 ? "better" : "worse",
-                               html: "<strong>\(ReportFormat.escape(pair.name))</strong> delivered in full \(ReportFormat.duration(abs(delta))) \(delta < 0 ? "sooner" : "later") in <span class=\"tag b\">B</span> (\(ReportFormat.drillTime(b)) against \(ReportFormat.drillTime(a)))."))
+                               html: "<strong>\(ReportFormat.escape(pair.name))</strong> (\(ReportFormat.escape(pair.b!.what))) delivered in full \(ReportFormat.duration(abs(delta))) \(delta < 0 ? "sooner" : "later") in <span class=\"tag b\">B</span> (\(ReportFormat.drillTime(b)) against \(ReportFormat.drillTime(a)))."))
         }
         for pair in needs where pair.a != nil && pair.b != nil && (pair.a!.deliveredMinute == nil) != (pair.b!.deliveredMinute == nil) {
             let inB = pair.b!.deliveredMinute != nil
@@ -277,7 +284,8 @@ extension DrillComparison {
     .strip.compare .card .value { display: inline; font-size: 22px; margin-right: 8px; white-space: nowrap; }
     .strip.compare .card .pair { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 4px; }
     .strip.compare .card .side-value { white-space: nowrap; }
-    .strip.compare .card.same { opacity: 0.72; }
+    p.unchanged { margin: 12px 0 0; color: #555555; font-size: 14px; }
+    p.unchanged .value { font-weight: 700; color: #1a1a1a; }
     .same-text { color: #8a8a8a; font-size: 12px; }
     .strip.compare .card .what { order: -1; }
     .chip { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 13px; font-weight: 700; white-space: nowrap; align-self: flex-start;

@@ -12,7 +12,8 @@ public struct DrillComparison: Codable, Sendable, Equatable {
     public var expectations: [ExpectationPair]
     public var needs: [NeedPair]
     public var timeline: Timelines
-    /// The warehouses and items whose available stock moved in either drill, most drawn down first.
+    /// The warehouses and items whose available stock moved in either drill: those where the two
+    /// drills differ first, then the most drawn down.
     public var stock: [StockPair]
     public var flows: [FlowPair]
 
@@ -294,10 +295,13 @@ public struct DrillComparison: Codable, Sendable, Equatable {
                     keyed[key] = pair
                 }
             }
+            // Where the two drills differ comes first: a warehouse drawn down alike in both says
+            // nothing about the change. Then the deepest drawdown first.
             let drawn = keyed.values.filter { Self.moved($0.a) || Self.moved($0.b) }
             return Array(drawn.sorted { x, y in
+                let xDiffers = x.a != x.b ? 0 : 1, yDiffers = y.a != y.b ? 0 : 1
                 let xDrawn = max(x.drawdownA, x.drawdownB), yDrawn = max(y.drawdownA, y.drawdownB)
-                return (yDrawn, x.item, x.warehouse) < (xDrawn, y.item, y.warehouse)
+                return (xDiffers, yDrawn, x.item, x.warehouse) < (yDiffers, xDrawn, y.item, y.warehouse)
             }.prefix(DrillComparison.stockSeriesShown))
         }
     }

@@ -45,7 +45,7 @@ final class DrillComparisonTests: XCTestCase {
         XCTAssertEqual(sent.incidentTitle, "Flood, north of Taiyuan")
 
         let html = comparison.html()
-        XCTAssertTrue(html.contains("<strong>f-water</strong> delivered in full \(ReportFormat.duration(deliveredA - deliveredB)) sooner in <span class=\"tag b\">B</span>"), "the finding first")
+        XCTAssertTrue(html.contains("<strong>f-water</strong> (water-5l × 3,200 bottle) delivered in full \(ReportFormat.duration(deliveredA - deliveredB)) sooner in <span class=\"tag b\">B</span>"), "the finding first")
         XCTAssertTrue(html.contains("2 expectations held in <span class=\"tag b\">B</span> that failed in <span class=\"tag a\">A</span>."))
         XCTAssertTrue(html.contains("1 input of the real incident refused in both drills' worlds (see Needs)."))
         XCTAssertTrue(html.contains("real incident closed T+08:20"))
@@ -95,6 +95,8 @@ final class DrillComparisonTests: XCTestCase {
         XCTAssertTrue(comparison.html().contains("No need was delivered sooner or later in one drill than in the other."))
         XCTAssertFalse(comparison.html().contains("chip better"))
         XCTAssertFalse(comparison.html().contains("chip worse"))
+        XCTAssertFalse(comparison.html().contains("<li class=\"card"), "no card: nothing moved")
+        XCTAssertTrue(comparison.html().contains("<p class=\"unchanged\"><strong>The same in both:</strong> needs met at the end <span class=\"value\">9</span>"))
     }
 
     func testHostileStringsReachTheComparisonOnlyAsText() throws {
