@@ -189,7 +189,7 @@ enum Drill {
             let history: (String) throws -> IncidentHistory = { incident in
                 if let url = configuration.postgresURL {
                     throw StoreError("replay incident reads the embedded SQLite store offline; \(PostgresStore.redacted(url)) is PostgreSQL, "
-                                     + "which is not read offline yet (reliefd migrate can copy it to SQLite)", isTransient: false)
+                                     + "which is not read offline yet", isTransient: false)
                 }
                 return try SQLiteJournal(path: configuration.sqlitePath, logger: logger).readIncidentHistory(incident)
             }
