@@ -251,10 +251,12 @@ extension DrillComparison {
 
     // MARK: flows
 
-    /// What each warehouse sent to each incident, A's bar above B's, on one scale.
+    /// What each warehouse sent to each incident, A's bar above B's, in a block per item with a
+    /// scale of its own: 16,000 bottles and 400 tents on one scale would hide the tents. Items whose
+    /// flows differ between the drills come first.
     func flowsChart() -> String {
         let width = Self.chartWidth
-        let left = 360.0, right = width - 120, barHeight = 12.0, groupHeight = 44.0
+        let left = 360.0, right = width - 120, barHeight = 12.0, groupHeight = 44.0, headerHeight = 34.0
         var chart = SVGChart(width: width, height: 0)
         chart.text("What each warehouse sent, A and B", 0, 22, className: "title")
         guard !flows.isEmpty else {
@@ -266,27 +268,42 @@ extension DrillComparison {
             .init(label: "sent in A") { chart, x, y in chart.rect(x, y - 6, 24, 12, fill: SideColour.a) },
             .init(label: "sent in B") { chart, x, y in chart.rect(x, y - 6, 24, 12, fill: SideColour.b) },
             .init(label: "across a region's boundary") { chart, x, y in chart.text("⇄", x + 12, y + 5, className: "label-strong", anchor: "middle", fill: "#8f3f6f") },
+            .init(label: "each item on its own scale") { chart, x, y in chart.line(x + 4, y - 8, x + 4, y + 8, stroke: SVGChart.Colour.axis, width: 1) },
         ], x: 0, y: 48, right: width)
-        let top = legendBottom + 30
-        chart.height = top + Double(flows.count) * groupHeight + 16
-        let heaviest = flows.map { max($0.a, $0.b) }.max() ?? 1
-        let x = ChartScale(domain: (0, Double(max(heaviest, 1))), range: (left, right))
-        for (index, flow) in flows.enumerated() {
-            let groupTop = top + Double(index) * groupHeight
-            if index % 2 == 1 { chart.rect(0, groupTop - 4, width, groupHeight, fill: "#000000", opacity: 0.03) }
-            let label = "\(flow.warehouse) · \(flow.item)"
-            chart.text(ReportFormat.clip(label, 38), left - 14, groupTop + 15, className: "label-strong", anchor: "end",
-                       tooltip: "\(flow.warehouse) → \(flow.incidentTitle): \(flow.item)" + (flow.crossRegion ? " (across regions)" : ""))
-            chart.text(ReportFormat.clip((flow.crossRegion ? "⇄ " : "") + "to " + flow.incidentTitle, 44), left - 14, groupTop + 31, className: "tick",
-                       anchor: "end", fill: flow.crossRegion ? "#8f3f6f" : nil, tooltip: flow.incidentTitle)
-            for (side, quantity, count) in [(0, flow.a, flow.dispatchesA), (1, flow.b, flow.dispatchesB)] {
-                let barY = groupTop + 4 + Double(side) * (barHeight + 4)
-                chart.rect(left, barY, max(x(Double(quantity)) - left, quantity > 0 ? 2 : 0), barHeight, fill: side == 0 ? SideColour.a : SideColour.b,
-                           tooltip: "\(sideName(side)): \(ReportFormat.thousands(quantity)) \(flow.item) in \(count) dispatch\(count == 1 ? "" : "es")")
-                chart.text(quantity > 0 ? ReportFormat.thousands(quantity) : "none", x(Double(quantity)) + 6, barY + 10.5, className: "tick",
-                           fill: quantity > 0 ? SVGChart.Colour.ink : SVGChart.Colour.muted)
-            }
+        let items = Array(Set(flows.map(\.item))).sorted { x, y in
+            let xDiffers = flows.contains { $0.item == x && $0.a != $0.b } ? 0 : 1, yDiffers = flows.contains { $0.item == y && $0.a != $0.b } ? 0 : 1
+            return (xDiffers, x) < (yDiffers, y)
         }
+        var y = legendBottom + 30
+        var row = 0
+        for item in items {
+            let ofItem = flows.filter { $0.item == item }
+            let totalA = ofItem.reduce(Int64(0)) { DrillReport.saturatingSum($0, $1.a) }, totalB = ofItem.reduce(Int64(0)) { DrillReport.saturatingSum($0, $1.b) }
+            chart.text(ReportFormat.clip(item, 40), 0, y + 20, className: "label-strong", tooltip: item)
+            chart.text("all: A \(ReportFormat.thousands(totalA)) · B \(ReportFormat.thousands(totalB))", left, y + 20, className: "tick")
+            chart.line(0, y + headerHeight - 4, width, y + headerHeight - 4, stroke: SVGChart.Colour.grid, width: 1)
+            y += headerHeight
+            let heaviest = ofItem.map { max($0.a, $0.b) }.max() ?? 1
+            let x = ChartScale(domain: (0, Double(max(heaviest, 1))), range: (left, right))
+            for flow in ofItem {
+                if row % 2 == 1 { chart.rect(0, y - 4, width, groupHeight, fill: "#000000", opacity: 0.03) }
+                row += 1
+                chart.text(ReportFormat.clip(flow.warehouse, 38), left - 14, y + 15, className: "label-strong", anchor: "end",
+                           tooltip: "\(flow.warehouse) → \(flow.incidentTitle): \(flow.item)" + (flow.crossRegion ? " (across regions)" : ""))
+                chart.text(ReportFormat.clip((flow.crossRegion ? "⇄ " : "") + "to " + flow.incidentTitle, 44), left - 14, y + 31, className: "tick",
+                           anchor: "end", fill: flow.crossRegion ? "#8f3f6f" : nil, tooltip: flow.incidentTitle)
+                for (side, quantity, count) in [(0, flow.a, flow.dispatchesA), (1, flow.b, flow.dispatchesB)] {
+                    let barY = y + 4 + Double(side) * (barHeight + 4)
+                    chart.rect(left, barY, max(x(Double(quantity)) - left, quantity > 0 ? 2 : 0), barHeight, fill: side == 0 ? SideColour.a : SideColour.b,
+                               tooltip: "\(sideName(side)): \(ReportFormat.thousands(quantity)) \(flow.item) in \(count) dispatch\(count == 1 ? "" : "es")")
+                    chart.text(quantity > 0 ? ReportFormat.thousands(quantity) : "none", x(Double(quantity)) + 6, barY + 10.5, className: "tick",
+                               fill: quantity > 0 ? SVGChart.Colour.ink : SVGChart.Colour.muted)
+                }
+                y += groupHeight
+            }
+            y += 14
+        }
+        chart.height = y + 6
         return chart.svg(id: "chart-flows-compare", title: "What each warehouse sent, A and B", className: "chart")
     }
 }
