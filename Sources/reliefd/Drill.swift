@@ -222,13 +222,9 @@ enum Drill {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             let json = exists && isDirectory.boolValue ? path + "/report.json" : path
-            guard let data = FileManager.default.contents(atPath: json) else {
-                return complain("cannot read \(json); expected a drill report (report.json, or the directory reliefd drill run --report wrote)")
-            }
-            do {
-                reports.append(try JSONDecoder().decode(DrillReport.self, from: data))
-            } catch {
-                return complain("\(json) is not a drill report: \(error)")
+            switch readReport(json) {
+            case .success(let report): reports.append(report)
+            case .failure(let failure): return complain(failure.message)
             }
             pages.append((json as NSString).deletingLastPathComponent + "/report.html")
         }

@@ -289,5 +289,15 @@ final class DrillCommandTests: EndToEndTestCase {
         XCTAssertEqual(unreadable.status, 2)
         XCTAssertTrue(unreadable.err.contains("cannot read \(directory)/none; expected a drill report"), unreadable.err)
         XCTAssertEqual(try drill(["compare", directory]).status, 2)
+        try FileManager.default.createDirectory(atPath: directory + "/broken", withIntermediateDirectories: true)
+        try "{\"exercise\": true,\n \"scenario\" 3\n}".write(toFile: directory + "/broken/report.json", atomically: true, encoding: .utf8)
+        let broken = try drill(["compare", directory + "/broken", directory + "/broken/report.json"])
+        XCTAssertEqual(broken.status, 2)
+        XCTAssertTrue(broken.err.contains("\(directory)/broken/report.json:2:13: not valid JSON (Invalid value around character 31); expected a report.json written by reliefd drill run --report"), broken.err)
+        try "{\"exercise\": true, \"scenario\": 3}".write(toFile: directory + "/broken/report.json", atomically: true, encoding: .utf8)
+        let notAReport = try drill(["compare", directory + "/broken", directory + "/broken"])
+        XCTAssertEqual(notAReport.status, 2)
+        XCTAssertTrue(notAReport.err.contains("/broken/report.json: at scenario: ") && notAReport.err.contains("; expected a report.json written by reliefd drill run --report"),
+                      notAReport.err)
     }
 }
