@@ -13,7 +13,7 @@ extension DrillRun {
         let met = open.filter { state.committedAmount(of: $0.id) >= $0.request.amount }.count
         var timeline = recorder.timeline
         if !isFinished, timeline.last!.minute < minute {
-            let counts = DrillRecorder.counts(state)
+            let counts = recorder.counts
             timeline.append(.init(minute: minute, openNeeds: counts.open, unmetNeeds: counts.unmet))
         }
         return DrillReport(
