@@ -110,7 +110,7 @@ section="$tmp/section.md"
     echo "| offline, \`reliefd drill run\`: the whole command | $(group "$total") ms (start state $load s, drill $drill s) | ≤ 5,000 ms | $(verdict "$offline_ok") |"
     echo "| offline: injects per second of drill | $(group "$rate") | — | — |"
     echo "| live read (\`stock query\`, 1 × 1) alone | p50 $(group "$a50") µs, p99 $(group "$a99") µs | — | — |"
-    echo "| the same read while drills of that scenario run back to back at speed=max ($drills_run drills) | p50 $(group "$d50") µs, p99 $(group "$d99") µs | p99 ≤ 1.2 × alone | $(verdict "$online_ok") (${ratio}×) |"
+    echo "| the same read while drills of that scenario run back to back at speed=max ($drills_run drills over the $reps runs) | p50 $(group "$d50") µs, p99 $(group "$d99") µs | p99 ≤ 1.2 × alone | $(verdict "$online_ok") (${ratio}×) |"
     echo
     echo "<details><summary>All runs</summary>"
     echo
