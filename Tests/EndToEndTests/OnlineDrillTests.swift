@@ -28,6 +28,17 @@ final class OnlineDrillTests: EndToEndTestCase {
             + "\nseq=\(fields["seq"] ?? "?") committed_seq=\(fields["committed_seq"] ?? "?")"
     }
 
+    /// The live journal's last seq and hash (`reliefd verify` recomputes the whole chain, beside the
+    /// running daemon): equal only if every byte of every entry is.
+    private func lastHash(_ daemon: Daemon) throws -> String {
+        let result = try reliefd(["verify", "--data-dir", daemon.dataDirectory])
+        XCTAssertEqual(result.status, 0, result.err)
+        let fields = ReplyReader.Parsed.dictionary(result.out.replacingOccurrences(of: "\n", with: " "))
+        let seq = try XCTUnwrap(fields["last_seq"], result.out), hash = try XCTUnwrap(fields["last_hash"], result.out)
+        XCTAssertEqual(hash.count, 64, result.out)
+        return "\(seq) \(hash)"
+    }
+
     private func waitForState(_ client: Client, _ drill: String, _ states: Set<String>, timeout: Double = 240) throws -> [String: String] {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
@@ -42,6 +53,7 @@ final class OnlineDrillTests: EndToEndTestCase {
     func testADrillAtFullSpeedPassesLeavesLiveOperationAloneAndWritesItsReport() throws {
         let (daemon, client) = try daemon()
         let before = try livePicture(client)
+        let journalBefore = try lastHash(daemon)
         let started = try client.request("drill start fen-river-flood speed=max", timeout: 120)
         XCTAssertEqual(started.okFields?["drill"], "d-1", started.text)
         XCTAssertEqual(started.okFields?["exercise"], "yes")
@@ -52,6 +64,7 @@ final class OnlineDrillTests: EndToEndTestCase {
         XCTAssertEqual(done["failed"], "0", "the scenario passes its own expectations: \(done)")
         XCTAssertNotEqual(done["held"], "0")
         XCTAssertEqual(try livePicture(client), before, "a drill from a dataset touched the live operation")
+        XCTAssertEqual(try lastHash(daemon), journalBefore, "the live journal is the same, byte for byte (its whole hash chain)")
 
         let report = try client.request("drill report d-1")
         let path = try XCTUnwrap(report.okFields?["report"], report.text)
