@@ -17,7 +17,7 @@ import ReliefProtocol
 /// clients keep their core even with a drill at `speed=max` on the other.
 final class DrillWorker: @unchecked Sendable {
     // @unchecked: `run` (the DrillRun) is touched only on the worker's thread; everything else is
-    // immutable or guarded by `lock` (commands) or `resultsLock` (events).
+    // immutable, guarded by `lock` (commands), or the events mailbox.
 
     enum Speed: Sendable, Equatable, CustomStringConvertible {
         case times(Double)
@@ -82,11 +82,9 @@ final class DrillWorker: @unchecked Sendable {
     }
 
     let setup: Setup
-    private let wakeLoop: UnsafeMutablePointer<uv_async_t>
     private let lock = NSCondition()
     private var commands: [Command] = []
-    private let resultsLock = NSLock()
-    private var events: [Event] = []
+    private let events: LoopMailbox<Event>
     /// Worker thread only.
     private var run: DrillRun?
     private var speed: Speed
@@ -102,7 +100,7 @@ final class DrillWorker: @unchecked Sendable {
     init(setup: Setup, wakeLoop: UnsafeMutablePointer<uv_async_t>) {
         self.setup = setup
         self.speed = setup.speed
-        self.wakeLoop = wakeLoop
+        events = LoopMailbox(wake: wakeLoop)
     }
 
     func start() {
@@ -122,20 +120,9 @@ final class DrillWorker: @unchecked Sendable {
     }
 
     /// Takes every event posted so far (loop thread).
-    func drainEvents() -> [Event] {
-        resultsLock.lock()
-        defer { resultsLock.unlock() }
-        let taken = events
-        events.removeAll(keepingCapacity: true)
-        return taken
-    }
+    func drainEvents() -> [Event] { events.drain() }
 
-    private func post(_ event: Event) {
-        resultsLock.lock()
-        events.append(event)
-        resultsLock.unlock()
-        uv_async_send(wakeLoop)
-    }
+    private func post(_ event: Event) { events.post(event) }
 
     // MARK: the worker's thread
 
