@@ -16,10 +16,6 @@ tmp="$BENCH_TMP"; bin="$BENCH_BIN"; reps="$BENCH_REPS"; seconds="$BENCH_SECONDS"
 injects="${BENCH_INJECTS:-10000}"
 seed="${BENCH_SEED:-1}"
 
-field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1; }
-group() { awk -v n="$1" 'BEGIN { s = ""; while (length(n) > 3) { s = "," substr(n, length(n) - 2) s; n = substr(n, 1, length(n) - 3) }; print n s }'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-verdict() { [ "$1" = yes ] && echo met || echo "**missed**"; }
 
 generated="$(python3 deploy/lib/drill_scenario.py --out "$tmp/drills" --seed "$seed" --injects "$injects")"
 echo "generated: $generated" >&2
@@ -86,9 +82,9 @@ last_status="$("$bin/reliefctl" --socket "$sock" --format raw drill status "$las
 
 # --- report -----------------------------------------------------------------------------------------
 med() { while read -r l; do field "$l" "$2"; done <"$1" | median; }
-total=$(median <"$tmp/offline-total.results" | cut -d. -f1)
-load=$(median <"$tmp/offline-load.results")
-drill=$(median <"$tmp/offline-drill.results")
+total=$(median <"$tmp/offline-total.results")
+load=$(median_real <"$tmp/offline-load.results")
+drill=$(median_real <"$tmp/offline-drill.results")
 rate=$(awk -v n="$injects" -v s="$drill" 'BEGIN { printf "%.0f", n / s }')
 a50=$(med "$tmp/read-alone.results" p50_us | cut -d. -f1); a99=$(med "$tmp/read-alone.results" p99_us | cut -d. -f1)
 d50=$(med "$tmp/read-drill.results" p50_us | cut -d. -f1); d99=$(med "$tmp/read-drill.results" p99_us | cut -d. -f1)
