@@ -35,7 +35,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "ReliefServer", dependencies: [
-            "ReliefEngine", "ReliefMatching", "ReliefStore", "ReliefProtocol", "CLibUV",
+            "ReliefEngine", "ReliefMatching", "ReliefStore", "ReliefProtocol", "ReliefDrill", "CLibUV",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "reliefd", dependencies: [

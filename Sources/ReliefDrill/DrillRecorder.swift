@@ -37,6 +37,12 @@ struct DrillRecorder {
     var assignments: [String] = []
     var noShows = 0
     var restLimitRefusals = 0
+    /// Each need counted in the timeline: open (of an incident not closed), and not fully met.
+    /// Kept up to date from the entries that touch a need, so a drill of ten thousand injects does
+    /// not walk every need after each of them.
+    private var standing: [String: (open: Bool, unmet: Bool)] = [:]
+    private var openCount = 0
+    private var unmetCount = 0
 
     init(start: DrillTime.Start, state: State) {
         self.start = start
@@ -44,8 +50,35 @@ struct DrillRecorder {
             needOrder.append(need.id)
             needs[need.id] = NeedTimes()
         }
-        let counts = DrillRecorder.counts(state)
-        timeline.append(.init(minute: 0, openNeeds: counts.open, unmetNeeds: counts.unmet))
+        for id in state.needs.keys { refresh(id, in: state) }
+        timeline.append(.init(minute: 0, openNeeds: openCount, unmetNeeds: unmetCount))
+    }
+
+    /// Counts `need` again as it stands in `state`.
+    private mutating func refresh(_ id: String, in state: State) {
+        let before = standing[id] ?? (false, false)
+        var now = (open: false, unmet: false)
+        if let need = state.needs[id], need.status == .open, let incident = state.incidents[need.incident], incident.status != .closed {
+            now = (true, state.committedAmount(of: id) < need.request.amount)
+        }
+        openCount += (now.open ? 1 : 0) - (before.open ? 1 : 0)
+        unmetCount += (now.unmet ? 1 : 0) - (before.unmet ? 1 : 0)
+        standing[id] = now
+    }
+
+    /// The needs whose standing `entry` may change.
+    private static func needsAffected(by entry: Entry, in state: State) -> [String] {
+        switch entry.event {
+        case .needAdded(let need): [need.id]
+        case .needChanged(let id, _, _, _, _), .needCancelled(let id, _): [id]
+        case .allocationReserved(let allocation): [allocation.need]
+        case .allocationDispatched(let id, _), .allocationDelivered(let id, _), .allocationReleased(let id, _):
+            state.allocations[id].map { [$0.need] } ?? []
+        case .assignmentMade(let assignment): [assignment.need]
+        case .assignmentStatusSet(let id, _), .assignmentReleased(let id, _): state.assignments[id].map { [$0.need] } ?? []
+        case .incidentStatusSet(let id, _, _): state.incidents[id]?.needs ?? []
+        default: []
+        }
     }
 
     mutating func observe(_ entries: [Entry], touched: Set<StockKey>, state: State, now: Timestamp) {
@@ -110,7 +143,10 @@ struct DrillRecorder {
             if stock[key]?.last?.minute == minute { stock[key]!.removeLast() }
             stock[key, default: []].append(.init(minute: minute, available: available))
         }
-        let counts = DrillRecorder.counts(state)
+        for entry in entries {
+            for id in DrillRecorder.needsAffected(by: entry, in: state) { refresh(id, in: state) }
+        }
+        let counts = (open: openCount, unmet: unmetCount)
         func differs() -> Bool { timeline.last!.openNeeds != counts.open || timeline.last!.unmetNeeds != counts.unmet }
         guard differs() else { return }
         // One point per minute: the counts after the minute's last change.
@@ -126,15 +162,17 @@ struct DrillRecorder {
     /// The last timeline point at the drill's end, so charts run to it.
     mutating func close(state: State, now: Timestamp) {
         let minute = start.minute(of: now)
-        let counts = DrillRecorder.counts(state)
-        if timeline.last!.minute < minute { timeline.append(.init(minute: minute, openNeeds: counts.open, unmetNeeds: counts.unmet)) }
+        if timeline.last!.minute < minute { timeline.append(.init(minute: minute, openNeeds: openCount, unmetNeeds: unmetCount)) }
     }
 
-    /// Open needs (of incidents not closed), and those of them not fully met.
+    /// Open needs (of incidents not closed), and those of them not fully met, counted afresh
+    /// (for tests: the recorder keeps the same counts as it goes).
     static func counts(_ state: State) -> (open: Int, unmet: Int) {
         let open = state.openNeeds()
         return (open.count, open.filter { state.committedAmount(of: $0.id) < $0.request.amount }.count)
     }
+
+    var counts: (open: Int, unmet: Int) { (openCount, unmetCount) }
 
     /// All of the need has arrived: goods delivered, volunteers on scene, teams with a member there.
     static func allArrived(_ need: Need, in state: State) -> Bool {

@@ -112,8 +112,10 @@ extension DrillReport {
         }
         var out = "<table class=\"expectations\">\n<thead><tr><th>Result</th><th>Line</th><th>Expectation</th><th>What was seen</th><th>Decided</th></tr></thead>\n<tbody>\n"
         for expectation in expectationsInOrder {
-            let result = expectation.held ? "<span class=\"held\">✓ held</span>" : "<span class=\"failed\">✗ FAILED</span>"
-            out += "<tr class=\"\(expectation.held ? "held-row" : "failed-row")\"><td>\(result)</td><td class=\"num\">\(expectation.line)</td>"
+            let result = expectation.isPending ? "<span class=\"pending\">… pending</span>"
+                : expectation.held ? "<span class=\"held\">✓ held</span>" : "<span class=\"failed\">✗ FAILED</span>"
+            let row = expectation.isPending ? "pending-row" : expectation.held ? "held-row" : "failed-row"
+            out += "<tr class=\"\(row)\"><td>\(result)</td><td class=\"num\">\(expectation.line)</td>"
             out += "<td><code>\(ReportFormat.escape(expectation.text))</code></td><td>\(ReportFormat.escape(expectation.detail))</td>"
             out += "<td>\(time(expectation.minute, clock))</td></tr>\n"
         }
@@ -281,6 +283,7 @@ extension DrillReport {
     th { background: #efefef; border-bottom: 2px solid #999999; font-size: 13px; }
     .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
     .held { color: #00694a; font-weight: 700; white-space: nowrap; }
+    .pending { color: #555; font-weight: 700; white-space: nowrap; }
     tr.need td:first-child { min-width: 150px; }
     .failed { color: #a34400; font-weight: 800; white-space: nowrap; }
     tr.failed-row { background: #fff3ea; }

@@ -45,7 +45,7 @@ extension DrillReport {
         // failure lines up with the needs that were open when it was decided.
         chart.text("expectations", left - 8, stripY + 4, className: "tick", anchor: "end")
         chart.line(left, stripY, right, stripY, stroke: SVGChart.Colour.grid, width: 1)
-        for expectation in expectationsInOrder.reversed() {
+        for expectation in expectationsInOrder.reversed() where !expectation.isPending {
             let ex = x(Double(expectation.minute))
             let tooltip = "\(expectation.held ? "held" : "FAILED") at \(ReportFormat.drillTime(expectation.minute)): \(expectation.text) — \(expectation.detail)"
             if expectation.held {

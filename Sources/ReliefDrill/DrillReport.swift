@@ -70,9 +70,13 @@ public struct DrillReport: Codable, Sendable, Equatable {
         public var detail: String
         /// The drill minute it was decided at.
         public var minute: Int
-        public init(line: Int, text: String, held: Bool, detail: String, minute: Int) {
-            self.line = line; self.text = text; self.held = held; self.detail = detail; self.minute = minute
+        /// Not decided yet (a report of a drill still running); absent once decided.
+        public var pending: Bool?
+        public init(line: Int, text: String, held: Bool, detail: String, minute: Int, pending: Bool? = nil) {
+            self.line = line; self.text = text; self.held = held; self.detail = detail; self.minute = minute; self.pending = pending
         }
+
+        public var isPending: Bool { pending == true }
     }
 
     public struct NeedRecord: Codable, Sendable, Equatable {

@@ -215,7 +215,8 @@ extension DrillRun {
         var out = scenario.expectations.enumerated().map { index, spec in
             DrillReport.Expectation(line: spec.line, text: spec.text, held: checks[index].held ?? false,
                                     detail: checks[index].held == nil ? "pending at \(DrillTime.text(minute))" : checks[index].detail,
-                                    minute: checks[index].held == nil ? minute : checks[index].minute)
+                                    minute: checks[index].held == nil ? minute : checks[index].minute,
+                                    pending: checks[index].held == nil ? true : nil)
         }
         out += injectOutcomes
         return out.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)

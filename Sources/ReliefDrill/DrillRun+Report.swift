@@ -13,7 +13,7 @@ extension DrillRun {
         let met = open.filter { state.committedAmount(of: $0.id) >= $0.request.amount }.count
         var timeline = recorder.timeline
         if !isFinished, timeline.last!.minute < minute {
-            let counts = DrillRecorder.counts(state)
+            let counts = recorder.counts
             timeline.append(.init(minute: minute, openNeeds: counts.open, unmetNeeds: counts.unmet))
         }
         return DrillReport(
@@ -21,7 +21,7 @@ extension DrillRun {
                             start: clockStart.iso8601, endMinute: scenario.endMinute),
             summary: .init(injects: injectsRun, plansProposed: recorder.plans.count,
                            plansApplied: recorder.plans.filter { $0.applied != nil }.count,
-                           expectationsHeld: expectations.filter(\.held).count, expectationsFailed: expectations.filter { !$0.held }.count,
+                           expectationsHeld: expectations.filter(\.held).count, expectationsFailed: expectations.filter { !$0.held && !$0.isPending }.count,
                            needsMet: met, needsUnmet: open.count - met),
             expectations: expectations, needs: records, timeline: timeline,
             stock: .init(warehouses: state.warehouses.keys.sorted().map(warehousePlace), series: stockSeries(for: needs)),

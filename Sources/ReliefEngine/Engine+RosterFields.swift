@@ -227,6 +227,7 @@ extension Engine {
         fields.append("deployments", String(volunteer.duty.count))
         fields.append("hours_total", State.hoursText(volunteer.duty.reduce(0) { $0 + $1.milliseconds }))
         fields.append("registered", volunteer.registeredAt.iso8601)
+        fields.append("last_drill", volunteer.drills.map(\.day).max()?.iso8601 ?? "")
         return fields
     }
 

@@ -66,6 +66,9 @@ public struct Configuration: Sendable, Equatable {
     public var maxImportBytesTotal = 1 << 30
     /// A team that has not drilled for this many days is flagged by `team readiness`.
     public var drillPeriodDays = 180
+    /// Where `drill start NAME` finds its scenarios (NAME.drill), and how many drills may run at once.
+    public var drillsDir = "config/drills"
+    public var maxDrills = 4
     /// `matching_*` keys: the matching policy's knobs (MatchingPolicy.keys), checked when set.
     public var matching: [String: String] = [:]
 
@@ -103,6 +106,8 @@ public struct Configuration: Sendable, Equatable {
         ("coordinator_uids", "UID,... (self = the daemon's uid)", "Unix-socket peers that get the coordinator role (personal data)"),
         ("max_import_rows", "N", "rows one bulk import may buffer before it is aborted with ERR LIMIT"),
         ("drill_period_days", "N", "team readiness flags a team that has not drilled for this many days"),
+        ("drills_dir", "PATH", "where drill start NAME finds its scenario files (NAME.drill)"),
+        ("max_drills", "N", "online drills running at once (each has its own thread and a copy of the state)"),
         ("max_import_bytes", "BYTES", "bytes of rows one bulk import may hold before it is aborted with ERR LIMIT"),
         ("max_import_bytes_total", "BYTES", "bytes of rows all open imports together may hold"),
     ] + MatchingPolicy.keys.map { ("matching_" + $0.key, $0.form, "matching: " + $0.help) }
@@ -215,6 +220,8 @@ public struct Configuration: Sendable, Equatable {
             coordinatorUIDs = uids
         case "max_import_rows": maxImportRows = try number(1...1_000_000)
         case "drill_period_days": drillPeriodDays = try number(1...3650)
+        case "drills_dir": drillsDir = try path()
+        case "max_drills": maxDrills = try number(0...64)
         case "max_import_bytes": maxImportBytes = try number((1 << 20)...(16 << 30))
         case "max_import_bytes_total": maxImportBytesTotal = try number((1 << 20)...(64 << 30))
         case _ where key.hasPrefix("matching_"):

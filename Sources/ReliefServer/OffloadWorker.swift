@@ -7,7 +7,7 @@ import ReliefEngine
 /// (condition-guarded), results out (locked, then `uv_async_send` wakes the loop, which drains all).
 /// One job at a time, in order; a connection with a job out waits for it (see Connection.block).
 final class OffloadWorker: @unchecked Sendable {
-    // @unchecked: every mutable field is guarded by `jobsLock` or `resultsLock`.
+    // @unchecked: every mutable field is guarded by `jobsLock`, or is the results mailbox.
 
     /// What runs off the loop: a request's work (a plan), or an import's rows checked again on a
     /// copy of the live state.
@@ -29,15 +29,13 @@ final class OffloadWorker: @unchecked Sendable {
         let microseconds: Int64
     }
 
-    private let wakeLoop: UnsafeMutablePointer<uv_async_t>
     private let jobsLock = NSCondition()
     private var jobs: [Job] = []
     private var stopping = false
-    private let resultsLock = NSLock()
-    private var results: [Result] = []
+    private let results: LoopMailbox<Result>
 
     init(wakeLoop: UnsafeMutablePointer<uv_async_t>) {
-        self.wakeLoop = wakeLoop
+        results = LoopMailbox(wake: wakeLoop)
     }
 
     func start() {
@@ -61,13 +59,7 @@ final class OffloadWorker: @unchecked Sendable {
     }
 
     /// Takes every result posted so far (loop thread).
-    func drainResults() -> [Result] {
-        resultsLock.lock()
-        defer { resultsLock.unlock() }
-        let taken = results
-        results.removeAll(keepingCapacity: true)
-        return taken
-    }
+    func drainResults() -> [Result] { results.drain() }
 
     private func run() {
         while true {
@@ -86,10 +78,7 @@ final class OffloadWorker: @unchecked Sendable {
             case .importRecheck(let recheck): recheck.run()
             }
             let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
-            resultsLock.lock()
-            results.append(Result(connection: job.connection, work: job.work, value: value, microseconds: micros))
-            resultsLock.unlock()
-            uv_async_send(wakeLoop)
+            results.post(Result(connection: job.connection, work: job.work, value: value, microseconds: micros))
         }
     }
 }

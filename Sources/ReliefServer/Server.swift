@@ -75,6 +75,8 @@ public final class Server {
     /// Bytes of row text held by all open imports (max_import_bytes_total).
     private var importBytesOpen = 0
     private let housekeeping: UnsafeMutablePointer<uv_timer_t>
+    /// Online drills, each on a thread of its own (DrillHost).
+    private(set) var drillHost: DrillHost!
     private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
 
     private(set) var isStopping = false
@@ -151,6 +153,7 @@ public final class Server {
             storeProblem = unavailableUntilLoaded
         }
         engine.hostInfo = { [unowned self] in self.info() }
+        drillHost = DrillHost(server: self, loop: loop)
     }
 
     deinit {
@@ -363,6 +366,11 @@ public final class Server {
             return
         }
         if request.words.isEmpty && request.options.isEmpty && request.requestToken == nil { return }
+        if DrillHost.handles(request), standbyRefusal == nil {
+            // A drill's sandbox is its own; only `drill start … from live` reads the live state.
+            drillHost.handle(request, from: connection)
+            return
+        }
         if let refused = standbyRefusal, !Server.servedOnStandby(request) {
             connection.send(.error(.unavailable, refused), waitSeq: 0)
             return
@@ -405,6 +413,39 @@ public final class Server {
             return
         }
         deliver(outcome, to: connection)
+    }
+
+    /// A drill moved on: at shutdown, the last one ending lets the daemon stop.
+    func drillsChanged() {
+        if isStopping { finishStopIfDone() }
+    }
+
+    /// A connection still open, by id (for answers that come back from another thread).
+    func connection(_ id: Int) -> Connection? {
+        guard let connection = connections[id], !connection.closing else { return nil }
+        return connection
+    }
+
+    /// Records, in the live state, that these teams and volunteers took part in a drill (a drill
+    /// that started from the live state has ended). Skipped, with a warning, while writes are refused.
+    func recordDrill(id: String, scenario: String, teams: [String: String], volunteers: [String: String]) {
+        let liveTeams = teams.filter { engine.state.teams[$0.key] != nil }.sorted { $0.key < $1.key }
+        let liveVolunteers = volunteers.filter { engine.state.volunteers[$0.key] != nil }.sorted { $0.key < $1.key }
+        guard !liveTeams.isEmpty || !liveVolunteers.isEmpty else { return }
+        if let refused = writesRefused {
+            logger.warning("drill participants not recorded", metadata: ["drill": "\(id)", "reason": "\(refused)"])
+            return
+        }
+        var options = [Request.Option(key: "scenario", value: scenario)]
+        if !liveTeams.isEmpty { options.append(.init(key: "teams", value: liveTeams.map { "\($0.key):\($0.value)" }.joined(separator: ","))) }
+        if !liveVolunteers.isEmpty {
+            options.append(.init(key: "volunteers", value: liveVolunteers.map { "\($0.key):\($0.value)" }.joined(separator: ",")))
+        }
+        let outcome = engine.handle(Request(words: ["drill", "record", id], options: options), actor: "drill:\(id)")
+        if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
+        logger.notice("drill participants recorded", metadata: [
+            "drill": "\(id)", "teams": "\(liveTeams.count)", "volunteers": "\(liveVolunteers.count)", "reply": "\(TextEncoder.encode(outcome.reply))",
+        ])
     }
 
     private static func describesDaemon(_ request: Request) -> Bool {
@@ -956,6 +997,7 @@ public final class Server {
         for listener in listeners { listener.close() }
         listeners.removeAll()
         for connection in connections.values { connection.stopReading() }
+        drillHost.stopAll()
         finishStopIfDone()
     }
 
@@ -965,7 +1007,7 @@ public final class Server {
         guard isStopping else { return }
         if stopPhase == 0 {
             // Wait for every entry to be committed (or failed), and for off-loop work to be answered.
-            guard pipeline.isIdle, offloadsOutstanding == 0 else { return }
+            guard pipeline.isIdle, offloadsOutstanding == 0, drillHost.active == 0 else { return }
             stopPhase = 1
             if pipeline.available && engine.state.lastSeq > snapshotCovers && !snapshotInFlight {
                 requestSnapshot()
@@ -990,6 +1032,7 @@ public final class Server {
                 UnsafeMutableRawPointer(housekeeping).assumingMemoryBound(to: uv_handle_t.self),
             ] + signals.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: uv_handle_t.self) }
             for handle in handles { uv_close(handle, nil) }
+            drillHost.close()
         }
     }
 
@@ -1018,6 +1061,7 @@ public final class Server {
         fields.append("import_bytes", String(importBytesOpen))
         fields.append("writes_waiting", writeBarrier == nil ? "0" : String(parkedForBarrier.count + heldOffloadResults.count))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
+        fields.append("drills", String(drillHost.active))
         fields.append("role", role)
         return fields
     }

@@ -12,7 +12,7 @@ import ReliefStore
 /// final insert of its text goes through the writer's queue, between two commits.
 final class StoreWorker: @unchecked Sendable {
     // @unchecked: `journal` is used only on the worker thread once `start` has been called; every
-    // other field is guarded by `jobsLock` or `resultsLock`.
+    // other field is guarded by `jobsLock`, or is the results mailbox.
 
     enum Job: Sendable {
         case commit([Entry])
@@ -59,14 +59,12 @@ final class StoreWorker: @unchecked Sendable {
     /// The journal can write a large request ahead while it arrives (Journal.stage).
     let supportsStaging: Bool
     private let logger: Logger
-    private let wakeLoop: UnsafeMutablePointer<uv_async_t>
     private let jobsLock = NSCondition()
     private var jobs: [Job] = []
     private let snapshotsLock = NSCondition()
     private var snapshotsToEncode: [State] = []
     private var stopping = false
-    private let resultsLock = NSLock()
-    private var results: [Result] = []
+    private let results: LoopMailbox<Result>
     /// Bound on queued jobs; the loop never has more than one commit, one snapshot and one recovery
     /// outstanding, so this only catches a bug.
     private static let maxJobs = 16
@@ -80,7 +78,7 @@ final class StoreWorker: @unchecked Sendable {
         self.journal = journal
         supportsStaging = journal.supportsStaging
         self.logger = logger
-        self.wakeLoop = wakeLoop
+        results = LoopMailbox(wake: wakeLoop)
     }
 
     func start() {
@@ -109,20 +107,9 @@ final class StoreWorker: @unchecked Sendable {
     }
 
     /// Takes every result posted so far (loop thread).
-    func drainResults() -> [Result] {
-        resultsLock.lock()
-        defer { resultsLock.unlock() }
-        let taken = results
-        results.removeAll(keepingCapacity: true)
-        return taken
-    }
+    func drainResults() -> [Result] { results.drain() }
 
-    private func post(_ result: Result) {
-        resultsLock.lock()
-        results.append(result)
-        resultsLock.unlock()
-        uv_async_send(wakeLoop)
-    }
+    private func post(_ result: Result) { results.post(result) }
 
     private func encodeSnapshots() {
         while true {

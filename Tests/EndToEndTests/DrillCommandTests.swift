@@ -37,25 +37,7 @@ final class DrillCommandTests: EndToEndTestCase {
     }
 
     func drill(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Daemon.binaryPath())
-        process.arguments = ["drill"] + arguments
-        process.currentDirectoryURL = Self.repository
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            process.terminate()
-            XCTFail("reliefd drill \(arguments) did not finish within \(timeout) s")
-        }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        try reliefd(["drill"] + arguments, in: Self.repository.path, timeout: timeout)
     }
 
     func testAPassingDrillExitsZeroAndWritesTheSameReportFromEveryRun() throws {

@@ -36,27 +36,6 @@ final class JournalVerificationTests: EndToEndTestCase {
         return String(cString: text)
     }
 
-    /// Runs `reliefd ARGS` to its end; its exit status, stdout and stderr.
-    private func reliefd(_ arguments: [String], timeout: Double = 60) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Daemon.binaryPath())
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            process.terminate()
-            XCTFail("reliefd \(arguments) did not finish within \(timeout) s")
-        }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-    }
 
     /// A daemon that wrote a few entries, was stopped cleanly (a final snapshot and its seal) and
     /// is not running: its snapshot seq and the seq after the seal.

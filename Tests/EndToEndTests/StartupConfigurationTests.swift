@@ -5,26 +5,10 @@ import Foundation
 import XCTest
 
 /// reliefd refuses a bad configuration at start with a message naming what was wrong, and exits.
-final class StartupConfigurationTests: XCTestCase {
+final class StartupConfigurationTests: EndToEndTestCase {
     private func run(_ arguments: [String], timeout: Double = 20) throws -> (status: Int32, stderr: String, stdout: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Daemon.binaryPath())
-        process.arguments = arguments
-        let errors = Pipe()
-        let output = Pipe()
-        process.standardError = errors
-        process.standardOutput = output
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            process.terminate()
-            XCTFail("reliefd \(arguments) did not exit within \(timeout) s")
-        }
-        process.waitUntilExit()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, text, out)
+        let result = try reliefd(arguments, timeout: timeout)
+        return (result.status, result.err, result.out)
     }
 
     private func temporaryDirectory() throws -> String {

@@ -48,6 +48,30 @@ final class DrillRunTests: XCTestCase {
         XCTAssertEqual(Set(drill.entries.map(\.actor)), ["exercise:organizer", "exercise:officer"])
     }
 
+    func testTheOpenAndUnmetCountsKeptAsItGoesEqualCountingAfresh() throws {
+        // Needs added, changed, met, released, cancelled and an incident closed: after every minute
+        // the recorder's running counts are what walking every need gives.
+        let body = """
+            officer plan every=30m apply_after=10m
+            officer dispatch after=15m
+            T+00:05 \(Self.incident)
+            T+00:05 need add f supply water-5l 500 priority=1 by=12h ref=w1
+            T+00:06 need add f supply water-5l 5000 priority=2 by=12h ref=w2
+            T+00:50 need change w2 qty=800
+            T+01:30 need add f volunteers first-aid 1 hours=2 priority=1 ref=aid
+            T+02:00 need cancel w1
+            T+03:00 incident open g title=Second kind=flood at=37.90,112.60 region=shanxi/taiyuan severity=2 affected=10
+            T+03:01 need add g supply water-5l 100 priority=3 by=12h ref=g1
+            T+05:00 incident status g closed
+            """
+        let drill = try DrillRun(scenario: try DrillWorld.scenario(body, end: "T+12:00", seed: 1), state: try DrillWorld.state(""))
+        while let next = drill.nextEventTime {
+            drill.run(until: next)
+            XCTAssertTrue(drill.recorder.counts == DrillRecorder.counts(drill.state), "at \(drill.minute): \(drill.recorder.counts)")
+        }
+        XCTAssertTrue(drill.isFinished)
+    }
+
     func testRoadTimeComesFromTheTravelTimeMatrixWhenAskedAndFromTheSpeedElsewhere() throws {
         let body = """
             officer plan every=30m apply_after=0m

@@ -21,10 +21,6 @@ flooders="${BENCH_FLOODERS:-100}"
 flood_line="${BENCH_FLOOD_LINE:-volunteer export limit=1000000}"
 baseline="${BENCH_BASELINE:-}"
 
-field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1; }
-group() { awk -v n="$1" 'BEGIN { s = ""; while (length(n) > 3) { s = "," substr(n, length(n) - 2) s; n = substr(n, 1, length(n) - 3) }; print n s }'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-verdict() { [ "$1" = yes ] && echo met || echo "**missed**"; }
 
 daemon_pid=""
 stop_daemon() {

@@ -8,10 +8,7 @@ timeout="${BENCH_SOLVER_TIMEOUT:-600}"
 seed="${BENCH_SEED:-1}"
 scales="${BENCH_SCALES:-province country}"
 
-field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1; }
-group() { awk -v n="$1" 'BEGIN { s = ""; while (length(n) > 3) { s = "," substr(n, length(n) - 2) s; n = substr(n, 1, length(n) - 3) }; print n s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "—" }'; }
-verdict() { [ "$1" = yes ] && echo met || echo "**missed**"; }
 
 python3 deploy/lib/flow_solvers.py --help >/dev/null 2>&1 || true   # installs networkx and SciPy if missing
 

@@ -1,5 +1,16 @@
-# Shared by the deploy/bench scripts: describing the machine and filing a result section.
+# Shared by the deploy/bench scripts: reading result lines, formatting numbers, describing the
+# machine and filing a result section.
 # shellcheck shell=bash
+
+# field LINE KEY — the value of KEY in a logfmt result line.
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1; }
+# group N — a whole number with thousands separators: 12,345.
+group() { awk -v n="$1" 'BEGIN { s = ""; while (length(n) > 3) { s = "," substr(n, length(n) - 2) s; n = substr(n, 1, length(n) - 3) }; print n s }'; }
+# median, median_real — the median of the numbers on stdin (whole, or with three decimals).
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median_real() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# verdict yes|no — a target's result: met or **missed**.
+verdict() { [ "$1" = yes ] && echo met || echo "**missed**"; }
 
 # bench_machine — "N CPUs, MODEL, MEMORY memory, KERNEL; load average at the end: …"
 bench_machine() {

@@ -90,30 +90,42 @@ class EndToEndTestCase: XCTestCase {
         try ok(client, "item add water name=\"Water 5l\" category=water unit=bottle")
     }
 
-    /// Runs reliefctl with `arguments`; returns its exit status and output (through files, so a
-    /// large output cannot fill a pipe and stall it).
+    /// Runs reliefctl with `arguments`; returns its exit status and output.
     func reliefctl(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, out: String, err: String) {
-        let directory = NSTemporaryDirectory() + "reliefctl-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        FileManager.default.createFile(atPath: directory + "/out", contents: nil)
-        FileManager.default.createFile(atPath: directory + "/err", contents: nil)
+        try runProgram(try Daemon.siblingBinary("reliefctl"), arguments, timeout: timeout)
+    }
+
+    /// Runs `reliefd ARGUMENTS` (a subcommand such as verify, migrate or drill run, or a start
+    /// expected to fail) to its end, in `directory` when given.
+    func reliefd(_ arguments: [String], in directory: String? = nil, timeout: Double = 120) throws -> (status: Int32, out: String, err: String) {
+        try runProgram(try Daemon.binaryPath(), arguments, in: directory, timeout: timeout)
+    }
+
+    /// Runs a program to its end; its exit status, stdout and stderr (through files, so a large
+    /// output cannot fill a pipe and stall it). One that outlives `timeout` is killed and fails the test.
+    func runProgram(_ path: String, _ arguments: [String], in directory: String? = nil, timeout: Double) throws -> (status: Int32, out: String, err: String) {
+        let scratch = NSTemporaryDirectory() + "run-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        FileManager.default.createFile(atPath: scratch + "/out", contents: nil)
+        FileManager.default.createFile(atPath: scratch + "/err", contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Daemon.siblingBinary("reliefctl"))
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        process.standardOutput = FileHandle(forWritingAtPath: directory + "/out")
-        process.standardError = FileHandle(forWritingAtPath: directory + "/err")
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.standardOutput = FileHandle(forWritingAtPath: scratch + "/out")
+        process.standardError = FileHandle(forWritingAtPath: scratch + "/err")
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning {
             process.terminate()
-            XCTFail("reliefctl \(arguments) did not finish within \(timeout) s")
+            XCTFail("\((path as NSString).lastPathComponent) \(arguments) did not finish within \(timeout) s")
         }
         process.waitUntilExit()
-        let out = (try? String(contentsOfFile: directory + "/out", encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOfFile: directory + "/err", encoding: .utf8)) ?? ""
+        let out = (try? String(contentsOfFile: scratch + "/out", encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? ""
         return (process.terminationStatus, out, err)
     }
 
