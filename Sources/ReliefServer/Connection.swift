@@ -100,8 +100,8 @@ final class Connection {
         var ran = 0
         while ran < Connection.linesPerStep, !closing, !closeAfterWrite {
             if !(granted && ran == 0) && !server.turnBudgetLeft() {
-                // Others' turn: this client goes on later — first in line if it got nothing now.
-                if machine.hasWaitingInput && machine.pause == nil { server.scheduleStep(self, first: ran == 0) }
+                // Others' turn: this client goes on later (in the fresh line if it got nothing now).
+                if machine.hasWaitingInput && machine.pause == nil { server.scheduleStep(self, fresh: ran == 0) }
                 break
             }
             guard let event = machine.nextEvent(now: uv_now(server.loop)) else { break }

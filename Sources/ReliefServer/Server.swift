@@ -313,10 +313,10 @@ public final class Server {
         return now < turnBudgetEnds
     }
 
-    /// Steps `connection` on a later turn (it has lines left, or a large reply to encode). `first`:
-    /// it has had no service this turn (its bytes arrived after the budget was spent).
-    func scheduleStep(_ connection: Connection, first: Bool = false) {
-        runQueue.push(connection.id, first: first)
+    /// Steps `connection` on a later turn (it has lines left, or a large reply to encode). `fresh`:
+    /// it has had no service for what it sent (its bytes arrived after the budget was spent).
+    func scheduleStep(_ connection: Connection, fresh: Bool = false) {
+        runQueue.push(connection.id, fresh: fresh)
         guard !stepperActive else { return }
         stepperActive = true
         uv_idle_start(stepper) { handle in Server.from(handle!.pointee.data).stepRunnable() }
