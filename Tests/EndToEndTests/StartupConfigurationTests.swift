@@ -114,7 +114,7 @@ final class StartupConfigurationTests: EndToEndTestCase {
 
         XCTAssertEqual(chmod(file, 0o400), 0)
         let empty = directory + "/empty-password"
-        FileManager.default.createFile(atPath: empty, contents: Data("\n".utf8), attributes: [.posixPermissions: 0o600])
+        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data("\n".utf8), attributes: [.posixPermissions: 0o600]))
         let emptyResult = try run(base.dropLast() + [empty])
         XCTAssertEqual(emptyResult.status, 2, emptyResult.stderr)
         XCTAssertTrue(emptyResult.stderr.contains("store_password_file \(empty) is empty"), emptyResult.stderr)

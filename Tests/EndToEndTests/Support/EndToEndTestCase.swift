@@ -107,8 +107,8 @@ class EndToEndTestCase: XCTestCase {
         let scratch = NSTemporaryDirectory() + "run-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        FileManager.default.createFile(atPath: scratch + "/out", contents: nil)
-        FileManager.default.createFile(atPath: scratch + "/err", contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: scratch + "/out", contents: nil))
+        XCTAssertTrue(FileManager.default.createFile(atPath: scratch + "/err", contents: nil))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
