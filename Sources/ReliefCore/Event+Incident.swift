@@ -126,6 +126,10 @@ extension Event {
         json.set("id", plan.id); json.set("incident", plan.incident); json.set("based_on", plan.basedOnSeq)
         json.set("created", plan.createdAt.milliseconds)
         json.set("lines", encodeLines(plan.lines))
+        // Journaled only when set, so plans proposed before reach and reserves read as they were.
+        if let reach = plan.reach { json.set("reach", reach.name) }
+        if plan.keepReserves { json.set("reserves", "keep") }
+        if !plan.reserveLines.isEmpty { json.set("reserve_lines", plan.reserveLines.sorted().map(String.init).joined(separator: ",")) }
         json.set("unmet", plan.unmet.count)
         for (index, unmet) in plan.unmet.enumerated() {
             json.set("unmet.\(index).need", unmet.need); json.set("unmet.\(index).missing", unmet.missing)
@@ -141,8 +145,25 @@ extension Event {
             unmet.append(UnmetNeed(need: try body.string("unmet.\(index).need"), missing: try body.int("unmet.\(index).missing"),
                                    reason: try body.string("unmet.\(index).reason")))
         }
-        let plan = Plan(id: try body.string("id"), incident: try body.optionalString("incident"), basedOnSeq: try body.int("based_on"),
+        var plan = Plan(id: try body.string("id"), incident: try body.optionalString("incident"), basedOnSeq: try body.int("based_on"),
                         createdAt: createdAt, lines: try decodeLines(try body.string("lines")), unmet: unmet)
+        if let reach = try body.optionalString("reach") {
+            guard let tier = ReachTier(name: reach) else { throw FlatJSON.DecodingError.invalid("plan reach \(reach)") }
+            plan.reach = tier
+        }
+        if let reserves = try body.optionalString("reserves") {
+            guard reserves == "keep" else { throw FlatJSON.DecodingError.invalid("plan reserves \(reserves)") }
+            plan.keepReserves = true
+        }
+        if let text = try body.optionalString("reserve_lines") {
+            for part in text.split(separator: ",") {
+                guard let line = Int(part), line >= 1, line <= plan.lines.count else {
+                    throw FlatJSON.DecodingError.invalid("plan reserve line \(part) of \(plan.lines.count)")
+                }
+                guard case .supply = plan.lines[line - 1] else { throw FlatJSON.DecodingError.invalid("plan reserve line \(line) is not a supply line") }
+                plan.reserveLines.insert(line)
+            }
+        }
         do {
             try plan.checkQuantities()
         } catch {

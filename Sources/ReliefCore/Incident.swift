@@ -97,6 +97,8 @@ public struct Need: Sendable, Equatable {
     public var createdAt: Timestamp
     /// Every change, for the incident's log and the after-action report.
     public var changes: Int = 0
+    /// How far a plan may look for this need (nil: the default for its priority and incident).
+    public var reach: ReachTier?
 
     public init(id: String, incident: String, request: NeedRequest, priority: Int, neededBy: Timestamp, note: String?,
                 createdAt: Timestamp, ref: String? = nil) {
@@ -232,6 +234,12 @@ public struct Plan: Sendable, Equatable {
     public var status: PlanStatus = .proposed
     /// Line numbers (1-based) applied so far; a plan applied line by line stays `proposed` until all are.
     public var appliedLines: Set<Int> = []
+    /// The reach the plan was asked for (`plan reach=`), overriding every need's; nil: each need's own.
+    public var reach: ReachTier?
+    /// Asked to leave protected reserves (warehouse minimum levels) alone (`plan reserves=keep`).
+    public var keepReserves = false
+    /// Supply lines (1-based) that draw a warehouse below its minimum level of the item.
+    public var reserveLines: Set<Int> = []
 
     public init(id: String, incident: String?, basedOnSeq: Int64, createdAt: Timestamp, lines: [PlanLine], unmet: [UnmetNeed]) {
         self.id = id; self.incident = incident; self.basedOnSeq = basedOnSeq; self.createdAt = createdAt

@@ -28,14 +28,16 @@ extension State {
 extension State {
     /// The `limit` nearest volunteers listing `skill` within `radius` km of `center` who could be
     /// sent now: certified for the skill on `day` (where it needs a certificate), available at
-    /// `now` (status, rest and duty-hour limits), and not in `excluded`. Nearest first, then by id:
+    /// `now` (status, rest and duty-hour limits), not in `excluded`, and passing `accept` (the
+    /// matcher's reach tier) when given. Nearest first, then by id:
     /// the same answer as `findVolunteers` with those filters, found for the matcher's hot path.
     ///
     /// It walks the skill's grid in square rings around the centre cell and stops as soon as the
     /// next ring cannot hold anything nearer than the `limit`-th match so far, so it looks at about
     /// the `limit` nearest listing volunteers, never at a whole circle of cells.
     public func nearestDeployable(skill: String, certifiedOn day: Day, near center: Coordinate, radiusKilometres radius: Double,
-                                  limit: Int, at now: Timestamp, excluding excluded: Set<String> = []) -> [(id: String, distance: Double)] {
+                                  limit: Int, at now: Timestamp, excluding excluded: Set<String> = [],
+                                  accepting accept: ((Volunteer) -> Bool)? = nil) -> [(id: String, distance: Double)] {
         guard limit > 0, let grid = rosterIndex.bySkillCell[skill], !grid.isEmpty else { return [] }
         let needsCertificate = skills[skill]?.needsCertificate ?? false
         let origin = RosterIndex.Cell(center)
@@ -57,7 +59,7 @@ extension State {
                 if needsCertificate {
                     guard volunteer.certifications[skill]?.isValid(on: day) == true else { continue }
                 }
-                guard availability(of: volunteer, at: now).available else { continue }
+                guard availability(of: volunteer, at: now).available, accept?(volunteer) ?? true else { continue }
                 found.append((id, distance))
             }
         }

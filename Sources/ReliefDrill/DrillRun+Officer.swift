@@ -61,7 +61,7 @@ extension DrillRun {
         guard let cadence = officer.plan else { return }
         schedule(.plan, inMinutes: cadence.every)
         guard !Matching.openNeeds(in: state).isEmpty else { return }
-        let outcome = perform("plan", actor: DrillRun.officer)
+        let outcome = perform(cadence.command, actor: DrillRun.officer)
         if case .error(let code, let message) = outcome.reply {
             officerRefusals += 1
             note("officer: plan refused: ERR \(code.rawValue) \(message)")
@@ -81,14 +81,17 @@ extension DrillRun {
     }
 
     /// Volunteers a plan left out while it left needs unmet that they could have served: holding
-    /// the skill (certified on the need's day) within people reach, or in a team of the specialty
-    /// within reach, but resting or at their duty-hour limit. Only people who have been on duty can
+    /// the skill (certified on the need's day) within the need's reach (its tier in this plan, and
+    /// people_reach_km), or in a team of the specialty within that reach, but resting or at their duty-hour limit. Only people who have been on duty can
     /// be either, so only they are looked at.
     func restLimited(by plan: Plan) -> Int {
         var blocked = Set<String>()
-        let reach = engine.matchingPolicy.peopleReachKilometres
+        let policy = engine.matchingPolicy
+        let reach = policy.peopleReachKilometres
         for unmet in plan.unmet {
             guard let need = state.needs[unmet.need], let incident = state.incidents[need.incident] else { continue }
+            let tier = policy.reach(for: need, of: incident, planReach: plan.reach)
+            func within(_ region: String) -> Bool { ReachTier.between(region, incident.region) <= tier }
             for id in worked.sorted() where !blocked.contains(id) {
                 guard let volunteer = state.volunteers[id], isRestLimited(volunteer) else { continue }
                 switch need.request {
@@ -96,10 +99,11 @@ extension DrillRun {
                     continue
                 case .volunteers(let skill, _, _):
                     if state.skillGap(volunteer, skill, on: need.neededBy.day) == nil,
+                       within(volunteer.profile.region),
                        volunteer.profile.base.distanceKilometres(to: incident.location) <= reach { blocked.insert(id) }
                 case .teams(let specialty, _, _):
                     if let teamID = volunteer.team, let team = state.teams[teamID], team.specialty == specialty,
-                       team.base.distanceKilometres(to: incident.location) <= reach { blocked.insert(id) }
+                       within(team.region), team.base.distanceKilometres(to: incident.location) <= reach { blocked.insert(id) }
                 }
             }
         }

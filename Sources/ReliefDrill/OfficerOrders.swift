@@ -1,8 +1,8 @@
 /// How the simulated duty officer acts (the `officer …` directives). The officer works only
 /// through the engine's own commands, so a drill meets every check a live officer would.
 public struct OfficerOrders: Sendable, Equatable {
-    /// `officer plan every=30m apply_after=10m`: run `plan` every `every` minutes from T+00:00 and
-    /// apply each proposal `applyAfter` minutes later. Nil (the default, or `officer plan off`): the
+    /// `officer plan every=30m apply_after=10m [reach=city] [reserves=keep]`: run `plan` (with those
+    /// options) every `every` minutes from T+00:00 and apply each proposal `applyAfter` minutes later. Nil (the default, or `officer plan off`): the
     /// officer never plans; injects do.
     public var plan: Cadence?
     /// `officer dispatch after=15m`: allocations are dispatched, and assigned people set off, this
@@ -21,7 +21,17 @@ public struct OfficerOrders: Sendable, Equatable {
     public struct Cadence: Sendable, Equatable {
         public var every: Int
         public var applyAfter: Int
-        public init(every: Int, applyAfter: Int) { self.every = every; self.applyAfter = applyAfter }
+        /// `reach=` and `reserves=` given to each `plan` (nil: the plan's defaults).
+        public var reach: String?
+        public var reserves: String?
+        public init(every: Int, applyAfter: Int, reach: String? = nil, reserves: String? = nil) {
+            self.every = every; self.applyAfter = applyAfter; self.reach = reach; self.reserves = reserves
+        }
+
+        /// The request line the officer sends.
+        public var command: String {
+            "plan" + (reach.map { " reach=\($0)" } ?? "") + (reserves.map { " reserves=\($0)" } ?? "")
+        }
     }
 
     public struct Travel: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import ReliefCore
 import ReliefEngine
 import ReliefProtocol
 
@@ -300,9 +301,17 @@ public enum ScenarioParser {
             let off = rest.count == 1 && rest[0].key == nil && rest[0].text.lowercased() == "off"
             switch verb {
             case "plan":
-                let usage = "officer plan every=DURATION apply_after=DURATION | officer plan off"
+                let usage = "officer plan every=DURATION apply_after=DURATION [reach=county|city|province|country] [reserves=use|keep] | officer plan off"
                 if off { officer.plan = nil; return }
-                guard let options = options(rest, allowed: ["every", "apply_after"], number: number, usage: usage) else { return }
+                guard let options = options(rest, allowed: ["every", "apply_after", "reach", "reserves"], number: number, usage: usage) else { return }
+                if let word = options["reach"], ReachTier(name: word.text) == nil {
+                    error(number, word.column, "bad reach=\(word.text); expected one of \(ReachTier.names)")
+                    return
+                }
+                if let word = options["reserves"], word.text != "use" && word.text != "keep" {
+                    error(number, word.column, "bad reserves=\(word.text); expected use or keep")
+                    return
+                }
                 guard let everyWord = options["every"] else { error(number, order.column, "missing every=; expected: \(usage)"); return }
                 guard let every = duration(everyWord, number: number, "every", minimum: 1) else { return }
                 var applyAfter = 0
@@ -315,7 +324,7 @@ public enum ScenarioParser {
                     }
                     applyAfter = value
                 }
-                officer.plan = .init(every: every, applyAfter: applyAfter)
+                officer.plan = .init(every: every, applyAfter: applyAfter, reach: options["reach"]?.text, reserves: options["reserves"]?.text)
             case "dispatch":
                 let usage = "officer dispatch after=DURATION | officer dispatch off"
                 if off { officer.dispatchAfter = nil; return }

@@ -12,35 +12,37 @@ import ReliefProtocol
 /// line still holds on the state as it is then; otherwise it is computed again.
 extension Engine {
     static let matchingCommands: [Command] = [
-        Command(words: ["match"], usage: "match INCIDENT",
+        Command(words: ["match"], usage: "match INCIDENT [reach=county|city|province|country] [reserves=use|keep]",
                 summary: "propose how to meet one incident's open needs from stock, volunteers and teams (apply with plan apply)",
                 mutating: true,
                 offload: { engine, args, context in
                     // Always off the loop: one incident's candidates can be a province's volunteers.
                     guard let (id, needs) = try engine.matchTarget(args) else { return nil }
-                    return engine.matchingOffload(needs: needs, incident: id, now: context.now)
+                    return engine.matchingOffload(needs: needs, incident: id, options: try Engine.matchingOptions(args), now: context.now)
                 }) { engine, args, context in
             guard let (id, needs) = try engine.matchTarget(args) else {
                 let id = try args.positional(0, "incident id")
                 return .ok(["incident": id, "plan": "none", "note": "no open need of \(id) is missing anything"])
             }
-            let result = try engine.computePlan(needs: needs, incident: id, now: context.now)
+            let result = try engine.computePlan(needs: needs, incident: id, options: try Engine.matchingOptions(args), now: context.now)
             return engine.recordPlan(result.plan, now: context.now)
         },
 
-        Command(words: ["plan"], usage: "plan",
+        Command(words: ["plan"], usage: "plan [reach=county|city|province|country] [reserves=use|keep]",
                 summary: "propose the best way to meet every open need of every incident at once (apply with plan apply)",
                 mutating: true,
                 offload: { engine, args, context in
-                    try args.expect(positionals: 0...0, options: [])
+                    try args.expect(positionals: 0...0, options: Engine.matchingOptionNames)
+                    let options = try Engine.matchingOptions(args)
                     let needs = Matching.openNeeds(in: engine.state)
                     guard needs.count > engine.matchingPolicy.offloadAboveNeeds else { return nil }
-                    return engine.matchingOffload(needs: needs, incident: nil, now: context.now)
+                    return engine.matchingOffload(needs: needs, incident: nil, options: options, now: context.now)
                 }) { engine, args, context in
-            try args.expect(positionals: 0...0, options: [])
+            try args.expect(positionals: 0...0, options: Engine.matchingOptionNames)
+            let options = try Engine.matchingOptions(args)
             let needs = Matching.openNeeds(in: engine.state)
             guard !needs.isEmpty else { return .ok(["plan": "none", "note": "no open need is missing anything"]) }
-            let result = try engine.computePlan(needs: needs, incident: nil, now: context.now)
+            let result = try engine.computePlan(needs: needs, incident: nil, options: options, now: context.now)
             return engine.recordPlan(result.plan, now: context.now)
         },
 
@@ -95,9 +97,32 @@ extension Engine {
 
     // MARK: proposing
 
+    static let matchingOptionNames = ["reach", "reserves"]
+
+    /// `reach=TIER` (every need looked for that far, instead of its own or its priority's reach)
+    /// and `reserves=use|keep` (keep: never draw a warehouse below its minimum level).
+    static func matchingOptions(_ args: Arguments) throws -> MatchingOptions {
+        var options = MatchingOptions()
+        if let text = args.option("reach") {
+            guard let tier = ReachTier(name: text) else {
+                throw Refusal(.syntax, "bad reach \"\(text)\"; expected one of \(ReachTier.names)")
+            }
+            options.reach = tier
+        }
+        if let text = args.option("reserves") {
+            switch text {
+            case "use": options.keepReserves = false
+            case "keep": options.keepReserves = true
+            default: throw Refusal(.syntax, "bad reserves \"\(text)\"; expected use (draw on minimum levels for needs the policy allows) or keep")
+            }
+        }
+        return options
+    }
+
     /// The incident `match` names and its open needs; nil when none is missing anything.
     func matchTarget(_ args: Arguments) throws -> (String, [String])? {
-        try args.expect(positionals: 1...1, options: [])
+        try args.expect(positionals: 1...1, options: Engine.matchingOptionNames)
+        _ = try Engine.matchingOptions(args)
         let id = try args.positional(0, "incident id")
         guard let incident = state.incidents[id] else { throw Refusal(.notFound, "incident \(id) not found") }
         guard incident.status != .closed else { throw Refusal(.conflict, "incident \(id) is closed; nothing to match") }
@@ -108,12 +133,12 @@ extension Engine {
     /// Solving `needs` on another thread, on the state as it is now (a copy-on-write copy). The
     /// proposal is recorded back on the loop if the state is still the one it was computed on, or
     /// every line still holds on the state as it is then; otherwise it is computed again.
-    func matchingOffload(needs: [String], incident: String?, now: Timestamp) -> Offload {
+    func matchingOffload(needs: [String], incident: String?, options: MatchingOptions, now: Timestamp) -> Offload {
         let state = self.state, policy = matchingPolicy
         return Offload(
             compute: { () -> any Sendable in
                 Result { () throws(MatchingError) -> MatchingResult in
-                    try Matching.solve(state: state, now: now, policy: policy, needs: needs, incident: incident)
+                    try Matching.solve(state: state, now: now, policy: policy, needs: needs, incident: incident, options: options)
                 }
             },
             finish: { engine, result, _, context in
@@ -134,9 +159,10 @@ extension Engine {
     }
 
     /// Solves on the live state (small instances; `plan` over many needs goes off the loop).
-    func computePlan(needs: [String], incident: String?, now: Timestamp) throws -> MatchingResult {
+    func computePlan(needs: [String], incident: String?, options: MatchingOptions = MatchingOptions(),
+                     now: Timestamp) throws -> MatchingResult {
         do {
-            return try Matching.solve(state: state, now: now, policy: matchingPolicy, needs: needs, incident: incident)
+            return try Matching.solve(state: state, now: now, policy: matchingPolicy, needs: needs, incident: incident, options: options)
         } catch {
             throw Refusal(.limit, error.description)
         }
@@ -192,6 +218,9 @@ extension Engine {
         if showStatus { fields.append("applied", String(plan.appliedLines.count)) }
         fields.append("unmet", String(plan.unmet.count))
         fields.append("cost", String(plan.totalCost))
+        if let reach = plan.reach { fields.append("reach", reach.name) }
+        if plan.keepReserves { fields.append("reserves", "keep") }
+        if !plan.reserveLines.isEmpty { fields.append("from_reserve", String(plan.reserveLines.count)) }
         return fields
     }
 
@@ -211,6 +240,8 @@ extension Engine {
                 fields.append("members", String(state.teams[team]?.members.count ?? 0))
             }
             if let km = lineDistance(line) { fields.append("distance_km", Engine.kilometresText(km)) }
+            if let tier = lineTier(line) { fields.append("tier", tier.name) }
+            if case .supply = line { fields.append("from_reserve", plan.reserveLines.contains(index + 1) ? "yes" : "no") }
             fields.append("cost", String(line.cost))
             if showStatus { fields.append("applied", plan.appliedLines.contains(index + 1) ? "yes" : "no") }
             rows.append(fields)
@@ -235,6 +266,18 @@ extension Engine {
         case .team(_, let team, _): from = state.teams[team]?.base
         }
         return from.map { $0.distanceKilometres(to: incident.location) }
+    }
+
+    /// How far the line's source is from the incident in the region hierarchy.
+    func lineTier(_ line: PlanLine) -> ReachTier? {
+        guard let need = state.needs[line.need], let incident = state.incidents[need.incident] else { return nil }
+        let region: String?
+        switch line {
+        case .supply(_, let warehouse, _, _, _): region = state.warehouses[warehouse]?.region
+        case .volunteer(_, let volunteer, _): region = state.volunteers[volunteer]?.profile.region
+        case .team(_, let team, _): region = state.teams[team]?.region
+        }
+        return region.map { ReachTier.between($0, incident.region) }
     }
 
     static func kilometresText(_ km: Double) -> String {
@@ -273,6 +316,7 @@ extension Engine {
         var drawn: [String: Int64] = [:]      // warehouse/lot → taken by earlier chosen lines
         var filled: [String: Int64] = [:]     // need → filled by earlier chosen lines
         var people: Set<String> = []          // volunteers sent by earlier chosen lines
+        var freeDrawn: [String: Int64] = [:]  // warehouse/item → taken by chosen lines not from a reserve
         let today = now.day
         for number in lines {
             let line = plan.lines[number - 1]
@@ -292,6 +336,18 @@ extension Engine {
                 guard quantity <= available else { fail("only \(max(0, available)) available in \(key), the line takes \(quantity)"); continue }
                 if let expires = state.lots[lot]!.expires, expires < max(today, need.neededBy.day) {
                     fail("lot \(lot) expires \(expires.iso8601), before the need's day"); continue
+                }
+                // A line the plan did not mark as drawing on a reserve may not take the warehouse
+                // below its minimum now, unless the need may draw reserves anyway.
+                if !plan.reserveLines.contains(number), let minimum = state.minimums[warehouse]?[sku], minimum > 0,
+                   plan.keepReserves || !matchingPolicy.mayDrawReserves(for: need, of: incident) {
+                    let skuKey = warehouse + "/" + sku
+                    let free = (state.stock[warehouse]?[sku]?.available ?? 0) - minimum - freeDrawn[skuKey, default: 0]
+                    guard quantity <= free else {
+                        fail("it would now take \(warehouse) below its minimum of \(minimum) \(sku) (a protected reserve): only \(max(0, free)) above it")
+                        continue
+                    }
+                    freeDrawn[skuKey, default: 0] += quantity
                 }
                 drawn[key, default: 0] += quantity
                 filled[need.id, default: 0] += quantity

@@ -65,14 +65,14 @@ extension NetworkBuilder {
     }
 
     /// An optimal flow of the whole network (candidate arcs, then one arc source → slack per source,
-    /// then from `unmetArcs` one arc slack → need per need; `arcCount` arcs in all), found by
-    /// solving each component on its own.
-    func solveByComponent(_ parts: Components, penalty: [Int64], unmetArcs: Int, arcCount: Int) throws(MatchingError) -> FlowSolution {
+    /// then from `unmetArcs` the unmet segments slack → need of every need, need after need;
+    /// `arcCount` arcs in all), found by solving each component on its own.
+    func solveByComponent(_ parts: Components, segments: UnmetSegments, unmetArcs: Int, arcCount: Int) throws(MatchingError) -> FlowSolution {
         var flow = [Int64](repeating: 0, count: arcCount)
         var cost: Int64 = 0
         var pivots = 0
         for component in 0..<parts.count {
-            let outcome = try solveComponent(component, parts, penalty: penalty, unmetArcs: unmetArcs, into: &flow)
+            let outcome = try solveComponent(component, parts, segments: segments, unmetArcs: unmetArcs, into: &flow)
             let (sum, overflow) = cost.addingReportingOverflow(outcome.cost)
             guard !overflow else { throw .tooLarge(FlowNetworkError.costOverflow.description) }
             cost = sum
@@ -83,20 +83,21 @@ extension NetworkBuilder {
 
     /// Solves one component with a slack node of its own and writes its flows into `flow`, at the
     /// arcs of the whole network.
-    func solveComponent(_ component: Int, _ parts: Components, penalty: [Int64], unmetArcs: Int,
+    func solveComponent(_ component: Int, _ parts: Components, segments: UnmetSegments, unmetArcs: Int,
                         into flow: inout [Int64]) throws(MatchingError) -> (cost: Int64, pivots: Int) {
         let members = parts.needs[component], suppliers = parts.sources[component], arcs = parts.candidates[component]
         let sourceArcs = candidates.count
         if arcs.isEmpty {
-            // A need nobody can serve: all of it unmet.
+            // A need nobody can serve: all of it unmet, every segment full.
             var cost: Int64 = 0
             for need in members {
-                let missing = needs[need].missing
-                flow[unmetArcs + need] = missing
-                let (term, overflowTerm) = missing.multipliedReportingOverflow(by: penalty[need])
-                let (sum, overflowSum) = cost.addingReportingOverflow(term)
-                guard !overflowTerm && !overflowSum else { throw .tooLarge(FlowNetworkError.costOverflow.description) }
-                cost = sum
+                for k in segments.range(of: need) {
+                    flow[unmetArcs + k] = segments.capacity[k]
+                    let (term, overflowTerm) = segments.capacity[k].multipliedReportingOverflow(by: segments.penalty[k])
+                    let (sum, overflowSum) = cost.addingReportingOverflow(term)
+                    guard !overflowTerm && !overflowSum else { throw .tooLarge(FlowNetworkError.costOverflow.description) }
+                    cost = sum
+                }
             }
             for source in suppliers { flow[sourceArcs + source] = sourceSupply[source] }
             return (cost, 0)
@@ -106,7 +107,9 @@ extension NetworkBuilder {
         let s = suppliers.count, n = members.count
         let slack = s + n
         var network = FlowNetwork(nodeCount: slack + 1)
-        network.reserveCapacity(arcs: arcs.count + s + n)
+        var segmentCount = 0
+        for need in members { segmentCount += segments.range(of: need).count }
+        network.reserveCapacity(arcs: arcs.count + s + segmentCount)
         var balance: Int64 = 0
         for (k, source) in suppliers.enumerated() {
             network.setSupply(of: k, to: sourceSupply[source])
@@ -124,7 +127,9 @@ extension NetworkBuilder {
         }
         for (k, source) in suppliers.enumerated() { network.addArc(from: k, to: slack, capacity: sourceSupply[source], cost: 0) }
         for (k, need) in members.enumerated() {
-            network.addArc(from: slack, to: s + k, capacity: needs[need].missing, cost: penalty[need])
+            for segment in segments.range(of: need) {
+                network.addArc(from: slack, to: s + k, capacity: segments.capacity[segment], cost: segments.penalty[segment])
+            }
         }
 
         let solution: FlowSolution
@@ -136,7 +141,13 @@ extension NetworkBuilder {
         precondition(solution.status == .optimal, "a matching network with a slack node is always feasible and bounded")
         for (k, arc) in arcs.enumerated() { flow[arc] = solution.flow[k] }
         for (k, source) in suppliers.enumerated() { flow[sourceArcs + source] = solution.flow[arcs.count + k] }
-        for (k, need) in members.enumerated() { flow[unmetArcs + need] = solution.flow[arcs.count + s + k] }
+        var local = arcs.count + s
+        for need in members {
+            for segment in segments.range(of: need) {
+                flow[unmetArcs + segment] = solution.flow[local]
+                local += 1
+            }
+        }
         return (solution.cost, solution.pivots)
     }
 }

@@ -10,6 +10,10 @@ import ReliefCore
 struct Explainer {
     let builder: NetworkBuilder
     let flow: [Int64]
+    /// Per need: what the plan leaves missing, its urgency rank in its component, its share steps.
+    let missingAfter: [Int64]
+    let rank: [Int]
+    let shareSteps: [Int]
     /// Per source: the needs it sent something to, by need index.
     private var servedBy: [[Int]]? = nil
     /// Per need: the sources it was a candidate arc of.
@@ -17,9 +21,12 @@ struct Explainer {
     /// Per specialty: its teams as team explanations see them.
     private var teamSummaries: [String: TeamSummary] = [:]
 
-    init(builder: NetworkBuilder, flow: [Int64]) {
+    init(builder: NetworkBuilder, flow: [Int64], missingAfter: [Int64], rank: [Int], shareSteps: [Int]) {
         self.builder = builder
         self.flow = flow
+        self.missingAfter = missingAfter
+        self.rank = rank
+        self.shareSteps = shareSteps
     }
 
     var state: State { builder.state }
@@ -56,21 +63,64 @@ struct Explainer {
         }
     }
 
-    /// "lower priority than competing needs N-000003 (priority 1, by …), …" — or, when they share
-    /// the priority, "later deadline than …"; nil when no other need took what this one could use.
+    /// Percent of what need `index` asked that it has or gets from the plan, rounded down.
+    func metPercent(_ index: Int) -> Int64 {
+        let amount = builder.needs[index].need.request.amount
+        guard amount > 0 else { return 100 }
+        return Int64(Int128(amount - missingAfter[index]) * 100 / Int128(amount))
+    }
+
+    /// How others took what this need could use, as the main clause: "shared with needs as urgent
+    /// …" (same urgency rank: fair shares), "lower priority than …", or "due later than … (beyond
+    /// the urgency window)"; nil when no other need took anything it could have used.
     mutating func competitionClause(_ index: Int, what: String) -> String? {
         let others = competitors(of: index)
         guard !others.isEmpty else { return nil }
         let mine = builder.needs[index].need
-        let higher = others.contains { builder.needs[$0].need.priority < mine.priority }
-        let earlier = others.contains { builder.needs[$0].need.priority == mine.priority && builder.needs[$0].need.neededBy < mine.neededBy }
-        let head = higher ? "lower priority than competing needs"
-            : earlier ? "later deadline than competing needs" : "competing needs of the same priority and deadline took the \(what)"
-        let names = others.prefix(5).map { other -> String in
-            let need = builder.needs[other].need
-            return "\(need.id) (priority \(need.priority), by \(need.neededBy.iso8601))"
+        let moreUrgent = others.filter { rank[$0] < rank[index] }
+        let asUrgent = others.filter { rank[$0] == rank[index] }
+        func named(_ list: [Int], share: Bool) -> String {
+            list.prefix(5).map { other -> String in
+                let need = builder.needs[other].need
+                let place = builder.needs[other].incident.title
+                return "\(need.id) (\(place), priority \(need.priority), by \(need.neededBy.iso8601)"
+                    + (share ? ", \(metPercent(other)) % met)" : ")")
+            }.joined(separator: ", ") + (list.count > 5 ? " and \(list.count - 5) more" : "")
         }
-        return head + ": " + names.joined(separator: ", ") + (others.count > 5 ? " and \(others.count - 5) more" : "")
+        if !asUrgent.isEmpty && moreUrgent.isEmpty {
+            let window = policy.urgencyWindowMilliseconds / 60_000
+            let windowText = window % 60 == 0 ? "\(window / 60) h" : "\(window) min"
+            let steps = shareSteps[index]
+            let rule = steps > 1
+                ? "shared so that no need is left with a larger unmet fraction than it must (to 1/\(steps))"
+                : "shares not possible at this size: the cheapest were served first"
+            return "\(what) shared with needs as urgent (priority \(mine.priority), due within \(windowText) of each other): this need "
+                + "\(metPercent(index)) % met; \(named(asUrgent, share: true)); \(rule)"
+        }
+        let higher = moreUrgent.contains { builder.needs[$0].need.priority < mine.priority }
+        let head = higher ? "lower priority than competing needs" : "due later than competing needs (beyond the urgency window)"
+        var text = head + ": " + named(moreUrgent, share: false)
+        if !asUrgent.isEmpty { text += "; the rest shared with needs as urgent: " + named(asUrgent, share: true) }
+        return text
+    }
+
+    /// Where the need's reach stops, in words: "in the incident's province".
+    func reachPhrase(_ slot: NeedSlot, people: Bool = false) -> String {
+        switch slot.reach {
+        case .county: "in the incident's county"
+        case .city: "in the incident's city"
+        case .province: "in the incident's province"
+        case .country: "within \(reachText(people ? policy.peopleReachKilometres : policy.supplyReachKilometres)) of the incident"
+        }
+    }
+
+    /// What widening would look like, for a need stopped by its reach.
+    func widenHint(_ slot: NeedSlot) -> String {
+        guard slot.reach < .country else { return "" }
+        let next = slot.reach.wider.name
+        return builder.options.reach != nil
+            ? " (this plan was asked for reach=\(slot.reach.name); plan reach=\(next) looks further)"
+            : " (reach \(slot.reach.name) for priority \(slot.need.priority); need change \(slot.need.id) reach=\(next) or plan reach=\(next) looks further)"
     }
 
     // MARK: supplies
@@ -87,25 +137,29 @@ struct Explainer {
     }
 
     mutating func supplyReason(_ index: Int, _ slot: NeedSlot, sku: String, missing: Int64) -> String {
-        let reach = policy.supplyReachKilometres
+        let outer = policy.supplyReachKilometres
         let unit = state.items[sku]?.unit ?? "unit"
         let usableFrom = max(slot.need.neededBy.day, builder.now.day)
+        let within = reachPhrase(slot)
         // Sums over every warehouse, including those beyond reach that the matcher's own checks
         // never saw: in 128 bits, so no number of them can overflow.
         var onHandAnywhere: Int128 = 0
-        var nearestBeyond: (warehouse: String, km: Double, available: Int64)?
+        var nearestBeyond: (warehouse: String, region: String, km: Double, available: Int64)?
         var expiring: Int128 = 0, expiringLots = 0
         var latestExpiring: Day?
-        var reserved: Int128 = 0, free: Int128 = 0
+        var reserved: Int128 = 0, free: Int128 = 0, protected: Int128 = 0, protectedAt = 0
         // Sums and the nearest (ties by id) do not depend on the order the warehouses are walked in.
         for (id, held) in state.stock {
             guard let skuStock = held[sku], skuStock.onHand > 0, let warehouse = state.warehouses[id] else { continue }
             onHandAnywhere += Int128(skuStock.onHand)
             let km = warehouse.location.distanceKilometres(to: slot.incident.location)
-            if km > reach {
-                if nearestBeyond == nil || (km, id) < (nearestBeyond!.km, nearestBeyond!.warehouse) { nearestBeyond = (id, km, skuStock.available) }
+            if km > outer || ReachTier.between(warehouse.region, slot.incident.region) > slot.reach {
+                if skuStock.available > 0, nearestBeyond == nil || (km, id) < (nearestBeyond!.km, nearestBeyond!.warehouse) {
+                    nearestBeyond = (id, warehouse.region, km, skuStock.available)
+                }
                 continue
             }
+            var usable: Int128 = 0
             for (code, holding) in skuStock.lots {
                 if let expires = state.lots[code]?.expires, expires < usableFrom {
                     expiring += Int128(holding.onHand)
@@ -113,28 +167,40 @@ struct Explainer {
                     latestExpiring = max(latestExpiring ?? expires, expires)
                 } else {
                     reserved += Int128(holding.reserved)
-                    free += Int128(holding.available)
+                    usable += Int128(holding.available)
                 }
             }
+            let minimum = Int128(state.minimums[id]?[sku] ?? 0)
+            let kept = slot.mayDrawReserves ? 0 : min(usable, minimum, Int128(skuStock.available))
+            if kept > 0 { protected += kept; protectedAt += 1 }
+            free += usable - kept
         }
-        let within = reachText(reach)
         if onHandAnywhere == 0 { return "no stock of \(sku) in any warehouse" }
-        let beyondText = nearestBeyond.map { "nearest beyond reach: \($0.warehouse) at \(kmText($0.km)) (\($0.available) \(unit) available)" }
-        if free + reserved + expiring == 0 {
-            return "no stock of \(sku) within \(within) of the incident; " + (beyondText ?? "")
+        let beyondText = nearestBeyond.map {
+            "nearest beyond reach: \($0.warehouse) (\($0.region)) at \(kmText($0.km)) with \($0.available) \(unit) available" + widenHint(slot)
+        }
+        let reserveRule = builder.options.keepReserves
+            ? "this plan was asked to keep reserves (reserves=keep)"
+            : "drawn only for needs of priority \(policy.reservePriority) or above, or incidents of severity \(policy.reserveSeverity) or more"
+        let protectedText = "\(protected) \(unit) \(within) held as protected reserve (the minimum levels of \(protectedAt) warehouses; \(reserveRule))"
+        if free + reserved + expiring + protected == 0 {
+            return "no stock of \(sku) \(within); " + (beyondText ?? "")
         }
         var clauses: [String] = []
-        if free + reserved == 0 {
-            clauses.append("stock of \(sku) within \(within) only in lots that expire before \(usableFrom.iso8601) "
+        if free + reserved == 0 && protected > 0 {
+            clauses.append("the only stock of \(sku) left \(within) is protected reserve: " + protectedText)
+        } else if free + reserved == 0 {
+            clauses.append("stock of \(sku) \(within) only in lots that expire before \(usableFrom.iso8601) "
                            + "(\(expiring) \(unit) in \(expiringLots) lots, the latest expiring \(latestExpiring!.iso8601))")
         } else if free == 0 {
-            clauses.append("all \(reserved) \(unit) of \(sku) within \(within) are reserved for other needs")
-        } else if let competition = competitionClause(index, what: "stock") {
+            clauses.append("all \(reserved) \(unit) of \(sku) \(within) are reserved for other needs")
+        } else if let competition = competitionClause(index, what: "\(free) \(unit) of \(sku) \(within)") {
             clauses.append(competition)
         } else {
-            clauses.append("only \(free) \(unit) of \(sku) available within \(within)")
+            clauses.append("only \(free) \(unit) of \(sku) available \(within)")
         }
-        if free + reserved > 0 && expiring > 0 { clauses.append("\(expiring) \(unit) more in lots that expire before \(usableFrom.iso8601)") }
+        if free + reserved > 0 && protected > 0 { clauses.append(protectedText) }
+        if free + reserved + protected > 0 && expiring > 0 { clauses.append("\(expiring) \(unit) more in lots that expire before \(usableFrom.iso8601)") }
         if free > 0 && reserved > 0 { clauses.append("\(reserved) \(unit) more reserved for other needs") }
         if let beyondText { clauses.append(beyondText) }
         return clauses.joined(separator: "; ")
@@ -143,12 +209,19 @@ struct Explainer {
     // MARK: people
 
     mutating func volunteerReason(_ index: Int, _ slot: NeedSlot, skill: String) -> String {
-        let reach = policy.peopleReachKilometres
-        let within = reachText(reach)
+        let reach = builder.searchRadius[index] ?? policy.peopleSearchKilometres
+        // The search stops at the tier, or nearer when it found enough candidates there.
+        let within = reach >= policy.peopleReachKilometres ? reachPhrase(slot, people: true)
+            : "within \(reachText(reach)) of the incident" + (slot.reach == .country ? "" : " " + reachPhrase(slot))
         let location = slot.incident.location
         let day = slot.need.neededBy.day
         if state.volunteerIDs(listing: skill).isEmpty { return "no volunteer has the skill \(skill)" }
-        let near = state.volunteersListing(skill, near: location, radiusKilometres: reach)
+        let region = slot.incident.region, tier = slot.reach
+        func inReach(_ id: String) -> Bool {
+            guard let volunteer = state.volunteers[id] else { return false }
+            return ReachTier.between(volunteer.profile.region, region) <= tier
+        }
+        let near = state.volunteersListing(skill, near: location, radiusKilometres: reach).filter { inReach($0.id) }
         if near.isEmpty {
             var radius = reach * 2
             var nearest: (id: String, distance: Double)?
@@ -156,8 +229,9 @@ struct Explainer {
                 nearest = state.volunteersListing(skill, near: location, radiusKilometres: radius).first
                 radius *= 2
             }
-            return "no volunteer with \(skill) within \(within) of the incident"
-                + (nearest.map { "; nearest: \($0.id) at \(kmText($0.distance))" } ?? "")
+            let outside = nearest.map { !inReach($0.id) } ?? false
+            return "no volunteer with \(skill) \(within)"
+                + (nearest.map { "; nearest: \($0.id) at \(kmText($0.distance))" + (outside ? ", beyond reach" + widenHint(slot) : "") } ?? "")
         }
         var expired = 0, uncertified = 0, certified = 0
         var deployed = 0, resting = 0, dutyLimit = 0, away = 0, available = 0, inTeams = 0
@@ -185,17 +259,17 @@ struct Explainer {
                                (away, "off duty, on standby or unavailable")]
             .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
         if certified == 0 {
-            var text = "certifications expired: none of the \(near.count) volunteers with \(skill) within \(within) is certified on \(day.iso8601)"
+            var text = "certifications expired: none of the \(near.count) volunteers with \(skill) \(within) is certified on \(day.iso8601)"
             text += " (\(expired) expired" + (uncertified > 0 ? ", \(uncertified) never certified" : "") + ")"
             clauses.append(text)
         } else if available == 0 {
-            clauses.append("all \(certified) certified volunteers with \(skill) within \(within) are deployed or resting: \(unavailableText)")
+            clauses.append("all \(certified) certified volunteers with \(skill) \(within) are deployed or resting: \(unavailableText)")
         } else if let competition = competitionClause(index, what: "volunteers") {
             clauses.append(competition)
         } else if inTeams == available {
-            clauses.append("the \(available) available certified volunteers with \(skill) within \(within) are members of teams proposed for team needs")
+            clauses.append("the \(available) available certified volunteers with \(skill) \(within) are members of teams proposed for team needs")
         } else {
-            clauses.append("only \(available - inTeams) certified volunteers with \(skill) within \(within) are available")
+            clauses.append("only \(available - inTeams) certified volunteers with \(skill) \(within) are available")
         }
         if certified > 0 && available > 0 && !unavailableText.isEmpty { clauses.append("\(unavailableText)") }
         if certified > 0 && expired > 0 { clauses.append("\(expired) more hold an expired \(skill) certification") }
@@ -209,7 +283,7 @@ struct Explainer {
     /// three not ready (by id) with why, and how many are not ready.
     struct TeamSummary {
         var any = false
-        var ready: [(id: String, base: Coordinate)] = []
+        var ready: [(id: String, base: Coordinate, region: String)] = []
         var notReady: [String] = []
         var notReadyCount = 0
     }
@@ -227,7 +301,7 @@ struct Explainer {
                 }
                 continue
             }
-            summary.ready.append((team.id, team.base))
+            summary.ready.append((team.id, team.base, team.region))
         }
         teamSummaries[specialty] = summary
         return summary
@@ -235,15 +309,16 @@ struct Explainer {
 
     mutating func teamReason(_ index: Int, _ slot: NeedSlot, specialty: String) -> String {
         let reach = policy.peopleReachKilometres
-        let within = reachText(reach)
+        let within = reachPhrase(slot, people: true)
         let summary = teamSummary(specialty)
         if !summary.any { return "no \(specialty) team on the roster" }
         var readyNear = 0
         var readyFar: (team: String, km: Double)?
         let notReady = summary.notReady, notReadyCount = summary.notReadyCount
-        for (id, base) in summary.ready {
+        for (id, base, region) in summary.ready {
             let km = base.distanceKilometres(to: slot.incident.location)
-            if km <= reach { readyNear += 1 } else if readyFar == nil || km < readyFar!.km { readyFar = (id, km) }
+            if km <= reach && ReachTier.between(region, slot.incident.region) <= slot.reach { readyNear += 1 }
+            else if readyFar == nil || km < readyFar!.km { readyFar = (id, km) }
         }
         let notReadyText = notReady.joined(separator: "; ") + (notReadyCount > 3 ? "; and \(notReadyCount - 3) more not ready" : "")
         var clauses: [String] = []
@@ -252,11 +327,11 @@ struct Explainer {
             return clauses.joined()
         }
         if readyNear == 0 {
-            clauses.append("no ready \(specialty) team within \(within) of the incident; nearest ready: \(readyFar!.team) at \(kmText(readyFar!.km))")
+            clauses.append("no ready \(specialty) team \(within); nearest ready: \(readyFar!.team) at \(kmText(readyFar!.km))" + widenHint(slot))
         } else if let competition = competitionClause(index, what: "teams") {
             clauses.append(competition)
         } else {
-            clauses.append("only \(readyNear) ready \(specialty) teams within \(within)")
+            clauses.append("only \(readyNear) ready \(specialty) teams \(within)")
         }
         if !notReady.isEmpty { clauses.append("not ready: \(notReadyText)") }
         return clauses.joined(separator: "; ")

@@ -25,10 +25,38 @@ public struct MatchingPolicy: Sendable, Equatable {
     /// first-expiring first and never outweighs more than horizon × weight points of travel.
     public var expiryCostPerDay: Int64 = 1
     public var expiryHorizonDays: Int64 = 1_000
-    /// Supplies come from warehouses at most this far from the incident.
-    public var supplyReachKilometres: Double = 500
-    /// Volunteers and teams come from at most this far from the incident.
-    public var peopleReachKilometres: Double = 100
+    /// Supplies come from warehouses at most this far from the incident, whatever the reach tier:
+    /// the outer bound of `country` (tiers, not kilometres, decide how far a plan looks).
+    public var supplyReachKilometres: Double = 1_500
+    /// Volunteers and teams come from at most this far from the incident, whatever the tier. The
+    /// search for volunteers starts at `peopleSearchKilometres` and doubles until it has found
+    /// its candidates or reaches this.
+    public var peopleReachKilometres: Double = 1_500
+    /// The first radius searched for volunteers (nearest first); wider only when too few are found.
+    public var peopleSearchKilometres: Double = 100
+
+    /// How far a plan looks for a need of each priority (1…5), by default: the incident's county,
+    /// city, province or the whole country. Life-saving and urgent needs (1–3) are pooled across
+    /// the province; routine ones (4–5) stay within the city.
+    public var reachByPriority: [ReachTier] = [.province, .province, .province, .city, .city]
+    /// Incidents of at least this severity (1–5; 6: none) reach one tier further than their needs'
+    /// priorities say: a catastrophe draws on neighbouring provinces.
+    public var widenReachSeverity: Int = 5
+
+    /// Needs of one priority whose deadlines lie within this window of the earliest of them count
+    /// as equally urgent and share scarce stock, instead of the earliest taking everything.
+    public var urgencyWindowMilliseconds: Int64 = 6 * 3_600_000
+    /// Fair shares are exact to 1 / `shareSteps` of each need (1: no sharing, equally urgent needs
+    /// are served cheapest first).
+    public var shareSteps: Int = 20
+
+    /// Warehouse minimum levels are protected reserves: a plan draws on them only for needs of at
+    /// most this priority (0: none by priority) …
+    public var reservePriority: Int = 1
+    /// … or of incidents of at least this severity (6: none by severity) …
+    public var reserveSeverity: Int = 5
+    /// … and at this extra cost per unit, so free stock farther away goes first (200 km of travel).
+    public var reserveCostPerUnit: Int64 = 200_000
     /// Cost points per hour a volunteer was on duty in the last 24 hours (fatigue): with the default
     /// an hour already worked weighs like 10 km more travel.
     public var fatigueCostPerHour: Int64 = 10_000
@@ -51,8 +79,20 @@ public struct MatchingPolicy: Sendable, Equatable {
         ("province_penalty", "POINTS", "per unit sent across a province boundary (default 50000)"),
         ("expiry_cost_per_day", "POINTS", "per unit and day of shelf life left: first-expiring lots first (default 1)"),
         ("expiry_horizon_days", "DAYS", "shelf life counted at most this many days (default 1000)"),
-        ("supply_reach_km", "KM", "farthest warehouse considered for a supply need (default 500)"),
-        ("people_reach_km", "KM", "farthest volunteer or team considered for a personnel need (default 100)"),
+        ("supply_reach_km", "KM", "farthest warehouse considered for a supply need, whatever the reach tier (default 1500)"),
+        ("people_reach_km", "KM", "farthest volunteer or team considered for a personnel need, whatever the reach tier (default 1500)"),
+        ("people_search_km", "KM", "first radius searched for volunteers, doubled until enough are found (default 100)"),
+        ("reach_priority_1", "TIER", "how far a plan looks for priority 1 needs: county, city, province or country (default province)"),
+        ("reach_priority_2", "TIER", "… for priority 2 needs (default province)"),
+        ("reach_priority_3", "TIER", "… for priority 3 needs (default province)"),
+        ("reach_priority_4", "TIER", "… for priority 4 needs (default city)"),
+        ("reach_priority_5", "TIER", "… for priority 5 needs (default city)"),
+        ("reach_widen_severity", "N", "incidents of at least this severity reach one tier further (1 to 6, 6 = never; default 5)"),
+        ("urgency_window", "DURATION", "deadlines of one priority within this of the earliest count as equally urgent and share scarce stock (0m to 7d; default 6h)"),
+        ("share_steps", "N", "fair shares are exact to 1/N of each need (1 to 100, 1 = no sharing; default 20)"),
+        ("reserve_priority", "N", "warehouse minimum levels are drawn on only for needs of at most this priority (0 to 5, 0 = none; default 1)"),
+        ("reserve_severity", "N", "… or of incidents of at least this severity (1 to 6, 6 = none; default 5)"),
+        ("reserve_cost", "POINTS", "per unit drawn from a protected reserve, so free stock farther away goes first (default 200000)"),
         ("fatigue_cost_per_hour", "POINTS", "per hour on duty in the last 24 h (default 10000)"),
         ("candidates_per_unit", "N", "volunteers or teams considered per unit of a personnel need, nearest first (1 to 1000; default 10)"),
         ("offload_above_needs", "N", "plan over more open needs than this is solved off the loop (0 to 1000000; default 200)"),
@@ -93,6 +133,22 @@ public struct MatchingPolicy: Sendable, Equatable {
             case "expiry_horizon_days": expiryHorizonDays = try points(1...36_500)
             case "supply_reach_km": supplyReachKilometres = try kilometres()
             case "people_reach_km": peopleReachKilometres = try kilometres()
+            case "people_search_km": peopleSearchKilometres = try kilometres()
+            case "reach_priority_1", "reach_priority_2", "reach_priority_3", "reach_priority_4", "reach_priority_5":
+                guard let tier = ReachTier(name: value.trimmingSpaces) else {
+                    throw Problem("bad value \"\(value)\" for \(key); expected one of \(ReachTier.names)")
+                }
+                reachByPriority[Int(name.last!.asciiValue! - 0x31)] = tier
+            case "reach_widen_severity": widenReachSeverity = Int(try points(1...6))
+            case "urgency_window":
+                guard let window = DurationText.milliseconds(value.trimmingSpaces), window <= 7 * 86_400_000 else {
+                    throw Problem("bad value \"\(value)\" for \(key); expected a duration from 0m to 7d such as 6h")
+                }
+                urgencyWindowMilliseconds = window
+            case "share_steps": shareSteps = Int(try points(1...100))
+            case "reserve_priority": reservePriority = Int(try points(0...5))
+            case "reserve_severity": reserveSeverity = Int(try points(1...6))
+            case "reserve_cost": reserveCostPerUnit = try points(0...1_000_000_000)
             case "fatigue_cost_per_hour": fatigueCostPerHour = try points(0...1_000_000_000)
             case "candidates_per_unit": candidatesPerUnit = Int(try points(1...1_000))
             case "offload_above_needs": offloadAboveNeeds = Int(try points(0...1_000_000))
@@ -103,6 +159,20 @@ public struct MatchingPolicy: Sendable, Equatable {
         // cost_per_minute follows cost_per_km (at 40 km/h) unless it is given itself.
         let names = values.keys.map { $0.hasPrefix("matching_") ? String($0.dropFirst("matching_".count)) : $0 }
         if !names.contains("cost_per_minute") { costPerMinute = (costPerKilometre * 2 + 1) / 3 }
+    }
+
+    /// How far a plan looks for `need` of `incident`: the plan's own reach if it was given one,
+    /// else the need's, else the priority's default, one tier wider for a severe incident.
+    public func reach(for need: Need, of incident: Incident, planReach: ReachTier? = nil) -> ReachTier {
+        if let planReach { return planReach }
+        if let own = need.reach { return own }
+        let byPriority = reachByPriority[min(max(need.priority, 1), 5) - 1]
+        return incident.severity >= widenReachSeverity ? byPriority.wider : byPriority
+    }
+
+    /// Whether a plan may draw on protected reserves (warehouse minimum levels) for `need`.
+    public func mayDrawReserves(for need: Need, of incident: Incident) -> Bool {
+        need.priority <= reservePriority || incident.severity >= reserveSeverity
     }
 
     /// Cost points of travelling `kilometres` (rounded to the nearest point).

@@ -2,15 +2,19 @@ import ReliefCore
 
 /// People candidates: team → team need and volunteer → volunteer need arcs.
 ///
+/// Both come from within the need's reach tier (its home region and the incident's share the
+/// county, city or province the tier asks; `country`: anywhere) and at most
+/// `policy.peopleReachKilometres` away: a team 104 km away in the next city of the province is
+/// proposed with its travel cost, not dropped at a radius.
 /// - Team needs take a ready team (`State.teamReadiness` at `now`: active, led, every member
-///   available and holding the specialty's skills) of the need's specialty, whose base is within
-///   `policy.peopleReachKilometres`, as one unit: supply 1, so a team is in at most one line. Only
-///   the nearest `candidatesPerUnit × missing` are considered. Cost: travel + the fatigue of its
-///   most tired member.
+///   available and holding the specialty's skills) of the need's specialty as one unit: supply 1,
+///   so a team is in at most one line. Only the nearest `candidatesPerUnit × missing` are
+///   considered. Cost: travel + region crossing + the fatigue of its most tired member.
 /// - Volunteer needs take available volunteers (`State.availability` at `now`: status, rest and
 ///   duty-hour limits) holding the skill (certified on the need's day where the skill needs a
-///   certificate), within reach, nearest first, at most `candidatesPerUnit × missing` per need
-///   (the roster's grid index finds them without scanning the roster). Each volunteer is one node
+///   certificate), nearest first, at most `candidatesPerUnit × missing` per need (the roster's
+///   grid index finds them without scanning the roster, searching `people_search_km` first and
+///   doubling the radius only while too few are found). Each volunteer is one node
 ///   with supply 1 shared by every need they are a candidate for, so nobody is in two lines.
 ///   Members of a team that is a candidate for a team need in the same network are left out: a
 ///   team goes as a unit. Cost: travel + fatigue (hours on duty in the last 24 hours).
@@ -31,6 +35,7 @@ extension NetworkBuilder {
             guard case .teams(let specialty, _, _) = slot.need.request else { continue }
             var found: [(team: Team, distance: Double)] = []
             for team in teamsBySpecialty[specialty] ?? [] where team.state == .active {
+                guard ReachTier.between(team.region, slot.incident.region) <= slot.reach else { continue }
                 let distance = team.base.distanceKilometres(to: slot.incident.location)
                 guard distance <= policy.peopleReachKilometres else { continue }
                 let ready: Bool
@@ -55,7 +60,8 @@ extension NetworkBuilder {
                 let node = source(.team(team.id), supply: 1)
                 candidates.append(Candidate(source: node, need: needIndex, capacity: 1,
                                             unitCost: policy.travelCost(kilometres: distance, from: nil, region: team.region,
-                                                                               to: slot.incident.region, in: state) + fatigue,
+                                                                        to: slot.incident.region, in: state)
+                                                + policy.regionPenalty(from: team.region, to: slot.incident.region) + fatigue,
                                             distance: distance))
                 teamMembersInPlay.formUnion(team.members)
             }
@@ -66,12 +72,22 @@ extension NetworkBuilder {
         for (needIndex, slot) in needs.enumerated() {
             guard case .volunteers(let skill, _, _) = slot.need.request else { continue }
             let limit = policy.candidatesPerUnit * Int(slot.missing)
-            let found = state.nearestDeployable(skill: skill, certifiedOn: slot.need.neededBy.day, near: slot.incident.location,
-                                                radiusKilometres: policy.peopleReachKilometres, limit: limit, at: now,
-                                                excluding: teamMembersInPlay)
+            let reach = slot.reach, region = slot.incident.region
+            let accept: ((Volunteer) -> Bool)? = reach == .country ? nil : { ReachTier.between($0.profile.region, region) <= reach }
+            var radius = min(policy.peopleSearchKilometres, policy.peopleReachKilometres)
+            var found: [(id: String, distance: Double)]
+            while true {
+                found = state.nearestDeployable(skill: skill, certifiedOn: slot.need.neededBy.day, near: slot.incident.location,
+                                                radiusKilometres: radius, limit: limit, at: now,
+                                                excluding: teamMembersInPlay, accepting: accept)
+                guard found.count < limit, radius < policy.peopleReachKilometres else { break }
+                radius = min(radius * 2, policy.peopleReachKilometres)
+            }
+            searchRadius[needIndex] = radius
             for (id, km) in found {
                 guard let volunteer = state.volunteers[id] else { continue }
                 let cost = policy.travelCost(kilometres: km, from: nil, region: volunteer.profile.region, to: slot.incident.region, in: state)
+                    + policy.regionPenalty(from: volunteer.profile.region, to: slot.incident.region)
                     + policy.fatigueCost(dutyMilliseconds: state.dutyMillisecondsInLastDay(of: volunteer, at: now))
                 let node = source(.volunteer(volunteer.id), supply: 1)
                 candidates.append(Candidate(source: node, need: needIndex, capacity: 1, unitCost: cost, distance: km))

@@ -171,7 +171,7 @@ final class MatchingCommandTests: XCTestCase {
         XCTAssertEqual(unmet[tents]?["reason"], "no stock of tent in any warehouse")
         XCTAssertEqual(unmet[tents]?["missing"], "10")
         XCTAssertEqual(unmet[water]?["missing"], "40")
-        XCTAssertTrue(unmet[water]?["reason"]?.hasPrefix("lower priority than competing needs: N-000001 (priority 1") == true,
+        XCTAssertTrue(unmet[water]?["reason"]?.hasPrefix("lower priority than competing needs: N-000001 (Flood, priority 1") == true,
                       unmet[water]?["reason"] ?? "")
         XCTAssertEqual(engine.rows("plan show PL-000001"), engine.rows("plan show"))
     }

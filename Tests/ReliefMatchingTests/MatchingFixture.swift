@@ -1,11 +1,11 @@
 import XCTest
-import ReliefCore
+@testable import ReliefCore
 @testable import ReliefMatching
 
 /// 2026-12-01T08:00:00Z, the clock of the matching tests.
 let matchNow = Timestamp(milliseconds: 1_796_112_000_000)
 
-/// A small operation built by applying events to a State: two provinces, a city with two counties,
+/// A small operation built by applying events to a State: three provinces, cities with counties,
 /// warehouses, items, skills and helpers to add lots, incidents, needs and people.
 struct MatchingFixture {
     var state = State()
@@ -14,7 +14,9 @@ struct MatchingFixture {
         guard regions else { return }
         for (id, level) in [("shanxi", RegionLevel.province), ("shanxi/taiyuan", .city), ("shanxi/taiyuan/xiaodian", .county),
                             ("shanxi/taiyuan/yingze", .county), ("shanxi/jinzhong", .city), ("shanxi/jinzhong/yuci", .county),
-                            ("hebei", .province), ("hebei/sjz", .city)] {
+                            ("hebei", .province), ("hebei/sjz", .city),
+                            ("zj", .province), ("zj/taizhou", .city), ("zj/taizhou/wenling", .county), ("zj/taizhou/linhai", .county),
+                            ("zj/wenzhou", .city), ("zj/wenzhou/yueqing", .county), ("zj/huzhou", .city)] {
             apply(.regionAdded(id: id, name: id, level: level))
         }
         for sku in ["water", "tent", "quilt"] {
@@ -75,12 +77,18 @@ struct MatchingFixture {
         for member in members.dropFirst() { apply(.teamMemberAdded(team: id, volunteer: member)) }
     }
 
-    func match(_ incident: String, policy: MatchingPolicy = MatchingPolicy()) throws -> Plan {
-        try Matching.plan(state: state, now: matchNow, policy: policy, needs: Matching.openNeeds(of: incident, in: state), incident: incident)
+    /// Moves a need's deadline to `minutes` after `matchNow`.
+    mutating func setNeededBy(_ need: String, minutes: Int64) {
+        state.needs[need]?.neededBy = Timestamp(milliseconds: matchNow.milliseconds + minutes * 60_000)
     }
 
-    func planAll(policy: MatchingPolicy = MatchingPolicy()) throws -> Plan {
-        try Matching.plan(state: state, now: matchNow, policy: policy, needs: Matching.openNeeds(in: state))
+    func match(_ incident: String, policy: MatchingPolicy = MatchingPolicy(), options: MatchingOptions = MatchingOptions()) throws -> Plan {
+        try Matching.plan(state: state, now: matchNow, policy: policy, needs: Matching.openNeeds(of: incident, in: state), incident: incident,
+                          options: options)
+    }
+
+    func planAll(policy: MatchingPolicy = MatchingPolicy(), options: MatchingOptions = MatchingOptions()) throws -> Plan {
+        try Matching.plan(state: state, now: matchNow, policy: policy, needs: Matching.openNeeds(in: state), options: options)
     }
 }
 
@@ -100,4 +108,15 @@ extension Plan {
     }
 
     func unmet(_ need: String) -> UnmetNeed? { unmet.first { $0.need == need } }
+}
+
+extension State {
+    /// Sets a need's reach directly (the engine's `need change … reach=` journals it).
+    mutating func setReachForTesting(_ need: String, _ reach: ReachTier?) {
+        needs[need]?.reach = reach
+    }
+
+    mutating func setPriorityForTesting(_ need: String, _ priority: Int) {
+        needs[need]?.priority = priority
+    }
 }

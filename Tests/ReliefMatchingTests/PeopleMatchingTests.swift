@@ -32,7 +32,7 @@ final class PeopleMatchingTests: XCTestCase {
         XCTAssertEqual(plan.lines.count, 1)
         XCTAssertEqual(plan.lines.first?.need, first)
         XCTAssertEqual(plan.unmet(second)?.missing, 1)
-        XCTAssertTrue(plan.unmet(second)!.reason.hasPrefix("lower priority than competing needs: \(first) (priority 1"), plan.unmet(second)!.reason)
+        XCTAssertTrue(plan.unmet(second)!.reason.hasPrefix("lower priority than competing needs: \(first) (I1, priority 1"), plan.unmet(second)!.reason)
     }
 
     func testATeamNeedTakesAWholeReadyTeamAndItsMembersAreNotSentTwice() throws {
@@ -77,7 +77,7 @@ final class PeopleMatchingTests: XCTestCase {
         f.volunteer("x3", 37.78, 112.55, certifiedUntil: nil)
         let need = f.need("I1", .volunteers(skill: "first-aid", count: 2, hours: 8))
         XCTAssertEqual(try f.match("I1").unmet(need)?.reason,
-                       "certifications expired: none of the 3 volunteers with first-aid within 100 km is certified on 2026-12-02 (2 expired, 1 never certified)")
+                       "certifications expired: none of the 3 volunteers with first-aid in the incident's province is certified on 2026-12-02 (2 expired, 1 never certified)")
     }
 
     func testACertificationExpiringBeforeTheNeedsDayDoesNotCount() throws {
@@ -97,17 +97,19 @@ final class PeopleMatchingTests: XCTestCase {
         f.apply(.volunteerStatusSet(id: "o1", status: .offDuty, reason: "family", until: nil))
         let need = f.need("I1", .volunteers(skill: "first-aid", count: 1, hours: 8))
         XCTAssertEqual(try f.match("I1").unmet(need)?.reason,
-                       "all 4 certified volunteers with first-aid within 100 km are deployed or resting: 2 deployed, 1 resting, 1 off duty, on standby or unavailable")
+                       "all 4 certified volunteers with first-aid in the incident's province are deployed or resting: 2 deployed, 1 resting, 1 off duty, on standby or unavailable")
     }
 
     func testReasonNoneWithinReachNamesTheNearest() throws {
         var f = flood()
-        f.volunteer("far", 39.00, 112.55)
+        f.volunteer("far", 39.00, 112.55, region: "hebei/sjz")   // another province, however near
         let need = f.need("I1", .volunteers(skill: "first-aid", count: 1, hours: 8))
         let km = Coordinate(latitude: 39.00, longitude: 112.55).distanceKilometres(to: Coordinate(latitude: 37.75, longitude: 112.55))
         let tenths = Int((km * 10).rounded())
         XCTAssertEqual(try f.match("I1").unmet(need)?.reason,
-                       "no volunteer with first-aid within 100 km of the incident; nearest: far at \(tenths / 10).\(tenths % 10) km")
+                       "no volunteer with first-aid in the incident's province; nearest: far at \(tenths / 10).\(tenths % 10) km, beyond reach "
+                       + "(reach province for priority 3; need change \(need) reach=country or plan reach=country looks further)")
+        XCTAssertEqual(try f.match("I1", options: MatchingOptions(reach: .country)).unmet(need), nil, "reach=country finds them")
     }
 
     func testReasonNoReadyTeamSaysWhyNot() throws {

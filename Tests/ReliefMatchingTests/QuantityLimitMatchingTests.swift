@@ -66,7 +66,12 @@ final class QuantityLimitMatchingTests: XCTestCase {
             XCTAssertTrue(quantity > 0 && quantity <= maximum && cost >= 0, "\(line)")
         }
         XCTAssertEqual(plan.totalCost, plan.lines.reduce(0) { $0 + $1.cost })
-        XCTAssertEqual(result.flowCost, plan.totalCost + maximum * (result.network.arcCost.last ?? 0))
+        // The objective: the lines plus the unmet penalties of the third need, all of it unmet, over
+        // its 20 share segments (the last arcs of the network).
+        let network = result.network
+        var penalties: Int128 = 0
+        for arc in (network.arcCount - 20)..<network.arcCount { penalties += Int128(network.arcCapacity[arc]) * Int128(network.arcCost[arc]) }
+        XCTAssertEqual(Int128(result.flowCost), Int128(plan.totalCost) + penalties)
     }
 
     /// Ten needs at the maximum from ten full warehouses in the next province, 230 km away: the
@@ -79,7 +84,8 @@ final class QuantityLimitMatchingTests: XCTestCase {
             f.lot("far\(index)", "F\(index)", "water", maximum)
         }
         let needs = (0..<10).map { f.need("flood", .supply(sku: "water", quantity: maximum), priority: 1 + $0 % 2) }
-        let result = try Matching.solve(state: f.state, now: matchNow, policy: MatchingPolicy(), needs: needs, incident: "flood")
+        let result = try Matching.solve(state: f.state, now: matchNow, policy: MatchingPolicy(), needs: needs, incident: "flood",
+                                        options: MatchingOptions(reach: .country))
         let unitCosts = result.plan.lines.compactMap { line -> Int64? in
             guard case .supply(_, _, _, let quantity, let cost) = line else { return nil }
             return cost / quantity
@@ -102,7 +108,8 @@ final class QuantityLimitMatchingTests: XCTestCase {
         let need = f.need("flood", .supply(sku: "water", quantity: maximum))
         var policy = MatchingPolicy()
         policy.supplyReachKilometres = 100
-        let plan = try Matching.plan(state: f.state, now: matchNow, policy: policy, needs: [need], incident: "flood")
+        let plan = try Matching.plan(state: f.state, now: matchNow, policy: policy, needs: [need], incident: "flood",
+                                     options: MatchingOptions(reach: .country))
         XCTAssertEqual(plan.lines, [])
         XCTAssertEqual(plan.unmet(need)?.missing, maximum)
         XCTAssertEqual(plan.unmet(need)?.reason.hasPrefix("no stock of water within 100 km of the incident; nearest beyond reach: far0"), true,

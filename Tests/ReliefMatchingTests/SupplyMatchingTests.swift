@@ -37,7 +37,7 @@ final class SupplyMatchingTests: XCTestCase {
         XCTAssertEqual(plan.quantity(for: high), 100, "\(plan.lines)")
         XCTAssertEqual(plan.quantity(for: low), 0)
         XCTAssertEqual(plan.unmet(low)?.missing, 100)
-        XCTAssertTrue(plan.unmet(low)!.reason.hasPrefix("lower priority than competing needs: \(high) (priority 1"), plan.unmet(low)!.reason)
+        XCTAssertTrue(plan.unmet(low)!.reason.hasPrefix("lower priority than competing needs: \(high) (FAR, priority 1"), plan.unmet(low)!.reason)
     }
 
     func testUnderScarcityTheEarlierDeadlineIsServedFirst() throws {
@@ -52,7 +52,7 @@ final class SupplyMatchingTests: XCTestCase {
         XCTAssertEqual(plan.quantity(for: sooner), 50)
         XCTAssertEqual(plan.quantity(for: later), 10)
         XCTAssertEqual(plan.unmet(later)?.missing, 40)
-        XCTAssertTrue(plan.unmet(later)!.reason.hasPrefix("later deadline than competing needs: \(sooner)"), plan.unmet(later)!.reason)
+        XCTAssertTrue(plan.unmet(later)!.reason.hasPrefix("due later than competing needs (beyond the urgency window): \(sooner)"), plan.unmet(later)!.reason)
     }
 
     func testTheFirstExpiringLotIsChosen() throws {
@@ -81,7 +81,7 @@ final class SupplyMatchingTests: XCTestCase {
         XCTAssertEqual(plan.lines, [])
         XCTAssertEqual(plan.unmet(need)?.missing, 100)
         XCTAssertEqual(plan.unmet(need)?.reason,
-                       "stock of water within 500 km only in lots that expire before 2026-12-03 (500 piece in 1 lots, the latest expiring 2026-12-02)")
+                       "stock of water in the incident's province only in lots that expire before 2026-12-03 (500 piece in 1 lots, the latest expiring 2026-12-02)")
     }
 
     func testAtEqualDistanceTheSameCountyIsPreferred() throws {
@@ -128,13 +128,18 @@ final class SupplyMatchingTests: XCTestCase {
         f.lot("far-01", "Q2", "quilt", 400)
         f.incident("I1", "shanxi/taiyuan/xiaodian", 37.75, 112.55)
         let need = f.need("I1", .supply(sku: "quilt", quantity: 10))
+        let km = Coordinate(latitude: 38.04, longitude: 114.51).distanceKilometres(to: Coordinate(latitude: 37.75, longitude: 112.55))
+        let kmText = "\(Int((km * 10).rounded()) / 10).\(Int((km * 10).rounded()) % 10) km"
+        // Hebei is another province: beyond the default reach of a priority 3 need, whatever the distance.
+        let plan = try f.match("I1")
+        XCTAssertEqual(plan.unmet(need)?.reason,
+                       "no stock of quilt in the incident's province; nearest beyond reach: sjz-01 (hebei/sjz) at \(kmText) with 40 piece available "
+                       + "(reach province for priority 3; need change \(need) reach=country or plan reach=country looks further)")
+        XCTAssertEqual(try f.match("I1", options: MatchingOptions(reach: .country)).quantity(for: need), 10, "reach=country gets there")
+        // The outer bound in km holds whatever the tier.
         var policy = MatchingPolicy()
         policy.supplyReachKilometres = 100
-        let km = Coordinate(latitude: 38.04, longitude: 114.51).distanceKilometres(to: Coordinate(latitude: 37.75, longitude: 112.55))
-        let plan = try f.match("I1", policy: policy)
-        XCTAssertEqual(plan.unmet(need)?.reason,
-                       "no stock of quilt within 100 km of the incident; nearest beyond reach: sjz-01 at \(Int((km * 10).rounded()) / 10).\(Int((km * 10).rounded()) % 10) km (40 piece available)")
-        XCTAssertEqual(try f.match("I1").quantity(for: need), 10, "the default reach of 500 km gets there")
+        XCTAssertEqual(try f.match("I1", policy: policy, options: MatchingOptions(reach: .country)).quantity(for: need), 0)
     }
 
     func testReasonAllReservedForOtherNeeds() throws {
@@ -147,7 +152,7 @@ final class SupplyMatchingTests: XCTestCase {
         f.apply(.allocationReserved(Allocation(id: f.state.nextAllocationID, need: other, incident: "I2", warehouse: "ty-01", lot: "L1",
                                                sku: "water", quantity: 50, plan: nil, createdAt: matchNow)))
         let need = f.need("I1", .supply(sku: "water", quantity: 20))
-        XCTAssertEqual(try f.match("I1").unmet, [UnmetNeed(need: need, missing: 20, reason: "all 50 piece of water within 500 km are reserved for other needs")])
+        XCTAssertEqual(try f.match("I1").unmet, [UnmetNeed(need: need, missing: 20, reason: "all 50 piece of water in the incident's province are reserved for other needs")])
     }
 
     func testReasonOnlySoMuchAvailableWithMoreExpiringAndReserved() throws {
@@ -159,7 +164,7 @@ final class SupplyMatchingTests: XCTestCase {
         let need = f.need("I1", .supply(sku: "water", quantity: 100))
         let plan = try f.match("I1")
         XCTAssertEqual(plan.quantity(for: need), 30)
-        XCTAssertEqual(plan.unmet(need)?.reason, "only 30 piece of water available within 500 km; 7 piece more in lots that expire before 2026-12-02")
+        XCTAssertEqual(plan.unmet(need)?.reason, "only 30 piece of water available in the incident's province; 7 piece more in lots that expire before 2026-12-02")
     }
 
     func testMatchLooksOnlyAtItsIncidentAndSkipsMetOrCancelledNeeds() throws {
@@ -192,13 +197,15 @@ final class SupplyMatchingTests: XCTestCase {
         policy.countyCrossingPenalty = 0; policy.cityCrossingPenalty = 0; policy.provinceCrossingPenalty = 0
         policy.expiryCostPerDay = 0
         policy.supplyReachKilometres = 60
+        policy.reserveCostPerUnit = 7_000
+        let regions = ["shanxi/taiyuan/xiaodian", "shanxi/taiyuan/yingze"]
         for seed in UInt64(1)...80 {
             var random = SplitMix64(seed: seed)
             var f = MatchingFixture()
             func point() -> (Double, Double) { (37.5 + Double(random.int(0...100)) / 200, 112.3 + Double(random.int(0...100)) / 200) }
             for w in 0..<2 {
                 let (lat, lon) = point()
-                f.warehouse("w\(w)", "shanxi/taiyuan/xiaodian", lat, lon)
+                f.warehouse("w\(w)", regions[random.int(0...1)], lat, lon)
             }
             for l in 0..<random.int(1...3) {
                 let expires: String? = random.chance(30) ? ["2026-12-01", "2026-12-02", "2026-12-04"][random.int(0...2)] : nil
@@ -212,11 +219,18 @@ final class SupplyMatchingTests: XCTestCase {
                 f.apply(.allocationReserved(Allocation(id: f.state.nextAllocationID, need: old, incident: "OLD", warehouse: warehouse, lot: code,
                                                        sku: "water", quantity: 1, plan: nil, createdAt: matchNow)))
             }
+            // A protected reserve in a warehouse now and then (priority 1 needs may draw on it).
+            if random.chance(40) {
+                let warehouse = "w\(random.int(0...1))"
+                f.apply(.minimumSet(warehouse: warehouse, sku: "water", quantity: Int64(random.int(1...2))))
+            }
             for i in 0..<random.int(1...3) {
                 let (lat, lon) = point()
-                f.incident("I\(i)", "shanxi/taiyuan/xiaodian", lat, lon)
-                f.need("I\(i)", .supply(sku: "water", quantity: Int64(random.int(1...3))), priority: random.int(1...3),
-                       byHours: [12, 24, 48, 96][random.int(0...3)])
+                f.incident("I\(i)", regions[random.int(0...1)], lat, lon)
+                let id = f.need("I\(i)", .supply(sku: "water", quantity: Int64(random.int(1...3))), priority: random.int(1...3),
+                                byHours: [12, 14, 17, 48][random.int(0...3)])
+                // Some needs may look only in their own county.
+                if random.chance(30) { f.state.setReachForTesting(id, .county) }
             }
             let result = try Matching.solve(state: f.state, now: matchNow, policy: policy, needs: Matching.openNeeds(in: f.state))
             let plan = result.plan
@@ -235,6 +249,19 @@ final class SupplyMatchingTests: XCTestCase {
                 let parts = key.split(separator: "/").map(String.init)
                 XCTAssertLessThanOrEqual(quantity, f.state.holding(warehouse: parts[0], lot: parts[1])!.available, "seed \(seed)")
             }
+            // Only priority 1 needs take a warehouse below its minimum, and their lines say so.
+            var drawnByOthers: [String: Int64] = [:]
+            for (number, line) in plan.lines.enumerated() {
+                guard case .supply(let need, let warehouse, _, let quantity, _) = line else { continue }
+                if f.state.needs[need]!.priority > 1 {
+                    drawnByOthers[warehouse, default: 0] += quantity
+                    XCTAssertFalse(plan.reserveLines.contains(number + 1), "seed \(seed): \(line) is not a priority 1 need's")
+                }
+            }
+            for (warehouse, quantity) in drawnByOthers {
+                let minimum = f.state.minimums[warehouse]?["water"] ?? 0
+                XCTAssertLessThanOrEqual(quantity, max(0, f.state.stock[warehouse]!["water"]!.available - minimum), "seed \(seed): \(warehouse)")
+            }
             for (need, quantity) in given {
                 XCTAssertLessThanOrEqual(quantity, f.state.needs[need]!.request.amount - f.state.committedAmount(of: need), "seed \(seed)")
             }
@@ -246,7 +273,7 @@ final class SupplyMatchingTests: XCTestCase {
             // Optimal against brute force.
             let best = bruteForce(f.state, reach: 60)
             let planScore = score(f.state, served: given, cost: plan.totalCost)
-            XCTAssertEqual(planScore.served, best.served, "seed \(seed): served per rank")
+            XCTAssertEqual(planScore.served, best.served, "seed \(seed): unmet penalty units (urgency, then fair shares)")
             XCTAssertEqual(planScore.cost, best.cost, "seed \(seed): travel cost")
 
             // Applying every line keeps the state sound.
@@ -264,33 +291,68 @@ final class SupplyMatchingTests: XCTestCase {
     private func eligible(_ state: State, warehouse: String, lot: String, need: String, reach: Double) -> Bool {
         let record = state.needs[need]!, incident = state.incidents[record.incident]!
         if let expires = state.lots[lot]!.expires, expires < max(record.neededBy.day, matchNow.day) { return false }
+        // Reach: a need's own tier, else its priority's (province for priorities 1 to 3).
+        if record.reach == .county && state.warehouses[warehouse]!.region != incident.region { return false }
         return state.warehouses[warehouse]!.location.distanceKilometres(to: incident.location) <= reach
     }
 
-    /// Units served per rank of (priority, needed by), most urgent first, and the travel cost.
+    /// The documented rule as a score, larger better: minus the unmet penalty units — ranks by
+    /// priority, then deadline (deadlines within the urgency window of a group's earliest are one
+    /// rank), a unit left unmet in rank t whose need's unmet fraction it takes past (k−1)/K costs
+    /// (T−1−t)·K + k — then the travel cost. Written from the rule, not from the matcher's code.
     private func score(_ state: State, served: [String: Int64], cost: Int64) -> (served: [Int64], cost: Int64) {
-        let open = Matching.openNeeds(in: state)
-        let ranks = Set(open.map { [Int64(state.needs[$0]!.priority), state.needs[$0]!.neededBy.milliseconds] })
-            .sorted { $0.lexicographicallyPrecedes($1) }
-        return (ranks.map { rank in
-            open.filter { [Int64(state.needs[$0]!.priority), state.needs[$0]!.neededBy.milliseconds] == rank }.reduce(0) { $0 + (served[$1] ?? 0) }
-        }, cost)
+        // The documented defaults: shares to 1/20, deadlines within 6 h equally urgent.
+        let steps: Int64 = 20, window: Int64 = 6 * 3_600_000
+        let open = Matching.openNeeds(in: state).sorted {
+            let a = state.needs[$0]!, b = state.needs[$1]!
+            return (a.priority, a.neededBy.milliseconds) < (b.priority, b.neededBy.milliseconds)
+        }
+        var rank: [String: Int64] = [:]
+        var current: Int64 = -1, priority = 0, start: Int64 = 0
+        for id in open {
+            let need = state.needs[id]!
+            if current < 0 || need.priority != priority || need.neededBy.milliseconds > start + window {
+                current += 1; priority = need.priority; start = need.neededBy.milliseconds
+            }
+            rank[id] = current
+        }
+        let ranks = current + 1
+        var penalty: Int64 = 0
+        for id in open {
+            let amount = state.needs[id]!.request.amount
+            let unmet = amount - state.committedAmount(of: id) - (served[id] ?? 0)
+            guard unmet > 0 else { continue }
+            for unit in 1...unmet {
+                let level = (1...steps).first { unit <= amount * $0 / steps }!
+                penalty += (ranks - 1 - rank[id]!) * steps + level
+            }
+        }
+        return ([-penalty], cost)
     }
 
     /// Every integer allocation of lots to needs, the best by (served per rank, then least cost).
     private func bruteForce(_ state: State, reach: Double) -> (served: [Int64], cost: Int64) {
         let open = Matching.openNeeds(in: state)
-        var lots: [(warehouse: String, lot: String, available: Int64)] = []
+        // Lots, each cut where the warehouse's minimum level begins: the first-expiring units are
+        // free, the last `minimum` available are its protected reserve, for priority 1 needs only,
+        // at the reserve cost per unit.
+        var lots: [(warehouse: String, lot: String, available: Int64, reserve: Bool)] = []
         for warehouse in state.warehouses.keys.sorted() {
-            for (code, holding) in state.stock[warehouse]?["water"]?.lots ?? [:] where holding.available > 0 {
-                lots.append((warehouse, code, holding.available))
+            let minimum = state.minimums[warehouse]?["water"] ?? 0
+            var free = max(0, (state.stock[warehouse]?["water"]?.available ?? 0) - minimum)
+            for (code, holding) in state.lotsInPickingOrder(warehouse: warehouse, sku: "water") where holding.available > 0 {
+                let part = min(free, holding.available)
+                free -= part
+                if part > 0 { lots.append((warehouse, code, part, false)) }
+                if holding.available > part { lots.append((warehouse, code, holding.available - part, true)) }
             }
         }
         var pairs: [(lot: Int, need: String, unitCost: Int64)] = []
         for (index, lot) in lots.enumerated() {
             for need in open where eligible(state, warehouse: lot.warehouse, lot: lot.lot, need: need, reach: reach) {
+                if lot.reserve && state.needs[need]!.priority > 1 { continue }
                 let km = state.warehouses[lot.warehouse]!.location.distanceKilometres(to: state.incidents[state.needs[need]!.incident]!.location)
-                pairs.append((index, need, Int64((km * 1000).rounded())))
+                pairs.append((index, need, Int64((km * 1000).rounded()) + (lot.reserve ? 7_000 : 0)))
             }
         }
         var left = lots.map(\.available)
