@@ -46,7 +46,7 @@ final class ProvinceMatchingTests: EndToEndTestCase {
     /// due 10 minutes after Wenling's (by=1450m against by=24h), as if opened 10 minutes later; the
     /// landslide's 10 minutes after that. Refs: the estimate's needs are PREFIX-SKU (wl-water-5l …).
     static let scenario = [
-        "incident open typhoon-wl title=\"Typhoon Lekima landfall, Wenling\" kind=storm at=28.30,121.52 region=zj/taizhou/wenling severity=4 affected=42000",
+        "incident open typhoon-wl title=\"Typhoon landfall, Wenling\" kind=storm at=28.30,121.52 region=zj/taizhou/wenling severity=4 affected=42000",
         "need estimate typhoon-wl days=3 accept by=24h ref=wl",
         "incident open flood-yq title=\"Yueqing river flood\" kind=flood at=28.12,120.96 region=zj/wenzhou/yueqing severity=3 affected=15000",
         "need estimate flood-yq days=3 accept by=1450m ref=yq",
