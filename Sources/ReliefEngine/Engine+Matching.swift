@@ -241,7 +241,8 @@ extension Engine {
             }
             if let km = lineDistance(line) { fields.append("distance_km", Engine.kilometresText(km)) }
             if let tier = lineTier(line) { fields.append("tier", tier.name) }
-            if case .supply = line { fields.append("from_reserve", plan.reserveLines.contains(index + 1) ? "yes" : "no") }
+            // Every line has the column (a table keeps its shape); only supply lines can say yes.
+            fields.append("from_reserve", plan.reserveLines.contains(index + 1) ? "yes" : "no")
             fields.append("cost", String(line.cost))
             if showStatus { fields.append("applied", plan.appliedLines.contains(index + 1) ? "yes" : "no") }
             rows.append(fields)
