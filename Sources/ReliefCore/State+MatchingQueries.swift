@@ -63,8 +63,24 @@ extension State {
                 found.append((id, distance))
             }
         }
-        for ring in 0...max(0, rings) {
-            if ring == 0 {
+        // A wide radius over a sparse skill (few cells hold anyone) walks the cells that hold
+        // someone, ring by ring, instead of every cell of every ring: the same rings in the same
+        // order, so the same answer, without visiting hundreds of thousands of empty cells.
+        var sparse: [Int: [RosterIndex.Cell]]? = nil
+        let ringCells = (2 * Double(rings) + 1) * (2 * Double(rings) + 1)
+        if ringCells > 2 * Double(grid.count) {
+            var byRing: [Int: [RosterIndex.Cell]] = [:]
+            for cell in grid.keys where cell.row >= low.row && cell.row <= high.row && cell.column >= low.column && cell.column <= high.column {
+                let ring = max(abs(Int(cell.row) - Int(origin.row)), abs(Int(cell.column) - Int(origin.column)))
+                byRing[ring, default: []].append(cell)
+            }
+            sparse = byRing
+        }
+        let ringOrder = sparse.map { Array($0.keys).sorted() } ?? Array(0...max(0, rings))
+        for ring in ringOrder {
+            if let sparse {
+                for cell in sparse[ring]!.sorted() { visit(cell) }
+            } else if ring == 0 {
                 visit(origin)
             } else {
                 let r = Int32(ring)
