@@ -33,23 +33,28 @@ extension NetworkBuilder {
         for needIndex in teamNeeds {
             let slot = needs[needIndex]
             guard case .teams(let specialty, _, _) = slot.need.request else { continue }
-            var found: [(team: Team, distance: Double)] = []
+            // Nearest first; readiness (which walks every member) only until enough ready ones.
+            var inReach: [(team: Team, distance: Double)] = []
             for team in teamsBySpecialty[specialty] ?? [] where team.state == .active {
                 guard ReachTier.between(team.region, slot.incident.region) <= slot.reach else { continue }
                 let distance = team.base.distanceKilometres(to: slot.incident.location)
                 guard distance <= policy.peopleReachKilometres else { continue }
-                let ready: Bool
-                if let known = readiness[team.id] { ready = known } else {
-                    ready = state.teamReadiness(team, at: now).state == .ready
-                    readiness[team.id] = ready
-                }
-                if ready { found.append((team, distance)) }
+                inReach.append((team, distance))
             }
-            found.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.team.id < $1.team.id }
+            inReach.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.team.id < $1.team.id }
             let limit = policy.candidatesPerUnit * Int(slot.missing)
-            if found.count > limit {
-                cappedCandidates[needIndex] = found.count - limit
-                found.removeLast(found.count - limit)
+            var found: [(team: Team, distance: Double)] = []
+            for (k, entry) in inReach.enumerated() {
+                if found.count == limit {
+                    cappedCandidates[needIndex] = inReach.count - k
+                    break
+                }
+                let ready: Bool
+                if let known = readiness[entry.team.id] { ready = known } else {
+                    ready = state.teamReadiness(entry.team, at: now).state == .ready
+                    readiness[entry.team.id] = ready
+                }
+                if ready { found.append(entry) }
             }
             for (team, distance) in found {
                 var fatigue: Int64 = 0

@@ -252,4 +252,98 @@ final class MatchingCommandTests: XCTestCase {
         }
         XCTAssertThrowsError(try MatchingPolicy(parsing: ["supply_reach_km": "far"]))
     }
+
+    func testNewPolicyKeysParseAndRefuseBadValues() throws {
+        let policy = try MatchingPolicy(parsing: ["reach_priority_4": "province", "matching_reach_widen_severity": "6", "urgency_window": "90m",
+                                                  "share_steps": "10", "reserve_priority": "0", "reserve_severity": "6",
+                                                  "reserve_cost": "0", "people_search_km": "50km"])
+        XCTAssertEqual(policy.reachByPriority, [.province, .province, .province, .province, .city])
+        XCTAssertEqual(policy.widenReachSeverity, 6)
+        XCTAssertEqual(policy.urgencyWindowMilliseconds, 90 * 60_000)
+        XCTAssertEqual(policy.shareSteps, 10)
+        XCTAssertEqual(policy.reservePriority, 0)
+        XCTAssertEqual(policy.reserveSeverity, 6)
+        XCTAssertEqual(policy.reserveCostPerUnit, 0)
+        XCTAssertEqual(policy.peopleSearchKilometres, 50)
+        XCTAssertThrowsError(try MatchingPolicy(parsing: ["reach_priority_1": "planet"])) { error in
+            XCTAssertEqual("\(error)", "bad value \"planet\" for reach_priority_1; expected one of county, city, province, country")
+        }
+        XCTAssertThrowsError(try MatchingPolicy(parsing: ["urgency_window": "8d"]))
+        XCTAssertThrowsError(try MatchingPolicy(parsing: ["share_steps": "0"]))
+        XCTAssertThrowsError(try MatchingPolicy(parsing: ["reserve_severity": "7"]))
+    }
+
+    func testPlanTakesReachAndReservesAndRefusesBadOnes() throws {
+        var f = MatchingEngineFixture.standard()
+        f.apply(.minimumSet(warehouse: "ty-01", sku: "water", quantity: 50))
+        // A priority 3 need may not draw on the reserve; the priority 1 need of the fixture may.
+        f.need("flood-1", .supply(sku: "water", quantity: 30), priority: 3)                 // N-000004
+        let engine = f.engine()
+        var rows = engine.rows("plan reserves=keep")
+        XCTAssertEqual(rows[0]["reserves"], "keep")
+        XCTAssertNil(rows[0]["from_reserve"])
+        XCTAssertTrue(rows.dropFirst().allSatisfy { $0["reason"] != nil || $0["from_reserve"] == "no" }, "\(rows)")
+        let taken = rows.filter { $0["warehouse"] == "ty-01" }.compactMap { Int($0["qty"] ?? "") }.reduce(0, +)
+        XCTAssertEqual(taken, 10, "only what is above ty-01's minimum of 50")
+        XCTAssertEqual(engine.state.plans["PL-000001"]?.keepReserves, true)
+
+        rows = engine.rows("plan reach=county")
+        XCTAssertEqual(rows[0]["reach"], "county")
+        XCTAssertTrue(rows.dropFirst().allSatisfy { $0["tier"] == nil || $0["tier"] == "county" }, "\(rows)")
+        XCTAssertFalse(rows.contains { $0["warehouse"] == "ty-02" }, "ty-02 is a city-level warehouse: not in the county")
+
+        rows = engine.rows("plan")
+        let reserveRows = rows.filter { $0["from_reserve"] == "yes" }
+        XCTAssertFalse(reserveRows.isEmpty, "the priority 1 need draws on ty-01's reserve: \(rows)")
+        XCTAssertTrue(reserveRows.allSatisfy { $0["need"] == "N-000001" && $0["warehouse"] == "ty-01" }, "\(reserveRows)")
+        XCTAssertEqual(rows[0]["from_reserve"], String(reserveRows.count))
+
+        XCTAssertEqual(engine.refused("plan reach=planet", .syntax), "bad reach \"planet\"; expected one of county, city, province, country")
+        XCTAssertEqual(engine.refused("match flood-1 reserves=maybe", .syntax),
+                       "bad reserves \"maybe\"; expected use (draw on minimum levels for needs the policy allows) or keep")
+    }
+
+    func testApplyRefusesALineThatWouldNowDipIntoAProtectedReserve() throws {
+        var f = MatchingEngineFixture.standard()
+        f.apply(.minimumSet(warehouse: "ty-01", sku: "water", quantity: 20))
+        let engine = f.engine()
+        engine.ok("plan reserves=keep")
+        let plan = engine.state.plans["PL-000001"]!
+        let line = try XCTUnwrap(plan.lines.firstIndex { if case .supply(_, "ty-01", _, _, _) = $0 { true } else { false } }) + 1
+        // A keeper issues stock meanwhile: the line would now take ty-01 below its minimum.
+        engine.ok("stock issue ty-01 water 20 lot=W1 to=school")
+        let message = engine.refused("plan apply", .conflict)
+        XCTAssertTrue(message.contains("line \(line) ("), message)
+        XCTAssertTrue(message.contains("it would now take ty-01 below its minimum of 20 water (a protected reserve): only 20 above it"), message)
+        XCTAssertEqual(engine.state.plans["PL-000001"]?.appliedLines, [])
+    }
+
+    func testAPlansReachReservesAndReserveLinesSurviveTheJournalAndSnapshots() throws {
+        var plan = Plan(id: "PL-000001", incident: nil, basedOnSeq: 3, createdAt: december1,
+                        lines: [.supply(need: "N-000001", warehouse: "ty-01", lot: "W1", quantity: 5, cost: 10),
+                                .volunteer(need: "N-000002", volunteer: "v-1", cost: 3)], unmet: [])
+        plan.reach = .city
+        plan.keepReserves = true
+        plan.reserveLines = [1]
+        func roundTrip(_ plan: Plan) throws -> Plan {
+            let event = Event.planProposed(plan)
+            guard case .planProposed(let back) = try Event(kind: event.kind, body: try FlatJSON.decode(event.body.encoded())) else {
+                throw Refusal(.internal, "not a plan")
+            }
+            return back
+        }
+        let back = try roundTrip(plan)
+        XCTAssertEqual(back.reach, .city)
+        XCTAssertTrue(back.keepReserves)
+        XCTAssertEqual(back.reserveLines, [1])
+        // A plan proposed before these fields existed is journaled, and reads, as it was.
+        let old = Plan(id: "PL-000002", incident: nil, basedOnSeq: 3, createdAt: december1, lines: plan.lines, unmet: [])
+        let oldText = Event.planProposed(old).body.encoded()
+        XCTAssertFalse(oldText.contains("reach") || oldText.contains("reserve"), oldText)
+        XCTAssertEqual(try roundTrip(old), old)
+        // A reserve line that is not a supply line is refused.
+        var bad = plan
+        bad.reserveLines = [2]
+        XCTAssertThrowsError(try roundTrip(bad))
+    }
 }
