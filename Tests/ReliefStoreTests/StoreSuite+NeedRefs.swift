@@ -54,6 +54,7 @@ extension SQLiteStoreUnderTest {
 
         // Taken back to version 4 by dropping what migration 5 added.
         let db = try SQLiteConnection(path: path)
+        try db.execute(SQLiteStoreUnderTest.dropMigrationSix)
         try db.execute("DROP INDEX needs_by_ref; ALTER TABLE needs DROP COLUMN ref; DELETE FROM schema_version WHERE version >= 5")
         db.close()
         XCTAssertEqual(try rows("SELECT MAX(version) FROM schema_version"), [["4"]])
