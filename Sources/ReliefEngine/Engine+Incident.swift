@@ -297,13 +297,13 @@ extension Engine {
         },
 
         Command(words: ["need", "estimate"], usage: "need estimate INCIDENT days=N [accept] [priority=1..5] [by=DATE|DATETIME|12h] [ref=PREFIX]",
-                summary: "propose supply needs from people affected by the planning standards (Sphere minimums); accept adds them (ref=PREFIX names each PREFIX-SKU)",
+                summary: "propose supply needs from people affected by the planning standards (Sphere minimums), a need a day for daily standards; accept adds them (ref=PREFIX names each PREFIX-SKU, PREFIX-SKU-dK for day K)",
                 mutating: true) { engine, args, context in
             try args.expect(positionals: 1...1, options: ["days", "priority", "by", "ref"], flags: ["accept"])
             let incident = try engine.incident(try args.positional(0, "incident id"))
             let daysText = try args.requiredOption("days", "N")
             guard let days = Int(daysText), (1...Engine.maximumEstimateDays).contains(days) else {
-                throw Refusal(.syntax, "bad days \"\(daysText)\"; expected whole days from 1 to \(Engine.maximumEstimateDays)")
+                throw Refusal(.syntax, "bad days \"\(daysText)\"; expected whole days from 1 to \(Engine.maximumEstimateDays) (daily standards give one need a day)")
             }
             let accept = args.request.hasFlag("accept", from: args.first)
             let priority = try args.option("priority").map(Arguments.priority)
@@ -320,7 +320,7 @@ extension Engine {
             let lines = engine.state.estimateNeeds(incident: incident.id, people: incident.affected, days: days, standards: standards)
             guard accept else {
                 return .rows(lines.map { line in
-                    var fields: Fields = ["standard": line.standard.name, "item": line.standard.item,
+                    var fields: Fields = ["standard": line.standard.name, "item": line.standard.item, "day": line.dayText,
                                           "quantity": line.quantity.map(String.init) ?? "", "unit": engine.state.items[line.standard.item]?.unit ?? "",
                                           "packs": line.packs.map(String.init) ?? "", "already_needed": String(line.alreadyNeeded),
                                           "propose": String(line.proposed), "priority": String(line.standard.priority), "basis": line.basis]
@@ -328,24 +328,42 @@ extension Engine {
                     return fields
                 })
             }
-            // Every ref is checked before the first need is added: all of them are made, or none.
+            // Every ref and deadline is checked before the first need is added: all of them are made, or none.
             let refs = try prefix.map { try engine.estimateRefs(prefix: $0, lines: lines) } ?? [:]
+            let first = neededBy ?? Timestamp(milliseconds: context.now.milliseconds + Engine.defaultNeedLead)
+            let deadlines = try Engine.scheduleDeadlines(first: first, days: days)
             var added: [String] = [], addedRefs: [String] = [], skipped: [String] = []
-            for line in lines {
+            // standard → the schedule its days join (the first of them added) and its last day added.
+            var seriesOf: [String: (id: String, sku: String, first: Int, last: Int)] = [:], seriesOrder: [String] = []
+            for (index, line) in lines.enumerated() {
                 guard line.proposed > 0 else {
-                    skipped.append("\(line.standard.name) (\(line.note ?? "already needed in full"))")
+                    let day = line.day == nil ? "" : " day \(line.dayText)"
+                    skipped.append("\(line.standard.name)\(day) (\(line.note ?? "already needed in full"))")
                     continue
                 }
                 let id = engine.state.nextNeedID
-                let by = neededBy ?? Timestamp(milliseconds: context.now.milliseconds + Engine.defaultNeedLead)
-                let ref = refs[line.standard.item]
+                let ref = refs[index]
+                var schedule: NeedSchedule?
+                if let day = line.day, let count = line.days {
+                    let series = seriesOf[line.standard.name]?.id ?? id
+                    if seriesOf[line.standard.name] == nil { seriesOrder.append(line.standard.name) }
+                    seriesOf[line.standard.name] = (series, line.standard.item, seriesOf[line.standard.name]?.first ?? day, day)
+                    schedule = NeedSchedule(series: series, day: day, days: count)
+                }
+                let note = "estimate \(line.standard.name), " + (line.day.map { "day \($0) of \(days)" } ?? "\(days) days") + ": \(line.basis)"
                 engine.emit(.needAdded(Need(id: id, incident: incident.id, request: .supply(sku: line.standard.item, quantity: line.proposed),
-                                            priority: priority ?? line.standard.priority, neededBy: by,
-                                            note: "estimate \(line.standard.name), \(days) days: \(line.basis)", createdAt: context.now, ref: ref)))
+                                            priority: priority ?? line.standard.priority, neededBy: deadlines[(line.day ?? 1) - 1],
+                                            note: note, createdAt: context.now, ref: ref, schedule: schedule)))
                 added.append("\(id):\(line.standard.item):\(line.proposed)")
                 if let ref { addedRefs.append(ref) }
             }
             var fields: Fields = ["incident": incident.id, "added": String(added.count), "needs": added.joined(separator: ",")]
+            if !seriesOrder.isEmpty {
+                fields.append("series", seriesOrder.map { name in
+                    let series = seriesOf[name]!
+                    return "\(series.id):\(series.sku):\(series.first)-\(series.last)"
+                }.joined(separator: ","))
+            }
             if prefix != nil { fields.append("refs", addedRefs.joined(separator: ",")) }
             if !skipped.isEmpty { fields.append("skipped", skipped.joined(separator: "; ")) }
             return .ok(fields)
@@ -354,5 +372,6 @@ extension Engine {
 
     /// A need without `by=` is due this long after it is added: 24 hours.
     static let defaultNeedLead: Int64 = 24 * 3_600_000
-    static let maximumEstimateDays = 365
+    /// An estimate's daily standards give one need a day: at most a schedule's days.
+    static let maximumEstimateDays = NeedSchedule.maximumDays
 }

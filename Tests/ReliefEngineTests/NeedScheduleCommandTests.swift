@@ -3,7 +3,7 @@ import ReliefCore
 import ReliefProtocol
 @testable import ReliefEngine
 
-/// Schedules of daily needs (`need add … per_day=Q days=N`) and a
+/// Schedules of daily needs (`need add … per_day=Q days=N`, `need estimate … days=N accept`) and a
 /// need's reach (`reach=`): one need a day, due 24 h apart, each changed and cancelled alone or the
 /// open days together (`need cancel … series=all|rest`), listed together, refs NAME-dK; bad input
 /// refused naming what was wrong, changing nothing.
@@ -194,7 +194,57 @@ final class NeedScheduleCommandTests: XCTestCase {
         engine.ok("need add flood item=water-5l per_day=5 days=9 ref=\(long)")
         refusedWith("need add flood item=water-5l per_day=5 days=3 reach=near", .syntax, "bad reach \"near\"")
         refusedWith("need change N-000001 reach=wide", .syntax, "bad reach \"wide\"")
+        refusedWith("need estimate flood days=31", .syntax, "bad days \"31\"")
         XCTAssertEqual(engine.state.needs.count, 10)
         XCTAssertEqual(engine.state.invariantViolations(), [])
+    }
+
+    func testEstimateCountsWhatIsAlreadyNeededAgainstTheEarliestDays() throws {
+        let engine = try engine()
+        engine.planningStandards = Engine.sphereStandards
+        engine.ok("need add flood supply water-5l 5000")                      // 1 day and 1400 of the next
+        let rows = engine.rows("need estimate flood days=3").filter { $0["standard"] == "water" }
+        XCTAssertEqual(rows.map { [$0["day"]!, $0["quantity"]!, $0["already_needed"]!, $0["propose"]!, $0["note"]!] }, [
+            ["1/3", "3600", "3600", "0", "already needed in full"],
+            ["2/3", "3600", "1400", "2200", ""],
+            ["3/3", "3600", "0", "3600", ""],
+        ])
+        let accepted = engine.okFields("need estimate flood days=3 accept by=2026-12-01T20:00Z ref=e")
+        XCTAssertTrue(accepted["needs"]!.hasPrefix("N-000002:water-5l:2200,N-000003:water-5l:3600,"), accepted["needs"]!)
+        XCTAssertTrue(accepted["series"]!.hasPrefix("N-000002:water-5l:2-3,"), accepted["series"]!)
+        XCTAssertTrue(accepted["refs"]!.hasPrefix("e-water-5l-d2,e-water-5l-d3,e-food-ration-d1,"), accepted["refs"]!)
+        XCTAssertTrue(accepted["skipped"]!.contains("water day 1/3 (already needed in full)"), accepted["skipped"]!)
+        // Day 2 is due a day after the first deadline, day 3 two days after; the series is its first need.
+        XCTAssertEqual(engine.state.needs["N-000002"]?.neededBy.iso8601, "2026-12-02T20:00:00Z")
+        XCTAssertEqual(engine.state.needs["N-000003"]?.neededBy.iso8601, "2026-12-03T20:00:00Z")
+        XCTAssertEqual(engine.state.needs["N-000003"]?.schedule, NeedSchedule(series: "N-000002", day: 3, days: 3))
+        XCTAssertEqual(engine.state.invariantViolations(), [])
+    }
+
+    /// Issue 11: two incidents ten minutes apart, both estimated for three days, water for not
+    /// even two days of both. With one need a day, every first day is met before any second day
+    /// gets a bottle, and nothing goes to a third day.
+    func testUnderScarcityEveryFirstDayIsServedBeforeAnySecondDay() throws {
+        let engine = try engine()
+        engine.planningStandards = try PlanningStandards(text: "water amount=15 unit=L per=person-day item=water-5l content=5 priority=1",
+                                                         name: "water.standards")
+        engine.ok(#"incident open typhoon title="Typhoon" kind=storm at=37.88,112.54 region=shanxi/taiyuan severity=4 affected=800"#)
+        clock.now.milliseconds += 10 * 60_000
+        engine.ok(#"incident open flood2 title="Flood" kind=flood at=37.85,112.57 region=shanxi/taiyuan severity=3 affected=300"#)
+        engine.ok("need estimate typhoon days=3 accept")      // 2400 bottles a day
+        engine.ok("need estimate flood2 days=3 accept")       // 900 bottles a day
+        engine.ok("plan")
+        var given: [String: Int64] = [:]
+        for allocation in engine.state.allocations.values { given[allocation.need, default: 0] += allocation.quantity }
+        let plan = engine.state.plans.values.first!
+        for line in plan.lines { if case .supply(let need, _, _, let quantity, _) = line { given[need, default: 0] += quantity } }
+        let water = engine.state.needs.values.filter { $0.request.isSupply }
+        XCTAssertEqual(water.count, 6)
+        let firstDays = water.filter { $0.schedule?.day == 1 }, secondDays = water.filter { $0.schedule?.day == 2 }
+        let thirdDays = water.filter { $0.schedule?.day == 3 }
+        XCTAssertEqual(firstDays.count, 2)
+        for need in firstDays { XCTAssertEqual(given[need.id] ?? 0, need.request.amount, "day 1 of \(need.incident) met in full") }
+        XCTAssertGreaterThan(secondDays.reduce(0) { $0 + (given[$1.id] ?? 0) }, 0, "what is left goes to the second days")
+        for need in thirdDays { XCTAssertEqual(given[need.id] ?? 0, 0, "nothing for day 3 of \(need.incident) while day 2 is short") }
     }
 }
