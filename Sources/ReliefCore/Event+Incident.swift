@@ -24,12 +24,14 @@ extension Event {
             json.set("id", id); json.set("status", status.rawValue); json.set("note", note)
         case .needAdded(let need):
             Event.encode(need, into: &json)
-        case .needChanged(let id, let amount, let priority, let neededBy, let note):
+        case .needChanged(let id, let amount, let priority, let neededBy, let note, let reach):
             json.set("id", id)
             if let amount { json.set("amount", amount) }
             if let priority { json.set("priority", priority) }
             if let neededBy { json.set("by", neededBy.milliseconds) }
             json.set("note", note)
+            // Only when the reach changes, so other changes are journaled as they always were.
+            json.set("reach", reach?.name)
         case .needCancelled(let id, let reason):
             json.set("id", id); json.set("reason", reason)
         case .planProposed(let plan):
@@ -71,6 +73,34 @@ extension Event {
         }
         json.set("priority", need.priority); json.set("by", need.neededBy.milliseconds); json.set("note", need.note)
         json.set("created", need.createdAt.milliseconds)
+        // A schedule's place and a reach only when the need has them, so the body of any other need
+        // is as it always was.
+        if let schedule = need.schedule {
+            json.set("series", schedule.series); json.set("day", schedule.day); json.set("days", schedule.days)
+        }
+        json.set("reach", need.reach?.name)
+    }
+
+    /// The schedule of a need.added body (or a snapshot's need record): none without `series`,
+    /// `day` and `days`; all three, or the body is refused.
+    static func decodeSchedule(_ body: FlatJSON) throws -> NeedSchedule? {
+        let series = try body.optionalString("series"), day = try body.optionalInt("day"), days = try body.optionalInt("days")
+        if series == nil && day == nil && days == nil { return nil }
+        guard let series, let day, let days, let dayNumber = Int(exactly: day), let dayCount = Int(exactly: days) else {
+            throw FlatJSON.DecodingError.invalid("series, day and days go together (series=\(series ?? "none") day=\(day.map(String.init) ?? "none") days=\(days.map(String.init) ?? "none"))")
+        }
+        let schedule = NeedSchedule(series: series, day: dayNumber, days: dayCount)
+        guard schedule.isWellFormed else {
+            throw FlatJSON.DecodingError.invalid("day \(day) of \(days) outside 1 ≤ day ≤ days ≤ \(NeedSchedule.maximumDays)")
+        }
+        return schedule
+    }
+
+    /// A reach by name (`reach` of a need.added body), or nil without one.
+    static func decodeReach(_ body: FlatJSON) throws -> ReachTier? {
+        guard let name = try body.optionalString("reach") else { return nil }
+        guard let tier = ReachTier(name: name) else { throw FlatJSON.DecodingError.invalid("reach=\(name)") }
+        return tier
     }
 
     static func decodeNeed(_ body: FlatJSON, createdAt: Timestamp) throws -> Need {
@@ -88,7 +118,8 @@ extension Event {
         }
         return Need(id: try body.string("id"), incident: try body.string("incident"), request: request,
                     priority: Int(try body.int("priority")), neededBy: Timestamp(milliseconds: try body.int("by")),
-                    note: try body.optionalString("note"), createdAt: createdAt, ref: try body.optionalString("ref"))
+                    note: try body.optionalString("note"), createdAt: createdAt, ref: try body.optionalString("ref"),
+                    schedule: try decodeSchedule(body), reach: try decodeReach(body))
     }
 
     /// Plan lines as text, one per line separated by `;`: `s NEED WAREHOUSE LOT QTY COST`,
@@ -198,7 +229,11 @@ extension Event {
         case "need.changed":
             return .needChanged(id: try body.string("id"), amount: try body.optionalQuantity("amount", in: Quantity.positive),
                                 priority: try body.optionalInt("priority").map { Int($0) },
-                                neededBy: try body.optionalInt("by").map(Timestamp.init(milliseconds:)), note: try body.optionalString("note"))
+                                neededBy: try body.optionalInt("by").map(Timestamp.init(milliseconds:)), note: try body.optionalString("note"),
+                                reach: try body.optionalString("reach").map { name in
+                                    guard let change = Need.ReachChange(name: name) else { throw FlatJSON.DecodingError.invalid("reach=\(name)") }
+                                    return change
+                                })
         case "need.cancelled":
             return .needCancelled(id: try body.string("id"), reason: try body.optionalString("reason"))
         case "plan.proposed":

@@ -38,8 +38,8 @@ public enum Event: Sendable, Equatable {
     case incidentUpdated(id: String, title: String?, severity: Int?, affected: Int64?, note: String?)
     case incidentStatusSet(id: String, status: IncidentStatus, note: String?)
     case needAdded(Need)
-    /// A change of amount (quantity, or count of volunteers/teams), priority or deadline; nil = unchanged.
-    case needChanged(id: String, amount: Int64?, priority: Int?, neededBy: Timestamp?, note: String?)
+    /// A change of amount (quantity, or count of volunteers/teams), priority, deadline or reach; nil = unchanged.
+    case needChanged(id: String, amount: Int64?, priority: Int?, neededBy: Timestamp?, note: String?, reach: Need.ReachChange? = nil)
     case needCancelled(id: String, reason: String?)
     case planProposed(Plan)
     /// Lines (1-based) of a plan applied by the events that follow in the same request.

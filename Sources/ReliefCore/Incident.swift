@@ -97,16 +97,49 @@ public struct Need: Sendable, Equatable {
     public var createdAt: Timestamp
     /// Every change, for the incident's log and the after-action report.
     public var changes: Int = 0
-    /// How far a plan may look for this need (nil: the default for its priority and incident).
+    /// Day k of a schedule of N daily needs (`need add … per_day=Q days=N`, `need estimate … days=N
+    /// accept`); nil for a need on its own. Set when the need is added and never changed.
+    public var schedule: NeedSchedule?
+    /// How far a plan may look for what the need asks (`need add … reach=`, `need change … reach=`);
+    /// nil = the configured default.
     public var reach: ReachTier?
 
     public init(id: String, incident: String, request: NeedRequest, priority: Int, neededBy: Timestamp, note: String?,
-                createdAt: Timestamp, ref: String? = nil) {
+                createdAt: Timestamp, ref: String? = nil, schedule: NeedSchedule? = nil, reach: ReachTier? = nil) {
         self.id = id; self.incident = incident; self.request = request; self.priority = priority
         self.neededBy = neededBy; self.note = note; self.createdAt = createdAt; self.ref = ref
+        self.schedule = schedule; self.reach = reach
     }
 
     public static let priorities = 1...5
+
+    /// A change of a need's reach (`need change … reach=`): to a tier, or back to the configured
+    /// default (`reach=default`).
+    public enum ReachChange: Sendable, Equatable {
+        case tier(ReachTier)
+        case configuredDefault
+
+        /// The word for it in a request and in the journal: a tier's name, or `default`.
+        public var name: String {
+            switch self {
+            case .tier(let tier): tier.name
+            case .configuredDefault: ReachChange.defaultName
+            }
+        }
+
+        public init?(name: String) {
+            if name == ReachChange.defaultName { self = .configuredDefault; return }
+            guard let tier = ReachTier(name: name) else { return nil }
+            self = .tier(tier)
+        }
+
+        public static let defaultName = "default"
+
+        /// The reach a need has after the change.
+        public var tier: ReachTier? {
+            if case .tier(let tier) = self { tier } else { nil }
+        }
+    }
 
     /// `N-` followed by digits, in either case: the shape of the ids the daemon gives. A ref may not
     /// have it, so a word that names a need is either an id or a ref, never both.
@@ -114,6 +147,43 @@ public struct Need: Sendable, Equatable {
         let bytes = Array(text.utf8)
         guard bytes.count > 2, bytes[0] | 0x20 == 0x6E, bytes[1] == 0x2D else { return false }
         return bytes[2...].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+}
+
+/// Where a need stands in a schedule of daily needs: a supply asked for every day for N days as N
+/// needs, day k due 24 hours after day k − 1, so that under scarcity day 1 of every incident is
+/// served before day 2 of any (the matcher ranks by priority, then deadline). Each day is a need
+/// of its own — changed, met or cancelled alone — and names its schedule by `series`, the id of
+/// the schedule's first need.
+public struct NeedSchedule: Sendable, Equatable {
+    /// The id of the schedule's first need (its own id for that need).
+    public var series: String
+    /// 1 … days.
+    public var day: Int
+    public var days: Int
+
+    public init(series: String, day: Int, days: Int) {
+        self.series = series; self.day = day; self.days = days
+    }
+
+    /// At most this many days in one schedule.
+    public static let maximumDays = 30
+    /// Day k is due this long after day k − 1: 24 hours.
+    public static let dayMilliseconds: Int64 = 86_400_000
+
+    /// `2/3`.
+    public var text: String { "\(day)/\(days)" }
+
+    /// Whether the numbers can be a schedule's: 1 ≤ day ≤ days ≤ `maximumDays`.
+    public var isWellFormed: Bool { (1...NeedSchedule.maximumDays).contains(days) && (1...days).contains(day) }
+
+    /// The deadline of day `day` of a schedule whose first day is due at `first`; nil when it does
+    /// not fit in a timestamp.
+    public static func deadline(first: Timestamp, day: Int) -> Timestamp? {
+        let (offset, overflow) = Int64(day - 1).multipliedReportingOverflow(by: dayMilliseconds)
+        guard !overflow, day >= 1 else { return nil }
+        let (time, overflowAgain) = first.milliseconds.addingReportingOverflow(offset)
+        return overflowAgain ? nil : Timestamp(milliseconds: time)
     }
 }
 

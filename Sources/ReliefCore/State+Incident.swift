@@ -15,6 +15,30 @@ extension State {
     public var nextAssignmentID: String { State.sequentialID("AS", assignments.count + 1) }
     public var nextPlanID: String { State.sequentialID("PL", plans.count + 1) }
 
+    /// A need joins a schedule only as a supply need of the same item and incident as the
+    /// schedule's first need, with the same number of days and a later day than any before it;
+    /// the first need of a schedule is its own series.
+    func checkSchedule(_ schedule: NeedSchedule, of need: Need, _ fail: (String) -> InvariantViolation) throws {
+        guard schedule.isWellFormed else {
+            throw fail("need \(need.id) day \(schedule.day) of \(schedule.days) outside 1 ≤ day ≤ days ≤ \(NeedSchedule.maximumDays)")
+        }
+        guard case .supply(let sku, _) = need.request else { throw fail("need \(need.id) asks for people; only supply needs have a schedule") }
+        if schedule.series == need.id { return }
+        guard let first = needs[schedule.series], let days = needSeries[schedule.series], let last = days.last.flatMap({ needs[$0] }) else {
+            throw fail("need \(need.id) names series \(schedule.series), which is not the first need of a schedule")
+        }
+        guard first.incident == need.incident, first.request.isSupply, State.sku(of: first) == sku, first.schedule?.days == schedule.days else {
+            throw fail("need \(need.id) differs from series \(schedule.series) in incident, item or days")
+        }
+        guard let lastDay = last.schedule?.day, schedule.day > lastDay else {
+            throw fail("need \(need.id) day \(schedule.day) is not after day \(last.schedule?.day ?? 0) of series \(schedule.series)")
+        }
+    }
+
+    static func sku(of need: Need) -> String? {
+        if case .supply(let sku, _) = need.request { sku } else { nil }
+    }
+
     mutating func applyIncident(_ entry: Entry) throws {
         func fail(_ message: String) -> InvariantViolation { InvariantViolation(seq: entry.seq, message: message) }
         func log(_ incident: String, _ text: String) {
@@ -77,6 +101,7 @@ extension State {
             guard incident.status != .closed else { throw fail("incident \(need.incident) is closed") }
             guard Need.priorities.contains(need.priority) else { throw fail("need \(need.id) priority \(need.priority) outside \(Need.priorities)") }
             guard Quantity.positive.contains(need.request.amount) else { throw fail("need \(need.id) amount \(need.request.amount) outside \(Quantity.positive)") }
+            if let schedule = need.schedule { try checkSchedule(schedule, of: need, fail) }
             switch need.request {
             case .supply(let sku, _): guard items[sku] != nil else { throw fail("item \(sku) missing") }
             case .volunteers(let skill, _, let hours):
@@ -89,11 +114,14 @@ extension State {
             added.changes = 0
             needs[need.id] = added
             if let ref = need.ref { needByRef[ref] = need.id }
+            if let schedule = need.schedule { needSeries[schedule.series, default: []].append(need.id) }
             incidents[need.incident]!.needs.append(need.id)
             log(need.incident, "need \(need.id)" + (need.ref.map { " (ref \($0))" } ?? "")
-                + " added: \(State.describe(need.request)), priority \(need.priority), by \(need.neededBy.iso8601)")
+                + " added: \(State.describe(need.request)), priority \(need.priority), by \(need.neededBy.iso8601)"
+                + (need.schedule.map { ", day \($0.text) of series \($0.series)" } ?? "")
+                + (need.reach.map { ", reach \($0.name)" } ?? ""))
 
-        case .needChanged(let id, let amount, let priority, let neededBy, let note):
+        case .needChanged(let id, let amount, let priority, let neededBy, let note, let reach):
             let need = try openNeed(id)
             if let amount {
                 guard Quantity.positive.contains(amount) else { throw fail("need \(id) amount \(amount) outside \(Quantity.positive)") }
@@ -113,6 +141,7 @@ extension State {
             }
             if let priority { needs[id]!.priority = priority; changes.append("priority \(need.priority) → \(priority)") }
             if let neededBy { needs[id]!.neededBy = neededBy; changes.append("by \(neededBy.iso8601)") }
+            if let reach { needs[id]!.reach = reach.tier; changes.append("reach \(reach.name)") }
             if let note { needs[id]!.note = note; changes.append("note: \(note)") }
             needs[id]!.changes += 1
             log(need.incident, "need \(id) changed: " + changes.joined(separator: ", "))

@@ -99,8 +99,10 @@ extension State {
         needByRef = [:]
         // In creation order, so that of two needs a damaged snapshot gives one ref, the first keeps
         // it; the invariants then name the second.
+        needSeries = [:]
         for id in needs.keys.sorted(by: State.creationOrder) {
             if let ref = needs[id]!.ref, needByRef[ref] == nil { needByRef[ref] = id }
+            if let schedule = needs[id]!.schedule { needSeries[schedule.series, default: []].append(id) }
         }
         for id in allocations.keys.sorted(by: State.creationOrder) { allocationsByNeed[allocations[id]!.need, default: []].append(id) }
         for id in assignments.keys.sorted(by: State.creationOrder) {
@@ -108,6 +110,36 @@ extension State {
             assignmentsByNeed[assignment.need, default: []].append(id)
             if assignment.status.isActive { activeAssignment[assignment.volunteer] = id }
         }
+    }
+
+    /// Every schedule starts with its series' own need and goes on in later days of the same item,
+    /// incident and number of days; the index lists each schedule's needs in that order.
+    func scheduleInvariantViolations() -> [String] {
+        var problems: [String] = []
+        var bySeries: [String: [String]] = [:]
+        for need in needs.values.sorted(by: { State.creationOrder($0.id, $1.id) }) {
+            guard let schedule = need.schedule else { continue }
+            bySeries[schedule.series, default: []].append(need.id)
+            if !schedule.isWellFormed { problems.append("need \(need.id) day \(schedule.day) of \(schedule.days) is not a schedule's day") }
+            if !need.request.isSupply { problems.append("need \(need.id) asks for people but has a schedule") }
+        }
+        for (series, ids) in bySeries.sorted(by: { State.creationOrder($0.key, $1.key) }) {
+            guard ids.first == series, let first = needs[series] else {
+                problems.append("schedule \(series) does not start with need \(series)")
+                continue
+            }
+            var lastDay = 0
+            for id in ids {
+                let need = needs[id]!, day = need.schedule!.day
+                if need.incident != first.incident || State.sku(of: need) != State.sku(of: first) || need.schedule!.days != first.schedule!.days {
+                    problems.append("need \(id) differs from series \(series) in incident, item or days")
+                }
+                if day <= lastDay { problems.append("need \(id) day \(day) is not after day \(lastDay) of series \(series)") }
+                lastDay = day
+            }
+        }
+        if bySeries != needSeries { problems.append("need series index disagrees with the needs' schedules") }
+        return problems
     }
 
     func incidentInvariantViolations() -> [String] {
@@ -156,6 +188,7 @@ extension State {
             if ref.isEmpty || Need.looksLikeID(ref) { problems.append("need \(need.id) ref \"\(ref)\" is empty or looks like a need id") }
         }
         if byRef != needByRef { problems.append("need ref index disagrees with the needs' refs") }
+        problems += scheduleInvariantViolations()
         for need in needs.values {
             guard let incident = incidents[need.incident] else {
                 problems.append("need \(need.id) of unknown incident \(need.incident)")

@@ -48,6 +48,8 @@ public struct State: Sendable {
     public internal(set) var activeAssignment: [String: String] = [:]
     /// need ref → need id, for every need that has a ref (rebuilt on snapshot load).
     public internal(set) var needByRef: [String: String] = [:]
+    /// schedule's first need id → its needs, in day order (rebuilt on snapshot load).
+    public internal(set) var needSeries: [String: [String]] = [:]
 
     // Travel times (State+Travel.swift): origin (warehouse or region) → destination → road minutes.
     public internal(set) var travelTimes: [String: [String: Int]] = [:]

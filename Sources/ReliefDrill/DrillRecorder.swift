@@ -70,7 +70,7 @@ struct DrillRecorder {
     private static func needsAffected(by entry: Entry, in state: State) -> [String] {
         switch entry.event {
         case .needAdded(let need): [need.id]
-        case .needChanged(let id, _, _, _, _), .needCancelled(let id, _): [id]
+        case .needChanged(let id, _, _, _, _, _), .needCancelled(let id, _): [id]
         case .allocationReserved(let allocation): [allocation.need]
         case .allocationDispatched(let id, _), .allocationDelivered(let id, _), .allocationReleased(let id, _):
             state.allocations[id].map { [$0.need] } ?? []

@@ -27,13 +27,20 @@ extension DrillRun {
             }
         }
         func known(_ noun: String, _ id: String, _ present: Bool) -> Bool { present || made[noun]?.contains(id) == true }
-        // Needs are named by the refs injects give them: need add … ref=NAME, and
-        // need estimate … accept ref=PREFIX, which names each need PREFIX-ITEM.
+        // Needs are named by the refs injects give them: need add … ref=NAME (NAME-d1 … NAME-dN
+        // with per_day= days=N), and need estimate … accept ref=PREFIX, which names each need
+        // PREFIX-ITEM (PREFIX-ITEM-dK for a day of a daily standard).
         var refs = Set<String>(), prefixes: [String] = []
         for inject in scenario.injects where !inject.mustBeRefused && inject.request.words.count >= 2 {
             guard inject.request.words[0].lowercased() == "need", let ref = inject.request.option("ref") else { continue }
             switch inject.request.words[1].lowercased() {
-            case "add": refs.insert(ref)
+            case "add":
+                if inject.request.option("per_day") != nil {
+                    let days = inject.request.option("days").flatMap { Int($0) } ?? 0
+                    if (1...NeedSchedule.maximumDays).contains(days) { for day in 1...days { refs.insert("\(ref)-d\(day)") } }
+                } else {
+                    refs.insert(ref)
+                }
             case "estimate": prefixes.append(ref + "-")
             default: continue
             }
@@ -65,7 +72,7 @@ extension DrillRun {
                 }
             case .need(let name, _, _), .needMissing(let name, _, _, _):
                 if !knownNeed(name) {
-                    problem(spec, "need", "unknown need \(name); expected a need id (N-000001), a ref of the start state, or a ref an inject gives (need add … ref=\(name), or need estimate … accept ref=PREFIX for PREFIX-ITEM)")
+                    problem(spec, "need", "unknown need \(name); expected a need id (N-000001), a ref of the start state, or a ref an inject gives (need add … ref=\(name), need add … per_day= days=N ref=NAME for NAME-d1 … NAME-dN, or need estimate … accept ref=PREFIX for PREFIX-ITEM)")
                 }
             case .refused:
                 break

@@ -33,7 +33,7 @@ public enum IncidentReplay {
         let closedMinute = history.closed.map { start.minute(of: $0.time) }
         let end = replay.endGiven ? scenario.endMinute : ((lastMinute + margin + 59) / 60) * 60
 
-        var writer = Writer(history: history)
+        let writer = Writer(history: history)
         var replayed: [Scenario.Inject] = []
         var leftToTheOfficer: [String: Int] = [:]
         var afterTheEnd = 0, inexpressible = 0
@@ -174,12 +174,14 @@ public enum IncidentReplay {
                 option("priority", String(need.priority)); option("by", need.neededBy.iso8601)
                 note("note", need.note)
                 option("ref", refs[need.id])
-            case .needChanged(let id, let amount, let priority, let neededBy, let text):
+                option("reach", need.reach?.name)
+            case .needChanged(let id, let amount, let priority, let neededBy, let text, let reach):
                 words = ["need", "change"]
                 word(refs[id] ?? id)
                 option(people.contains(id) ? "count" : "qty", amount.map(String.init))
                 option("priority", priority.map(String.init)); option("by", neededBy?.iso8601)
                 note("note", text)
+                option("reach", reach?.name)
             case .needCancelled(let id, let reason):
                 words = ["need", "cancel"]
                 word(refs[id] ?? id)

@@ -101,7 +101,7 @@ extension Engine {
             head.append("opened", incident.openedAt.iso8601)
             if incident.exercise { head.append("exercise", "yes") }
             rows.append(head)
-            for id in incident.needs { rows.append(engine.needFields(engine.state.needs[id]!, record: true)) }
+            for need in Engine.seriesTogether(incident.needs.map { engine.state.needs[$0]! }) { rows.append(engine.needFields(need, record: true)) }
             for allocation in engine.state.allocationList(incident: incident.id) {
                 rows.append(["record": "allocation", "id": allocation.id, "what": allocation.sku, "status": allocation.status.rawValue,
                              "amount": String(allocation.quantity), "unit": engine.state.items[allocation.sku]?.unit ?? "",
@@ -133,50 +133,95 @@ extension Engine {
 
     static let needCommands: [Command] = [
         Command(words: ["need", "add"],
-                usage: "need add INCIDENT (supply SKU QTY | volunteers SKILL COUNT hours=N | team SPECIALTY COUNT hours=N) [priority=1..5] [by=DATE|DATETIME|12h] [note=TEXT] [ref=NAME]",
-                summary: "add a need to an incident (priority 3 and by now + 24 h unless given; ref: a name of your own for it, usable wherever a need id is)",
+                usage: "need add INCIDENT (supply SKU QTY | item=SKU qty=QTY | supply SKU per_day=QTY days=N | item=SKU per_day=QTY days=N | volunteers SKILL COUNT hours=N | team SPECIALTY COUNT hours=N) [priority=1..5] [by=DATE|DATETIME|12h] [note=TEXT] [ref=NAME] [reach=\(ReachTier.allCases.map(\.name).joined(separator: "|"))]",
+                summary: "add a need to an incident (priority 3 and by now + 24 h unless given; per_day=Q days=N: one need a day for N days, each due 24 h after the one before; ref: a name of your own for it, usable wherever a need id is, NAME-d1 … NAME-dN for days; reach: how far a plan may look, the configured default unless given)",
                 mutating: true) { engine, args, context in
-            try args.expect(positionals: 4...4, options: ["hours", "priority", "by", "note", "ref"])
+            try args.expect(positionals: 1...4, options: ["hours", "priority", "by", "note", "ref", "item", "qty", "per_day", "days", "reach"])
             let incident = try engine.incident(try args.positional(0, "incident id"))
-            let type = try args.positional(1, "need type").lowercased()
-            let subject = try args.positional(2, type == "supply" ? "item" : type.hasPrefix("volunteer") ? "skill" : "specialty")
-            let amountText = try args.positional(3, type == "supply" ? "quantity" : "count")
             let request: NeedRequest
-            switch type {
-            case "supply":
-                if args.option("hours") != nil { throw Refusal(.syntax, "hours= is for volunteers and team needs, not supply") }
-                let item = try engine.item(subject)
-                request = .supply(sku: item.sku, quantity: try Arguments.quantity(amountText))
-            case "volunteers", "volunteer":
-                let count = try Arguments.headcount(amountText, "count")
-                let hours = try Arguments.needHours(try args.requiredOption("hours", "N"))
-                request = .volunteers(skill: try engine.skill(subject).id, count: Int(count), hours: hours)
-            case "team", "teams":
-                let count = try Arguments.headcount(amountText, "count")
-                let hours = try Arguments.needHours(try args.requiredOption("hours", "N"))
-                guard engine.state.specialties[subject] != nil else {
-                    throw Refusal(.notFound, "specialty \(subject) not found; see specialty list")
+            var days: Int?
+            if let itemText = args.option("item") {
+                guard args.positionalCount == 1 else {
+                    throw Refusal(.syntax, "item= names a supply need's item in place of the words supply SKU QTY; give one or the other, e.g. need add \(incident.id) item=\(itemText) qty=100")
                 }
-                request = .teams(specialty: subject, count: Int(count), hours: hours)
-            default:
-                throw Refusal(.syntax, "bad need type \"\(type)\"; expected supply, volunteers or team")
+                if args.option("hours") != nil { throw Refusal(.syntax, "hours= is for volunteers and team needs, not supply") }
+                let item = try engine.item(itemText)
+                let amount = try args.supplyQuantity(word: nil)
+                request = .supply(sku: item.sku, quantity: amount.quantity)
+                days = amount.days
+            } else {
+                guard args.positionalCount >= 2 else {
+                    throw Refusal(.syntax, "missing the need; expected supply SKU QTY, item=SKU qty=QTY, item=SKU per_day=QTY days=N, volunteers SKILL COUNT hours=N or team SPECIALTY COUNT hours=N; usage: \(args.usage)")
+                }
+                let type = try args.positional(1, "need type").lowercased()
+                let subject = try args.positional(2, type == "supply" ? "item" : type.hasPrefix("volunteer") ? "skill" : "specialty")
+                if type != "supply" {
+                    for key in ["qty", "per_day", "days"] where args.option(key) != nil {
+                        throw Refusal(.syntax, "\(key)= is for supply needs; a \(type) need takes COUNT and hours=N")
+                    }
+                }
+                switch type {
+                case "supply":
+                    if args.option("hours") != nil { throw Refusal(.syntax, "hours= is for volunteers and team needs, not supply") }
+                    let item = try engine.item(subject)
+                    let amount = try args.supplyQuantity(word: args.optionalPositional(3))
+                    request = .supply(sku: item.sku, quantity: amount.quantity)
+                    days = amount.days
+                case "volunteers", "volunteer":
+                    let count = try Arguments.headcount(try args.positional(3, "count"), "count")
+                    let hours = try Arguments.needHours(try args.requiredOption("hours", "N"))
+                    request = .volunteers(skill: try engine.skill(subject).id, count: Int(count), hours: hours)
+                case "team", "teams":
+                    let count = try Arguments.headcount(try args.positional(3, "count"), "count")
+                    let hours = try Arguments.needHours(try args.requiredOption("hours", "N"))
+                    guard engine.state.specialties[subject] != nil else {
+                        throw Refusal(.notFound, "specialty \(subject) not found; see specialty list")
+                    }
+                    request = .teams(specialty: subject, count: Int(count), hours: hours)
+                default:
+                    throw Refusal(.syntax, "bad need type \"\(type)\"; expected supply, volunteers or team")
+                }
             }
             let priority = try args.option("priority").map(Arguments.priority) ?? 3
             let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now) }
                 ?? Timestamp(milliseconds: context.now.milliseconds + Engine.defaultNeedLead)
             let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
             let ref = try args.option("ref").map(Arguments.needRef)
+            let reach = try args.option("reach").map(Arguments.reach)?.tier
             guard incident.status != .closed else { throw Refusal(.conflict, "incident \(incident.id) is closed; a closed incident takes no changes") }
-            if let ref { try engine.checkRefIsNew(ref) }
-            let id = engine.state.nextNeedID
-            engine.emit(.needAdded(Need(id: id, incident: incident.id, request: request, priority: priority, neededBy: neededBy,
-                                        note: note, createdAt: context.now, ref: ref)))
-            return .ok(["need": id, "ref": ref ?? "", "incident": incident.id, "priority": String(priority), "by": neededBy.iso8601])
+            guard let days else {
+                if let ref { try engine.checkRefIsNew(ref) }
+                let id = engine.state.nextNeedID
+                engine.emit(.needAdded(Need(id: id, incident: incident.id, request: request, priority: priority, neededBy: neededBy,
+                                            note: note, createdAt: context.now, ref: ref, reach: reach)))
+                var fields: Fields = ["need": id, "ref": ref ?? "", "incident": incident.id, "priority": String(priority), "by": neededBy.iso8601]
+                if let reach { fields.append("reach", reach.name) }
+                return .ok(fields)
+            }
+            // A schedule: every ref and deadline is checked before the first day is added.
+            let refs = try ref.map { try engine.scheduleRefs($0, days: days) }
+            let deadlines = try Engine.scheduleDeadlines(first: neededBy, days: days)
+            let series = engine.state.nextNeedID
+            var ids: [String] = []
+            for day in 1...days {
+                let id = engine.state.nextNeedID
+                engine.emit(.needAdded(Need(id: id, incident: incident.id, request: request, priority: priority, neededBy: deadlines[day - 1],
+                                            note: note, createdAt: context.now, ref: refs?[day - 1],
+                                            schedule: NeedSchedule(series: series, day: day, days: days), reach: reach)))
+                ids.append(id)
+            }
+            var fields: Fields = ["need": series, "ref": refs?.first ?? "", "incident": incident.id, "priority": String(priority),
+                                  "by": neededBy.iso8601, "series": series, "days": String(days), "last_by": deadlines[days - 1].iso8601,
+                                  "needs": ids.joined(separator: ",")]
+            if let refs { fields.append("refs", refs.joined(separator: ",")) }
+            if let reach { fields.append("reach", reach.name) }
+            return .ok(fields)
         },
 
-        Command(words: ["need", "change"], usage: "need change NEED [qty=N | count=N] [priority=1..5] [by=DATE|DATETIME|12h] [note=TEXT]",
-                summary: "change a need's amount (not below what is already committed), priority, deadline or note", mutating: true) { engine, args, context in
-            try args.expect(positionals: 1...1, options: ["qty", "count", "priority", "by", "note"])
+        Command(words: ["need", "change"],
+                usage: "need change NEED [qty=N | count=N] [priority=1..5] [by=DATE|DATETIME|12h] [note=TEXT] [reach=\(ReachTier.allCases.map(\.name).joined(separator: "|"))|default]",
+                summary: "change a need's amount (not below what is already committed), priority, deadline, note or reach (default: the configured reach); one day of a schedule changes alone", mutating: true) { engine, args, context in
+            try args.expect(positionals: 1...1, options: ["qty", "count", "priority", "by", "note", "reach"])
             let need = try engine.need(try args.positional(0, "need id"))
             var amount: Int64?
             switch (need.request, args.option("qty"), args.option("count")) {
@@ -190,7 +235,8 @@ extension Engine {
             let priority = try args.option("priority").map(Arguments.priority)
             let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now) }
             let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
-            guard amount != nil || priority != nil || neededBy != nil || note != nil else {
+            let reach = try args.option("reach").map(Arguments.reach)
+            guard amount != nil || priority != nil || neededBy != nil || note != nil || reach != nil else {
                 throw Refusal(.syntax, "nothing to change; usage: \(args.usage)")
             }
             _ = try engine.openNeed(need.id)
@@ -205,47 +251,36 @@ extension Engine {
             let newPriority = priority == need.priority ? nil : priority
             let newBy = neededBy == need.neededBy ? nil : neededBy
             let newNote = note == need.note ? nil : note
-            guard newAmount != nil || newPriority != nil || newBy != nil || newNote != nil else {
+            let newReach = reach.flatMap { $0.tier == need.reach ? nil : $0 }
+            guard newAmount != nil || newPriority != nil || newBy != nil || newNote != nil || newReach != nil else {
                 return .ok(["need": need.id, "changed": "no"])
             }
-            engine.emit(.needChanged(id: need.id, amount: newAmount, priority: newPriority, neededBy: newBy, note: newNote))
+            engine.emit(.needChanged(id: need.id, amount: newAmount, priority: newPriority, neededBy: newBy, note: newNote, reach: newReach))
             let after = engine.state.needs[need.id]!
-            return .ok(["need": need.id, "changed": "yes", "amount": String(after.request.amount), "priority": String(after.priority),
-                        "by": after.neededBy.iso8601])
+            var fields: Fields = ["need": need.id, "changed": "yes", "amount": String(after.request.amount), "priority": String(after.priority),
+                                  "by": after.neededBy.iso8601]
+            if reach != nil { fields.append("reach", after.reach?.name ?? "") }
+            return .ok(fields)
         },
 
-        Command(words: ["need", "cancel"], usage: "need cancel NEED [reason=TEXT]",
-                summary: "cancel a need, releasing its reserved supplies and the people not yet on scene (refused while goods are in transit or people on scene)",
+        Command(words: ["need", "cancel"], usage: "need cancel NEED [series=all|rest] [reason=TEXT]",
+                summary: "cancel a need, releasing its reserved supplies and the people not yet on scene (refused while goods are in transit or people on scene); series=all: every open day of its schedule, series=rest: this day and the later ones",
                 mutating: true) { engine, args, _ in
-            try args.expect(positionals: 1...1, options: ["reason"])
-            let need = try engine.openNeed(try args.positional(0, "need id"))
+            try args.expect(positionals: 1...1, options: ["reason", "series"])
+            let word = try args.positional(0, "need id")
             let reason = try args.option("reason").map { try Arguments.text($0, "reason", max: 500) }
-            let allocations = engine.state.allocationList(need: need.id)
-            let assignments = engine.state.assignmentList(need: need.id)
-            var problems: [String] = []
-            let inTransit = allocations.filter { $0.status == .dispatched }
-            if !inTransit.isEmpty {
-                problems.append("goods in transit: " + Engine.listed(inTransit.map(engine.describe))
-                                + " (allocation deliver when they arrive, or allocation release to bring them back)")
-            }
-            let onScene = assignments.filter { $0.status == .onScene }
-            if !onScene.isEmpty {
-                problems.append("people on scene: " + Engine.listed(onScene.map(engine.describe)) + " (assignment release when they stand down)")
-            }
+            if let scope = args.option("series") { return try engine.cancelSeries(word, scope: scope, reason: reason) }
+            let need = try engine.openNeed(word)
+            let problems = engine.cancellationProblems(need)
             if !problems.isEmpty { throw Refusal(.conflict, "need \(need.id) cannot be cancelled yet: " + problems.joined(separator: "; ")) }
-            let why = "need \(need.id) cancelled" + (reason.map { ": \($0)" } ?? "")
-            let released = allocations.filter { $0.status == .reserved }
-            let standDown = assignments.filter { $0.status == .assigned || $0.status == .enRoute }
-            for allocation in released { engine.emit(.allocationReleased(id: allocation.id, reason: why)) }
-            for assignment in standDown { engine.emit(.assignmentReleased(id: assignment.id, reason: why)) }
-            engine.emit(.needCancelled(id: need.id, reason: reason))
+            let released = engine.cancel(need, reason: reason)
             return .ok(["need": need.id, "status": NeedStatus.cancelled.rawValue,
-                        "released_allocations": released.map(\.id).joined(separator: ","),
-                        "released_assignments": standDown.map(\.id).joined(separator: ",")])
+                        "released_allocations": released.allocations.joined(separator: ","),
+                        "released_assignments": released.assignments.joined(separator: ",")])
         },
 
         Command(words: ["need", "list"], usage: "need list [incident=ID] [open] [priority=1..5]",
-                summary: "needs, most urgent first, with what is met, in transit, delivered, missing and why", mutating: false, listing: .standard) { engine, args, _ in
+                summary: "needs, most urgent first (the days of a schedule together), with what is met, in transit, delivered, missing and why", mutating: false, listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["incident", "priority"], flags: ["open"])
             let incident = try args.option("incident").map { try engine.incident($0).id }
             let priority = try args.option("priority").map(Arguments.priority)
@@ -258,17 +293,17 @@ extension Engine {
                     .sorted(by: State.urgency)
             }
             if let priority { needs = needs.filter { $0.priority == priority } }
-            return .rows(needs.map { engine.needFields($0) })
+            return .rows(Engine.seriesTogether(needs).map { engine.needFields($0) })
         },
 
         Command(words: ["need", "estimate"], usage: "need estimate INCIDENT days=N [accept] [priority=1..5] [by=DATE|DATETIME|12h] [ref=PREFIX]",
-                summary: "propose supply needs from people affected by the planning standards (Sphere minimums); accept adds them (ref=PREFIX names each PREFIX-SKU)",
+                summary: "propose supply needs from people affected by the planning standards (Sphere minimums), a need a day for daily standards; accept adds them (ref=PREFIX names each PREFIX-SKU, PREFIX-SKU-dK for day K)",
                 mutating: true) { engine, args, context in
             try args.expect(positionals: 1...1, options: ["days", "priority", "by", "ref"], flags: ["accept"])
             let incident = try engine.incident(try args.positional(0, "incident id"))
             let daysText = try args.requiredOption("days", "N")
             guard let days = Int(daysText), (1...Engine.maximumEstimateDays).contains(days) else {
-                throw Refusal(.syntax, "bad days \"\(daysText)\"; expected whole days from 1 to \(Engine.maximumEstimateDays)")
+                throw Refusal(.syntax, "bad days \"\(daysText)\"; expected whole days from 1 to \(Engine.maximumEstimateDays) (daily standards give one need a day)")
             }
             let accept = args.request.hasFlag("accept", from: args.first)
             let priority = try args.option("priority").map(Arguments.priority)
@@ -285,7 +320,7 @@ extension Engine {
             let lines = engine.state.estimateNeeds(incident: incident.id, people: incident.affected, days: days, standards: standards)
             guard accept else {
                 return .rows(lines.map { line in
-                    var fields: Fields = ["standard": line.standard.name, "item": line.standard.item,
+                    var fields: Fields = ["standard": line.standard.name, "item": line.standard.item, "day": line.dayText,
                                           "quantity": line.quantity.map(String.init) ?? "", "unit": engine.state.items[line.standard.item]?.unit ?? "",
                                           "packs": line.packs.map(String.init) ?? "", "already_needed": String(line.alreadyNeeded),
                                           "propose": String(line.proposed), "priority": String(line.standard.priority), "basis": line.basis]
@@ -293,24 +328,42 @@ extension Engine {
                     return fields
                 })
             }
-            // Every ref is checked before the first need is added: all of them are made, or none.
+            // Every ref and deadline is checked before the first need is added: all of them are made, or none.
             let refs = try prefix.map { try engine.estimateRefs(prefix: $0, lines: lines) } ?? [:]
+            let first = neededBy ?? Timestamp(milliseconds: context.now.milliseconds + Engine.defaultNeedLead)
+            let deadlines = try Engine.scheduleDeadlines(first: first, days: days)
             var added: [String] = [], addedRefs: [String] = [], skipped: [String] = []
-            for line in lines {
+            // standard → the schedule its days join (the first of them added) and its last day added.
+            var seriesOf: [String: (id: String, sku: String, first: Int, last: Int)] = [:], seriesOrder: [String] = []
+            for (index, line) in lines.enumerated() {
                 guard line.proposed > 0 else {
-                    skipped.append("\(line.standard.name) (\(line.note ?? "already needed in full"))")
+                    let day = line.day == nil ? "" : " day \(line.dayText)"
+                    skipped.append("\(line.standard.name)\(day) (\(line.note ?? "already needed in full"))")
                     continue
                 }
                 let id = engine.state.nextNeedID
-                let by = neededBy ?? Timestamp(milliseconds: context.now.milliseconds + Engine.defaultNeedLead)
-                let ref = refs[line.standard.item]
+                let ref = refs[index]
+                var schedule: NeedSchedule?
+                if let day = line.day, let count = line.days {
+                    let series = seriesOf[line.standard.name]?.id ?? id
+                    if seriesOf[line.standard.name] == nil { seriesOrder.append(line.standard.name) }
+                    seriesOf[line.standard.name] = (series, line.standard.item, seriesOf[line.standard.name]?.first ?? day, day)
+                    schedule = NeedSchedule(series: series, day: day, days: count)
+                }
+                let note = "estimate \(line.standard.name), " + (line.day.map { "day \($0) of \(days)" } ?? "\(days) days") + ": \(line.basis)"
                 engine.emit(.needAdded(Need(id: id, incident: incident.id, request: .supply(sku: line.standard.item, quantity: line.proposed),
-                                            priority: priority ?? line.standard.priority, neededBy: by,
-                                            note: "estimate \(line.standard.name), \(days) days: \(line.basis)", createdAt: context.now, ref: ref)))
+                                            priority: priority ?? line.standard.priority, neededBy: deadlines[(line.day ?? 1) - 1],
+                                            note: note, createdAt: context.now, ref: ref, schedule: schedule)))
                 added.append("\(id):\(line.standard.item):\(line.proposed)")
                 if let ref { addedRefs.append(ref) }
             }
             var fields: Fields = ["incident": incident.id, "added": String(added.count), "needs": added.joined(separator: ",")]
+            if !seriesOrder.isEmpty {
+                fields.append("series", seriesOrder.map { name in
+                    let series = seriesOf[name]!
+                    return "\(series.id):\(series.sku):\(series.first)-\(series.last)"
+                }.joined(separator: ","))
+            }
             if prefix != nil { fields.append("refs", addedRefs.joined(separator: ",")) }
             if !skipped.isEmpty { fields.append("skipped", skipped.joined(separator: "; ")) }
             return .ok(fields)
@@ -319,5 +372,6 @@ extension Engine {
 
     /// A need without `by=` is due this long after it is added: 24 hours.
     static let defaultNeedLead: Int64 = 24 * 3_600_000
-    static let maximumEstimateDays = 365
+    /// An estimate's daily standards give one need a day: at most a schedule's days.
+    static let maximumEstimateDays = NeedSchedule.maximumDays
 }

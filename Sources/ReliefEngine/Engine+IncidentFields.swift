@@ -170,6 +170,9 @@ extension Engine {
         if record { fields.append("record", "need"); fields.append("id", need.id); fields.append("ref", need.ref ?? "") } else {
             fields.append("need", need.id); fields.append("ref", need.ref ?? ""); fields.append("incident", need.incident)
         }
+        // The schedule a need is a day of (its first need's id) and which day: empty for a need on its own.
+        fields.append("series", need.schedule?.series ?? "")
+        fields.append("day", need.schedule?.text ?? "")
         fields.append("type", what.type)
         fields.append("what", what.what)
         fields.append("amount", String(need.request.amount))
@@ -177,6 +180,7 @@ extension Engine {
         fields.append("hours", what.hours.map(String.init) ?? "")
         fields.append("priority", String(need.priority))
         fields.append("by", need.neededBy.iso8601)
+        fields.append("reach", need.reach?.name ?? "")
         fields.append("status", need.status.rawValue)
         fields.append("met", String(progress.met))
         fields.append("in_transit", String(progress.inTransit))

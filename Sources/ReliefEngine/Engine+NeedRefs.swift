@@ -26,28 +26,29 @@ extension Engine {
         }
     }
 
-    /// item → `PREFIX-ITEM` for every line `need estimate … accept` adds; refused, naming the first
-    /// problem, when one of them is not a usable ref, two standards would add the same item (and so
-    /// the same ref), or one is taken already.
-    func estimateRefs(prefix: String, lines: [NeedEstimateLine]) throws -> [String: String] {
-        var refs: [String: String] = [:]
+    /// Line index → `PREFIX-ITEM` (`PREFIX-ITEM-dK` for day K of a daily standard) for every line
+    /// `need estimate … accept` adds; refused, naming the first problem, when one of them is not a
+    /// usable ref, two standards would add the same item (and so the same ref), or one is taken
+    /// already.
+    func estimateRefs(prefix: String, lines: [NeedEstimateLine]) throws -> [Int: String] {
+        var refs: [Int: String] = [:]
         var standardOf: [String: String] = [:]
-        for line in lines where line.proposed > 0 {
-            let item = line.standard.item, ref = prefix + "-" + item
+        for (index, line) in lines.enumerated() where line.proposed > 0 {
+            let item = line.standard.item, ref = prefix + "-" + item + (line.day.map { "-d\($0)" } ?? "")
             guard Arguments.isIdentifier(ref) else {
                 throw Refusal(.syntax, "bad ref prefix \"\(prefix)\": the ref \(ref) for item \(item) is longer than 64 bytes; expected a shorter prefix")
             }
             guard !Need.looksLikeID(ref) else {
                 throw Refusal(.syntax, "bad ref prefix \"\(prefix)\": the ref \(ref) for item \(item) looks like a need id; expected another prefix")
             }
-            if let other = standardOf[item] {
+            if let other = standardOf[item], other != line.standard.name {
                 throw Refusal(.conflict, "standards \(other) and \(line.standard.name) both add item \(item), so both needs would get ref \(ref); nothing added, add them without ref= or one at a time with need add … ref=")
             }
             if let need = state.needByRef[ref] {
                 throw Refusal(.conflict, "ref \(ref) is need \(need) already; refs are never reused, nothing added, expected another prefix")
             }
             standardOf[item] = line.standard.name
-            refs[item] = ref
+            refs[index] = ref
         }
         return refs
     }

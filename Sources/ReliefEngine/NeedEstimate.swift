@@ -115,14 +115,16 @@ public struct PlanningStandards: Sendable, Equatable {
 }
 
 /// One line of a needs estimate: what a standard asks for the incident's people, in whole packs of
-/// its catalog item, less what the incident already needs of that item.
+/// its catalog item, less what the incident already needs of that item. A daily standard estimated
+/// over more than one day gives a line a day (`day` of `days`), each the quantity of one day.
 public struct NeedEstimateLine: Sendable, Equatable {
     public var standard: PlanningStandards.Standard
     /// Items the standard asks for, rounded up to whole packs (nil when the item is not in the catalog
-    /// or the number is too large).
+    /// or the number is too large); for a line of one day, that day's.
     public var quantity: Int64?
     public var packs: Int64?
-    /// What open needs of the incident already ask of the item.
+    /// What open needs of the incident already ask of the item (for a line of one day: the part of
+    /// them counted against that day, the earliest days first).
     public var alreadyNeeded: Int64
     /// quantity − already needed, rounded up to whole packs; what `accept` adds.
     public var proposed: Int64
@@ -130,38 +132,63 @@ public struct NeedEstimateLine: Sendable, Equatable {
     public var basis: String
     /// Why nothing can be proposed (item missing from the catalog, …).
     public var note: String?
+    /// Day k of `days` of a daily standard phased into one need a day; nil for a standard needed
+    /// once, or an estimate of one day.
+    public var day: Int?
+    public var days: Int?
+
+    /// `2/3`, or empty for a line that is not one day of several.
+    public var dayText: String {
+        guard let day, let days else { return "" }
+        return "\(day)/\(days)"
+    }
 }
 
 extension State {
     /// What `standards` ask for `people` over `days`, for `incident` (whose open supply needs count
-    /// as already needed). Pure: the same state and arguments give the same lines.
+    /// as already needed). A daily standard over more than one day is phased: a line a day, each
+    /// the quantity of one day, with what is already needed counted against the earliest days.
+    /// Pure: the same state and arguments give the same lines.
     public func estimateNeeds(incident: String, people: Int64, days: Int, standards: PlanningStandards) -> [NeedEstimateLine] {
-        standards.standards.map { standard in
+        standards.standards.flatMap { standard -> [NeedEstimateLine] in
             let already = openSupplyAmount(incident: incident, sku: standard.item)
-            let factor = Int128(standard.daily ? days : 1)
+            let phased = standard.daily && days > 1
+            // A phased standard is reckoned for one day.
+            let factor = Int128(standard.daily && !phased ? days : 1)
             let amount = PlanningStandards.decimal(standard.amountMilli), content = PlanningStandards.decimal(standard.contentMilli)
             var basis = standard.people == 1 ? "\(amount) \(standard.unit) per person" : "\(amount) \(standard.unit) per \(standard.people) people"
-            basis += " × \(people) people" + (standard.daily ? " × \(days) days" : "")
+            basis += " × \(people) people" + (standard.daily ? (phased ? " × 1 day" : " × \(days) days") : "")
             let totalMilli = Int128(standard.amountMilli) * Int128(people) * factor
             let total = (totalMilli + Int128(standard.people) - 1) / Int128(standard.people)
             basis += " = \(PlanningStandards.decimal(Int64(clamping: total))) \(standard.unit)"
+            func refused(_ note: String) -> [NeedEstimateLine] {
+                [NeedEstimateLine(standard: standard, quantity: nil, packs: nil, alreadyNeeded: already, proposed: 0, basis: basis, note: note)]
+            }
             guard let item = items[standard.item] else {
-                return NeedEstimateLine(standard: standard, quantity: nil, packs: nil, alreadyNeeded: already, proposed: 0, basis: basis,
-                                        note: "item \(standard.item) not in the catalog; add it with item add, or map \(standard.name) to another item in the planning standards")
+                return refused("item \(standard.item) not in the catalog; add it with item add, or map \(standard.name) to another item in the planning standards")
             }
             let units = (total + Int128(standard.contentMilli) - 1) / Int128(standard.contentMilli)
             let packs = (units + Int128(item.packSize) - 1) / Int128(item.packSize)
             let quantity = packs * Int128(item.packSize)
-            guard quantity <= Int128(Quantity.maximum) else {
-                return NeedEstimateLine(standard: standard, quantity: nil, packs: nil, alreadyNeeded: already, proposed: 0, basis: basis,
-                                        note: "more than \(Quantity.maximum) \(item.unit), the most one need may ask for; check the people affected")
+            // All days together within the maximum, as one need of them all would be.
+            guard quantity * Int128(phased ? days : 1) <= Int128(Quantity.maximum) else {
+                return refused("more than \(Quantity.maximum) \(item.unit)" + (phased ? " in \(days) days" : "")
+                               + ", the most one need may ask for; check the people affected")
             }
             basis += " ÷ \(content) \(standard.unit) per \(item.unit) = \(units) \(item.unit)"
             if item.packSize > 1 { basis += " = \(packs) packs of \(item.packSize)" }
-            let missing = max(0, Int64(quantity) - already)
-            let proposed = (missing + item.packSize - 1) / item.packSize * item.packSize
-            return NeedEstimateLine(standard: standard, quantity: Int64(quantity), packs: Int64(packs), alreadyNeeded: already,
-                                    proposed: proposed, basis: basis, note: nil)
+            func proposal(_ missing: Int64) -> Int64 { (missing + item.packSize - 1) / item.packSize * item.packSize }
+            guard phased else {
+                return [NeedEstimateLine(standard: standard, quantity: Int64(quantity), packs: Int64(packs), alreadyNeeded: already,
+                                         proposed: proposal(max(0, Int64(quantity) - already)), basis: basis, note: nil)]
+            }
+            var uncounted = already
+            return (1...days).map { day in
+                let counted = min(uncounted, Int64(quantity))
+                uncounted -= counted
+                return NeedEstimateLine(standard: standard, quantity: Int64(quantity), packs: Int64(packs), alreadyNeeded: counted,
+                                        proposed: proposal(Int64(quantity) - counted), basis: basis, note: nil, day: day, days: days)
+            }
         }
     }
 }

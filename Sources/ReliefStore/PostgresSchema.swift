@@ -17,7 +17,9 @@
 /// the new tables too; add their counts and totals to `PostgresStore.countsQuery` / `expectedCounts`.
 /// Migration 4 changed how a kind already projected is projected (need.added, for needs.ref) by
 /// renaming migration 2's function to `reliefd_project_incidents` and putting a new
-/// `reliefd_project_more` before it, which projects that kind itself and hands on the rest.
+/// `reliefd_project_more` before it, which projects that kind itself and hands on the rest;
+/// migration 5 replaced that `reliefd_project_more` again (need.added with a schedule and reach,
+/// need.changed with a reach).
 enum PostgresSchema {
     /// Advisory lock keys (pg_try_advisory_lock(int4, int4)): the leader of the database holds
     /// (lockClass, leaderLock); migrations take (lockClass, migrationLock) for their transaction.
@@ -744,6 +746,41 @@ enum PostgresSchema {
                                 COALESCE((b->>'created')::bigint, 0), b->>'ref');
                 ELSE
                     PERFORM reliefd_project_incidents(seq, at, kind, b);
+                END IF;
+            END $$
+            """,
+        ],
+
+        // 5: schedules of daily needs and a need's reach (SQLite migration 6): series (the id of
+        // the schedule's first need), day and days (day k of N), reach (NULL = the configured
+        // default). Migration 4's reliefd_project_more is replaced: need.added is projected with
+        // the new columns, and need.changed goes to reliefd_project_incidents as before, then sets
+        // the reach when the change names one ("default" clears it). Existing rows get NULL,
+        // right for every need added before; a database whose journal already holds schedules or
+        // reaches gets them from the load's rebuild (its count of needs in a schedule, total of
+        // days or total of reaches differs).
+        [
+            "ALTER TABLE needs ADD COLUMN series text",
+            "ALTER TABLE needs ADD COLUMN day integer CHECK (day >= 1)",
+            "ALTER TABLE needs ADD COLUMN days integer CHECK (days >= 1)",
+            "ALTER TABLE needs ADD COLUMN reach text CHECK (reach IN ('county', 'city', 'province', 'country'))",
+            "CREATE INDEX needs_by_series ON needs (series)",
+            """
+            CREATE OR REPLACE FUNCTION reliefd_project_more(seq bigint, at bigint, kind text, b jsonb) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                IF kind = 'need.added' THEN
+                    INSERT INTO needs (id, incident, type, sku, skill, specialty, amount, hours, priority, needed_by, status, note, created_at, ref,
+                                       series, day, days, reach)
+                        VALUES (b->>'id', b->>'incident', b->>'type', b->>'sku', b->>'skill', b->>'specialty', (b->>'amount')::bigint,
+                                (b->>'hours')::integer, (b->>'priority')::integer, (b->>'by')::bigint, 'open', b->>'note',
+                                COALESCE((b->>'created')::bigint, 0), b->>'ref',
+                                b->>'series', (b->>'day')::integer, (b->>'days')::integer, b->>'reach');
+                ELSE
+                    PERFORM reliefd_project_incidents(seq, at, kind, b);
+                    IF kind = 'need.changed' AND b ? 'reach' THEN
+                        UPDATE needs SET reach = NULLIF(b->>'reach', 'default') WHERE id = b->>'id';
+                        IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'need ' || (b->>'id')); END IF;
+                    END IF;
                 END IF;
             END $$
             """,

@@ -97,6 +97,8 @@ public enum PostgresStore {
                (SELECT \(ProjectionTotal.sql("affected")) FROM incidents),
                (SELECT COUNT(*) FROM needs), (SELECT COUNT(*) FROM needs WHERE status = 'open'), (SELECT \(ProjectionTotal.sql("amount")) FROM needs),
                (SELECT COUNT(*) FROM needs WHERE ref IS NOT NULL),
+               (SELECT COUNT(*) FROM needs WHERE series IS NOT NULL), (SELECT \(ProjectionTotal.sql("COALESCE(day, 0)")) FROM needs),
+               (SELECT \(ProjectionTotal.sql(PostgresStore.reachWeightSQL)) FROM needs),
                (SELECT COUNT(*) FROM plans), (SELECT \(ProjectionTotal.sql("applied_lines")) FROM plans),
                (SELECT COUNT(*) FROM allocations), (SELECT \(ProjectionTotal.sql("quantity")) FROM allocations),
                (SELECT \(ProjectionTotal.sql("quantity")) FROM allocations WHERE status = 'dispatched'),
@@ -123,7 +125,10 @@ public enum PostgresStore {
             + [Int64(state.travelEntryCount), ProjectionTotal.of(state.travelTimes.values.lazy.flatMap(\.values).map { Int64($0) })]
     }
 
-    /// The incident tables' part of `expectedCounts` (schema migrations 2 and 4). Reserved stock is the
+    /// A need's reach as a number for the load check's total: its tier's rank + 1, 0 for the default.
+    static let reachWeightSQL = "CASE reach " + ReachTier.allCases.map { "WHEN '\($0.name)' THEN \($0.rawValue + 1) " }.joined() + "ELSE 0 END"
+
+    /// The incident tables' part of `expectedCounts` (schema migrations 2, 4 and 5). Reserved stock is the
     /// holdings total above.
     private static func incidentCounts(_ state: State) -> [Int64] {
         let incidents = state.incidents.values, needs = state.needs.values
@@ -135,6 +140,8 @@ public enum PostgresStore {
                 ProjectionTotal.of(incidents.lazy.map { Int64($0.affected) }),
                 Int64(needs.count), Int64(needs.filter { $0.status == .open }.count), ProjectionTotal.of(needs.lazy.map(\.request.amount)),
                 Int64(needs.filter { $0.ref != nil }.count),
+                Int64(needs.filter { $0.schedule != nil }.count), ProjectionTotal.of(needs.lazy.map { Int64($0.schedule?.day ?? 0) }),
+                ProjectionTotal.of(needs.lazy.map { $0.reach.map { Int64($0.rawValue + 1) } ?? 0 }),
                 Int64(state.plans.count), ProjectionTotal.of(state.plans.values.lazy.map { Int64($0.appliedLines.count) }),
                 Int64(allocations.count), ProjectionTotal.of(allocations.lazy.map(\.quantity)), quantity(.dispatched), quantity(.delivered),
                 Int64(assignments.count), Int64(assignments.filter { $0.status.isActive }.count),

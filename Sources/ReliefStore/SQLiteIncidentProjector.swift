@@ -1,6 +1,6 @@
 import ReliefCore
 
-/// Keeps the incident tables (schema migrations 3 and 5) in step with `State`, and the stock and volunteer
+/// Keeps the incident tables (schema migrations 3, 5 and 6) in step with `State`, and the stock and volunteer
 /// rows that allocations and assignments change: reserving raises `holdings.reserved`, dispatching
 /// takes the quantity off the shelf, releasing gives it back; an assignment deploys its volunteer and
 /// its release writes the duty log. Mirrors State.applyIncident for one entry, inside the commit's
@@ -10,7 +10,7 @@ final class SQLiteIncidentProjector {
     private var statements: [String: SQLiteStatement] = [:]
 
     static let incidentColumns = "id, title, kind, lat, lon, region, severity, affected, status, opened_at"
-    static let needColumns = "id, incident, type, sku, skill, specialty, amount, hours, priority, needed_by, status, note, created_at, ref"
+    static let needColumns = "id, incident, type, sku, skill, specialty, amount, hours, priority, needed_by, status, note, created_at, ref, series, day, days, reach"
     static let planColumns = "id, incident, based_on_seq, created_at, lines, unmet, total_cost, status, applied_lines"
     static let allocationColumns = "id, need, incident, warehouse, lot, sku, quantity, status, plan, created_at, updated_at"
     static let assignmentColumns = "id, need, incident, volunteer, team, status, plan, created_at, updated_at, hours_ms"
@@ -19,8 +19,10 @@ final class SQLiteIncidentProjector {
         "insertIncident": "INSERT INTO incidents (\(incidentColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         "updateIncident": "UPDATE incidents SET title = COALESCE(?2, title), severity = COALESCE(?3, severity), affected = COALESCE(?4, affected) WHERE id = ?1",
         "setIncidentStatus": "UPDATE incidents SET status = ?2 WHERE id = ?1",
-        "insertNeed": "INSERT INTO needs (\(needColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        "insertNeed": "INSERT INTO needs (\(needColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         "changeNeed": "UPDATE needs SET amount = COALESCE(?2, amount), priority = COALESCE(?3, priority), needed_by = COALESCE(?4, needed_by), note = COALESCE(?5, note) WHERE id = ?1",
+        // NULL is the configured default: reach is set whenever a change names it, to NULL too.
+        "setNeedReach": "UPDATE needs SET reach = ?2 WHERE id = ?1",
         "cancelNeed": "UPDATE needs SET status = 'cancelled' WHERE id = ?1",
         "insertPlan": "INSERT INTO plans (\(planColumns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         "applyPlanLines": """
@@ -96,9 +98,10 @@ final class SQLiteIncidentProjector {
             try run("setIncidentStatus", [.text(id), .text(status.rawValue)], entry)
         case .needAdded(let need):
             try run("insertNeed", Self.needRow(need), entry)
-        case .needChanged(let id, let amount, let priority, let neededBy, let note):
+        case .needChanged(let id, let amount, let priority, let neededBy, let note, let reach):
             try run("changeNeed", [.text(id), SQLiteValue(amount), SQLiteValue(priority.map(Int64.init)),
                                    SQLiteValue(neededBy?.milliseconds), SQLiteValue(note)], entry)
+            if let reach { try run("setNeedReach", [.text(id), SQLiteValue(reach.tier?.name)], entry) }
         case .needCancelled(let id, _):
             try run("cancelNeed", [.text(id)], entry)
         case .planProposed(let plan):
@@ -172,7 +175,9 @@ final class SQLiteIncidentProjector {
         }
         return [.text(need.id), .text(need.incident), .text(type), SQLiteValue(sku), SQLiteValue(skill), SQLiteValue(specialty),
                 .integer(need.request.amount), SQLiteValue(hours), .integer(Int64(need.priority)), .integer(need.neededBy.milliseconds),
-                .text(need.status.rawValue), SQLiteValue(need.note), .integer(need.createdAt.milliseconds), SQLiteValue(need.ref)]
+                .text(need.status.rawValue), SQLiteValue(need.note), .integer(need.createdAt.milliseconds), SQLiteValue(need.ref),
+                SQLiteValue(need.schedule?.series), SQLiteValue(need.schedule.map { Int64($0.day) }), SQLiteValue(need.schedule.map { Int64($0.days) }),
+                SQLiteValue(need.reach?.name)]
     }
 
     static func planRow(_ plan: Plan) -> [SQLiteValue] {

@@ -300,6 +300,20 @@ enum SQLiteSchema {
         ALTER TABLE needs ADD COLUMN ref TEXT;
         CREATE UNIQUE INDEX needs_by_ref ON needs(ref);
         """,
+
+        // 6: schedules of daily needs (`need add … per_day=Q days=N`, `need estimate … days=N
+        // accept`): series (the id of the schedule's first need), day and days (day k of N); and a
+        // need's reach (county, city, province or country; NULL = the configured default). Only
+        // adds columns, so a version 5 file upgrades in place with them NULL; the load after the
+        // migration compares each row with the state and rewrites the tables from it if a need has
+        // a schedule or reach its row lacks (tablesMatch).
+        """
+        ALTER TABLE needs ADD COLUMN series TEXT;
+        ALTER TABLE needs ADD COLUMN day INTEGER CHECK (day >= 1);
+        ALTER TABLE needs ADD COLUMN days INTEGER CHECK (days >= 1);
+        ALTER TABLE needs ADD COLUMN reach TEXT CHECK (reach IN ('county', 'city', 'province', 'country'));
+        CREATE INDEX needs_by_series ON needs(series);
+        """,
     ]
 
     static var latestVersion: Int64 { Int64(migrations.count) }

@@ -29,20 +29,23 @@ final class IncidentTests: EndToEndTestCase {
         XCTAssertEqual(try client.request("need add flood volunteers first-aid 1 hours=8 priority=1").okFields?["need"], "N-000001")
         XCTAssertEqual(try client.request("need add flood supply tent-12 100 priority=2").okFields?["need"], "N-000002")
 
-        // The estimate proposes what the Sphere minimums ask beyond the tents already needed.
+        // The estimate proposes what the Sphere minimums ask beyond the tents already needed, water
+        // and food a need a day.
         let estimate = try rows(client, "need estimate flood days=2")
-        XCTAssertEqual(estimate.map { $0["standard"] ?? "" }, ["water", "food", "shelter", "latrine"])
-        XCTAssertEqual(estimate[0]["propose"], "6000", "15 L × 1000 × 2 = 30000 L = 6000 bottles")
-        XCTAssertEqual(estimate[2]["propose"], "192", "3.5 m² × 1000 = 3500 m² = 292 tents, 100 already needed")
-        XCTAssertEqual(estimate[3]["propose"], "20", "20 latrines, a whole pack of 10 twice")
+        XCTAssertEqual(estimate.map { $0["standard"] ?? "" }, ["water", "water", "food", "food", "shelter", "latrine"])
+        XCTAssertEqual(estimate.map { $0["day"] ?? "" }, ["1/2", "2/2", "1/2", "2/2", "", ""])
+        XCTAssertEqual(estimate[0]["propose"], "3000", "15 L × 1000 a day = 15000 L = 3000 bottles")
+        XCTAssertEqual(estimate[4]["propose"], "192", "3.5 m² × 1000 = 3500 m² = 292 tents, 100 already needed")
+        XCTAssertEqual(estimate[5]["propose"], "20", "20 latrines, a whole pack of 10 twice")
         let accepted = try client.request("need estimate flood days=2 accept")
-        XCTAssertEqual(accepted.okFields?["added"], "4", accepted.text)
+        XCTAssertEqual(accepted.okFields?["added"], "6", accepted.text)
+        XCTAssertEqual(accepted.okFields?["series"], "N-000003:water-5l:1-2,N-000005:food-ration:1-2", accepted.text)
 
         // By hand: water from both depots, one truck on its way and one arrived; tents reserved.
-        XCTAssertEqual(try client.request("allocation reserve N-000003 wh-a W1 4000").okFields?["allocation"], "AL-000001")
-        XCTAssertEqual(try client.request("allocation reserve N-000003 wh-b W2 1500").okFields?["allocation"], "AL-000002")
+        XCTAssertEqual(try client.request("allocation reserve N-000003 wh-a W1 3000").okFields?["allocation"], "AL-000001")
+        XCTAssertEqual(try client.request("allocation reserve N-000004 wh-b W2 1500").okFields?["allocation"], "AL-000002")
         try ok(client, "allocation reserve N-000002 wh-a T1 100")
-        try refused(client, "allocation reserve N-000003 wh-b W2 1000", "CONFLICT")
+        try refused(client, "allocation reserve N-000003 wh-b W2 100", "CONFLICT")
         try refused(client, "stock issue wh-b water-5l 600", "INSUFFICIENT")
         try ok(client, "allocation dispatch AL-000001 note=\"truck 7\"")
         try ok(client, "allocation dispatch AL-000002")
@@ -53,11 +56,14 @@ final class IncidentTests: EndToEndTestCase {
 
         let show = try rows(client, "incident show flood")
         XCTAssertEqual(show.first?["record"], "incident")
-        let water = try XCTUnwrap(show.first { $0["record"] == "need" && $0["id"] == "N-000003" })
-        XCTAssertEqual([water["amount"], water["met"], water["in_transit"], water["delivered"], water["missing"]],
-                       ["6000", "5500", "4000", "1500", "500"])
+        let firstDay = try XCTUnwrap(show.first { $0["record"] == "need" && $0["id"] == "N-000003" })
+        XCTAssertEqual([firstDay["day"], firstDay["amount"], firstDay["met"], firstDay["in_transit"], firstDay["delivered"], firstDay["missing"]],
+                       ["1/2", "3000", "3000", "3000", "0", "0"])
+        let secondDay = try XCTUnwrap(show.first { $0["record"] == "need" && $0["id"] == "N-000004" })
+        XCTAssertEqual([secondDay["series"], secondDay["amount"], secondDay["met"], secondDay["in_transit"], secondDay["delivered"], secondDay["missing"]],
+                       ["N-000003", "3000", "1500", "0", "1500", "1500"])
         let stock = try rows(client, "stock query item=water-5l")
-        XCTAssertEqual(stock.first { $0["warehouse"] == "wh-a" }?["on_hand"], "4000")
+        XCTAssertEqual(stock.first { $0["warehouse"] == "wh-a" }?["on_hand"], "5000")
         XCTAssertEqual(stock.first { $0["warehouse"] == "wh-b" }?["available"], "500")
         let tents = try rows(client, "stock query item=tent-12")
         XCTAssertEqual([tents.first?["on_hand"], tents.first?["reserved"], tents.first?["available"]], ["300", "100", "200"])

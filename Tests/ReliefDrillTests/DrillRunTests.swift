@@ -325,14 +325,21 @@ final class DrillRunTests: XCTestCase {
             T+00:00 \(Self.incident)
             T+00:05 need add f supply water-5l 300 ref=first-water
             T+00:06 need estimate f days=1 accept ref=est
+            T+00:07 need add f item=water-5l per_day=100 days=2 ref=daily
             expect by T+03:00 need first-water met
             expect by T+03:00 need est-water-5l met
             expect by T+03:00 need N-000007 met
+            expect by T+03:00 need daily-d2 met
             expect by T+03:00 need second-water met
+            expect by T+03:00 need daily-d3 met
+            expect by T+03:00 need daily met
             """)
         XCTAssertThrowsError(try DrillRun(scenario: scenario, state: try DrillWorld.state())) { error in
-            XCTAssertEqual((error as? ScenarioErrors)?.description,
-                           "test.drill:12:24: unknown need second-water; expected a need id (N-000001), a ref of the start state, or a ref an inject gives (need add … ref=second-water, or need estimate … accept ref=PREFIX for PREFIX-ITEM)")
+            XCTAssertEqual((error as? ScenarioErrors)?.description, """
+                test.drill:14:24: unknown need second-water; expected a need id (N-000001), a ref of the start state, or a ref an inject gives (need add … ref=second-water, need add … per_day= days=N ref=NAME for NAME-d1 … NAME-dN, or need estimate … accept ref=PREFIX for PREFIX-ITEM)
+                test.drill:15:24: unknown need daily-d3; expected a need id (N-000001), a ref of the start state, or a ref an inject gives (need add … ref=daily-d3, need add … per_day= days=N ref=NAME for NAME-d1 … NAME-dN, or need estimate … accept ref=PREFIX for PREFIX-ITEM)
+                test.drill:16:24: unknown need daily; expected a need id (N-000001), a ref of the start state, or a ref an inject gives (need add … ref=daily, need add … per_day= days=N ref=NAME for NAME-d1 … NAME-dN, or need estimate … accept ref=PREFIX for PREFIX-ITEM)
+                """)
         }
     }
 }

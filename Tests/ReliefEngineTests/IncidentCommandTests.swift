@@ -437,37 +437,59 @@ final class IncidentCommandTests: XCTestCase {
         XCTAssertTrue(engine.refused("need estimate flood days=3", .notFound).contains("planning_file"))
         engine.planningStandards = Engine.sphereStandards
         let rows = engine.rows("need estimate flood days=3")
-        XCTAssertEqual(rows.map { $0["standard"]! }, ["water", "food", "shelter", "latrine"])
-        // 15 L × 1200 × 3 = 54000 L = 10800 bottles of 5 L (2700 packs of 4).
-        XCTAssertEqual([rows[0]["item"], rows[0]["quantity"], rows[0]["packs"], rows[0]["propose"], rows[0]["priority"]],
-                       ["water-5l", "10800", "2700", "10800", "1"])
-        XCTAssertEqual(rows[0]["basis"], "15 L per person × 1200 people × 3 days = 54000 L ÷ 5 L per bottle = 10800 bottle = 2700 packs of 4")
-        // 2100 kcal × 1200 × 3 ÷ 2100 = 3600 rations (150 packs of 24).
-        XCTAssertEqual([rows[1]["quantity"], rows[1]["packs"]], ["3600", "150"])
+        // Daily standards give a row a day, together; the others one row.
+        XCTAssertEqual(rows.map { $0["standard"]! }, ["water", "water", "water", "food", "food", "food", "shelter", "latrine"])
+        XCTAssertEqual(rows.map { $0["day"]! }, ["1/3", "2/3", "3/3", "1/3", "2/3", "3/3", "", ""])
+        XCTAssertEqual(rows[0].pairs.prefix(3).map(\.key), ["standard", "item", "day"])
+        // 15 L × 1200 a day = 18000 L = 3600 bottles of 5 L (900 packs of 4), each day.
+        for row in rows[0...2] {
+            XCTAssertEqual([row["item"], row["quantity"], row["packs"], row["propose"], row["priority"]], ["water-5l", "3600", "900", "3600", "1"])
+            XCTAssertEqual(row["basis"], "15 L per person × 1200 people × 1 day = 18000 L ÷ 5 L per bottle = 3600 bottle = 900 packs of 4")
+        }
+        // 2100 kcal × 1200 ÷ 2100 = 1200 rations (50 packs of 24) a day.
+        XCTAssertEqual([rows[3]["quantity"], rows[3]["packs"]], ["1200", "50"])
         // 3.5 m² × 1200 = 4200 m² ÷ 12 = 350 tents, once (not per day).
-        XCTAssertEqual(rows[2]["quantity"], "350")
-        XCTAssertTrue(rows[2]["basis"]!.hasPrefix("3.5 m2 per person × 1200 people = 4200 m2"))
+        XCTAssertEqual(rows[6]["quantity"], "350")
+        XCTAssertTrue(rows[6]["basis"]!.hasPrefix("3.5 m2 per person × 1200 people = 4200 m2"))
         // One latrine per 50: 24, but the fixture's catalog has no latrine-slab.
-        XCTAssertEqual(rows[3]["quantity"], "")
-        XCTAssertEqual(rows[3]["propose"], "0")
-        XCTAssertTrue(rows[3]["note"]!.contains("item latrine-slab not in the catalog"))
-        XCTAssertTrue(rows[3]["basis"]!.hasPrefix("1 latrine per 50 people × 1200 people = 24 latrine"))
+        XCTAssertEqual(rows[7]["quantity"], "")
+        XCTAssertEqual(rows[7]["propose"], "0")
+        XCTAssertTrue(rows[7]["note"]!.contains("item latrine-slab not in the catalog"))
+        XCTAssertTrue(rows[7]["basis"]!.hasPrefix("1 latrine per 50 people × 1200 people = 24 latrine"))
         XCTAssertEqual(engine.state.needs.count, 0, "an estimate only proposes")
+        // One day is not phased: the rows of before, with an empty day.
+        let oneDay = engine.rows("need estimate flood days=1")
+        XCTAssertEqual(oneDay.map { $0["day"]! }, ["", "", "", ""])
+        XCTAssertEqual(oneDay[0]["basis"], "15 L per person × 1200 people × 1 days = 18000 L ÷ 5 L per bottle = 3600 bottle = 900 packs of 4")
 
         engine.ok("need add flood supply tent-12 100")
-        XCTAssertEqual(engine.rows("need estimate flood days=3")[2]["propose"], "250", "open needs of the item count as already needed")
+        XCTAssertEqual(engine.rows("need estimate flood days=3")[6]["propose"], "250", "open needs of the item count as already needed")
         let accepted = engine.okFields("need estimate flood days=3 accept")
-        XCTAssertEqual(accepted["added"], "3")
-        XCTAssertEqual(accepted["needs"], "N-000002:water-5l:10800,N-000003:food-ration:3600,N-000004:tent-12:250")
+        XCTAssertEqual(accepted["added"], "7")
+        XCTAssertEqual(accepted["needs"], "N-000002:water-5l:3600,N-000003:water-5l:3600,N-000004:water-5l:3600,"
+                       + "N-000005:food-ration:1200,N-000006:food-ration:1200,N-000007:food-ration:1200,N-000008:tent-12:250")
+        XCTAssertEqual(accepted["series"], "N-000002:water-5l:1-3,N-000005:food-ration:1-3")
         XCTAssertTrue(accepted["skipped"]!.contains("latrine (item latrine-slab not in the catalog"))
         XCTAssertEqual(engine.state.needs["N-000002"]?.priority, 1)
-        XCTAssertEqual(engine.state.needs["N-000003"]?.priority, 2)
-        XCTAssertTrue(engine.state.needs["N-000002"]!.note!.hasPrefix("estimate water, 3 days: 15 L per person"))
-        // Accepting again adds nothing; more days add only the difference.
-        XCTAssertEqual(engine.okFields("need estimate flood days=3 accept")["added"], "0")
-        XCTAssertEqual(engine.okFields("need estimate flood days=5 accept priority=2 by=48h")["needs"], "N-000005:water-5l:7200,N-000006:food-ration:2400")
         XCTAssertEqual(engine.state.needs["N-000005"]?.priority, 2)
-        XCTAssertEqual(engine.state.needs["N-000005"]?.neededBy.iso8601, "2026-12-03T08:00:00Z")
+        XCTAssertTrue(engine.state.needs["N-000003"]!.note!.hasPrefix("estimate water, day 2 of 3: 15 L per person"))
+        XCTAssertTrue(engine.state.needs["N-000008"]!.note!.hasPrefix("estimate shelter, 3 days: 3.5 m2 per person"))
+        // Day k is due 24 h after day k − 1, from the first deadline (now + 24 h).
+        XCTAssertEqual(["N-000002", "N-000003", "N-000004"].map { engine.state.needs[$0]!.neededBy.iso8601 },
+                       ["2026-12-02T08:00:00Z", "2026-12-03T08:00:00Z", "2026-12-04T08:00:00Z"])
+        XCTAssertEqual(["N-000005", "N-000006", "N-000007"].map { engine.state.needs[$0]!.schedule },
+                       (1...3).map { NeedSchedule(series: "N-000005", day: $0, days: 3) })
+        XCTAssertNil(engine.state.needs["N-000008"]?.schedule, "a standard needed once is one need")
+        XCTAssertEqual(engine.state.needs["N-000008"]?.neededBy.iso8601, "2026-12-02T08:00:00Z")
+        // Accepting again adds nothing; more days add only the later days.
+        XCTAssertEqual(engine.okFields("need estimate flood days=3 accept")["added"], "0")
+        let more = engine.okFields("need estimate flood days=5 accept priority=2 by=48h")
+        XCTAssertEqual(more["needs"], "N-000009:water-5l:3600,N-000010:water-5l:3600,N-000011:food-ration:1200,N-000012:food-ration:1200")
+        XCTAssertEqual(more["series"], "N-000009:water-5l:4-5,N-000011:food-ration:4-5")
+        XCTAssertTrue(more["skipped"]!.contains("water day 1/5 (already needed in full)"), more["skipped"]!)
+        XCTAssertEqual(engine.state.needs["N-000009"]?.priority, 2)
+        XCTAssertEqual(engine.state.needs["N-000009"]?.schedule, NeedSchedule(series: "N-000009", day: 4, days: 5))
+        XCTAssertEqual(engine.state.needs["N-000009"]?.neededBy.iso8601, "2026-12-06T08:00:00Z", "by=48h is day 1's deadline")
         XCTAssertEqual(engine.state.invariantViolations(), [])
     }
 
@@ -476,7 +498,8 @@ final class IncidentCommandTests: XCTestCase {
         engine.planningStandards = Engine.sphereStandards
         engine.refused("need estimate nope days=3", .notFound)
         XCTAssertTrue(engine.refused("need estimate flood", .syntax).contains("missing days="))
-        for bad in ["0", "366", "x", "-1"] { XCTAssertTrue(engine.refused("need estimate flood days=\(bad)", .syntax).contains("\"\(bad)\"")) }
+        for bad in ["0", "31", "x", "-1"] { XCTAssertTrue(engine.refused("need estimate flood days=\(bad)", .syntax).contains("\"\(bad)\"")) }
+        XCTAssertTrue(engine.refused("need estimate flood days=31", .syntax).contains("1 to 30"))
         XCTAssertTrue(engine.refused("need estimate flood days=3 priority=1", .syntax).contains("go with accept"))
         engine.ok("incident open q title=Q kind=earthquake at=40,113 region=shanxi/datong severity=2")
         XCTAssertTrue(engine.refused("need estimate q days=3", .conflict).contains("incident update q affected=N"))

@@ -122,30 +122,43 @@ final class NeedRefCommandTests: XCTestCase {
         let engine = try engine()
         engine.planningStandards = Engine.sphereStandards
         let accepted = engine.okFields("need estimate flood days=3 accept ref=d1")
-        XCTAssertEqual(accepted["needs"], "N-000001:water-5l:10800,N-000002:food-ration:3600,N-000003:tent-12:350")
-        XCTAssertEqual(accepted["refs"], "d1-water-5l,d1-food-ration,d1-tent-12")
-        XCTAssertEqual(engine.state.needs["N-000001"]?.ref, "d1-water-5l")
-        XCTAssertEqual(engine.state.needs["N-000003"]?.ref, "d1-tent-12")
-        XCTAssertEqual(engine.okFields("need change d1-tent-12 priority=1")["need"], "N-000003")
+        XCTAssertEqual(accepted["needs"], "N-000001:water-5l:3600,N-000002:water-5l:3600,N-000003:water-5l:3600,"
+                       + "N-000004:food-ration:1200,N-000005:food-ration:1200,N-000006:food-ration:1200,N-000007:tent-12:350")
+        // A daily standard's days are PREFIX-ITEM-dK; a standard needed once PREFIX-ITEM.
+        XCTAssertEqual(accepted["refs"], "d1-water-5l-d1,d1-water-5l-d2,d1-water-5l-d3,d1-food-ration-d1,d1-food-ration-d2,d1-food-ration-d3,d1-tent-12")
+        XCTAssertEqual(engine.state.needs["N-000001"]?.ref, "d1-water-5l-d1")
+        XCTAssertEqual(engine.state.needs["N-000007"]?.ref, "d1-tent-12")
+        XCTAssertEqual(engine.okFields("need change d1-tent-12 priority=1")["need"], "N-000007")
+        XCTAssertEqual(engine.okFields("need change d1-food-ration-d2 priority=1")["need"], "N-000005")
         XCTAssertNil(engine.okFields("need estimate flood days=4 accept")["refs"], "no refs= without ref=")
+        // One day: nothing to phase, the refs of before.
+        engine.ok("incident open quake title=Q kind=earthquake at=37.8,112.5 region=shanxi/taiyuan severity=1 affected=100")
+        XCTAssertEqual(engine.okFields("need estimate quake days=1 accept ref=q")["refs"], "q-water-5l,q-food-ration,q-tent-12")
 
         // One of the refs taken: refused, nothing added.
-        engine.ok("need add flood supply tent-12 1 ref=d2-food-ration")
+        engine.ok("need add flood supply tent-12 1 ref=d2-food-ration-d6")
         let taken = engine.refused("need estimate flood days=9 accept ref=d2", .conflict)
-        XCTAssertTrue(taken.contains("ref d2-food-ration is need N-000006 already") && taken.contains("nothing added"), taken)
+        XCTAssertTrue(taken.contains("ref d2-food-ration-d6 is need N-000013 already") && taken.contains("nothing added"), taken)
         XCTAssertTrue(engine.refused("need estimate flood days=9 ref=d3", .syntax).contains("go with accept"))
         engine.refused("need estimate flood days=9 accept ref=-x", .syntax)
         XCTAssertTrue(engine.refused("need estimate flood days=9 accept ref=\(String(repeating: "p", count: 60))", .syntax)
             .contains("longer than 64 bytes"))
+        // The day suffix counts too: 64 bytes with -d1 … -d9, not with -d10.
+        let prefix = String(repeating: "p", count: 64 - "-water-5l-d9".utf8.count)
+        XCTAssertTrue(engine.refused("need estimate flood days=10 accept ref=\(prefix)", .syntax).contains("\(prefix)-water-5l-d10"))
 
         // Two standards for one item would give two needs the same ref.
         engine.planningStandards = try PlanningStandards(text: """
             water amount=15 unit=L per=person-day item=water-5l content=5
             washing amount=50 unit=L per=person-day item=water-5l content=5
             """, name: "test.standards")
-        let twice = engine.refused("need estimate flood days=9 accept ref=d4", .conflict)
-        XCTAssertTrue(twice.contains("standards water and washing both add item water-5l") && twice.contains("d4-water-5l"), twice)
-        XCTAssertEqual(engine.okFields("need estimate flood days=9 accept")["added"], "2", "without ref= both are added")
+        engine.ok("incident open slide title=S kind=landslide at=37.8,112.5 region=shanxi/taiyuan severity=2 affected=100")
+        let twice = engine.refused("need estimate slide days=2 accept ref=d4", .conflict)
+        XCTAssertTrue(twice.contains("standards water and washing both add item water-5l") && twice.contains("d4-water-5l-d1"), twice)
+        let both = engine.okFields("need estimate slide days=2 accept")
+        XCTAssertEqual(both["needs"], "N-000014:water-5l:300,N-000015:water-5l:300,N-000016:water-5l:1000,N-000017:water-5l:1000",
+                       "without ref= both are added")
+        XCTAssertEqual(both["series"], "N-000014:water-5l:1-2,N-000016:water-5l:1-2")
         XCTAssertEqual(engine.state.invariantViolations(), [])
     }
 

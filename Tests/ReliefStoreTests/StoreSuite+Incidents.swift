@@ -93,6 +93,15 @@ extension StoreSuite {
             "travel set jz-01 shanxi/taiyuan 90",
             "travel set jz-01 shanxi/taiyuan 75",
             "travel clear shanxi/taiyuan ty-01",
+            // Schedules of daily needs and reaches (schema version 6 on SQLite, 5 on PostgreSQL):
+            // added, one day changed, reaches set, changed and cleared, a schedule cancelled.
+            "need add flood item=tent-12 per_day=10 days=3 by=2026-09-26 reach=city",
+            "need add flood supply water-5l per_day=200 days=2 ref=daily-water",
+            "need change N-000009 qty=12 reach=province",
+            "need change flood-water reach=county",
+            "need change N-000008 reach=default",
+            "allocation reserve daily-water-d1 ty-01 W1 50",
+            "need cancel daily-water-d2 series=all reason=\"water main repaired\"",
         ]),
     ]
 

@@ -20,7 +20,8 @@ extension StoreSuite {
         let engine = try runIncidentScenario(into: journal)
         journal.close()
         let expected = StoreSuite.expectedRefs(engine.state)
-        XCTAssertEqual(expected, [["N-000001", "flood-water"], ["N-000003", "medics"], ["N-000005", "spare-tents"]], store.name)
+        XCTAssertEqual(expected, [["N-000001", "flood-water"], ["N-000003", "medics"], ["N-000005", "spare-tents"],
+                                  ["N-000011", "daily-water-d1"], ["N-000012", "daily-water-d2"]], store.name)
         XCTAssertEqual(try store.rows(StoreSuite.refQuery), expected, store.name)
         XCTAssertEqual(try store.rows("SELECT COUNT(*) FROM needs WHERE ref IS NULL"),
                        [[String(engine.state.needs.count - expected.count)]], "\(store.name): needs without a ref have NULL")
@@ -54,6 +55,7 @@ extension SQLiteStoreUnderTest {
 
         // Taken back to version 4 by dropping what migration 5 added.
         let db = try SQLiteConnection(path: path)
+        try db.execute(SQLiteStoreUnderTest.dropMigrationSix)
         try db.execute("DROP INDEX needs_by_ref; ALTER TABLE needs DROP COLUMN ref; DELETE FROM schema_version WHERE version >= 5")
         db.close()
         XCTAssertEqual(try rows("SELECT MAX(version) FROM schema_version"), [["4"]])

@@ -459,10 +459,12 @@ final class SQLiteStoreSuiteTests: XCTestCase {
     func testIncidentScenarioTablesMatchTheEmbeddedStore() throws { try suite.incidentScenarioTablesMatchTheEmbeddedStore() }
     func testDriftedIncidentTablesAreRebuiltOnLoad() throws { try suite.driftedIncidentTablesAreRebuiltOnLoad() }
     func testNeedRefsAreProjectedAndRepairedOnLoad() throws { try suite.needRefsAreProjectedAndRepairedOnLoad() }
+    func testNeedSchedulesAndReachesAreProjectedAndRepairedOnLoad() throws { try suite.needSchedulesAndReachesAreProjectedAndRepairedOnLoad() }
 
     // SQLite only.
 
     func testVersionFourFileGetsItsRefsOnUpgrade() throws { try store.versionFourFileGetsItsRefsOnUpgrade() }
+    func testVersionFiveFileGetsItsSchedulesOnUpgrade() throws { try store.versionFiveFileGetsItsSchedulesOnUpgrade() }
 }
 
 final class PostgresStoreSuiteTests: XCTestCase {
@@ -487,12 +489,14 @@ final class PostgresStoreSuiteTests: XCTestCase {
     func testIncidentScenarioTablesMatchTheEmbeddedStore() throws { try suite.incidentScenarioTablesMatchTheEmbeddedStore() }
     func testDriftedIncidentTablesAreRebuiltOnLoad() throws { try suite.driftedIncidentTablesAreRebuiltOnLoad() }
     func testNeedRefsAreProjectedAndRepairedOnLoad() throws { try suite.needRefsAreProjectedAndRepairedOnLoad() }
+    func testNeedSchedulesAndReachesAreProjectedAndRepairedOnLoad() throws { try suite.needSchedulesAndReachesAreProjectedAndRepairedOnLoad() }
 
     // PostgreSQL only.
 
     func testIncidentTablesRebuiltFromTheJournalAreTheCommittedOnes() throws { try store.rebuildFromTheJournalGivesTheCommittedTables() }
     func testVersionOneDatabaseGetsItsIncidentTablesOnUpgrade() throws { try store.versionOneDatabaseGetsItsIncidentTablesOnUpgrade() }
     func testVersionThreeDatabaseGetsItsRefsOnUpgrade() throws { try store.versionThreeDatabaseGetsItsRefsOnUpgrade() }
+    func testVersionFourDatabaseGetsItsSchedulesOnUpgrade() throws { try store.versionFourDatabaseGetsItsSchedulesOnUpgrade() }
 
     func testCommittedEntriesAreNotifiedOnTheEventsChannel() throws {
         let listener = PostgresJournal(url: store.url, logger: store.logger)

@@ -106,6 +106,7 @@ final class TravelTablesTests: XCTestCase {
         // A version 3 file: no travel_times table yet (its journal may hold no travel entries, but
         // one that does is filled from the journal at load), nor what later migrations added.
         let db = try SQLiteConnection(path: path)
+        try db.execute(SQLiteStoreUnderTest.dropMigrationSix)
         try db.execute("DROP INDEX needs_by_ref; ALTER TABLE needs DROP COLUMN ref")
         try db.execute("DROP TABLE travel_times; DELETE FROM schema_version WHERE version >= 4")
         db.close()
