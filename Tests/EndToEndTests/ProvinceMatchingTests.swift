@@ -7,19 +7,12 @@ import XCTest
 /// typhoon at Wenling, a flood at Yueqing 60 km away opened 10 minutes later, and a landslide at
 /// Linhai, their needs from the planning standards and three team needs, then `plan`.
 ///
-/// WAITING FOR THE NEW MATCHING (issue 11). These assertions fail on the matching of main at
-/// d6b072e and are written against the output the matching engineer is adding:
-/// - the `tier` (county|city|province|country) and `from_reserve` (yes|no) columns of plan lines
-///   (testPlanLinesShowTheirTierAndWhetherTheyDrawOnAReserve, and the from_reserve checks of
-///   testReservesAreKeptWhenAskedAndMarkedWhenDrawn);
-/// - fair share of scarce water between incidents (testSharedWaterIsSharedFairlyBetweenWenlingAndYueqing:
-///   main serves the earlier deadline first, so Wenling gets all the water and Yueqing none);
-/// - teams sent across cities, beyond the 100 km people reach of main
-///   (testTeamsAreSentAcrossCitiesWithTheirDistance: main leaves both needs unmet, "no ready
-///   water-rescue team within 100 km");
-/// - `plan reserves=keep` (testReservesAreKeptWhenAskedAndMarkedWhenDrawn) and `plan reach=city`
-///   (testReachCityProposesNothingFromOutsideTheIncidentsCity): main's `plan` takes no options.
-/// testTheZhejiangDatasetLoadsWithReservesOnWaterAndReadyTeams checks the dataset and passes on main.
+/// The estimates are for three days, so each daily standard becomes a schedule of three needs, one
+/// a day (refs PREFIX-SKU-d1, -d2, -d3); what is needed once (tents, quilts …) is one need
+/// (PREFIX-SKU). The tests check the matching a duty officer would accept: every plan line's `tier`
+/// and `from_reserve`; scarce water shared fairly between the two incidents due within minutes of
+/// each other; teams sent across cities with their distance; `plan reserves=keep` and
+/// `plan reach=city`.
 final class ProvinceMatchingTests: EndToEndTestCase {
     private var config: String { Daemon.packageDirectory + "/config" }
 
@@ -44,7 +37,8 @@ final class ProvinceMatchingTests: EndToEndTestCase {
 
     /// The scenario's requests, in order. The flood at Yueqing is opened second and its needs are
     /// due 10 minutes after Wenling's (by=1450m against by=24h), as if opened 10 minutes later; the
-    /// landslide's 10 minutes after that. Refs: the estimate's needs are PREFIX-SKU (wl-water-5l …).
+    /// landslide's 10 minutes after that. Refs: the estimate's needs are PREFIX-SKU, a day of a daily
+    /// standard PREFIX-SKU-dK (wl-water-5l-d1 …).
     static let scenario = [
         "incident open typhoon-wl title=\"Typhoon landfall, Wenling\" kind=storm at=28.30,121.52 region=zj/taizhou/wenling severity=4 affected=42000",
         "need estimate typhoon-wl days=3 accept by=24h ref=wl",
@@ -81,7 +75,7 @@ final class ProvinceMatchingTests: EndToEndTestCase {
             picture.asked[ref] = amount
             if row["type"] == "supply" { picture.itemOfNeed[ref] = row["what"] }
         }
-        XCTAssertEqual(picture.asked.count, 15, "12 needs from the three estimates and 3 team needs")
+        XCTAssertEqual(picture.asked.count, 27, "24 needs from the three estimates (water and food a need a day for three days, tents and latrine slabs once) and 3 team needs")
         for row in try rows(client, "incident list") {
             guard let id = row["incident"] else { continue }
             picture.incidentRegion[id] = row["region"]
@@ -249,9 +243,13 @@ final class ProvinceMatchingTests: EndToEndTestCase {
 
         // The scenario's requests are all accepted on it (the plans are the other tests').
         let picture = try openScenario(client)
-        XCTAssertEqual(picture.asked["wl-water-5l"], 378_000, "15 L × 42000 people × 3 days ÷ 5 L")
-        XCTAssertEqual(picture.asked["yq-water-5l"], 135_000)
-        XCTAssertEqual(picture.asked["lh-water-5l"], 27_000)
+        for day in 1...3 {
+            XCTAssertEqual(picture.asked["wl-water-5l-d\(day)"], 126_000, "15 L × 42000 people ÷ 5 L, day \(day)")
+            XCTAssertEqual(picture.asked["yq-water-5l-d\(day)"], 45_000)
+            XCTAssertEqual(picture.asked["lh-water-5l-d\(day)"], 9_000)
+        }
+        XCTAssertEqual(picture.asked["wl-tent-12"], 12_250, "a tent for 12 is needed once, not a day")
+        XCTAssertNil(picture.asked["wl-tent-12-d1"])
         let wenling = try XCTUnwrap(picture.incidentAt["typhoon-wl"]), yueqing = try XCTUnwrap(picture.incidentAt["flood-yq"])
         XCTAssertEqual(ProvinceMatchingTests.kilometres(wenling, yueqing), 60, accuracy: 5, "the flood is about 60 km from the typhoon")
     }
@@ -260,7 +258,7 @@ final class ProvinceMatchingTests: EndToEndTestCase {
 
     /// Every line of `plan` and `plan show` has the columns a duty officer reads, with a tier that is
     /// the one its source and incident share, and from_reserve yes or no; unmet rows say what is
-    /// missing and why. WAITS FOR THE NEW MATCHING (tier, from_reserve).
+    /// missing and why.
     func testPlanLinesShowTheirTierAndWhetherTheyDrawOnAReserve() throws {
         let (_, client, _) = try zhejiang()
         let picture = try openScenario(client)
@@ -287,30 +285,44 @@ final class ProvinceMatchingTests: EndToEndTestCase {
         }
     }
 
-    /// Wenling (due first) and Yueqing (due 10 minutes later) both need water and there is not
-    /// enough for both: each gets some, and the shares they miss differ by at most 10 percentage
-    /// points. WAITS FOR THE NEW MATCHING (fair share; main serves the earlier deadline first).
+    /// Wenling (due first) and Yueqing (due 10 minutes later) both need water a day for three days
+    /// and there is not enough for all of it: each gets some, the first day is served before the
+    /// later ones, and on every day the shares the two miss differ by at most 10 percentage points.
     func testSharedWaterIsSharedFairlyBetweenWenlingAndYueqing() throws {
         let (_, client, _) = try zhejiang()
         let picture = try openScenario(client)
         guard let proposed = try plan(client, "plan") else { return }
-        var fractions: [String: Double] = [:]
-        for ref in ["wl-water-5l", "yq-water-5l"] {
-            let asked = try XCTUnwrap(picture.asked[ref])
-            let got = proposed.quantity(for: ref), missing = proposed.missing(for: ref)
-            XCTAssertEqual(got + missing, asked, "\(ref): the plan's lines and what it leaves missing add up to what was asked")
-            XCTAssertGreaterThan(got, 0, "\(ref) gets water; missing \(missing) of \(asked): \(proposed.unmet(for: ref)?["reason"] ?? "")")
-            fractions[ref] = Double(missing) / Double(asked)
+        var got: [String: Int] = [:], missedOfDay: [Int: [String: Double]] = [:]
+        for incident in ["wl", "yq"] {
+            for day in 1...3 {
+                let ref = "\(incident)-water-5l-d\(day)"
+                let asked = try XCTUnwrap(picture.asked[ref], ref)
+                let quantity = proposed.quantity(for: ref), missing = proposed.missing(for: ref)
+                XCTAssertEqual(quantity + missing, asked, "\(ref): the plan's lines and what it leaves missing add up to what was asked")
+                got[incident, default: 0] += quantity
+                missedOfDay[day, default: [:]][incident] = Double(missing) / Double(asked)
+            }
+            XCTAssertGreaterThan(got[incident] ?? 0, 0, "\(incident) gets water")
         }
-        let wenling = fractions["wl-water-5l"] ?? 0, yueqing = fractions["yq-water-5l"] ?? 0
-        print(String(format: "water unmet: Wenling %.1f %%, Yueqing %.1f %%", wenling * 100, yueqing * 100))
-        XCTAssertLessThanOrEqual(abs(wenling - yueqing), 0.10,
-                                 String(format: "fair share: Wenling misses %.1f %% of its water, Yueqing %.1f %%", wenling * 100, yueqing * 100))
+        let asked = [1, 2, 3].reduce(0) { $0 + (picture.asked["wl-water-5l-d\($1)"] ?? 0) + (picture.asked["yq-water-5l-d\($1)"] ?? 0) }
+        XCTAssertLessThan((got["wl"] ?? 0) + (got["yq"] ?? 0), asked, "the water is scarce: not all of it can be met")
+        for day in 1...3 {
+            let wenling = missedOfDay[day]?["wl"] ?? 0, yueqing = missedOfDay[day]?["yq"] ?? 0
+            print(String(format: "water unmet on day %d: Wenling %.1f %%, Yueqing %.1f %%", day, wenling * 100, yueqing * 100))
+            XCTAssertLessThanOrEqual(abs(wenling - yueqing), 0.10,
+                                     String(format: "fair share on day %d: Wenling misses %.1f %% of its water, Yueqing %.1f %%", day, wenling * 100, yueqing * 100))
+            if day > 1 {
+                for incident in ["wl", "yq"] {
+                    XCTAssertGreaterThanOrEqual(missedOfDay[day]?[incident] ?? 0, missedOfDay[day - 1]?[incident] ?? 0,
+                                                "\(incident): day \(day) is not served ahead of day \(day - 1)")
+                }
+            }
+        }
     }
 
     /// The water-rescue need at Wenling is met by a team from Ningbo or Zhoushan (over 100 km, no
     /// nearer one in the province), the medical need at Linhai by the Wenzhou team; their lines
-    /// show the distance. WAITS FOR THE NEW MATCHING (main's people reach stops at 100 km).
+    /// show the distance.
     func testTeamsAreSentAcrossCitiesWithTheirDistance() throws {
         let (_, client, _) = try zhejiang()
         let picture = try openScenario(client)
@@ -336,7 +348,7 @@ final class ProvinceMatchingTests: EndToEndTestCase {
     /// `plan reserves=keep` proposes nothing that draws a warehouse below its minimum, and once
     /// applied every warehouse still has at least its minimum of water available; the default plan
     /// (which may draw on reserves under scarcity) marks every line that does from_reserve=yes.
-    /// WAITS FOR THE NEW MATCHING (from_reserve, reserves=keep).
+    ///
     func testReservesAreKeptWhenAskedAndMarkedWhenDrawn() throws {
         let (_, client, _) = try zhejiang()
         let picture = try openScenario(client)
@@ -368,7 +380,7 @@ final class ProvinceMatchingTests: EndToEndTestCase {
 
     /// `plan reach=city` proposes only from the incident's own county or city (every line's tier is
     /// county or city, and its source is in the incident's city), and the needs it leaves unmet say
-    /// that the reach stopped it. WAITS FOR THE NEW MATCHING (reach=, tier).
+    /// that the reach stopped it.
     func testReachCityProposesNothingFromOutsideTheIncidentsCity() throws {
         let (_, client, _) = try zhejiang()
         let picture = try openScenario(client)
@@ -382,7 +394,7 @@ final class ProvinceMatchingTests: EndToEndTestCase {
             }
         }
         // Water, and the teams, exist in the province beyond each city: what is left unmet is the reach's doing.
-        for ref in ["wl-water-5l", "yq-water-5l", "wl-water-rescue", "lh-medical", "lh-search-rescue"] {
+        for ref in ["wl-water-5l-d3", "yq-water-5l-d3", "wl-water-rescue", "lh-medical", "lh-search-rescue"] {
             let unmet = try XCTUnwrap(reached.unmet(for: ref), "\(ref) is not met in full within its city")
             XCTAssertTrue((unmet["reason"] ?? "").contains("reach"), "\(ref): the reason names the reach: \(unmet["reason"] ?? "")")
         }
