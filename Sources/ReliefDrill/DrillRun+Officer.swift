@@ -80,18 +80,40 @@ extension DrillRun {
         officerResult(outcome, "plan apply \(id)", done: "plan \(id) applied")
     }
 
-    /// Volunteers a plan left out while it left needs unmet that they could have served: holding
-    /// the skill (certified on the need's day) within the need's reach (its tier in this plan, and
-    /// people_reach_km), or in a team of the specialty within that reach, but resting or at their duty-hour limit. Only people who have been on duty can
-    /// be either, so only they are looked at.
+    /// Volunteers a plan left out because they were resting or at their duty-hour limit, while it
+    /// needed them: holding the skill (certified on the need's day) within the need's reach (its
+    /// tier in this plan, and people_reach_km), or in a team of the specialty within that reach,
+    /// for a need the plan left short, or for a need it sent someone to from farther away than
+    /// they are (so the rest limit made the plan reach further). Only people who have been on
+    /// duty can be either, so only they are looked at.
     func restLimited(by plan: Plan) -> Int {
         var blocked = Set<String>()
         let policy = engine.matchingPolicy
         let reach = policy.peopleReachKilometres
-        for unmet in plan.unmet {
-            guard let need = state.needs[unmet.need], let incident = state.incidents[need.incident] else { continue }
+        // Per people need: left short, or the distance of the farthest person or team it sent.
+        var short = Set<String>(), farthest: [String: Double] = [:]
+        for unmet in plan.unmet { short.insert(unmet.need) }
+        for line in plan.lines {
+            guard let need = state.needs[line.need], let incident = state.incidents[need.incident] else { continue }
+            let base: Coordinate?
+            switch line {
+            case .supply: base = nil
+            case .volunteer(_, let id, _): base = state.volunteers[id]?.profile.base
+            case .team(_, let id, _): base = state.teams[id]?.base
+            }
+            guard let base else { continue }
+            farthest[line.need] = max(farthest[line.need] ?? 0, base.distanceKilometres(to: incident.location))
+        }
+        for needID in short.union(farthest.keys).sorted() {
+            guard let need = state.needs[needID], let incident = state.incidents[need.incident] else { continue }
             let tier = policy.reach(for: need, of: incident, planReach: plan.reach)
-            func within(_ region: String) -> Bool { ReachTier.between(region, incident.region) <= tier }
+            // A need left short wants anyone within reach; a met one, anyone nearer than whom it got.
+            let isShort = short.contains(needID), sentFrom = farthest[needID] ?? 0
+            func candidate(_ region: String, _ base: Coordinate) -> Bool {
+                guard ReachTier.between(region, incident.region) <= tier else { return false }
+                let km = base.distanceKilometres(to: incident.location)
+                return isShort ? km <= reach : km < min(reach, sentFrom)
+            }
             for id in worked.sorted() where !blocked.contains(id) {
                 guard let volunteer = state.volunteers[id], isRestLimited(volunteer) else { continue }
                 switch need.request {
@@ -99,11 +121,10 @@ extension DrillRun {
                     continue
                 case .volunteers(let skill, _, _):
                     if state.skillGap(volunteer, skill, on: need.neededBy.day) == nil,
-                       within(volunteer.profile.region),
-                       volunteer.profile.base.distanceKilometres(to: incident.location) <= reach { blocked.insert(id) }
+                       candidate(volunteer.profile.region, volunteer.profile.base) { blocked.insert(id) }
                 case .teams(let specialty, _, _):
                     if let teamID = volunteer.team, let team = state.teams[teamID], team.specialty == specialty,
-                       within(team.region), team.base.distanceKilometres(to: incident.location) <= reach { blocked.insert(id) }
+                       candidate(team.region, team.base) { blocked.insert(id) }
                 }
             }
         }

@@ -182,7 +182,7 @@ struct Explainer {
         let reserveRule = builder.options.keepReserves
             ? "this plan was asked to keep reserves (reserves=keep)"
             : "drawn only for needs of priority \(policy.reservePriority) or above, or incidents of severity \(policy.reserveSeverity) or more"
-        let protectedText = "\(protected) \(unit) \(within) held as protected reserve (the minimum levels of \(protectedAt) warehouses; \(reserveRule))"
+        let protectedText = "\(protected) \(unit) \(within) held as protected reserve (the minimum level\(protectedAt == 1 ? "" : "s") of \(protectedAt) warehouse\(protectedAt == 1 ? "" : "s"); \(reserveRule))"
         if free + reserved + expiring + protected == 0 {
             return "no stock of \(sku) \(within); " + (beyondText ?? "")
         }
@@ -331,7 +331,7 @@ struct Explainer {
         } else if let competition = competitionClause(index, what: "teams") {
             clauses.append(competition)
         } else {
-            clauses.append("only \(readyNear) ready \(specialty) teams \(within)")
+            clauses.append("only \(readyNear) ready \(specialty) team\(readyNear == 1 ? "" : "s") \(within)")
         }
         if !notReady.isEmpty { clauses.append("not ready: \(notReadyText)") }
         return clauses.joined(separator: "; ")

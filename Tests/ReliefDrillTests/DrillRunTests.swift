@@ -159,6 +159,35 @@ final class DrillRunTests: XCTestCase {
         XCTAssertEqual(report.people.volunteersDeployed, 2)
     }
 
+    func testARestLimitThatMakesThePlanReachFurtherIsCountedThoughNoNeedIsLeftShort() throws {
+        // Three volunteers, nearest first; the need is never short when a plan runs: the plan after
+        // v-1's shift sends v-2, farther than v-1, who rests. v-3, farther still, is never rest-limited.
+        let world = """
+            volunteer add v-1 name=One region=shanxi/taiyuan at=38.22,112.55 skills=registration:3 max_hours=12 min_rest=8h
+            volunteer add v-2 name=Two region=shanxi/taiyuan at=38.00,112.55 skills=registration:3 max_hours=12 min_rest=8h
+            volunteer add v-3 name=Three region=shanxi/taiyuan at=37.80,112.55 skills=registration:3 max_hours=12 min_rest=8h
+            """
+        let drill = try DrillWorld.run("""
+            officer plan every=30m apply_after=0m
+            officer dispatch after=0m
+            officer release after=need
+            T+00:00 \(Self.incident)
+            T+00:00 need add f volunteers registration 1 hours=4 priority=1 by=24h
+            """, world: world, end: "T+06:00")
+        let made = drill.entries.compactMap { entry -> String? in
+            guard case .assignmentMade(let assignment) = entry.event else { return nil }
+            return assignment.volunteer
+        }
+        XCTAssertEqual(made, ["v-1", "v-2"])
+        let plans = drill.entries.compactMap { entry -> Plan? in
+            guard case .planProposed(let plan) = entry.event else { return nil }
+            return plan
+        }
+        XCTAssertTrue(plans.allSatisfy { $0.unmet.isEmpty }, "no plan left the need short: \(plans.map(\.unmet))")
+        // Exactly one person, once: v-1, in the plan that sent v-2 instead.
+        XCTAssertEqual(drill.report().people.restLimitRefusals, 1)
+    }
+
     func testTheOfficerRotatesPeopleOutAtTheirDutyHourLimit() throws {
         let drill = try DrillWorld.run("""
             officer plan every=30m apply_after=0m

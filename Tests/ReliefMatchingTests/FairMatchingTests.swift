@@ -95,7 +95,7 @@ final class FairMatchingTests: XCTestCase {
         XCTAssertEqual(plan.quantity(for: routine), 70, "40 above the minimum here, 30 from the depot; the reserve of 60 kept")
         XCTAssertEqual(plan.reserveLines, [])
         let reason = try XCTUnwrap(plan.unmet(routine)?.reason)
-        XCTAssertTrue(reason.contains("60 piece in the incident's province held as protected reserve (the minimum levels of 1 warehouses; drawn only for needs of priority 1"), reason)
+        XCTAssertTrue(reason.contains("60 piece in the incident's province held as protected reserve (the minimum level of 1 warehouse; drawn only for needs of priority 1"), reason)
 
         var f2 = f
         f2.state.setPriorityForTesting(routine, 1)
