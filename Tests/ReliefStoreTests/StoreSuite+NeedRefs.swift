@@ -46,28 +46,10 @@ extension SQLiteStoreUnderTest {
     /// A version 4 file (no needs.ref) whose journal holds refs: upgraded in place at open, and its
     /// rows filled from the state at load.
     func versionFourFileGetsItsRefsOnUpgrade() throws {
-        let suite = StoreSuite(store: self)
-        let journal = makeJournal()
-        _ = try journal.load()
-        let engine = try suite.runIncidentScenario(into: journal)
-        journal.close()
-        let tables = try suite.incidentTables()
-
-        // Taken back to version 4 by dropping what migration 5 added.
-        let db = try SQLiteConnection(path: path)
-        try db.execute(SQLiteStoreUnderTest.dropMigrationSix)
-        try db.execute("DROP INDEX needs_by_ref; ALTER TABLE needs DROP COLUMN ref; DELETE FROM schema_version WHERE version >= 5")
-        db.close()
-        XCTAssertEqual(try rows("SELECT MAX(version) FROM schema_version"), [["4"]])
-        XCTAssertEqual(try rows("SELECT COUNT(*) FROM pragma_table_info('needs') WHERE name = 'ref'"), [["0"]])
-
-        let upgraded = makeJournal()
-        defer { upgraded.close() }
-        XCTAssertEqual(try upgraded.load().snapshotText(), engine.state.snapshotText())
-        XCTAssertEqual(try rows("SELECT MAX(version) FROM schema_version"), [[String(SQLiteSchema.latestVersion)]])
-        XCTAssertEqual(try rows(StoreSuite.refQuery), StoreSuite.expectedRefs(engine.state))
-        XCTAssertEqual(try suite.incidentTables(), tables)
-        XCTAssertTrue(try tablesPassTheLoadCheck(engine.state))
+        try checkUpgrade(fromVersion: 4, downgrade: [SQLiteStoreUnderTest.dropMigrationSix,
+                                                     "DROP INDEX needs_by_ref; ALTER TABLE needs DROP COLUMN ref; DELETE FROM schema_version WHERE version >= 5"],
+                         absent: "SELECT COUNT(*) FROM pragma_table_info('needs') WHERE name = 'ref'",
+                         query: StoreSuite.refQuery, expected: StoreSuite.expectedRefs)
     }
 }
 
@@ -75,36 +57,8 @@ extension PostgresStoreUnderTest {
     /// A database at schema version 3 (no needs.ref) whose journal holds refs, which its trigger
     /// projected without them: upgraded at load, its rows filled by the rebuild.
     func versionThreeDatabaseGetsItsRefsOnUpgrade() throws {
-        let reference = try SQLiteStoreUnderTest()
-        defer { reference.cleanUp() }
-        let referenceJournal = reference.makeJournal()
-        _ = try referenceJournal.load()
-        let engine = try StoreSuite(store: reference).runIncidentScenario(into: referenceJournal)
-        referenceJournal.close()
-
-        let writer = PostgresJournal(url: url, logger: logger)
-        defer { writer.close() }
-        _ = try writer.query("BEGIN")
-        _ = try writer.query("CREATE TABLE schema_version (version bigint PRIMARY KEY, applied_at bigint NOT NULL)")
-        for version in 1...3 {
-            for statement in PostgresSchema.migrations[version - 1] { _ = try writer.query(statement) }
-            _ = try writer.query("INSERT INTO schema_version (version, applied_at) VALUES (\(version), 0)")
-        }
-        for row in try reference.rows("SELECT \(PostgresStore.journalColumns) FROM journal ORDER BY seq") {
-            _ = try writer.query(PostgresStore.appendSQL, row)
-        }
-        _ = try writer.query("COMMIT")
-        XCTAssertEqual(try rows("SELECT COUNT(*), COUNT(*) FILTER (WHERE id = 'N-000001') FROM needs"),
-                       [[String(engine.state.needs.count), "1"]], "version 3 projects the needs, without their refs")
-        XCTAssertEqual(try rows("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'needs' AND column_name = 'ref' AND table_schema = current_schema()"),
-                       [["0"]])
-
-        let upgraded = makeJournal()
-        defer { upgraded.close() }
-        XCTAssertEqual(try upgraded.load().snapshotText(), engine.state.snapshotText())
-        XCTAssertEqual(try rows("SELECT MAX(version) FROM schema_version"), [[String(PostgresSchema.latestVersion)]])
-        XCTAssertEqual(try rows(StoreSuite.refQuery), StoreSuite.expectedRefs(engine.state))
-        XCTAssertTrue(try tablesPassTheLoadCheck(engine.state))
-        XCTAssertEqual(try StoreSuite(store: self).incidentTables(), try StoreSuite(store: reference).incidentTables())
+        try checkUpgrade(fromVersion: 3,
+                         absent: "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'needs' AND column_name = 'ref' AND table_schema = current_schema()",
+                         need: "N-000001", query: StoreSuite.refQuery, expected: StoreSuite.expectedRefs)
     }
 }

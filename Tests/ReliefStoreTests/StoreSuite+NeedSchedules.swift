@@ -68,26 +68,9 @@ extension SQLiteStoreUnderTest {
     /// A version 5 file (no schedule or reach columns) whose journal holds them: upgraded in place
     /// at open, and its rows filled from the state at load.
     func versionFiveFileGetsItsSchedulesOnUpgrade() throws {
-        let suite = StoreSuite(store: self)
-        let journal = makeJournal()
-        _ = try journal.load()
-        let engine = try suite.runIncidentScenario(into: journal)
-        journal.close()
-        let tables = try suite.incidentTables()
-
-        let db = try SQLiteConnection(path: path)
-        try db.execute(SQLiteStoreUnderTest.dropMigrationSix)
-        db.close()
-        XCTAssertEqual(try rows("SELECT MAX(version) FROM schema_version"), [["5"]])
-        XCTAssertEqual(try rows("SELECT COUNT(*) FROM pragma_table_info('needs') WHERE name IN ('series', 'day', 'days', 'reach')"), [["0"]])
-
-        let upgraded = makeJournal()
-        defer { upgraded.close() }
-        XCTAssertEqual(try upgraded.load().snapshotText(), engine.state.snapshotText())
-        XCTAssertEqual(try rows("SELECT MAX(version) FROM schema_version"), [[String(SQLiteSchema.latestVersion)]])
-        XCTAssertEqual(try rows(StoreSuite.scheduleQuery), StoreSuite.expectedSchedules(engine.state))
-        XCTAssertEqual(try suite.incidentTables(), tables)
-        XCTAssertTrue(try tablesPassTheLoadCheck(engine.state))
+        try checkUpgrade(fromVersion: 5, downgrade: [SQLiteStoreUnderTest.dropMigrationSix],
+                         absent: "SELECT COUNT(*) FROM pragma_table_info('needs') WHERE name IN ('series', 'day', 'days', 'reach')",
+                         query: StoreSuite.scheduleQuery, expected: StoreSuite.expectedSchedules)
     }
 }
 
@@ -95,36 +78,8 @@ extension PostgresStoreUnderTest {
     /// A database at schema version 4 (no schedule or reach columns) whose journal holds them,
     /// which its trigger projected without them: upgraded at load, its rows filled by the rebuild.
     func versionFourDatabaseGetsItsSchedulesOnUpgrade() throws {
-        let reference = try SQLiteStoreUnderTest()
-        defer { reference.cleanUp() }
-        let referenceJournal = reference.makeJournal()
-        _ = try referenceJournal.load()
-        let engine = try StoreSuite(store: reference).runIncidentScenario(into: referenceJournal)
-        referenceJournal.close()
-
-        let writer = PostgresJournal(url: url, logger: logger)
-        defer { writer.close() }
-        _ = try writer.query("BEGIN")
-        _ = try writer.query("CREATE TABLE schema_version (version bigint PRIMARY KEY, applied_at bigint NOT NULL)")
-        for version in 1...4 {
-            for statement in PostgresSchema.migrations[version - 1] { _ = try writer.query(statement) }
-            _ = try writer.query("INSERT INTO schema_version (version, applied_at) VALUES (\(version), 0)")
-        }
-        for row in try reference.rows("SELECT \(PostgresStore.journalColumns) FROM journal ORDER BY seq") {
-            _ = try writer.query(PostgresStore.appendSQL, row)
-        }
-        _ = try writer.query("COMMIT")
-        XCTAssertEqual(try rows("SELECT COUNT(*), COUNT(*) FILTER (WHERE id = 'N-000008') FROM needs"),
-                       [[String(engine.state.needs.count), "1"]], "version 4 projects the needs, without their schedules")
-        XCTAssertEqual(try rows("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'needs' AND column_name IN ('series', 'day', 'days', 'reach') AND table_schema = current_schema()"),
-                       [["0"]])
-
-        let upgraded = makeJournal()
-        defer { upgraded.close() }
-        XCTAssertEqual(try upgraded.load().snapshotText(), engine.state.snapshotText())
-        XCTAssertEqual(try rows("SELECT MAX(version) FROM schema_version"), [[String(PostgresSchema.latestVersion)]])
-        XCTAssertEqual(try rows(StoreSuite.scheduleQuery), StoreSuite.expectedSchedules(engine.state))
-        XCTAssertTrue(try tablesPassTheLoadCheck(engine.state))
-        XCTAssertEqual(try StoreSuite(store: self).incidentTables(), try StoreSuite(store: reference).incidentTables())
+        try checkUpgrade(fromVersion: 4,
+                         absent: "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'needs' AND column_name IN ('series', 'day', 'days', 'reach') AND table_schema = current_schema()",
+                         need: "N-000008", query: StoreSuite.scheduleQuery, expected: StoreSuite.expectedSchedules)
     }
 }
