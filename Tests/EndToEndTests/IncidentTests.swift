@@ -71,18 +71,10 @@ final class IncidentTests: EndToEndTestCase {
         let queries = ["incident show flood", "incident list", "incident timeline flood", "need list", "need list open",
                        "allocation list", "assignment list", "stock query", "stock lots", "stock history lot=W1", "assignment list volunteer=v1",
                        "need estimate flood days=2"]
-        var before: [String] = []
-        for query in queries { before.append(try client.request(query).text) }
+        let before = try answers(client, queries)
         let fields = try info(client)
         XCTAssertEqual(fields["seq"], fields["committed_seq"])
-
-        client.close()
-        daemon.kill()
-        try daemon.start()
-        client = try daemon.connect()
-        for (query, old) in zip(queries, before) {
-            XCTAssertEqual(try client.request(query).text, old, "\(query) differs after kill -9 and restart")
-        }
+        client = try expectSameAnswers(queries, as: before, after: .afterKill, of: daemon, closing: client)
         // The replayed tail went into a snapshot at start; its seal is the only entry added.
         let settled = try settledInfo(client)
         XCTAssertEqual(settled["snapshot_seq"], fields["seq"])

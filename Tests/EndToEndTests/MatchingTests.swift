@@ -54,17 +54,9 @@ final class MatchingTests: EndToEndTestCase {
 
         let queries = ["plan show PL-000001", "plan show PL-000002", "plan list", "stock query", "incident show flood", "allocation list",
                        "assignment list"]
-        var texts: [String] = []
-        for query in queries { texts.append(try client.request(query).text) }
+        let texts = try answers(client, queries)
         let fields = try info(client)
-
-        client.close()
-        daemon.kill()
-        try daemon.start()
-        client = try daemon.connect()
-        for (query, old) in zip(queries, texts) {
-            XCTAssertEqual(try client.request(query).text, old, "\(query) differs after kill -9 and restart")
-        }
+        client = try expectSameAnswers(queries, as: texts, after: .afterKill, of: daemon, closing: client)
         let settled = try settledInfo(client)
         XCTAssertEqual(settled["snapshot_seq"], fields["seq"])
         XCTAssertEqual(settled["seq"], String(Int(fields["seq"] ?? "")! + 1), "only the start-up snapshot's seal was added")

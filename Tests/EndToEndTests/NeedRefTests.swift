@@ -50,26 +50,12 @@ final class NeedRefTests: EndToEndTestCase {
                         "drill1-food-ration": "N-000004", "drill1-tent-12": "N-000005"])
 
         let queries = ["need list", "incident show flood", "allocation list", "assignment list", "incident timeline flood"]
-        var before: [String] = []
-        for query in queries { before.append(try client.request(query).text) }
-
+        let before = try answers(client, queries)
         // kill -9: the entries are replayed from the journal.
-        client.close()
-        daemon.kill()
-        try daemon.start()
-        client = try daemon.connect()
-        for (query, old) in zip(queries, before) {
-            XCTAssertEqual(try client.request(query).text, old, "\(query) differs after kill -9 and restart")
-        }
+        client = try expectSameAnswers(queries, as: before, after: .afterKill, of: daemon, closing: client)
         _ = try settledInfo(client)
-
         // A clean restart: the state comes from the snapshot written at the last start.
-        client.close()
-        try daemon.restart()
-        client = try daemon.connect()
-        for (query, old) in zip(queries, before) {
-            XCTAssertEqual(try client.request(query).text, old, "\(query) differs after a restart from the snapshot")
-        }
+        client = try expectSameAnswers(queries, as: before, after: .afterRestart, of: daemon, closing: client)
         XCTAssertEqual(try client.request("allocation reserve drill1-water-5l wh-a W1 100").okFields?["need"], "N-000003")
         try refused(client, "need add flood supply tent-12 1 ref=tents-east", "CONFLICT")
         client.close()

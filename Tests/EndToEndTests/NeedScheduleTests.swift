@@ -44,24 +44,10 @@ final class NeedScheduleTests: EndToEndTestCase {
         XCTAssertEqual(needs.map { $0["status"] ?? "-" }, ["open", "open", "open", "open", "open", "open", "cancelled", "cancelled"])
 
         let queries = ["need list", "incident show flood", "allocation list", "incident timeline flood"]
-        var before: [String] = []
-        for query in queries { before.append(try client.request(query).text) }
-
-        client.close()
-        daemon.kill()
-        try daemon.start()
-        client = try daemon.connect()
-        for (query, old) in zip(queries, before) {
-            XCTAssertEqual(try client.request(query).text, old, "\(query) differs after kill -9 and restart")
-        }
+        let before = try answers(client, queries)
+        client = try expectSameAnswers(queries, as: before, after: .afterKill, of: daemon, closing: client)
         _ = try settledInfo(client)
-
-        client.close()
-        try daemon.restart()
-        client = try daemon.connect()
-        for (query, old) in zip(queries, before) {
-            XCTAssertEqual(try client.request(query).text, old, "\(query) differs after a restart from the snapshot")
-        }
+        client = try expectSameAnswers(queries, as: before, after: .afterRestart, of: daemon, closing: client)
         XCTAssertEqual(try client.request("need cancel e-food-ration-d1 series=all").okFields?["cancelled"], "N-000006,N-000007")
         client.close()
     }

@@ -126,19 +126,25 @@ final class DrillRunTests: XCTestCase {
         XCTAssertEqual(state.volunteers.values.filter { $0.onDutySince != nil }.count, 40 - noShows(first).count)
     }
 
-    func testPeopleAreStoodDownAfterTheNeedsHoursAndTheRestLimitBites() throws {
-        // v-1 is nearest; both must rest 8 h after a stretch on duty.
-        let world = """
-            volunteer add v-1 name=One region=shanxi/taiyuan at=38.22,112.55 skills=registration:3 max_hours=12 min_rest=8h
-            volunteer add v-2 name=Two region=shanxi/taiyuan at=38.00,112.55 skills=registration:3 max_hours=12 min_rest=8h
-            """
-        let drill = try DrillWorld.run("""
+    /// A need for one registration volunteer for 4-hour shifts, planned every 30 minutes and applied
+    /// and sent at once, with volunteers v-1, v-2 … at these latitudes (nearest the incident
+    /// first), each resting 8 hours after a stretch on duty.
+    static func shifts(of latitudes: [Double], end: String) throws -> DrillRun {
+        let world = latitudes.enumerated().map { index, latitude in
+            "volunteer add v-\(index + 1) name=V\(index + 1) region=shanxi/taiyuan at=\(latitude),112.55 skills=registration:3 max_hours=12 min_rest=8h"
+        }.joined(separator: "\n")
+        return try DrillWorld.run("""
             officer plan every=30m apply_after=0m
             officer dispatch after=0m
             officer release after=need
             T+00:00 \(Self.incident)
             T+00:00 need add f volunteers registration 1 hours=4 priority=1 by=24h
-            """, world: world, end: "T+20:00")
+            """, world: world, end: end)
+    }
+
+    func testPeopleAreStoodDownAfterTheNeedsHoursAndTheRestLimitBites() throws {
+        // v-1 is nearest; both must rest 8 h after a stretch on duty.
+        let drill = try Self.shifts(of: [38.22, 38.00], end: "T+20:00")
         let made = drill.entries.compactMap { entry -> (String, Int)? in
             guard case .assignmentMade(let assignment) = entry.event else { return nil }
             return (assignment.volunteer, drill.clockStart.minute(of: entry.time))
@@ -162,18 +168,7 @@ final class DrillRunTests: XCTestCase {
     func testARestLimitThatMakesThePlanReachFurtherIsCountedThoughNoNeedIsLeftShort() throws {
         // Three volunteers, nearest first; the need is never short when a plan runs: the plan after
         // v-1's shift sends v-2, farther than v-1, who rests. v-3, farther still, is never rest-limited.
-        let world = """
-            volunteer add v-1 name=One region=shanxi/taiyuan at=38.22,112.55 skills=registration:3 max_hours=12 min_rest=8h
-            volunteer add v-2 name=Two region=shanxi/taiyuan at=38.00,112.55 skills=registration:3 max_hours=12 min_rest=8h
-            volunteer add v-3 name=Three region=shanxi/taiyuan at=37.80,112.55 skills=registration:3 max_hours=12 min_rest=8h
-            """
-        let drill = try DrillWorld.run("""
-            officer plan every=30m apply_after=0m
-            officer dispatch after=0m
-            officer release after=need
-            T+00:00 \(Self.incident)
-            T+00:00 need add f volunteers registration 1 hours=4 priority=1 by=24h
-            """, world: world, end: "T+06:00")
+        let drill = try Self.shifts(of: [38.22, 38.00, 37.80], end: "T+06:00")
         let made = drill.entries.compactMap { entry -> String? in
             guard case .assignmentMade(let assignment) = entry.event else { return nil }
             return assignment.volunteer

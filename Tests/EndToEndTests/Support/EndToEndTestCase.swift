@@ -74,6 +74,34 @@ class EndToEndTestCase: XCTestCase {
         }
     }
 
+    /// How `expectSameAnswers` brings the daemon back: `kill -9` and a start that replays the
+    /// journal's tail, or a clean stop and a start from the snapshot it wrote.
+    enum Comeback: String { case afterKill = "kill -9 and restart", afterRestart = "a restart from the snapshot" }
+
+    /// The replies to `queries`, as text.
+    func answers(_ client: Client, _ queries: [String]) throws -> [String] {
+        try queries.map { try client.request($0).text }
+    }
+
+    /// Closes `client`, brings `daemon` back as `comeback` says, and checks that each query answers
+    /// as in `before`; returns a client of the daemon that came back.
+    func expectSameAnswers(_ queries: [String], as before: [String], after comeback: Comeback, of daemon: Daemon, closing client: Client,
+                           file: StaticString = #filePath, line: UInt = #line) throws -> Client {
+        client.close()
+        switch comeback {
+        case .afterKill:
+            daemon.kill()
+            try daemon.start()
+        case .afterRestart:
+            try daemon.restart()
+        }
+        let client = try daemon.connect()
+        for (query, old) in zip(queries, before) {
+            XCTAssertEqual(try client.request(query).text, old, "\(query) differs after \(comeback.rawValue)", file: file, line: line)
+        }
+        return client
+    }
+
     /// What a refused request must not change: the stock and lot tables and the journal position.
     func observable(_ client: Client) throws -> String {
         let stock = try client.request("stock query").text
