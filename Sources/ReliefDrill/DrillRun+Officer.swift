@@ -104,8 +104,12 @@ extension DrillRun {
             guard let base else { continue }
             farthest[line.need] = max(farthest[line.need] ?? 0, base.distanceKilometres(to: incident.location))
         }
+        // Who rests or is at their limit now: the same for every need of the plan.
+        let limited = worked.sorted().compactMap { state.volunteers[$0] }.filter(isRestLimited)
+        guard !limited.isEmpty else { return 0 }
         for needID in short.union(farthest.keys).sorted() {
             guard let need = state.needs[needID], let incident = state.incidents[need.incident] else { continue }
+            if case .supply = need.request { continue }
             let tier = policy.reach(for: need, of: incident, planReach: plan.reach)
             // A need left short wants anyone within reach; a met one, anyone nearer than whom it got.
             let isShort = short.contains(needID), sentFrom = farthest[needID] ?? 0
@@ -114,17 +118,16 @@ extension DrillRun {
                 let km = base.distanceKilometres(to: incident.location)
                 return isShort ? km <= reach : km < min(reach, sentFrom)
             }
-            for id in worked.sorted() where !blocked.contains(id) {
-                guard let volunteer = state.volunteers[id], isRestLimited(volunteer) else { continue }
+            for volunteer in limited where !blocked.contains(volunteer.id) {
                 switch need.request {
                 case .supply:
                     continue
                 case .volunteers(let skill, _, _):
                     if state.skillGap(volunteer, skill, on: need.neededBy.day) == nil,
-                       candidate(volunteer.profile.region, volunteer.profile.base) { blocked.insert(id) }
+                       candidate(volunteer.profile.region, volunteer.profile.base) { blocked.insert(volunteer.id) }
                 case .teams(let specialty, _, _):
                     if let teamID = volunteer.team, let team = state.teams[teamID], team.specialty == specialty,
-                       candidate(team.region, team.base) { blocked.insert(id) }
+                       candidate(team.region, team.base) { blocked.insert(volunteer.id) }
                 }
             }
         }
