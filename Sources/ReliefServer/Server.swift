@@ -14,7 +14,9 @@ import ReliefStore
 /// `uv_check` handle) hands the turn's entries to the writer thread as one batch; replies that
 /// depend on them go out when the writer reports the commit.
 public final class Server {
-    public let configuration: Configuration
+    /// What the server runs with, resolved once at start-up (ServerSettings.resolve).
+    public let settings: ServerSettings
+    public var configuration: Configuration { settings.configuration }
     let logger: Logger
     let engine: Engine
     let loop: UnsafeMutablePointer<uv_loop_t>
@@ -105,8 +107,8 @@ public final class Server {
     private let startedAt: UInt64
     /// Role of the connection whose request is being handled, for `info`'s `your_role`.
 
-    public convenience init(configuration: Configuration, journal: Journal, state: State, logger: Logger, clock: Clock = .system) {
-        self.init(configuration: configuration, location: journal.location, state: state,
+    public convenience init(settings: ServerSettings, journal: Journal, state: State, logger: Logger, clock: Clock = .system) {
+        self.init(settings: settings, location: journal.location, state: state,
                   loadedSnapshotSeq: journal.loadedSnapshotSeq, loadedSnapshotCovers: journal.loadedSnapshotCovers,
                   unavailableUntilLoaded: nil, logger: logger, clock: clock) { _, wake in
             StoreWorker(journal: journal, logger: logger, wakeLoop: wake)
@@ -115,23 +117,23 @@ public final class Server {
 
     /// A PostgreSQL store driven on the loop: the daemon starts with nothing loaded, writes
     /// refused, and the backend loads the state once it leads (docs/operations.md).
-    public convenience init(configuration: Configuration, postgresURL: String, password: String? = nil, logger: Logger, clock: Clock = .system) {
-        self.init(configuration: configuration, location: PostgresStore.redacted(postgresURL), state: State(), loadedSnapshotSeq: 0,
+    public convenience init(settings: ServerSettings, postgresURL: String, password: String? = nil, logger: Logger, clock: Clock = .system) {
+        self.init(settings: settings, location: PostgresStore.redacted(postgresURL), state: State(), loadedSnapshotSeq: 0,
                   loadedSnapshotCovers: 0, unavailableUntilLoaded: "connecting to PostgreSQL", logger: logger, clock: clock) { loop, wake in
             PostgresBackend(url: postgresURL, password: password, loop: loop, wakeLoop: wake, logger: logger)
         }
     }
 
-    init(configuration: Configuration, location: String, state: State, loadedSnapshotSeq: Int64, loadedSnapshotCovers: Int64,
+    init(settings: ServerSettings, location: String, state: State, loadedSnapshotSeq: Int64, loadedSnapshotCovers: Int64,
          unavailableUntilLoaded: String?,
          logger: Logger, clock: Clock,
          makeBackend: (UnsafeMutablePointer<uv_loop_t>, UnsafeMutablePointer<uv_async_t>) -> StoreBackend) {
-        self.configuration = configuration
+        self.settings = settings
         self.logger = logger
         self.engine = Engine(state: state, clock: clock)
-        // Checked key by key when the configuration was read.
-        if let policy = try? MatchingPolicy(parsing: configuration.matching) { engine.matchingPolicy = policy }
-        engine.drillPeriodDays = configuration.drillPeriodDays
+        engine.matchingPolicy = settings.matchingPolicy
+        engine.planningStandards = settings.planningStandards
+        engine.drillPeriodDays = settings.configuration.drillPeriodDays
         self.storeLocation = location
         loop = .allocate(capacity: 1)
         uv_loop_init(loop)

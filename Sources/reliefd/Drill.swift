@@ -80,21 +80,17 @@ enum Drill {
             return handler
         }
         let logger = Logger(label: "reliefd.drill")
-        var matchingPolicy = MatchingPolicy()
+        // The same resolved settings as the daemon's start-up (matching policy, planning standards).
+        let settings: ServerSettings
         do {
-            matchingPolicy = try MatchingPolicy(parsing: configuration.matching)
+            settings = try ServerSettings.resolve(configuration)
         } catch {
             return complain("\(error)")
         }
-        var planningStandards: PlanningStandards?
-        if let planningFile = configuration.planningFile, let text = try? String(contentsOfFile: planningFile, encoding: .utf8) {
-            do {
-                planningStandards = try PlanningStandards(text: text, name: planningFile)
-            } catch {
-                return complain("planning standards not loaded: \(error)")
-            }
+        for warning in settings.warnings {
+            logger.warning("\(warning.message)", metadata: warning.metadata.mapValues { "\($0)" })
         }
-        let setting = Setting(configuration: configuration, logger: logger, planningStandards: planningStandards, matchingPolicy: matchingPolicy)
+        let setting = Setting(settings: settings, logger: logger)
 
         // Both scenarios are read and started before either plays: an error in B stops A too.
         var started: [Started] = []
@@ -144,10 +140,8 @@ enum Drill {
 
     /// What every scenario of one command shares: the configuration and what it loaded.
     struct Setting {
-        var configuration: Configuration
+        var settings: ServerSettings
         var logger: Logger
-        var planningStandards: PlanningStandards?
-        var matchingPolicy: MatchingPolicy
     }
 
     struct Started {
@@ -173,7 +167,7 @@ enum Drill {
             FileHandle.standardError.write(Data("\(file): cannot read the scenario\n".utf8))
             return .failure(NotStarted(count: 1))
         }
-        let configuration = setting.configuration, logger = setting.logger
+        let configuration = setting.settings.configuration, logger = setting.logger
         let started = ContinuousClock.now
         let drill: DrillRun
         do throws(ScenarioErrors) {
@@ -195,8 +189,8 @@ enum Drill {
             }
             let (scenario, state) = try DrillStart.prepare(parsed, wallClock: wallClock,
                                                            sources: DrillStart.Sources(catalogFile: configuration.catalogFile, live: live, history: history))
-            drill = try DrillRun(scenario: scenario, state: state, planningStandards: setting.planningStandards,
-                                 matchingPolicy: setting.matchingPolicy, wallClock: wallClock)
+            drill = try DrillRun(scenario: scenario, state: state, planningStandards: setting.settings.planningStandards,
+                                 matchingPolicy: setting.settings.matchingPolicy, wallClock: wallClock)
         } catch {
             for item in error.items { FileHandle.standardError.write(Data("\(item)\n".utf8)) }
             return .failure(NotStarted(count: error.items.count))

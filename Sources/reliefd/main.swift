@@ -105,7 +105,14 @@ do {
             throw Configuration.Problem("--\(key.replacingOccurrences(of: "_", with: "-")): \(problem.message)")
         }
     }
-    try configuration.checkConsistency()
+} catch {
+    fail("\(error)")
+}
+// One resolved settings value for either store: a setting that cannot be used stops start-up here,
+// before any store is opened.
+let settings: ServerSettings
+do {
+    settings = try ServerSettings.resolve(configuration)
 } catch {
     fail("\(error)")
 }
@@ -122,6 +129,9 @@ LoggingSystem.bootstrap { label in
     return handler
 }
 let logger = Logger(label: "reliefd")
+for warning in settings.warnings {
+    logger.warning("\(warning.message)", metadata: warning.metadata.mapValues { "\($0)" })
+}
 signal(SIGPIPE, SIG_IGN)
 // A file-size limit must fail a commit (EFBIG → ERR UNAVAILABLE), not kill the daemon.
 signal(SIGXFSZ, SIG_IGN)
@@ -179,7 +189,7 @@ if let postgresURL = configuration.postgresURL {
         logger.info("catalog_file and demo apply to an empty embedded store; on PostgreSQL load them with reliefd migrate or reliefctl",
                     metadata: ["store": "\(PostgresStore.redacted(postgresURL))"])
     }
-    let server = Server(configuration: configuration, postgresURL: postgresURL, password: storePassword, logger: logger)
+    let server = Server(settings: settings, postgresURL: postgresURL, password: storePassword, logger: logger)
     do {
         try server.run()
     } catch {
@@ -233,24 +243,7 @@ if state.lastSeq == 0 {
     }
 }
 
-// Planning standards are configuration, not state: read at every start, so an edit takes effect on
-// restart. Estimates only propose; the needs they add carry their numbers in the journal.
-var planningStandards: PlanningStandards?
-if let planningFile = configuration.planningFile {
-    if let text = try? String(contentsOfFile: planningFile, encoding: .utf8) {
-        do {
-            planningStandards = try PlanningStandards(text: text, name: planningFile)
-        } catch {
-            fail("planning standards not loaded: \(error)", status: 1)
-        }
-    } else {
-        logger.warning("planning standards not found; need estimate is refused (set planning_file, or off)",
-                       metadata: ["planning_file": "\(planningFile)"])
-    }
-}
-
-let server = Server(configuration: configuration, journal: journal, state: state, logger: logger)
-server.usePlanningStandards(planningStandards)
+let server = Server(settings: settings, journal: journal, state: state, logger: logger)
 do {
     try server.run()
 } catch {

@@ -255,6 +255,22 @@ final class PostgresStoreTests: EndToEndTestCase {
         XCTAssertFalse(denied.log.contains(wrong), denied.log)
     }
 
+    /// The daemon on PostgreSQL starts from the same resolved settings as on the embedded store: the
+    /// planning standards of planning_file answer `need estimate` (they were never read on PostgreSQL).
+    func testNeedEstimateUsesThePlanningStandardsOnPostgres() throws {
+        let daemon = try startDaemon(["--store", url])
+        _ = try waitFor("the daemon to lead", timeout: 20) { role(daemon) == "leader" }
+        let client = try daemon.connect()
+        try addCatalog(client)
+        try ok(client, "item add water-5l name=\"Water 5 L\" category=water unit=bottle pack=4")
+        try ok(client, "incident open flood title=\"Yangquan flash flood\" kind=flood at=37.86,113.58 region=sx severity=4 affected=1000")
+        let estimate = try rows(client, "need estimate flood days=2")
+        XCTAssertEqual(estimate.filter { $0["standard"] == "water" }.map { $0["propose"] ?? "" }, ["3000", "3000"],
+                       "15 L × 1000 people a day = 3000 bottles of 5 L, each day")
+        let accepted = try client.request("need estimate flood days=2 accept")
+        XCTAssertEqual(accepted.okFields?["series"], "N-000001:water-5l:1-2", accepted.text)
+    }
+
     func testPostgresRestartMidLoadRefusesWritesKeepsReadsAndResumes() throws {
         guard let clusterDir = ProcessInfo.processInfo.environment["RELIEFD_TEST_PG_DIR"], !clusterDir.isEmpty else {
             throw XCTSkip("RELIEFD_TEST_PG_DIR is not set: cannot stop and restart the test cluster (deploy/test sets it)")

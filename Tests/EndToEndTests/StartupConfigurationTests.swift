@@ -56,6 +56,20 @@ final class StartupConfigurationTests: EndToEndTestCase {
         XCTAssertTrue(missing.stderr.contains("cannot read configuration file"), missing.stderr)
     }
 
+    /// Settings are resolved before any store is opened: planning standards that are present but wrong
+    /// (or a matching policy that cannot be used) stop the start with their message, and leave no store.
+    func testBadPlanningStandardsStopTheStartBeforeTheStoreIsOpened() throws {
+        let directory = try temporaryDirectory()
+        let planning = directory + "/bad.standards"
+        try "water amount=lots unit=L per=person-day item=water-5l content=5 priority=1\n".write(toFile: planning, atomically: true, encoding: .utf8)
+        let result = try run(["--data-dir", directory + "/data", "--socket", directory + "/r.sock", "--tcp", "off",
+                              "--planning-file", planning])
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("planning standards not loaded: \(planning):1"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/data/reliefd.db"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/r.sock"))
+    }
+
     func testAnUnknownSocketGroupStopsTheStart() throws {
         let directory = try temporaryDirectory()
         let result = try run(["--data-dir", directory + "/data", "--socket", directory + "/r.sock", "--tcp", "off",
