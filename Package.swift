@@ -20,22 +20,24 @@ let package = Package(
         .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
-        .target(name: "ReliefProtocol"),
-        .target(name: "ReliefCore"),
-        .target(name: "ReliefMatching", dependencies: ["ReliefCore"]),
+        // Every bound in one file (Limits.swift), below every module that enforces one.
+        .target(name: "ReliefLimits"),
+        .target(name: "ReliefProtocol", dependencies: ["ReliefLimits"]),
+        .target(name: "ReliefCore", dependencies: ["ReliefLimits"]),
+        .target(name: "ReliefMatching", dependencies: ["ReliefCore", "ReliefLimits"]),
         // Crypto: SHA-256 binds a `req=` token to its request (Engine+RequestTokens.swift).
         .target(name: "ReliefEngine", dependencies: [
-            "ReliefCore", "ReliefMatching", "ReliefProtocol",
+            "ReliefCore", "ReliefMatching", "ReliefProtocol", "ReliefLimits",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "ReliefDrill", dependencies: ["ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefProtocol"]),
         .target(name: "ReliefStore", dependencies: [
-            "ReliefCore", "CSQLite", "CLibPQ",
+            "ReliefCore", "ReliefLimits", "CSQLite", "CLibPQ",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "ReliefServer", dependencies: [
-            "ReliefEngine", "ReliefMatching", "ReliefStore", "ReliefProtocol", "ReliefDrill", "CLibUV",
+            "ReliefEngine", "ReliefMatching", "ReliefStore", "ReliefProtocol", "ReliefDrill", "ReliefLimits", "CLibUV",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "reliefd", dependencies: [
@@ -53,7 +55,7 @@ let package = Package(
         .testTarget(name: "ReliefEngineTests", dependencies: ["ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefDrillTests", dependencies: ["ReliefDrill", "ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
-        .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine"]),
+        .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine", "ReliefLimits"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol", "CSQLite"]),
         .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefProtocol"]),
     ]

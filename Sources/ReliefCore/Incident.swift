@@ -2,6 +2,8 @@
 /// dispatched and assigned to meet it. Plans (proposals of the matcher) are recorded as they were
 /// proposed, so an after-action report can show what was suggested and what was applied.
 
+import ReliefLimits
+
 public enum IncidentKind: String, Sendable, CaseIterable {
     case flood, earthquake, landslide, fire, epidemic, drought, storm, snow, chemical, other
 }
@@ -167,7 +169,7 @@ public struct NeedSchedule: Sendable, Equatable {
     }
 
     /// At most this many days in one schedule.
-    public static let maximumDays = 30
+    public static let maximumDays = Limits.scheduleDays
     /// Day k is due this long after day k − 1: 24 hours.
     public static let dayMilliseconds: Int64 = 86_400_000
 

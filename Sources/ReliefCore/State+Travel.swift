@@ -6,10 +6,12 @@
 /// or team's home region — to an incident's region. The most specific entry wins (see
 /// `travelTime(fromWarehouse:region:toRegion:)`); when there is none, matching falls back to
 /// great-circle distance.
+
+import ReliefLimits
 extension State {
     /// Minutes an entry may hold: at least one, at most 10,000 (about a week of driving), so
     /// minutes × cost per minute stays far inside the solver's limits.
-    public static let travelMinutesRange: ClosedRange<Int64> = 1...10_000
+    public static let travelMinutesRange: ClosedRange<Int64> = Limits.travelMinutes
 
     /// Where a travel time came from: the entry's own origin and destination and its minutes.
     public struct TravelTime: Sendable, Equatable {

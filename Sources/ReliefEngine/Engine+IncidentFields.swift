@@ -1,11 +1,12 @@
 import ReliefCore
 import ReliefProtocol
+import ReliefLimits
 
 /// Value parsers and reply rows shared by the incident, need, allocation and assignment commands.
 extension Arguments {
-    static let maximumAffected: Int64 = 1_000_000_000
-    static let maximumPeople = 10_000
-    static let maximumNeedHours = 720
+    static let maximumAffected: Int64 = Limits.affected
+    static let maximumPeople = Limits.peoplePerNeed
+    static let maximumNeedHours = Limits.needHours
 
     static func severity(_ text: String) throws -> Int {
         guard let value = Int(text), State.severities.contains(value) else {

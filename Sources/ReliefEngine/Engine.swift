@@ -1,6 +1,7 @@
 import ReliefCore
 import ReliefMatching
 import ReliefProtocol
+import ReliefLimits
 
 /// What handling one request produced: the reply, the journal entries to commit before the reply
 /// may be sent, and the sequence number the reply must wait for (0 when it need not wait).
@@ -62,11 +63,11 @@ public final class Engine {
         var defaultLimit: Int
         var maxLimit: Int
 
-        static let standard = Listing(defaultLimit: 1000, maxLimit: 100_000)
+        static let standard = Listing(defaultLimit: Limits.listingDefaultRows, maxLimit: Limits.listingRows)
         /// Rosters (a country has a million volunteers): streamed row by row, never built whole.
-        static let roster = Listing(defaultLimit: 1000, maxLimit: 1_000_000)
+        static let roster = Listing(defaultLimit: Limits.listingDefaultRows, maxLimit: Limits.rosterRows)
         /// An incident's whole picture: everything unless it is huge.
-        static let picture = Listing(defaultLimit: 10_000, maxLimit: 100_000)
+        static let picture = Listing(defaultLimit: Limits.pictureDefaultRows, maxLimit: Limits.listingRows)
 
         /// The limit `request` asks for, and the request without its `limit=`.
         func limit(of request: Request) throws -> (Int, Request) {

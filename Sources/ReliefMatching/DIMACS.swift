@@ -13,11 +13,13 @@
 /// rises by LOW, the capacity by LOW), and added back to the flows and the cost afterwards.
 ///
 /// Solution files: `s COST` then `f SRC DST FLOW` per arc with non-zero flow, in arc order.
+
+import ReliefLimits
 public enum DIMACS {
     /// Largest NODES and ARCS a problem line may declare (the file is read before anything is
     /// allocated for them, but a typo must not ask for terabytes).
-    public static let maxNodes = 100_000_000
-    public static let maxArcs = 500_000_000
+    public static let maxNodes = Limits.dimacsNodes
+    public static let maxArcs = Limits.dimacsArcs
 
     // MARK: Problems
 

@@ -3,6 +3,8 @@
 // solver against published instances. Pure: no I/O, no Foundation, no clock; the same input always
 // gives the same output.
 
+import ReliefLimits
+
 /// A min-cost-flow instance: nodes `0..<nodeCount`, each with a supply (positive: it sends that much,
 /// negative: it must receive that much), and directed arcs with lower bound 0, an integer capacity
 /// and an integer cost per unit of flow. Parallel arcs and self-loops are allowed.
@@ -22,8 +24,8 @@ public struct FlowNetwork: Sendable, Equatable {
 
     /// Largest node and arc counts (indices are stored as Int32, and the solver adds one node and
     /// one arc per node).
-    public static let maxNodes = Int(Int32.max / 2) - 2
-    public static let maxArcs = Int(Int32.max / 2)
+    public static let maxNodes = Limits.flowNodes
+    public static let maxArcs = Limits.flowArcs
 
     public private(set) var supply: [Int64]
     public private(set) var arcSource: [Int32]

@@ -1,5 +1,7 @@
 /// Reassembles replies from the text protocol on the client side: a first line `OK…`/`ERR…`,
 /// and for `OK n rows` the n lines that follow.
+
+import ReliefLimits
 public struct ReplyReader: Sendable {
     public enum Parsed: Sendable, Equatable {
         case ok(String)                 // the text after "OK", possibly empty
@@ -29,7 +31,7 @@ public struct ReplyReader: Sendable {
     private var inRows = false
     private var rowsCut = false
 
-    public init(maxLine: Int = 16 << 20) { framer = LineFramer(maxLine: maxLine) }
+    public init(maxLine: Int = Limits.replyLine) { framer = LineFramer(maxLine: maxLine) }
 
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) -> [Parsed] {
         var out: [Parsed] = []

@@ -4,8 +4,10 @@
 /// (`\" \\ \n \t \r`); an unquoted word of the form `key=value` (key: a letter, then letters,
 /// digits, `_`, `-`, `.`) is an option, whose value may itself be quoted (`donor="Yangquan Steel"`).
 /// The line must be valid UTF-8 and contain no control bytes other than tab.
+
+import ReliefLimits
 public enum RequestParser {
-    public static let maxWords = 256
+    public static let maxWords = Limits.requestWords
 
     public static func parse(_ line: String) -> Result<Request, RequestError> {
         var copy = line

@@ -1,4 +1,5 @@
 import ReliefCore
+import ReliefLimits
 
 /// The group-commit pipeline as a value-type state machine, apart from all I/O.
 ///
@@ -30,7 +31,7 @@ struct CommitPipeline {
     /// Bound on one commit whatever the requests (the store's transaction limit).
     let maxRequest: Int
 
-    init(committedSeq: Int64, maxBatch: Int = 50_000, maxRequest: Int = 100_000) {
+    init(committedSeq: Int64, maxBatch: Int = Limits.commitBatchEntries, maxRequest: Int = Limits.transactionEntries) {
         precondition(maxBatch > 0 && maxRequest >= maxBatch)
         self.committedSeq = committedSeq
         self.maxBatch = maxBatch
@@ -38,6 +39,9 @@ struct CommitPipeline {
     }
 
     var isIdle: Bool { pending.isEmpty && inFlightUpTo == nil }
+
+    /// Entries written and not yet durable: the batch in flight and those collecting behind it.
+    var uncommitted: Int { Int((inFlightUpTo ?? committedSeq) - committedSeq) + pending.count }
 
     mutating func enqueue(_ entries: [Entry]) {
         precondition(available, "entries enqueued while the store is unavailable")

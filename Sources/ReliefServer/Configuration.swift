@@ -8,6 +8,7 @@ import Glibc
 #endif
 import ReliefMatching
 import ReliefStore
+import ReliefLimits
 
 /// The daemon's settings: defaults, then the configuration file, then command-line flags.
 public struct Configuration: Sendable, Equatable {
@@ -25,20 +26,21 @@ public struct Configuration: Sendable, Equatable {
     /// A file holding the PostgreSQL password (owned by the daemon's user, 0600 or 0400), passed
     /// to libpq as its own parameter so it is never in the URL, the logs or `ps`.
     public var storePasswordFile: String?
-    public var maxLine = 65_536
-    public var maxClients = 1024
+    // Limits: defaults and ranges come from ReliefLimits (Limits.swift), where each says why.
+    public var maxLine = Limits.lineDefault
+    public var maxClients = Limits.clientsDefault
     /// Slots of `maxClients` that only Unix-socket clients may take.
-    public var unixReservedClients = 64
+    public var unixReservedClients = Limits.unixReservedClientsDefault
     /// Connections one peer (a uid on the Unix socket, an address on TCP) may hold at once.
-    public var maxClientsPerPeer = 256
+    public var maxClientsPerPeer = Limits.clientsPerPeerDefault
     /// Output held for one client past which it is disconnected (hard limit).
-    public var maxOutput = 64 << 20
+    public var maxOutput = Limits.outputHardDefault
     /// Output held for one client past which its requests stop running until it reads (soft limit).
-    public var outputSoftLimit = 256 << 10
+    public var outputSoftLimit = Limits.outputSoftDefault
     /// Seconds a client may stay over the soft limit without reading a byte before it is disconnected.
     public var outputStallTimeout: Double = 120
     /// Listings of more than 10,000 rows being sent at once, all clients together.
-    public var maxLargeListings = 8
+    public var maxLargeListings = Limits.largeListingsDefault
     public var partialLineTimeout: Double = 30
     /// Unix-socket connections idle this long are closed (0 = never).
     public var idleTimeout: Double = 0
@@ -60,15 +62,18 @@ public struct Configuration: Sendable, Equatable {
     /// and every TCP client, the operator role.
     public var coordinatorUIDs: Set<UInt32> = [0, UInt32(getuid())]
     /// Rows one `import begin … import commit` may buffer.
-    public var maxImportRows = 1_000_000
+    public var maxImportRows = Limits.importRowsDefault
     /// Bytes of rows one import may hold, and all open imports together.
-    public var maxImportBytes = 512 << 20
-    public var maxImportBytesTotal = 1 << 30
+    public var maxImportBytes = Limits.importBytesDefault
+    public var maxImportBytesTotal = Limits.importBytesTotalDefault
+    /// Entries written and not yet durable past which writes stop being run (their clients are
+    /// not read) until commits catch up.
+    public var maxUncommitted = Limits.uncommittedDefault
     /// A team that has not drilled for this many days is flagged by `team readiness`.
     public var drillPeriodDays = 180
     /// Where `drill start NAME` finds its scenarios (NAME.drill), and how many drills may run at once.
     public var drillsDir = "config/drills"
-    public var maxDrills = 4
+    public var maxDrills = Limits.drillsDefault
     /// `matching_*` keys: the matching policy's knobs (MatchingPolicy.keys), checked when set.
     public var matching: [String: String] = [:]
 
@@ -110,6 +115,7 @@ public struct Configuration: Sendable, Equatable {
         ("max_drills", "N", "online drills running at once (each has its own thread and a copy of the state)"),
         ("max_import_bytes", "BYTES", "bytes of rows one bulk import may hold before it is aborted with ERR LIMIT"),
         ("max_import_bytes_total", "BYTES", "bytes of rows all open imports together may hold"),
+        ("max_uncommitted", "N", "journal entries written and not yet durable past which writes wait (their clients are not read) until commits catch up"),
     ] + MatchingPolicy.keys.map { ("matching_" + $0.key, $0.form, "matching: " + $0.help) }
 
     public struct Problem: Error, CustomStringConvertible, Equatable {
@@ -175,14 +181,14 @@ public struct Configuration: Sendable, Equatable {
             }
             store = value
         case "store_password_file": storePasswordFile = value == "off" || value.isEmpty ? nil : try path()
-        case "max_line": maxLine = try number(1024...16 << 20)
-        case "max_clients": maxClients = try number(1...100_000)
-        case "unix_reserved_clients": unixReservedClients = try number(0...100_000)
-        case "max_clients_per_peer": maxClientsPerPeer = try number(1...100_000)
-        case "max_output": maxOutput = try number((64 << 10)...(1 << 30))
-        case "output_soft_limit": outputSoftLimit = try number((4 << 10)...(1 << 30))
+        case "max_line": maxLine = try number(Limits.lineRange)
+        case "max_clients": maxClients = try number(Limits.clientsRange)
+        case "unix_reserved_clients": unixReservedClients = try number(0...Limits.clientsRange.upperBound)
+        case "max_clients_per_peer": maxClientsPerPeer = try number(Limits.clientsRange)
+        case "max_output": maxOutput = try number(Limits.outputHardRange)
+        case "output_soft_limit": outputSoftLimit = try number(Limits.outputSoftRange)
         case "output_stall_timeout": outputStallTimeout = try seconds()
-        case "max_large_listings": maxLargeListings = try number(1...10_000)
+        case "max_large_listings": maxLargeListings = try number(Limits.largeListingsRange)
         case "partial_line_timeout": partialLineTimeout = try seconds()
         case "idle_timeout": idleTimeout = try seconds()
         case "tcp_idle_timeout": tcpIdleTimeout = try seconds()
@@ -218,12 +224,13 @@ public struct Configuration: Sendable, Equatable {
                 }
             }
             coordinatorUIDs = uids
-        case "max_import_rows": maxImportRows = try number(1...1_000_000)
+        case "max_import_rows": maxImportRows = try number(Limits.importRowsRange)
+        case "max_uncommitted": maxUncommitted = try number(Limits.uncommittedRange)
         case "drill_period_days": drillPeriodDays = try number(1...3650)
         case "drills_dir": drillsDir = try path()
-        case "max_drills": maxDrills = try number(0...64)
-        case "max_import_bytes": maxImportBytes = try number((1 << 20)...(16 << 30))
-        case "max_import_bytes_total": maxImportBytesTotal = try number((1 << 20)...(64 << 30))
+        case "max_drills": maxDrills = try number(Limits.drillsRange)
+        case "max_import_bytes": maxImportBytes = try number(Limits.importBytesRange)
+        case "max_import_bytes_total": maxImportBytesTotal = try number(Limits.importBytesTotalRange)
         case _ where key.hasPrefix("matching_"):
             var values = matching
             values[key] = value

@@ -1,4 +1,5 @@
 import ReliefProtocol
+import ReliefLimits
 
 /// One connection's logic apart from libuv: what it has read and not yet run, the replies it owes in
 /// request order, and the limits on both. `Connection` performs what this decides.
@@ -22,11 +23,11 @@ struct ConnectionMachine {
         /// Output past which the client is disconnected.
         var hardOutput: Int
         /// Bytes encoded per step of a large reply, so one client's reply never holds the loop long.
-        var slice: Int = 64 << 10
+        var slice: Int = ReliefLimits.Limits.replySlice
         /// A listing of more rows than this is a large one (the server bounds how many are open).
-        var largeRows: Int = 10_000
+        var largeRows: Int = ReliefLimits.Limits.largeListingRows
 
-        init(maxLine: Int, softOutput: Int, hardOutput: Int, slice: Int = 64 << 10, largeRows: Int = 10_000) {
+        init(maxLine: Int, softOutput: Int, hardOutput: Int, slice: Int = ReliefLimits.Limits.replySlice, largeRows: Int = ReliefLimits.Limits.largeListingRows) {
             precondition(maxLine > 0 && softOutput > 0 && hardOutput >= softOutput && slice > 0)
             self.maxLine = maxLine
             self.softOutput = softOutput
@@ -118,7 +119,7 @@ struct ConnectionMachine {
         guard !bytes.isEmpty else { return }
         lastInput = now
         if inboxHead == inbox.count {
-            inbox.removeAll(keepingCapacity: inbox.capacity <= 128 << 10)
+            inbox.removeAll(keepingCapacity: inbox.capacity <= ReliefLimits.Limits.inboxKept)
             inboxHead = 0
         }
         inbox.append(contentsOf: bytes)

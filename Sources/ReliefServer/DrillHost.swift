@@ -4,6 +4,7 @@ import Logging
 import ReliefCore
 import ReliefEngine
 import ReliefProtocol
+import ReliefLimits
 
 /// Online drills beside live operation (docs/drills.md "Online"): `drill start NAME`, `list`,
 /// `status`, `pause`, `resume`, `stop`, `ask`, `inject`, `report`. Each drill is a `DrillWorker` on
@@ -305,7 +306,7 @@ final class DrillHost {
 
     static func speed(_ text: String) throws -> DrillWorker.Speed {
         if text == "max" { return .max }
-        guard let factor = Double(text), factor.isFinite, factor >= 0.01, factor <= 100_000 else {
+        guard let factor = Double(text), factor.isFinite, Limits.drillSpeed.contains(factor) else {
             throw RequestError(.syntax, "bad speed \"\(text)\"; expected max or a number from 0.01 to 100000 (drill minutes per wall minute)")
         }
         return .times(factor)

@@ -8,6 +8,7 @@ import ReliefDrill
 import ReliefEngine
 import ReliefMatching
 import ReliefProtocol
+import ReliefLimits
 
 /// One online drill on a thread of its own, beside live operation: it reads its scenario, builds
 /// its start state, and plays its `DrillRun` paced by the wall clock (`speed` times faster, or as
@@ -95,7 +96,7 @@ final class DrillWorker: @unchecked Sendable {
     private var lastProgress: UInt64 = 0
 
     /// Commands waiting at most: the organizer's, bounded so a flood of injects cannot queue without end.
-    static let maxCommands = 256
+    static let maxCommands = Limits.drillCommandsQueued
 
     init(setup: Setup, wakeLoop: UnsafeMutablePointer<uv_async_t>) {
         self.setup = setup

@@ -8,6 +8,7 @@ import ReliefEngine
 import ReliefMatching
 import ReliefProtocol
 import ReliefStore
+import ReliefLimits
 
 /// The daemon's event loop: one libuv loop thread owns the Engine (and so all state), every
 /// connection and the commit pipeline. Like Redis's `beforeSleep`, the end of each loop turn (a
@@ -20,7 +21,7 @@ public final class Server {
     let logger: Logger
     let engine: Engine
     let loop: UnsafeMutablePointer<uv_loop_t>
-    static let readBufferSize = 64 << 10
+    static let readBufferSize = Limits.readBuffer
     let readBuffer: UnsafeMutablePointer<CChar>
 
     private var pipeline: CommitPipeline
@@ -34,7 +35,7 @@ public final class Server {
     private var stepperActive = false
     /// Time one loop turn may spend running clients' lines, all clients together: past it, lines
     /// wait for the next turn, so a ping behind a hundred floods waits one budget, not a hundred.
-    static let turnBudgetNanoseconds: UInt64 = 2_000_000
+    static let turnBudgetNanoseconds: UInt64 = Limits.turnNanoseconds
     /// When this turn's budget ends (uv_hrtime), once the turn has run a line; 0 before that.
     private var turnBudgetEnds: UInt64 = 0
     /// Open connections per peer, and over TCP, for the slot limits.
@@ -73,6 +74,9 @@ public final class Server {
     /// (each blocked, its line kept), and results of off-loop writes that came back meanwhile.
     private var writeBarrier: Int?
     private var parkedForBarrier: [Int] = []
+    /// Connections whose next write waits because `max_uncommitted` entries are not yet durable;
+    /// they are not read meanwhile, so a store slower than its writers bounds what the writers hold.
+    private var parkedForCommit: [Int] = []
     private var heldOffloadResults: [OffloadWorker.Result] = []
     /// Bytes of row text held by all open imports (max_import_bytes_total).
     private var importBytesOpen = 0
@@ -356,6 +360,10 @@ public final class Server {
                 park(line, of: connection)
                 return
             }
+            if commitsBehind, ImportBuffer.isCommit(line) {
+                parkUntilCommitted(line, of: connection)
+                return
+            }
             continueImport(line: line, from: connection)
             return
         }
@@ -383,6 +391,10 @@ public final class Server {
         }
         if writeBarrier != nil, engine.isMutating(request) {
             park(line, of: connection)
+            return
+        }
+        if commitsBehind, engine.isMutating(request) {
+            parkUntilCommitted(line, of: connection)
             return
         }
         // Only while writes are refused is the command looked up twice.
@@ -730,6 +742,22 @@ public final class Server {
         parkedForBarrier.append(connection.id)
     }
 
+    /// Writes wait while this many entries are not yet durable (max_uncommitted).
+    private var commitsBehind: Bool { pipeline.uncommitted >= configuration.maxUncommitted }
+
+    private func parkUntilCommitted(_ line: [UInt8], of connection: Connection) {
+        connection.park(line)
+        parkedForCommit.append(connection.id)
+    }
+
+    /// A commit finished (or failed): writers that waited for it run again, oldest first.
+    private func releaseParkedForCommit() {
+        guard !parkedForCommit.isEmpty, !commitsBehind else { return }
+        let parked = parkedForCommit
+        parkedForCommit.removeAll()
+        for id in parked { connections[id]?.unblock() }
+    }
+
     private func liftWriteBarrier() {
         writeBarrier = nil
         let parked = parkedForBarrier
@@ -828,6 +856,7 @@ public final class Server {
                 }
                 for connection in waiting.values { connection.flush() }
                 waiting = waiting.filter { $0.value.hasQueuedReplies }
+                releaseParkedForCommit()
             case .staged(let count):
                 stagesInFlight -= 1
                 if staging != nil { staging!.written += count }
@@ -855,6 +884,8 @@ public final class Server {
                 // out once that is done.
                 holdingFailures = true
                 requestRecovery(probe: false)
+                // Nothing is uncommitted now: the writers that waited run, and are refused.
+                releaseParkedForCommit()
             case .snapshotWritten(let seal, let bytes, let encodeMicros, let storeMicros):
                 snapshotInFlight = false
                 lastSnapshotSeq = max(lastSnapshotSeq, seal.snapshotSeq)
@@ -1061,7 +1092,8 @@ public final class Server {
         fields.append("offloaded", String(offloadsRun))
         fields.append("offload_queue", String(offloadsOutstanding))
         fields.append("import_bytes", String(importBytesOpen))
-        fields.append("writes_waiting", writeBarrier == nil ? "0" : String(parkedForBarrier.count + heldOffloadResults.count))
+        fields.append("writes_waiting", String((writeBarrier == nil ? 0 : parkedForBarrier.count + heldOffloadResults.count) + parkedForCommit.count))
+        fields.append("uncommitted", String(pipeline.uncommitted))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
         fields.append("drills", String(drillHost.active))
         fields.append("role", role)

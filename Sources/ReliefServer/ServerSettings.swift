@@ -4,6 +4,7 @@
 
 import Foundation
 import ReliefEngine
+import ReliefLimits
 import ReliefMatching
 
 public struct ServerSettings: Sendable {
@@ -34,6 +35,11 @@ public struct ServerSettings: Sendable {
     /// and wrong is a problem.
     public static func resolve(_ configuration: Configuration,
                                readFile: (String) -> String? = { try? String(contentsOfFile: $0, encoding: .utf8) }) throws(Problem) -> ServerSettings {
+        // The relations between the limits (Limits.swift) hold in every build that starts.
+        let broken = Limits.violations()
+        guard broken.isEmpty else {
+            throw Problem("this build's limits contradict each other: " + broken.joined(separator: "; "))
+        }
         do {
             try configuration.checkConsistency()
         } catch {

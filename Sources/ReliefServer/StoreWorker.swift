@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ReliefCore
 import ReliefStore
+import ReliefLimits
 
 /// The writer thread: the only thread that touches the Journal. The loop hands it jobs through a
 /// condition-guarded queue; it hands results back through a locked mailbox and wakes the loop with
@@ -67,7 +68,7 @@ final class StoreWorker: @unchecked Sendable {
     private let results: LoopMailbox<Result>
     /// Bound on queued jobs; the loop never has more than one commit, one snapshot and one recovery
     /// outstanding, so this only catches a bug.
-    private static let maxJobs = 16
+    private static let maxJobs = Limits.storeJobs
     /// Writer thread only: a staged transaction is open, and the snapshot stores that wait for it
     /// to end (a snapshot is its own transaction).
     private var stagedUpTo: Int64?

@@ -10,6 +10,8 @@
 /// the next begins. Statements with `prepareAs` are prepared once per connection and reused.
 ///
 /// Phases: disconnected → connecting → ready → failed (→ connecting again, by the owner).
+
+import ReliefLimits
 public final class PGConnection {
     public struct Statement: Sendable, Equatable {
         public var sql: String
@@ -63,7 +65,7 @@ public final class PGConnection {
 
     /// Jobs waiting behind the one on the wire; a bound, not a tuning knob (the server keeps at most
     /// a commit, a snapshot and a probe outstanding).
-    public static let maxQueuedJobs = 64
+    public static let maxQueuedJobs = Limits.postgresJobs
 
     public let client: PQClient
     public private(set) var phase: Phase = .disconnected

@@ -1,5 +1,6 @@
 import Logging
 import ReliefCore
+import ReliefLimits
 
 /// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, holding the hash-chained
 /// journal, the newest snapshots and the current-state tables (docs/storage.md).
@@ -29,7 +30,7 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     /// so this must hold the largest bulk import (max_import_rows = 1,000,000 rows of up to a few
     /// entries each): an import is then all or nothing even across a crash. Ordinary group-commit
     /// batches are far smaller (the pipeline cuts them at 50,000 entries between requests).
-    public static let maximumBatch = 4_000_000
+    public static let maximumBatch = Limits.transactionEntries
 
     public init(path: String, logger: Logger) {
         self.path = path

@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import ReliefProtocol
 import XCTest
@@ -24,6 +25,46 @@ final class StoreFailureTests: EndToEndTestCase {
         try prlimit.run()
         prlimit.waitUntilExit()
         XCTAssertEqual(prlimit.terminationStatus, 0, "prlimit --fsize=\(limit)")
+    }
+
+    /// A store slower than its writers bounds what they make the daemon hold: past max_uncommitted
+    /// entries not yet durable, a client pipelining writes is no longer read (its next write waits)
+    /// until commits catch up, and then every write is acknowledged in order.
+    func testWritesPipelinedFasterThanTheStoreCommitsWaitInsteadOfPilingUp() throws {
+        let daemon = try startDaemon(["--max-uncommitted", "100"])
+        let client = try daemon.connect()
+        try addCatalog(client)
+        try ok(client, "stock receive wh-a water 1 lot=first")
+
+        // Another process holds the database's write lock: the daemon's next commit waits for it
+        // (SQLite's busy timeout is 5 s; the lock is let go well before).
+        var db: OpaquePointer?
+        guard sqlite3_open_v2(daemon.dataDirectory + "/reliefd.db", &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else {
+            throw Daemon.Failure("cannot open the daemon's database")
+        }
+        defer { sqlite3_close(db) }
+        XCTAssertEqual(sqlite3_exec(db, "BEGIN EXCLUSIVE", nil, nil, nil), SQLITE_OK)
+        let writes = 2000
+        try client.send(lines: (1...writes).map { "stock receive wh-a water 1 lot=P\($0)" })
+        let observer = try daemon.connect()
+        var status: [String: String] = [:]
+        try waitFor("a writer to wait for commits") {
+            status = try info(observer)
+            return status["writes_waiting"] == "1"
+        }
+        usleep(300_000)
+        status = try info(observer)
+        let uncommitted = Int(status["uncommitted"] ?? "") ?? -1
+        XCTAssertTrue((100...101).contains(uncommitted), "at most max_uncommitted (plus the write that reached it) held: \(status)")
+        XCTAssertEqual(status["writes_waiting"], "1", "\(status)")
+        XCTAssertEqual(sqlite3_exec(db, "ROLLBACK", nil, nil, nil), SQLITE_OK)
+
+        for index in 1...writes {
+            let reply = try client.reply(timeout: 20)
+            guard reply.isOK else { return XCTFail("write \(index) → \(reply.text)") }
+        }
+        XCTAssertEqual(try rows(client, "stock query item=water").first?["on_hand"], String(writes + 1))
+        XCTAssertEqual(try info(observer)["uncommitted"], "0")
     }
 
     func testRemovedDatabaseFileRefusesWritesKeepsReadsAndRecoversWhenRestored() throws {
