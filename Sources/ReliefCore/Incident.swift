@@ -1,8 +1,8 @@
+import ReliefLimits
+
 /// The incident side of an operation: incidents, what they need, and what has been reserved,
 /// dispatched and assigned to meet it. Plans (proposals of the matcher) are recorded as they were
 /// proposed, so an after-action report can show what was suggested and what was applied.
-
-import ReliefLimits
 
 public enum IncidentKind: String, Sendable, CaseIterable {
     case flood, earthquake, landslide, fire, epidemic, drought, storm, snow, chemical, other

@@ -1,3 +1,5 @@
+import ReliefLimits
+
 /// The one documented bound on quantities (docs/protocol.md, "Limits on quantities"), and the
 /// checked arithmetic that keeps every quantity the state holds within it.
 ///
@@ -9,7 +11,7 @@
 /// a reserved total, the matcher's supplies — fit in 64 bits with room to spare, and the sums that
 /// could in principle still overflow (over millions of warehouses) are computed checked.
 public enum Quantity {
-    public static let maximum: Int64 = 1_000_000_000_000
+    public static let maximum: Int64 = Limits.quantity
 
     /// The range of a quantity that counts something and may be zero (a holding, a minimum level).
     public static let range: ClosedRange<Int64> = 0...maximum

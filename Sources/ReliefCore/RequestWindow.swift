@@ -1,3 +1,5 @@
+import ReliefLimits
+
 /// The `req=` tokens the daemon remembers, keyed by (scope, token): each client has its own
 /// tokens, so no client can claim, answer or flush another's.
 ///
@@ -9,12 +11,12 @@
 /// and a snapshot rebuild exactly the window the running daemon had.
 public struct RequestWindow: Sendable {
     /// Tokens one client keeps: its last 10,000 writes with `req=` can be retried.
-    public static let perScopeCapacity = 10_000
+    public static let perScopeCapacity = Limits.requestTokensPerClient
     /// Tokens kept in all; with replies capped at `maxReplyBytes`, about 1.3 GB at the very worst
     /// (typical replies are tens of bytes: a few hundred MB).
-    public static let totalCapacity = 1_000_000
+    public static let totalCapacity = Limits.requestTokens
     /// Longest reply remembered for a retry (the engine shortens longer ones, marked `truncated=yes`).
-    public static let maxReplyBytes = 1024
+    public static let maxReplyBytes = Limits.rememberedReplyBytes
 
     public let perScope: Int
     public let total: Int
