@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "ReliefEngineTests", dependencies: ["ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefDrillTests", dependencies: ["ReliefDrill", "ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
-        .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine", "ReliefLimits"]),
+        .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine", "ReliefLimits", "ReliefStore", "ReliefCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol", "CSQLite"]),
         .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefProtocol"]),
     ]

@@ -24,8 +24,11 @@ public final class Server {
     static let readBufferSize = Limits.readBuffer
     let readBuffer: UnsafeMutablePointer<CChar>
 
-    private var pipeline: CommitPipeline
-    var committedSeq: Int64 { pipeline.committedSeq }
+    /// The commit, recovery, snapshot and shutdown life (ServerMachine): this class performs what
+    /// it decides.
+    private var life: ServerMachine
+    var committedSeq: Int64 { life.committedSeq }
+    private var pipeline: CommitPipeline { life.pipeline }
     private var connections: [Int: Connection] = [:]
     private var waiting: [Int: Connection] = [:]
     /// Connections with lines left to run or a large reply to encode, stepped in turn by `stepper`
@@ -47,10 +50,8 @@ public final class Server {
     private var listeners: [Listener] = []
     private let worker: StoreBackend
     private let storeLocation: String
-    /// `leader`, or `standby` while another reliefd holds a shared store (PostgreSQL).
-    private var role = "leader"
-    /// While standby: why every request but ping, help and info is refused.
-    private var standbyRefusal: String?
+    /// While standby (PostgreSQL, another reliefd leads): why every request but ping, help and info is refused.
+    private var standbyRefusal: String? { life.standbyRefusal }
 
     private let endOfTurn: UnsafeMutablePointer<uv_check_t>
     private let writerResults: UnsafeMutablePointer<uv_async_t>
@@ -85,29 +86,7 @@ public final class Server {
     private(set) var drillHost: DrillHost!
     private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
 
-    private(set) var isStopping = false
-    private var writerStopped = false
-    /// Seq of the newest snapshot stored (`info`'s snapshot_seq).
-    private var lastSnapshotSeq: Int64
-    /// The last seq that snapshot stands for: its own, or its seal's when nothing else came in
-    /// between. Snapshots fall due by the entries after this, so a seal alone never makes one due
-    /// (a snapshot, its seal, another snapshot, … while idle).
-    private var snapshotCovers: Int64
-    /// A stored snapshot whose seal is still to be journaled.
-    private var pendingSeal: SnapshotSeal?
-    /// Bumped when a commit fails or the store is lost: a snapshot asked for before that is not
-    /// sealed, since the store reloaded afterwards (a restored file, another leader's database)
-    /// may not hold the history it was taken from.
-    private var storeEpoch = 0
-    private var snapshotStoreEpoch = 0
-    private var lastSnapshotTime: UInt64 = 0
-    private var snapshotInFlight = false
-    private var recoveryInFlight = false
-    /// Error replies of a failed commit are held until the committed state has been re-read.
-    private var holdingFailures = false
-    private var lastRecoveryAttempt: UInt64 = 0
-    private var storeProblem: String?
-    private var lastCommitMicros: Int64 = 0
+    var isStopping: Bool { life.isStopping }
     private let startedAt: UInt64
     /// Role of the connection whose request is being handled, for `info`'s `your_role`.
 
@@ -142,10 +121,12 @@ public final class Server {
         loop = .allocate(capacity: 1)
         uv_loop_init(loop)
         readBuffer = .allocate(capacity: Server.readBufferSize)
-        pipeline = CommitPipeline(committedSeq: state.lastSeq, maxRequest: SQLiteJournal.maximumBatch)
         // What the store last loaded from; the loop snapshots at start when there is more since.
-        lastSnapshotSeq = min(loadedSnapshotSeq, state.lastSeq)
-        snapshotCovers = min(max(loadedSnapshotCovers, lastSnapshotSeq), state.lastSeq)
+        life = ServerMachine(settings: ServerMachine.Settings(snapshotEvery: settings.configuration.snapshotEvery,
+                                                              snapshotIntervalMilliseconds: UInt64(settings.configuration.snapshotInterval * 1000),
+                                                              maxUncommitted: settings.configuration.maxUncommitted),
+                             lastSeq: state.lastSeq, loadedSnapshotSeq: loadedSnapshotSeq, loadedSnapshotCovers: loadedSnapshotCovers,
+                             unavailableUntilLoaded: unavailableUntilLoaded, now: uv_now(loop), maxRequest: SQLiteJournal.maximumBatch)
         endOfTurn = .allocate(capacity: 1)
         stepper = .allocate(capacity: 1)
         writerResults = .allocate(capacity: 1)
@@ -154,10 +135,6 @@ public final class Server {
         offloadResults = .allocate(capacity: 1)
         offloader = OffloadWorker(wakeLoop: offloadResults)
         startedAt = uv_now(loop)
-        if let unavailableUntilLoaded {
-            _ = pipeline.failed()
-            storeProblem = unavailableUntilLoaded
-        }
         engine.hostInfo = { [unowned self] in self.info() }
         drillHost = DrillHost(server: self, loop: loop)
     }
@@ -220,19 +197,16 @@ public final class Server {
 
         worker.start()
         offloader.start()
-        lastSnapshotTime = uv_now(loop)
         // Entries replayed or loaded at start (a demo dataset, a long journal tail, a journal whose
         // snapshots have no seals yet) go into a snapshot at once, so the next start does not
         // replay them again.
-        if engine.state.lastSeq > snapshotCovers {
-            requestSnapshot()
-        }
+        step(.started)
         logger.info("reliefd ready", metadata: [
             "socket": "\(configuration.socket)", "tcp": "\(configuration.tcp ?? "off")",
             "store": "\(storeLocation)", "seq": "\(engine.state.lastSeq)",
         ])
         uv_run(loop, UV_RUN_DEFAULT)
-        logger.info("reliefd stopped", metadata: ["seq": "\(pipeline.committedSeq)"])
+        logger.info("reliefd stopped", metadata: ["seq": "\(life.committedSeq)"])
     }
 
     static func from(_ pointer: UnsafeMutableRawPointer?) -> Server {
@@ -305,7 +279,7 @@ public final class Server {
         if let count = peerConnections[connection.peer] { peerConnections[connection.peer] = count > 1 ? count - 1 : nil }
         if connection.isTCP { tcpConnections -= 1 }
         logger.debug("client closed", metadata: ["client": "\(connection.id)", "reason": "\(reason)"])
-        if isStopping { finishStopIfDone() }
+        if isStopping { step(.progress) }
     }
 
     func markWaiting(_ connection: Connection) {
@@ -422,7 +396,7 @@ public final class Server {
         if Server.describesDaemon(request) {
             // ping, help and info describe the daemon, not the operation: answered at once, so an
             // operator can always see what is wrong (info shows committed_seq beside seq).
-            if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
+            if !outcome.entries.isEmpty { life.enqueue(outcome.entries) }
             connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
             return
         }
@@ -431,7 +405,7 @@ public final class Server {
 
     /// A drill moved on: at shutdown, the last one ending lets the daemon stop.
     func drillsChanged() {
-        if isStopping { finishStopIfDone() }
+        if isStopping { step(.progress) }
     }
 
     /// A connection still open, by id (for answers that come back from another thread).
@@ -456,7 +430,7 @@ public final class Server {
             options.append(.init(key: "volunteers", value: liveVolunteers.map { "\($0.key):\($0.value)" }.joined(separator: ",")))
         }
         let outcome = engine.handle(Request(words: ["drill", "record", id], options: options), actor: "drill:\(id)")
-        if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
+        if !outcome.entries.isEmpty { life.enqueue(outcome.entries) }
         logger.notice("drill participants recorded", metadata: [
             "drill": "\(id)", "teams": "\(liveTeams.count)", "volunteers": "\(liveVolunteers.count)", "reply": "\(TextEncoder.encode(outcome.reply))",
         ])
@@ -470,12 +444,12 @@ public final class Server {
     /// and for a read or a refusal every entry the state held when it was answered — a reply must
     /// never show a change that a failed commit then takes back.
     private func deliver(_ outcome: Outcome, to connection: Connection) {
-        if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
+        if !outcome.entries.isEmpty { life.enqueue(outcome.entries) }
         let waitSeq = max(outcome.waitForSeq, engine.state.lastSeq)
-        if waitSeq > pipeline.committedSeq && !pipeline.available {
+        if waitSeq > life.committedSeq && !pipeline.available {
             // The state still holds entries of a commit that failed (until it is re-read): an
             // answer computed on it could show what never became durable.
-            connection.send(.error(.unavailable, "store unavailable (\(storeProblem ?? "recovering")); the state is being re-read after a failed commit; ask again shortly; nothing was changed"), waitSeq: 0)
+            connection.send(.error(.unavailable, "store unavailable (\(life.storeProblem ?? "recovering")); the state is being re-read after a failed commit; ask again shortly; nothing was changed"), waitSeq: 0)
             return
         }
         if let refusal = largeListingRefusal(outcome.reply, for: connection) {
@@ -572,7 +546,7 @@ public final class Server {
             }
         }
         startNextOffload()
-        if isStopping { finishStopIfDone() }
+        if isStopping { step(.progress) }
     }
 
     private func finishOffloaded(_ result: OffloadWorker.Result, _ deferred: Engine.Deferred) {
@@ -606,13 +580,7 @@ public final class Server {
     }
 
     /// Why writes are refused now, or nil when they are accepted.
-    private var writesRefused: String? {
-        if isStopping { return "reliefd is shutting down; nothing was changed" }
-        if !pipeline.available {
-            return "store unavailable (\(storeProblem ?? "recovering")); writes are refused until it recovers, reads still work; nothing was changed"
-        }
-        return nil
-    }
+    private var writesRefused: String? { life.writesRefused }
 
     // MARK: bulk import
 
@@ -679,12 +647,12 @@ public final class Server {
                       writtenAhead: outcome.entries.isEmpty ? 0 : staged?.staged ?? 0)
             if let staged, !outcome.entries.isEmpty {
                 precondition(outcome.entries.count == session.entryCount && staged.staged <= outcome.entries.count)
-                pipeline.takeStaged(outcome.entries)
+                let then = life.takeStaged(outcome.entries, world: world, now: uv_now(loop))
                 worker.submit(.commitStaged(outcome.entries))
-                maybeSnapshot(after: outcome.entries.last!.seq)
+                perform(then)
             } else {
                 if staged != nil { worker.submit(.discardStaged) }
-                if !outcome.entries.isEmpty { pipeline.enqueue(outcome.entries) }
+                if !outcome.entries.isEmpty { life.enqueue(outcome.entries) }
             }
             // A refused import is computed on the live state too: it waits for it to be durable.
             connection.send(outcome.reply, waitSeq: max(outcome.waitForSeq, engine.state.lastSeq))
@@ -743,7 +711,7 @@ public final class Server {
     }
 
     /// Writes wait while this many entries are not yet durable (max_uncommitted).
-    private var commitsBehind: Bool { pipeline.uncommitted >= configuration.maxUncommitted }
+    private var commitsBehind: Bool { life.commitsBehind }
 
     private func parkUntilCommitted(_ line: [UInt8], of connection: Connection) {
         connection.park(line)
@@ -811,52 +779,99 @@ public final class Server {
         worker.submit(.discardStaged)
     }
 
-    // MARK: group commit
+    // MARK: the server's life (ServerMachine)
 
-    /// End of a loop turn: send what the turn produced to the writer, one batch, if none is in flight.
+    /// What the life machine reads of the rest of the server.
+    private var world: ServerMachine.World {
+        ServerMachine.World(lastSeq: engine.state.lastSeq, offloads: offloadsOutstanding, drills: drillHost.active,
+                            connections: connections.count, importBusy: staging != nil || writeBarrier != nil)
+    }
+
+    /// Hands `event` to the life machine and performs what it decides.
+    private func step(_ event: ServerMachine.Event) {
+        perform(life.handle(event, now: uv_now(loop), world: world))
+    }
+
+    private func perform(_ actions: [ServerMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .commit(let batch):
+                worker.submit(.commit(batch))
+            case .stageMore:
+                stageMore()
+            case .abandonStaging:
+                // Other writes end an import's staging: its transaction is rolled back before they commit.
+                abandonStaging()
+            case .takeSnapshot:
+                worker.submit(.snapshot(engine.state))
+            case .journalSeal(let seal):
+                let unchangedSince = engine.state.lastSeq == seal.snapshotSeq
+                life.enqueueSeal(engine.record(seal.event), unchangedSince: unchangedSince)
+            case .recover(let probe):
+                worker.submit(.recover(probe: probe))
+            case .flushWaiting:
+                for connection in waiting.values { connection.flush() }
+                waiting = waiting.filter { $0.value.hasQueuedReplies }
+            case .failWaiting(let after, let reply, let release):
+                for connection in waiting.values {
+                    connection.failQueued(after: after, with: reply)
+                    if release {
+                        connection.releaseHeld()
+                        connection.flush()
+                    }
+                }
+                if release { waiting = waiting.filter { $0.value.hasQueuedReplies } }
+            case .releaseHeld:
+                for connection in waiting.values {
+                    connection.releaseHeld()
+                    connection.flush()
+                }
+                waiting = waiting.filter { $0.value.hasQueuedReplies }
+            case .releaseParkedWriters:
+                releaseParkedForCommit()
+            case .resetState(let state):
+                engine.reset(to: state)
+            case .stopAccepting:
+                for listener in listeners { listener.close() }
+                listeners.removeAll()
+                for connection in connections.values { connection.stopReading() }
+                drillHost.stopAll()
+            case .closeConnectionsWhenFlushed:
+                for connection in Array(connections.values) { connection.closeWhenFlushed() }
+            case .stopStore:
+                worker.submit(.stop)
+                offloader.stop()
+            case .closeHandles:
+                let handles: [UnsafeMutablePointer<uv_handle_t>] = [
+                    UnsafeMutableRawPointer(endOfTurn).assumingMemoryBound(to: uv_handle_t.self),
+                    UnsafeMutableRawPointer(stepper).assumingMemoryBound(to: uv_handle_t.self),
+                    UnsafeMutableRawPointer(writerResults).assumingMemoryBound(to: uv_handle_t.self),
+                    UnsafeMutableRawPointer(offloadResults).assumingMemoryBound(to: uv_handle_t.self),
+                    UnsafeMutableRawPointer(housekeeping).assumingMemoryBound(to: uv_handle_t.self),
+                ] + signals.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: uv_handle_t.self) }
+                for handle in handles { uv_close(handle, nil) }
+                drillHost.close()
+            case .log(let line):
+                let metadata = line.metadata.mapValues { Logger.MetadataValue.string($0) }
+                switch line.level {
+                case .info: logger.info("\(line.message)", metadata: metadata)
+                case .notice: logger.notice("\(line.message)", metadata: metadata)
+                case .warning: logger.warning("\(line.message)", metadata: metadata)
+                case .error: logger.error("\(line.message)", metadata: metadata)
+                }
+            }
+        }
+    }
+
+    /// End of a loop turn: what the turn produced goes to the writer as one batch, if none is in flight.
     private func turnEnded() {
         turnBudgetEnds = 0
-        sealPendingSnapshot()
-        guard let batch = pipeline.takeBatch() else {
-            stageMore()
-            return
-        }
-        // Other writes end an import's staging: its transaction is rolled back before they commit.
-        abandonStaging()
-        worker.submit(.commit(batch))
-        maybeSnapshot(after: batch.last!.seq)
-    }
-
-    /// Sends the state as it is now to be stored as a snapshot (one at a time).
-    private func requestSnapshot() {
-        snapshotInFlight = true
-        snapshotStoreEpoch = storeEpoch
-        worker.submit(.snapshot(engine.state))
-    }
-
-    private func maybeSnapshot(after seq: Int64) {
-        guard !snapshotInFlight, seq > snapshotCovers, pipeline.pending.isEmpty else { return }
-        let now = uv_now(loop)
-        let due = seq - snapshotCovers >= configuration.snapshotEvery
-            || Double(now - lastSnapshotTime) >= configuration.snapshotInterval * 1000
-        guard due || isStopping else { return }
-        // The state equals the batch just submitted; the writer stores it only after that commit.
-        lastSnapshotTime = now
-        requestSnapshot()
+        step(.turnEnded)
     }
 
     private func drainWriter() {
         for result in worker.drainResults() {
             switch result {
-            case .committed(let seq, let count, let micros):
-                pipeline.committed(upTo: seq, count: count)
-                lastCommitMicros = micros
-                if micros >= 250_000 {
-                    logger.info("long commit", metadata: ["entries": "\(count)", "commit_ms": "\(micros / 1000)", "seq": "\(seq)"])
-                }
-                for connection in waiting.values { connection.flush() }
-                waiting = waiting.filter { $0.value.hasQueuedReplies }
-                releaseParkedForCommit()
             case .staged(let count):
                 stagesInFlight -= 1
                 if staging != nil { staging!.written += count }
@@ -866,133 +881,18 @@ public final class Server {
                     staging = nil
                     logger.warning("writing an import ahead failed; it will commit the usual way", metadata: ["error": "\(message)"])
                 }
-            case .commitFailed(let message):
-                pendingSeal = nil
-                storeEpoch += 1
-                let lost = pipeline.failed()
-                storeProblem = message
-                logger.error("commit failed; refusing writes until the store recovers", metadata: [
-                    "error": "\(message)", "lost_entries": "\(lost)", "committed_seq": "\(pipeline.committedSeq)",
-                ])
-                // "Not acknowledged" rather than "not applied": a commit whose connection or fsync failed
-                // may still have reached the store (PostgreSQL: connection lost after COMMIT was sent).
-                let reply = Reply.error(.unavailable, "store failed to commit (\(message)); the request was not acknowledged; retry later with the same req= token if it had one (it applies at most once)")
-                for connection in waiting.values {
-                    connection.failQueued(after: pipeline.committedSeq, with: reply)
-                }
-                // Read back what is durable so reads stop showing the lost changes; the errors go
-                // out once that is done.
-                holdingFailures = true
-                requestRecovery(probe: false)
-                // Nothing is uncommitted now: the writers that waited run, and are refused.
-                releaseParkedForCommit()
-            case .snapshotWritten(let seal, let bytes, let encodeMicros, let storeMicros):
-                snapshotInFlight = false
-                lastSnapshotSeq = max(lastSnapshotSeq, seal.snapshotSeq)
-                snapshotCovers = max(snapshotCovers, seal.snapshotSeq)
-                // Sealed on the loop, as an entry of the next batch (sealPendingSnapshot).
-                if pipeline.available && snapshotStoreEpoch == storeEpoch { pendingSeal = seal }
-                logger.info("snapshot written", metadata: [
-                    "seq": "\(seal.snapshotSeq)", "bytes": "\(bytes)", "sha256": "\(seal.sha256)",
-                    "encode_ms": "\(encodeMicros / 1000)", "store_ms": "\(storeMicros / 1000)",
-                ])
-            case .snapshotFailed(let message):
-                snapshotInFlight = false
-                logger.warning("snapshot failed", metadata: ["error": "\(message)"])
-            case .recovered(let state, let writable, let snapshotSeq, let covers):
-                recoveryInFlight = false
-                defer { releaseHeldFailures() }
-                if pipeline.isIdle && !pipeline.available {
-                    engine.reset(to: state)
-                    lastSnapshotSeq = min(snapshotSeq, state.lastSeq)
-                    snapshotCovers = min(max(covers, lastSnapshotSeq), state.lastSeq)
-                    if writable {
-                        pipeline.recovered(committedSeq: state.lastSeq)
-                        storeProblem = nil
-                        logger.notice("store recovered; accepting writes", metadata: ["seq": "\(state.lastSeq)"])
-                        // As at start (PostgreSQL loads here): what was replayed goes into a snapshot now.
-                        if state.lastSeq > snapshotCovers && !snapshotInFlight && !isStopping {
-                            lastSnapshotTime = uv_now(loop)
-                            requestSnapshot()
-                        }
-                    }
-                }
-            case .recoveryFailed(let message):
-                recoveryInFlight = false
-                releaseHeldFailures()
-                // Probed every second: say it again only when the reason changes.
-                if message != storeProblem { logger.warning("store still unavailable", metadata: ["error": "\(message)"]) }
-                storeProblem = message
-            case .stopped:
-                writerStopped = true
-            case .storeLost(let message):
-                pendingSeal = nil
-                storeEpoch += 1
-                storeProblem = message
-                guard pipeline.available else { break }
-                let lost = pipeline.failed()
-                logger.error("store lost; refusing writes until it is back", metadata: [
-                    "error": "\(message)", "lost_entries": "\(lost)", "committed_seq": "\(pipeline.committedSeq)",
-                ])
-                let reply = Reply.error(.unavailable, "store unavailable (\(message)); the request was not applied; retry later (with the same req= token if it had one)")
-                for connection in waiting.values {
-                    connection.failQueued(after: pipeline.committedSeq, with: reply)
-                    connection.releaseHeld()
-                    connection.flush()
-                }
-                waiting = waiting.filter { $0.value.hasQueuedReplies }
-            case .role(let newRole, let refusal):
-                role = newRole
-                standbyRefusal = refusal
-                if let refusal { storeProblem = refusal }
+            default:
+                break
             }
+            step(.store(result))
         }
-        sealPendingSnapshot()
-        if isStopping { finishStopIfDone() }
-    }
-
-    /// Journals the seal of the snapshot just stored, through the pipeline like any entry: until it
-    /// commits, loads skip that snapshot. Not while an import is written ahead (any other write
-    /// would end that; the seal can wait), and never after the store failed since the snapshot was
-    /// stored (the store reloaded may not hold it).
-    private func sealPendingSnapshot() {
-        // Not while an import is written ahead or checked again: a seal moves the state on too.
-        guard let seal = pendingSeal, staging == nil, writeBarrier == nil else { return }
-        pendingSeal = nil
-        guard pipeline.available else { return }
-        let unchangedSince = engine.state.lastSeq == seal.snapshotSeq
-        let entry = engine.record(seal.event)
-        pipeline.enqueue([entry])
-        if unchangedSince { snapshotCovers = entry.seq }
-    }
-
-    private func releaseHeldFailures() {
-        guard holdingFailures else { return }
-        holdingFailures = false
-        for connection in waiting.values {
-            connection.releaseHeld()
-            connection.flush()
-        }
-        waiting = waiting.filter { $0.value.hasQueuedReplies }
-    }
-
-    private func requestRecovery(probe: Bool) {
-        guard !recoveryInFlight, !writerStopped else { return }
-        recoveryInFlight = true
-        lastRecoveryAttempt = uv_now(loop)
-        worker.submit(.recover(probe: probe))
     }
 
     // MARK: timers
 
     private func tick() {
+        step(.tick)
         let now = uv_now(loop)
-        if !pipeline.available && !isStopping && now - lastRecoveryAttempt >= 1000 {
-            requestRecovery(probe: true)
-        }
-        if pipeline.isIdle, engine.state.lastSeq > snapshotCovers {
-            maybeSnapshot(after: engine.state.lastSeq)
-        }
         let partialLimit = UInt64(configuration.partialLineTimeout * 1000)
         let stallLimit = UInt64(configuration.outputStallTimeout * 1000)
         for connection in Array(connections.values) where !connection.closing {
@@ -1022,51 +922,9 @@ public final class Server {
     // MARK: shutdown
 
     /// Stop accepting, finish the commit in flight and the batch collected, answer every waiting
-    /// client, write a final snapshot, close the store, and let the loop end.
+    /// client, write a final snapshot, close the store, and let the loop end (ServerMachine).
     private func stop(signal: Int32) {
-        guard !isStopping else { return }
-        isStopping = true
-        logger.notice("shutting down", metadata: ["signal": "\(signal)", "clients": "\(connections.count)"])
-        for listener in listeners { listener.close() }
-        listeners.removeAll()
-        for connection in connections.values { connection.stopReading() }
-        drillHost.stopAll()
-        finishStopIfDone()
-    }
-
-    private var stopPhase = 0
-
-    private func finishStopIfDone() {
-        guard isStopping else { return }
-        if stopPhase == 0 {
-            // Wait for every entry to be committed (or failed), and for off-loop work to be answered.
-            guard pipeline.isIdle, offloadsOutstanding == 0, drillHost.active == 0 else { return }
-            stopPhase = 1
-            if pipeline.available && engine.state.lastSeq > snapshotCovers && !snapshotInFlight {
-                requestSnapshot()
-            }
-            for connection in Array(connections.values) { connection.closeWhenFlushed() }
-        }
-        if stopPhase == 1 {
-            // The final snapshot's seal goes out like any entry: wait for it to commit too.
-            guard !snapshotInFlight, !recoveryInFlight, pendingSeal == nil, pipeline.isIdle else { return }
-            stopPhase = 2
-            worker.submit(.stop)
-            offloader.stop()
-        }
-        if stopPhase == 2 {
-            guard writerStopped, connections.isEmpty else { return }
-            stopPhase = 3
-            let handles: [UnsafeMutablePointer<uv_handle_t>] = [
-                UnsafeMutableRawPointer(endOfTurn).assumingMemoryBound(to: uv_handle_t.self),
-                UnsafeMutableRawPointer(stepper).assumingMemoryBound(to: uv_handle_t.self),
-                UnsafeMutableRawPointer(writerResults).assumingMemoryBound(to: uv_handle_t.self),
-                UnsafeMutableRawPointer(offloadResults).assumingMemoryBound(to: uv_handle_t.self),
-                UnsafeMutableRawPointer(housekeeping).assumingMemoryBound(to: uv_handle_t.self),
-            ] + signals.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: uv_handle_t.self) }
-            for handle in handles { uv_close(handle, nil) }
-            drillHost.close()
-        }
+        step(.stop(signal: signal))
     }
 
     // MARK: info
@@ -1075,13 +933,13 @@ public final class Server {
         var fields = Fields()
         fields.append("store", storeLocation)
         fields.append("store_status", pipeline.available ? "ok" : "unavailable")
-        if let storeProblem { fields.append("store_error", storeProblem) }
+        if let problem = life.storeProblem { fields.append("store_error", problem) }
         fields.append("committed_seq", String(pipeline.committedSeq))
-        fields.append("snapshot_seq", String(lastSnapshotSeq))
+        fields.append("snapshot_seq", String(life.lastSnapshotSeq))
         // A snapshot being written or waiting for its seal: seq will move by one when it is sealed.
-        fields.append("snapshot_pending", snapshotInFlight || pendingSeal != nil ? "yes" : "no")
+        fields.append("snapshot_pending", life.snapshotPending ? "yes" : "no")
         fields.append("commits", String(pipeline.batches))
-        fields.append("last_commit_us", String(lastCommitMicros))
+        fields.append("last_commit_us", String(life.lastCommitMicros))
         fields.append("clients", String(connections.count))
         fields.append("clients_tcp", String(tcpConnections))
         fields.append("clients_paused", String(connections.values.filter { $0.machine.pause == .output }.count))
@@ -1096,7 +954,7 @@ public final class Server {
         fields.append("uncommitted", String(pipeline.uncommitted))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
         fields.append("drills", String(drillHost.active))
-        fields.append("role", role)
+        fields.append("role", life.role)
         return fields
     }
 }
