@@ -363,17 +363,15 @@ public final class Server {
             beginImport(request, from: connection)
             return
         }
-        if writeBarrier != nil, engine.isMutating(request) {
-            park(line, of: connection)
-            return
-        }
-        if commitsBehind, engine.isMutating(request) {
-            parkUntilCommitted(line, of: connection)
-            return
-        }
-        // Only while writes are refused is the command looked up twice.
-        if let refused = writesRefused, engine.isMutating(request) {
-            connection.send(.error(.unavailable, refused), waitSeq: 0)
+        if writeBarrier != nil || life.admitWrite() != .run, engine.isMutating(request) {
+            switch life.admitWrite() {
+            case .refuse(let refused):
+                connection.send(.error(.unavailable, refused), waitSeq: 0)
+            case .waitForCommits:
+                parkUntilCommitted(line, of: connection)
+            case .run:
+                park(line, of: connection)
+            }
             return
         }
         if let deferred = engine.offload(request, actor: connection.actor, role: connection.role) {
@@ -445,11 +443,11 @@ public final class Server {
     /// never show a change that a failed commit then takes back.
     private func deliver(_ outcome: Outcome, to connection: Connection) {
         if !outcome.entries.isEmpty { life.enqueue(outcome.entries) }
-        let waitSeq = max(outcome.waitForSeq, engine.state.lastSeq)
-        if waitSeq > life.committedSeq && !pipeline.available {
-            // The state still holds entries of a commit that failed (until it is re-read): an
-            // answer computed on it could show what never became durable.
-            connection.send(.error(.unavailable, "store unavailable (\(life.storeProblem ?? "recovering")); the state is being re-read after a failed commit; ask again shortly; nothing was changed"), waitSeq: 0)
+        let waitSeq: Int64
+        switch life.replyWait(outcomeWait: outcome.waitForSeq, lastSeq: engine.state.lastSeq) {
+        case .success(let seq): waitSeq = seq
+        case .failure(let refusal):
+            connection.send(.error(.unavailable, refusal.message), waitSeq: 0)
             return
         }
         if let refusal = largeListingRefusal(outcome.reply, for: connection) {

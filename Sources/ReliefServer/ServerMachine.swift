@@ -178,6 +178,35 @@ struct ServerMachine {
         return nil
     }
 
+    /// What becomes of a write about to run: it runs, waits (the client is not read) until commits
+    /// bring the uncommitted entries under `max_uncommitted`, or is refused with this message.
+    enum Admission: Equatable {
+        case run
+        case waitForCommits
+        case refuse(String)
+    }
+
+    func admitWrite() -> Admission {
+        if let refused = writesRefused { return .refuse(refused) }
+        if commitsBehind { return .waitForCommits }
+        return .run
+    }
+
+    /// The seq a reply computed on the state now must wait for (everything the state held when it
+    /// was answered, so a reply never shows a change a failed commit then takes back), or why it is
+    /// replaced by an error: the state still holds entries of a commit that failed, until re-read.
+    func replyWait(outcomeWait: Int64, lastSeq: Int64) -> Result<Int64, ReplyRefusal> {
+        let waitSeq = max(outcomeWait, lastSeq)
+        if waitSeq > pipeline.committedSeq && !pipeline.available {
+            return .failure(ReplyRefusal(message: "store unavailable (\(storeProblem ?? "recovering")); the state is being re-read after a failed commit; ask again shortly; nothing was changed"))
+        }
+        return .success(waitSeq)
+    }
+
+    struct ReplyRefusal: Error, Equatable {
+        var message: String
+    }
+
     /// Entries applied on the loop, to commit with the next batch.
     mutating func enqueue(_ entries: [Entry]) {
         pipeline.enqueue(entries)
