@@ -1,7 +1,8 @@
 // ReliefServer owns the libuv side of the daemon: listeners (Unix socket, TCP), connections and
-// their buffers, the group-commit pipeline and its writer thread, timers and signals. The loop
-// thread owns the Engine and its state; the writer thread owns the Journal; they meet only at the
-// StoreWorker's mailboxes.
+// their buffers, the group-commit pipeline and its writer thread, timers and signals. What they do
+// is decided by value-type state machines with no I/O (ServerMachine, ConnectionMachine,
+// LeadershipMachine; docs/architecture.md); the classes perform their actions. The loop thread owns
+// the Engine and its state; the writer thread owns the Journal; they meet only at mailboxes.
 
 #if canImport(Glibc)
 import Glibc

@@ -13,7 +13,8 @@ import ReliefLimits
 /// The daemon's event loop: one libuv loop thread owns the Engine (and so all state), every
 /// connection and the commit pipeline. Like Redis's `beforeSleep`, the end of each loop turn (a
 /// `uv_check` handle) hands the turn's entries to the writer thread as one batch; replies that
-/// depend on them go out when the writer reports the commit.
+/// depend on them go out when the writer reports the commit. The commit, recovery, snapshot and
+/// shutdown decisions are ServerMachine's (`life`); this class performs its actions with libuv.
 public final class Server {
     /// What the server runs with, resolved once at start-up (ServerSettings.resolve).
     public let settings: ServerSettings
