@@ -37,9 +37,13 @@ final class DrillHost {
     init(server: Server, loop: UnsafeMutablePointer<uv_loop_t>) {
         self.server = server
         events = .allocate(capacity: 1)
-        uv_async_init(loop, events) { handle in
+    }
+
+    /// Sets up the handle drills wake the loop with (Server.run, before the loop runs).
+    func open(loop: UnsafeMutablePointer<uv_loop_t>) throws {
+        try UV.check(uv_async_init(loop, events) { handle in
             Unmanaged<DrillHost>.fromOpaque(handle!.pointee.data).takeUnretainedValue().drain()
-        }
+        }, "uv_async_init")
         events.pointee.data = Unmanaged.passUnretained(self).toOpaque()
     }
 

@@ -26,7 +26,12 @@ final class Listener {
         let gid = try group.map(groupID)
         try removeStaleSocket(path)
         let handle = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<uv_pipe_t>.size, alignment: 16)
-        uv_pipe_init(server.loop, handle.assumingMemoryBound(to: uv_pipe_t.self), 0)
+        do {
+            try UV.check(uv_pipe_init(server.loop, handle.assumingMemoryBound(to: uv_pipe_t.self), 0), "uv_pipe_init")
+        } catch {
+            handle.deallocate()
+            throw error
+        }
         let listener = Listener(server: server, kind: .unix(path: path), handle: handle)
         // Create the socket with no permissions for others, then open it up to the configured mode.
         let oldMask = umask(0o077)
@@ -69,7 +74,12 @@ final class Listener {
         }
         guard parsed == 0 else { throw Server.StartError(description: "bad tcp address \(address): expected an IP address and port") }
         let handle = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<uv_tcp_t>.size, alignment: 16)
-        uv_tcp_init(server.loop, handle.assumingMemoryBound(to: uv_tcp_t.self))
+        do {
+            try UV.check(uv_tcp_init(server.loop, handle.assumingMemoryBound(to: uv_tcp_t.self)), "uv_tcp_init")
+        } catch {
+            handle.deallocate()
+            throw error
+        }
         let listener = Listener(server: server, kind: .tcp(address: address), handle: handle)
         let bound = withUnsafePointer(to: &storage) { pointer in
             uv_tcp_bind(handle.assumingMemoryBound(to: uv_tcp_t.self), UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr.self), 0)
@@ -102,15 +112,22 @@ final class Listener {
         }
     }
 
-    func makeClientHandle(loop: UnsafeMutablePointer<uv_loop_t>) -> UnsafeMutableRawPointer {
+    /// A handle for the next client, or the error libuv gave (the connection then waits in the
+    /// kernel's backlog for the next try).
+    func makeClientHandle(loop: UnsafeMutablePointer<uv_loop_t>) -> Result<UnsafeMutableRawPointer, Server.StartError> {
         let client = UnsafeMutableRawPointer.allocate(byteCount: Listener.clientHandleSize, alignment: 16)
+        let status: Int32
         switch kind {
-        case .unix: uv_pipe_init(loop, client.assumingMemoryBound(to: uv_pipe_t.self), 0)
+        case .unix: status = uv_pipe_init(loop, client.assumingMemoryBound(to: uv_pipe_t.self), 0)
         case .tcp:
-            uv_tcp_init(loop, client.assumingMemoryBound(to: uv_tcp_t.self))
-            uv_tcp_nodelay(client.assumingMemoryBound(to: uv_tcp_t.self), 1)
+            status = uv_tcp_init(loop, client.assumingMemoryBound(to: uv_tcp_t.self))
+            if status == 0 { uv_tcp_nodelay(client.assumingMemoryBound(to: uv_tcp_t.self), 1) }
         }
-        return client
+        guard status == 0 else {
+            client.deallocate()
+            return .failure(Server.StartError(description: "initialising a client handle failed: \(UV.message(status))"))
+        }
+        return .success(client)
     }
 
     /// Who is on the other end, for the journal's actor column: `uid:1000` or `tcp:127.0.0.1:5300`.

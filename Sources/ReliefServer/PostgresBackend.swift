@@ -30,7 +30,7 @@ final class PostgresBackend: StoreBackend {
     private let loop: UnsafeMutablePointer<uv_loop_t>
     private let wakeLoop: UnsafeMutablePointer<uv_async_t>
     private let logger: Logger
-    private let mailbox: Mailbox
+    private let mailbox: LoopMailbox<Delivered>
     private var results: [StoreWorker.Result] = []
 
     private let lock = PGConnection(client: LibPQClient())
@@ -54,21 +54,21 @@ final class PostgresBackend: StoreBackend {
         self.loop = loop
         self.wakeLoop = wakeLoop
         self.logger = logger
-        mailbox = Mailbox(wake: wakeLoop)
+        mailbox = LoopMailbox(wake: wakeLoop)
         leadership = LeadershipMachine(location: location)
         lockPoll = PGPoll(loop: loop)
         storePoll = PGPoll(loop: loop)
         timer = .allocate(capacity: 1)
     }
 
-    func start() {
+    func start() throws {
         lockPoll.onReady = { [unowned self] readable, writable in
             drive(lock, lock.socketEvent(readable: readable, writable: writable))
         }
         storePoll.onReady = { [unowned self] readable, writable in
             drive(store, store.socketEvent(readable: readable, writable: writable))
         }
-        uv_timer_init(loop, timer)
+        try UV.check(uv_timer_init(loop, timer), "uv_timer_init")
         timer.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         uv_timer_start(timer, { handle in
             Unmanaged<PostgresBackend>.fromOpaque(handle!.pointee.data).takeUnretainedValue().step(.tick)
@@ -164,7 +164,7 @@ final class PostgresBackend: StoreBackend {
     }
 
     func drainResults() -> [StoreWorker.Result] {
-        for item in mailbox.take() {
+        for item in mailbox.drain() {
             switch item {
             case .computed(let id, let value):
                 computeJobs.removeValue(forKey: id)?(value)
@@ -298,31 +298,10 @@ final class PostgresBackend: StoreBackend {
 
     // MARK: thread mailbox
 
+    /// What the replay and snapshot threads leave in the loop's mailbox (LoopMailbox, the one
+    /// place threads meet the loop), drained in `drainResults`.
     enum Delivered: Sendable {
         case computed(Int, any Sendable)
         case snapshotText(seal: SnapshotSeal, text: String, micros: Int64)
-    }
-
-    /// Where the replay and snapshot threads leave their results; `uv_async_send` wakes the loop,
-    /// which drains it in `drainResults`.
-    final class Mailbox: @unchecked Sendable {
-        // @unchecked: `items` is guarded by `lock`; `wake` is only passed to uv_async_send, which is thread-safe.
-        private let lock = NSLock()
-        private var items: [Delivered] = []
-        private let wake: UnsafeMutablePointer<uv_async_t>
-        init(wake: UnsafeMutablePointer<uv_async_t>) { self.wake = wake }
-        func post(_ item: Delivered) {
-            lock.lock()
-            items.append(item)
-            lock.unlock()
-            uv_async_send(wake)
-        }
-        func take() -> [Delivered] {
-            lock.lock()
-            defer { lock.unlock() }
-            let taken = items
-            items.removeAll()
-            return taken
-        }
     }
 }

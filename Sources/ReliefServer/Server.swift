@@ -89,6 +89,8 @@ public final class Server {
 
     var isStopping: Bool { life.isStopping }
     private let startedAt: UInt64
+    /// What uv_loop_init answered; `run` refuses to start on a loop that was not made.
+    private let loopStatus: Int32
     /// Role of the connection whose request is being handled, for `info`'s `your_role`.
 
     public convenience init(settings: ServerSettings, journal: Journal, state: State, logger: Logger, clock: Clock = .system) {
@@ -120,7 +122,7 @@ public final class Server {
         engine.drillPeriodDays = settings.configuration.drillPeriodDays
         self.storeLocation = location
         loop = .allocate(capacity: 1)
-        uv_loop_init(loop)
+        loopStatus = uv_loop_init(loop)
         readBuffer = .allocate(capacity: Server.readBufferSize)
         // What the store last loaded from; the loop snapshots at start when there is more since.
         life = ServerMachine(settings: ServerMachine.Settings(snapshotEvery: settings.configuration.snapshotEvery,
@@ -158,6 +160,7 @@ public final class Server {
 
     /// Binds the listeners and runs the loop until a clean shutdown (SIGTERM or SIGINT).
     public func run() throws {
+        try UV.check(loopStatus, "uv_loop_init")
         let me = Unmanaged.passUnretained(self).toOpaque()
         listeners.append(try Listener.unix(server: self, path: configuration.socket, mode: configuration.socketMode,
                                         group: configuration.socketGroup))
@@ -171,32 +174,38 @@ public final class Server {
             }
         }
 
-        uv_check_init(loop, endOfTurn)
-        endOfTurn.pointee.data = me
-        uv_check_start(endOfTurn) { handle in Server.from(handle!.pointee.data).turnEnded() }
-        uv_idle_init(loop, stepper)
-        stepper.pointee.data = me
+        do {
+            try UV.check(uv_check_init(loop, endOfTurn), "uv_check_init")
+            endOfTurn.pointee.data = me
+            uv_check_start(endOfTurn) { handle in Server.from(handle!.pointee.data).turnEnded() }
+            try UV.check(uv_idle_init(loop, stepper), "uv_idle_init")
+            stepper.pointee.data = me
 
-        uv_async_init(loop, writerResults) { handle in Server.from(handle!.pointee.data).drainWriter() }
-        writerResults.pointee.data = me
-        uv_async_init(loop, offloadResults) { handle in Server.from(handle!.pointee.data).drainOffloaded() }
-        offloadResults.pointee.data = me
+            try UV.check(uv_async_init(loop, writerResults) { handle in Server.from(handle!.pointee.data).drainWriter() }, "uv_async_init")
+            writerResults.pointee.data = me
+            try UV.check(uv_async_init(loop, offloadResults) { handle in Server.from(handle!.pointee.data).drainOffloaded() }, "uv_async_init")
+            offloadResults.pointee.data = me
+            try drillHost.open(loop: loop)
 
-        uv_timer_init(loop, housekeeping)
-        housekeeping.pointee.data = me
-        uv_timer_start(housekeeping, { handle in Server.from(handle!.pointee.data).tick() }, 1000, 1000)
-
-        for number in [SIGTERM, SIGINT] {
-            let signal = UnsafeMutablePointer<uv_signal_t>.allocate(capacity: 1)
-            uv_signal_init(loop, signal)
-            signal.pointee.data = me
-            uv_signal_start(signal, { handle, number in
-                Server.from(handle!.pointee.data).stop(signal: number)
-            }, number)
-            signals.append(signal)
+            try UV.check(uv_timer_init(loop, housekeeping), "uv_timer_init")
+            housekeeping.pointee.data = me
+            uv_timer_start(housekeeping, { handle in Server.from(handle!.pointee.data).tick() }, 1000, 1000)
+            for number in [SIGTERM, SIGINT] {
+                let signal = UnsafeMutablePointer<uv_signal_t>.allocate(capacity: 1)
+                signals.append(signal)
+                try UV.check(uv_signal_init(loop, signal), "uv_signal_init")
+                signal.pointee.data = me
+                uv_signal_start(signal, { handle, number in
+                    Server.from(handle!.pointee.data).stop(signal: number)
+                }, number)
+            }
+            try worker.start()
+        } catch {
+            for listener in listeners { listener.close() }
+            uv_run(loop, UV_RUN_NOWAIT)
+            throw error
         }
 
-        worker.start()
         offloader.start()
         // Entries replayed or loaded at start (a demo dataset, a long journal tail, a journal whose
         // snapshots have no seals yet) go into a snapshot at once, so the next start does not
@@ -217,7 +226,13 @@ public final class Server {
     // MARK: connections
 
     func accept(from listener: Listener) {
-        let handle = listener.makeClientHandle(loop: loop)
+        let handle: UnsafeMutableRawPointer
+        switch listener.makeClientHandle(loop: loop) {
+        case .success(let made): handle = made
+        case .failure(let error):
+            logger.warning("connection not accepted", metadata: ["error": "\(error)"])
+            return
+        }
         guard uv_accept(listener.stream, handle.assumingMemoryBound(to: uv_stream_t.self)) == 0 else {
             uv_close(handle.assumingMemoryBound(to: uv_handle_t.self)) { UnsafeMutableRawPointer($0!).deallocate() }
             return

@@ -8,7 +8,8 @@ import ReliefCore
 protocol StoreBackend: AnyObject {
     /// Large imports may be written ahead (Journal.stage).
     var supportsStaging: Bool { get }
-    func start()
+    /// Before the loop runs; an error stops the start.
+    func start() throws
     func submit(_ job: StoreWorker.Job)
     /// Takes every result reported so far (loop thread).
     func drainResults() -> [StoreWorker.Result]
