@@ -47,54 +47,45 @@ extension Event {
             guard let value = E(rawValue: text) else { throw FlatJSON.DecodingError.invalid("\(key)=\(text)") }
             return value
         }
-        switch kind {
-        case "region.added":
+        guard let family = Kind(rawValue: kind) else { throw FlatJSON.DecodingError.unknownKind(kind) }
+        let stock: Kind.Stock
+        switch family {
+        case .stock(let kind): stock = kind
+        case .roster(let kind): self = try Event.decodeRoster(kind: kind, body: body); return
+        case .incident(let kind): self = try Event.decodeIncident(kind: kind, body: body); return
+        case .travel(let kind): self = try Event.decodeTravel(kind: kind, body: body); return
+        case .seal(let kind): self = try Event.decodeSeal(kind: kind, body: body); return
+        case .drill(let kind): self = try Event.decodeDrill(kind: kind, body: body); return
+        }
+        switch stock {
+        case .regionAdded:
             self = .regionAdded(id: try body.string("id"), name: try body.string("name"), level: try enumValue("level", RegionLevel.self))
-        case "warehouse.added":
+        case .warehouseAdded:
             self = .warehouseAdded(id: try body.string("id"), name: try body.string("name"), region: try body.string("region"),
                                    location: Coordinate(latitude: try body.double("lat"), longitude: try body.double("lon")))
-        case "item.added":
+        case .itemAdded:
             self = .itemAdded(Item(sku: try body.string("sku"), name: try body.string("name"), category: try body.string("category"),
                                    unit: try body.string("unit"), packSize: try body.int("pack"),
                                    shelfLifeDays: try body.optionalInt("shelf_life_days").map { Int($0) }))
-        case "lot.received":
+        case .lotReceived:
             self = .lotReceived(warehouse: try body.string("warehouse"), lot: try body.string("lot"), sku: try body.string("sku"),
                                 quantity: try body.quantity("qty", in: Quantity.positive), expires: try day("expires"),
                                 source: try enumValue("source", LotSource.self), party: try body.optionalString("party"),
                                 note: try body.optionalString("note"))
-        case "lot.issued":
+        case .lotIssued:
             self = .lotIssued(warehouse: try body.string("warehouse"), lot: try body.string("lot"), quantity: try body.quantity("qty", in: Quantity.positive),
                               recipient: try body.optionalString("recipient"), note: try body.optionalString("note"))
-        case "lot.transferred":
+        case .lotTransferred:
             self = .lotTransferred(from: try body.string("from"), to: try body.string("to"), lot: try body.string("lot"),
                                    quantity: try body.quantity("qty", in: Quantity.positive), note: try body.optionalString("note"))
-        case "lot.adjusted":
+        case .lotAdjusted:
             self = .lotAdjusted(warehouse: try body.string("warehouse"), lot: try body.string("lot"), delta: try body.quantity("delta", in: Quantity.change),
                                 reason: try enumValue("reason", AdjustReason.self), note: try body.optionalString("note"))
-        case "minimum.set":
+        case .minimumSet:
             self = .minimumSet(warehouse: try body.string("warehouse"), sku: try body.string("sku"), quantity: try body.quantity("qty", in: Quantity.range))
-        case "request.completed":
+        case .requestCompleted:
             self = .requestCompleted(token: try body.string("token"), reply: try body.string("reply"),
                                      digest: try Event.requestDigest(body), command: try body.optionalString("command"))
-        default:
-            if Event.incidentKinds.contains(kind) {
-                self = try Event.decodeIncident(kind: kind, body: body)
-                return
-            }
-            if Event.travelKinds.contains(kind) {
-                self = try Event.decodeTravel(kind: kind, body: body)
-                return
-            }
-            if Event.sealKinds.contains(kind) {
-                self = try Event.decodeSeal(kind: kind, body: body)
-                return
-            }
-            if Event.drillKinds.contains(kind) {
-                self = try Event.decodeDrill(kind: kind, body: body)
-                return
-            }
-            guard Event.rosterKinds.contains(kind) else { throw FlatJSON.DecodingError.unknownKind(kind) }
-            self = try Event.decodeRoster(kind: kind, body: body)
         }
     }
 

@@ -1,8 +1,6 @@
 /// Journal body of `drill.recorded` (a case of `Event`, see Event.swift). Participants are written
 /// as `id:role` lists, comma-separated: ids and roles are identifiers, which hold neither.
 extension Event {
-    static let drillKinds: Set<String> = ["drill.recorded"]
-
     var drillBody: FlatJSON? {
         guard case .drillRecorded(let participation) = self else { return nil }
         var json = FlatJSON()
@@ -13,8 +11,7 @@ extension Event {
         return json
     }
 
-    static func decodeDrill(kind: String, body: FlatJSON) throws -> Event {
-        guard kind == "drill.recorded" else { throw FlatJSON.DecodingError.unknownKind(kind) }
+    static func decodeDrill(kind: Kind.Drill, body: FlatJSON) throws -> Event {
         let dayText = try body.string("day")
         guard let day = Day(iso8601: dayText) else { throw FlatJSON.DecodingError.invalid("day \(dayText)") }
         func participants(_ key: String) throws -> [DrillParticipation.Participant] {

@@ -1,11 +1,5 @@
 /// Journal bodies of the incident events (cases of `Event`, see Event.swift).
 extension Event {
-    static let incidentKinds: Set<String> = [
-        "incident.opened", "incident.updated", "incident.status_set", "need.added", "need.changed", "need.cancelled",
-        "plan.proposed", "plan.applied", "allocation.reserved", "allocation.dispatched", "allocation.delivered",
-        "allocation.released", "assignment.made", "assignment.status_set", "assignment.released",
-    ]
-
     var incidentBody: FlatJSON? {
         var json = FlatJSON()
         switch self {
@@ -203,7 +197,7 @@ extension Event {
         return plan
     }
 
-        static func decodeIncident(kind: String, body: FlatJSON) throws -> Event {
+        static func decodeIncident(kind: Kind.Incident, body: FlatJSON) throws -> Event {
         let time = Timestamp(milliseconds: try body.optionalInt("created") ?? 0)
         func enumValue<E: RawRepresentable>(_ key: String, _: E.Type) throws -> E where E.RawValue == String {
             let text = try body.string(key)
@@ -211,22 +205,22 @@ extension Event {
             return value
         }
         switch kind {
-        case "incident.opened":
+        case .incidentOpened:
             return .incidentOpened(Incident(
                 id: try body.string("id"), title: try body.string("title"), kind: try enumValue("kind", IncidentKind.self),
                 location: Coordinate(latitude: try body.double("lat"), longitude: try body.double("lon")),
                 region: try body.string("region"), severity: Int(try body.int("severity")), affected: try body.int("affected"),
                 openedAt: time, exercise: try body.optionalInt("exercise") == 1))
-        case "incident.updated":
+        case .incidentUpdated:
             return .incidentUpdated(id: try body.string("id"), title: try body.optionalString("title"),
                                     severity: try body.optionalInt("severity").map { Int($0) }, affected: try body.optionalInt("affected"),
                                     note: try body.optionalString("note"))
-        case "incident.status_set":
+        case .incidentStatusSet:
             return .incidentStatusSet(id: try body.string("id"), status: try enumValue("status", IncidentStatus.self),
                                       note: try body.optionalString("note"))
-        case "need.added":
+        case .needAdded:
             return .needAdded(try decodeNeed(body, createdAt: time))
-        case "need.changed":
+        case .needChanged:
             return .needChanged(id: try body.string("id"), amount: try body.optionalQuantity("amount", in: Quantity.positive),
                                 priority: try body.optionalInt("priority").map { Int($0) },
                                 neededBy: try body.optionalInt("by").map(Timestamp.init(milliseconds:)), note: try body.optionalString("note"),
@@ -234,39 +228,37 @@ extension Event {
                                     guard let change = Need.ReachChange(name: name) else { throw FlatJSON.DecodingError.invalid("reach=\(name)") }
                                     return change
                                 })
-        case "need.cancelled":
+        case .needCancelled:
             return .needCancelled(id: try body.string("id"), reason: try body.optionalString("reason"))
-        case "plan.proposed":
+        case .planProposed:
             return .planProposed(try decodePlan(body, createdAt: time))
-        case "plan.applied":
+        case .planApplied:
             let text = try body.string("lines")
             let lines = try text.split(separator: ",").map { part -> Int in
                 guard let line = Int(part) else { throw FlatJSON.DecodingError.invalid("lines=\(text)") }
                 return line
             }
             return .planApplied(id: try body.string("id"), lines: lines)
-        case "allocation.reserved":
+        case .allocationReserved:
             return .allocationReserved(Allocation(
                 id: try body.string("id"), need: try body.string("need"), incident: try body.string("incident"),
                 warehouse: try body.string("warehouse"), lot: try body.string("lot"), sku: try body.string("sku"),
                 quantity: try body.quantity("qty", in: Quantity.positive), plan: try body.optionalString("plan"), createdAt: time))
-        case "allocation.dispatched":
+        case .allocationDispatched:
             return .allocationDispatched(id: try body.string("id"), note: try body.optionalString("note"))
-        case "allocation.delivered":
+        case .allocationDelivered:
             return .allocationDelivered(id: try body.string("id"), note: try body.optionalString("note"))
-        case "allocation.released":
+        case .allocationReleased:
             return .allocationReleased(id: try body.string("id"), reason: try body.optionalString("reason"))
-        case "assignment.made":
+        case .assignmentMade:
             return .assignmentMade(Assignment(
                 id: try body.string("id"), need: try body.string("need"), incident: try body.string("incident"),
                 volunteer: try body.string("volunteer"), team: try body.optionalString("team"), plan: try body.optionalString("plan"),
                 createdAt: time))
-        case "assignment.status_set":
+        case .assignmentStatusSet:
             return .assignmentStatusSet(id: try body.string("id"), status: try enumValue("status", AssignmentStatus.self))
-        case "assignment.released":
+        case .assignmentReleased:
             return .assignmentReleased(id: try body.string("id"), reason: try body.optionalString("reason"))
-        default:
-            throw FlatJSON.DecodingError.unknownKind(kind)
         }
     }
 }

@@ -1,11 +1,5 @@
 /// Roster events. They are cases of `Event` (see Event.swift); their journal bodies are here.
 extension Event {
-    static let rosterKinds: Set<String> = [
-        "skill.added", "specialty.added", "volunteer.added", "volunteer.updated", "volunteer.status_set",
-        "certification.granted", "certification.revoked", "duty.checked_in", "duty.checked_out",
-        "team.added", "team.member_added", "team.member_removed", "team.state_set",
-    ]
-
     var rosterBody: FlatJSON? {
         var json = FlatJSON()
         switch self {
@@ -70,24 +64,24 @@ extension Event {
             organization: try body.optionalString("organization"))
     }
 
-    static func decodeRoster(kind: String, body: FlatJSON) throws -> Event {
+    static func decodeRoster(kind: Kind.Roster, body: FlatJSON) throws -> Event {
         func day(_ key: String) throws -> Day {
             let text = try body.string(key)
             guard let day = Day(iso8601: text) else { throw FlatJSON.DecodingError.invalid("\(key)=\(text)") }
             return day
         }
         switch kind {
-        case "skill.added":
+        case .skillAdded:
             return .skillAdded(Skill(id: try body.string("id"), name: try body.string("name"), specialty: try body.optionalString("specialty"),
                                      needsCertificate: try body.int("certificate") != 0))
-        case "specialty.added":
+        case .specialtyAdded:
             return .specialtyAdded(Specialty(id: try body.string("id"), name: try body.string("name"),
                                              requiredSkills: try body.string("skills").split(separator: ",").map(String.init)))
-        case "volunteer.added":
+        case .volunteerAdded:
             return .volunteerAdded(id: try body.string("id"), profile: try decodeProfile(body))
-        case "volunteer.updated":
+        case .volunteerUpdated:
             return .volunteerUpdated(id: try body.string("id"), profile: try decodeProfile(body))
-        case "volunteer.status_set":
+        case .volunteerStatusSet:
             let text = try body.string("status")
             guard let status = VolunteerStatus(rawValue: text) else { throw FlatJSON.DecodingError.invalid("status=\(text)") }
             let until = try body.optionalString("until").map { text -> Day in
@@ -95,30 +89,28 @@ extension Event {
                 return day
             }
             return .volunteerStatusSet(id: try body.string("id"), status: status, reason: try body.optionalString("reason"), until: until)
-        case "certification.granted":
+        case .certificationGranted:
             return .certificationGranted(id: try body.string("id"), Certification(skill: try body.string("skill"), issued: try day("issued"),
                                                                                   expires: try day("expires"), issuer: try body.string("issuer")))
-        case "certification.revoked":
+        case .certificationRevoked:
             return .certificationRevoked(id: try body.string("id"), skill: try body.string("skill"), reason: try body.optionalString("reason"))
-        case "duty.checked_in":
+        case .checkedIn:
             return .checkedIn(id: try body.string("id"), incident: try body.optionalString("incident"))
-        case "duty.checked_out":
+        case .checkedOut:
             return .checkedOut(id: try body.string("id"))
-        case "team.added":
+        case .teamAdded:
             return .teamAdded(Team(id: try body.string("id"), name: try body.string("name"), specialty: try body.string("specialty"),
                                    region: try body.string("region"),
                                    base: Coordinate(latitude: try body.double("lat"), longitude: try body.double("lon")),
                                    leader: try body.optionalString("leader")))
-        case "team.member_added":
+        case .teamMemberAdded:
             return .teamMemberAdded(team: try body.string("team"), volunteer: try body.string("volunteer"))
-        case "team.member_removed":
+        case .teamMemberRemoved:
             return .teamMemberRemoved(team: try body.string("team"), volunteer: try body.string("volunteer"))
-        case "team.state_set":
+        case .teamStateSet:
             let text = try body.string("state")
             guard let state = TeamState(rawValue: text) else { throw FlatJSON.DecodingError.invalid("state=\(text)") }
             return .teamStateSet(team: try body.string("team"), state: state, reason: try body.optionalString("reason"))
-        default:
-            throw FlatJSON.DecodingError.unknownKind(kind)
         }
     }
 }

@@ -5,8 +5,6 @@
 /// chained like every other; a loader trusts a snapshot only when its stored bytes hash to the
 /// digest sealed in the journal (docs/storage.md "Snapshot seals").
 extension Event {
-    static let sealKinds: Set<String> = ["snapshot.sealed"]
-
     var sealBody: FlatJSON? {
         guard case .snapshotSealed(let seq, let format, let sha256) = self else { return nil }
         var json = FlatJSON()
@@ -14,8 +12,7 @@ extension Event {
         return json
     }
 
-    static func decodeSeal(kind: String, body: FlatJSON) throws -> Event {
-        guard kind == "snapshot.sealed" else { throw FlatJSON.DecodingError.unknownKind(kind) }
+    static func decodeSeal(kind: Kind.Seal, body: FlatJSON) throws -> Event {
         let seq = try body.int("snapshot")
         guard seq > 0 else { throw FlatJSON.DecodingError.invalid("snapshot=\(seq)") }
         let sha256 = try body.string("sha256")

@@ -1,7 +1,5 @@
 /// Journal bodies of the travel-time events (cases of `Event`, see Event.swift).
 extension Event {
-    static let travelKinds: Set<String> = ["travel.set"]
-
     var travelBody: FlatJSON? {
         var json = FlatJSON()
         switch self {
@@ -14,16 +12,14 @@ extension Event {
         return json
     }
 
-    static func decodeTravel(kind: String, body: FlatJSON) throws -> Event {
+    static func decodeTravel(kind: Kind.Travel, body: FlatJSON) throws -> Event {
         switch kind {
-        case "travel.set":
+        case .travelTimeSet:
             let minutes = try body.optionalInt("minutes")
             if let minutes, !State.travelMinutesRange.contains(minutes) {
                 throw FlatJSON.DecodingError.invalid("minutes=\(minutes)")
             }
             return .travelTimeSet(from: try body.string("from"), to: try body.string("to"), minutes: minutes.map { Int($0) })
-        default:
-            throw FlatJSON.DecodingError.unknownKind(kind)
         }
     }
 }

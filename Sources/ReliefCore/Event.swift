@@ -62,52 +62,6 @@ public enum Event: Sendable, Equatable {
 
     /// Teams and volunteers took part in a drill (DrillRecord.swift, Event+Drill.swift).
     case drillRecorded(DrillParticipation)
-
-    /// The event's kind as stored in the journal's `kind` column.
-    public var kind: String {
-        switch self {
-        case .regionAdded: "region.added"
-        case .warehouseAdded: "warehouse.added"
-        case .itemAdded: "item.added"
-        case .lotReceived: "lot.received"
-        case .lotIssued: "lot.issued"
-        case .lotTransferred: "lot.transferred"
-        case .lotAdjusted: "lot.adjusted"
-        case .minimumSet: "minimum.set"
-        case .requestCompleted: "request.completed"
-        case .skillAdded: "skill.added"
-        case .specialtyAdded: "specialty.added"
-        case .volunteerAdded: "volunteer.added"
-        case .volunteerUpdated: "volunteer.updated"
-        case .volunteerStatusSet: "volunteer.status_set"
-        case .certificationGranted: "certification.granted"
-        case .certificationRevoked: "certification.revoked"
-        case .checkedIn: "duty.checked_in"
-        case .checkedOut: "duty.checked_out"
-        case .teamAdded: "team.added"
-        case .teamMemberAdded: "team.member_added"
-        case .teamMemberRemoved: "team.member_removed"
-        case .teamStateSet: "team.state_set"
-        case .incidentOpened: "incident.opened"
-        case .incidentUpdated: "incident.updated"
-        case .incidentStatusSet: "incident.status_set"
-        case .needAdded: "need.added"
-        case .needChanged: "need.changed"
-        case .needCancelled: "need.cancelled"
-        case .planProposed: "plan.proposed"
-        case .planApplied: "plan.applied"
-        case .allocationReserved: "allocation.reserved"
-        case .allocationDispatched: "allocation.dispatched"
-        case .allocationDelivered: "allocation.delivered"
-        case .allocationReleased: "allocation.released"
-        case .assignmentMade: "assignment.made"
-        case .assignmentStatusSet: "assignment.status_set"
-        case .assignmentReleased: "assignment.released"
-        case .travelTimeSet: "travel.set"
-        case .snapshotSealed: "snapshot.sealed"
-        case .drillRecorded: "drill.recorded"
-        }
-    }
 }
 
 /// An event as journaled: its sequence number, when and by whom.

@@ -104,4 +104,37 @@ final class SnapshotSealEventTests: XCTestCase {
             XCTAssertThrowsError(try Event(kind: "snapshot.sealed", body: FlatJSON.decode(body)), body)
         }
     }
+
+    /// The journal's `kind` spellings are its format: every one a version wrote must still name the
+    /// same kind, in the same family. A new kind is added here on purpose.
+    func testEveryKindKeepsItsJournalSpellingAndFamily() {
+        let families: [String: [String]] = [
+            "stock": ["region.added", "warehouse.added", "item.added", "lot.received", "lot.issued", "lot.transferred",
+                      "lot.adjusted", "minimum.set", "request.completed"],
+            "roster": ["skill.added", "specialty.added", "volunteer.added", "volunteer.updated", "volunteer.status_set",
+                       "certification.granted", "certification.revoked", "duty.checked_in", "duty.checked_out",
+                       "team.added", "team.member_added", "team.member_removed", "team.state_set"],
+            "incident": ["incident.opened", "incident.updated", "incident.status_set", "need.added", "need.changed", "need.cancelled",
+                         "plan.proposed", "plan.applied", "allocation.reserved", "allocation.dispatched", "allocation.delivered",
+                         "allocation.released", "assignment.made", "assignment.status_set", "assignment.released"],
+            "travel": ["travel.set"], "seal": ["snapshot.sealed"], "drill": ["drill.recorded"],
+        ]
+        func family(_ kind: Event.Kind) -> String {
+            switch kind {
+            case .stock: "stock"
+            case .roster: "roster"
+            case .incident: "incident"
+            case .travel: "travel"
+            case .seal: "seal"
+            case .drill: "drill"
+            }
+        }
+        var spelled: [String: String] = [:]
+        for kind in Event.Kind.allCases {
+            XCTAssertEqual(Event.Kind(rawValue: kind.rawValue), kind)
+            XCTAssertNil(spelled.updateValue(family(kind), forKey: kind.rawValue), "\(kind.rawValue) spelled twice")
+        }
+        XCTAssertEqual(spelled, families.reduce(into: [:]) { map, pair in for kind in pair.value { map[kind] = pair.key } })
+        XCTAssertNil(Event.Kind(rawValue: "lot.teleported"))
+    }
 }
