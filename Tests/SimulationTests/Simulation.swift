@@ -78,7 +78,7 @@ struct Simulation {
     }
 
     private static func boot(state: State, wall: WallBox, now: UInt64, maxUncommitted: Int) -> SimServer {
-        let server = SimServer(state: state, clock: clock(wall), now: now, maxUncommitted: maxUncommitted, snapshotEvery: 200)
+        let server = SimServer(state: state, clock: clock(wall), now: now, maxUncommitted: maxUncommitted, snapshotEvery: 500)
         server.step(.started, now: now)
         return server
     }
@@ -256,7 +256,7 @@ struct Simulation {
             let violations = server.engine.state.invariantViolations()
             if !violations.isEmpty { throw fail("state invariants: \(violations.prefix(3))") }
         }
-        if step % 97 == 0, server.life.isAvailable, server.life.pipeline.isIdle {
+        if step % 331 == 0, server.life.isAvailable, server.life.pipeline.isIdle {
             // Nothing in flight and the store available: the live state is exactly the journal replayed.
             let replayed: State
             do { replayed = try disk.rebuild() } catch { throw fail("the durable journal does not replay: \(error)") }
