@@ -171,4 +171,26 @@ final class ServerMachineTests: XCTestCase {
         XCTAssertEqual(names(life.handle(.store(.committed(upTo: 7, count: 5, microseconds: 10)), now: 3, world: world(8))),
                        ["flushWaiting", "releaseParkedWriters"])
     }
+
+    /// A seal is an entry but not a change: after a snapshot and its seal, no tick makes another
+    /// snapshot due, however long it stays quiet (once a JournalVerificationTests sleep).
+    func testASealNeverMakesTheNextSnapshotDueWhileNothingChanges() {
+        var life = ServerMachine(settings: .init(snapshotEvery: 1000, snapshotIntervalMilliseconds: 200, maxUncommitted: 100_000),
+                                 lastSeq: 10, loadedSnapshotSeq: 9, loadedSnapshotCovers: 9, unavailableUntilLoaded: nil, now: 0, maxRequest: 100_000)
+        XCTAssertEqual(names(life.handle(.started, now: 0, world: world(10))), ["takeSnapshot"])
+        let seal = SnapshotSeal(snapshotSeq: 10, format: "v1", sha256: "aa")
+        XCTAssertEqual(names(life.handle(.store(.snapshotWritten(seal: seal, bytes: 1, encodeMicroseconds: 0, storeMicroseconds: 0)), now: 1, world: world(10))),
+                       ["log info snapshot written", "journalSeal 10"])
+        life.enqueueSeal(entries(11...11)[0], unchangedSince: true)
+        XCTAssertEqual(names(life.handle(.turnEnded, now: 2, world: world(11))), ["abandonStaging", "commit 11...11"])
+        _ = life.handle(.store(.committed(upTo: 11, count: 1, microseconds: 1)), now: 3, world: world(11))
+        for second in 1...600 {
+            let actions = names(life.handle(.tick, now: UInt64(second) * 1000, world: world(11)))
+            XCTAssertEqual(actions, [], "tick at \(second) s")
+            if !actions.isEmpty { break }
+        }
+        // One change: due again.
+        life.enqueue(entries(12...12))
+        XCTAssertEqual(names(life.handle(.turnEnded, now: 600_001, world: world(12))), ["abandonStaging", "commit 12...12", "takeSnapshot"])
+    }
 }
