@@ -133,13 +133,7 @@ final class PostgresBackend: StoreBackend {
             case .post(let result):
                 post(result)
             case .log(let line):
-                let metadata = line.metadata.mapValues { Logger.MetadataValue.string($0) }
-                switch line.level {
-                case .info: logger.info("\(line.message)", metadata: metadata)
-                case .notice: logger.notice("\(line.message)", metadata: metadata)
-                case .warning: logger.warning("\(line.message)", metadata: metadata)
-                case .error: logger.error("\(line.message)", metadata: metadata)
-                }
+                logger.write(line)
             }
         }
     }

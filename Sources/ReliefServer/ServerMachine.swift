@@ -1,3 +1,4 @@
+import Logging
 import ReliefCore
 import ReliefProtocol
 import ReliefStore
@@ -470,6 +471,19 @@ extension ServerMachine.Action: CustomStringConvertible {
         case .stopStore: "stopStore"
         case .closeHandles: "closeHandles"
         case .log(let line): "log \(line.level) \(line.message)"
+        }
+    }
+}
+
+extension Logger {
+    /// A line a machine asked to log (`ServerMachine.Log`), at its level.
+    func write(_ line: ServerMachine.Log) {
+        let metadata = line.metadata.mapValues { Logger.MetadataValue.string($0) }
+        switch line.level {
+        case .info: info("\(line.message)", metadata: metadata)
+        case .notice: notice("\(line.message)", metadata: metadata)
+        case .warning: warning("\(line.message)", metadata: metadata)
+        case .error: error("\(line.message)", metadata: metadata)
         }
     }
 }
