@@ -1,5 +1,6 @@
 import XCTest
 @testable import reliefctl
+import ReliefCSV
 
 final class CSVTests: XCTestCase {
     func testQuotedFieldsWithCommasQuotesAndNewlinesAndPhysicalLineNumbers() throws {

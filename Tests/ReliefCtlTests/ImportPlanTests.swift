@@ -1,5 +1,6 @@
 import XCTest
 @testable import reliefctl
+import ReliefCSV
 
 final class ImportPlanTests: XCTestCase {
     private func plan(_ kind: ImportPlan.Kind, _ text: String) throws -> [String] {

@@ -1,6 +1,7 @@
 import XCTest
 import ReliefProtocol
 @testable import reliefctl
+import ReliefCSV
 
 final class OutputTests: XCTestCase {
     private let rows: ReplyReader.Parsed = .rows([

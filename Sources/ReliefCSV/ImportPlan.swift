@@ -14,11 +14,11 @@ import ReliefProtocol
 /// already, is left out).
 /// Travel: `from`, `to`, `minutes` become `travel set FROM TO MINUTES`; a `both` column (yes/no,
 /// true/false, 1/0, or empty for no) adds `both` (the same minutes the other way).
-struct ImportPlan {
-    enum Kind: String, CaseIterable {
+public struct ImportPlan {
+    public enum Kind: String, CaseIterable, Sendable {
         case volunteers, teams, travel
 
-        var columns: [String] {
+        public var columns: [String] {
             switch self {
             case .volunteers: ["id", "name", "phone", "id_number", "region", "lat", "lon", "at", "languages", "skills",
                                "max_hours", "min_rest", "org", "certifications"] + ImportPlan.certColumns
@@ -28,7 +28,7 @@ struct ImportPlan {
         }
 
         /// Columns the header must have.
-        var required: [String] {
+        public var required: [String] {
             switch self {
             case .volunteers, .teams: ["id"]
             case .travel: ["from", "to", "minutes"]
@@ -36,19 +36,24 @@ struct ImportPlan {
         }
     }
 
-    struct Row: Equatable {
-        var line: Int
-        var words: [String]
+    public struct Row: Equatable, Sendable {
+        public var line: Int
+        public var words: [String]
+
+        public init(line: Int, words: [String]) {
+            self.line = line
+            self.words = words
+        }
 
         /// The request line sent to the daemon, with `line=N` so its errors name the CSV line.
-        var requestLine: String {
+        public var requestLine: String {
             var bytes: [UInt8] = []
             appendRequestLine(into: &bytes)
             return String(decoding: bytes, as: UTF8.self)
         }
 
         /// `requestLine` appended to a buffer (without a line end).
-        func appendRequestLine(into bytes: inout [UInt8]) {
+        public func appendRequestLine(into bytes: inout [UInt8]) {
             for word in words {
                 TextEncoder.appendArgument(word, into: &bytes)
                 bytes.append(0x20)
@@ -58,36 +63,38 @@ struct ImportPlan {
         }
     }
 
-    static let certColumns = ["cert_skill", "cert_issued", "cert_expires", "cert_issuer"]
+    public static let certColumns = ["cert_skill", "cert_issued", "cert_expires", "cert_issuer"]
 
     /// Columns of `volunteer export` that describe live state, not a registration: read past.
-    static let liveStateColumns = ["status", "status_reason", "status_until", "on_duty_since", "team", "deployments",
+    public static let liveStateColumns = ["status", "status_reason", "status_until", "on_duty_since", "team", "deployments",
                                    "hours_total", "registered"]
 
     /// A problem with the file as a whole (its header): a usage error.
-    struct HeaderError: Error, Equatable, CustomStringConvertible {
-        var description: String
+    public struct HeaderError: Error, Equatable, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Bad records, every one, in line order.
-    struct RecordErrors: Error, Equatable {
-        var failures: [CSV.Failure]
+    public struct RecordErrors: Error, Equatable {
+        public var failures: [CSV.Failure]
+        public init(failures: [CSV.Failure]) { self.failures = failures }
     }
 
-    let kind: Kind
+    public let kind: Kind
     /// The header's column names, lowercased; skipped columns are "" so fields still line up.
     private let names: [String]
     /// Header columns that were read past (live state from an export).
-    private(set) var skippedColumns: [String] = []
+    public private(set) var skippedColumns: [String] = []
     /// Data records read (header and hashtag row not counted).
-    private(set) var records = 0
+    public private(set) var records = 0
     /// Ids of the volunteers added so far (a later record with only cert_* cells certifies one).
     private var volunteerIds = Set<String>()
     /// The next record is the first after the header, which may be an HXL hashtag row.
     private var firstAfterHeader = true
 
     /// Checks the header (the file's first record; nil for an empty file) or throws its problem.
-    init(kind: Kind, header: CSV.Record?) throws(HeaderError) {
+    public init(kind: Kind, header: CSV.Record?) throws(HeaderError) {
         self.kind = kind
         guard let header else { throw HeaderError(description: "the file is empty; expected a header row such as: \(kind.columns.prefix(4).joined(separator: ","))") }
         var names = header.fields.map { $0.trimmingSpaces.lowercased() }
@@ -141,7 +148,7 @@ struct ImportPlan {
 
     /// The rows of the data record after the header and the ones before it (none for the hashtag
     /// row), or the record's problem.
-    mutating func rows(for record: CSV.Record) throws(CSV.Failure) -> [Row] {
+    public mutating func rows(for record: CSV.Record) throws(CSV.Failure) -> [Row] {
         if firstAfterHeader {
             firstAfterHeader = false
             if CSV.isHashtagRow(record.fields) { return [] }
@@ -160,7 +167,7 @@ struct ImportPlan {
 
     /// Every row of a whole file, or the header's problem (`HeaderError`) or every bad record's
     /// (`RecordErrors`).
-    static func rows(kind: Kind, records: [CSV.Record]) throws -> (rows: [Row], plan: ImportPlan) {
+    public static func rows(kind: Kind, records: [CSV.Record]) throws -> (rows: [Row], plan: ImportPlan) {
         var plan = try ImportPlan(kind: kind, header: records.first)
         var rows: [Row] = []
         var failures: [CSV.Failure] = []
