@@ -45,7 +45,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // CSV import and export (reliefctl import/export, demo-roster): a library so the fuzz targets reach it.
-        .target(name: "ReliefCSV", dependencies: ["ReliefProtocol"]),
+        .target(name: "ReliefCSV", dependencies: ["ReliefProtocol", "ReliefLimits"]),
         .executableTarget(name: "reliefctl", dependencies: [
             "ReliefProtocol", "ReliefEngine", "ReliefMatching", "ReliefCSV", "CLibEdit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -59,6 +59,6 @@ let package = Package(
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
         .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine", "ReliefLimits"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol", "CSQLite"]),
-        .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefCSV", "ReliefProtocol"]),
+        .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefCSV", "ReliefProtocol", "ReliefLimits"]),
     ]
 )

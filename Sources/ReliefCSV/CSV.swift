@@ -168,13 +168,15 @@ public enum CSV {
 }
 
 extension String {
-    /// Every `"` doubled, as RFC 4180 quotes a field (no Foundation needed).
+    /// Every `"` doubled, as RFC 4180 quotes a field (no Foundation needed). On scalars: as a
+    /// Character, a quote followed by a combining mark is not `"`, and would be left single.
     func replacingQuotes() -> String {
-        var out = ""
-        for character in self {
-            if character == "\"" { out += "\"\"" } else { out.append(character) }
+        var out = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            out.append(scalar)
+            if scalar == "\"" { out.append(scalar) }
         }
-        return out
+        return String(out)
     }
 
     var trimmingSpaces: String {

@@ -1,3 +1,4 @@
+import ReliefLimits
 import ReliefProtocol
 
 /// Turns a spreadsheet's CSV into import rows: request lines, each tagged with the CSV line it came
@@ -38,12 +39,20 @@ public struct ImportPlan {
 
     public struct Row: Equatable, Sendable {
         public var line: Int
+        /// The command and its positional words and flags: each stays one word, whatever a cell
+        /// holds (a cell `v=1` is the word `v=1`, not an option).
         public var words: [String]
+        /// Options the plan chose the keys of; their values come from cells.
+        public var options: [Request.Option]
 
-        public init(line: Int, words: [String]) {
+        public init(line: Int, words: [String], options: [Request.Option] = []) {
             self.line = line
             self.words = words
+            self.options = options
         }
+
+        /// Adds `key=value`.
+        mutating func option(_ key: String, _ value: String) { options.append(Request.Option(key: key, value: value)) }
 
         /// The request line sent to the daemon, with `line=N` so its errors name the CSV line.
         public var requestLine: String {
@@ -55,7 +64,14 @@ public struct ImportPlan {
         /// `requestLine` appended to a buffer (without a line end).
         public func appendRequestLine(into bytes: inout [UInt8]) {
             for word in words {
-                TextEncoder.appendArgument(word, into: &bytes)
+                // appendValue quotes a word holding `=`, so the parser reads it as a word.
+                TextEncoder.appendValue(word, into: &bytes)
+                bytes.append(0x20)
+            }
+            for option in options {
+                bytes.append(contentsOf: option.key.utf8)
+                bytes.append(0x3D)
+                TextEncoder.appendValue(option.value, into: &bytes)
                 bytes.append(0x20)
             }
             bytes.append(contentsOf: "line=".utf8)
@@ -187,16 +203,27 @@ public struct ImportPlan {
         }
     }
 
-    private static func volunteerRows(_ cells: Cells, line: Int, seen: inout Set<String>) throws(CSV.Failure) -> [Row] {
+    /// The record's id: the daemon checks the rest of what makes an id, but one longer than any
+    /// id is refused here, because it is repeated on every certification or member row of the
+    /// record — a long id times many of those would be a file's size squared.
+    private static func id(_ cells: Cells, line: Int) throws(CSV.Failure) -> String {
         guard let id = cells["id"] else { throw CSV.Failure(line: line, message: "empty id") }
+        guard id.utf8.count <= Limits.identifierBytes else {
+            throw CSV.Failure(line: line, message: "id of \(id.utf8.count) bytes; expected at most \(Limits.identifierBytes)")
+        }
+        return id
+    }
+
+    private static func volunteerRows(_ cells: Cells, line: Int, seen: inout Set<String>) throws(CSV.Failure) -> [Row] {
+        let id = try id(cells, line: line)
         var rows: [Row] = []
         let certOnly = !cells.hasFilled(outside: certificateOnlyColumns) && cells["cert_skill"] != nil && seen.contains(id)
         if !certOnly {
-            var words = ["volunteer", "add", id]
-            for key in ["name", "phone", "id_number", "region"] { if let value = cells[key] { words.append("\(key)=\(value)") } }
-            if let at = try location(cells, line: line) { words.append("at=" + at) }
-            for key in ["languages", "skills", "max_hours", "min_rest", "org"] { if let value = cells[key] { words.append("\(key)=\(value)") } }
-            rows.append(Row(line: line, words: words))
+            var row = Row(line: line, words: ["volunteer", "add", id])
+            for key in ["name", "phone", "id_number", "region"] { if let value = cells[key] { row.option(key, value) } }
+            if let at = try location(cells, line: line) { row.option("at", at) }
+            for key in ["languages", "skills", "max_hours", "min_rest", "org"] { if let value = cells[key] { row.option(key, value) } }
+            rows.append(row)
             seen.insert(id)
         }
         let cert = certColumns.compactMap { cells[$0] }
@@ -204,19 +231,20 @@ public struct ImportPlan {
             guard let skill = cells["cert_skill"] else {
                 throw CSV.Failure(line: line, message: "cert_issued, cert_expires or cert_issuer given without cert_skill")
             }
-            var words = ["volunteer", "certify", id, skill]
-            if let value = cells["cert_issued"] { words.append("issued=" + value) }
-            if let value = cells["cert_expires"] { words.append("expires=" + value) }
-            if let value = cells["cert_issuer"] { words.append("issuer=" + value) }
-            rows.append(Row(line: line, words: words))
+            var row = Row(line: line, words: ["volunteer", "certify", id, skill])
+            if let value = cells["cert_issued"] { row.option("issued", value) }
+            if let value = cells["cert_expires"] { row.option("expires", value) }
+            if let value = cells["cert_issuer"] { row.option("issuer", value) }
+            rows.append(row)
         }
         for certification in (cells["certifications"] ?? "").split(separator: ";") {
             let parts = certification.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
             guard parts.count == 4, !parts[0].isEmpty else {
                 throw CSV.Failure(line: line, message: "certification \"\(certification)\": expected skill:issued:expires:issuer")
             }
-            rows.append(Row(line: line, words: ["volunteer", "certify", id, parts[0], "issued=" + parts[1],
-                                                "expires=" + parts[2], "issuer=" + parts[3]]))
+            rows.append(Row(line: line, words: ["volunteer", "certify", id, parts[0]],
+                            options: [Request.Option(key: "issued", value: parts[1]), Request.Option(key: "expires", value: parts[2]),
+                                      Request.Option(key: "issuer", value: parts[3])]))
         }
         return rows
     }
@@ -238,12 +266,12 @@ public struct ImportPlan {
     }
 
     private static func teamRows(_ cells: Cells, line: Int) throws(CSV.Failure) -> [Row] {
-        guard let id = cells["id"] else { throw CSV.Failure(line: line, message: "empty id") }
-        var words = ["team", "add", id]
-        for key in ["name", "specialty", "region"] { if let value = cells[key] { words.append("\(key)=\(value)") } }
-        if let at = try location(cells, line: line) { words.append("at=" + at) }
-        if let leader = cells["leader"] { words.append("leader=" + leader) }
-        var rows = [Row(line: line, words: words)]
+        let id = try id(cells, line: line)
+        var row = Row(line: line, words: ["team", "add", id])
+        for key in ["name", "specialty", "region"] { if let value = cells[key] { row.option(key, value) } }
+        if let at = try location(cells, line: line) { row.option("at", at) }
+        if let leader = cells["leader"] { row.option("leader", leader) }
+        var rows = [row]
         for member in (cells["members"] ?? "").split(separator: ";") {
             let trimmed = String(member).trimmingSpaces
             // The leader is the team's first member already.

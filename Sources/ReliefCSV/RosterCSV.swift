@@ -6,6 +6,10 @@ import ReliefProtocol
 /// Other lines (teams, organizations, …) are left out. Pure: no I/O.
 public struct RosterCSV {
     public static let columns = ImportPlan.Kind.volunteers.columns.filter { $0 != "at" }
+    /// Options of `volunteer add` that are columns: an option named like another column (`id=`,
+    /// `cert_skill=`, which `volunteer add` refuses) must not overwrite that column.
+    static let addOptions: Set<String> = ["name", "phone", "id_number", "region", "lat", "lon", "languages", "skills",
+                                          "max_hours", "min_rest", "org"]
 
     public private(set) var text = CSV.record(RosterCSV.columns)
     public private(set) var volunteers = 0
@@ -30,7 +34,7 @@ public struct RosterCSV {
                 if option.key == "at" {
                     let parts = option.value.split(separator: ",", maxSplits: 1)
                     if parts.count == 2 { (current["lat"], current["lon"]) = (String(parts[0]), String(parts[1])) }
-                } else if RosterCSV.columns.contains(option.key) {
+                } else if RosterCSV.addOptions.contains(option.key) {
                     current[option.key] = option.value
                 }
             }

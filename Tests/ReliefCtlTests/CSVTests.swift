@@ -46,6 +46,15 @@ final class CSVTests: XCTestCase {
         XCTAssertEqual(try CSV.parse(text).first?.fields, fields)
     }
 
+    /// Found by the csv fuzz target: a quote followed by a combining mark is one Character, which
+    /// is not `"`, so it was written single and the file did not read back.
+    func testQuoteBeforeACombiningMarkIsDoubled() throws {
+        let fields = ["Water \"\u{61A} rescue\"", "a\"\u{301}"]
+        let text = CSV.record(fields)
+        XCTAssertEqual(text, "\"Water \"\"\u{61A} rescue\"\"\",\"a\"\"\u{301}\"\r\n")
+        XCTAssertEqual(try CSV.parse(text).first?.fields, fields)
+    }
+
     func testHashtagRow() {
         XCTAssertTrue(CSV.isHashtagRow(["#contact+name", "", " #geo+lat"]))
         XCTAssertFalse(CSV.isHashtagRow(["#contact+name", "Wang"]))
