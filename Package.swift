@@ -51,6 +51,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Fuzz targets of every parser of outside input (Tests/Fuzz/README.md): one program, the
+        // target named on its command line. deploy/fuzz builds it for libFuzzer (RELIEF_FUZZ, address
+        // sanitizer, coverage); the plain build replays corpus files, and FuzzCorpusTests replays the
+        // whole corpus on every test run.
+        .systemLibrary(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
+        .executableTarget(name: "ReliefFuzz", dependencies: [
+            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefCSV", "ReliefLimits", "CLibFuzzer",
+        ], path: "Tests/Fuzz/ReliefFuzz"),
+
         .testTarget(name: "ReliefProtocolTests", dependencies: ["ReliefProtocol"]),
         .testTarget(name: "ReliefCoreTests", dependencies: ["ReliefCore"]),
         .testTarget(name: "ReliefMatchingTests", dependencies: ["ReliefMatching", "ReliefCore"]),
@@ -59,6 +68,7 @@ let package = Package(
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
         .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine", "ReliefLimits"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol", "CSQLite"]),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["ReliefFuzz"]),
         .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefCSV", "ReliefProtocol", "ReliefLimits"]),
     ]
 )
