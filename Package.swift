@@ -57,7 +57,7 @@ let package = Package(
         // whole corpus on every test run.
         .systemLibrary(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
         .executableTarget(name: "ReliefFuzz", dependencies: [
-            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefCSV", "ReliefLimits", "CLibFuzzer",
+            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefCSV", "ReliefLimits", "CLibFuzzer",
         ], path: "Tests/Fuzz/ReliefFuzz"),
 
         .testTarget(name: "ReliefProtocolTests", dependencies: ["ReliefProtocol"]),

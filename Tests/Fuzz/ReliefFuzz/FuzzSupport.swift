@@ -20,7 +20,7 @@ struct FuzzTarget: Sendable {
 
 enum Fuzz {
     /// Every target, in the order deploy/fuzz --all runs them.
-    static let targets: [FuzzTarget] = [RequestFuzz.target, EngineFuzz.target, CSVFuzz.target]
+    static let targets: [FuzzTarget] = [RequestFuzz.target, EngineFuzz.target, CSVFuzz.target, DIMACSFuzz.target]
 
     static func target(named name: String) -> FuzzTarget? { targets.first { $0.name == name } }
 
