@@ -47,7 +47,7 @@ let package = Package(
         // CSV import and export (reliefctl import/export, demo-roster): a library so the fuzz targets reach it.
         .target(name: "ReliefCSV", dependencies: ["ReliefProtocol", "ReliefLimits"]),
         .executableTarget(name: "reliefctl", dependencies: [
-            "ReliefProtocol", "ReliefEngine", "ReliefMatching", "ReliefCSV", "CLibEdit",
+            "ReliefProtocol", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefCSV", "CLibEdit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -57,7 +57,7 @@ let package = Package(
         // whole corpus on every test run.
         .systemLibrary(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
         .executableTarget(name: "ReliefFuzz", dependencies: [
-            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefCSV", "ReliefLimits", "CLibFuzzer",
+            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefCSV", "ReliefLimits", "CLibFuzzer",
         ], path: "Tests/Fuzz/ReliefFuzz"),
 
         .testTarget(name: "ReliefProtocolTests", dependencies: ["ReliefProtocol"]),

@@ -20,7 +20,9 @@ struct FuzzTarget: Sendable {
 
 enum Fuzz {
     /// Every target, in the order deploy/fuzz --all runs them.
-    static let targets: [FuzzTarget] = [RequestFuzz.target, EngineFuzz.target, CSVFuzz.target, DIMACSFuzz.target]
+    static let targets: [FuzzTarget] = [
+        RequestFuzz.target, EngineFuzz.target, CSVFuzz.target, DIMACSFuzz.target, ScenarioFuzz.target,
+    ]
 
     static func target(named name: String) -> FuzzTarget? { targets.first { $0.name == name } }
 
