@@ -92,6 +92,9 @@ enum EngineFuzz {
         var standards: PlanningStandards
     }
 
+    /// The fixture state's snapshot text.
+    static let fixtureSnapshot = fixture.state.snapshotText()
+
     static let fixture: Fixture = {
         let engine = Engine(clock: .fixed(now))
         for line in fixtureLines {
@@ -163,7 +166,10 @@ enum EngineFuzz {
         run.completeParked()
         run.checkReplica("after every request")
         // The fixture's snapshot is the same every time: checked once, when the fixture is built.
-        if engine.state.lastSeq != fixture.state.lastSeq { checkSnapshot(engine.state, input) }
+        if engine.state.lastSeq != fixture.state.lastSeq {
+            checkSnapshot(engine.state, input)
+            Fuzz.dump("journal", "\u{1}" + engine.state.snapshotText())
+        }
     }
 
     /// The state's snapshot loads back to the same snapshot, and the loaded state is sound.
@@ -283,6 +289,7 @@ enum EngineFuzz {
             } catch {
                 Fuzz.fail("\(what): its entries do not apply to the state before it: \(error)", input)
             }
+            for entry in outcome.entries { Fuzz.dump("journal", entry.event.kind + "\n" + entry.event.body.encoded()) }
         }
 
         /// The engine's state is the fixture with every accepted request's entries applied.

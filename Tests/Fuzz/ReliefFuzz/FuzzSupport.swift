@@ -21,7 +21,7 @@ struct FuzzTarget: Sendable {
 enum Fuzz {
     /// Every target, in the order deploy/fuzz --all runs them.
     static let targets: [FuzzTarget] = [
-        RequestFuzz.target, EngineFuzz.target, CSVFuzz.target, DIMACSFuzz.target, ScenarioFuzz.target,
+        RequestFuzz.target, EngineFuzz.target, CSVFuzz.target, DIMACSFuzz.target, ScenarioFuzz.target, JournalFuzz.target,
     ]
 
     static func target(named name: String) -> FuzzTarget? { targets.first { $0.name == name } }
@@ -29,6 +29,21 @@ enum Fuzz {
     /// RELIEF_FUZZ_TRACE set: targets that run requests print each one with its reply (for
     /// writing seeds and reading a crashing input).
     static let tracing = getenv("RELIEF_FUZZ_TRACE") != nil
+
+    /// RELIEF_FUZZ_DUMP=DIR: targets write inputs for other targets there (DIR/TARGET/…), e.g. the
+    /// engine target every journal entry and snapshot it makes, as seeds for the journal target.
+    static let dumpDirectory: String? = getenv("RELIEF_FUZZ_DUMP").map { String(cString: $0) }
+    nonisolated(unsafe) static var dumped = 0
+
+    static func dump(_ target: String, _ text: String) {
+        guard let directory = dumpDirectory else { return }
+        mkdir(directory, 0o755)
+        mkdir(directory + "/" + target, 0o755)
+        dumped += 1
+        guard let file = fopen(directory + "/" + target + "/dump-" + String(dumped), "wb") else { return }
+        _ = text.utf8CString.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count - 1, file) }
+        fclose(file)
+    }
 
     /// Stops the process with `message` and the start of the input: a broken property is a crash
     /// to libFuzzer, which saves the input.
