@@ -57,7 +57,8 @@ let package = Package(
         // whole corpus on every test run.
         .systemLibrary(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
         .executableTarget(name: "ReliefFuzz", dependencies: [
-            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefCSV", "ReliefLimits", "CLibFuzzer",
+            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefStore", "ReliefCSV",
+            "ReliefLimits", "CLibFuzzer", .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/Fuzz/ReliefFuzz"),
 
         .testTarget(name: "ReliefProtocolTests", dependencies: ["ReliefProtocol"]),

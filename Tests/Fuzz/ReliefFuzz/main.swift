@@ -5,6 +5,7 @@
 //                                                 Tests/Fuzz/corpus/TARGET) once and report
 //   ReliefFuzz TARGET [-flag=value…] [CORPUS…]    fuzz build (deploy/fuzz): libFuzzer, with the
 //                                                 target's -max_len unless given
+//   ReliefFuzz store --make-seed FILE             write the store target's seed (a small store)
 //
 // The fuzz build is `swift build` with RELIEF_FUZZ defined, address sanitizer, coverage
 // instrumentation and compiler-rt's libFuzzer without its main linked in (deploy/fuzz): this main
@@ -39,6 +40,15 @@ guard arguments.count >= 2 else { usage() }
 if arguments[1] == "list" {
     for target in Fuzz.targets { print(target.name) }
     exit(0)
+}
+if arguments[1] == "store" && arguments.count == 4 && arguments[2] == "--make-seed" {
+    do {
+        try StoreFuzz.makeStore(at: arguments[3])
+        exit(0)
+    } catch {
+        printError("ReliefFuzz: \(error)\n")
+        exit(1)
+    }
 }
 guard let chosen = Fuzz.target(named: arguments[1]) else {
     printError("ReliefFuzz: unknown target \"\(arguments[1])\"\n")
