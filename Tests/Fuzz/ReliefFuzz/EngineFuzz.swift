@@ -140,6 +140,8 @@ enum EngineFuzz {
         var run = Run(engine: engine, input: input)
         let segments = input.split(separator: 0x0A, maxSplits: maxRequests, omittingEmptySubsequences: false).prefix(maxRequests)
         for segment in segments {
+            // Work parked by the request before this one completes after this one ran.
+            let waiting = !run.parked.isEmpty
             if segment.first == UInt8(ascii: "!") {
                 var choices = FuzzInput(segment.dropFirst())
                 let actor = choices.chance(4) ? "other" : "officer"
@@ -161,7 +163,7 @@ enum EngineFuzz {
                                shown: String(decoding: segment, as: UTF8.self))
                 }
             }
-            run.completeParked()
+            if waiting { run.completeParked() }
         }
         run.completeParked()
         run.checkReplica("after every request")
