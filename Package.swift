@@ -44,10 +44,22 @@ let package = Package(
             "ReliefServer", "ReliefDrill",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // CSV import and export (reliefctl import/export, demo-roster): a library so the fuzz targets reach it.
+        .target(name: "ReliefCSV", dependencies: ["ReliefProtocol", "ReliefLimits"]),
         .executableTarget(name: "reliefctl", dependencies: [
-            "ReliefProtocol", "ReliefEngine", "ReliefMatching", "CLibEdit",
+            "ReliefProtocol", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefCSV", "CLibEdit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // Fuzz targets of every parser of outside input (Tests/Fuzz/README.md): one program, the
+        // target named on its command line. deploy/fuzz builds it for libFuzzer (RELIEF_FUZZ, address
+        // sanitizer, coverage); the plain build replays corpus files, and FuzzCorpusTests replays the
+        // whole corpus on every test run.
+        .systemLibrary(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
+        .executableTarget(name: "ReliefFuzz", dependencies: [
+            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefStore", "ReliefCSV",
+            "ReliefLimits", "CLibFuzzer", .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/Fuzz/ReliefFuzz"),
 
         .testTarget(name: "ReliefProtocolTests", dependencies: ["ReliefProtocol"]),
         .testTarget(name: "ReliefCoreTests", dependencies: ["ReliefCore"]),
@@ -59,6 +71,7 @@ let package = Package(
         // The seeded simulation of the server's machines over a simulated store (deploy/simulate).
         .testTarget(name: "SimulationTests", dependencies: ["ReliefServer", "ReliefEngine", "ReliefCore", "ReliefProtocol", "ReliefStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol", "CSQLite"]),
-        .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefProtocol"]),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["ReliefFuzz"]),
+        .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefCSV", "ReliefProtocol", "ReliefLimits"]),
     ]
 )

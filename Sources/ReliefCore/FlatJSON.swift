@@ -238,7 +238,9 @@ public struct FlatJSON: Sendable, Equatable {
             }
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             if !isDouble, let value = Int64(text) { return .int(value) }
-            if let value = Double(text) { return .double(value) }
+            // A number too large for a Double reads as infinity, which the encoder writes as null:
+            // refused here, so what decodes encodes back to itself (the journal holds finite numbers).
+            if let value = Double(text), value.isFinite { return .double(value) }
             throw DecodingError.malformed(start)
         }
     }

@@ -8,13 +8,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
-    public var day: Day { Day(daysSinceEpoch: Int32(floorDiv(milliseconds, 86_400_000))) }
+    /// Its day. Total over every Int64: a time past what a Day holds (±5.8 million years, only in
+    /// a damaged journal or snapshot) gives Day's first or last day rather than a trap.
+    public var day: Day { Day(daysSinceEpoch: Int32(clamping: floorDiv(milliseconds, 86_400_000))) }
 
-    /// ISO 8601 in UTC with seconds: 2026-11-25T13:29:16Z.
+    /// ISO 8601 in UTC with seconds: 2026-11-25T13:29:16Z. A time past what a Day holds is written
+    /// as the first or last second of Day's range.
     public var iso8601: String {
         let seconds = floorDiv(milliseconds, 1000)
-        let day = Day(daysSinceEpoch: Int32(floorDiv(seconds, 86_400)))
-        let rest = seconds - Int64(day.daysSinceEpoch) * 86_400
+        let day = self.day
+        let rest = min(max(seconds - Int64(day.daysSinceEpoch) * 86_400, 0), 86_399)
         return "\(day.iso8601)T\(pad2(Int(rest / 3600))):\(pad2(Int(rest / 60 % 60))):\(pad2(Int(rest % 60)))Z"
     }
 }

@@ -1,4 +1,5 @@
 import ReliefCore
+import ReliefLimits
 import ReliefProtocol
 
 /// An error reply raised while checking a request.
@@ -65,14 +66,14 @@ struct Arguments {
 
     static func identifier(_ text: String, _ what: String) throws -> String {
         guard isIdentifier(text) else {
-            throw Refusal(.syntax, "bad \(what) \"\(text)\"; expected 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+            throw Refusal(.syntax, "bad \(what) \"\(text)\"; expected 1-\(Limits.identifierBytes) letters, digits, '.', '_' or '-', starting with a letter or digit")
         }
         return text
     }
 
     static func isIdentifier(_ text: String) -> Bool {
         let bytes = text.utf8
-        guard !bytes.isEmpty, bytes.count <= 64 else { return false }
+        guard !bytes.isEmpty, bytes.count <= Limits.identifierBytes else { return false }
         var first = true
         for byte in bytes {
             let alnum = (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)

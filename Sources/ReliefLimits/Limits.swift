@@ -22,6 +22,10 @@ public enum Limits {
     public static let replyLine = 16 << 20
     /// Words and options in one request: the widest command has a few dozen; more is not a request.
     public static let requestWords = 256
+    /// Bytes of an id (a warehouse, volunteer, incident …): long enough for any naming scheme, short
+    /// enough that an id repeated on every row of an import (a volunteer's certifications, a team's
+    /// members) keeps the rows within a small multiple of the file.
+    public static let identifierBytes = 64
 
     // MARK: - Connections
 

@@ -10,7 +10,9 @@
 ///
 /// Node ids are 1-based. A capacity of 9223372036854775807 (Int64.max) means unlimited. Lower
 /// bounds are removed the usual way: LOW units are sent up front (SRC's supply falls by LOW, DST's
-/// rises by LOW, the capacity by LOW), and added back to the flows and the cost afterwards.
+/// rises by LOW, the capacity by LOW), and added back to the flows and the cost afterwards. The
+/// magnitudes of all supplies and lower bounds together must fit in an Int64, so that no order of
+/// the lines can overflow a node's supply (and a file DIMACS.format writes reads back).
 ///
 /// Solution files: `s COST` then `f SRC DST FLOW` per arc with non-zero flow, in arc order.
 
@@ -20,6 +22,9 @@ public enum DIMACS {
     /// allocated for them, but a typo must not ask for terabytes).
     public static let maxNodes = Limits.dimacsNodes
     public static let maxArcs = Limits.dimacsArcs
+    /// The shortest arc line, `a 1 1 0 0 0` and its line end: what is reserved for the declared
+    /// arcs is bounded by what the file can hold, so a short file declaring many arcs asks for little.
+    static let shortestArcLine = 12
 
     // MARK: Problems
 
@@ -42,6 +47,9 @@ public enum DIMACS {
         var lower: [Int64] = []
         var hasLowerBounds = false
         var offset: Int64 = 0
+        /// Σ |supply| + Σ lower bound so far: while it fits in an Int64, no node's supply can overflow,
+        /// whatever the order of the lines.
+        var magnitude: Int64 = 0
 
         while reader.nextLine() {
             let line = reader.lineNumber
@@ -66,9 +74,10 @@ public enum DIMACS {
                     throw DIMACSError(line: line, "ARCS \(arcs) is outside 0...\(min(maxArcs, FlowNetwork.maxArcs))")
                 }
                 network = FlowNetwork(nodeCount: Int(nodes))
-                network.reserveCapacity(arcs: Int(arcs))
+                let room = min(Int(arcs), bytes.count / shortestArcLine + 1)
+                network.reserveCapacity(arcs: room)
                 hasProblem = true
-                lower.reserveCapacity(Int(arcs))
+                lower.reserveCapacity(room)
                 declaredArcs = Int(arcs)
                 problemLine = line
             case .letter(UInt8(ascii: "n")):
@@ -81,9 +90,11 @@ public enum DIMACS {
                     throw DIMACSError(line: line, "node \(id) already has a supply on line \(first)")
                 }
                 supplyLine[node] = line
-                let (sum, overflow) = network.supply[node].addingReportingOverflow(amount)
-                guard !overflow else { throw DIMACSError(line: line, "supply \(amount) overflows with the lower bounds at node \(id)") }
-                network.setSupply(of: node, to: sum)
+                guard let size = Int64(exactly: amount.magnitude), case (let total, false) = magnitude.addingReportingOverflow(size) else {
+                    throw DIMACSError(line: line, "supply \(amount): supplies and lower bounds add up to more than \(Int64.max)")
+                }
+                magnitude = total
+                network.setSupply(of: node, to: network.supply[node] + amount)
             case .letter(UInt8(ascii: "a")):
                 guard hasProblem else { throw DIMACSError(line: line, "arc line before the 'p min NODES ARCS' line") }
                 let from = try reader.number(line, "SRC in 'a SRC DST LOW CAP COST'")
@@ -101,16 +112,18 @@ public enum DIMACS {
                 guard capacity >= low else { throw DIMACSError(line: line, "capacity \(capacity) is below the lower bound \(low)") }
                 if low > 0 {
                     hasLowerBounds = true
-                    let (sent, overflowSent) = network.supply[source].subtractingReportingOverflow(low)
-                    let (received, overflowReceived) = network.supply[target].addingReportingOverflow(low)
-                    let (fixed, overflowCost) = low.multipliedReportingOverflow(by: cost)
-                    let (total, overflowTotal) = offset.addingReportingOverflow(fixed)
-                    guard !overflowSent && !overflowReceived && !overflowCost && !overflowTotal else {
-                        throw DIMACSError(line: line, "lower bound \(low) overflows 64-bit supplies or costs")
+                    guard case (let total, false) = magnitude.addingReportingOverflow(low) else {
+                        throw DIMACSError(line: line, "lower bound \(low): supplies and lower bounds add up to more than \(Int64.max)")
                     }
-                    network.setSupply(of: source, to: sent)
-                    network.setSupply(of: target, to: received)
-                    offset = total
+                    let (fixed, overflowCost) = low.multipliedReportingOverflow(by: cost)
+                    let (costTotal, overflowTotal) = offset.addingReportingOverflow(fixed)
+                    guard !overflowCost && !overflowTotal else {
+                        throw DIMACSError(line: line, "lower bound \(low) times cost \(cost) overflows the 64-bit cost")
+                    }
+                    magnitude = total
+                    network.setSupply(of: source, to: network.supply[source] - low)
+                    network.setSupply(of: target, to: network.supply[target] + low)
+                    offset = costTotal
                 }
                 let remaining = capacity == FlowNetwork.unlimited ? capacity : capacity - low
                 network.addArc(from: source, to: target, capacity: remaining, cost: cost)
@@ -289,16 +302,16 @@ public struct DIMACSInstance: Sendable, Equatable {
         return overflow ? nil : total
     }
 
-    /// Supplies as the file gave them (before the lower bounds were sent).
+    /// Supplies as the file gave them (before the lower bounds were sent). Added back in 128 bits:
+    /// in arc order, a node's running sum may pass Int64 even though where it ends does.
     public func originalSupply() -> [Int64] {
-        var supply = network.supply
-        if !lowerBounds.isEmpty {
-            for arc in 0..<network.arcCount where lowerBounds[arc] != 0 {
-                supply[Int(network.arcSource[arc])] += lowerBounds[arc]
-                supply[Int(network.arcTarget[arc])] -= lowerBounds[arc]
-            }
+        guard !lowerBounds.isEmpty else { return network.supply }
+        var supply = network.supply.map { Int128($0) }
+        for arc in 0..<network.arcCount where lowerBounds[arc] != 0 {
+            supply[Int(network.arcSource[arc])] += Int128(lowerBounds[arc])
+            supply[Int(network.arcTarget[arc])] -= Int128(lowerBounds[arc])
         }
-        return supply
+        return supply.map { Int64(exactly: $0)! }
     }
 }
 

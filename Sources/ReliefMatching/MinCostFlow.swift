@@ -69,8 +69,10 @@ public enum MinCostFlow {
             maxAbsCost = max(maxAbsCost, cost < 0 ? -cost : cost)
         }
         // Big-M for the artificial arcs: more than any simple path of real arcs can cost.
-        let (artificial, overflow) = (maxAbsCost + 1).multipliedReportingOverflow(by: Int64(network.nodeCount + 1))
-        guard !overflow && artificial < (1 << 60) else {
+        // maxAbsCost + 1 itself overflows for a cost of ±Int64.max.
+        let (costBound, overflowCost) = maxAbsCost.addingReportingOverflow(1)
+        let (artificial, overflow) = costBound.multipliedReportingOverflow(by: Int64(network.nodeCount + 1))
+        guard !overflowCost && !overflow && artificial < (1 << 60) else {
             throw .costTooLarge(maxAbsCost: maxAbsCost, nodes: network.nodeCount)
         }
         return (supplySum, artificial)

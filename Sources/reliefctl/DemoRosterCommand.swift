@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReliefCSV
 import ReliefEngine
 
 /// `reliefctl demo-roster --seed S --count N`: the demo roster's volunteers (the same generator

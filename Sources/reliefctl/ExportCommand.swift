@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReliefCSV
 import ReliefProtocol
 
 /// `reliefctl export volunteers [FILE.csv] [FILTER=VALUE…] [--personal]`: the rows of

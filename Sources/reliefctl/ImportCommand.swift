@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import ReliefCSV
 import ReliefProtocol
 
 /// `reliefctl import volunteers|teams|travel FILE.csv`: reads a spreadsheet's CSV export, checks it

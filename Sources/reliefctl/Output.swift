@@ -152,7 +152,9 @@ enum Output {
     }
 
     static func csvField(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return value }
+        // On bytes and scalars: as a Character, a quote or comma followed by a combining mark is
+        // neither, and would be written bare.
+        guard value.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else { return value }
         return "\"" + value.replacingAll("\"", with: "\"\"") + "\""
     }
 
@@ -191,12 +193,13 @@ enum Output {
 }
 
 extension String {
-    /// Replaces every occurrence of `target` (no Foundation needed).
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for character in self {
-            if character == target { out += replacement } else { out.append(character) }
+    /// Replaces every occurrence of `target` (no Foundation needed), scalar by scalar: as a
+    /// Character, `"` followed by a combining mark would not be found.
+    func replacingAll(_ target: Unicode.Scalar, with replacement: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            if scalar == target { out.append(contentsOf: replacement.unicodeScalars) } else { out.append(scalar) }
         }
-        return out
+        return String(out)
     }
 }

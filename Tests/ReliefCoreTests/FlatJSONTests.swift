@@ -54,4 +54,16 @@ final class FlatJSONTests: XCTestCase {
             XCTAssertThrowsError(try FlatJSON.decode(bad), bad)
         }
     }
+
+    /// Found by the journal fuzz target: 1e999 decoded as infinity, which encodes as null, so a
+    /// damaged body decoded to something that did not encode back (a warehouse at latitude
+    /// infinity whose snapshot would not load). A number past Double's range is malformed.
+    func testANumberPastDoublesRangeIsMalformed() throws {
+        XCTAssertEqual(try FlatJSON.decode(#"{"lat":1e308,"lon":-1e-400}"#)["lat"], .double(1e308))
+        for bad in [#"{"lat":1e999}"#, #"{"lat":-1e400}"#, #"{"lat":\#(String(repeating: "9", count: 400)).5}"#] {
+            XCTAssertThrowsError(try FlatJSON.decode(bad), bad) { error in
+                XCTAssertEqual(error as? FlatJSON.DecodingError, .malformed(7))
+            }
+        }
+    }
 }

@@ -68,4 +68,16 @@ final class TimeTests: XCTestCase {
         XCTAssertNil(DurationText.days("36501d"))
         XCTAssertNil(DurationText.milliseconds("100000001s"))
     }
+
+    /// Found by the journal fuzz target: a need.changed entry with by=5005558262135826213 trapped
+    /// in replay (its day did not fit an Int32) — a damaged journal crashed the start instead of
+    /// being refused. Every Int64 has a day and a text.
+    func testEveryTimestampHasADayAndAText() {
+        XCTAssertEqual(Timestamp(milliseconds: .max).day, Day(daysSinceEpoch: .max))
+        XCTAssertEqual(Timestamp(milliseconds: .min).day, Day(daysSinceEpoch: .min))
+        XCTAssertTrue(Timestamp(milliseconds: .max).iso8601.hasSuffix("T23:59:59Z"))
+        XCTAssertTrue(Timestamp(milliseconds: .min).iso8601.hasSuffix("T00:00:00Z"))
+        XCTAssertEqual(Timestamp(milliseconds: 5_005_558_262_135_826_213).day, Day(daysSinceEpoch: .max))
+        XCTAssertEqual(Timestamp(milliseconds: -1).iso8601, "1969-12-31T23:59:59Z")
+    }
 }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import reliefctl
+import ReliefCSV
 
 final class CSVTests: XCTestCase {
     func testQuotedFieldsWithCommasQuotesAndNewlinesAndPhysicalLineNumbers() throws {
@@ -42,6 +43,15 @@ final class CSVTests: XCTestCase {
         let fields = ["plain", "with, comma", "with \"quote\"", "two\r\nlines", " padded ", ""]
         let text = CSV.record(fields)
         XCTAssertEqual(text, "plain,\"with, comma\",\"with \"\"quote\"\"\",\"two\r\nlines\",\" padded \",\r\n")
+        XCTAssertEqual(try CSV.parse(text).first?.fields, fields)
+    }
+
+    /// Found by the csv fuzz target: a quote followed by a combining mark is one Character, which
+    /// is not `"`, so it was written single and the file did not read back.
+    func testQuoteBeforeACombiningMarkIsDoubled() throws {
+        let fields = ["Water \"\u{61A} rescue\"", "a\"\u{301}"]
+        let text = CSV.record(fields)
+        XCTAssertEqual(text, "\"Water \"\"\u{61A} rescue\"\"\",\"a\"\"\u{301}\"\r\n")
         XCTAssertEqual(try CSV.parse(text).first?.fields, fields)
     }
 

@@ -1,5 +1,7 @@
 import XCTest
 @testable import reliefctl
+import ReliefCSV
+import ReliefLimits
 
 final class ImportPlanTests: XCTestCase {
     private func plan(_ kind: ImportPlan.Kind, _ text: String) throws -> [String] {
@@ -78,6 +80,43 @@ final class ImportPlanTests: XCTestCase {
             "and 1 more",
         ])
         XCTAssertEqual(ImportReport.lines("store unavailable"), ["store unavailable"])
+    }
+
+    /// Found by the csv fuzz target: a cell holding `=` was written bare and read by the daemon as
+    /// an option (`volunteer add v=1` has no id and an option v); it stays one word.
+    func testACellHoldingEqualsStaysAWord() throws {
+        XCTAssertEqual(try plan(.volunteers, "id,name,cert_skill\nv=1,name=x,first-aid\n"), [
+            #"volunteer add "v=1" name="name=x" line=2"#,
+            #"volunteer certify "v=1" first-aid line=2"#,
+        ])
+        XCTAssertEqual(try plan(.teams, "id,members\nt-1,a=b;c\n"), [
+            "team add t-1 line=2", #"team member add t-1 "a=b" line=2"#, "team member add t-1 c line=2",
+        ])
+        XCTAssertEqual(try plan(.travel, "from,to,minutes\nty-01,limit=5,30\n"), [#"travel set ty-01 "limit=5" 30 line=2"#])
+    }
+
+    /// Found by the csv fuzz target: an id is repeated on each of its record's certification and
+    /// member rows, so a long id times many of them made a file of a few kilobytes into
+    /// megabytes of rows (its size squared). An id longer than any id is refused with its line.
+    func testAnIdLongerThanAnyIdIsRefusedWithItsLine() {
+        let long = String(repeating: "a", count: Limits.identifierBytes + 1)
+        let certifications = Array(repeating: "s:::", count: 100).joined(separator: ";")
+        XCTAssertThrowsError(try plan(.volunteers, "id,certifications\nv-1,\n\(long),\"\(certifications)\"\n")) { error in
+            XCTAssertEqual((error as? ImportPlan.RecordErrors)?.failures,
+                           [CSV.Failure(line: 3, message: "id of \(Limits.identifierBytes + 1) bytes; expected at most \(Limits.identifierBytes)")])
+        }
+        XCTAssertThrowsError(try plan(.teams, "id,members\n\(long),a;b\n")) { XCTAssertTrue($0 is ImportPlan.RecordErrors) }
+        let longest = String(repeating: "a", count: Limits.identifierBytes)
+        XCTAssertEqual(try plan(.teams, "id,members\n\(longest),a\n").count, 2)
+    }
+
+    /// Found by the csv fuzz target: an option of a `volunteer add` line named like another column
+    /// (`id=`, which the daemon refuses) overwrote that column of the roster CSV.
+    func testRosterCSVTakesOnlyVolunteerAddOptions() throws {
+        var csv = RosterCSV()
+        csv.add("volunteer add v-1 name=x id=2 cert_skill=y")
+        csv.flush()
+        XCTAssertEqual(try plan(.volunteers, csv.text), ["volunteer add v-1 name=x line=2"])
     }
 
     func testRosterCSVWritesWhatImportReadsBack() throws {

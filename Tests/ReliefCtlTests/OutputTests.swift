@@ -1,6 +1,7 @@
 import XCTest
 import ReliefProtocol
 @testable import reliefctl
+import ReliefCSV
 
 final class OutputTests: XCTestCase {
     private let rows: ReplyReader.Parsed = .rows([
@@ -50,6 +51,9 @@ final class OutputTests: XCTestCase {
             + "ty-01,water-5l,4000,\"a, \"\"b\"\"\",\r\n"
             + "jz-01,water-5l,900,,6.3\r\n")
         XCTAssertEqual(Output.csvField("line\nbreak"), "\"line\nbreak\"")
+        // A quote or comma followed by a combining mark is still a quote or a comma.
+        XCTAssertEqual(Output.csvField("a\"\u{301}b"), "\"a\"\"\u{301}b\"")
+        XCTAssertEqual(Output.csvField("a,\u{301}b"), "\"a,\u{301}b\"")
     }
 
     func testJSONArrayKeepsKeyOrderAndEscapes() {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import reliefctl
+import ReliefCSV
 
 /// `reliefctl import travel`: from,to,minutes[,both] records become `travel set` rows.
 final class TravelImportPlanTests: XCTestCase {

@@ -103,6 +103,36 @@ final class DIMACSTests: XCTestCase {
         XCTAssertEqual(try DIMACS.parse(text), original)
     }
 
+    /// Found by the dimacs fuzz target: adding the lower bounds back in arc order overflowed (a
+    /// trap in DIMACS.format) although each node's supply fits, and a file read with the lines in
+    /// one order could be refused in the order format writes them. Supplies and lower bounds must
+    /// now fit in an Int64 together, whatever the order.
+    func testLowerBoundsNearTheLimitReadBackInAnyOrder() throws {
+        let half = Int64.max / 2
+        let original = try DIMACS.parse("""
+            p min 3 2
+            a 3 1 \(half) 9223372036854775807 1
+            a 1 2 \(half) \(half) -1
+            n 1 1
+            """)
+        XCTAssertEqual(original.originalSupply(), [1, 0, 0])
+        XCTAssertEqual(try DIMACS.parse(DIMACS.format(original)), original)
+        XCTAssertThrowsError(try DIMACS.parse("p min 3 2\nn 1 9223372036854775807\na 1 2 1 1 0\n")) { error in
+            XCTAssertEqual(error as? DIMACSError, DIMACSError(line: 3, "lower bound 1: supplies and lower bounds add up to more than 9223372036854775807"))
+        }
+        XCTAssertThrowsError(try DIMACS.parse("p min 2 0\nn 1 -9223372036854775808\n")) { error in
+            XCTAssertEqual((error as? DIMACSError)?.line, 2)
+        }
+    }
+
+    /// Found by the dimacs fuzz target: `p min 3 500000000` reserved 12 GB for arcs before reading
+    /// any; what is reserved is now bounded by what the file can hold.
+    func testAShortFileDeclaringManyArcsIsRefusedAtItsEnd() {
+        XCTAssertThrowsError(try DIMACS.parse("p min 3 500000000\na 1 2 0 1 1\n")) { error in
+            XCTAssertEqual(error as? DIMACSError, DIMACSError(line: 2, "1 arc lines, but line 1 declares 500000000"))
+        }
+    }
+
     func testSolutionFormatReadsBack() throws {
         let instance = try DIMACS.parse("""
             p min 3 3

@@ -143,6 +143,12 @@ final class MinCostFlowTests: XCTestCase {
             guard case FlowNetworkError.costTooLarge = error else { return XCTFail("\(error)") }
         }
         XCTAssertThrowsError(try MinCostFlow.solve(network(2, arcs: [(0, 1, 1, .min)])))
+        // Found by the dimacs fuzz target: a cost of ±Int64.max trapped (maxAbsCost + 1) instead.
+        for cost in [Int64.max, -Int64.max] {
+            XCTAssertThrowsError(try MinCostFlow.solve(network(2, supply: [0: 1, 1: -1], arcs: [(0, 1, 1, cost)]))) { error in
+                XCTAssertEqual(error as? FlowNetworkError, .costTooLarge(maxAbsCost: .max, nodes: 2))
+            }
+        }
     }
 
     func testFlowsTooLargeForExactArithmeticAreRefused() {

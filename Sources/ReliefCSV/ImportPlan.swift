@@ -1,3 +1,4 @@
+import ReliefLimits
 import ReliefProtocol
 
 /// Turns a spreadsheet's CSV into import rows: request lines, each tagged with the CSV line it came
@@ -14,11 +15,11 @@ import ReliefProtocol
 /// already, is left out).
 /// Travel: `from`, `to`, `minutes` become `travel set FROM TO MINUTES`; a `both` column (yes/no,
 /// true/false, 1/0, or empty for no) adds `both` (the same minutes the other way).
-struct ImportPlan {
-    enum Kind: String, CaseIterable {
+public struct ImportPlan {
+    public enum Kind: String, CaseIterable, Sendable {
         case volunteers, teams, travel
 
-        var columns: [String] {
+        public var columns: [String] {
             switch self {
             case .volunteers: ["id", "name", "phone", "id_number", "region", "lat", "lon", "at", "languages", "skills",
                                "max_hours", "min_rest", "org", "certifications"] + ImportPlan.certColumns
@@ -28,7 +29,7 @@ struct ImportPlan {
         }
 
         /// Columns the header must have.
-        var required: [String] {
+        public var required: [String] {
             switch self {
             case .volunteers, .teams: ["id"]
             case .travel: ["from", "to", "minutes"]
@@ -36,21 +37,41 @@ struct ImportPlan {
         }
     }
 
-    struct Row: Equatable {
-        var line: Int
-        var words: [String]
+    public struct Row: Equatable, Sendable {
+        public var line: Int
+        /// The command and its positional words and flags: each stays one word, whatever a cell
+        /// holds (a cell `v=1` is the word `v=1`, not an option).
+        public var words: [String]
+        /// Options the plan chose the keys of; their values come from cells.
+        public var options: [Request.Option]
+
+        public init(line: Int, words: [String], options: [Request.Option] = []) {
+            self.line = line
+            self.words = words
+            self.options = options
+        }
+
+        /// Adds `key=value`.
+        mutating func option(_ key: String, _ value: String) { options.append(Request.Option(key: key, value: value)) }
 
         /// The request line sent to the daemon, with `line=N` so its errors name the CSV line.
-        var requestLine: String {
+        public var requestLine: String {
             var bytes: [UInt8] = []
             appendRequestLine(into: &bytes)
             return String(decoding: bytes, as: UTF8.self)
         }
 
         /// `requestLine` appended to a buffer (without a line end).
-        func appendRequestLine(into bytes: inout [UInt8]) {
+        public func appendRequestLine(into bytes: inout [UInt8]) {
             for word in words {
-                TextEncoder.appendArgument(word, into: &bytes)
+                // appendValue quotes a word holding `=`, so the parser reads it as a word.
+                TextEncoder.appendValue(word, into: &bytes)
+                bytes.append(0x20)
+            }
+            for option in options {
+                bytes.append(contentsOf: option.key.utf8)
+                bytes.append(0x3D)
+                TextEncoder.appendValue(option.value, into: &bytes)
                 bytes.append(0x20)
             }
             bytes.append(contentsOf: "line=".utf8)
@@ -58,36 +79,38 @@ struct ImportPlan {
         }
     }
 
-    static let certColumns = ["cert_skill", "cert_issued", "cert_expires", "cert_issuer"]
+    public static let certColumns = ["cert_skill", "cert_issued", "cert_expires", "cert_issuer"]
 
     /// Columns of `volunteer export` that describe live state, not a registration: read past.
-    static let liveStateColumns = ["status", "status_reason", "status_until", "on_duty_since", "team", "deployments",
+    public static let liveStateColumns = ["status", "status_reason", "status_until", "on_duty_since", "team", "deployments",
                                    "hours_total", "registered"]
 
     /// A problem with the file as a whole (its header): a usage error.
-    struct HeaderError: Error, Equatable, CustomStringConvertible {
-        var description: String
+    public struct HeaderError: Error, Equatable, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Bad records, every one, in line order.
-    struct RecordErrors: Error, Equatable {
-        var failures: [CSV.Failure]
+    public struct RecordErrors: Error, Equatable {
+        public var failures: [CSV.Failure]
+        public init(failures: [CSV.Failure]) { self.failures = failures }
     }
 
-    let kind: Kind
+    public let kind: Kind
     /// The header's column names, lowercased; skipped columns are "" so fields still line up.
     private let names: [String]
     /// Header columns that were read past (live state from an export).
-    private(set) var skippedColumns: [String] = []
+    public private(set) var skippedColumns: [String] = []
     /// Data records read (header and hashtag row not counted).
-    private(set) var records = 0
+    public private(set) var records = 0
     /// Ids of the volunteers added so far (a later record with only cert_* cells certifies one).
     private var volunteerIds = Set<String>()
     /// The next record is the first after the header, which may be an HXL hashtag row.
     private var firstAfterHeader = true
 
     /// Checks the header (the file's first record; nil for an empty file) or throws its problem.
-    init(kind: Kind, header: CSV.Record?) throws(HeaderError) {
+    public init(kind: Kind, header: CSV.Record?) throws(HeaderError) {
         self.kind = kind
         guard let header else { throw HeaderError(description: "the file is empty; expected a header row such as: \(kind.columns.prefix(4).joined(separator: ","))") }
         var names = header.fields.map { $0.trimmingSpaces.lowercased() }
@@ -141,7 +164,7 @@ struct ImportPlan {
 
     /// The rows of the data record after the header and the ones before it (none for the hashtag
     /// row), or the record's problem.
-    mutating func rows(for record: CSV.Record) throws(CSV.Failure) -> [Row] {
+    public mutating func rows(for record: CSV.Record) throws(CSV.Failure) -> [Row] {
         if firstAfterHeader {
             firstAfterHeader = false
             if CSV.isHashtagRow(record.fields) { return [] }
@@ -160,7 +183,7 @@ struct ImportPlan {
 
     /// Every row of a whole file, or the header's problem (`HeaderError`) or every bad record's
     /// (`RecordErrors`).
-    static func rows(kind: Kind, records: [CSV.Record]) throws -> (rows: [Row], plan: ImportPlan) {
+    public static func rows(kind: Kind, records: [CSV.Record]) throws -> (rows: [Row], plan: ImportPlan) {
         var plan = try ImportPlan(kind: kind, header: records.first)
         var rows: [Row] = []
         var failures: [CSV.Failure] = []
@@ -180,16 +203,27 @@ struct ImportPlan {
         }
     }
 
-    private static func volunteerRows(_ cells: Cells, line: Int, seen: inout Set<String>) throws(CSV.Failure) -> [Row] {
+    /// The record's id: the daemon checks the rest of what makes an id, but one longer than any
+    /// id is refused here, because it is repeated on every certification or member row of the
+    /// record — a long id times many of those would be a file's size squared.
+    private static func id(_ cells: Cells, line: Int) throws(CSV.Failure) -> String {
         guard let id = cells["id"] else { throw CSV.Failure(line: line, message: "empty id") }
+        guard id.utf8.count <= Limits.identifierBytes else {
+            throw CSV.Failure(line: line, message: "id of \(id.utf8.count) bytes; expected at most \(Limits.identifierBytes)")
+        }
+        return id
+    }
+
+    private static func volunteerRows(_ cells: Cells, line: Int, seen: inout Set<String>) throws(CSV.Failure) -> [Row] {
+        let id = try id(cells, line: line)
         var rows: [Row] = []
         let certOnly = !cells.hasFilled(outside: certificateOnlyColumns) && cells["cert_skill"] != nil && seen.contains(id)
         if !certOnly {
-            var words = ["volunteer", "add", id]
-            for key in ["name", "phone", "id_number", "region"] { if let value = cells[key] { words.append("\(key)=\(value)") } }
-            if let at = try location(cells, line: line) { words.append("at=" + at) }
-            for key in ["languages", "skills", "max_hours", "min_rest", "org"] { if let value = cells[key] { words.append("\(key)=\(value)") } }
-            rows.append(Row(line: line, words: words))
+            var row = Row(line: line, words: ["volunteer", "add", id])
+            for key in ["name", "phone", "id_number", "region"] { if let value = cells[key] { row.option(key, value) } }
+            if let at = try location(cells, line: line) { row.option("at", at) }
+            for key in ["languages", "skills", "max_hours", "min_rest", "org"] { if let value = cells[key] { row.option(key, value) } }
+            rows.append(row)
             seen.insert(id)
         }
         let cert = certColumns.compactMap { cells[$0] }
@@ -197,19 +231,20 @@ struct ImportPlan {
             guard let skill = cells["cert_skill"] else {
                 throw CSV.Failure(line: line, message: "cert_issued, cert_expires or cert_issuer given without cert_skill")
             }
-            var words = ["volunteer", "certify", id, skill]
-            if let value = cells["cert_issued"] { words.append("issued=" + value) }
-            if let value = cells["cert_expires"] { words.append("expires=" + value) }
-            if let value = cells["cert_issuer"] { words.append("issuer=" + value) }
-            rows.append(Row(line: line, words: words))
+            var row = Row(line: line, words: ["volunteer", "certify", id, skill])
+            if let value = cells["cert_issued"] { row.option("issued", value) }
+            if let value = cells["cert_expires"] { row.option("expires", value) }
+            if let value = cells["cert_issuer"] { row.option("issuer", value) }
+            rows.append(row)
         }
         for certification in (cells["certifications"] ?? "").split(separator: ";") {
             let parts = certification.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
             guard parts.count == 4, !parts[0].isEmpty else {
                 throw CSV.Failure(line: line, message: "certification \"\(certification)\": expected skill:issued:expires:issuer")
             }
-            rows.append(Row(line: line, words: ["volunteer", "certify", id, parts[0], "issued=" + parts[1],
-                                                "expires=" + parts[2], "issuer=" + parts[3]]))
+            rows.append(Row(line: line, words: ["volunteer", "certify", id, parts[0]],
+                            options: [Request.Option(key: "issued", value: parts[1]), Request.Option(key: "expires", value: parts[2]),
+                                      Request.Option(key: "issuer", value: parts[3])]))
         }
         return rows
     }
@@ -231,12 +266,12 @@ struct ImportPlan {
     }
 
     private static func teamRows(_ cells: Cells, line: Int) throws(CSV.Failure) -> [Row] {
-        guard let id = cells["id"] else { throw CSV.Failure(line: line, message: "empty id") }
-        var words = ["team", "add", id]
-        for key in ["name", "specialty", "region"] { if let value = cells[key] { words.append("\(key)=\(value)") } }
-        if let at = try location(cells, line: line) { words.append("at=" + at) }
-        if let leader = cells["leader"] { words.append("leader=" + leader) }
-        var rows = [Row(line: line, words: words)]
+        let id = try id(cells, line: line)
+        var row = Row(line: line, words: ["team", "add", id])
+        for key in ["name", "specialty", "region"] { if let value = cells[key] { row.option(key, value) } }
+        if let at = try location(cells, line: line) { row.option("at", at) }
+        if let leader = cells["leader"] { row.option("leader", leader) }
+        var rows = [row]
         for member in (cells["members"] ?? "").split(separator: ";") {
             let trimmed = String(member).trimmingSpaces
             // The leader is the team's first member already.

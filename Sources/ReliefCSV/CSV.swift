@@ -1,20 +1,33 @@
+// ReliefCSV: the spreadsheet side of reliefctl (import and export of rosters and travel times),
+// a library of its own so the fuzz targets (Tests/Fuzz) can reach it. Pure: no I/O.
+
 /// RFC 4180 CSV, as spreadsheets export it: fields separated by commas, records by CRLF or LF;
 /// a field in double quotes may hold commas, line breaks and doubled quotes (`""`). Pure: no I/O.
-enum CSV {
+public enum CSV {
     /// One record and the physical line (counted from 1) it starts on.
-    struct Record: Equatable {
-        var line: Int
-        var fields: [String]
+    public struct Record: Equatable, Sendable {
+        public var line: Int
+        public var fields: [String]
+
+        public init(line: Int, fields: [String]) {
+            self.line = line
+            self.fields = fields
+        }
     }
 
-    struct Failure: Error, Equatable, CustomStringConvertible {
-        var line: Int
-        var message: String
-        var description: String { "line \(line): \(message)" }
+    public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        public var line: Int
+        public var message: String
+        public var description: String { "line \(line): \(message)" }
+
+        public init(line: Int, message: String) {
+            self.line = line
+            self.message = message
+        }
     }
 
     /// Parses the whole text. Blank lines are skipped; a UTF-8 byte-order mark at the start is ignored.
-    static func parse(_ bytes: [UInt8]) throws(Failure) -> [Record] {
+    public static func parse(_ bytes: [UInt8]) throws(Failure) -> [Record] {
         var reader = Reader(bytes)
         var records: [Record] = []
         while let record = try reader.next() { records.append(record) }
@@ -23,19 +36,19 @@ enum CSV {
 
     /// Reads records one at a time, so a large file can be sent while it is still being read.
     /// After a failure the reader is at the end: the rest of the file cannot be framed reliably.
-    struct Reader {
+    public struct Reader {
         private let bytes: [UInt8]
         private var index: Int
         /// The physical line the reader is on.
         private var line = 1
 
-        init(_ bytes: [UInt8]) {
+        public init(_ bytes: [UInt8]) {
             self.bytes = bytes
             index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         }
 
         /// The next non-blank record, or nil at the end.
-        mutating func next() throws(Failure) -> Record? {
+        public mutating func next() throws(Failure) -> Record? {
             do {
                 while index < bytes.count {
                     if let record = try record() { return record }
@@ -125,24 +138,24 @@ enum CSV {
         }
     }
 
-    static func parse(_ text: String) throws(Failure) -> [Record] { try parse(Array(text.utf8)) }
+    public static func parse(_ text: String) throws(Failure) -> [Record] { try parse(Array(text.utf8)) }
 
     /// One field as RFC 4180 writes it: quoted when it holds a comma, quote, CR or LF, or starts or
     /// ends with a space (which some readers would trim).
-    static func field(_ value: String) -> String {
+    public static func field(_ value: String) -> String {
         let needsQuotes = value.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }
             || value.first == " " || value.last == " "
         guard needsQuotes else { return value }
-        return "\"" + value.replacingAll("\"", with: "\"\"") + "\""
+        return "\"" + value.replacingQuotes() + "\""
     }
 
     /// One record with CRLF.
-    static func record(_ fields: [String]) -> String {
+    public static func record(_ fields: [String]) -> String {
         fields.map(field).joined(separator: ",") + "\r\n"
     }
 
     /// An HXL hashtag row (`#contact+name`, …): every non-empty cell starts with `#`, and one does.
-    static func isHashtagRow(_ fields: [String]) -> Bool {
+    public static func isHashtagRow(_ fields: [String]) -> Bool {
         var any = false
         for cell in fields {
             let trimmed = cell.trimmingSpaces
@@ -155,6 +168,17 @@ enum CSV {
 }
 
 extension String {
+    /// Every `"` doubled, as RFC 4180 quotes a field (no Foundation needed). On scalars: as a
+    /// Character, a quote followed by a combining mark is not `"`, and would be left single.
+    func replacingQuotes() -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            out.append(scalar)
+            if scalar == "\"" { out.append(scalar) }
+        }
+        return String(out)
+    }
+
     var trimmingSpaces: String {
         guard let first = utf8.first, let last = utf8.last else { return self }
         if first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 { return self }

@@ -4,19 +4,25 @@ import ReliefProtocol
 /// as a volunteers CSV that `reliefctl import volunteers` reads back: one record per volunteer with
 /// its first certification, one more record (id and cert_ cells only) per further certification.
 /// Other lines (teams, organizations, …) are left out. Pure: no I/O.
-struct RosterCSV {
-    static let columns = ImportPlan.Kind.volunteers.columns.filter { $0 != "at" }
+public struct RosterCSV {
+    public static let columns = ImportPlan.Kind.volunteers.columns.filter { $0 != "at" }
+    /// Options of `volunteer add` that are columns: an option named like another column (`id=`,
+    /// `cert_skill=`, which `volunteer add` refuses) must not overwrite that column.
+    static let addOptions: Set<String> = ["name", "phone", "id_number", "region", "lat", "lon", "languages", "skills",
+                                          "max_hours", "min_rest", "org"]
 
-    private(set) var text = CSV.record(RosterCSV.columns)
-    private(set) var volunteers = 0
+    public private(set) var text = CSV.record(RosterCSV.columns)
+    public private(set) var volunteers = 0
     /// The record being built (written when the next volunteer starts), and whether it has a certification.
     private var current: [String: String] = [:]
     private var currentHasCert = false
     /// Records of further certifications of the current volunteer, written after its record.
     private var extraCerts: [[String: String]] = []
 
+    public init() {}
+
     /// Adds one request line.
-    mutating func add(_ line: String) {
+    public mutating func add(_ line: String) {
         guard case .success(let request) = RequestParser.parse(line), request.words.count >= 3 else { return }
         let noun = request.words[0].lowercased(), verb = request.words[1].lowercased()
         guard noun == "volunteer" else { return }
@@ -28,7 +34,7 @@ struct RosterCSV {
                 if option.key == "at" {
                     let parts = option.value.split(separator: ",", maxSplits: 1)
                     if parts.count == 2 { (current["lat"], current["lon"]) = (String(parts[0]), String(parts[1])) }
-                } else if RosterCSV.columns.contains(option.key) {
+                } else if RosterCSV.addOptions.contains(option.key) {
                     current[option.key] = option.value
                 }
             }
@@ -48,7 +54,7 @@ struct RosterCSV {
     }
 
     /// Writes the record being built; call once after the last line.
-    mutating func flush() {
+    public mutating func flush() {
         if !current.isEmpty { text += CSV.record(RosterCSV.columns.map { current[$0] ?? "" }) }
         for cert in extraCerts { text += CSV.record(RosterCSV.columns.map { cert[$0] ?? "" }) }
         current = [:]
