@@ -59,27 +59,8 @@ public final class Server {
     /// Work too large for the loop (a plan over every open need) runs on this thread.
     private let offloader: OffloadWorker
     private let offloadResults: UnsafeMutablePointer<uv_async_t>
-    /// Work for the offload thread: one job at a time, the rest waiting here in order. A waiting
-    /// request holds only its words; its work (and the copy of the state it runs on) is made when
-    /// its turn comes, so a hundred clients asking for plans at once pin one state, not a hundred.
-    private enum OffloadItem {
-        case request(connection: Int, request: Request)
-        case recheck(connection: Int, ImportRecheck)
-    }
-    private var offloadWaiting: [OffloadItem] = []
-    private var offloadBusy = false
-    /// Off-loop jobs running or waiting (for `info` and shutdown), and how many ran since start.
-    private var offloadsOutstanding: Int { offloadWaiting.count + (offloadBusy ? 1 : 0) }
-    private var offloadsRun: Int64 = 0
-    /// While an import's rows are checked again off the loop (the live state changed while they
-    /// arrived), writes wait: the connection doing the import, the connections whose write waits
-    /// (each blocked, its line kept), and results of off-loop writes that came back meanwhile.
-    private var writeBarrier: Int?
-    private var parkedForBarrier: [Int] = []
-    /// Connections whose next write waits because `max_uncommitted` entries are not yet durable;
-    /// they are not read meanwhile, so a store slower than its writers bounds what the writers hold.
-    private var parkedForCommit: [Int] = []
-    private var heldOffloadResults: [OffloadWorker.Result] = []
+    /// Which writes wait (an import's re-check, commits behind) and the off-loop queue (WorkGate).
+    private var gate = WorkGate<ImportRecheck, OffloadWorker.Result>()
     /// Bytes of row text held by all open imports (max_import_bytes_total).
     private var importBytesOpen = 0
     private let housekeeping: UnsafeMutablePointer<uv_timer_t>
@@ -346,13 +327,12 @@ public final class Server {
             return
         }
         if connection.importing != nil {
-            if writeBarrier != nil, ImportBuffer.isCommit(line) {
-                park(line, of: connection)
-                return
-            }
-            if commitsBehind, ImportBuffer.isCommit(line) {
-                parkUntilCommitted(line, of: connection)
-                return
+            if ImportBuffer.isCommit(line) {
+                let admission = gate.admit(life.admitWrite())
+                if admission == .waitForBarrier || admission == .waitForCommits {
+                    park(line, of: connection, for: admission)
+                    return
+                }
             }
             continueImport(line: line, from: connection)
             return
@@ -379,24 +359,18 @@ public final class Server {
             beginImport(request, from: connection)
             return
         }
-        if writeBarrier != nil || life.admitWrite() != .run, engine.isMutating(request) {
-            switch life.admitWrite() {
-            case .refuse(let refused):
+        let admission = gate.admit(life.admitWrite())
+        if admission != .run, engine.isMutating(request) {
+            if case .refuse(let refused) = admission {
                 connection.send(.error(.unavailable, refused), waitSeq: 0)
-            case .waitForCommits:
-                parkUntilCommitted(line, of: connection)
-            case .run:
-                park(line, of: connection)
+            } else {
+                park(line, of: connection, for: admission)
             }
             return
         }
         if let deferred = engine.offload(request, actor: connection.actor, role: connection.role) {
             connection.block()
-            if offloadBusy {
-                offloadWaiting.append(.request(connection: connection.id, request: request))
-            } else {
-                submitOffload(deferred, for: connection)
-            }
+            if gate.offload(request, connection: connection.id) { submitOffload(deferred, for: connection) }
             return
         }
         // A listing that may be large is refused before its work when no slot is free for it: a
@@ -513,18 +487,17 @@ public final class Server {
     // MARK: work off the loop
 
     private func submitOffload(_ deferred: Engine.Deferred, for connection: Connection) {
-        precondition(!offloadBusy, "one off-loop job at a time")
-        offloadBusy = true
+        gate.submitted()
         offloader.submit(OffloadWorker.Job(connection: connection.id, work: .request(deferred)))
     }
 
     /// Starts the next waiting job, if the offload thread is free. A waiting request's work is made
     /// now, on the state as it is now; if it no longer needs the offload thread it is handled here.
     private func startNextOffload() {
-        while !offloadBusy, !offloadWaiting.isEmpty {
-            switch offloadWaiting.removeFirst() {
+        while let job = gate.nextJob() {
+            switch job {
             case .recheck(let id, let recheck):
-                offloadBusy = true
+                gate.submitted()
                 offloader.submit(OffloadWorker.Job(connection: id, work: .importRecheck(recheck)))
             case .request(let id, let request):
                 guard let connection = connections[id], !connection.closing else { continue }
@@ -545,18 +518,20 @@ public final class Server {
     /// run it again when the state moved too far meanwhile; then the client's later requests run.
     private func drainOffloaded() {
         for result in offloader.drainResults() {
-            offloadBusy = false
-            offloadsRun += 1
             switch result.work {
             case .request(let deferred):
-                if writeBarrier != nil && engine.isMutating(deferred.request) {
-                    // An import is being checked again: its result must find the state it was checked on.
-                    heldOffloadResults.append(result)
-                } else {
-                    finishOffloaded(result, deferred)
+                // While an import is checked again a write's result is held: it must find the
+                // state the import was checked on.
+                if let now = gate.jobFinished(result, isWrite: engine.isMutating(deferred.request)) {
+                    finishOffloaded(now, deferred)
                 }
             case .importRecheck(let recheck):
+                let waited = gate.recheckFinished()
                 finishRecheck(recheck, for: result.connection, microseconds: result.microseconds)
+                for held in waited.held {
+                    if case .request(let deferred) = held.work { finishOffloaded(held, deferred) }
+                }
+                for id in waited.parked { connections[id]?.unblock() }
             }
         }
         startNextOffload()
@@ -577,11 +552,7 @@ public final class Server {
         }
         switch engine.complete(deferred, result: result.value!) {
         case .again(let again):
-            if offloadBusy {
-                offloadWaiting.append(.request(connection: connection.id, request: again.request))
-            } else {
-                submitOffload(again, for: connection)
-            }
+            if gate.offload(again.request, connection: connection.id) { submitOffload(again, for: connection) }
         case .outcome(let outcome):
             deliver(outcome, to: connection)
             connection.unblock()
@@ -690,18 +661,16 @@ public final class Server {
     // MARK: an import checked again off the loop
 
     private func startRecheck(_ session: ImportSession, for connection: Connection) {
-        precondition(writeBarrier == nil, "one import check at a time: writes wait during it")
-        writeBarrier = connection.id
         connection.block()
         logger.info("import checked again off the loop (the state changed while its rows arrived); writes wait",
                     metadata: ["client": "\(connection.id)", "rows": "\(session.rows.count)"])
-        // Ahead of waiting requests: writes wait for it.
-        offloadWaiting.insert(.recheck(connection: connection.id, engine.recheckImport(session)), at: 0)
+        gate.startRecheck(engine.recheckImport(session), connection: connection.id)
         startNextOffload()
     }
 
+    /// The import's re-check came back: apply it if it still holds (writes waited, so only a reload
+    /// of the state from the store can have changed it).
     private func finishRecheck(_ recheck: ImportRecheck, for connectionID: Int, microseconds: Int64) {
-        defer { liftWriteBarrier() }
         guard let connection = connections[connectionID], !connection.closing else { return }
         defer { connection.unblock() }
         if let refused = writesRefused {
@@ -709,7 +678,6 @@ public final class Server {
             return
         }
         guard engine.generation == recheck.session.generation else {
-            // Only a reload of the state from the store changes it while writes wait.
             connection.send(.error(.conflict, "the state was reloaded from the store while the import was checked; nothing was imported; send it again"), waitSeq: 0)
             return
         }
@@ -719,37 +687,15 @@ public final class Server {
     }
 
     /// Keeps `line` to run first when writes may go on, and holds the connection until then.
-    private func park(_ line: [UInt8], of connection: Connection) {
+    private func park(_ line: [UInt8], of connection: Connection, for admission: WorkGate<ImportRecheck, OffloadWorker.Result>.Admission) {
         connection.park(line)
-        parkedForBarrier.append(connection.id)
-    }
-
-    /// Writes wait while this many entries are not yet durable (max_uncommitted).
-    private var commitsBehind: Bool { life.commitsBehind }
-
-    private func parkUntilCommitted(_ line: [UInt8], of connection: Connection) {
-        connection.park(line)
-        parkedForCommit.append(connection.id)
+        gate.park(connection.id, for: admission)
     }
 
     /// A commit finished (or failed): writers that waited for it run again, oldest first.
     private func releaseParkedForCommit() {
-        guard !parkedForCommit.isEmpty, !commitsBehind else { return }
-        let parked = parkedForCommit
-        parkedForCommit.removeAll()
-        for id in parked { connections[id]?.unblock() }
-    }
-
-    private func liftWriteBarrier() {
-        writeBarrier = nil
-        let parked = parkedForBarrier
-        parkedForBarrier.removeAll()
-        let held = heldOffloadResults
-        heldOffloadResults.removeAll()
-        for result in held {
-            if case .request(let deferred) = result.work { finishOffloaded(result, deferred) }
-        }
-        for id in parked { connections[id]?.unblock() }
+        guard !life.commitsBehind else { return }
+        for id in gate.commitsCaughtUp() { connections[id]?.unblock() }
     }
 
     // MARK: writing a large import ahead
@@ -797,8 +743,8 @@ public final class Server {
 
     /// What the life machine reads of the rest of the server.
     private var world: ServerMachine.World {
-        ServerMachine.World(lastSeq: engine.state.lastSeq, offloads: offloadsOutstanding, drills: drillHost.active,
-                            connections: connections.count, importBusy: staging != nil || writeBarrier != nil)
+        ServerMachine.World(lastSeq: engine.state.lastSeq, offloads: gate.outstanding, drills: drillHost.active,
+                            connections: connections.count, importBusy: staging != nil || gate.barrierUp)
     }
 
     /// Hands `event` to the life machine and performs what it decides.
@@ -955,10 +901,10 @@ public final class Server {
         fields.append("connections_refused", refusedConnections.isEmpty ? "0"
                       : refusedConnections.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ","))
         fields.append("import_written_ahead", String(staging?.written ?? 0))
-        fields.append("offloaded", String(offloadsRun))
-        fields.append("offload_queue", String(offloadsOutstanding))
+        fields.append("offloaded", String(gate.finished))
+        fields.append("offload_queue", String(gate.outstanding))
         fields.append("import_bytes", String(importBytesOpen))
-        fields.append("writes_waiting", String((writeBarrier == nil ? 0 : parkedForBarrier.count + heldOffloadResults.count) + parkedForCommit.count))
+        fields.append("writes_waiting", String(gate.writesWaiting))
         fields.append("uncommitted", String(pipeline.uncommitted))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
         fields.append("drills", String(drillHost.active))
