@@ -268,7 +268,7 @@ public final class Server {
     }
 
     func forget(_ connection: Connection, reason: String) {
-        if staging?.connection == connection.id { abandonStaging() }
+        if staging.isStaging(connection: connection.id) { abandonStaging() }
         if connection.importing != nil { endImport(of: connection) }
         connections[connection.id] = nil
         waiting[connection.id] = nil
@@ -602,16 +602,15 @@ public final class Server {
         importBytesOpen += (connection.importing?.bytes ?? 0) - heldBefore
         switch action {
         case .buffered:
-            if staging == nil { considerStaging(connection) }
+            considerStaging(connection)
         case .reply(let reply): connection.send(reply, waitSeq: 0)
         case .end(let reply):
             endImport(of: connection)
-            if staging?.connection == connection.id { abandonStaging() }
+            if staging.isStaging(connection: connection.id) { abandonStaging() }
             connection.send(reply, waitSeq: 0)
         case .commit(let session):
             endImport(of: connection)
-            let staged = staging?.session === session ? staging : nil
-            if staged != nil { staging = nil }
+            let staged = staging.take(session)
             if let refused = writesRefused {
                 if staged != nil { worker.submit(.discardStaged) }
                 connection.send(.error(.unavailable, refused), waitSeq: 0)
@@ -629,9 +628,9 @@ public final class Server {
             // they are, the very ones staged.
             let outcome = engine.finishImport(session)
             logImport(session, outcome, connection: connection, checkMicros: (uv_hrtime() - started) / 1000,
-                      writtenAhead: outcome.entries.isEmpty ? 0 : staged?.staged ?? 0)
+                      writtenAhead: outcome.entries.isEmpty ? 0 : staged ?? 0)
             if let staged, !outcome.entries.isEmpty {
-                precondition(outcome.entries.count == session.entryCount && staged.staged <= outcome.entries.count)
+                precondition(outcome.entries.count == session.entryCount && staged <= outcome.entries.count)
                 let then = life.takeStaged(outcome.entries, world: world, now: uv_now(loop))
                 worker.submit(.commitStaged(outcome.entries))
                 perform(then)
@@ -698,45 +697,31 @@ public final class Server {
         for id in gate.commitsCaughtUp() { connections[id]?.unblock() }
     }
 
-    // MARK: writing a large import ahead
+    // MARK: writing a large import ahead (ImportStaging)
 
-    /// While an import's rows arrive and nothing else writes, the writer stores its entries ahead
-    /// in an open transaction (Journal.stage), so `import commit` only has to finish that
-    /// transaction. Any other write first ends the staging (the writer rolls it back), and the
-    /// import commits the usual way. One import at a time is staged.
-    private var staging: (connection: Int, session: ImportSession, staged: Int, written: Int)?
-    /// Stage jobs sent to the writer and not yet answered (bounded so the writer's queue is).
-    private var stagesInFlight = 0
-    /// Entries per stage job: large enough that the writer's per-job cost vanishes.
-    private static let stageSlice = 8192
+    private var staging = ImportStaging<ImportSession>()
 
-    /// Starts staging `connection`'s import once it is clean, checked against the live state, and
-    /// big enough to be worth it.
+    /// Rows of `connection`'s import were buffered: it may start being written ahead.
     private func considerStaging(_ connection: Connection) {
-        guard worker.supportsStaging, stagesInFlight == 0, pipeline.available, pipeline.isIdle, !isStopping,
-              let session = connection.importing?.session, session.entryCount >= Server.stageSlice,
-              session.isClean, session.generation == engine.generation else { return }
-        staging = (connection.id, session, 0, 0)
+        guard let session = connection.importing?.session else { return }
+        staging.consider(connection: connection.id, session: session, entryCount: session.entryCount,
+                         current: session.isClean && session.generation == engine.generation,
+                         storeReady: worker.supportsStaging && pipeline.available && pipeline.isIdle && !isStopping)
     }
 
     /// End of a turn with nothing else to commit: hands the writer the staged import's next slice.
     private func stageMore() {
-        guard let current = staging else { return }
-        guard current.session.isClean, current.session.generation == engine.generation, pipeline.available, !isStopping else {
-            abandonStaging()
-            return
+        guard case .staging(_, let session, _, _) = staging.state else { return }
+        switch staging.turnEnded(entryCount: session.entryCount, current: session.isClean && session.generation == engine.generation,
+                                 storeAvailable: pipeline.available && !isStopping) {
+        case .nothing: break
+        case .send(let from): worker.submit(.stage(Array(session.entries(from: from))))
+        case .discard: worker.submit(.discardStaged)
         }
-        guard stagesInFlight < 2, current.session.entryCount - current.staged >= Server.stageSlice else { return }
-        let slice = Array(current.session.entries(from: current.staged))
-        worker.submit(.stage(slice))
-        stagesInFlight += 1
-        staging!.staged += slice.count
     }
 
     private func abandonStaging() {
-        guard staging != nil else { return }
-        staging = nil
-        worker.submit(.discardStaged)
+        if staging.abandon() { worker.submit(.discardStaged) }
     }
 
     // MARK: the server's life (ServerMachine)
@@ -744,7 +729,7 @@ public final class Server {
     /// What the life machine reads of the rest of the server.
     private var world: ServerMachine.World {
         ServerMachine.World(lastSeq: engine.state.lastSeq, offloads: gate.outstanding, drills: drillHost.active,
-                            connections: connections.count, importBusy: staging != nil || gate.barrierUp)
+                            connections: connections.count, importBusy: staging.isStaging || gate.barrierUp)
     }
 
     /// Hands `event` to the life machine and performs what it decides.
@@ -827,12 +812,9 @@ public final class Server {
         for result in worker.drainResults() {
             switch result {
             case .staged(let count):
-                stagesInFlight -= 1
-                if staging != nil { staging!.written += count }
+                staging.stored(count)
             case .stageFailed(let message):
-                stagesInFlight -= 1
-                if staging != nil {
-                    staging = nil
+                if staging.failed() {
                     logger.warning("writing an import ahead failed; it will commit the usual way", metadata: ["error": "\(message)"])
                 }
             default:
@@ -900,7 +882,7 @@ public final class Server {
         fields.append("output_held_bytes", String(connections.values.reduce(0) { $0 + $1.machine.load }))
         fields.append("connections_refused", refusedConnections.isEmpty ? "0"
                       : refusedConnections.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ","))
-        fields.append("import_written_ahead", String(staging?.written ?? 0))
+        fields.append("import_written_ahead", String(staging.written))
         fields.append("offloaded", String(gate.finished))
         fields.append("offload_queue", String(gate.outstanding))
         fields.append("import_bytes", String(importBytesOpen))
