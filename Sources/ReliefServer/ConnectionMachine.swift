@@ -263,6 +263,35 @@ struct ConnectionMachine {
         stallLimit > 0 && pause == .output && now &- lastOutputProgress >= stallLimit
     }
 
+    /// The timeouts of a connection, in loop milliseconds; 0 turns one off.
+    struct Timeouts: Equatable {
+        /// A line begun and not ended this long after its first byte (slowloris).
+        var partialLine: UInt64
+        /// Paused for output this long without the client reading any of it.
+        var outputStall: UInt64
+        /// Nothing received this long, with nothing owed or waiting.
+        var idle: UInt64
+    }
+
+    enum Timeout: Equatable {
+        case partialLine, outputStall, idle
+    }
+
+    /// Which timeout, if any, ends the connection at `now` (checked once a second). `beingRead`:
+    /// reading is not paused by the server (a paused client cannot finish its line); `importing`:
+    /// an import is open, which is not idleness.
+    func dueTimeout(now: UInt64, _ timeouts: Timeouts, beingRead: Bool, importing: Bool) -> Timeout? {
+        if timeouts.partialLine > 0, beingRead, let started = lineStartedAt, now &- started >= timeouts.partialLine {
+            // Counted from the line's first byte, so a byte now and then does not keep it open.
+            return .partialLine
+        }
+        if outputStalled(now: now, stallLimit: timeouts.outputStall) { return .outputStall }
+        if timeouts.idle > 0, now &- lastInput >= timeouts.idle, isDrained, inboxBytes == 0, !importing, !isBlocked {
+            return .idle
+        }
+        return nil
+    }
+
     // MARK: failed commits
 
     /// Replaces every reply that waits for an entry after `committedSeq` with `reply`: those

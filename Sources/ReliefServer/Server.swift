@@ -42,11 +42,8 @@ public final class Server {
     static let turnBudgetNanoseconds: UInt64 = Limits.turnNanoseconds
     /// When this turn's budget ends (uv_hrtime), once the turn has run a line; 0 before that.
     private var turnBudgetEnds: UInt64 = 0
-    /// Open connections per peer, and over TCP, for the slot limits.
-    private var peerConnections: [String: Int] = [:]
-    private var tcpConnections = 0
-    /// Connections refused or cut off by a limit since start, by reason, for `info`.
-    private var refusedConnections: [String: Int64] = [:]
+    /// Open connections by peer and transport, the slot limits, and refusals by reason.
+    private var slots: ConnectionSlots
     private var nextConnectionId = 1
     private var listeners: [Listener] = []
     private let worker: StoreBackend
@@ -102,6 +99,9 @@ public final class Server {
         engine.planningStandards = settings.planningStandards
         engine.drillPeriodDays = settings.configuration.drillPeriodDays
         self.storeLocation = location
+        slots = ConnectionSlots(limits: .init(maxClients: settings.configuration.maxClients,
+                                              unixReserved: settings.configuration.unixReservedClients,
+                                              perPeer: settings.configuration.maxClientsPerPeer))
         loop = .allocate(capacity: 1)
         loopStatus = uv_loop_init(loop)
         readBuffer = .allocate(capacity: Server.readBufferSize)
@@ -226,11 +226,8 @@ public final class Server {
         let connection = Connection(id: id, server: self, handle: handle, actor: actor, peer: peer, isTCP: isTCP,
                                     role: role(of: actor, on: listener), limits: connectionLimits, now: uv_now(loop))
         connections[id] = connection
-        peerConnections[peer, default: 0] += 1
-        if isTCP { tcpConnections += 1 }
         connection.startReading()
-        if let refusal = slotRefusal(isTCP: isTCP, peer: peer) {
-            refusedConnections[refusal.reason, default: 0] += 1
+        if let refusal = slots.accepted(peer: peer, isTCP: isTCP, stopping: isStopping) {
             logger.warning("connection refused", metadata: ["peer": "\(peer)", "reason": "\(refusal.reason)"])
             connection.sendAndClose(refusal.reply, reason: refusal.reason)
             return
@@ -241,22 +238,6 @@ public final class Server {
     var connectionLimits: ConnectionMachine.Limits {
         ConnectionMachine.Limits(maxLine: configuration.maxLine, softOutput: configuration.outputSoftLimit,
                                  hardOutput: configuration.maxOutput)
-    }
-
-    /// Why a new connection (already counted) may not stay: shutting down, all slots taken, the
-    /// TCP share taken (slots reserved for the Unix socket), or its peer holding too many.
-    private func slotRefusal(isTCP: Bool, peer: String) -> (reason: String, reply: Reply)? {
-        if isStopping { return ("shutting_down", .error(.unavailable, "reliefd is shutting down")) }
-        if connections.count > configuration.maxClients {
-            return ("max_clients", .error(.limit, "too many clients (max_clients \(configuration.maxClients)); try again later"))
-        }
-        if isTCP, tcpConnections > configuration.maxClients - configuration.unixReservedClients {
-            return ("tcp_share", .error(.limit, "too many TCP clients (\(configuration.maxClients - configuration.unixReservedClients) of max_clients \(configuration.maxClients); \(configuration.unixReservedClients) are kept for the Unix socket); try again later"))
-        }
-        if peerConnections[peer, default: 0] > configuration.maxClientsPerPeer {
-            return ("max_clients_per_peer", .error(.limit, "too many connections from \(peer) (max_clients_per_peer \(configuration.maxClientsPerPeer)); close some first"))
-        }
-        return nil
     }
 
     /// Coordinator for a Unix-socket peer whose uid is in `coordinator_uids`; operator for
@@ -273,8 +254,7 @@ public final class Server {
         connections[connection.id] = nil
         waiting[connection.id] = nil
         runQueue.remove(connection.id)
-        if let count = peerConnections[connection.peer] { peerConnections[connection.peer] = count > 1 ? count - 1 : nil }
-        if connection.isTCP { tcpConnections -= 1 }
+        slots.closed(peer: connection.peer, isTCP: connection.isTCP)
         logger.debug("client closed", metadata: ["client": "\(connection.id)", "reason": "\(reason)"])
         if isStopping { step(.progress) }
     }
@@ -319,7 +299,7 @@ public final class Server {
         if ProtocolGuard.looksLikeHTTP(line) {
             // A browser (any web page can reach a loopback port) or a confused client: nothing it
             // sends may run. Closed without running the rest of what it sent.
-            refusedConnections["http", default: 0] += 1
+            slots.count("http")
             logger.warning("HTTP request on the control protocol; closing the connection (a web page may be trying to drive reliefd)",
                            metadata: ["client": "\(connection.id)", "peer": "\(connection.peer)",
                                       "line": "\(String(decoding: line.prefix(60), as: UTF8.self))"])
@@ -829,28 +809,29 @@ public final class Server {
     private func tick() {
         step(.tick)
         let now = uv_now(loop)
-        let partialLimit = UInt64(configuration.partialLineTimeout * 1000)
-        let stallLimit = UInt64(configuration.outputStallTimeout * 1000)
         for connection in Array(connections.values) where !connection.closing {
-            let machine = connection.machine
-            let idleLimit = UInt64((connection.isTCP ? configuration.tcpIdleTimeout : configuration.idleTimeout) * 1000)
-            if partialLimit > 0, connection.isBeingRead, let started = machine.lineStartedAt, now &- started >= partialLimit {
-                // Counted from the line's first byte, so a byte now and then does not keep it open.
-                refusedConnections["partial_line", default: 0] += 1
+            let idle = connection.isTCP ? configuration.tcpIdleTimeout : configuration.idleTimeout
+            let timeouts = ConnectionMachine.Timeouts(partialLine: UInt64(configuration.partialLineTimeout * 1000),
+                                                      outputStall: UInt64(configuration.outputStallTimeout * 1000),
+                                                      idle: UInt64(idle * 1000))
+            switch connection.machine.dueTimeout(now: now, timeouts, beingRead: connection.isBeingRead,
+                                                 importing: connection.importing != nil) {
+            case nil:
+                break
+            case .partialLine:
+                slots.count("partial_line")
                 connection.sendAndClose(.error(.syntax, "incomplete request: no end of line \(Int(configuration.partialLineTimeout)) s after it began; expected a line ending in LF"),
                                         reason: "partial line timeout")
-            } else if machine.outputStalled(now: now, stallLimit: stallLimit) {
-                refusedConnections["output_stall", default: 0] += 1
+            case .outputStall:
+                slots.count("output_stall")
                 logger.warning("client has not read its replies; disconnecting", metadata: [
-                    "client": "\(connection.id)", "peer": "\(connection.peer)", "held_bytes": "\(machine.load)",
+                    "client": "\(connection.id)", "peer": "\(connection.peer)", "held_bytes": "\(connection.machine.load)",
                     "stalled_s": "\(Int(configuration.outputStallTimeout))",
                 ])
                 connection.close(reason: "output stalled")
-            } else if idleLimit > 0, now &- machine.lastInput >= idleLimit, machine.isDrained, machine.inboxBytes == 0,
-                      connection.importing == nil, !machine.isBlocked {
-                refusedConnections["idle", default: 0] += 1
-                connection.sendAndClose(.error(.limit, "idle for \(Int(connection.isTCP ? configuration.tcpIdleTimeout : configuration.idleTimeout)) s; closing"),
-                                        reason: "idle timeout")
+            case .idle:
+                slots.count("idle")
+                connection.sendAndClose(.error(.limit, "idle for \(Int(idle)) s; closing"), reason: "idle timeout")
             }
         }
     }
@@ -877,11 +858,10 @@ public final class Server {
         fields.append("commits", String(pipeline.batches))
         fields.append("last_commit_us", String(life.lastCommitMicros))
         fields.append("clients", String(connections.count))
-        fields.append("clients_tcp", String(tcpConnections))
+        fields.append("clients_tcp", String(slots.tcp))
         fields.append("clients_paused", String(connections.values.filter { $0.machine.pause == .output }.count))
         fields.append("output_held_bytes", String(connections.values.reduce(0) { $0 + $1.machine.load }))
-        fields.append("connections_refused", refusedConnections.isEmpty ? "0"
-                      : refusedConnections.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ","))
+        fields.append("connections_refused", slots.refusedSummary)
         fields.append("import_written_ahead", String(staging.written))
         fields.append("offloaded", String(gate.finished))
         fields.append("offload_queue", String(gate.outstanding))

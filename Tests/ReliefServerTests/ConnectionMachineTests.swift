@@ -171,3 +171,59 @@ private final class LockedCounter: @unchecked Sendable {
     func increment() { count += 1 }
     var value: Int { count }
 }
+
+/// The once-a-second timeouts, decided by the machine: before, each needed a daemon and seconds of
+/// waiting.
+final class ConnectionTimeoutTests: XCTestCase {
+    private let timeouts = ConnectionMachine.Timeouts(partialLine: 10_000, outputStall: 30_000, idle: 60_000)
+
+    private func machine(now: UInt64 = 0) -> ConnectionMachine {
+        ConnectionMachine(limits: .init(maxLine: 1024, softOutput: 100, hardOutput: 4000, slice: 300), now: now)
+    }
+
+    private func feed(_ machine: inout ConnectionMachine, _ text: String, now: UInt64) {
+        Array(text.utf8).withUnsafeBytes { machine.received($0, now: now) }
+        while machine.nextEvent(now: now) != nil {}
+    }
+
+    func testAPartialLineCountsFromItsFirstByte() {
+        var machine = machine()
+        feed(&machine, "stock rec", now: 1_000)
+        feed(&machine, "eive", now: 9_000)
+        XCTAssertNil(machine.dueTimeout(now: 10_999, timeouts, beingRead: true, importing: false))
+        XCTAssertEqual(machine.dueTimeout(now: 11_000, timeouts, beingRead: true, importing: false), .partialLine,
+                       "a byte now and then does not keep it open")
+        XCTAssertNil(machine.dueTimeout(now: 11_000, timeouts, beingRead: false, importing: false),
+                     "not while the server itself has stopped reading it")
+        feed(&machine, " wh water 1\n", now: 11_500)
+        XCTAssertNil(machine.dueTimeout(now: 12_000, timeouts, beingRead: true, importing: false), "the line ended")
+    }
+
+    func testAClientThatDoesNotReadIsCutOffAfterTheStallTimeout() {
+        var machine = machine()
+        feed(&machine, "stock query\n", now: 0)
+        machine.enqueue(.ok(["text": String(repeating: "y", count: 200)]), waitSeq: 0, committedSeq: 0)
+        XCTAssertEqual(machine.pause, .output)
+        XCTAssertNil(machine.dueTimeout(now: 29_999, timeouts, beingRead: false, importing: false))
+        XCTAssertEqual(machine.dueTimeout(now: 30_000, timeouts, beingRead: false, importing: false), .outputStall)
+        // Reading some of it is progress: the stall counts again from there.
+        _ = machine.takeReady()
+        machine.writeQueueChanged(to: 150, progressed: true, now: 29_000)
+        XCTAssertNil(machine.dueTimeout(now: 30_000, timeouts, beingRead: false, importing: false))
+    }
+
+    func testIdleOnlyWithNothingOwedNothingWaitingAndNoImport() {
+        var machine = machine()
+        feed(&machine, "ping\n", now: 0)
+        XCTAssertNil(machine.dueTimeout(now: 59_999, timeouts, beingRead: true, importing: false))
+        XCTAssertEqual(machine.dueTimeout(now: 60_000, timeouts, beingRead: true, importing: false), .idle)
+        XCTAssertNil(machine.dueTimeout(now: 60_000, timeouts, beingRead: true, importing: true), "an open import is not idleness")
+        machine.block()
+        XCTAssertNil(machine.dueTimeout(now: 60_000, timeouts, beingRead: true, importing: false), "waiting on the server is not idleness")
+        machine.unblock()
+        machine.enqueue(.ok([:]), waitSeq: 5, committedSeq: 0)
+        XCTAssertNil(machine.dueTimeout(now: 60_000, timeouts, beingRead: true, importing: false), "a reply is owed")
+        let off = ConnectionMachine.Timeouts(partialLine: 0, outputStall: 0, idle: 0)
+        XCTAssertNil(self.machine().dueTimeout(now: .max, off, beingRead: true, importing: false), "0 turns each off")
+    }
+}
