@@ -51,12 +51,12 @@ final class Connection {
     var lastRead: UInt64 { machine.lastInput }
 
     func startReading() {
-        handle.assumingMemoryBound(to: uv_handle_t.self).pointee.data = Unmanaged.passRetained(self).toOpaque()
+        UV.own(handle, by: self)
         updateReading()
     }
 
     static func from(_ handle: UnsafeMutablePointer<uv_handle_t>) -> Connection {
-        Unmanaged<Connection>.fromOpaque(handle.pointee.data).takeUnretainedValue()
+        UV.owner(of: handle, as: Connection.self)
     }
 
     /// Reads exactly when the machine wants input: everything read so far has run and the client is
@@ -260,11 +260,6 @@ final class Connection {
         if isReading { uv_read_stop(stream) }
         isReading = false
         server.forget(self, reason: reason)
-        uv_close(handle.assumingMemoryBound(to: uv_handle_t.self)) { handle in
-            let unmanaged = Unmanaged<Connection>.fromOpaque(handle!.pointee.data)
-            handle!.pointee.data = nil
-            UnsafeMutableRawPointer(handle!).deallocate()
-            unmanaged.release()
-        }
+        UV.close(handle)
     }
 }

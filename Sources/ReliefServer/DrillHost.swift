@@ -36,20 +36,22 @@ final class DrillHost {
 
     init(server: Server, loop: UnsafeMutablePointer<uv_loop_t>) {
         self.server = server
-        events = .allocate(capacity: 1)
+        events = UV.allocate(uv_async_t.self)
     }
 
     /// Sets up the handle drills wake the loop with (Server.run, before the loop runs).
     func open(loop: UnsafeMutablePointer<uv_loop_t>) throws {
-        try UV.check(uv_async_init(loop, events) { handle in
-            Unmanaged<DrillHost>.fromOpaque(handle!.pointee.data).takeUnretainedValue().drain()
-        }, "uv_async_init")
-        events.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+        do {
+            try UV.open(events, owner: self, "uv_async_init") { uv_async_init(loop, $0) { UV.owner(of: $0, as: DrillHost.self).drain() } }
+        } catch {
+            UV.free(events)
+            throw error
+        }
+        opened = true
     }
 
-    deinit { events.deallocate() }
-
-    var handle: UnsafeMutablePointer<uv_handle_t> { UnsafeMutableRawPointer(events).assumingMemoryBound(to: uv_handle_t.self) }
+    /// The wake-up handle was opened (it is then closed by `close`, which frees it).
+    private var opened = false
 
     /// Drills loading, running or paused.
     var active: Int { drills.values.filter { !$0.finished }.count }
@@ -244,7 +246,9 @@ final class DrillHost {
     }
 
     func close() {
-        uv_close(handle, nil)
+        guard opened else { return }
+        opened = false
+        UV.close(events)
     }
 
     // MARK: helpers

@@ -278,6 +278,8 @@ struct LeadershipMachine {
             }
 
         case .stop:
+            // Once: the sessions and the timer are closed by the first (closing a handle twice is fatal).
+            if case .stopped = phase { return [] }
             phase = .stopped
             epoch += 1
             return [.shutDown, .post(.stopped)]

@@ -3,8 +3,8 @@ import Glibc
 #endif
 import CLibUV
 
-/// A listening socket (Unix or TCP). Owns its handle; the handle's `data` points at this listener,
-/// which the server keeps until it closes the handle.
+/// A listening socket (Unix or TCP). Owns its handle the one way (UV.open/close): the handle's
+/// `data` holds this listener, retained until the handle's close callback.
 final class Listener {
     enum Kind { case unix(path: String), tcp(address: String) }
 
@@ -14,10 +14,12 @@ final class Listener {
     var stream: UnsafeMutablePointer<uv_stream_t> { handle.assumingMemoryBound(to: uv_stream_t.self) }
     private var closed = false
 
+    /// `handle` was initialised: the listener becomes its owner.
     private init(server: Server, kind: Kind, handle: UnsafeMutableRawPointer) {
         self.server = server
         self.kind = kind
         self.handle = handle
+        UV.own(handle, by: self)
     }
 
     static let clientHandleSize = max(MemoryLayout<uv_pipe_t>.size, MemoryLayout<uv_tcp_t>.size)
@@ -25,11 +27,11 @@ final class Listener {
     static func unix(server: Server, path: String, mode: UInt16, group: String? = nil) throws -> Listener {
         let gid = try group.map(groupID)
         try removeStaleSocket(path)
-        let handle = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<uv_pipe_t>.size, alignment: 16)
+        let handle = UV.allocate(bytes: MemoryLayout<uv_pipe_t>.size)
         do {
             try UV.check(uv_pipe_init(server.loop, handle.assumingMemoryBound(to: uv_pipe_t.self), 0), "uv_pipe_init")
         } catch {
-            handle.deallocate()
+            UV.free(handle)
             throw error
         }
         let listener = Listener(server: server, kind: .unix(path: path), handle: handle)
@@ -73,11 +75,11 @@ final class Listener {
             return uv_ip4_addr(host, port, UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr_in.self))
         }
         guard parsed == 0 else { throw Server.StartError(description: "bad tcp address \(address): expected an IP address and port") }
-        let handle = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<uv_tcp_t>.size, alignment: 16)
+        let handle = UV.allocate(bytes: MemoryLayout<uv_tcp_t>.size)
         do {
             try UV.check(uv_tcp_init(server.loop, handle.assumingMemoryBound(to: uv_tcp_t.self)), "uv_tcp_init")
         } catch {
-            handle.deallocate()
+            UV.free(handle)
             throw error
         }
         let listener = Listener(server: server, kind: .tcp(address: address), handle: handle)
@@ -93,10 +95,9 @@ final class Listener {
     }
 
     private func listen() throws {
-        handle.assumingMemoryBound(to: uv_handle_t.self).pointee.data = Unmanaged.passUnretained(self).toOpaque()
         let status = uv_listen(stream, 511) { stream, status in
             guard status == 0 else { return }
-            let listener = Unmanaged<Listener>.fromOpaque(stream!.pointee.data).takeUnretainedValue()
+            let listener = UV.owner(of: stream, as: Listener.self)
             listener.server.accept(from: listener)
         }
         if status != 0 {
@@ -115,7 +116,7 @@ final class Listener {
     /// A handle for the next client, or the error libuv gave (the connection then waits in the
     /// kernel's backlog for the next try).
     func makeClientHandle(loop: UnsafeMutablePointer<uv_loop_t>) -> Result<UnsafeMutableRawPointer, Server.StartError> {
-        let client = UnsafeMutableRawPointer.allocate(byteCount: Listener.clientHandleSize, alignment: 16)
+        let client = UV.allocate(bytes: Listener.clientHandleSize)
         let status: Int32
         switch kind {
         case .unix: status = uv_pipe_init(loop, client.assumingMemoryBound(to: uv_pipe_t.self), 0)
@@ -124,7 +125,7 @@ final class Listener {
             if status == 0 { uv_tcp_nodelay(client.assumingMemoryBound(to: uv_tcp_t.self), 1) }
         }
         guard status == 0 else {
-            client.deallocate()
+            UV.free(client)
             return .failure(Server.StartError(description: "initialising a client handle failed: \(UV.message(status))"))
         }
         return .success(client)
@@ -152,20 +153,25 @@ final class Listener {
                 if family == sa_family_t(AF_INET6) {
                     let address = UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in6.self)
                     uv_ip6_name(address, &name, name.count)
-                    return "tcp:[\(String(cString: name))]:\(UInt16(bigEndian: address.pointee.sin6_port))"
+                    return "tcp:[\(Listener.text(name))]:\(UInt16(bigEndian: address.pointee.sin6_port))"
                 }
                 let address = UnsafeRawPointer(pointer).assumingMemoryBound(to: sockaddr_in.self)
                 uv_ip4_name(address, &name, name.count)
-                return "tcp:\(String(cString: name)):\(UInt16(bigEndian: address.pointee.sin_port))"
+                return "tcp:\(Listener.text(name)):\(UInt16(bigEndian: address.pointee.sin_port))"
             }
         }
+    }
+
+    /// A NUL-terminated name libuv wrote into `buffer`.
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     func close() {
         guard !closed else { return }
         closed = true
         let isUnix: String? = if case .unix(let path) = kind { path } else { nil }
-        uv_close(handle.assumingMemoryBound(to: uv_handle_t.self)) { UnsafeMutableRawPointer($0!).deallocate() }
+        UV.close(handle)
         if let path = isUnix { unlink(path) }
     }
 

@@ -2,8 +2,8 @@ import CLibUV
 import ReliefStore
 
 /// Watches one PostgreSQL connection's socket with a `uv_poll` handle and feeds readiness to its
-/// `PGConnection`. Owns the handle: `handle.data` holds the retained watcher, released in the close
-/// callback. The descriptor belongs to libpq, so the handle is stopped and closed as soon as the
+/// `PGConnection`. Owns the handle the one way (UV.open/close): `handle.data` holds the retained
+/// watcher, released in the close callback. The descriptor belongs to libpq, so the handle is stopped and closed as soon as the
 /// connection is lost (before libpq may reuse the number), and made again for the next socket.
 final class PGPoll {
     private let loop: UnsafeMutablePointer<uv_loop_t>
@@ -22,12 +22,13 @@ final class PGPoll {
         if socket != fd { release() }
         guard socket >= 0 else { return }
         if handle == nil {
-            let made = UnsafeMutablePointer<uv_poll_t>.allocate(capacity: 1)
-            guard uv_poll_init_socket(loop, made, socket) == 0 else {
-                made.deallocate()
+            let made = UV.allocate(uv_poll_t.self)
+            do {
+                try UV.open(made, owner: self, "uv_poll_init_socket") { uv_poll_init_socket(loop, $0, socket) }
+            } catch {
+                UV.free(made)
                 return
             }
-            made.pointee.data = Unmanaged.passRetained(self).toOpaque()
             handle = made
             fd = socket
             watching = 0
@@ -39,7 +40,7 @@ final class PGPoll {
             uv_poll_stop(handle!)
         } else {
             uv_poll_start(handle!, events) { handle, status, events in
-                let poll = Unmanaged<PGPoll>.fromOpaque(handle!.pointee.data).takeUnretainedValue()
+                let poll = UV.owner(of: handle, as: PGPoll.self)
                 // An error on the socket is reported as readable: libpq then finds out what it is.
                 let readable = status < 0 || events & Int32(UV_READABLE.rawValue) != 0
                 let writable = status < 0 || events & Int32(UV_WRITABLE.rawValue) != 0
@@ -55,10 +56,6 @@ final class PGPoll {
         fd = -1
         watching = 0
         uv_poll_stop(handle)
-        uv_close(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self)) { raw in
-            let poll = raw!.withMemoryRebound(to: uv_poll_t.self, capacity: 1) { $0 }
-            Unmanaged<PGPoll>.fromOpaque(poll.pointee.data).release()
-            poll.deallocate()
-        }
+        UV.close(handle)
     }
 }

@@ -58,7 +58,7 @@ final class PostgresBackend: StoreBackend {
         leadership = LeadershipMachine(location: location)
         lockPoll = PGPoll(loop: loop)
         storePoll = PGPoll(loop: loop)
-        timer = .allocate(capacity: 1)
+        timer = UV.allocate(uv_timer_t.self)
     }
 
     func start() throws {
@@ -68,11 +68,13 @@ final class PostgresBackend: StoreBackend {
         storePoll.onReady = { [unowned self] readable, writable in
             drive(store, store.socketEvent(readable: readable, writable: writable))
         }
-        try UV.check(uv_timer_init(loop, timer), "uv_timer_init")
-        timer.pointee.data = Unmanaged.passUnretained(self).toOpaque()
-        uv_timer_start(timer, { handle in
-            Unmanaged<PostgresBackend>.fromOpaque(handle!.pointee.data).takeUnretainedValue().step(.tick)
-        }, 100, 100)
+        do {
+            try UV.open(timer, owner: self, "uv_timer_init") { uv_timer_init(loop, $0) }
+        } catch {
+            UV.free(timer)
+            throw error
+        }
+        uv_timer_start(timer, { UV.owner(of: $0, as: PostgresBackend.self).step(.tick) }, 100, 100)
         step(.started)
     }
 
@@ -127,9 +129,7 @@ final class PostgresBackend: StoreBackend {
                 storePoll.release()
                 lockPoll.release()
                 uv_timer_stop(timer)
-                uv_close(UnsafeMutableRawPointer(timer).assumingMemoryBound(to: uv_handle_t.self)) { handle in
-                    UnsafeMutableRawPointer(handle!).assumingMemoryBound(to: uv_timer_t.self).deallocate()
-                }
+                UV.close(timer)
             case .post(let result):
                 post(result)
             case .log(let line):

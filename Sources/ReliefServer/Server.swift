@@ -63,7 +63,10 @@ public final class Server {
     private let housekeeping: UnsafeMutablePointer<uv_timer_t>
     /// Online drills, each on a thread of its own (DrillHost).
     private(set) var drillHost: DrillHost!
-    private var signals: [UnsafeMutablePointer<uv_signal_t>] = []
+    /// The server's own handles that were opened (UV.open: each retains the server until its close
+    /// callback), and those allocated but not yet opened, freed at deinit if they never are.
+    private var openHandles: [UnsafeMutableRawPointer] = []
+    private var unopenedHandles: Set<UnsafeMutableRawPointer> = []
 
     var isStopping: Bool { life.isStopping }
     private let startedAt: UInt64
@@ -111,12 +114,14 @@ public final class Server {
                                                               maxUncommitted: settings.configuration.maxUncommitted),
                              lastSeq: state.lastSeq, loadedSnapshotSeq: loadedSnapshotSeq, loadedSnapshotCovers: loadedSnapshotCovers,
                              unavailableUntilLoaded: unavailableUntilLoaded, now: uv_now(loop), maxRequest: SQLiteJournal.maximumBatch)
-        endOfTurn = .allocate(capacity: 1)
-        stepper = .allocate(capacity: 1)
-        writerResults = .allocate(capacity: 1)
-        housekeeping = .allocate(capacity: 1)
+        endOfTurn = UV.allocate(uv_check_t.self)
+        stepper = UV.allocate(uv_idle_t.self)
+        writerResults = UV.allocate(uv_async_t.self)
+        housekeeping = UV.allocate(uv_timer_t.self)
         worker = makeBackend(loop, writerResults)
-        offloadResults = .allocate(capacity: 1)
+        offloadResults = UV.allocate(uv_async_t.self)
+        unopenedHandles = [UnsafeMutableRawPointer(endOfTurn), UnsafeMutableRawPointer(stepper), UnsafeMutableRawPointer(writerResults),
+                           UnsafeMutableRawPointer(housekeeping), UnsafeMutableRawPointer(offloadResults)]
         offloader = OffloadWorker(wakeLoop: offloadResults)
         startedAt = uv_now(loop)
         engine.hostInfo = { [unowned self] in self.info() }
@@ -127,12 +132,20 @@ public final class Server {
         uv_loop_close(loop)
         loop.deallocate()
         readBuffer.deallocate()
-        endOfTurn.deallocate()
-        stepper.deallocate()
-        writerResults.deallocate()
-        offloadResults.deallocate()
-        housekeeping.deallocate()
-        for signal in signals { signal.deallocate() }
+        // Opened handles retain the server: by now each was closed and freed by its callback.
+        for handle in unopenedHandles { UV.free(handle) }
+    }
+
+    /// Opens one of the server's own handles (UV.open), owned by the server until `closeOwnHandles`.
+    private func open<H>(_ handle: UnsafeMutablePointer<H>, _ call: String, _ initialize: (UnsafeMutablePointer<H>) -> Int32) throws {
+        try UV.open(handle, owner: self, call, initialize)
+        unopenedHandles.remove(UnsafeMutableRawPointer(handle))
+        openHandles.append(UnsafeMutableRawPointer(handle))
+    }
+
+    private func closeOwnHandles() {
+        for handle in openHandles { UV.close(handle) }
+        openHandles.removeAll()
     }
 
     public struct StartError: Error, CustomStringConvertible {
@@ -142,7 +155,6 @@ public final class Server {
     /// Binds the listeners and runs the loop until a clean shutdown (SIGTERM or SIGINT).
     public func run() throws {
         try UV.check(loopStatus, "uv_loop_init")
-        let me = Unmanaged.passUnretained(self).toOpaque()
         listeners.append(try Listener.unix(server: self, path: configuration.socket, mode: configuration.socketMode,
                                         group: configuration.socketGroup))
         if let tcp = configuration.tcp {
@@ -156,33 +168,25 @@ public final class Server {
         }
 
         do {
-            try UV.check(uv_check_init(loop, endOfTurn), "uv_check_init")
-            endOfTurn.pointee.data = me
-            uv_check_start(endOfTurn) { handle in Server.from(handle!.pointee.data).turnEnded() }
-            try UV.check(uv_idle_init(loop, stepper), "uv_idle_init")
-            stepper.pointee.data = me
-
-            try UV.check(uv_async_init(loop, writerResults) { handle in Server.from(handle!.pointee.data).drainWriter() }, "uv_async_init")
-            writerResults.pointee.data = me
-            try UV.check(uv_async_init(loop, offloadResults) { handle in Server.from(handle!.pointee.data).drainOffloaded() }, "uv_async_init")
-            offloadResults.pointee.data = me
+            try open(endOfTurn, "uv_check_init") { uv_check_init(loop, $0) }
+            uv_check_start(endOfTurn) { Server.from($0).turnEnded() }
+            try open(stepper, "uv_idle_init") { uv_idle_init(loop, $0) }
+            try open(writerResults, "uv_async_init") { uv_async_init(loop, $0) { Server.from($0).drainWriter() } }
+            try open(offloadResults, "uv_async_init") { uv_async_init(loop, $0) { Server.from($0).drainOffloaded() } }
             try drillHost.open(loop: loop)
-
-            try UV.check(uv_timer_init(loop, housekeeping), "uv_timer_init")
-            housekeeping.pointee.data = me
-            uv_timer_start(housekeeping, { handle in Server.from(handle!.pointee.data).tick() }, 1000, 1000)
+            try open(housekeeping, "uv_timer_init") { uv_timer_init(loop, $0) }
+            uv_timer_start(housekeeping, { Server.from($0).tick() }, 1000, 1000)
             for number in [SIGTERM, SIGINT] {
-                let signal = UnsafeMutablePointer<uv_signal_t>.allocate(capacity: 1)
-                signals.append(signal)
-                try UV.check(uv_signal_init(loop, signal), "uv_signal_init")
-                signal.pointee.data = me
-                uv_signal_start(signal, { handle, number in
-                    Server.from(handle!.pointee.data).stop(signal: number)
-                }, number)
+                let signal = UV.allocate(uv_signal_t.self)
+                unopenedHandles.insert(UnsafeMutableRawPointer(signal))
+                try open(signal, "uv_signal_init") { uv_signal_init(loop, $0) }
+                uv_signal_start(signal, { handle, number in Server.from(handle).stop(signal: number) }, number)
             }
             try worker.start()
         } catch {
             for listener in listeners { listener.close() }
+            closeOwnHandles()
+            drillHost.close()
             uv_run(loop, UV_RUN_NOWAIT)
             throw error
         }
@@ -200,8 +204,9 @@ public final class Server {
         logger.info("reliefd stopped", metadata: ["seq": "\(life.committedSeq)"])
     }
 
-    static func from(_ pointer: UnsafeMutableRawPointer?) -> Server {
-        Unmanaged<Server>.fromOpaque(pointer!).takeUnretainedValue()
+    /// The server that owns the handle a callback was called for.
+    static func from<H>(_ handle: UnsafeMutablePointer<H>?) -> Server {
+        UV.owner(of: handle.map { UnsafeMutableRawPointer($0) }, as: Server.self)
     }
 
     // MARK: connections
@@ -215,7 +220,7 @@ public final class Server {
             return
         }
         guard uv_accept(listener.stream, handle.assumingMemoryBound(to: uv_stream_t.self)) == 0 else {
-            uv_close(handle.assumingMemoryBound(to: uv_handle_t.self)) { UnsafeMutableRawPointer($0!).deallocate() }
+            UV.close(handle)
             return
         }
         let id = nextConnectionId
@@ -276,7 +281,7 @@ public final class Server {
         runQueue.push(connection.id, fresh: fresh)
         guard !stepperActive else { return }
         stepperActive = true
-        uv_idle_start(stepper) { handle in Server.from(handle!.pointee.data).stepRunnable() }
+        uv_idle_start(stepper) { Server.from($0).stepRunnable() }
     }
 
     /// Steps waiting connections in order while the turn's budget lasts (at least one, so every
@@ -767,14 +772,7 @@ public final class Server {
                 worker.submit(.stop)
                 offloader.stop()
             case .closeHandles:
-                let handles: [UnsafeMutablePointer<uv_handle_t>] = [
-                    UnsafeMutableRawPointer(endOfTurn).assumingMemoryBound(to: uv_handle_t.self),
-                    UnsafeMutableRawPointer(stepper).assumingMemoryBound(to: uv_handle_t.self),
-                    UnsafeMutableRawPointer(writerResults).assumingMemoryBound(to: uv_handle_t.self),
-                    UnsafeMutableRawPointer(offloadResults).assumingMemoryBound(to: uv_handle_t.self),
-                    UnsafeMutableRawPointer(housekeeping).assumingMemoryBound(to: uv_handle_t.self),
-                ] + signals.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: uv_handle_t.self) }
-                for handle in handles { uv_close(handle, nil) }
+                closeOwnHandles()
                 drillHost.close()
             case .log(let line):
                 logger.write(line)

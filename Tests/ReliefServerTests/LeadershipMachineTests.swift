@@ -141,5 +141,6 @@ final class LeadershipMachineTests: XCTestCase {
         XCTAssertEqual(names(machine.handle(.stop, now: 6000, links: up)), ["shutDown", "post stopped"])
         XCTAssertEqual(names(machine.handle(.tick, now: 9000, links: up)), [])
         XCTAssertEqual(names(machine.handle(.lockLost("closed"), now: 9001, links: down)), [], "stopping: nothing to say")
+        XCTAssertEqual(names(machine.handle(.stop, now: 9002, links: down)), [], "stopped once: its handles are closed once")
     }
 }
