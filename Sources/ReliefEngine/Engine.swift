@@ -122,7 +122,13 @@ public final class Engine {
     public func reset(to state: State) {
         self.state = state
         generation += 1
+        reloads += 1
     }
+
+    /// Counts reloads of the state from the store (`reset`): off-loop work computed before one was
+    /// computed on a history that may no longer exist (entries a failed commit lost), so its result
+    /// is never recorded — it is computed again.
+    public private(set) var reloads: Int64 = 0
 
     /// Counts every change to `state`, so an import checked on a copy can tell whether the live
     /// state moved meanwhile.
@@ -184,6 +190,8 @@ public final class Engine {
         public let role: Role
         /// How many times the work has been started (again when the state moved meanwhile).
         public let attempt: Int
+        /// The engine's `reloads` when the work was made.
+        let reloads: Int64
         /// Runs on any thread; hand its result to `complete`.
         public let compute: @Sendable () -> any Sendable
         let finish: @Sendable (Engine, any Sendable, inout Arguments, Context) throws -> Reply?
@@ -206,7 +214,7 @@ public final class Engine {
         var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
         let context = Context(actor: actor, now: clock.now(), role: role)
         guard let work = try? offload(self, &arguments, context) else { return nil }
-        return Deferred(request: request, actor: actor, role: role, attempt: attempt, compute: work.compute, finish: work.finish)
+        return Deferred(request: request, actor: actor, role: role, attempt: attempt, reloads: reloads, compute: work.compute, finish: work.finish)
     }
 
     /// Finishes off-loop work on the loop: the request's outcome, as `handle` gives it.
@@ -219,18 +227,28 @@ public final class Engine {
         if let answer = tokenAnswer(deferred.request, command, commandWords: wordCount, actor: deferred.actor) {
             return .outcome(answer)
         }
+        /// The state moved too far while the work ran: run it again, a few times at most.
+        func again() -> Completion {
+            guard deferred.attempt < Engine.offloadAttempts,
+                  let again = offload(deferred.request, actor: deferred.actor, role: deferred.role, attempt: deferred.attempt + 1) else {
+                if deferred.attempt < Engine.offloadAttempts {
+                    // No longer off-loop work (the request is refused now, or small): answered here.
+                    return .outcome(handle(deferred.request, actor: deferred.actor, role: deferred.role))
+                }
+                return .outcome(Outcome(reply: .error(.conflict, "the state changed while \(command.words.joined(separator: " ")) was computed, "
+                                                    + "\(deferred.attempt) times; nothing was recorded; try again")))
+            }
+            return .again(again)
+        }
+        // Reloaded from the store meanwhile: what the work saw may never have become durable.
+        if deferred.reloads != reloads { return again() }
         var arguments = Arguments(deferred.request, usage: command.usage, commandWords: wordCount)
         pending.removeAll(keepingCapacity: true)
         pendingContext = Context(actor: deferred.actor, now: clock.now(), role: deferred.role)
         do {
             guard let reply = try deferred.finish(self, result, &arguments, pendingContext) else {
                 precondition(pending.isEmpty, "a deferred request asking to run again must not have emitted events")
-                guard deferred.attempt < Engine.offloadAttempts,
-                      let again = offload(deferred.request, actor: deferred.actor, role: deferred.role, attempt: deferred.attempt + 1) else {
-                    return .outcome(Outcome(reply: .error(.conflict, "the state changed while \(command.words.joined(separator: " ")) was computed, "
-                                                        + "\(deferred.attempt) times; nothing was recorded; try again")))
-                }
-                return .again(again)
+                return again()
             }
             return .outcome(finished(command, deferred.request, commandWords: wordCount, reply))
         } catch let refusal as Refusal {

@@ -221,7 +221,43 @@ final class MatchingCommandTests: XCTestCase {
         XCTAssertEqual(freshRows.first { $0["need"] == "N-000001" && $0["reason"] != nil }?["missing"], "30")
     }
 
-    func testMatchRunsOffTheLoopAndProposesWhatItWouldInline() throws {
+    /// Found by the simulation: a match computed off the loop while a failed commit made the daemon
+    /// reload an older state from the store came back "based on a later state" than the one it
+    /// found, and recording it stopped the daemon (the state refuses such a plan). Work computed
+    /// before a reload is computed again, on the state the store holds.
+    func testOffloadedWorkFromBeforeAReloadIsComputedAgain() throws {
+        let engine = MatchingEngineFixture.standard().engine()
+        let durable = engine.state
+        engine.ok("stock receive ty-01 water 5 lot=LOST")
+        let request = try RequestParser.parse("match flood-1").get()
+        let deferred = try XCTUnwrap(engine.offload(request, actor: "officer", role: .coordinator))
+        let computed = deferred.compute()
+        // The commit of the receive failed: the daemon reloads what the store holds.
+        engine.reset(to: durable)
+        guard case .again(let again) = engine.complete(deferred, result: computed) else {
+            return XCTFail("work from before the reload must be computed again")
+        }
+        guard case .outcome(let outcome) = engine.complete(again, result: again.compute()) else { return XCTFail("expected an outcome") }
+        XCTAssertEqual(outcome.entries.map(\.event.kind), ["plan.proposed"])
+        let plan = try XCTUnwrap(engine.state.plans.values.first)
+        XCTAssertEqual(plan.basedOnSeq, durable.lastSeq)
+        XCTAssertFalse(plan.lines.contains { if case .supply(_, _, "LOST", _, _) = $0 { true } else { false } }, "nothing from the lost receive")
+
+        // Reloaded again and again while it runs: the client is told, nothing is recorded.
+        var current = try XCTUnwrap(engine.offload(request, actor: "officer", role: .coordinator))
+        for _ in 1..<Engine.offloadAttempts {
+            engine.reset(to: engine.state)
+            guard case .again(let next) = engine.complete(current, result: current.compute()) else { return XCTFail("expected again") }
+            current = next
+        }
+        engine.reset(to: engine.state)
+        guard case .outcome(let refused) = engine.complete(current, result: current.compute()) else { return XCTFail("expected an outcome") }
+        guard case .error(.conflict, let message) = refused.reply else { return XCTFail("expected CONFLICT: \(refused.reply)") }
+        XCTAssertTrue(message.contains("the state changed"), message)
+        XCTAssertTrue(refused.entries.isEmpty)
+    }
+
+        func testMatchRunsOffTheLoopAndProposesWhatItWouldInline() throws {
         let inline = MatchingEngineFixture.standard().engine()
         let offloaded = MatchingEngineFixture.standard().engine()
         let request = try RequestParser.parse("match flood-1").get()
