@@ -11,6 +11,12 @@ import ReliefProtocol
 /// imports together hold too much): past that the import is dead — what it held is freed, later
 /// rows are dropped unread, and the commit gets `ERR LIMIT` — rather than ended early, which would
 /// run the remaining rows as ordinary requests.
+///
+/// An `import begin` that is refused (the store is down, a standby, a bad kind) opens a dead
+/// import all the same: a client that pipelined its rows behind the begin must never have them run
+/// one by one as ordinary requests — half an import — so they are dropped unread until
+/// `import commit` (answered with the refusal again) or `import abort`. PostgreSQL discards the
+/// data of a failed COPY until its end the same way. A new `import begin` replaces a refused one.
 struct ImportBuffer {
     enum Kind: String, CaseIterable {
         case volunteers, teams, travel
@@ -34,9 +40,15 @@ struct ImportBuffer {
         case end(Reply)
         /// `import commit`: apply the session's rows all or none (rows that did not parse are in it too).
         case commit(session: ImportSession)
+        /// `import begin` after a refused begin: this import ends without a reply, and the line is
+        /// handled as a new begin.
+        case beginAgain
     }
 
-    let kind: Kind
+    /// What the rows are; nil only for an import refused at its begin for an unknown kind.
+    let kind: Kind?
+    /// Why `import begin` was refused, for an import that is dead from its start.
+    private(set) var refusal: RequestError?
     let maxRows: Int
     let maxBytes: Int
     /// Rows are checked by the engine as they arrive, on a copy of the state (see ImportSession).
@@ -49,7 +61,10 @@ struct ImportBuffer {
     private(set) var overflow: String?
     var overflowed: Bool { overflow != nil }
 
-    init(kind: Kind, maxRows: Int, maxBytes: Int = .max, session: ImportSession? = nil) {
+    /// The commands a row may be.
+    var allowed: Set<String> { kind?.allowed ?? [] }
+
+    init(kind: Kind?, maxRows: Int, maxBytes: Int = .max, session: ImportSession? = nil) {
         precondition(maxRows > 0 && maxBytes > 0)
         self.kind = kind
         self.maxRows = maxRows
@@ -84,6 +99,20 @@ struct ImportBuffer {
         return .success(ImportBuffer(kind: kind, maxRows: maxRows, maxBytes: maxBytes))
     }
 
+    /// The dead import left by an `import begin` refused with `error`: its rows are dropped until
+    /// `import commit` (refused with `error` again) or `import abort`.
+    static func refused(_ request: Request, _ error: RequestError) -> ImportBuffer {
+        let kind = request.words.count > 2 ? Kind(rawValue: request.words[2].lowercased()) : nil
+        var buffer = ImportBuffer(kind: kind, maxRows: 1)
+        buffer.refusal = error
+        return buffer
+    }
+
+    /// What a client is told when its `import begin` is refused: why, and that its rows are dropped.
+    static func refusalReply(_ error: RequestError) -> Reply {
+        .error(error.code, "\(error.message); the rows that follow are discarded until import commit or import abort")
+    }
+
     /// Takes one line received while the import is open.
     mutating func take(_ line: [UInt8]) -> Action {
         let parsed = line.withUnsafeBytes { RequestParser.parse($0) }
@@ -94,6 +123,9 @@ struct ImportBuffer {
                 let bare = request.words.count == 2 && request.options.isEmpty
                 switch verb {
                 case "commit" where bare:
+                    if let refusal {
+                        return .end(.error(refusal.code, "import refused when it began (\(refusal.message)); its \(received) rows were discarded; nothing was imported"))
+                    }
                     if let overflow {
                         return .end(.error(.limit, "import aborted: \(overflow); nothing was imported"))
                     }
@@ -103,13 +135,14 @@ struct ImportBuffer {
                 case "abort" where bare:
                     return .end(.ok(["aborted": String(received)]))
                 case "begin":
-                    return .reply(.error(.conflict, "an import of \(kind.rawValue) is already open; send its rows, then import commit or import abort"))
+                    if refusal != nil { return .beginAgain }
+                    return .reply(.error(.conflict, "an import of \(kind?.rawValue ?? "rows") is already open; send its rows, then import commit or import abort"))
                 default: break
                 }
             }
         }
         received += 1
-        if overflowed { return .buffered }
+        if overflowed || refusal != nil { return .buffered }
         if received > maxRows {
             kill("more than \(maxRows) rows (max_import_rows)")
             return .buffered

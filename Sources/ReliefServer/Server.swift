@@ -336,12 +336,13 @@ public final class Server {
             drillHost.handle(request, from: connection)
             return
         }
-        if let refused = standbyRefusal, !Server.servedOnStandby(request) {
-            connection.send(.error(.unavailable, refused), waitSeq: 0)
+        if request.words.first?.lowercased() == "import" {
+            // Before the standby's refusal: a refused begin must still keep its rows from running.
+            beginImport(request, from: connection)
             return
         }
-        if request.words.first?.lowercased() == "import" {
-            beginImport(request, from: connection)
+        if let refused = standbyRefusal, !Server.servedOnStandby(request) {
+            connection.send(.error(.unavailable, refused), waitSeq: 0)
             return
         }
         let admission = gate.admit(life.admitWrite())
@@ -564,17 +565,17 @@ public final class Server {
             connection.send(.error(verb == "commit" || verb == "abort" ? .conflict : .syntax, message), waitSeq: 0)
             return
         }
-        if let refused = writesRefused {
-            connection.send(.error(.unavailable, refused), waitSeq: 0)
-            return
-        }
-        switch ImportBuffer.begin(request, maxRows: configuration.maxImportRows, maxBytes: configuration.maxImportBytes) {
+        var begun = ImportBuffer.begin(request, maxRows: configuration.maxImportRows, maxBytes: configuration.maxImportBytes)
+        if let refused = standbyRefusal ?? writesRefused { begun = .failure(RequestError(.unavailable, refused)) }
+        switch begun {
         case .success(var buffer):
-            buffer.attach(engine.beginImport(allowed: buffer.kind.allowed, actor: connection.actor, role: connection.role))
+            buffer.attach(engine.beginImport(allowed: buffer.allowed, actor: connection.actor, role: connection.role))
             connection.importing = buffer
-            connection.send(.ok(["import": buffer.kind.rawValue]), waitSeq: 0)
+            connection.send(.ok(["import": buffer.kind?.rawValue ?? ""]), waitSeq: 0)
         case .failure(let error):
-            connection.send(.error(error.code, error.message), waitSeq: 0)
+            // Refused, but open all the same, dead: rows a client pipelined behind it are dropped.
+            connection.importing = ImportBuffer.refused(request, error)
+            connection.send(ImportBuffer.refusalReply(error), waitSeq: 0)
         }
     }
 
@@ -593,6 +594,9 @@ public final class Server {
             endImport(of: connection)
             if staging.isStaging(connection: connection.id) { abandonStaging() }
             connection.send(reply, waitSeq: 0)
+        case .beginAgain:
+            endImport(of: connection)
+            execute(line: line, from: connection)
         case .commit(let session):
             endImport(of: connection)
             let staged = staging.take(session)
@@ -859,6 +863,7 @@ public final class Server {
         fields.append("clients_tcp", String(slots.tcp))
         fields.append("clients_paused", String(connections.values.filter { $0.machine.pause == .output }.count))
         fields.append("output_held_bytes", String(connections.values.reduce(0) { $0 + $1.machine.load }))
+        fields.append("large_listings", String(connections.values.reduce(0) { $0 + $1.machine.largeListings }))
         fields.append("connections_refused", slots.refusedSummary)
         fields.append("import_written_ahead", String(staging.written))
         fields.append("offloaded", String(gate.finished))

@@ -166,5 +166,15 @@ final class RosterImportTests: EndToEndTestCase {
         try client.send(lines: ["volunteer add v-1 name=A region=sx at=37.8,112.5"])
         XCTAssertEqual(try client.request("import commit").okFields?["imported"], "1")
         XCTAssertEqual(try rows(client, "volunteer list").count, 1)
+
+        // A refused begin with its rows pipelined behind it: the rows never run one by one.
+        try client.send(lines: ["import begin widgets", "volunteer add v-9 name=A region=sx at=37.8,112.5", "import commit"])
+        let begin = try client.reply(timeout: 10)
+        XCTAssertEqual(begin.errorCode, "SYNTAX", begin.text)
+        XCTAssertTrue(begin.text.contains("the rows that follow are discarded until import commit or import abort"), begin.text)
+        let commit = try client.reply(timeout: 10)
+        XCTAssertEqual(commit.errorCode, "SYNTAX", commit.text)
+        XCTAssertTrue(commit.text.contains("its 1 rows were discarded; nothing was imported"), commit.text)
+        XCTAssertEqual(try rows(client, "volunteer list").count, 1)
     }
 }

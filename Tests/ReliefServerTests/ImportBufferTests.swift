@@ -12,7 +12,7 @@ final class ImportBufferTests: XCTestCase {
         guard case .success(let request) = RequestParser.parse(line) else { fatalError("bad test line") }
         return ImportBuffer.begin(request, maxRows: maxRows, maxBytes: maxBytes).map { buffer in
             var attached = buffer
-            attached.attach(engine.beginImport(allowed: buffer.kind.allowed, actor: "test"))
+            attached.attach(engine.beginImport(allowed: buffer.allowed, actor: "test"))
             return attached
         }
     }
@@ -37,7 +37,37 @@ final class ImportBufferTests: XCTestCase {
         XCTAssertEqual(session.allowed, ["volunteer add", "volunteer certify"])
     }
 
-    func testRefusedRowsKeepOnlyTheirLineAndErrorInLineOrder() throws {
+    /// Found by the simulation (seed 1): a client pipelined `import begin`, its rows and `import
+    /// commit` while the store was down; the begin was refused, and its rows then ran one by one as
+    /// ordinary requests once the store came back — half an import. Now a refused begin leaves a
+    /// dead import that drops the rows until the commit, which is refused again.
+    func testARefusedBeginDropsItsRowsUntilTheCommit() throws {
+        guard case .success(let request) = RequestParser.parse("import begin volunteers") else { return XCTFail() }
+        let why = RequestError(.unavailable, "store unavailable (disk full)")
+        guard case .error(.unavailable, let told) = ImportBuffer.refusalReply(why) else { return XCTFail() }
+        XCTAssertTrue(told.hasSuffix("the rows that follow are discarded until import commit or import abort"), told)
+        var buffer = ImportBuffer.refused(request, why)
+        XCTAssertEqual(buffer.kind, .volunteers)
+        for n in 1...3 {
+            guard case .buffered = take(&buffer, "volunteer add v-\(n) name=A region=sx at=37.8,112.5") else { return XCTFail("row \(n) must be dropped") }
+        }
+        XCTAssertEqual(buffer.bytes, 0, "nothing is held")
+        guard case .end(let reply) = take(&buffer, "import commit"), case .error(.unavailable, let message) = reply else { return XCTFail() }
+        XCTAssertTrue(message.contains("import refused when it began (store unavailable (disk full)); its 3 rows were discarded"), message)
+
+        var aborted = ImportBuffer.refused(request, why)
+        guard case .end(.ok(let fields)) = take(&aborted, "import abort") else { return XCTFail() }
+        XCTAssertEqual(fields["aborted"], "0")
+
+        // A new begin (the client tries again) replaces the refused import; an unknown kind is refused too.
+        guard case .success(let unknown) = RequestParser.parse("import begin tents") else { return XCTFail() }
+        var retried = ImportBuffer.refused(unknown, RequestError(.syntax, "unknown import kind"))
+        XCTAssertNil(retried.kind)
+        XCTAssertEqual(retried.allowed, [])
+        guard case .beginAgain = take(&retried, "import begin volunteers") else { return XCTFail("a new begin replaces a refused one") }
+    }
+
+        func testRefusedRowsKeepOnlyTheirLineAndErrorInLineOrder() throws {
         var buffer = try begin("import begin volunteers", engine: catalog()).get()
         guard case .buffered = take(&buffer, "volunteer add v-1 name=A region=sx at=37.8,112.5 line=17") else { return XCTFail() }
         XCTAssertEqual(buffer.session?.rows.count, 1)
@@ -70,7 +100,7 @@ final class ImportBufferTests: XCTestCase {
     }
 
     func testBeginNeedsAKnownKind() {
-        XCTAssertEqual(try begin("import begin teams").get().kind.allowed, ["team add", "team member add"])
+        XCTAssertEqual(try begin("import begin teams").get().allowed, ["team add", "team member add"])
         guard case .failure(let error) = begin("import begin widgets") else { return XCTFail() }
         XCTAssertEqual(error.code, .syntax)
         XCTAssertTrue(error.message.contains("expected volunteers or teams"), error.message)

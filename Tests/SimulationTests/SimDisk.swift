@@ -15,6 +15,8 @@ struct SimDisk {
     var downUntil: UInt64 = 0
     /// `req=` tokens completed in the durable journal, per actor: each must be there at most once.
     private(set) var tokens: [String: Int] = [:]
+    /// Volunteers added in the durable journal (imports apply whole or not at all).
+    private(set) var volunteers: Set<String> = []
 
     var lastSeq: Int64 { journal.last?.seq ?? 0 }
 
@@ -86,6 +88,7 @@ struct SimDisk {
             if case .requestCompleted(let token, _, _, _) = entry.event {
                 tokens[RequestScope.of(actor: entry.actor) + " " + token, default: 0] += 1
             }
+            if case .volunteerAdded(let id, _) = entry.event { volunteers.insert(id) }
         }
     }
 

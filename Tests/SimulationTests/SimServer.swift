@@ -4,24 +4,35 @@ import ReliefProtocol
 @testable import ReliefServer
 
 /// One simulated reliefd process: the real Engine, ServerMachine (commit pipeline, recovery,
-/// snapshots, shutdown) and a ConnectionMachine per client, glued the way Server glues them — the
-/// same admission and reply decisions (`admitWrite`, `replyWait`), the same actions performed —
-/// with the simulated store in place of the writer thread and direct calls in place of libuv.
+/// snapshots, shutdown), WorkGate (write barrier, parked writers, the off-loop queue), ImportBuffer
+/// and a ConnectionMachine per client, glued the way Server glues them — the same admission and
+/// reply decisions (`admitWrite`, `replyWait`, `WorkGate.admit`), the same actions performed —
+/// with the simulated store in place of the writer thread, one job slot the simulation finishes
+/// when it chooses in place of the off-loop thread, and direct calls in place of libuv.
 final class SimServer {
     let engine: Engine
     private(set) var life: ServerMachine
     /// Open connections by client id; each client has at most one.
     private(set) var connections: [Int: SimConnection] = [:]
-    private var parkedForCommit: [Int] = []
+    /// Which writes wait and the off-loop queue, as in Server (keyed by connection id).
+    private(set) var gate = WorkGate<ImportRecheck, OffloadWorker.Result>()
+    /// The job on the simulated off-loop thread, finished by `finishOffload` when the simulation says.
+    private(set) var offloadOut: OffloadWorker.Job?
+    private var nextConnectionId = 1
     /// Store jobs this process handed over, for the simulation to pass to the disk.
     var submitted: [StoreWorker.Job] = []
     private(set) var handlesClosed = false
 
     final class SimConnection {
+        /// Unique per connection (as Server's), so nothing meant for a closed one reaches the
+        /// client's next connection.
+        let id: Int
         let client: Int
         let actor: String
         var machine: ConnectionMachine
-        init(client: Int, limits: ConnectionMachine.Limits, now: UInt64) {
+        var importing: ImportBuffer?
+        init(id: Int, client: Int, limits: ConnectionMachine.Limits, now: UInt64) {
+            self.id = id
             self.client = client
             actor = "uid:\(1000 + client)"
             machine = ConnectionMachine(limits: limits, now: now)
@@ -38,7 +49,8 @@ final class SimServer {
     }
 
     var world: ServerMachine.World {
-        ServerMachine.World(lastSeq: engine.state.lastSeq, connections: connections.count)
+        ServerMachine.World(lastSeq: engine.state.lastSeq, offloads: gate.outstanding, connections: connections.count,
+                            importBusy: gate.barrierUp)
     }
 
     func step(_ event: ServerMachine.Event, now: UInt64) {
@@ -49,7 +61,8 @@ final class SimServer {
 
     func connect(client: Int, now: UInt64) -> SimConnection? {
         guard !life.isStopping, connections[client] == nil else { return nil }
-        let connection = SimConnection(client: client, limits: SimServer.limits, now: now)
+        let connection = SimConnection(id: nextConnectionId, client: client, limits: SimServer.limits, now: now)
+        nextConnectionId += 1
         connections[client] = connection
         return connection
     }
@@ -57,6 +70,11 @@ final class SimServer {
     func disconnect(client: Int, now: UInt64) {
         connections[client] = nil
         if life.isStopping { step(.progress, now: now) }
+    }
+
+    /// The open connection with this id (nil once closed).
+    private func connection(id: Int) -> SimConnection? {
+        connections.values.first { $0.id == id }
     }
 
     /// Runs up to `lines` lines of one client, as Connection.step does.
@@ -91,6 +109,17 @@ final class SimServer {
     // MARK: requests (Server.execute and deliver, for the commands the simulation sends)
 
     private func execute(_ line: [UInt8], _ connection: SimConnection) {
+        if connection.importing != nil {
+            if ImportBuffer.isCommit(line) {
+                let admission = gate.admit(life.admitWrite())
+                if admission == .waitForBarrier || admission == .waitForCommits {
+                    park(line, connection, for: admission)
+                    return
+                }
+            }
+            continueImport(line, connection)
+            return
+        }
         let request: Request
         switch RequestParser.parse(bytes: line) {
         case .success(let parsed): request = parsed
@@ -99,20 +128,161 @@ final class SimServer {
             return
         }
         if request.words.isEmpty && request.options.isEmpty && request.requestToken == nil { return }
-        if engine.isMutating(request) {
-            switch life.admitWrite() {
-            case .run: break
-            case .waitForCommits:
-                connection.machine.park(line)
-                connection.machine.block()
-                parkedForCommit.append(connection.client)
-                return
-            case .refuse(let refused):
-                connection.machine.enqueue(.error(.unavailable, refused), waitSeq: 0, committedSeq: life.committedSeq)
-                return
+        if request.words.first?.lowercased() == "import" {
+            beginImport(request, connection)
+            return
+        }
+        let admission = gate.admit(life.admitWrite())
+        if admission != .run, engine.isMutating(request) {
+            if case .refuse(let refused) = admission {
+                refuse(refused, connection)
+            } else {
+                park(line, connection, for: admission)
             }
+            return
+        }
+        if let deferred = engine.offload(request, actor: connection.actor, role: .coordinator) {
+            connection.machine.block()
+            if gate.offload(request, connection: connection.id) { submit(.request(deferred), for: connection.id) }
+            return
         }
         deliver(engine.handle(request, actor: connection.actor, role: .coordinator), to: connection)
+    }
+
+    private func refuse(_ reason: String, _ connection: SimConnection) {
+        connection.machine.enqueue(.error(.unavailable, reason), waitSeq: 0, committedSeq: life.committedSeq)
+    }
+
+    private func park(_ line: [UInt8], _ connection: SimConnection, for admission: WorkGate<ImportRecheck, OffloadWorker.Result>.Admission) {
+        connection.machine.park(line)
+        connection.machine.block()
+        gate.park(connection.id, for: admission)
+    }
+
+    // MARK: imports (Server.beginImport, continueImport, startRecheck, finishRecheck; no writing ahead)
+
+    private func beginImport(_ request: Request, _ connection: SimConnection) {
+        guard request.words.count > 1, request.words[1].lowercased() == "begin" else {
+            connection.machine.enqueue(.error(.conflict, "no import is open on this connection"), waitSeq: 0, committedSeq: life.committedSeq)
+            return
+        }
+        var begun = ImportBuffer.begin(request, maxRows: 1000, maxBytes: 1 << 20)
+        if let refused = life.writesRefused { begun = .failure(RequestError(.unavailable, refused)) }
+        switch begun {
+        case .success(var buffer):
+            buffer.attach(engine.beginImport(allowed: buffer.allowed, actor: connection.actor, role: .coordinator))
+            connection.importing = buffer
+            connection.machine.enqueue(.ok(["import": buffer.kind?.rawValue ?? ""]), waitSeq: 0, committedSeq: life.committedSeq)
+        case .failure(let error):
+            connection.importing = ImportBuffer.refused(request, error)
+            connection.machine.enqueue(ImportBuffer.refusalReply(error), waitSeq: 0, committedSeq: life.committedSeq)
+        }
+    }
+
+    private func continueImport(_ line: [UInt8], _ connection: SimConnection) {
+        switch connection.importing!.take(line) {
+        case .buffered: break
+        case .reply(let reply): connection.machine.enqueue(reply, waitSeq: 0, committedSeq: life.committedSeq)
+        case .end(let reply):
+            connection.importing = nil
+            connection.machine.enqueue(reply, waitSeq: 0, committedSeq: life.committedSeq)
+        case .beginAgain:
+            connection.importing = nil
+            execute(line, connection)
+        case .commit(let session):
+            connection.importing = nil
+            if let refused = life.writesRefused { return refuse(refused, connection) }
+            if engine.importNeedsRecheck(session) {
+                connection.machine.block()
+                gate.startRecheck(engine.recheckImport(session), connection: connection.id)
+                startNextOffload()
+                return
+            }
+            let outcome = engine.finishImport(session)
+            if !outcome.entries.isEmpty { life.enqueue(outcome.entries) }
+            connection.machine.enqueue(outcome.reply, waitSeq: max(outcome.waitForSeq, engine.state.lastSeq), committedSeq: life.committedSeq)
+        }
+    }
+
+    // MARK: the off-loop thread (Server.startNextOffload, drainOffloaded, finishOffloaded)
+
+    private func submit(_ work: OffloadWorker.Work, for connection: Int) {
+        gate.submitted()
+        offloadOut = OffloadWorker.Job(connection: connection, work: work)
+    }
+
+    private func startNextOffload() {
+        while let job = gate.nextJob() {
+            switch job {
+            case .recheck(let id, let recheck):
+                submit(.importRecheck(recheck), for: id)
+            case .request(let id, let request):
+                guard let connection = connection(id: id) else { continue }
+                if let refused = life.writesRefused, engine.isMutating(request) {
+                    refuse(refused, connection)
+                    connection.machine.unblock()
+                } else if let deferred = engine.offload(request, actor: connection.actor, role: .coordinator) {
+                    submit(.request(deferred), for: id)
+                } else {
+                    deliver(engine.handle(request, actor: connection.actor, role: .coordinator), to: connection)
+                    connection.machine.unblock()
+                }
+            }
+        }
+    }
+
+    /// The off-loop job is done: its work runs now (as the thread would have), and its result is
+    /// finished on the loop as Server.drainOffloaded does.
+    func finishOffload(now: UInt64) {
+        guard let job = offloadOut else { return }
+        offloadOut = nil
+        var value: (any Sendable)?
+        switch job.work {
+        case .request(let deferred): value = deferred.compute()
+        case .importRecheck(let recheck): recheck.run()
+        }
+        let result = OffloadWorker.Result(connection: job.connection, work: job.work, value: value, microseconds: 0)
+        switch result.work {
+        case .request(let deferred):
+            if let now = gate.jobFinished(result, isWrite: engine.isMutating(deferred.request)) { finishOffloaded(now, deferred) }
+        case .importRecheck(let recheck):
+            let waited = gate.recheckFinished()
+            finishRecheck(recheck, for: result.connection)
+            for held in waited.held {
+                if case .request(let deferred) = held.work { finishOffloaded(held, deferred) }
+            }
+            for id in waited.parked { connection(id: id)?.machine.unblock() }
+        }
+        startNextOffload()
+        if life.isStopping { step(.progress, now: now) }
+    }
+
+    private func finishOffloaded(_ result: OffloadWorker.Result, _ deferred: Engine.Deferred) {
+        guard let connection = connection(id: result.connection) else { return }
+        if let refused = life.writesRefused, engine.isMutating(deferred.request) {
+            refuse(refused, connection)
+            connection.machine.unblock()
+            return
+        }
+        switch engine.complete(deferred, result: result.value!) {
+        case .again(let again):
+            if gate.offload(again.request, connection: connection.id) { submit(.request(again), for: connection.id) }
+        case .outcome(let outcome):
+            deliver(outcome, to: connection)
+            connection.machine.unblock()
+        }
+    }
+
+    private func finishRecheck(_ recheck: ImportRecheck, for id: Int) {
+        guard let connection = connection(id: id) else { return }
+        defer { connection.machine.unblock() }
+        if let refused = life.writesRefused { return refuse(refused, connection) }
+        guard engine.generation == recheck.session.generation else {
+            connection.machine.enqueue(.error(.conflict, "the state was reloaded from the store while the import was checked; nothing was imported; send it again"),
+                                       waitSeq: 0, committedSeq: life.committedSeq)
+            return
+        }
+        deliver(engine.finishImport(recheck.session), to: connection)
     }
 
     private func deliver(_ outcome: Outcome, to connection: SimConnection) {
@@ -147,9 +317,7 @@ final class SimServer {
                 for connection in connections.values { connection.machine.releaseHeld() }
             case .releaseParkedWriters:
                 guard !life.commitsBehind else { break }
-                let parked = parkedForCommit
-                parkedForCommit.removeAll()
-                for client in parked { connections[client]?.machine.unblock() }
+                for id in gate.commitsCaughtUp() { connection(id: id)?.machine.unblock() }
             case .resetState(let state): engine.reset(to: state)
             case .stopAccepting: break
             case .closeConnectionsWhenFlushed: break

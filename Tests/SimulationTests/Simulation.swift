@@ -33,6 +33,8 @@ struct Simulation {
         var clockJumps = 0
         var disconnects = 0
         var retries = 0
+        var imports = 0
+        var offloaded = 0
     }
 
     let seed: UInt64
@@ -64,7 +66,9 @@ struct Simulation {
         var setup = State()
         let engine = Engine(state: setup, clock: Simulation.clock(wall))
         for line in ["region add sx name=Shanxi", "warehouse add wh-a name=A region=sx at=37.87,112.55",
-                     "warehouse add wh-b name=B region=sx at=37.70,112.70", "item add water name=Water category=water unit=bottle"] {
+                     "warehouse add wh-b name=B region=sx at=37.70,112.70", "item add water name=Water category=water unit=bottle",
+                     "incident open flood title=Flood kind=flood at=37.80,112.60 region=sx severity=4",
+                     "need add flood supply water 40 priority=1"] {
             let outcome = engine.handle(line: line, actor: "setup")
             precondition(!outcome.reply.isError, "setup: \(line)")
             disk.forceAppend(outcome.entries)
@@ -132,6 +136,13 @@ struct Simulation {
             server.step(.store(result), now: now)
         }
 
+        // The off-loop thread finishes its job when it will.
+        if server.offloadOut != nil, chance(250) {
+            stats.offloaded += 1
+            note("off-loop job done")
+            server.finishOffload(now: now)
+        }
+
         // Clients act.
         let client = random.int(0...(clients.count - 1))
         try act(client)
@@ -171,7 +182,12 @@ struct Simulation {
             return
         }
         switch roll {
-        case 0..<55:
+        case 0..<4:
+            stats.imports += 1
+            stats.requests += 1
+            note("client \(id) sends an import")
+            for line in clients[id].nextImport(&random) { send(Array((line + "\n").utf8), to: id) }
+        case 4..<55:
             // Pipeline a few requests (retries of unknown outcomes first).
             for _ in 0..<random.int(1...4) {
                 let line = clients[id].nextRequest(&random)
@@ -217,6 +233,9 @@ struct Simulation {
             let replies = clients[id].receive(bytes)
             for (request, reply) in replies {
                 guard let request else { throw fail("client \(id) got a reply it did not ask for: \(reply)") }
+                if request.text == "import commit" || request.text == "import abort" {
+                    try checkImport(request, reply, client: id)
+                }
                 if let token = request.token, case .ok = reply, request.isWrite {
                     stats.acknowledgedWrites += 1
                     // Acknowledged means durable: the token's completion is in the journal, once.
@@ -226,6 +245,25 @@ struct Simulation {
                     }
                 }
             }
+        }
+    }
+
+    /// An import applies whole or not at all: acknowledged, every row is durable; refused (bad
+    /// row, aborted), none; UNAVAILABLE (a commit that failed, maybe after writing), all or none.
+    private func checkImport(_ request: SimClient.Sent, _ reply: ReplyReader.Parsed, client id: Int) throws(Failure) {
+        let durable = request.imports.filter { disk.volunteers.contains($0) }.count
+        switch reply {
+        case .ok where request.text == "import commit":
+            if request.importHasBadRow { throw fail("client \(id): an import with a bad row was acknowledged: \(reply)") }
+            if durable != request.imports.count {
+                throw fail("client \(id): import acknowledged but \(durable) of its \(request.imports.count) volunteers are durable")
+            }
+        case .error(let code, _) where code == "UNAVAILABLE":
+            if durable != 0 && durable != request.imports.count {
+                throw fail("client \(id): import half applied: \(durable) of \(request.imports.count) volunteers durable")
+            }
+        default:
+            if durable != 0 { throw fail("client \(id): import refused (\(reply)) but \(durable) of its volunteers are durable") }
         }
     }
 
@@ -280,6 +318,7 @@ struct Simulation {
                 guard let result else { continue }
                 server.step(.store(result), now: now)
             }
+            server.finishOffload(now: now)
             for id in clients.indices where server.connections[id] != nil { server.run(client: id, lines: 64, now: now) }
             server.step(.turnEnded, now: now)
             if now >= nextTick {
@@ -291,7 +330,7 @@ struct Simulation {
             server.submitted.removeAll()
             try deliverReplies()
             let owed = clients.indices.contains { server.connections[$0] != nil && clients[$0].owed > 0 }
-            if !owed && server.life.isAvailable && server.life.pipeline.isIdle && disk.queue.isEmpty { break }
+            if !owed && server.life.isAvailable && server.life.pipeline.isIdle && disk.queue.isEmpty && server.gate.outstanding == 0 { break }
         }
         if let stuck = clients.indices.first(where: { server.connections[$0] != nil && clients[$0].owed > 0 }) {
             throw fail("client \(stuck) still owed \(clients[stuck].owed) replies after the faults ended")

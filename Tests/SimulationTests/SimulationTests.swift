@@ -6,7 +6,11 @@ import XCTest
 /// RELIEFD_SIM_SEEDS / RELIEFD_SIM_FIRST (many) and RELIEFD_SIM_STEPS.
 final class SimulationTests: XCTestCase {
     /// Seeds that once found a bug, kept so it stays fixed (each names what it found).
-    static let regressions: [UInt64] = []
+    /// (Seed 1, and nearly every seed since imports were simulated, found rows pipelined behind a
+    /// refused `import begin` running one by one: ImportBufferTests keeps that one.)
+    static let regressions: [UInt64] = [
+        126, // an off-loop match finished after a reload from the store: "plan based on a later state" stopped the daemon
+    ]
 
     private func environment(_ name: String) -> String? {
         ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
@@ -42,10 +46,13 @@ final class SimulationTests: XCTestCase {
             total.clockJumps += stats.clockJumps
             total.disconnects += stats.disconnects
             total.retries += stats.retries
+            total.imports += stats.imports
+            total.offloaded += stats.offloaded
         }
         let seconds = Date().timeIntervalSince(started)
         print("simulation: \(seeds.count) seeds × \(steps) steps: \(total.requests) requests (\(Int(Double(total.requests) / max(seconds, 0.001)))/s), "
-              + "\(total.acknowledgedWrites) writes acknowledged, \(total.retries) retries, \(total.crashes) crashes, "
+              + "\(total.acknowledgedWrites) writes acknowledged, \(total.retries) retries, \(total.imports) imports, "
+              + "\(total.offloaded) off-loop jobs, \(total.crashes) crashes, "
               + "\(total.commitFaults) commit faults, \(total.outages) store outages, \(total.clockJumps) clock jumps, "
               + "\(total.disconnects) disconnects, in \(String(format: "%.1f", seconds)) s")
     }
