@@ -140,8 +140,11 @@ final class BadInputTests: EndToEndTestCase {
             paused = try info(other)["clients_paused"]
         }
         XCTAssertEqual(paused, "1", "the sink is paused once it holds more than output_soft_limit")
-        // Not reading for longer than output_stall_timeout (2 s, checked every second) ends it.
-        usleep(3_500_000)
+        // Not reading for longer than output_stall_timeout (2 s, checked every second) ends it: the
+        // daemon counts the cut-off before the client reads anything more.
+        try waitFor("the sink to be cut off for not reading (output_stall)") {
+            try info(other)["connections_refused"]?.contains("output_stall") == true
+        }
         XCTAssertTrue(sink.waitForClose(timeout: 10), "a client not reading \(sent) replies of ~3 KB was not disconnected (output_stall_timeout 2 s)")
         let got = sink.pendingReplies.count
         print("slow reader: sent \(sent) requests, received \(got) replies (\(sink.bytesReceived) bytes) before disconnect; cut off while sending: \(cutOffWhileSending)")

@@ -119,7 +119,10 @@ final class FilePermissionTests: EndToEndTestCase {
         let fields = try info(client)
         XCTAssertEqual(fields["store"], "postgres://reliefd:***@127.0.0.1:1/relief?sslmode=disable&password=***")
         XCTAssertNotEqual(fields["role"], "leader")
-        usleep(600_000) // a few connection attempts, each logged
+        // A few connection attempts, each logged with the error PostgreSQL's client gave.
+        try waitFor("two failed connection attempts in the log") {
+            daemon.log.components(separatedBy: "PostgreSQL unreachable").count > 2
+        }
         let log = daemon.log
         XCTAssertTrue(log.contains("the configuration file holds the PostgreSQL password and others can read it"), log)
         XCTAssertTrue(log.contains("mode=0644"), log)

@@ -197,7 +197,7 @@ final class HostileClientTests: EndToEndTestCase {
         let second = try daemon.connect()
         try first.send("stock lots limit=20000")
         try second.send("stock lots limit=20000")
-        usleep(200_000)
+        try waitFor("both large listings to be under way") { try info(client)["large_listings"] == "2" }
         // A third large listing from the same peer waits its turn: refused, saying why.
         let third = try client.request("stock lots limit=20000")
         XCTAssertEqual(third.errorCode, "LIMIT", third.text)

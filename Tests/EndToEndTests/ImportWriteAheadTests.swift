@@ -108,7 +108,11 @@ final class ImportWriteAheadTests: EndToEndTestCase {
         try ok(other, "volunteer add w-3 name=Walk-in region=sx at=37.8,112.5")
         let offloadedBefore = Int(try info(observer)["offloaded"] ?? "") ?? -1
         try importer.send("import commit")
-        usleep(100_000)
+        // The daemon has taken the commit once the re-check is queued or done.
+        try waitFor("the import's re-check to start", timeout: 60) {
+            let fields = try info(observer)
+            return fields["offload_queue"] != "0" || Int(fields["offloaded"] ?? "") ?? -1 > offloadedBefore
+        }
         // A write that clashes with a row of the import, sent while its rows are checked again: it
         // waits, so the check is the last word and the import applies whole; then the write is
         // refused against the state with the import in it.

@@ -58,15 +58,6 @@ final class PostgresStoreTests: EndToEndTestCase {
         return (exit >> 8) & 0xFF
     }
 
-    private func waitFor(_ what: String, timeout: Double, _ condition: () throws -> Bool) throws -> Double {
-        let started = Date()
-        while Date().timeIntervalSince(started) < timeout {
-            if (try? condition()) == true { return Date().timeIntervalSince(started) }
-            usleep(50_000)
-        }
-        throw Daemon.Failure("timed out after \(timeout) s waiting for \(what)")
-    }
-
     /// `info`'s role, and `leader` only once the state is loaded and writes are taken.
     private func role(_ daemon: Daemon) -> String? {
         guard let client = try? daemon.connect(timeout: 2) else { return nil }

@@ -51,6 +51,21 @@ class EndToEndTestCase: XCTestCase {
     }
 
     /// `info` fields.
+    /// Waits for something the daemon shows — a field of `info`, a line of its log, a reply — instead
+    /// of sleeping for a time it might take: checks `condition` every 20 ms, for at most `timeout`
+    /// seconds, and fails naming `what` when it never holds. Returns how long it took.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Double = 10, _ condition: () throws -> Bool) throws -> Double {
+        let started = Date()
+        while true {
+            if (try? condition()) == true { return Date().timeIntervalSince(started) }
+            guard Date().timeIntervalSince(started) < timeout else {
+                throw Daemon.Failure("timed out after \(timeout) s waiting for \(what)")
+            }
+            usleep(20_000)
+        }
+    }
+
     func info(_ client: Client) throws -> [String: String] {
         let reply = try client.request("info")
         guard let fields = reply.okFields else { throw Daemon.Failure("info → \(reply.text)") }
