@@ -13,6 +13,8 @@ struct SimDisk {
     private(set) var snapshots: [(seq: Int64, text: String)] = []
     /// Until this simulated time the store is unreachable: commits and re-reads fail.
     var downUntil: UInt64 = 0
+    /// PostgreSQL mode: the lock session holding the leader lock (its backend pid), if any.
+    var lockOwner: Int32?
     /// `req=` tokens completed in the durable journal, per actor: each must be there at most once.
     private(set) var tokens: [String: Int] = [:]
     /// Volunteers added in the durable journal (imports apply whole or not at all).
@@ -30,6 +32,13 @@ struct SimDisk {
     enum Fate { case normal, fail, torn }
 
     private(set) var queue: [Job] = []
+
+    /// A snapshot stored (PostgreSQL mode: the leader writes it directly).
+    mutating func storeSnapshot(_ state: State) -> SnapshotSeal {
+        let text = state.snapshotText()
+        snapshots.append((state.lastSeq, text))
+        return SnapshotSeal(snapshotSeq: state.lastSeq, text: text)
+    }
 
     mutating func submit(_ work: StoreWorker.Job, due: UInt64, fate: Fate) {
         // The writer is one thread: jobs finish in order, never before the one ahead of them.
@@ -82,8 +91,14 @@ struct SimDisk {
         queue.removeAll()
     }
 
-    private mutating func append(_ entries: [Entry]) {
+    /// The chain's head as PostgreSQL keeps it: a commit must name it to follow it (a leader that
+    /// lost its place, or a second writer, is refused).
+    private(set) var headHash: [UInt8] = Array("genesis".utf8)
+
+    /// Makes `entries` durable (the store's side of a commit that landed).
+    mutating func append(_ entries: [Entry]) {
         journal += entries
+        headHash = Array("h\(lastSeq)/\(journal.count)/\(entries.count)/\(headHash.count)".utf8)
         for entry in entries {
             if case .requestCompleted(let token, _, _, _) = entry.event {
                 tokens[RequestScope.of(actor: entry.actor) + " " + token, default: 0] += 1

@@ -41,11 +41,12 @@ final class SimServer {
 
     static let limits = ConnectionMachine.Limits(maxLine: 4096, softOutput: 16 << 10, hardOutput: 1 << 20)
 
-    init(state: State, clock: Clock, now: UInt64, maxUncommitted: Int, snapshotEvery: Int64) {
+    /// `unavailableUntilLoaded`: a PostgreSQL daemon starts with nothing loaded, writes refused.
+    init(state: State, clock: Clock, now: UInt64, maxUncommitted: Int, snapshotEvery: Int64, unavailableUntilLoaded: String? = nil) {
         engine = Engine(state: state, clock: clock)
         life = ServerMachine(settings: .init(snapshotEvery: snapshotEvery, snapshotIntervalMilliseconds: 60_000, maxUncommitted: maxUncommitted),
                              lastSeq: state.lastSeq, loadedSnapshotSeq: 0, loadedSnapshotCovers: 0,
-                             unavailableUntilLoaded: nil, now: now, maxRequest: 100_000)
+                             unavailableUntilLoaded: unavailableUntilLoaded, now: now, maxRequest: 100_000)
     }
 
     var world: ServerMachine.World {
