@@ -25,7 +25,7 @@ final class PostgresStoreTests: EndToEndTestCase {
 
     override func tearDown() {
         super.tearDown() // kills the daemons first
-        if let database { try? psql(baseURL, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+        if let database { _ = try? psql(baseURL, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
     }
 
     private var url: String {
@@ -212,7 +212,7 @@ final class PostgresStoreTests: EndToEndTestCase {
         try source.stop()
         let sourcePath = "sqlite:" + source.dataDirectory + "/reliefd.db"
         let passwordFile = source.directory + "/store-password"
-        FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
         let reliefd = try Daemon.binaryPath()
 
         let refused = try runProgram(reliefd, ["migrate", "--from", sourcePath, "--to", roleURL], environment: environment)
@@ -239,7 +239,7 @@ final class PostgresStoreTests: EndToEndTestCase {
         // A wrong password: refused by PostgreSQL, and the message does not show it either.
         let wrong = "wrong-" + UUID().uuidString
         let wrongFile = source.directory + "/wrong-password"
-        FileManager.default.createFile(atPath: wrongFile, contents: Data(wrong.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: wrongFile, contents: Data(wrong.utf8), attributes: [.posixPermissions: 0o600])
         let denied = try startDaemon(["--store", roleURL, "--store-password-file", wrongFile])
         _ = try waitFor("the refusal to be logged", timeout: 20) { denied.log.contains("password authentication failed") }
         XCTAssertNotEqual(role(denied), "leader")
