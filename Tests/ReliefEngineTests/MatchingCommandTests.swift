@@ -257,6 +257,20 @@ final class MatchingCommandTests: XCTestCase {
         XCTAssertTrue(refused.entries.isEmpty)
     }
 
+        /// When the state moved so that the request no longer needs the thread — every need it was for
+    /// was cancelled meanwhile — the answer is the one the request gets now, not "the state changed".
+    func testOffloadedWorkThatNoLongerNeedsTheThreadIsAnsweredOnTheLoop() throws {
+        let engine = MatchingEngineFixture.standard().engine()
+        let request = try RequestParser.parse("match flood-1").get()
+        let deferred = try XCTUnwrap(engine.offload(request, actor: "officer", role: .coordinator))
+        let computed = deferred.compute()
+        for need in ["N-000001", "N-000002", "N-000003"] { engine.ok("need cancel \(need) reason=duplicate") }
+        guard case .outcome(let outcome) = engine.complete(deferred, result: computed) else { return XCTFail("answered at once") }
+        XCTAssertEqual(outcome.reply, engine.handle(request, actor: "officer").reply)
+        XCTAssertFalse(outcome.reply.isError, "\(outcome.reply)")
+        XCTAssertTrue(outcome.entries.isEmpty)
+    }
+
         func testMatchRunsOffTheLoopAndProposesWhatItWouldInline() throws {
         let inline = MatchingEngineFixture.standard().engine()
         let offloaded = MatchingEngineFixture.standard().engine()
