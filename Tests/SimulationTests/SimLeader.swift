@@ -90,7 +90,8 @@ struct SimLeader {
         ops.append((max(now + UInt64(random.int(1...(random.int(0...9) == 0 ? 300 : 15))), ops.last?.due ?? 0), op))
     }
 
-    /// The store session closes (asked, or lost): a commit on it is in doubt — it may have landed.
+    /// The store session closes (asked, or lost): every statement on it fails first, as PGConnection
+    /// reports them; a commit on it is in doubt — it may have landed.
     private mutating func closeStore(_ reason: String, now: UInt64, disk: inout SimDisk, random: inout SplitMix64) -> [StoreWorker.Result] {
         store = .disconnected
         var results: [StoreWorker.Result] = []
@@ -100,7 +101,14 @@ struct SimLeader {
             case .commit(let entries, let hash, let fence, _):
                 if random.int(0...1) == 0 { _ = land(entries, hash: hash, fence: fence, disk: &disk) }
                 results += machine.handle(.commitFailed("connection closed (\(reason)); the commit is in doubt"), now: now, links: links).posts
-            case .load, .probe, .storeConnected:
+            case .probe:
+                // PGConnection fails every job on a closing connection before it reports the loss:
+                // the probe is answered (the server's re-read ends, its held replies go out).
+                results += machine.handle(.probeAnswered(failure: "connection closed (\(reason))"), now: now, links: links).posts
+            case .load(let epoch):
+                results += machine.handle(.loadFailed(epoch: epoch, message: "connection closed (\(reason))", transient: true),
+                                          now: now, links: links).posts
+            case .storeConnected:
                 break
             default:
                 kept.append(pending)

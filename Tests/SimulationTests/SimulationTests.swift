@@ -10,6 +10,7 @@ final class SimulationTests: XCTestCase {
     /// refused `import begin` running one by one: ImportBufferTests keeps that one.)
     static let regressions: [UInt64] = [
         270, // an off-loop match finished after a reload from the store: "plan based on a later state" stopped the daemon
+        6175, // (the simulation's own model) a probe on a closing PostgreSQL session went unanswered, so held replies were never sent
     ]
 
     private func environment(_ name: String) -> String? {
