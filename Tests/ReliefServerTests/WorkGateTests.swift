@@ -93,7 +93,7 @@ final class WorkGateTests: XCTestCase {
         XCTAssertEqual(gate.writesWaiting, 0)
     }
 
-    /// A writer parked for commits while the barrier is up counts in both places only once.
+    /// Writers parked for commits and writers parked behind the barrier both count in `writes_waiting`.
     func testBothKindsOfWaitingCountInInfo() {
         var gate = Gate()
         gate.park(1, for: .waitForCommits)
