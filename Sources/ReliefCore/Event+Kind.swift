@@ -11,6 +11,7 @@ extension Event {
         case travel(Travel)
         case seal(Seal)
         case drill(Drill)
+        case users(Users)
 
         public enum Stock: String, CaseIterable, Sendable {
             case regionAdded = "region.added"
@@ -70,6 +71,13 @@ extension Event {
             case drillRecorded = "drill.recorded"
         }
 
+        public enum Users: String, CaseIterable, Sendable {
+            case userSet = "user.set"
+            case userRemoved = "user.removed"
+            case tokenCreated = "token.created"
+            case tokenRevoked = "token.revoked"
+        }
+
         /// The kind a journal `kind` column names, or nil for one this version does not know.
         public init?(rawValue: String) {
             if let kind = Stock(rawValue: rawValue) { self = .stock(kind); return }
@@ -78,6 +86,7 @@ extension Event {
             if let kind = Travel(rawValue: rawValue) { self = .travel(kind); return }
             if let kind = Seal(rawValue: rawValue) { self = .seal(kind); return }
             if let kind = Drill(rawValue: rawValue) { self = .drill(kind); return }
+            if let kind = Users(rawValue: rawValue) { self = .users(kind); return }
             return nil
         }
 
@@ -89,11 +98,13 @@ extension Event {
             case .travel(let kind): kind.rawValue
             case .seal(let kind): kind.rawValue
             case .drill(let kind): kind.rawValue
+            case .users(let kind): kind.rawValue
             }
         }
 
         public static let allCases: [Kind] =
             Stock.allCases.map { .stock($0) } + Roster.allCases.map { .roster($0) } + Incident.allCases.map { .incident($0) } + Travel.allCases.map { .travel($0) } + Seal.allCases.map { .seal($0) } + Drill.allCases.map { .drill($0) }
+            + Users.allCases.map { .users($0) }
     }
 
     /// The event's kind and family.
@@ -139,6 +150,10 @@ extension Event {
         case .travelTimeSet: .travel(.travelTimeSet)
         case .snapshotSealed: .seal(.snapshotSealed)
         case .drillRecorded: .drill(.drillRecorded)
+        case .userSet: .users(.userSet)
+        case .userRemoved: .users(.userRemoved)
+        case .tokenCreated: .users(.tokenCreated)
+        case .tokenRevoked: .users(.tokenRevoked)
         }
     }
 

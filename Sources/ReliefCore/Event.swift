@@ -62,6 +62,13 @@ public enum Event: Sendable, Equatable {
 
     /// Teams and volunteers took part in a drill (DrillRecord.swift, Event+Drill.swift).
     case drillRecorded(DrillParticipation)
+
+    // Users and grants (Users.swift, Event+Users.swift): only the admin makes them. A token is
+    // journaled by its SHA-256 alone; its text is shown once, to whoever created it.
+    case userSet(User)
+    case userRemoved(name: String)
+    case tokenCreated(user: String, name: String, sha256: String)
+    case tokenRevoked(user: String, name: String)
 }
 
 /// An event as journaled: its sequence number, when and by whom.

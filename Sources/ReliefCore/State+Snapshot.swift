@@ -59,6 +59,19 @@ extension State {
         rosterSnapshotLines(emit)
         incidentSnapshotLines(emit)
         travelSnapshotLines(emit)
+        for user in users.values.sorted(by: { $0.name < $1.name }) {
+            var json = Event.userSet(user).body
+            json.pairs.insert(("t", .string("user")), at: 0)
+            if user.removed { json.set("removed", "yes") }
+            emit(json)
+            for (name, token) in user.tokens.sorted(by: { $0.key < $1.key }) {
+                var json = FlatJSON()
+                json.set("t", "token"); json.set("user", user.name); json.set("name", name); json.set("sha256", token.sha256)
+                json.set("created", token.created.milliseconds)
+                if let revoked = token.revoked { json.set("revoked", revoked.milliseconds) }
+                emit(json)
+            }
+        }
         // In the window's own order: remembering them in this order rebuilds the same window.
         for request in requests.all {
             var json = FlatJSON()
@@ -160,6 +173,15 @@ extension State {
                 try loadIncidentRecord(type, record)
             case "travel":
                 try loadTravelRecord(record)
+            case "user":
+                guard case .userSet(var user) = try Event(kind: "user.set", body: record) else { continue }
+                user.removed = try record.optionalString("removed") == "yes"
+                users[user.name] = user
+            case "token":
+                guard case .tokenCreated(let name, let token, let sha256) = try Event(kind: "token.created", body: record) else { continue }
+                guard users[name] != nil else { throw FlatJSON.DecodingError.invalid("token of unknown user \(name)") }
+                users[name]?.tokens[token] = UserToken(sha256: sha256, created: Timestamp(milliseconds: try record.int("created")),
+                                                       revoked: try record.optionalInt("revoked").map(Timestamp.init(milliseconds:)))
             case "request":
                 // A snapshot written before tokens were scoped has neither scope nor seq: such a
                 // token stays unscoped (it answers any client) and older than every other.

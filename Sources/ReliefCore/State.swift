@@ -54,6 +54,9 @@ public struct State: Sendable {
     // Travel times (State+Travel.swift): origin (warehouse or region) → destination → road minutes.
     public internal(set) var travelTimes: [String: [String: Int]] = [:]
 
+    // Users, their grants and login tokens (Users.swift, State+Users.swift), by name.
+    public internal(set) var users: [String: User] = [:]
+
     public init() {}
 
     /// An empty state whose `req=` tokens are kept in `requests` (an empty window with other bounds).

@@ -9,7 +9,7 @@ extension Engine {
     static let allocationCommands: [Command] = [
         Command(words: ["allocation", "reserve"], usage: "allocation reserve NEED WAREHOUSE LOT QTY",
                 summary: "reserve stock of one lot in one warehouse for a supply need (by hand; the matcher does it through plan apply)",
-                mutating: true) { engine, args, context in
+                mutating: true, access: .write(.incidents, .need(0))) { engine, args, context in
             try args.expect(positionals: 4...4, options: [])
             let need = try engine.need(try args.positional(0, "need id"))
             let warehouse = try engine.warehouse(try args.positional(1, "warehouse"))
@@ -45,7 +45,7 @@ extension Engine {
         },
 
         Command(words: ["allocation", "dispatch"], usage: "allocation dispatch ALLOCATION [note=TEXT]",
-                summary: "the reserved goods leave the warehouse (off its shelf, in transit)", mutating: true) { engine, args, _ in
+                summary: "the reserved goods leave the warehouse (off its shelf, in transit)", mutating: true, access: .write(.incidents, .allocation(0))) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["note"])
             let allocation = try engine.allocation(try args.positional(0, "allocation id"))
             let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
@@ -57,7 +57,7 @@ extension Engine {
         },
 
         Command(words: ["allocation", "deliver"], usage: "allocation deliver ALLOCATION [note=TEXT]",
-                summary: "the goods in transit arrived at the incident", mutating: true) { engine, args, _ in
+                summary: "the goods in transit arrived at the incident", mutating: true, access: .write(.incidents, .allocation(0))) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["note"])
             let allocation = try engine.allocation(try args.positional(0, "allocation id"))
             let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
@@ -70,7 +70,7 @@ extension Engine {
         },
 
         Command(words: ["allocation", "release"], usage: "allocation release ALLOCATION [reason=TEXT]",
-                summary: "give reserved stock back to available, or take goods in transit back into their warehouse", mutating: true) { engine, args, _ in
+                summary: "give reserved stock back to available, or take goods in transit back into their warehouse", mutating: true, access: .write(.incidents, .allocation(0))) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["reason"])
             let allocation = try engine.allocation(try args.positional(0, "allocation id"))
             let reason = try args.option("reason").map { try Arguments.text($0, "reason", max: 500) }
@@ -89,7 +89,7 @@ extension Engine {
 
         Command(words: ["allocation", "list"],
                 usage: "allocation list [incident=ID] [need=ID] [status=reserved|dispatched|delivered|released]",
-                summary: "allocations, oldest first", mutating: false, listing: .standard) { engine, args, _ in
+                summary: "allocations, oldest first", mutating: false, access: .read(.incidents), listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["incident", "need", "status"])
             let incident = try args.option("incident").map { try engine.incident($0).id }
             let need = try args.option("need").map { try engine.need($0).id }
@@ -101,7 +101,7 @@ extension Engine {
     static let assignmentCommands: [Command] = [
         Command(words: ["assignment", "add"], usage: "assignment add NEED (VOLUNTEER | TEAM)",
                 summary: "send a volunteer (available now, certified for the skill) or a ready team to a personnel need, by hand",
-                mutating: true) { engine, args, context in
+                mutating: true, access: .write(.incidents, .need(0))) { engine, args, context in
             try args.expect(positionals: 2...2, options: [])
             let need = try engine.need(try args.positional(0, "need id"))
             let who = try args.positional(1, "volunteer or team")
@@ -150,7 +150,7 @@ extension Engine {
         },
 
         Command(words: ["assignment", "enroute"], usage: "assignment enroute ASSIGNMENT",
-                summary: "the assigned volunteer is on the way", mutating: true) { engine, args, _ in
+                summary: "the assigned volunteer is on the way", mutating: true, access: .write(.incidents, .assignment(0))) { engine, args, _ in
             try args.expect(positionals: 1...1, options: [])
             let assignment = try engine.assignment(try args.positional(0, "assignment id"))
             guard assignment.status == .assigned else {
@@ -161,7 +161,7 @@ extension Engine {
         },
 
         Command(words: ["assignment", "onscene"], usage: "assignment onscene ASSIGNMENT",
-                summary: "the volunteer arrived: on duty from now (hours count until release)", mutating: true) { engine, args, context in
+                summary: "the volunteer arrived: on duty from now (hours count until release)", mutating: true, access: .write(.incidents, .assignment(0))) { engine, args, context in
             try args.expect(positionals: 1...1, options: [])
             let assignment = try engine.assignment(try args.positional(0, "assignment id"))
             guard assignment.status == .assigned || assignment.status == .enRoute else {
@@ -179,7 +179,7 @@ extension Engine {
         },
 
         Command(words: ["assignment", "release"], usage: "assignment release ASSIGNMENT [reason=TEXT]",
-                summary: "stand the volunteer down; hours on scene go to their duty record", mutating: true) { engine, args, context in
+                summary: "stand the volunteer down; hours on scene go to their duty record", mutating: true, access: .write(.incidents, .assignment(0))) { engine, args, context in
             try args.expect(positionals: 1...1, options: ["reason"])
             let assignment = try engine.assignment(try args.positional(0, "assignment id"))
             let reason = try args.option("reason").map { try Arguments.text($0, "reason", max: 500) }
@@ -195,7 +195,7 @@ extension Engine {
 
         Command(words: ["assignment", "list"],
                 usage: "assignment list [incident=ID] [need=ID] [volunteer=ID] [status=assigned|en_route|on_scene|released]",
-                summary: "assignments, oldest first", mutating: false, listing: .standard) { engine, args, _ in
+                summary: "assignments, oldest first", mutating: false, access: .read(.incidents), listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["incident", "need", "volunteer", "status"])
             let incident = try args.option("incident").map { try engine.incident($0).id }
             let need = try args.option("need").map { try engine.need($0).id }

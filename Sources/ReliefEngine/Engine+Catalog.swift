@@ -5,7 +5,7 @@ import ReliefProtocol
 extension Engine {
     static let catalogCommands: [Command] = [
         Command(words: ["region", "add"], usage: "region add PATH name=TEXT level=province|city|county",
-                summary: "add a region under its parent (shanxi/taiyuan needs shanxi)", mutating: true) { engine, args, _ in
+                summary: "add a region under its parent (shanxi/taiyuan needs shanxi)", mutating: true, access: .administer) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["name", "level"])
             let id = try Arguments.regionPath(try args.positional(0, "region path"))
             let name = try Arguments.text(try args.requiredOption("name", "TEXT"), "name")
@@ -19,7 +19,7 @@ extension Engine {
             engine.emit(.regionAdded(id: id, name: name, level: level))
             return .ok(["region": id])
         },
-        Command(words: ["region", "list"], usage: "region list [under=PATH]", summary: "list regions", mutating: false, listing: .standard) { engine, args, _ in
+        Command(words: ["region", "list"], usage: "region list [under=PATH]", summary: "list regions", mutating: false, access: .read(.catalog), listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["under"])
             let under = args.option("under")
             return .rows(engine.state.regions.values
@@ -27,7 +27,7 @@ extension Engine {
                 .sorted { $0.id < $1.id }
                 .map { engine.regionFields($0) })
         },
-        Command(words: ["region", "show"], usage: "region show PATH", summary: "show a region and what it holds", mutating: false) { engine, args, _ in
+        Command(words: ["region", "show"], usage: "region show PATH", summary: "show a region and what it holds", mutating: false, access: .read(.catalog)) { engine, args, _ in
             try args.expect(positionals: 1...1, options: [])
             let id = try args.positional(0, "region path")
             guard let region = engine.state.regions[id] else { throw Refusal(.notFound, "region \(id) not found") }
@@ -39,7 +39,7 @@ extension Engine {
         },
 
         Command(words: ["warehouse", "add"], usage: "warehouse add ID name=TEXT region=PATH at=LAT,LON",
-                summary: "add a warehouse", mutating: true) { engine, args, _ in
+                summary: "add a warehouse", mutating: true, access: .administer) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["name", "region", "at"])
             let id = try Arguments.identifier(try args.positional(0, "warehouse id"), "warehouse id")
             let name = try Arguments.text(try args.requiredOption("name", "TEXT"), "name")
@@ -51,7 +51,7 @@ extension Engine {
             return .ok(["warehouse": id])
         },
         Command(words: ["warehouse", "list"], usage: "warehouse list [region=PATH] [near=LAT,LON radius=150km]",
-                summary: "list warehouses", mutating: false, listing: .standard) { engine, args, _ in
+                summary: "list warehouses", mutating: false, access: .read(.catalog), listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["region", "near", "radius"])
             let filter = try engine.placeFilter(args)
             return .rows(engine.state.warehousesMatchingSorted(filter).map { warehouse, distance in
@@ -61,7 +61,7 @@ extension Engine {
             })
         },
         Command(words: ["warehouse", "show"], usage: "warehouse show ID", summary: "show a warehouse and its stock totals",
-                mutating: false) { engine, args, _ in
+                mutating: false, access: .read(.catalog)) { engine, args, _ in
             try args.expect(positionals: 1...1, options: [])
             let id = try args.positional(0, "warehouse id")
             guard let warehouse = engine.state.warehouses[id] else { throw Refusal(.notFound, "warehouse \(id) not found") }
@@ -75,7 +75,7 @@ extension Engine {
 
         Command(words: ["item", "add"],
                 usage: "item add SKU name=TEXT category=TEXT unit=TEXT [pack=N] [shelf_life=DAYSd]",
-                summary: "add a catalog item", mutating: true) { engine, args, _ in
+                summary: "add a catalog item", mutating: true, access: .administer) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["name", "category", "unit", "pack", "shelf_life"])
             let sku = try Arguments.identifier(try args.positional(0, "sku"), "sku")
             let name = try Arguments.text(try args.requiredOption("name", "TEXT"), "name")
@@ -93,7 +93,7 @@ extension Engine {
             engine.emit(.itemAdded(Item(sku: sku, name: name, category: category, unit: unit, packSize: pack, shelfLifeDays: shelfLife)))
             return .ok(["item": sku])
         },
-        Command(words: ["item", "list"], usage: "item list [category=TEXT]", summary: "list the item catalog", mutating: false, listing: .standard) { engine, args, _ in
+        Command(words: ["item", "list"], usage: "item list [category=TEXT]", summary: "list the item catalog", mutating: false, access: .read(.catalog), listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["category"])
             let category = args.option("category")
             return .rows(engine.state.items.values
@@ -101,7 +101,7 @@ extension Engine {
                 .sorted { $0.sku < $1.sku }
                 .map(Engine.itemFields))
         },
-        Command(words: ["item", "show"], usage: "item show SKU", summary: "show an item and where it is held", mutating: false) { engine, args, _ in
+        Command(words: ["item", "show"], usage: "item show SKU", summary: "show an item and where it is held", mutating: false, access: .read(.catalog)) { engine, args, _ in
             try args.expect(positionals: 1...1, options: [])
             let sku = try args.positional(0, "sku")
             guard let item = engine.state.items[sku] else { throw Refusal(.notFound, "item \(sku) not found") }

@@ -9,7 +9,7 @@ extension Engine {
         Command(words: ["drill", "record"],
                 usage: "drill record DRILL scenario=TEXT [date=YYYY-MM-DD] [teams=ID[:ROLE],…] [volunteers=ID[:ROLE],…]",
                 summary: "record that teams and volunteers took part in a drill (team readiness shows when a team last drilled)",
-                mutating: true) { engine, args, context in
+                mutating: true, access: .administer) { engine, args, context in
             try args.expect(positionals: 1...1, options: ["scenario", "date", "teams", "volunteers"])
             let drill = try Arguments.identifier(try args.positional(0, "drill id"), "drill id")
             let scenario = try Arguments.text(try args.requiredOption("scenario", "TEXT"), "scenario")

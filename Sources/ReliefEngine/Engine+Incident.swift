@@ -9,7 +9,7 @@ extension Engine {
     static let incidentOnlyCommands: [Command] = [
         Command(words: ["incident", "open"],
                 usage: "incident open ID title=TEXT kind=\(IncidentKind.allCases.map(\.rawValue).joined(separator: "|")) at=LAT,LON region=PATH severity=1..5 [affected=N]",
-                summary: "open an incident (affected: people affected, 0 until known)", mutating: true) { engine, args, context in
+                summary: "open an incident (affected: people affected, 0 until known)", mutating: true, access: .write(.incidents, .regionOption("region"))) { engine, args, context in
             try args.expect(positionals: 1...1, options: ["title", "kind", "at", "region", "severity", "affected"])
             let id = try Arguments.identifier(try args.positional(0, "incident id"), "incident id")
             let title = try Arguments.text(try args.requiredOption("title", "TEXT"), "title")
@@ -28,7 +28,7 @@ extension Engine {
         },
 
         Command(words: ["incident", "update"], usage: "incident update ID [title=TEXT] [severity=1..5] [affected=N] [note=TEXT]",
-                summary: "change an incident's title, severity or people affected, or add a note to its timeline", mutating: true) { engine, args, _ in
+                summary: "change an incident's title, severity or people affected, or add a note to its timeline", mutating: true, access: .write(.incidents, .incident(0))) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["title", "severity", "affected", "note"])
             let incident = try engine.incident(try args.positional(0, "incident id"))
             let title = try args.option("title").map { try Arguments.text($0, "title") }
@@ -51,7 +51,7 @@ extension Engine {
 
         Command(words: ["incident", "status"], usage: "incident status ID active|contained|closed [note=TEXT]",
                 summary: "move an incident on: open → active → contained → closed (closing needs every supply delivered or released and every person released)",
-                mutating: true) { engine, args, _ in
+                mutating: true, access: .write(.incidents, .incident(0))) { engine, args, _ in
             try args.expect(positionals: 2...2, options: ["note"])
             let incident = try engine.incident(try args.positional(0, "incident id"))
             let status = try Arguments.choice(try args.positional(1, "status"), "status", IncidentStatus.self)
@@ -78,7 +78,7 @@ extension Engine {
         },
 
         Command(words: ["incident", "list"], usage: "incident list [status=open|active|contained|closed] [region=PATH]",
-                summary: "incidents with their needs: how many, how many open, how many not fully met", mutating: false, listing: .standard) { engine, args, _ in
+                summary: "incidents with their needs: how many, how many open, how many not fully met", mutating: false, access: .read(.incidents), listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["status", "region"])
             let status = try args.option("status").map { try Arguments.choice($0, "status", IncidentStatus.self) }
             let region = try args.option("region").map(Arguments.regionPath)
@@ -91,7 +91,7 @@ extension Engine {
 
         Command(words: ["incident", "show"], usage: "incident show ID",
                 summary: "the whole picture: the incident, each need with what is met, in transit, delivered, missing and why, then allocations and assignments",
-                mutating: false, listing: .picture) { engine, args, _ in
+                mutating: false, access: .read(.incidents), listing: .picture) { engine, args, _ in
             try args.expect(positionals: 1...1, options: [])
             let incident = try engine.incident(try args.positional(0, "incident id"))
             var rows: [Fields] = []
@@ -120,7 +120,7 @@ extension Engine {
 
         Command(words: ["incident", "timeline"], usage: "incident timeline ID [limit=1000]",
                 summary: "the incident's log: every change to it, its needs, allocations and assignments, oldest first (the newest limit= lines)",
-                mutating: false, listing: .standard) { engine, args, context in
+                mutating: false, access: .read(.incidents), listing: .standard) { engine, args, context in
             try args.expect(positionals: 1...1, options: [])
             let incident = try engine.incident(try args.positional(0, "incident id"))
             return Engine.newest(incident.timeline, limit: context.limit) { line in
@@ -135,7 +135,7 @@ extension Engine {
         Command(words: ["need", "add"],
                 usage: "need add INCIDENT (supply SKU QTY | item=SKU qty=QTY | supply SKU per_day=QTY days=N | item=SKU per_day=QTY days=N | volunteers SKILL COUNT hours=N | team SPECIALTY COUNT hours=N) [priority=1..5] [by=DATE|DATETIME|12h] [note=TEXT] [ref=NAME] [reach=\(ReachTier.allCases.map(\.name).joined(separator: "|"))]",
                 summary: "add a need to an incident (priority 3 and by now + 24 h unless given; per_day=Q days=N: one need a day for N days, each due 24 h after the one before; ref: a name of your own for it, usable wherever a need id is, NAME-d1 … NAME-dN for days; reach: how far a plan may look, the configured default unless given)",
-                mutating: true) { engine, args, context in
+                mutating: true, access: .write(.incidents, .incident(0))) { engine, args, context in
             try args.expect(positionals: 1...4, options: ["hours", "priority", "by", "note", "ref", "item", "qty", "per_day", "days", "reach"])
             let incident = try engine.incident(try args.positional(0, "incident id"))
             let request: NeedRequest
@@ -220,7 +220,7 @@ extension Engine {
 
         Command(words: ["need", "change"],
                 usage: "need change NEED [qty=N | count=N] [priority=1..5] [by=DATE|DATETIME|12h] [note=TEXT] [reach=\(ReachTier.allCases.map(\.name).joined(separator: "|"))|default]",
-                summary: "change a need's amount (not below what is already committed), priority, deadline, note or reach (default: the configured reach); one day of a schedule changes alone", mutating: true) { engine, args, context in
+                summary: "change a need's amount (not below what is already committed), priority, deadline, note or reach (default: the configured reach); one day of a schedule changes alone", mutating: true, access: .write(.incidents, .need(0))) { engine, args, context in
             try args.expect(positionals: 1...1, options: ["qty", "count", "priority", "by", "note", "reach"])
             let need = try engine.need(try args.positional(0, "need id"))
             var amount: Int64?
@@ -265,7 +265,7 @@ extension Engine {
 
         Command(words: ["need", "cancel"], usage: "need cancel NEED [series=all|rest] [reason=TEXT]",
                 summary: "cancel a need, releasing its reserved supplies and the people not yet on scene (refused while goods are in transit or people on scene); series=all: every open day of its schedule, series=rest: this day and the later ones",
-                mutating: true) { engine, args, _ in
+                mutating: true, access: .write(.incidents, .need(0))) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["reason", "series"])
             let word = try args.positional(0, "need id")
             let reason = try args.option("reason").map { try Arguments.text($0, "reason", max: 500) }
@@ -280,7 +280,7 @@ extension Engine {
         },
 
         Command(words: ["need", "list"], usage: "need list [incident=ID] [open] [priority=1..5]",
-                summary: "needs, most urgent first (the days of a schedule together), with what is met, in transit, delivered, missing and why", mutating: false, listing: .standard) { engine, args, _ in
+                summary: "needs, most urgent first (the days of a schedule together), with what is met, in transit, delivered, missing and why", mutating: false, access: .read(.incidents), listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["incident", "priority"], flags: ["open"])
             let incident = try args.option("incident").map { try engine.incident($0).id }
             let priority = try args.option("priority").map(Arguments.priority)
@@ -298,7 +298,7 @@ extension Engine {
 
         Command(words: ["need", "estimate"], usage: "need estimate INCIDENT days=N [accept] [priority=1..5] [by=DATE|DATETIME|12h] [ref=PREFIX]",
                 summary: "propose supply needs from people affected by the planning standards (Sphere minimums), a need a day for daily standards; accept adds them (ref=PREFIX names each PREFIX-SKU, PREFIX-SKU-dK for day K)",
-                mutating: true) { engine, args, context in
+                mutating: true, access: .write(.incidents, .incident(0))) { engine, args, context in
             try args.expect(positionals: 1...1, options: ["days", "priority", "by", "ref"], flags: ["accept"])
             let incident = try engine.incident(try args.positional(0, "incident id"))
             let daysText = try args.requiredOption("days", "N")

@@ -14,7 +14,7 @@ extension Engine {
     static let matchingCommands: [Command] = [
         Command(words: ["match"], usage: "match INCIDENT [reach=county|city|province|country] [reserves=use|keep]",
                 summary: "propose how to meet one incident's open needs from stock, volunteers and teams (apply with plan apply)",
-                mutating: true,
+                mutating: true, access: .write(.incidents, .incident(0)),
                 offload: { engine, args, context in
                     // Always off the loop: one incident's candidates can be a province's volunteers.
                     guard let (id, needs) = try engine.matchTarget(args) else { return nil }
@@ -30,7 +30,7 @@ extension Engine {
 
         Command(words: ["plan"], usage: "plan [reach=county|city|province|country] [reserves=use|keep]",
                 summary: "propose the best way to meet every open need of every incident at once (apply with plan apply)",
-                mutating: true,
+                mutating: true, access: .write(.incidents, .openNeeds),
                 offload: { engine, args, context in
                     try args.expect(positionals: 0...0, options: Engine.matchingOptionNames)
                     let options = try Engine.matchingOptions(args)
@@ -48,14 +48,14 @@ extension Engine {
 
         Command(words: ["plan", "show"], usage: "plan show [PLAN]",
                 summary: "a proposed plan: its lines (applied or not) and what it leaves unmet and why (default: the latest)",
-                mutating: false, listing: .standard) { engine, args, _ in
+                mutating: false, access: .read(.incidents), listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...1, options: [])
             let plan = try engine.matchingPlan(args.optionalPositional(0))
             return .rows(engine.planRows(plan, showStatus: true))
         },
 
         Command(words: ["plan", "list"], usage: "plan list [incident=ID]",
-                summary: "proposed plans, newest first", mutating: false, listing: .standard) { engine, args, _ in
+                summary: "proposed plans, newest first", mutating: false, access: .read(.incidents), listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["incident"])
             let incident = args.option("incident")
             if let incident, engine.state.incidents[incident] == nil { throw Refusal(.notFound, "incident \(incident) not found") }
@@ -66,7 +66,7 @@ extension Engine {
 
         Command(words: ["plan", "apply"], usage: "plan apply [PLAN] [lines=1,3-5]",
                 summary: "reserve and assign what a plan proposes (default: the latest plan, every line not yet applied), after checking every line still holds",
-                mutating: true) { engine, args, context in
+                mutating: true, access: .write(.incidents, .plan(0))) { engine, args, context in
             try args.expect(positionals: 0...1, options: ["lines"])
             let plan = try engine.matchingPlan(args.optionalPositional(0))
             if plan.status == .applied { throw Refusal(.conflict, "plan \(plan.id) is already applied (all \(plan.lines.count) lines)") }

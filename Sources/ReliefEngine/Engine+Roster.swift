@@ -10,7 +10,7 @@ extension Engine {
     static let rosterCommands: [Command] = [
         // MARK: skill catalog
         Command(words: ["skill", "add"], usage: "skill add ID name=TEXT [specialty=ID] [certificate=yes|no]",
-                summary: "add a skill to the catalog (certificate=yes: counts only with a valid certification)", mutating: true) { engine, args, _ in
+                summary: "add a skill to the catalog (certificate=yes: counts only with a valid certification)", mutating: true, access: .write(.roster, .unscoped)) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["name", "specialty", "certificate"])
             let id = try Arguments.identifier(try args.positional(0, "skill id"), "skill id")
             let name = try Arguments.text(try args.requiredOption("name", "TEXT"), "name")
@@ -20,7 +20,7 @@ extension Engine {
             engine.emit(.skillAdded(Skill(id: id, name: name, specialty: specialty, needsCertificate: certificate)))
             return .ok(["skill": id])
         },
-        Command(words: ["skill", "list"], usage: "skill list [specialty=ID]", summary: "list the skill catalog", mutating: false, listing: .standard) { engine, args, _ in
+        Command(words: ["skill", "list"], usage: "skill list [specialty=ID]", summary: "list the skill catalog", mutating: false, access: .read(.catalog), listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["specialty"])
             let specialty = args.option("specialty")
             return .rows(engine.state.skills.values.filter { specialty == nil || $0.specialty == specialty }.sorted { $0.id < $1.id }.map { skill in
@@ -30,7 +30,7 @@ extension Engine {
             })
         },
         Command(words: ["specialty", "add"], usage: "specialty add ID name=TEXT [skills=SKILL,SKILL]",
-                summary: "add a rescue-team specialty and the skills every member needs", mutating: true) { engine, args, _ in
+                summary: "add a rescue-team specialty and the skills every member needs", mutating: true, access: .write(.roster, .unscoped)) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["name", "skills"])
             let id = try Arguments.identifier(try args.positional(0, "specialty id"), "specialty id")
             let name = try Arguments.text(try args.requiredOption("name", "TEXT"), "name")
@@ -43,7 +43,7 @@ extension Engine {
             engine.emit(.specialtyAdded(Specialty(id: id, name: name, requiredSkills: required)))
             return .ok(["specialty": id])
         },
-        Command(words: ["specialty", "list"], usage: "specialty list", summary: "list rescue-team specialties", mutating: false, listing: .standard) { engine, args, _ in
+        Command(words: ["specialty", "list"], usage: "specialty list", summary: "list rescue-team specialties", mutating: false, access: .read(.catalog), listing: .standard) { engine, args, _ in
             try args.expect(positionals: 0...0, options: [])
             return .rows(engine.state.specialties.values.sorted { $0.id < $1.id }.map { specialty in
                 ["specialty": specialty.id, "name": specialty.name, "skills": specialty.requiredSkills.joined(separator: ","),
@@ -54,7 +54,7 @@ extension Engine {
         // MARK: volunteers
         Command(words: ["volunteer", "add"],
                 usage: "volunteer add ID name=TEXT region=PATH at=LAT,LON [phone=…] [id_number=…] [languages=zh,en] [skills=first-aid:3,driver-c1:2] [max_hours=12] [min_rest=8h] [org=TEXT]",
-                summary: "register a volunteer", mutating: true) { engine, args, _ in
+                summary: "register a volunteer", mutating: true, access: .write(.roster, .unscoped)) { engine, args, _ in
             try args.expect(positionals: 1...1, options: Engine.volunteerOptions)
             let id = try Arguments.identifier(try args.positional(0, "volunteer id"), "volunteer id")
             guard engine.state.volunteers[id] == nil else { throw Refusal(.conflict, "volunteer \(id) already exists") }
@@ -64,7 +64,7 @@ extension Engine {
         },
         Command(words: ["volunteer", "update"],
                 usage: "volunteer update ID [name=…] [region=…] [at=…] [phone=…] [id_number=…] [languages=…] [skills=…] [max_hours=…] [min_rest=…] [org=…]",
-                summary: "change a volunteer's details (skills= replaces the list)", mutating: true) { engine, args, _ in
+                summary: "change a volunteer's details (skills= replaces the list)", mutating: true, access: .write(.roster, .unscoped)) { engine, args, _ in
             try args.expect(positionals: 1...1, options: Engine.volunteerOptions)
             let volunteer = try engine.volunteer(try args.positional(0, "volunteer id"))
             guard !args.request.options.isEmpty else { throw Refusal(.syntax, "nothing to update; usage: \(args.usage)") }
@@ -74,7 +74,7 @@ extension Engine {
             return .ok(["volunteer": volunteer.id, "changed": "yes"])
         },
         Command(words: ["volunteer", "show"], usage: "volunteer show ID [personal]",
-                summary: "show a volunteer: skills, certifications, status, duty hours", mutating: false) { engine, args, context in
+                summary: "show a volunteer: skills, certifications, status, duty hours", mutating: false, access: .read(.roster)) { engine, args, context in
             try args.expect(positionals: 1...1, options: [], flags: ["personal"])
             let personal = try Engine.personal(args, context)
             let volunteer = try engine.volunteer(try args.positional(0, "volunteer id"))
@@ -87,7 +87,7 @@ extension Engine {
             return .ok(fields)
         },
         Command(words: ["volunteer", "list"], usage: "volunteer list [region=PATH] [team=ID] [status=STATUS] [org=TEXT] [limit=1000] [personal]",
-                summary: "list volunteers by id", mutating: false, listing: .roster) { engine, args, context in
+                summary: "list volunteers by id", mutating: false, access: .read(.roster), listing: .roster) { engine, args, context in
             try args.expect(positionals: 0...0, options: ["region", "team", "status", "org"], flags: ["personal"])
             let personal = try Engine.personal(args, context)
             let filter = try engine.volunteerFilter(args, limit: context.limit)
@@ -97,7 +97,7 @@ extension Engine {
         },
         Command(words: ["volunteer", "find"],
                 usage: "volunteer find [skill=ID] [certified_at=YYYY-MM-DD] [available] [near=LAT,LON [radius=50km]] [region=PATH] [team=ID] [status=STATUS] [org=TEXT] [limit=50] [personal]",
-                summary: "find volunteers by skill, certification, availability and distance (nearest first)", mutating: false,
+                summary: "find volunteers by skill, certification, availability and distance (nearest first)", mutating: false, access: .read(.roster),
                 listing: Listing(defaultLimit: 50, maxLimit: 1_000_000)) { engine, args, context in
             try args.expect(positionals: 0...0, options: Engine.findOptions, flags: ["available", "personal"])
             let personal = try Engine.personal(args, context)
@@ -112,7 +112,7 @@ extension Engine {
         },
         Command(words: ["volunteer", "export"],
                 usage: "volunteer export [skill=ID] [certified_at=…] [available] [near=… radius=…] [region=PATH] [team=ID] [status=…] [org=…] [limit=1000] [personal]",
-                summary: "every field of the selected volunteers, one row each (for CSV export)", mutating: false, listing: .roster) { engine, args, context in
+                summary: "every field of the selected volunteers, one row each (for CSV export)", mutating: false, access: .read(.roster), listing: .roster) { engine, args, context in
             try args.expect(positionals: 0...0, options: Engine.findOptions, flags: ["available", "personal"])
             let personal = try Engine.personal(args, context)
             let filter = try engine.volunteerFilter(args, limit: context.limit)
@@ -122,7 +122,7 @@ extension Engine {
         },
         Command(words: ["volunteer", "status"],
                 usage: "volunteer status ID available|standby|off_duty|unavailable [reason=TEXT] [until=YYYY-MM-DD]",
-                summary: "set a volunteer's status (unavailable needs a reason; until= ends it by itself)", mutating: true) { engine, args, context in
+                summary: "set a volunteer's status (unavailable needs a reason; until= ends it by itself)", mutating: true, access: .write(.roster, .unscoped)) { engine, args, context in
             try args.expect(positionals: 2...2, options: ["reason", "until"])
             let volunteer = try engine.volunteer(try args.positional(0, "volunteer id"))
             let status = try Arguments.choice(try args.positional(1, "status"), "status", VolunteerStatus.self)
@@ -144,7 +144,7 @@ extension Engine {
             return .ok(["volunteer": volunteer.id, "status": status.rawValue])
         },
         Command(words: ["volunteer", "certify"], usage: "volunteer certify ID SKILL issued=YYYY-MM-DD expires=YYYY-MM-DD issuer=TEXT",
-                summary: "grant (or renew) a certification for a skill the volunteer lists", mutating: true) { engine, args, context in
+                summary: "grant (or renew) a certification for a skill the volunteer lists", mutating: true, access: .write(.roster, .unscoped)) { engine, args, context in
             try args.expect(positionals: 2...2, options: ["issued", "expires", "issuer"])
             let volunteer = try engine.volunteer(try args.positional(0, "volunteer id"))
             let skill = try engine.skill(try args.positional(1, "skill"))
@@ -165,7 +165,7 @@ extension Engine {
             return .ok(fields)
         },
         Command(words: ["volunteer", "decertify"], usage: "volunteer decertify ID SKILL [reason=TEXT]",
-                summary: "revoke a certification", mutating: true) { engine, args, _ in
+                summary: "revoke a certification", mutating: true, access: .write(.roster, .unscoped)) { engine, args, _ in
             try args.expect(positionals: 2...2, options: ["reason"])
             let volunteer = try engine.volunteer(try args.positional(0, "volunteer id"))
             let skill = try engine.skill(try args.positional(1, "skill"))
@@ -177,7 +177,7 @@ extension Engine {
             return .ok(["volunteer": volunteer.id, "skill": skill.id])
         },
         Command(words: ["volunteer", "checkin"], usage: "volunteer checkin ID [incident=TEXT]",
-                summary: "start a stretch on duty (refused while on duty, resting, over the daily hours or unavailable)", mutating: true) { engine, args, context in
+                summary: "start a stretch on duty (refused while on duty, resting, over the daily hours or unavailable)", mutating: true, access: .write(.roster, .unscoped)) { engine, args, context in
             try args.expect(positionals: 1...1, options: ["incident"])
             let volunteer = try engine.volunteer(try args.positional(0, "volunteer id"))
             let incident = try args.option("incident").map { try Arguments.text($0, "incident") }
@@ -196,7 +196,7 @@ extension Engine {
             return .ok(["volunteer": volunteer.id, "since": context.now.iso8601])
         },
         Command(words: ["volunteer", "checkout"], usage: "volunteer checkout ID",
-                summary: "end the stretch on duty and log its hours", mutating: true) { engine, args, context in
+                summary: "end the stretch on duty and log its hours", mutating: true, access: .write(.roster, .unscoped)) { engine, args, context in
             try args.expect(positionals: 1...1, options: [])
             let volunteer = try engine.volunteer(try args.positional(0, "volunteer id"))
             guard let since = volunteer.onDutySince else { throw Refusal(.conflict, "volunteer \(volunteer.id) is not checked in") }
@@ -213,7 +213,7 @@ extension Engine {
             return .ok(fields)
         },
         Command(words: ["cert", "expiring"], usage: "cert expiring [within=30d]",
-                summary: "certifications valid today that expire within the period", mutating: false, listing: .roster) { engine, args, context in
+                summary: "certifications valid today that expire within the period", mutating: false, access: .read(.roster), listing: .roster) { engine, args, context in
             try args.expect(positionals: 0...0, options: ["within"])
             var days = 30
             if let text = args.option("within") {
@@ -229,7 +229,7 @@ extension Engine {
 
         // MARK: teams
         Command(words: ["team", "add"], usage: "team add ID name=TEXT specialty=ID region=PATH at=LAT,LON [leader=VOLUNTEER]",
-                summary: "add a rescue team (the leader becomes its first member)", mutating: true) { engine, args, _ in
+                summary: "add a rescue team (the leader becomes its first member)", mutating: true, access: .write(.roster, .unscoped)) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["name", "specialty", "region", "at", "leader"])
             let id = try Arguments.identifier(try args.positional(0, "team id"), "team id")
             let name = try Arguments.text(try args.requiredOption("name", "TEXT"), "name")
@@ -248,14 +248,14 @@ extension Engine {
             engine.emit(.teamAdded(Team(id: id, name: name, specialty: specialty, region: region, base: base, leader: leader)))
             return .ok(["team": id])
         },
-        Command(words: ["team", "show"], usage: "team show ID", summary: "show a team, its members and readiness", mutating: false) { engine, args, context in
+        Command(words: ["team", "show"], usage: "team show ID", summary: "show a team, its members and readiness", mutating: false, access: .read(.roster)) { engine, args, context in
             try args.expect(positionals: 1...1, options: [])
             let team = try engine.team(try args.positional(0, "team id"))
             var fields = engine.teamFields(team, at: context.now)
             fields.append("member_ids", team.members.joined(separator: ","))
             return .ok(fields)
         },
-        Command(words: ["team", "list"], usage: "team list [specialty=ID] [region=PATH]", summary: "list teams", mutating: false, listing: .standard) { engine, args, context in
+        Command(words: ["team", "list"], usage: "team list [specialty=ID] [region=PATH]", summary: "list teams", mutating: false, access: .read(.roster), listing: .standard) { engine, args, context in
             try args.expect(positionals: 0...0, options: ["specialty", "region"])
             let specialty = args.option("specialty"), region = args.option("region")
             return .rows(engine.state.teams.values
@@ -264,7 +264,7 @@ extension Engine {
                 .map { engine.teamFields($0, at: context.now) })
         },
         Command(words: ["team", "member", "add"], usage: "team member add TEAM VOLUNTEER",
-                summary: "add a volunteer to a team (a volunteer is in at most one team)", mutating: true) { engine, args, _ in
+                summary: "add a volunteer to a team (a volunteer is in at most one team)", mutating: true, access: .write(.roster, .unscoped)) { engine, args, _ in
             try args.expect(positionals: 2...2, options: [])
             let team = try engine.team(try args.positional(0, "team id"))
             let volunteer = try engine.volunteer(try args.positional(1, "volunteer id"))
@@ -276,7 +276,7 @@ extension Engine {
             return .ok(["team": team.id, "volunteer": volunteer.id, "members": String(team.members.count + 1)])
         },
         Command(words: ["team", "member", "remove"], usage: "team member remove TEAM VOLUNTEER",
-                summary: "remove a volunteer from a team (removing the leader leaves the team without one)", mutating: true) { engine, args, _ in
+                summary: "remove a volunteer from a team (removing the leader leaves the team without one)", mutating: true, access: .write(.roster, .unscoped)) { engine, args, _ in
             try args.expect(positionals: 2...2, options: [])
             let team = try engine.team(try args.positional(0, "team id"))
             let volunteer = try args.positional(1, "volunteer id")
@@ -287,7 +287,7 @@ extension Engine {
             engine.emit(.teamMemberRemoved(team: team.id, volunteer: volunteer))
             return .ok(["team": team.id, "volunteer": volunteer, "members": String(team.members.count - 1)])
         },
-        Command(words: ["team", "stand-down"], usage: "team stand-down TEAM reason=TEXT", summary: "stand a team down", mutating: true) { engine, args, _ in
+        Command(words: ["team", "stand-down"], usage: "team stand-down TEAM reason=TEXT", summary: "stand a team down", mutating: true, access: .write(.roster, .unscoped)) { engine, args, _ in
             try args.expect(positionals: 1...1, options: ["reason"])
             let team = try engine.team(try args.positional(0, "team id"))
             let reason = try Arguments.text(try args.requiredOption("reason", "TEXT"), "reason", max: 500)
@@ -295,7 +295,7 @@ extension Engine {
             engine.emit(.teamStateSet(team: team.id, state: .stoodDown, reason: reason))
             return .ok(["team": team.id, "state": TeamState.stoodDown.rawValue])
         },
-        Command(words: ["team", "activate"], usage: "team activate TEAM", summary: "bring a stood-down team back", mutating: true) { engine, args, _ in
+        Command(words: ["team", "activate"], usage: "team activate TEAM", summary: "bring a stood-down team back", mutating: true, access: .write(.roster, .unscoped)) { engine, args, _ in
             try args.expect(positionals: 1...1, options: [])
             let team = try engine.team(try args.positional(0, "team id"))
             guard team.state == .stoodDown else { throw Refusal(.conflict, "team \(team.id) is already active") }
@@ -303,7 +303,7 @@ extension Engine {
             return .ok(["team": team.id, "state": TeamState.active.rawValue])
         },
         Command(words: ["team", "readiness"], usage: "team readiness [TEAM]",
-                summary: "ready / partial / stood_down per team, with who is not fit and why, and when it last drilled", mutating: false, listing: .standard) { engine, args, context in
+                summary: "ready / partial / stood_down per team, with who is not fit and why, and when it last drilled", mutating: false, access: .read(.roster), listing: .standard) { engine, args, context in
             try args.expect(positionals: 0...1, options: [])
             let teams = try args.optionalPositional(0).map { [try engine.team($0)] } ?? engine.state.teams.values.sorted { $0.id < $1.id }
             return .rows(teams.map { team in

@@ -57,11 +57,14 @@ extension Engine {
         return team
     }
 
-    /// True when the request asks for personal data with the bare word `personal`; only coordinators may.
+    /// True when the request asks for personal data with the bare word `personal`; only roles that
+    /// see personal data (coordinator, admin) may.
     static func personal(_ args: Arguments, _ context: Context) throws -> Bool {
         guard args.request.hasFlag("personal", from: args.first) else { return false }
-        guard context.role == .coordinator else {
-            throw Refusal(.denied, "personal data (phone, id_number) needs the coordinator role")
+        let principal = context.principal
+        guard principal.role.seesPersonalData else {
+            let allowed = Role.allCases.filter(\.seesPersonalData).map(\.rawValue).joined(separator: " or ")
+            throw Refusal(.denied, "\(principal.user) (\(principal.role.rawValue)) may not see personal data (phone, id_number): it needs the \(allowed) role")
         }
         return true
     }

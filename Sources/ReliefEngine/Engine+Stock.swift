@@ -6,7 +6,7 @@ extension Engine {
     static let stockCommands: [Command] = [
         Command(words: ["stock", "receive"],
                 usage: "stock receive WAREHOUSE SKU QTY [lot=CODE] [expires=YYYY-MM-DD] [donor=TEXT | supplier=TEXT] [source=donation|purchase|other] [note=TEXT]",
-                summary: "receive stock into a warehouse as a lot", mutating: true) { engine, args, context in
+                summary: "receive stock into a warehouse as a lot", mutating: true, access: .write(.stock, .warehouse(0))) { engine, args, context in
             try args.expect(positionals: 3...3, options: ["lot", "expires", "donor", "supplier", "source", "note"])
             let warehouse = try engine.warehouse(try args.positional(0, "warehouse"))
             let item = try engine.item(try args.positional(1, "sku"))
@@ -47,7 +47,7 @@ extension Engine {
         },
 
         Command(words: ["stock", "issue"], usage: "stock issue WAREHOUSE SKU QTY [lot=CODE] [to=RECIPIENT] [note=TEXT]",
-                summary: "issue stock out of a warehouse, first-expiring lots first", mutating: true) { engine, args, _ in
+                summary: "issue stock out of a warehouse, first-expiring lots first", mutating: true, access: .write(.stock, .warehouse(0))) { engine, args, _ in
             try args.expect(positionals: 3...3, options: ["lot", "to", "note"])
             let warehouse = try engine.warehouse(try args.positional(0, "warehouse"))
             let item = try engine.item(try args.positional(1, "sku"))
@@ -62,7 +62,7 @@ extension Engine {
         },
 
         Command(words: ["stock", "transfer"], usage: "stock transfer FROM TO SKU QTY [lot=CODE] [note=TEXT]",
-                summary: "move stock between warehouses, keeping lot identity", mutating: true) { engine, args, _ in
+                summary: "move stock between warehouses, keeping lot identity", mutating: true, access: .write(.stock, .warehouse(0))) { engine, args, _ in
             try args.expect(positionals: 4...4, options: ["lot", "note"])
             let from = try engine.warehouse(try args.positional(0, "source warehouse"))
             let to = try engine.warehouse(try args.positional(1, "target warehouse"))
@@ -80,7 +80,7 @@ extension Engine {
 
         Command(words: ["stock", "adjust"],
                 usage: "stock adjust WAREHOUSE LOT (count=N | delta=±N) reason=damaged|expired|lost|recount [note=TEXT]",
-                summary: "correct a lot's count after a stock take", mutating: true) { engine, args, _ in
+                summary: "correct a lot's count after a stock take", mutating: true, access: .write(.stock, .warehouse(0))) { engine, args, _ in
             try args.expect(positionals: 2...2, options: ["count", "delta", "reason", "note"])
             let warehouse = try engine.warehouse(try args.positional(0, "warehouse"))
             let code = try args.positional(1, "lot")
@@ -111,7 +111,7 @@ extension Engine {
         },
 
         Command(words: ["stock", "min"], usage: "stock min WAREHOUSE SKU QTY",
-                summary: "set the minimum level below which an item counts as low (0 clears)", mutating: true) { engine, args, _ in
+                summary: "set the minimum level below which an item counts as low (0 clears)", mutating: true, access: .write(.stock, .warehouse(0))) { engine, args, _ in
             try args.expect(positionals: 3...3, options: [])
             let warehouse = try engine.warehouse(try args.positional(0, "warehouse"))
             let item = try engine.item(try args.positional(1, "sku"))
@@ -122,7 +122,7 @@ extension Engine {
 
         Command(words: ["stock", "query"],
                 usage: "stock query [warehouse=ID] [item=SKU] [category=C] [region=PATH] [near=LAT,LON [radius=150km]] [expiring [within=30d]] [low]",
-                summary: "what is where: per warehouse and item, expiring lots, or items below minimum", mutating: false, listing: .standard) { engine, args, context in
+                summary: "what is where: per warehouse and item, expiring lots, or items below minimum", mutating: false, access: .read(.stock), listing: .standard) { engine, args, context in
             try args.expect(positionals: 0...0, options: ["warehouse", "item", "category", "region", "near", "radius", "within"],
                             flags: ["expiring", "low"])
             let filter = try engine.stockFilter(args)
@@ -148,14 +148,14 @@ extension Engine {
         },
 
         Command(words: ["stock", "lots"], usage: "stock lots [warehouse=ID] [item=SKU] [category=C] [region=PATH] [near=LAT,LON [radius=150km]]",
-                summary: "lots held, in the order they will be issued", mutating: false, listing: .standard) { engine, args, context in
+                summary: "lots held, in the order they will be issued", mutating: false, access: .read(.stock), listing: .standard) { engine, args, context in
             try args.expect(positionals: 0...0, options: ["warehouse", "item", "category", "region", "near", "radius"])
             let filter = try engine.stockFilter(args)
             return .rows(engine.state.lotRows(filter, today: context.now.day).map(Engine.lotFields))
         },
 
         Command(words: ["stock", "history"], usage: "stock history (lot=CODE | warehouse=ID) [item=SKU] [limit=1000]",
-                summary: "movements of a lot or a warehouse, newest last (the newest limit= of them)", mutating: false, listing: .standard) { engine, args, context in
+                summary: "movements of a lot or a warehouse, newest last (the newest limit= of them)", mutating: false, access: .read(.stock), listing: .standard) { engine, args, context in
             try args.expect(positionals: 0...0, options: ["lot", "warehouse", "item"])
             var moves: [StockMove]
             switch (args.option("lot"), args.option("warehouse")) {

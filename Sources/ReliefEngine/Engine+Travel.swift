@@ -8,7 +8,7 @@ extension Engine {
     static let travelCommands: [Command] = [
         Command(words: ["travel", "set"], usage: "travel set FROM TO MINUTES [both]",
                 summary: "set the road travel time from a warehouse or region to a region or warehouse (both: and back)",
-                mutating: true) { engine, args, _ in
+                mutating: true, access: .write(.incidents, .place(0))) { engine, args, _ in
             try args.expect(positionals: 3...4, options: [])
             let minutes = try Engine.travelMinutes(try args.positional(2, "MINUTES"))
             let both = try Engine.bothFlag(args, at: 3)
@@ -25,7 +25,7 @@ extension Engine {
         },
         Command(words: ["travel", "clear"], usage: "travel clear FROM TO [both]",
                 summary: "remove a travel time (both: and the one back); matching falls back to great-circle distance",
-                mutating: true) { engine, args, _ in
+                mutating: true, access: .write(.incidents, .place(0))) { engine, args, _ in
             try args.expect(positionals: 2...3, options: [])
             let both = try Engine.bothFlag(args, at: 2)
             let (from, to) = try engine.travelPair(args)
@@ -37,7 +37,7 @@ extension Engine {
             return .ok(["from": from, "to": to, "cleared": String(pairs.count)])
         },
         Command(words: ["travel", "list"], usage: "travel list [from=PLACE] [to=PLACE]",
-                summary: "travel-time entries (from= or to= a region also lists the places inside it)", mutating: false, listing: .roster) { engine, args, _ in
+                summary: "travel-time entries (from= or to= a region also lists the places inside it)", mutating: false, access: .read(.catalog), listing: .roster) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["from", "to"])
             let from = try args.option("from").map { try engine.travelPlace($0, "from=") }
             let to = try args.option("to").map { try engine.travelPlace($0, "to=") }
@@ -53,7 +53,7 @@ extension Engine {
         },
         Command(words: ["travel", "show"], usage: "travel show FROM TO",
                 summary: "the travel time and cost the matcher uses from a warehouse, region, team or volunteer to an incident or region, and where it comes from",
-                mutating: false) { engine, args, _ in
+                mutating: false, access: .read(.catalog)) { engine, args, _ in
             try args.expect(positionals: 2...2, options: [])
             return .ok(try engine.travelShow(from: try args.positional(0, "FROM"), to: try args.positional(1, "TO")))
         },

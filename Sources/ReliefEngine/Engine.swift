@@ -39,6 +39,8 @@ public final class Engine {
         var usage: String
         var summary: String
         var mutating: Bool
+        /// Who may run it (Access.swift): every command has a rule.
+        var access: Access
         /// A command that answers with a listing takes `limit=N` (see `Listing`).
         var listing: Listing?
         var run: @Sendable (Engine, inout Arguments, Context) throws -> Reply
@@ -46,10 +48,10 @@ public final class Engine {
         /// work to run on another thread, or nil to run inline with `run`. See `Engine.offload`.
         var offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)? = nil
 
-        init(words: [String], usage: String, summary: String, mutating: Bool, listing: Listing? = nil,
+        init(words: [String], usage: String, summary: String, mutating: Bool, access: Access, listing: Listing? = nil,
              offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)? = nil,
              run: @escaping @Sendable (Engine, inout Arguments, Context) throws -> Reply) {
-            self.words = words; self.summary = summary; self.mutating = mutating
+            self.words = words; self.summary = summary; self.mutating = mutating; self.access = access
             self.listing = listing; self.offload = offload; self.run = run
             // Every listing says it takes limit=, with its default.
             self.usage = listing == nil || usage.contains("limit=") ? usage : usage + " [limit=\(listing!.defaultLimit)]"
@@ -93,26 +95,28 @@ public final class Engine {
 
     /// Per-request facts the command may use.
     struct Context {
-        var actor: String
+        var principal: Principal
         var now: Timestamp
-        var role: Role
+        /// The journal's actor for this request (`Principal.actor`).
+        var actor: String { principal.actor }
         /// Rows a listing may give (`Listing`); a command that can stop early uses it, and the
         /// engine cuts whatever comes back to it.
         var limit: Int = .max
     }
 
-    private var commands: [String: Command] = [:]
+    var commands: [String: Command] = [:]
     /// `noun group` prefixes of three-word commands (`team member`).
     private var threeWordGroups: Set<String> = []
     /// Entries produced by the request being handled.
     private var pending: [Entry] = []
-    private var pendingContext = Context(actor: "", now: Timestamp(milliseconds: 0), role: .operator)
+    private var pendingContext = Context(principal: .system(""), now: Timestamp(milliseconds: 0))
 
     public init(state: State = State(), clock: Clock = .system) {
         self.state = state
         self.clock = clock
         for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.incidentCommands
-            + Engine.matchingCommands + Engine.travelCommands + Engine.drillCommands + Engine.generalCommands {
+            + Engine.matchingCommands + Engine.travelCommands + Engine.drillCommands + Engine.generalCommands
+            + Engine.userCommands {
             commands[command.words.joined(separator: " ")] = command
             if command.words.count == 3 { threeWordGroups.insert(command.words[0] + " " + command.words[1]) }
         }
@@ -165,7 +169,7 @@ public final class Engine {
         return lookup(request) == nil ? unknownCommandMessage(request) : nil
     }
 
-    private func lookup(_ request: Request) -> (command: Command, words: Int)? {
+    func lookup(_ request: Request) -> (command: Command, words: Int)? {
         guard let first = request.words.first?.lowercased() else { return nil }
         // Longest match first: `team member add` before `team member`, before `team`. Three-word
         // keys are tried only under their two-word groups, so ordinary requests build one key.
@@ -186,8 +190,7 @@ public final class Engine {
     /// A request whose work runs on another thread (`Engine.offload`).
     public struct Deferred: Sendable {
         public let request: Request
-        public let actor: String
-        public let role: Role
+        public let principal: Principal
         /// How many times the work has been started (again when the state moved meanwhile).
         public let attempt: Int
         /// The engine's `reloads` when the work was made.
@@ -208,13 +211,15 @@ public final class Engine {
 
     /// The off-loop work for `request`, or nil when it should simply be handled (most commands;
     /// small instances; a refused request, whose refusal `handle` gives).
-    public func offload(_ request: Request, actor: String, role: Role, attempt: Int = 1) -> Deferred? {
+    public func offload(_ request: Request, as principal: Principal, attempt: Int = 1) -> Deferred? {
         guard let (command, wordCount) = lookup(request), let offload = command.offload else { return nil }
-        if tokenAnswer(request, command, commandWords: wordCount, actor: actor) != nil { return nil }
+        // A refusal is `handle`'s to give.
+        if refusal(of: command.access, name: "", request: request, commandWords: wordCount, as: principal) != nil { return nil }
+        if tokenAnswer(request, command, commandWords: wordCount, actor: principal.actor) != nil { return nil }
         var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
-        let context = Context(actor: actor, now: clock.now(), role: role)
+        let context = Context(principal: principal, now: clock.now())
         guard let work = try? offload(self, &arguments, context) else { return nil }
-        return Deferred(request: request, actor: actor, role: role, attempt: attempt, reloads: reloads, compute: work.compute, finish: work.finish)
+        return Deferred(request: request, principal: principal, attempt: attempt, reloads: reloads, compute: work.compute, finish: work.finish)
     }
 
     /// Finishes off-loop work on the loop: the request's outcome, as `handle` gives it.
@@ -224,16 +229,16 @@ public final class Engine {
         }
         // Another connection of the same client may have completed the token while this ran:
         // recording it twice would break the journal's rule that a token completes once.
-        if let answer = tokenAnswer(deferred.request, command, commandWords: wordCount, actor: deferred.actor) {
+        if let answer = tokenAnswer(deferred.request, command, commandWords: wordCount, actor: deferred.principal.actor) {
             return .outcome(answer)
         }
         /// The state moved too far while the work ran: run it again, a few times at most.
         func again() -> Completion {
             guard deferred.attempt < Engine.offloadAttempts,
-                  let again = offload(deferred.request, actor: deferred.actor, role: deferred.role, attempt: deferred.attempt + 1) else {
+                  let again = offload(deferred.request, as: deferred.principal, attempt: deferred.attempt + 1) else {
                 if deferred.attempt < Engine.offloadAttempts {
                     // No longer off-loop work (the request is refused now, or small): answered here.
-                    return .outcome(handle(deferred.request, actor: deferred.actor, role: deferred.role))
+                    return .outcome(handle(deferred.request, as: deferred.principal))
                 }
                 return .outcome(Outcome(reply: .error(.conflict, "the state changed while \(command.words.joined(separator: " ")) was computed, "
                                                     + "\(deferred.attempt) times; nothing was recorded; try again")))
@@ -244,7 +249,7 @@ public final class Engine {
         if deferred.reloads != reloads { return again() }
         var arguments = Arguments(deferred.request, usage: command.usage, commandWords: wordCount)
         pending.removeAll(keepingCapacity: true)
-        pendingContext = Context(actor: deferred.actor, now: clock.now(), role: deferred.role)
+        pendingContext = Context(principal: deferred.principal, now: clock.now())
         do {
             guard let reply = try deferred.finish(self, result, &arguments, pendingContext) else {
                 precondition(pending.isEmpty, "a deferred request asking to run again must not have emitted events")
@@ -260,23 +265,38 @@ public final class Engine {
     }
 
     /// Parses and handles one request line.
-    public func handle(line: String, actor: String, role: Role = .coordinator) -> Outcome {
+    public func handle(line: String, as principal: Principal) -> Outcome {
         switch RequestParser.parse(line) {
-        case .success(let request): return handle(request, actor: actor, role: role)
+        case .success(let request): return handle(request, as: principal)
         case .failure(let error): return Outcome(reply: .error(error.code, error.message))
         }
     }
 
-    /// Handles one request: checks it, applies its events to the state and returns them with the
-    /// reply. A refused request changes nothing.
-    public func handle(_ request: Request, actor: String, role: Role = .coordinator) -> Outcome {
+    /// Parses and handles one request line for the daemon or a harness, journaled as `actor`
+    /// with every right (`Principal.system`).
+    public func handle(line: String, actor: String) -> Outcome {
+        handle(line: line, as: .system(actor))
+    }
+
+    /// `handle(_:as:)` for the daemon or a harness, journaled as `actor` (`Principal.system`).
+    public func handle(_ request: Request, actor: String) -> Outcome {
+        handle(request, as: .system(actor))
+    }
+
+    /// Handles one request: checks it (the principal's rights first), applies its events to the
+    /// state and returns them with the reply. A refused request changes nothing.
+    public func handle(_ request: Request, as principal: Principal) -> Outcome {
         guard !request.words.isEmpty else { return Outcome(reply: .error(.syntax, "empty request; expected a command such as: help")) }
         guard let (command, wordCount) = lookup(request) else {
             return Outcome(reply: .error(.syntax, unknownCommandMessage(request)))
         }
-        if let answer = tokenAnswer(request, command, commandWords: wordCount, actor: actor) { return answer }
+        if let denied = refusal(of: command.access, name: command.words.joined(separator: " "), request: request,
+                                commandWords: wordCount, as: principal) {
+            return Outcome(reply: .error(.denied, denied))
+        }
+        if let answer = tokenAnswer(request, command, commandWords: wordCount, actor: principal.actor) { return answer }
         pending.removeAll(keepingCapacity: true)
-        pendingContext = Context(actor: actor, now: clock.now(), role: role)
+        pendingContext = Context(principal: principal, now: clock.now())
         do {
             var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
             if let listing = command.listing {
@@ -387,21 +407,26 @@ public final class Engine {
 
 extension Engine {
     static let generalCommands: [Command] = [
-        Command(words: ["ping"], usage: "ping", summary: "check the daemon answers", mutating: false) { _, args, _ in
+        Command(words: ["ping"], usage: "ping", summary: "check the daemon answers", mutating: false, access: .open) { _, args, _ in
             try args.expect(positionals: 0...0, options: [])
             return .ok(["": "pong"])
         },
-        Command(words: ["help"], usage: "help [NOUN]", summary: "list commands", mutating: false) { engine, args, _ in
+        Command(words: ["help"], usage: "help [NOUN]", summary: "list commands", mutating: false, access: .open) { engine, args, _ in
             try args.expect(positionals: 0...1, options: [])
             let noun = args.optionalPositional(0)?.lowercased()
-            let rows = engine.commandList.filter { noun == nil || $0.words[0] == noun }.map { command -> Fields in
-                ["command": command.words.joined(separator: " "), "usage": command.usage,
-                 "writes": command.mutating ? "yes" : "no", "summary": command.summary]
+            // The engine's commands and the server's own (auth, quit, drills, imports), with the
+            // roles that may run each.
+            let listed = engine.commandList.map { ($0.words, $0.usage, $0.mutating, $0.summary, $0.access) }
+                + Engine.hostCommands.map { ($0.words, $0.usage, $0.words == ["import", "commit"], $0.summary, $0.access) }
+            let rows = listed.filter { noun == nil || $0.0[0] == noun }.sorted { $0.0.lexicographicallyPrecedes($1.0) }.map { command -> Fields in
+                ["command": command.0.joined(separator: " "), "usage": command.1, "writes": command.2 ? "yes" : "no",
+                 "roles": Role.allCases.allSatisfy(command.4.allows) ? "all" : Role.allCases.filter(command.4.allows).map(\.rawValue).joined(separator: ","),
+                 "summary": command.3]
             }
             if rows.isEmpty, let noun { throw Refusal(.notFound, "no commands for \"\(noun)\"") }
             return .rows(rows)
         },
-        Command(words: ["info"], usage: "info", summary: "daemon and operation summary", mutating: false) { engine, args, context in
+        Command(words: ["info"], usage: "info", summary: "daemon and operation summary", mutating: false, access: .session) { engine, args, context in
             try args.expect(positionals: 0...0, options: [])
             var fields: Fields = ["version": ReliefVersion.string, "seq": String(engine.state.lastSeq),
                                   "time": context.now.iso8601]
@@ -410,16 +435,11 @@ extension Engine {
             fields.append("items", String(engine.state.items.count))
             fields.append("lots", String(engine.state.lots.count))
             for pair in engine.hostInfo().pairs { fields.append(pair.key, pair.value) }
-            fields.append("your_role", context.role.rawValue)
+            fields.append("your_role", context.principal.role.rawValue)
+            fields.append("your_user", context.principal.user)
             return .ok(fields)
         },
     ]
-}
-
-/// What a connection may see. Personal data of volunteers (phone, ID number) is shown only to
-/// coordinators; everyone else sees it masked and gets DENIED when asking for it.
-public enum Role: String, Sendable, CaseIterable {
-    case `operator`, coordinator
 }
 
 public enum ReliefVersion {

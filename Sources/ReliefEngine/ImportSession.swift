@@ -7,8 +7,7 @@ import ReliefProtocol
 /// checks every row again on the live state when something did.
 public final class ImportSession {
     public let allowed: Set<String>
-    public let actor: String
-    public let role: Role
+    public let principal: Principal
     public let maxErrorsReported: Int
     /// The rows, kept while every row so far is good, for a check again when the live state moved
     /// during the import. Once a row is refused the import cannot apply, so neither the rows nor
@@ -23,13 +22,12 @@ public final class ImportSession {
     /// Rows received, good and bad.
     public private(set) var rowCount = 0
 
-    init(base: Engine, allowed: Set<String>, actor: String, role: Role, maxErrorsReported: Int) {
+    init(base: Engine, allowed: Set<String>, principal: Principal, maxErrorsReported: Int) {
         // The copy shares storage with the live state until the first row changes it.
         scratch = Engine(state: base.state, clock: base.clock)
         baseGeneration = base.generation
         self.allowed = allowed
-        self.actor = actor
-        self.role = role
+        self.principal = principal
         self.maxErrorsReported = maxErrorsReported
     }
 
@@ -64,7 +62,7 @@ public final class ImportSession {
         if request.requestToken != nil {
             message = "req= is not allowed in an import row"
         } else if scratch.names(request, oneOf: allowed) {
-            let outcome = scratch.handle(request, actor: actor, role: role)
+            let outcome = scratch.handle(request, as: principal)
             if case .error(let code, let text) = outcome.reply {
                 message = "\(code.rawValue) \(text)"
             } else if badRows == 0 {
@@ -118,9 +116,8 @@ public final class ImportRecheck: @unchecked Sendable {
 
 extension Engine {
     /// Opens an import whose rows are checked as they are added (see ImportSession).
-    public func beginImport(allowed: Set<String>, actor: String, role: Role = .coordinator,
-                            maxErrorsReported: Int = 1000) -> ImportSession {
-        ImportSession(base: self, allowed: allowed, actor: actor, role: role, maxErrorsReported: maxErrorsReported)
+    public func beginImport(allowed: Set<String>, as principal: Principal, maxErrorsReported: Int = 1000) -> ImportSession {
+        ImportSession(base: self, allowed: allowed, principal: principal, maxErrorsReported: maxErrorsReported)
     }
 
     /// Whether finishing `session` means checking its rows again: it is clean, and something else
@@ -132,7 +129,7 @@ extension Engine {
     /// The rows of `session` to check again on a copy of the live state as it is now (run it
     /// anywhere, then `finishImport` its session on the loop).
     public func recheckImport(_ session: ImportSession) -> ImportRecheck {
-        ImportRecheck(session: beginImport(allowed: session.allowed, actor: session.actor, role: session.role,
+        ImportRecheck(session: beginImport(allowed: session.allowed, as: session.principal,
                                            maxErrorsReported: session.maxErrorsReported),
                       rows: session.rows)
     }
@@ -156,8 +153,8 @@ extension Engine {
     /// line. `allowed` lists the commands a row may be (e.g. ["volunteer add"]); rows may not carry
     /// `req=` tokens.
     public func importRows(_ rows: [(line: Int, request: Request)], allowed: Set<String>, actor: String,
-                           role: Role = .coordinator, maxErrorsReported: Int = 1000) -> Outcome {
-        let session = beginImport(allowed: allowed, actor: actor, role: role, maxErrorsReported: maxErrorsReported)
+                           maxErrorsReported: Int = 1000) -> Outcome {
+        let session = beginImport(allowed: allowed, as: .system(actor), maxErrorsReported: maxErrorsReported)
         for row in rows { session.add(line: row.line, request: row.request) }
         return finishImport(session)
     }

@@ -10,6 +10,7 @@ import Glibc
 import ReliefMatching
 import ReliefStore
 import ReliefLimits
+import ReliefCore
 
 /// The daemon's settings: defaults, then the configuration file, then command-line flags.
 public struct Configuration: Sendable, Equatable {
@@ -18,8 +19,8 @@ public struct Configuration: Sendable, Equatable {
     /// Group given to the Unix socket (a name or gid); nil keeps the daemon's own group. Lets the
     /// socket's users be a group of their own, never the one that could read the data directory.
     public var socketGroup: String?
-    /// `host:port`, or nil for no TCP listener (the default: TCP has no login yet, and any web page
-    /// can reach a loopback port).
+    /// `host:port`, or nil for no TCP listener (the default: tokens travel in clear text, and any
+    /// web page can reach a loopback port). TCP clients must `auth` before anything else.
     public var tcp: String?
     public var dataDir = "data"
     /// `sqlite` (a file in the data directory), `sqlite:PATH`, or a PostgreSQL URL `postgres://…`.
@@ -59,9 +60,14 @@ public struct Configuration: Sendable, Equatable {
     public var catalogFile: String? = "config/catalog/skills.commands"
     /// Planning standards for `need estimate`, read at every start; nil = none.
     public var planningFile: String? = "config/planning/sphere.standards"
-    /// Unix-socket peers with these uids get the coordinator role (personal data); everyone else,
-    /// and every TCP client, the operator role.
-    public var coordinatorUIDs: Set<UInt32> = [0, UInt32(getuid())]
+    /// Unix-socket peers with these uids are admins (the local administrator: root and the
+    /// daemon's own uid), so a single machine works without any setup.
+    public var adminUIDs: Set<UInt32> = [0, UInt32(getuid())]
+    /// Unix-socket peers with these uids are coordinators (rosters and personal data).
+    public var coordinatorUIDs: Set<UInt32> = []
+    /// The role of a Unix-socket peer neither listed here nor mapped to a user (`user add … uids=`);
+    /// nil: it must `auth` like a TCP client.
+    public var unixDefaultRole: Role? = .viewer
     /// Rows one `import begin … import commit` may buffer.
     public var maxImportRows = Limits.importRowsDefault
     /// Bytes of rows one import may hold, and all open imports together.
@@ -109,7 +115,9 @@ public struct Configuration: Sendable, Equatable {
         ("demo_seed", "N", "seed of the generated demo roster (the same seed gives the same roster)"),
         ("catalog_file", "PATH | off", "skill catalog (request lines) loaded into an empty store, demo or not"),
         ("planning_file", "PATH | off", "planning standards for need estimate (per-person needs and the items that meet them), read at every start"),
+        ("admin_uids", "UID,... (self = the daemon's uid)", "Unix-socket peers that are admins (default 0,self)"),
         ("coordinator_uids", "UID,... (self = the daemon's uid)", "Unix-socket peers that get the coordinator role (personal data)"),
+        ("unix_default_role", "ROLE | none", "role of other Unix-socket peers not mapped to a user (default viewer; none = they must auth)"),
         ("max_import_rows", "N", "rows one bulk import may buffer before it is aborted with ERR LIMIT"),
         ("drill_period_days", "N", "team readiness flags a team that has not drilled for this many days"),
         ("drills_dir", "PATH", "where drill start NAME finds its scenario files (NAME.drill)"),
@@ -211,7 +219,12 @@ public struct Configuration: Sendable, Equatable {
         case "demo_seed": demoSeed = try number(0...UInt64.max)
         case "catalog_file": catalogFile = value == "off" ? nil : try path()
         case "planning_file": planningFile = value == "off" ? nil : try path()
-        case "coordinator_uids":
+        case "unix_default_role":
+            if value == "none" { unixDefaultRole = nil } else {
+                guard let role = Role(rawValue: value) else { throw Problem("bad value \"\(value)\" for unix_default_role; expected one of \(Role.names), or none") }
+                unixDefaultRole = role
+            }
+        case "coordinator_uids", "admin_uids":
             var uids = Set<UInt32>()
             for part in value.split(separator: ",") {
                 let word = Substring(part).trimmingSpaces
@@ -221,10 +234,10 @@ public struct Configuration: Sendable, Equatable {
                 } else if let uid = UInt32(word) {
                     uids.insert(uid)
                 } else {
-                    throw Problem("bad uid \"\(word)\" in coordinator_uids; expected numeric uids or self, separated by commas (empty = nobody)")
+                    throw Problem("bad uid \"\(word)\" in \(key); expected numeric uids or self, separated by commas (empty = nobody)")
                 }
             }
-            coordinatorUIDs = uids
+            if key == "admin_uids" { adminUIDs = uids } else { coordinatorUIDs = uids }
         case "max_import_rows": maxImportRows = try number(Limits.importRowsRange)
         case "max_uncommitted": maxUncommitted = try number(Limits.uncommittedRange)
         case "drill_period_days": drillPeriodDays = try number(1...3650)

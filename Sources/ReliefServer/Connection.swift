@@ -19,8 +19,10 @@ final class Connection {
     /// Who the client is for slots and `req=` tokens (`RequestScope.of(actor:)`): `uid:N` on the Unix socket, `tcp:ADDRESS` on TCP.
     let peer: String
     let isTCP: Bool
-    /// What this client may see: coordinator for listed uids on the Unix socket, else operator.
-    let role: Role
+    /// Who the client acts as: from its uid on the Unix socket (`Server.principal(of:on:)`), from
+    /// `auth USER TOKEN`; nil until a TCP client (or an unmapped Unix peer, when configured so) has
+    /// authenticated.
+    var principal: Principal?
     private(set) var machine: ConnectionMachine
     /// The bulk import this client has open, if any.
     var importing: ImportBuffer?
@@ -35,7 +37,7 @@ final class Connection {
     /// Lines run per step before others get a turn.
     static let linesPerStep = 32
 
-    init(id: Int, server: Server, handle: UnsafeMutableRawPointer, actor: String, peer: String, isTCP: Bool, role: Role,
+    init(id: Int, server: Server, handle: UnsafeMutableRawPointer, actor: String, peer: String, isTCP: Bool, principal: Principal?,
          limits: ConnectionMachine.Limits, now: UInt64) {
         self.id = id
         self.server = server
@@ -43,7 +45,7 @@ final class Connection {
         self.actor = actor
         self.peer = peer
         self.isTCP = isTCP
-        self.role = role
+        self.principal = principal
         self.machine = ConnectionMachine(limits: limits, now: now)
     }
 

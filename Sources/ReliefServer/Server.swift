@@ -58,6 +58,12 @@ public final class Server {
     private let offloadResults: UnsafeMutablePointer<uv_async_t>
     /// Which writes wait (an import's re-check, commits behind) and the off-loop queue (WorkGate).
     private var gate = WorkGate<ImportRecheck, OffloadWorker.Result>()
+    /// Failed logins per peer, and the replies held back to slow them (AuthThrottle).
+    private var authThrottle = AuthThrottle()
+    private var heldAuthReplies: [(connection: Int, due: UInt64, reply: Reply)] = []
+    /// Requests refused for lack of rights, and failed logins, since start (`info`).
+    private var denials = 0
+    private var authFailures = 0
     /// Bytes of row text held by all open imports (max_import_bytes_total).
     private var importBytesOpen = 0
     private let housekeeping: UnsafeMutablePointer<uv_timer_t>
@@ -72,7 +78,6 @@ public final class Server {
     private let startedAt: UInt64
     /// What uv_loop_init answered; `run` refuses to start on a loop that was not made.
     private let loopStatus: Int32
-    /// Role of the connection whose request is being handled, for `info`'s `your_role`.
 
     public convenience init(settings: ServerSettings, journal: Journal, state: State, logger: Logger, clock: Clock = .system) {
         self.init(settings: settings, location: journal.location, state: state,
@@ -229,7 +234,7 @@ public final class Server {
         let isTCP: Bool = if case .tcp = listener.kind { true } else { false }
         let peer = RequestScope.of(actor: actor)
         let connection = Connection(id: id, server: self, handle: handle, actor: actor, peer: peer, isTCP: isTCP,
-                                    role: role(of: actor, on: listener), limits: connectionLimits, now: uv_now(loop))
+                                    principal: principal(of: actor, on: listener), limits: connectionLimits, now: uv_now(loop))
         connections[id] = connection
         connection.startReading()
         if let refusal = slots.accepted(peer: peer, isTCP: isTCP, stopping: isStopping) {
@@ -237,7 +242,8 @@ public final class Server {
             connection.sendAndClose(refusal.reply, reason: refusal.reason)
             return
         }
-        logger.debug("client connected", metadata: ["client": "\(id)", "actor": "\(connection.actor)", "role": "\(connection.role)"])
+        logger.debug("client connected", metadata: ["client": "\(id)", "actor": "\(connection.actor)",
+                                                    "user": "\(connection.principal?.user ?? "-")", "role": "\(connection.principal?.role.rawValue ?? "-")"])
     }
 
     var connectionLimits: ConnectionMachine.Limits {
@@ -245,12 +251,78 @@ public final class Server {
                                  hardOutput: configuration.maxOutput)
     }
 
-    /// Coordinator for a Unix-socket peer whose uid is in `coordinator_uids`; operator for
-    /// everyone else, TCP clients always (their uid is unknown).
-    private func role(of actor: String, on listener: Listener) -> Role {
-        guard case .unix = listener.kind, actor.hasPrefix("uid:"), let uid = UInt32(actor.dropFirst(4)),
-              configuration.coordinatorUIDs.contains(uid) else { return .operator }
-        return .coordinator
+    /// Who a new client is. On the Unix socket, from its uid (SO_PEERCRED): an admin when listed in
+    /// `admin_uids`, a coordinator in `coordinator_uids`, the user a `user add … uids=` maps it to,
+    /// else `unix_default_role`. TCP clients are nobody until they `auth`.
+    private func principal(of actor: String, on listener: Listener) -> Principal? {
+        guard case .unix = listener.kind, actor.hasPrefix("uid:"), let uid = UInt32(actor.dropFirst(4)) else { return nil }
+        if configuration.adminUIDs.contains(uid) { return Principal(user: actor, role: .admin) }
+        if configuration.coordinatorUIDs.contains(uid) { return Principal(user: actor, role: .coordinator) }
+        if let user = engine.state.user(uid: uid) { return Principal(user, credential: "uid=\(uid)") }
+        return configuration.unixDefaultRole.map { Principal(user: actor, role: $0) }
+    }
+
+    /// Answers a client that has not authenticated: `auth`, `ping`, `help` and `quit` only.
+    private func unauthenticated(_ request: Request, from connection: Connection) {
+        let first = request.words.first?.lowercased() ?? ""
+        switch first {
+        case "auth": authenticate(request, from: connection)
+        case "quit": connection.sendAndClose(.ok(["": "bye"]), reason: "quit")
+        case "ping", "help": connection.send(engine.handle(request, as: Principal(user: "anonymous", role: .viewer)).reply, waitSeq: 0)
+        default:
+            denials += 1
+            logger.warning("denied", metadata: ["client": "\(connection.id)", "peer": "\(connection.peer)", "user": "-",
+                                                "command": "\(request.words.prefix(2).joined(separator: " "))", "reason": "not authenticated"])
+            connection.send(.error(.denied, "not authenticated; send auth USER TOKEN first (until then only auth, ping, help and quit)"), waitSeq: 0)
+        }
+    }
+
+    /// `auth USER TOKEN`: the connection acts as that user from now on. A failure is answered
+    /// after a delay that grows with the peer's failures (AuthThrottle), and logged.
+    private func authenticate(_ request: Request, from connection: Connection) {
+        guard request.words.count == 3, request.options.isEmpty, request.requestToken == nil else {
+            connection.send(.error(.syntax, "usage: auth USER TOKEN"), waitSeq: 0)
+            return
+        }
+        let user = request.words[1]
+        if let principal = engine.authenticate(user: user, token: request.words[2]) {
+            authThrottle.succeeded(peer: connection.peer)
+            connection.principal = principal
+            logger.notice("authenticated", metadata: ["client": "\(connection.id)", "peer": "\(connection.peer)", "user": "\(principal.user)",
+                                                      "role": "\(principal.role.rawValue)", "credential": "\(principal.credential ?? "")"])
+            connection.send(.ok(["user": principal.user, "role": principal.role.rawValue, "scope": principal.scopeText]), waitSeq: 0)
+            return
+        }
+        let delay = authThrottle.failed(peer: connection.peer, now: uv_now(loop))
+        authFailures += 1
+        logger.warning("authentication failed", metadata: ["client": "\(connection.id)", "peer": "\(connection.peer)",
+                                                           "user": "\(String(user.prefix(64)))", "delay_ms": "\(delay)",
+                                                           "failures": "\(authThrottle.failureCount(peer: connection.peer))"])
+        connection.block()
+        heldAuthReplies.append((connection.id, uv_now(loop) + delay,
+                                .error(.denied, "authentication failed: unknown user, or a wrong or revoked token")))
+    }
+
+    /// Releases held replies to failed logins that are due.
+    private func releaseAuthReplies(now: UInt64) {
+        guard !heldAuthReplies.isEmpty else { return }
+        var kept: [(connection: Int, due: UInt64, reply: Reply)] = []
+        for held in heldAuthReplies {
+            if held.due > now && !isStopping { kept.append(held); continue }
+            guard let connection = connections[held.connection], !connection.closing else { continue }
+            connection.send(held.reply, waitSeq: 0)
+            connection.unblock()
+        }
+        heldAuthReplies = kept
+    }
+
+    /// Logs a refusal for lack of rights (`ERR DENIED`).
+    private func logDenied(_ reply: Reply, request: Request, connection: Connection) {
+        guard case .error(.denied, let message) = reply else { return }
+        denials += 1
+        logger.warning("denied", metadata: ["client": "\(connection.id)", "peer": "\(connection.peer)",
+                                            "user": "\(connection.principal?.user ?? "-")", "role": "\(connection.principal?.role.rawValue ?? "-")",
+                                            "command": "\(request.words.prefix(3).joined(separator: " "))", "reason": "\(message)"])
     }
 
     func forget(_ connection: Connection, reason: String) {
@@ -331,6 +403,26 @@ public final class Server {
             return
         }
         if request.words.isEmpty && request.options.isEmpty && request.requestToken == nil { return }
+        guard let principal = connection.principal else {
+            unauthenticated(request, from: connection)
+            return
+        }
+        switch request.words.first?.lowercased() {
+        case "auth":
+            authenticate(request, from: connection)
+            return
+        case "quit":
+            connection.sendAndClose(.ok(["": "bye"]), reason: "quit")
+            return
+        default:
+            break
+        }
+        if Engine.hostCommand(request) != nil, let (code, message) = engine.refusal(for: request, as: principal) {
+            let reply = Reply.error(code, message)
+            logDenied(reply, request: request, connection: connection)
+            connection.send(reply, waitSeq: 0)
+            return
+        }
         if DrillHost.handles(request), standbyRefusal == nil {
             // A drill's sandbox is its own; only `drill start … from live` reads the live state.
             drillHost.handle(request, from: connection)
@@ -354,7 +446,7 @@ public final class Server {
             }
             return
         }
-        if let deferred = engine.offload(request, actor: connection.actor, role: connection.role) {
+        if let deferred = engine.offload(request, as: principal) {
             connection.block()
             if gate.offload(request, connection: connection.id) { submitOffload(deferred, for: connection) }
             return
@@ -366,7 +458,8 @@ public final class Server {
             reply(error: refusal, to: connection)
             return
         }
-        let outcome = engine.handle(request, actor: connection.actor, role: connection.role)
+        let outcome = engine.handle(request, as: principal)
+        logDenied(outcome.reply, request: request, connection: connection)
         if Server.describesDaemon(request) {
             // ping, help and info describe the daemon, not the operation: answered at once, so an
             // operator can always see what is wrong (info shows committed_seq beside seq).
@@ -490,10 +583,12 @@ public final class Server {
                 if let refused = writesRefused, engine.isMutating(request) {
                     connection.send(.error(.unavailable, refused), waitSeq: 0)
                     connection.unblock()
-                } else if let deferred = engine.offload(request, actor: connection.actor, role: connection.role) {
+                } else if let principal = connection.principal, let deferred = engine.offload(request, as: principal) {
                     submitOffload(deferred, for: connection)
                 } else {
-                    deliver(engine.handle(request, actor: connection.actor, role: connection.role), to: connection)
+                    let outcome = engine.handle(request, as: connection.principal ?? Principal(user: "anonymous", role: .viewer))
+                    logDenied(outcome.reply, request: request, connection: connection)
+                    deliver(outcome, to: connection)
                     connection.unblock()
                 }
             }
@@ -567,9 +662,14 @@ public final class Server {
         }
         var begun = ImportBuffer.begin(request, maxRows: configuration.maxImportRows, maxBytes: configuration.maxImportBytes)
         if let refused = standbyRefusal ?? writesRefused { begun = .failure(RequestError(.unavailable, refused)) }
+        if case .success(let buffer) = begun, let kind = buffer.kind, let principal = connection.principal,
+           let denied = kind.allowed.sorted().lazy.compactMap({ self.engine.importRefusal(rowCommand: $0, kind: kind.rawValue, as: principal) }).first {
+            begun = .failure(RequestError(.denied, denied))
+            logDenied(.error(.denied, denied), request: request, connection: connection)
+        }
         switch begun {
         case .success(var buffer):
-            buffer.attach(engine.beginImport(allowed: buffer.allowed, actor: connection.actor, role: connection.role))
+            buffer.attach(engine.beginImport(allowed: buffer.allowed, as: connection.principal ?? Principal(user: "anonymous", role: .viewer)))
             connection.importing = buffer
             connection.send(.ok(["import": buffer.kind?.rawValue ?? ""]), waitSeq: 0)
         case .failure(let error):
@@ -811,6 +911,7 @@ public final class Server {
     private func tick() {
         step(.tick)
         let now = uv_now(loop)
+        releaseAuthReplies(now: now)
         for connection in Array(connections.values) where !connection.closing {
             let idle = connection.isTCP ? configuration.tcpIdleTimeout : configuration.idleTimeout
             let timeouts = ConnectionMachine.Timeouts(partialLine: UInt64(configuration.partialLineTimeout * 1000),
@@ -865,6 +966,8 @@ public final class Server {
         fields.append("output_held_bytes", String(connections.values.reduce(0) { $0 + $1.machine.load }))
         fields.append("large_listings", String(connections.values.reduce(0) { $0 + $1.machine.largeListings }))
         fields.append("connections_refused", slots.refusedSummary)
+        fields.append("denied", String(denials))
+        fields.append("auth_failures", String(authFailures))
         fields.append("import_written_ahead", String(staging.written))
         fields.append("offloaded", String(gate.finished))
         fields.append("offload_queue", String(gate.outstanding))

@@ -98,6 +98,8 @@ final class SQLiteProjector {
             break // a seal is a record about a snapshot, not a change of the operation
         case .drillRecorded:
             break // drill records live in the journal and the snapshot (team readiness reads them)
+        case .userSet, .userRemoved, .tokenCreated, .tokenRevoked:
+            break // users and token hashes live in the journal and the snapshot
         case .skillAdded, .specialtyAdded, .volunteerAdded, .volunteerUpdated, .volunteerStatusSet, .certificationGranted,
              .certificationRevoked, .checkedIn, .checkedOut, .teamAdded, .teamMemberAdded, .teamMemberRemoved, .teamStateSet:
             try roster.project(entry)

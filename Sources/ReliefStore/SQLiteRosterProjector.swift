@@ -155,7 +155,7 @@ final class SQLiteRosterProjector {
              .minimumSet, .requestCompleted, .incidentOpened, .incidentUpdated, .incidentStatusSet, .needAdded, .needChanged,
              .needCancelled, .planProposed, .planApplied, .allocationReserved, .allocationDispatched, .allocationDelivered,
              .allocationReleased, .assignmentMade, .assignmentStatusSet, .assignmentReleased, .travelTimeSet, .snapshotSealed,
-             .drillRecorded:
+             .drillRecorded, .userSet, .userRemoved, .tokenCreated, .tokenRevoked:
             break // SQLiteProjector's and SQLiteIncidentProjector's tables, or none
         }
     }

@@ -33,7 +33,41 @@ final class Connection {
     static func open(_ endpoint: Endpoint, timeout: Double?) throws(ConnectionError) -> Connection {
         switch endpoint {
         case .unix(let path): return try openUnix(path, endpoint: endpoint)
-        case .tcp(let host, let port): return try openTCP(host, port, endpoint: endpoint, timeout: timeout)
+        case .tcp(let host, let port):
+            let connection = try openTCP(host, port, endpoint: endpoint, timeout: timeout)
+            if let login = try Login.fromEnvironment() { try connection.authenticate(login, timeout: timeout) }
+            return connection
+        }
+    }
+
+    /// Who reliefctl logs in as on TCP: `$RELIEFD_USER`, with the token in `$RELIEFD_TOKEN_FILE`
+    /// (a file holding it, readable by its owner only) or `$RELIEFD_TOKEN`. Never a command-line
+    /// flag: any local user can read another's command line in `ps`.
+    struct Login {
+        var user: String
+        var token: String
+
+        static func fromEnvironment() throws(ConnectionError) -> Login? {
+            guard let user = getenv("RELIEFD_USER").map({ String(cString: $0) }), !user.isEmpty else { return nil }
+            if let path = getenv("RELIEFD_TOKEN_FILE").map({ String(cString: $0) }), !path.isEmpty {
+                guard path != "-", let bytes = try? FileText.read(path), bytes.count <= 4096 else {
+                    throw ConnectionError("cannot read the token file \(path) ($RELIEFD_TOKEN_FILE): expected a readable file of one line")
+                }
+                let line = bytes.prefix { $0 != 0x0A && $0 != 0x0D }
+                return Login(user: user, token: String(decoding: line, as: UTF8.self))
+            }
+            guard let token = getenv("RELIEFD_TOKEN").map({ String(cString: $0) }), !token.isEmpty else {
+                throw ConnectionError("RELIEFD_USER is set but neither RELIEFD_TOKEN_FILE nor RELIEFD_TOKEN gives its token")
+            }
+            return Login(user: user, token: token)
+        }
+    }
+
+    /// Sends `auth USER TOKEN` and checks the daemon accepted it.
+    func authenticate(_ login: Login, timeout: Double?) throws(ConnectionError) {
+        try send(Array("auth \(login.user) \(login.token)\n".utf8), timeout: timeout)
+        if case .error(let code, let message) = try nextReply(timeout: timeout) {
+            throw ConnectionError("logging in to \(endpoint) as \(login.user) failed: ERR \(code) \(message)")
         }
     }
 

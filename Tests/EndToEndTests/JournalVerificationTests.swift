@@ -26,16 +26,8 @@ final class JournalVerificationTests: EndToEndTestCase {
     }
 
     private func scalar(_ query: String) throws -> String? {
-        var db: OpaquePointer?
-        defer { sqlite3_close_v2(db) }
-        guard sqlite3_open_v2(databasePath, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { throw Daemon.Failure("cannot open \(databasePath)") }
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(db, query, -1, &statement, nil) == SQLITE_OK else { throw Daemon.Failure("cannot prepare \(query)") }
-        defer { sqlite3_finalize(statement) }
-        guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return nil }
-        return String(cString: text)
+        try sqliteScalar(databasePath, query)
     }
-
 
     /// A daemon that wrote a few entries, was stopped cleanly (a final snapshot and its seal) and
     /// is not running: its snapshot seq and the seq after the seal.

@@ -53,12 +53,13 @@ final class RosterImportTests: EndToEndTestCase {
         XCTAssertEqual(found.first?["volunteer"], "v-1", "nearest first")
         XCTAssertFalse(found.contains { $0.values.contains("13800000001") }, "personal data masked in listings")
 
-        // Roles: over TCP an operator, on the Unix socket as root a coordinator.
-        let tcp = try Client(tcpPort: port)
-        XCTAssertEqual(try info(tcp)["your_role"], "operator")
+        // Roles: over TCP a viewer (logged in), on the Unix socket as the daemon's own uid an admin.
+        let tcp = try tcpClient(port: port, as: "vera", role: "viewer", admin: client)
+        XCTAssertEqual(try info(tcp)["your_role"], "viewer")
+        XCTAssertEqual(try info(tcp)["your_user"], "vera")
         try refused(tcp, "volunteer show v-1 personal", "DENIED")
         XCTAssertFalse(try tcp.request("volunteer show v-1").text.contains("13800000001"))
-        XCTAssertEqual(try info(client)["your_role"], "coordinator")
+        XCTAssertEqual(try info(client)["your_role"], "admin")
         let shown = try client.request("volunteer show v-1 personal")
         XCTAssertEqual(shown.okFields?["phone"], "13800000001", shown.text)
         XCTAssertEqual(shown.okFields?["name"], "Wang, Li", shown.text)
@@ -82,7 +83,9 @@ final class RosterImportTests: EndToEndTestCase {
         XCTAssertEqual(throughLink.status, 2, throughLink.err)
         XCTAssertTrue(throughLink.err.contains("\(planted) is a symbolic link; refusing to write through it"), throughLink.err)
         XCTAssertEqual(try String(contentsOfFile: target, encoding: .utf8), "untouched\n")
-        let denied = try reliefctl(["--tcp", "127.0.0.1:\(port)", "export", "volunteers", "--personal"])
+        let veraToken = try ok(client, "token create vera cli").okFields?["token"] ?? ""
+        let denied = try reliefctl(["--tcp", "127.0.0.1:\(port)", "export", "volunteers", "--personal"],
+                                   environment: ["RELIEFD_USER": "vera", "RELIEFD_TOKEN": veraToken])
         XCTAssertEqual(denied.status, 1)
         XCTAssertTrue(denied.err.hasPrefix("ERR DENIED"), denied.err)
 

@@ -2,8 +2,8 @@ import Foundation
 import ReliefProtocol
 import XCTest
 
-/// Token reuse (issue 9): `req=` tokens belong to the client that sent them (the uid on the Unix
-/// socket, the address on TCP) and are bound to the request. Another client cannot claim, answer
+/// Token reuse (issue 9): `req=` tokens belong to the client that sent them (the user: here the
+/// Unix socket's admin uid and a user logged in on TCP) and are bound to the request. Another client cannot claim, answer
 /// or flush a client's tokens; a token reused for another request is refused; all of it holds
 /// across a crash (journal replay) and a clean restart (snapshot).
 final class TokenReuseTests: EndToEndTestCase {
@@ -21,7 +21,7 @@ final class TokenReuseTests: EndToEndTestCase {
 
     func testTheSameTokenFromATCPAndAUnixClientAppliesEach() throws {
         let (_, port, unix) = try tcpDaemon()
-        let tcp = try Client(tcpPort: port)
+        let tcp = try tcpClient(port: port, admin: unix)
         let mine = try unix.request("stock receive wh-a water 100 lot=U-1 req=shared")
         XCTAssertEqual(mine.okFields?["lot"], "U-1", mine.text)
         // With global tokens this got the Unix client's reply and received nothing.
@@ -39,13 +39,13 @@ final class TokenReuseTests: EndToEndTestCase {
 
     func testARetryOnANewTCPConnectionGetsTheFirstReply() throws {
         let (_, port, unix) = try tcpDaemon()
-        var tcp = try Client(tcpPort: port)
+        var tcp = try tcpClient(port: port, admin: unix)
         let first = try tcp.request("stock receive wh-b water 40 lot=T-1 req=lost-reply")
         XCTAssertEqual(first.okFields?["lot"], "T-1", first.text)
-        let seq = try info(unix)["seq"]
-        // The reply was lost: the client reconnects (from a new port) and retries.
+        // The reply was lost: the client reconnects (from a new port), logs in again and retries.
         tcp.close()
-        tcp = try Client(tcpPort: port)
+        tcp = try tcpClient(port: port, admin: unix)
+        let seq = try info(unix)["seq"]
         XCTAssertEqual(try tcp.request("stock receive wh-b water 40 lot=T-1 req=lost-reply"), first)
         XCTAssertEqual(try water(unix, "wh-b"), "40")
         XCTAssertEqual(try info(unix)["seq"], seq, "a retry appends nothing")
@@ -53,7 +53,7 @@ final class TokenReuseTests: EndToEndTestCase {
 
     func testATokenReusedForADifferentRequestIsAConflict() throws {
         let (_, port, unix) = try tcpDaemon()
-        let tcp = try Client(tcpPort: port)
+        let tcp = try tcpClient(port: port, admin: unix)
         let first = try tcp.request("stock receive wh-b water 40 lot=T-1 req=once")
         XCTAssertEqual(first.okFields?["lot"], "T-1", first.text)
         let before = try observable(unix)
@@ -78,7 +78,7 @@ final class TokenReuseTests: EndToEndTestCase {
         XCTAssertEqual(victim.okFields?["lot"], "V-1", victim.text)
         let conflicting = "stock receive wh-a water 1 lot=V-1 req=victim"
 
-        var tcp = try Client(tcpPort: port, timeout: 60)
+        var tcp = try tcpClient(port: port, admin: unix, timeout: 60)
         let flood = 20_000, batch = 1_000
         for start in stride(from: 0, to: flood, by: batch) {
             try tcp.send(lines: (start..<(start + batch)).map { "stock receive wh-b water 1 lot=F-1 req=flood-\($0)" })
@@ -113,7 +113,7 @@ final class TokenReuseTests: EndToEndTestCase {
         daemon.kill()
         try daemon.start()
         unix = try daemon.connect()
-        tcp = try Client(tcpPort: port, timeout: 60)
+        tcp = try tcpClient(port: port, admin: unix, timeout: 60)
         // The replayed entries go into a snapshot at start; wait for it, so the clean stop below
         // writes its own (it does not while another is being written).
         let replayedSeq = try info(unix)["seq"]
@@ -129,7 +129,7 @@ final class TokenReuseTests: EndToEndTestCase {
         let restarted = try settledInfo(unix)
         XCTAssertEqual(Int(restarted["snapshot_seq"] ?? ""), Int(restarted["seq"] ?? "")! - 1,
                        "loaded from the snapshot, nothing after it but its seal")
-        tcp = try Client(tcpPort: port, timeout: 60)
+        tcp = try tcpClient(port: port, admin: unix, timeout: 60)
         try check(kept: 10_002, forgotten: 10_001, "after a clean restart")
     }
 }

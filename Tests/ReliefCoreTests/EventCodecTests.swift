@@ -118,6 +118,7 @@ final class SnapshotSealEventTests: XCTestCase {
                          "plan.proposed", "plan.applied", "allocation.reserved", "allocation.dispatched", "allocation.delivered",
                          "allocation.released", "assignment.made", "assignment.status_set", "assignment.released"],
             "travel": ["travel.set"], "seal": ["snapshot.sealed"], "drill": ["drill.recorded"],
+            "users": ["user.set", "user.removed", "token.created", "token.revoked"],
         ]
         func family(_ kind: Event.Kind) -> String {
             switch kind {
@@ -127,6 +128,7 @@ final class SnapshotSealEventTests: XCTestCase {
             case .travel: "travel"
             case .seal: "seal"
             case .drill: "drill"
+            case .users: "users"
             }
         }
         var spelled: [String: String] = [:]

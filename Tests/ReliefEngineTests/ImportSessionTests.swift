@@ -22,7 +22,7 @@ final class ImportSessionTests: XCTestCase {
 
     func testRowsDoNotTouchTheLiveStateUntilTheImportFinishes() {
         let engine = engine()
-        let session = engine.beginImport(allowed: allowed, actor: "import")
+        let session = engine.beginImport(allowed: allowed, as: .system("import"))
         session.add(line: 2, request: row("volunteer add v-1 name=A region=sx at=37.8,112.5 skills=first-aid:2"))
         XCTAssertNil(engine.state.volunteers["v-1"], "a row in flight is invisible to everyone else")
         let outcome = engine.finishImport(session)
@@ -33,7 +33,7 @@ final class ImportSessionTests: XCTestCase {
 
     func testAWriteDuringTheImportMakesItCheckAgainOnTheLiveState() {
         let engine = engine()
-        let session = engine.beginImport(allowed: allowed, actor: "import")
+        let session = engine.beginImport(allowed: allowed, as: .system("import"))
         session.add(line: 2, request: row("volunteer add v-1 name=A region=sx at=37.8,112.5"))
         session.add(line: 3, request: row("volunteer add v-2 name=B region=sx at=37.8,112.5"))
         // Another client registers v-2 meanwhile: the import must now be refused, naming line 3.
@@ -50,7 +50,7 @@ final class ImportSessionTests: XCTestCase {
 
     func testAnUnrelatedWriteDuringTheImportStillImportsWithFreshSequenceNumbers() {
         let engine = engine()
-        let session = engine.beginImport(allowed: allowed, actor: "import")
+        let session = engine.beginImport(allowed: allowed, as: .system("import"))
         session.add(line: 2, request: row("volunteer add v-1 name=A region=sx at=37.8,112.5"))
         XCTAssertFalse(engine.handle(line: "volunteer add v-9 name=Z region=sx at=37.9,112.6", actor: "officer").reply.isError)
         let before = engine.state.lastSeq
@@ -63,7 +63,7 @@ final class ImportSessionTests: XCTestCase {
 
     func testRowsThatDidNotParseRefuseTheImportAlongsideTheEnginesRefusalsInLineOrder() {
         let engine = engine()
-        let session = engine.beginImport(allowed: allowed, actor: "import")
+        let session = engine.beginImport(allowed: allowed, as: .system("import"))
         session.add(line: 2, request: row("volunteer add v-1 name=A region=sx at=37.8,112.5"))
         session.add(line: 3, request: row("volunteer add v-2 name=B region=nowhere at=37.8,112.5"))
         session.refuse(line: 5, message: "SYNTAX unbalanced quote")
@@ -75,7 +75,7 @@ final class ImportSessionTests: XCTestCase {
         XCTAssertTrue(message.hasPrefix("import refused, nothing imported: 3 bad rows of 6: line 3: NOTFOUND "), message)
         XCTAssertTrue(message.contains("; line 5: SYNTAX unbalanced quote; line 9: CONFLICT "), message)
         XCTAssertTrue(engine.state.volunteers.isEmpty, "nothing of a refused import is applied")
-        let alone = engine.beginImport(allowed: allowed, actor: "import")
+        let alone = engine.beginImport(allowed: allowed, as: .system("import"))
         alone.refuse(line: 2, message: "SYNTAX x")
         alone.add(line: 3, request: row("volunteer add v-1 name=A region=sx at=37.8,112.5"))
         XCTAssertEqual(engine.finishImport(alone).reply, .error(.syntax, "import refused, nothing imported: 1 bad row of 2: line 2: SYNTAX x"))

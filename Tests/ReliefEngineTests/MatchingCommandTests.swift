@@ -196,12 +196,12 @@ final class MatchingCommandTests: XCTestCase {
         let request = try RequestParser.parse("plan").get()
 
         // Unchanged state: recorded as computed.
-        var deferred = try XCTUnwrap(engine.offload(request, actor: "officer", role: .coordinator))
+        var deferred = try XCTUnwrap(engine.offload(request, as: .system("officer")))
         guard case .outcome(let kept) = engine.complete(deferred, result: deferred.compute()) else { return XCTFail("expected an outcome") }
         XCTAssertEqual(kept.entries.map(\.event.kind), ["plan.proposed"])
 
         // An unrelated change meanwhile: every line still holds, so the plan is kept.
-        deferred = try XCTUnwrap(engine.offload(request, actor: "officer", role: .coordinator))
+        deferred = try XCTUnwrap(engine.offload(request, as: .system("officer")))
         let result = deferred.compute()
         engine.ok("skill add driver name=Driver")
         guard case .outcome(let alsoKept) = engine.complete(deferred, result: result), let rows = alsoKept.reply.rowList else {
@@ -210,7 +210,7 @@ final class MatchingCommandTests: XCTestCase {
         XCTAssertEqual(rows[0]["plan"], "PL-000002")
 
         // The stock a line takes went meanwhile: computed again.
-        deferred = try XCTUnwrap(engine.offload(request, actor: "officer", role: .coordinator))
+        deferred = try XCTUnwrap(engine.offload(request, as: .system("officer")))
         let stale = deferred.compute()
         engine.ok("stock issue ty-02 water 90 lot=W2")
         guard case .again(let again) = engine.complete(deferred, result: stale) else { return XCTFail("expected to compute again") }
@@ -230,7 +230,7 @@ final class MatchingCommandTests: XCTestCase {
         let durable = engine.state
         engine.ok("stock receive ty-01 water 5 lot=LOST")
         let request = try RequestParser.parse("match flood-1").get()
-        let deferred = try XCTUnwrap(engine.offload(request, actor: "officer", role: .coordinator))
+        let deferred = try XCTUnwrap(engine.offload(request, as: .system("officer")))
         let computed = deferred.compute()
         // The commit of the receive failed: the daemon reloads what the store holds.
         engine.reset(to: durable)
@@ -244,7 +244,7 @@ final class MatchingCommandTests: XCTestCase {
         XCTAssertFalse(plan.lines.contains { if case .supply(_, _, "LOST", _, _) = $0 { true } else { false } }, "nothing from the lost receive")
 
         // Reloaded again and again while it runs: the client is told, nothing is recorded.
-        var current = try XCTUnwrap(engine.offload(request, actor: "officer", role: .coordinator))
+        var current = try XCTUnwrap(engine.offload(request, as: .system("officer")))
         for _ in 1..<Engine.offloadAttempts {
             engine.reset(to: engine.state)
             guard case .again(let next) = engine.complete(current, result: current.compute()) else { return XCTFail("expected again") }
@@ -262,7 +262,7 @@ final class MatchingCommandTests: XCTestCase {
     func testOffloadedWorkThatNoLongerNeedsTheThreadIsAnsweredOnTheLoop() throws {
         let engine = MatchingEngineFixture.standard().engine()
         let request = try RequestParser.parse("match flood-1").get()
-        let deferred = try XCTUnwrap(engine.offload(request, actor: "officer", role: .coordinator))
+        let deferred = try XCTUnwrap(engine.offload(request, as: .system("officer")))
         let computed = deferred.compute()
         for need in ["N-000001", "N-000002", "N-000003"] { engine.ok("need cancel \(need) reason=duplicate") }
         guard case .outcome(let outcome) = engine.complete(deferred, result: computed) else { return XCTFail("answered at once") }
@@ -275,9 +275,9 @@ final class MatchingCommandTests: XCTestCase {
         let inline = MatchingEngineFixture.standard().engine()
         let offloaded = MatchingEngineFixture.standard().engine()
         let request = try RequestParser.parse("match flood-1").get()
-        XCTAssertNil(inline.offload(try RequestParser.parse("match nowhere").get(), actor: "officer", role: .coordinator),
+        XCTAssertNil(inline.offload(try RequestParser.parse("match nowhere").get(), as: .system("officer")),
                      "a refusal is given on the loop")
-        let deferred = try XCTUnwrap(offloaded.offload(request, actor: "officer", role: .coordinator),
+        let deferred = try XCTUnwrap(offloaded.offload(request, as: .system("officer")),
                                      "match goes off the loop whatever its size")
         guard case .outcome(let outcome) = offloaded.complete(deferred, result: deferred.compute()) else { return XCTFail("expected an outcome") }
         XCTAssertEqual(outcome.entries.map(\.event.kind), ["plan.proposed"])

@@ -84,7 +84,7 @@ final class MatchingPropertyTests: XCTestCase {
         let inlineRows = inline.rows("plan")
         let offloaded = Engine(state: start, clock: .fixed(MatchingScenario.now))
         offloaded.matchingPolicy.offloadAboveNeeds = 0
-        let deferred = try XCTUnwrap(offloaded.offload(try RequestParser.parse("plan").get(), actor: "officer", role: .coordinator))
+        let deferred = try XCTUnwrap(offloaded.offload(try RequestParser.parse("plan").get(), as: .system("officer")))
         guard case .outcome(let outcome) = offloaded.complete(deferred, result: deferred.compute()), let rows = outcome.reply.rowList else {
             return XCTFail("expected rows")
         }

@@ -128,10 +128,13 @@ final class RosterCommandTests: XCTestCase {
         let engine = try engine()
         engine.ok(Self.wang)
         for line in ["volunteer show v1 personal", "volunteer list personal", "volunteer find personal", "volunteer export personal"] {
-            let outcome = engine.handle(line: line, actor: "op", role: .operator)
-            XCTAssertEqual(outcome.reply, .error(.denied, "personal data (phone, id_number) needs the coordinator role"), line)
+            for role in Role.allCases where !role.seesPersonalData && role != .drillOrganizer {
+                let outcome = engine.handle(line: line, as: Principal(user: "op", role: role))
+                XCTAssertEqual(outcome.reply, .error(.denied, "op (\(role.rawValue)) may not see personal data (phone, id_number): it needs the admin or coordinator role"), line)
+            }
+            XCTAssertFalse(engine.handle(line: line, as: Principal(user: "co", role: .coordinator)).reply.isError, line)
         }
-        let masked = engine.handle(line: "volunteer list", actor: "op", role: .operator).reply
+        let masked = engine.handle(line: "volunteer list", as: Principal(user: "op", role: .viewer)).reply
         guard let rows = masked.rowList else { return XCTFail("\(masked)") }
         XCTAssertEqual(rows.first?["phone"], "138****5678")
         XCTAssertEqual(engine.rows("volunteer export personal").first?["id_number"], "140102199001011234")

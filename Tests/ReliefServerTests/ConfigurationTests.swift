@@ -9,11 +9,13 @@ final class ConfigurationTests: XCTestCase {
         var configuration = Configuration()
         try configuration.load(fileText: text, name: "reliefd.conf")
         XCTAssertEqual(configuration.socket, "data/reliefd.sock")
-        XCTAssertNil(configuration.tcp, "the shipped configuration keeps TCP off: it has no login yet")
+        XCTAssertNil(configuration.tcp, "the shipped configuration keeps TCP off unless asked")
         XCTAssertNil(Configuration().tcp, "TCP is off unless configured")
         XCTAssertTrue(configuration.demo)
         XCTAssertEqual(configuration.demoVolunteers, 28_500)
+        XCTAssertEqual(configuration.adminUIDs, Configuration().adminUIDs, "the example states the default")
         XCTAssertEqual(configuration.coordinatorUIDs, Configuration().coordinatorUIDs, "the example states the default")
+        XCTAssertEqual(configuration.unixDefaultRole, .viewer, "the example states the default")
         // The example documents every key the daemon knows.
         for key in Configuration.keys {
             XCTAssertTrue(text.contains("\n\(key.key) ="), "config/reliefd.conf does not document \(key.key)")
@@ -62,17 +64,26 @@ final class ConfigurationTests: XCTestCase {
 
     func testRosterKeys() throws {
         var configuration = Configuration()
-        XCTAssertEqual(configuration.coordinatorUIDs, [0, UInt32(getuid())], "default: root and the daemon's own uid")
+        XCTAssertEqual(configuration.adminUIDs, [0, UInt32(getuid())], "default: root and the daemon's own uid")
+        XCTAssertEqual(configuration.coordinatorUIDs, [], "default: nobody but admins sees personal data")
+        XCTAssertEqual(configuration.unixDefaultRole, .viewer)
         XCTAssertEqual(configuration.catalogFile, "config/catalog/skills.commands")
         XCTAssertEqual(configuration.maxImportRows, 1_000_000)
         try configuration.load(fileText: """
             coordinator_uids = 1001, self,0
+            admin_uids =
+            unix_default_role = none
             catalog_file = off
             demo_volunteers = 100
             demo_seed = 7
             max_import_rows = 500
             """, name: "r.conf")
         XCTAssertEqual(configuration.coordinatorUIDs, [1001, UInt32(getuid()), 0])
+        XCTAssertEqual(configuration.adminUIDs, [])
+        XCTAssertNil(configuration.unixDefaultRole)
+        XCTAssertThrowsError(try configuration.set("unix_default_role", "operator")) { error in
+            XCTAssertTrue("\(error)".contains("expected one of admin|duty_officer"), "\(error)")
+        }
         XCTAssertNil(configuration.catalogFile)
         XCTAssertEqual(configuration.demoVolunteers, 100)
         XCTAssertEqual(configuration.demoSeed, 7)

@@ -12,7 +12,7 @@ final class ImportBufferTests: XCTestCase {
         guard case .success(let request) = RequestParser.parse(line) else { fatalError("bad test line") }
         return ImportBuffer.begin(request, maxRows: maxRows, maxBytes: maxBytes).map { buffer in
             var attached = buffer
-            attached.attach(engine.beginImport(allowed: buffer.allowed, actor: "test"))
+            attached.attach(engine.beginImport(allowed: buffer.allowed, as: .system("test")))
             return attached
         }
     }

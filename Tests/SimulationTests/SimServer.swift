@@ -142,12 +142,12 @@ final class SimServer {
             }
             return
         }
-        if let deferred = engine.offload(request, actor: connection.actor, role: .coordinator) {
+        if let deferred = engine.offload(request, as: .system(connection.actor)) {
             connection.machine.block()
             if gate.offload(request, connection: connection.id) { submit(.request(deferred), for: connection.id) }
             return
         }
-        deliver(engine.handle(request, actor: connection.actor, role: .coordinator), to: connection)
+        deliver(engine.handle(request, as: .system(connection.actor)), to: connection)
     }
 
     private func refuse(_ reason: String, _ connection: SimConnection) {
@@ -171,7 +171,7 @@ final class SimServer {
         if let refused = life.writesRefused { begun = .failure(RequestError(.unavailable, refused)) }
         switch begun {
         case .success(var buffer):
-            buffer.attach(engine.beginImport(allowed: buffer.allowed, actor: connection.actor, role: .coordinator))
+            buffer.attach(engine.beginImport(allowed: buffer.allowed, as: .system(connection.actor)))
             connection.importing = buffer
             connection.machine.enqueue(.ok(["import": buffer.kind?.rawValue ?? ""]), waitSeq: 0, committedSeq: life.committedSeq)
         case .failure(let error):
@@ -222,10 +222,10 @@ final class SimServer {
                 if let refused = life.writesRefused, engine.isMutating(request) {
                     refuse(refused, connection)
                     connection.machine.unblock()
-                } else if let deferred = engine.offload(request, actor: connection.actor, role: .coordinator) {
+                } else if let deferred = engine.offload(request, as: .system(connection.actor)) {
                     submit(.request(deferred), for: id)
                 } else {
-                    deliver(engine.handle(request, actor: connection.actor, role: .coordinator), to: connection)
+                    deliver(engine.handle(request, as: .system(connection.actor)), to: connection)
                     connection.machine.unblock()
                 }
             }

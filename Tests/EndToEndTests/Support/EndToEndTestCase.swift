@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import ReliefProtocol
 import XCTest
@@ -65,6 +66,21 @@ class EndToEndTestCase: XCTestCase {
             usleep(20_000)
         }
     }
+
+    /// A TCP client logged in as `user` (created with `role` by `admin`, a Unix-socket admin,
+    /// if it does not exist yet), with a token made for it.
+    func tcpClient(port: UInt16, as user: String = "tester", role: String = "admin", scope: String = "",
+                   admin: Client, timeout: Double = 10) throws -> Client {
+        let known = try admin.request("user show \(user)")
+        if known.errorCode == "NOTFOUND" { _ = try ok(admin, "user add \(user) role=\(role) \(scope)") }
+        tokenCounter += 1
+        let token = try ok(admin, "token create \(user) t\(tokenCounter)").okFields?["token"] ?? ""
+        let client = try Client(tcpPort: port, timeout: timeout)
+        let auth = try client.request("auth \(user) \(token)")
+        XCTAssertEqual(auth.okFields?["user"], user, auth.text)
+        return client
+    }
+    private var tokenCounter = 0
 
     func info(_ client: Client) throws -> [String: String] {
         let reply = try client.request("info")
@@ -134,8 +150,8 @@ class EndToEndTestCase: XCTestCase {
     }
 
     /// Runs reliefctl with `arguments`; returns its exit status and output.
-    func reliefctl(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, out: String, err: String) {
-        try runProgram(try Daemon.siblingBinary("reliefctl"), arguments, timeout: timeout)
+    func reliefctl(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> (status: Int32, out: String, err: String) {
+        try runProgram(try Daemon.siblingBinary("reliefctl"), arguments, environment: environment, timeout: timeout)
     }
 
     /// Runs `reliefd ARGUMENTS` (a subcommand such as verify, migrate or drill run, or a start
@@ -146,7 +162,8 @@ class EndToEndTestCase: XCTestCase {
 
     /// Runs a program to its end; its exit status, stdout and stderr (through files, so a large
     /// output cannot fill a pipe and stall it). One that outlives `timeout` is killed and fails the test.
-    func runProgram(_ path: String, _ arguments: [String], in directory: String? = nil, timeout: Double) throws -> (status: Int32, out: String, err: String) {
+    func runProgram(_ path: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
+                    timeout: Double) throws -> (status: Int32, out: String, err: String) {
         let scratch = NSTemporaryDirectory() + "run-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -155,6 +172,7 @@ class EndToEndTestCase: XCTestCase {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardOutput = FileHandle(forWritingAtPath: scratch + "/out")
         process.standardError = FileHandle(forWritingAtPath: scratch + "/err")
@@ -170,6 +188,18 @@ class EndToEndTestCase: XCTestCase {
         let out = (try? String(contentsOfFile: scratch + "/out", encoding: .utf8)) ?? ""
         let err = (try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? ""
         return (process.terminationStatus, out, err)
+    }
+
+    /// The first column of the first row `query` gives on the SQLite file at `path`, read-only.
+    func sqliteScalar(_ path: String, _ query: String) throws -> String? {
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { throw Daemon.Failure("cannot open \(path)") }
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, query, -1, &statement, nil) == SQLITE_OK else { throw Daemon.Failure("cannot prepare \(query)") }
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return nil }
+        return String(cString: text)
     }
 
     /// Writes `text` to a file in the daemon's directory and returns its path.

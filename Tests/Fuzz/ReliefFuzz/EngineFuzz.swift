@@ -144,13 +144,15 @@ enum EngineFuzz {
             let waiting = !run.parked.isEmpty
             if segment.first == UInt8(ascii: "!") {
                 var choices = FuzzInput(segment.dropFirst())
-                let actor = choices.chance(4) ? "other" : "officer"
-                let role: Role = choices.chance(4) ? .operator : .coordinator
+                // One request in four by another user in any role: refusals for lack of rights change nothing.
+                let principal = choices.chance(4) ? Principal(user: "other", role: Role.allCases[choices.below(Role.allCases.count)],
+                                                              regions: choices.chance(2) ? ["sx/ty"] : nil, warehouses: choices.chance(2) ? ["ty-01"] : nil)
+                                                  : Principal(user: "officer", role: .admin)
                 let interleave = choices.chance(3)
                 let line = structuredLine(&choices, state: engine.state)
                 switch RequestParser.parse(line) {
                 case .success(let request):
-                    run.handle(request, actor: actor, role: role, interleave: interleave, shown: line)
+                    run.handle(request, as: principal, interleave: interleave, shown: line)
                 case .failure:
                     // Words the parser refuses (too many, a key twice): the daemon never passes such a
                     // line to the engine; the raw segments cover the parser.
@@ -159,7 +161,7 @@ enum EngineFuzz {
             } else {
                 let result = Array(segment).withUnsafeBytes { RequestParser.parse($0) }
                 if case .success(let request) = result {
-                    run.handle(request, actor: "officer", role: .coordinator, interleave: false,
+                    run.handle(request, as: Principal(user: "officer", role: .admin), interleave: false,
                                shown: String(decoding: segment, as: UTF8.self))
                 }
             }
@@ -206,8 +208,8 @@ enum EngineFuzz {
             replica = engine.state
         }
 
-        mutating func handle(_ request: Request, actor: String, role: Role, interleave: Bool, shown: String) {
-            if let deferred = engine.offload(request, actor: actor, role: role) {
+        mutating func handle(_ request: Request, as principal: Principal, interleave: Bool, shown: String) {
+            if let deferred = engine.offload(request, as: principal) {
                 let result = deferred.compute()
                 if interleave && parked.isEmpty {
                     parked.append((deferred, result, shown))
@@ -216,7 +218,7 @@ enum EngineFuzz {
                 }
                 return
             }
-            let outcome = engine.handle(request, actor: actor, role: role)
+            let outcome = engine.handle(request, as: principal)
             check(outcome, writes: engine.isMutating(request), shown: shown)
         }
 
