@@ -120,7 +120,9 @@ extension Engine {
             profile.maxDutyHoursPerDay = hours
         }
         if let text = args.option("min_rest") {
-            let milliseconds = Int(text).map { Int64($0) * 3_600_000 } ?? DurationText.milliseconds(text)
+            // Bare hours ("8") or a duration ("8h"); a number too large for milliseconds is refused, not multiplied.
+            let milliseconds = Int64(text).map { $0.multipliedReportingOverflow(by: 3_600_000) }.flatMap { $0.overflow ? nil : $0.partialValue }
+                ?? (Int64(text) == nil ? DurationText.milliseconds(text) : nil)
             guard let milliseconds, milliseconds % 3_600_000 == 0, State.restHoursRange.contains(Int(milliseconds / 3_600_000)) else {
                 throw Refusal(.syntax, "bad min_rest \"\(text)\"; expected whole hours from 0h to 72h, such as 8h")
             }

@@ -89,6 +89,12 @@ final class RosterCommandTests: XCTestCase {
         engine.refused(base + " skills=cpr:1,cpr:2", .syntax)
         engine.refused(base + " max_hours=25", .syntax)
         engine.refused(base + " min_rest=90m", .syntax)
+        // Found by an hour of fuzzing: bare hours this large overflowed when turned into milliseconds.
+        for hours in ["2562047788015216", "9223372036854775807", "-9223372036854775808", "73", "-1"] {
+            XCTAssertTrue(engine.refused(base + " min_rest=\(hours)", .syntax).contains("expected whole hours from 0h to 72h"), hours)
+        }
+        XCTAssertFalse(engine.handle(line: "volunteer add v-rest name=X region=shanxi/taiyuan at=37.8,112.5 min_rest=12", actor: "t").reply.isError,
+                       "bare hours still work")
         engine.refused(base + " phone=call-me", .syntax)
         engine.refused("volunteer add v2 name=X region=hebei at=37.8,112.5", .notFound)
         engine.refused("volunteer add v2 name=X region=shanxi/taiyuan", .syntax)
