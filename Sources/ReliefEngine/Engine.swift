@@ -23,6 +23,9 @@ public final class Engine {
     public var clock: Clock
     /// Extra `info` fields supplied by the host (store, clients, role in a standby pair, …).
     public var hostInfo: () -> Fields = { Fields() }
+    /// Recomputes the journal's hash chain on the store (`audit verify`); set by the host, run off
+    /// the loop. nil: no store to verify.
+    public var verifyJournal: (@Sendable () -> JournalVerification)?
     /// What `need estimate` reckons with (planning_file); nil refuses estimates.
     public var planningStandards: PlanningStandards?
     /// What `match` and `plan` reckon with (cost per km, region penalties, reach); the host sets it
@@ -116,7 +119,7 @@ public final class Engine {
         self.clock = clock
         for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.incidentCommands
             + Engine.matchingCommands + Engine.travelCommands + Engine.drillCommands + Engine.generalCommands
-            + Engine.userCommands {
+            + Engine.userCommands + Engine.auditCommands {
             commands[command.words.joined(separator: " ")] = command
             if command.words.count == 3 { threeWordGroups.insert(command.words[0] + " " + command.words[1]) }
         }

@@ -85,6 +85,10 @@ public final class Server {
                   unavailableUntilLoaded: nil, logger: logger, clock: clock) { _, wake in
             StoreWorker(journal: journal, logger: logger, wakeLoop: wake)
         }
+        if let path = (journal as? SQLiteJournal)?.path {
+            // Its own read-only connection: the writer thread is never held up.
+            engine.verifyJournal = { Server.verification { try SQLiteJournal.verify(path: path) } }
+        }
     }
 
     /// A PostgreSQL store driven on the loop: the daemon starts with nothing loaded, writes
@@ -93,6 +97,27 @@ public final class Server {
         self.init(settings: settings, location: PostgresStore.redacted(postgresURL), state: State(), loadedSnapshotSeq: 0,
                   loadedSnapshotCovers: 0, unavailableUntilLoaded: "connecting to PostgreSQL", logger: logger, clock: clock) { loop, wake in
             PostgresBackend(url: postgresURL, password: password, loop: loop, wakeLoop: wake, logger: logger)
+        }
+        engine.verifyJournal = {
+            // A connection of its own, read only: no lock, no migration (as `reliefd verify`).
+            let journal = PostgresJournal(url: postgresURL, password: password, logger: logger, timeoutSeconds: 600)
+            defer { journal.close() }
+            return Server.verification { try journal.verifyChain() }
+        }
+    }
+
+    /// `audit verify`'s answer from a chain check (ChainReport), run off the loop.
+    static func verification(_ check: () throws -> ChainReport) -> JournalVerification {
+        do {
+            let report = try check()
+            var fields: Fields = ["intact": "yes", "entries": String(report.entries), "last_seq": String(report.lastSeq),
+                                  "last_hash": report.lastHash, "snapshots_checked": String(report.snapshotsChecked)]
+            fields.append("snapshots_unsealed", String(report.snapshotsUnsealed))
+            return .intact(fields)
+        } catch let error as StoreError {
+            return .broken(seq: error.seq, message: error.message)
+        } catch {
+            return .broken(seq: nil, message: "\(error)")
         }
     }
 

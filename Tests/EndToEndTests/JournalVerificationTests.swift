@@ -149,4 +149,44 @@ final class JournalVerificationTests: EndToEndTestCase {
         try daemon.stop()
         XCTAssertEqual(try scalar("SELECT MAX(seq) FROM journal"), String(last + 2))
     }
+
+    /// `audit verify` recomputes the chain on the live store (issue 13): intact, then each way of
+    /// rewriting history — an edited row, a deleted one, two swapped, one inserted — is found at
+    /// the right entry while the daemon runs (who may run it: AccessMatrixTests).
+    func testAuditVerifyFindsEveryTamperingOnTheLiveStore() throws {
+        let daemon = try startDaemon()
+        databasePath = daemon.dataDirectory + "/reliefd.db"
+        let client = try daemon.connect()
+        try addCatalog(client)
+        for n in 1...4 { try ok(client, "stock receive wh-a water \(n * 100) lot=L-\(n)") }
+        let verified = try ok(client, "audit verify").okFields ?? [:]
+        XCTAssertEqual(verified["intact"], "yes")
+        XCTAssertEqual(verified["last_seq"], try info(client)["committed_seq"])
+        XCTAssertEqual(verified["last_hash"], try scalar("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"))
+        // Each case starts from a copy of the untouched rows.
+        let pristine = daemon.directory + "/pristine.db"
+        try sql("VACUUM INTO '\(pristine)'")
+        func tamper(_ statements: String, expect seq: Int, _ what: String) throws {
+            try sql(statements)
+            let reply = try client.request("audit verify")
+            XCTAssertEqual(reply.errorCode, "CONFLICT", "\(what): \(reply.text)")
+            XCTAssertTrue(reply.text.contains("the journal does not verify: first bad entry seq \(seq): "), "\(what): \(reply.text)")
+            // Back to the untouched rows for the next case.
+            try sql("DROP TRIGGER IF EXISTS journal_no_update; DROP TRIGGER IF EXISTS journal_no_delete; ATTACH '\(pristine)' AS p; "
+                    + "DELETE FROM journal; INSERT INTO journal SELECT * FROM p.journal; DETACH p")
+        }
+        try tamper("DROP TRIGGER IF EXISTS journal_no_update; UPDATE journal SET body = replace(body, '\"qty\":300', '\"qty\":3000') WHERE seq = 7",
+                   expect: 7, "an edited quantity")
+        try tamper("DROP TRIGGER IF EXISTS journal_no_delete; DELETE FROM journal WHERE seq = 6", expect: 6, "a deleted entry")
+        try tamper("""
+            DROP TRIGGER IF EXISTS journal_no_update;
+            UPDATE journal SET seq = -1 WHERE seq = 5; UPDATE journal SET seq = 5 WHERE seq = 6; UPDATE journal SET seq = 6 WHERE seq = -1
+            """, expect: 5, "two entries swapped")
+        try tamper("""
+            DROP TRIGGER IF EXISTS journal_no_update;
+            UPDATE journal SET seq = -seq - 1 WHERE seq >= 6; UPDATE journal SET seq = -seq WHERE seq < 0;
+            INSERT INTO journal (seq, time, actor, kind, body, hash) SELECT 6, time, actor, kind, replace(body, 'L-1', 'L-9'), hash FROM journal WHERE seq = 5
+            """, expect: 6, "an entry inserted")
+        XCTAssertEqual(try ok(client, "audit verify").okFields?["intact"], "yes", "restored")
+    }
 }

@@ -262,6 +262,38 @@ final class PostgresStoreTests: EndToEndTestCase {
         XCTAssertEqual(accepted.okFields?["series"], "N-000001:water-5l:1-2", accepted.text)
     }
 
+    /// `audit verify` on the live PostgreSQL store (issue 13): each way of rewriting history —
+    /// an edited row, a deleted one, two swapped, one inserted — is found at the right entry.
+    func testAuditVerifyFindsEveryTamperingOnPostgres() throws {
+        let daemon = try startDaemon(["--store", url])
+        _ = try waitFor("the daemon to lead", timeout: 20) { role(daemon) == "leader" }
+        let client = try daemon.connect()
+        try addCatalog(client)
+        for n in 1...4 { try ok(client, "stock receive wh-a water \(n * 100) lot=L-\(n)") }
+        let verified = try ok(client, "audit verify").okFields ?? [:]
+        XCTAssertEqual(verified["intact"], "yes", "\(verified)")
+        XCTAssertEqual(verified["last_hash"], try psql(url, "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"))
+        // Triggers off (append-only guard and projection), as an intruder with the owner's rights would.
+        try psql(url, "ALTER TABLE journal DISABLE TRIGGER ALL; CREATE TABLE pristine AS SELECT * FROM journal")
+        func tamper(_ statements: String, expect seq: Int, _ what: String) throws {
+            try psql(url, statements)
+            let reply = try client.request("audit verify")
+            XCTAssertEqual(reply.errorCode, "CONFLICT", "\(what): \(reply.text)")
+            XCTAssertTrue(reply.text.contains("the journal does not verify: first bad entry seq \(seq): "), "\(what): \(reply.text)")
+            try psql(url, "DELETE FROM journal; INSERT INTO journal SELECT * FROM pristine")
+        }
+        try tamper("UPDATE journal SET body = replace(body, '\"qty\":300', '\"qty\":3000') WHERE seq = 7", expect: 7, "an edited quantity")
+        try tamper("DELETE FROM journal WHERE seq = 6", expect: 6, "a deleted entry")
+        try tamper("UPDATE journal SET seq = 1000 WHERE seq = 5; UPDATE journal SET seq = 5 WHERE seq = 6; UPDATE journal SET seq = 6 WHERE seq = 1000",
+                   expect: 5, "two entries swapped")
+        try tamper("""
+            UPDATE journal SET seq = seq + 1000 WHERE seq >= 6; UPDATE journal SET seq = seq - 999 WHERE seq > 1000;
+            INSERT INTO journal SELECT 6, time, actor, kind, replace(body, 'L-1', 'L-9'), hash FROM journal WHERE seq = 5
+            """, expect: 6, "an entry inserted")
+        XCTAssertEqual(try ok(client, "audit verify").okFields?["intact"], "yes", "restored")
+        try psql(url, "ALTER TABLE journal ENABLE TRIGGER ALL")
+    }
+
     func testPostgresRestartMidLoadRefusesWritesKeepsReadsAndResumes() throws {
         guard let clusterDir = ProcessInfo.processInfo.environment["RELIEFD_TEST_PG_DIR"], !clusterDir.isEmpty else {
             throw XCTSkip("RELIEFD_TEST_PG_DIR is not set: cannot stop and restart the test cluster (deploy/test sets it)")
