@@ -9,9 +9,34 @@ public enum JournalVerification: Sendable {
     case broken(seq: Int64?, message: String)
 }
 
-/// Audits of the journal: `audit verify` recomputes the hash chain on the live store, off the loop.
+/// What `audit log` read from the store (the host reads it: the engine knows no store).
+public enum JournalRead: Sendable {
+    case entries([StoredEntry])
+    case failed(String)
+}
+
+/// Audits of the journal, off the loop: `audit verify` recomputes the hash chain on the live
+/// store; `audit log` answers who did what, when.
 extension Engine {
     static let auditCommands: [Command] = [
+        Command(words: ["audit", "log"], usage: "audit log [user=NAME] [since=YYYY-MM-DD|DATETIME] [kind=KIND] [incident=ID]",
+                summary: "who did what, when: the newest journal entries that match, oldest first (personal data masked unless your role sees it)",
+                mutating: false, access: .audit, listing: .standard,
+                offload: { engine, args, context in
+                    let filter = try engine.journalFilter(args, limit: context.limit)
+                    guard let read = engine.readJournal else { return nil }
+                    let personal = context.principal.role.seesPersonalData
+                    return Offload(compute: { read(filter) }, finish: { _, result, _, _ in
+                        switch result as? JournalRead {
+                        case .entries(let entries)?: return .rows(entries.map { Engine.auditRow($0, personal: personal) })
+                        case .failed(let message)?: throw Refusal(.unavailable, "the journal could not be read: \(message)")
+                        case nil: throw Refusal(.internal, "audit log produced no result")
+                        }
+                    })
+                }) { engine, args, context in
+            _ = try engine.journalFilter(args, limit: context.limit)
+            throw Refusal(.unavailable, "audit log needs the daemon's store; this engine has none")
+        },
         Command(words: ["audit", "verify"], usage: "audit verify",
                 summary: "recompute the journal's hash chain on the store from its first entry and check every snapshot against its seal",
                 mutating: false, access: .audit,
@@ -35,4 +60,61 @@ extension Engine {
             throw Refusal(.unavailable, "audit verify needs the daemon's store; this engine has none")
         },
     ]
+}
+
+extension Engine {
+    /// The filter `audit log` asks for; refuses a bad option.
+    func journalFilter(_ args: Arguments, limit: Int) throws -> JournalFilter {
+        try args.expect(positionals: 0...0, options: ["user", "since", "kind", "incident"])
+        var filter = JournalFilter(limit: limit)
+        filter.user = args.option("user")
+        if let text = args.option("since") {
+            if let day = Day(iso8601: text) {
+                filter.since = Int64(day.daysSinceEpoch) * 86_400_000
+            } else if let time = Arguments.timestamp(text) {
+                filter.since = time.milliseconds
+            } else {
+                throw Refusal(.syntax, "bad since \"\(text)\"; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z (UTC)")
+            }
+        }
+        if let kind = args.option("kind") {
+            guard Event.Kind(rawValue: kind) != nil else {
+                throw Refusal(.syntax, "unknown kind \"\(kind)\"; expected a journal kind such as stock receive's lot.received (docs/storage.md lists them)")
+            }
+            filter.kind = kind
+        }
+        if let id = args.option("incident") {
+            guard let incident = state.incidents[id] else { throw Refusal(.notFound, "incident \(id) not found") }
+            filter.seqs = Set(incident.timeline.map(\.seq))
+        }
+        return filter
+    }
+
+    /// One entry as `audit log` shows it: the actor split into user, role and credential, and the
+    /// body with personal data (phone, ID number) left out unless `personal`.
+    static func auditRow(_ entry: StoredEntry, personal: Bool) -> Fields {
+        var user = entry.actor, role = "", credential = ""
+        if let space = entry.actor.firstIndex(of: " "), entry.actor[space...].hasPrefix(" role=") {
+            user = String(entry.actor[..<space])
+            let rest = entry.actor[entry.actor.index(space, offsetBy: 6)...].split(separator: " ", maxSplits: 1)
+            role = rest.first.map(String.init) ?? ""
+            credential = rest.count > 1 ? String(rest[1]) : ""
+        }
+        var body = entry.body
+        if !personal, var json = try? FlatJSON.decode(entry.body) {
+            let before = json.pairs.count
+            json.pairs.removeAll { $0.0 == "phone" || $0.0 == "id_number" }
+            if json.pairs.count != before {
+                var bytes: [UInt8] = []
+                json.encode(into: &bytes)
+                body = String(decoding: bytes, as: UTF8.self)
+            }
+        }
+        var fields: Fields = ["seq": String(entry.seq), "time": Timestamp(milliseconds: entry.time).iso8601, "user": user]
+        fields.append("role", role)
+        fields.append("credential", credential)
+        fields.append("kind", entry.kind)
+        fields.append("body", body)
+        return fields
+    }
 }

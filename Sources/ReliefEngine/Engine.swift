@@ -26,6 +26,8 @@ public final class Engine {
     /// Recomputes the journal's hash chain on the store (`audit verify`); set by the host, run off
     /// the loop. nil: no store to verify.
     public var verifyJournal: (@Sendable () -> JournalVerification)?
+    /// Reads journal entries from the store (`audit log`); set by the host, run off the loop.
+    public var readJournal: (@Sendable (JournalFilter) -> JournalRead)?
     /// What `need estimate` reckons with (planning_file); nil refuses estimates.
     public var planningStandards: PlanningStandards?
     /// What `match` and `plan` reckon with (cost per km, region penalties, reach); the host sets it
@@ -220,7 +222,13 @@ public final class Engine {
         if refusal(of: command.access, name: "", request: request, commandWords: wordCount, as: principal) != nil { return nil }
         if tokenAnswer(request, command, commandWords: wordCount, actor: principal.actor) != nil { return nil }
         var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
-        let context = Context(principal: principal, now: clock.now())
+        var context = Context(principal: principal, now: clock.now())
+        if let listing = command.listing {
+            // As `handle` does: the limit is the context's, and the command sees no limit=.
+            guard let (limit, stripped) = try? listing.limit(of: request) else { return nil }
+            arguments = Arguments(stripped, usage: command.usage, commandWords: wordCount)
+            context.limit = limit
+        }
         guard let work = try? offload(self, &arguments, context) else { return nil }
         return Deferred(request: request, principal: principal, attempt: attempt, reloads: reloads, compute: work.compute, finish: work.finish)
     }

@@ -88,6 +88,7 @@ public final class Server {
         if let path = (journal as? SQLiteJournal)?.path {
             // Its own read-only connection: the writer thread is never held up.
             engine.verifyJournal = { Server.verification { try SQLiteJournal.verify(path: path) } }
+            engine.readJournal = { filter in Server.read { try SQLiteJournal.entries(path: path, matching: filter) } }
         }
     }
 
@@ -103,6 +104,22 @@ public final class Server {
             let journal = PostgresJournal(url: postgresURL, password: password, logger: logger, timeoutSeconds: 600)
             defer { journal.close() }
             return Server.verification { try journal.verifyChain() }
+        }
+        engine.readJournal = { filter in
+            let journal = PostgresJournal(url: postgresURL, password: password, logger: logger, timeoutSeconds: 60)
+            defer { journal.close() }
+            return Server.read { try journal.entries(matching: filter) }
+        }
+    }
+
+    /// `audit log`'s rows read off the loop, or why they could not be.
+    static func read(_ entries: () throws -> [StoredEntry]) -> JournalRead {
+        do {
+            return .entries(try entries())
+        } catch let error as StoreError {
+            return .failed(error.message)
+        } catch {
+            return .failed("\(error)")
         }
     }
 

@@ -262,7 +262,7 @@ final class PostgresStoreTests: EndToEndTestCase {
         XCTAssertEqual(accepted.okFields?["series"], "N-000001:water-5l:1-2", accepted.text)
     }
 
-    /// `audit verify` on the live PostgreSQL store (issue 13): each way of rewriting history —
+    /// `audit log` and `audit verify` on the live PostgreSQL store (issue 13): each way of rewriting history —
     /// an edited row, a deleted one, two swapped, one inserted — is found at the right entry.
     func testAuditVerifyFindsEveryTamperingOnPostgres() throws {
         let daemon = try startDaemon(["--store", url])
@@ -273,6 +273,11 @@ final class PostgresStoreTests: EndToEndTestCase {
         let verified = try ok(client, "audit verify").okFields ?? [:]
         XCTAssertEqual(verified["intact"], "yes", "\(verified)")
         XCTAssertEqual(verified["last_hash"], try psql(url, "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"))
+        // audit log reads the same store: the newest matching entries, oldest first.
+        let received = try rows(client, "audit log kind=lot.received limit=2")
+        XCTAssertEqual(received.compactMap { $0["seq"] }, ["7", "8"], "\(received)")
+        XCTAssertEqual(received.first?["role"], "admin")
+        XCTAssertEqual(try rows(client, "audit log user=nobody").count, 0)
         // Triggers off (append-only guard and projection), as an intruder with the owner's rights would.
         try psql(url, "ALTER TABLE journal DISABLE TRIGGER ALL; CREATE TABLE pristine AS SELECT * FROM journal")
         func tamper(_ statements: String, expect seq: Int, _ what: String) throws {
