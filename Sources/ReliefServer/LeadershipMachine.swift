@@ -198,7 +198,8 @@ struct LeadershipMachine {
             problem = ""
             return [log(.notice, "serving as leader", ["seq": "\(loaded.state.lastSeq)"]),
                     .post(.role("leader", refusal: nil)),
-                    .post(.recovered(loaded.state, writable: writable, snapshotSeq: loaded.snapshotSeq, snapshotCovers: loaded.snapshotCovers))]
+                    .post(.recovered(loaded.state, writable: writable, snapshotSeq: loaded.snapshotSeq, snapshotCovers: loaded.snapshotCovers,
+                                     hash: String(decoding: loaded.lastHash, as: UTF8.self)))]
 
         case .loadFailed(let loadEpoch, let message, let transient):
             guard var leading, case .loading(loadEpoch, _) = leading.session, loadEpoch == epoch else { return [] }
@@ -246,7 +247,7 @@ struct LeadershipMachine {
                 leading.session = .loaded(lastSeq: upTo, lastHash: hash)
                 phase = .leading(leading)
             }
-            return [.post(.committed(upTo: upTo, count: count, microseconds: micros))]
+            return [.post(.committed(upTo: upTo, count: count, microseconds: micros, hash: String(decoding: hash, as: UTF8.self)))]
 
         case .commitFailed(let message):
             return [.post(.commitFailed(message))]

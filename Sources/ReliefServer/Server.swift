@@ -85,6 +85,7 @@ public final class Server {
                   unavailableUntilLoaded: nil, logger: logger, clock: clock) { _, wake in
             StoreWorker(journal: journal, logger: logger, wakeLoop: wake)
         }
+        life.headHash = journal.headHash
         if let path = (journal as? SQLiteJournal)?.path {
             // Its own read-only connection: the writer thread is never held up.
             engine.verifyJournal = { Server.verification { try SQLiteJournal.verify(path: path) } }
@@ -1008,6 +1009,7 @@ public final class Server {
         fields.append("output_held_bytes", String(connections.values.reduce(0) { $0 + $1.machine.load }))
         fields.append("large_listings", String(connections.values.reduce(0) { $0 + $1.machine.largeListings }))
         fields.append("connections_refused", slots.refusedSummary)
+        fields.append("journal_head", life.headHash)
         fields.append("denied", String(denials))
         fields.append("auth_failures", String(authFailures))
         fields.append("import_written_ahead", String(staging.written))

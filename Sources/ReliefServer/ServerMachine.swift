@@ -137,6 +137,9 @@ struct ServerMachine {
     private(set) var snapshotCovers: Int64
     private(set) var lastSnapshotTime: UInt64
     private(set) var lastCommitMicros: Int64 = 0
+    /// The journal's head: the hash of the last committed entry (its chain's last link), for `info` and
+    /// to publish; "" until the store has said.
+    var headHash = ""
     /// Leadership on PostgreSQL (`leader` on SQLite), and why requests are refused while the daemon
     /// has no state to serve (a standby, a candidate loading).
     private(set) var role = "leader"
@@ -306,8 +309,9 @@ struct ServerMachine {
 
     private mutating func storeResult(_ result: StoreWorker.Result, world: World, now: UInt64) -> [Action] {
         switch result {
-        case .committed(let seq, let count, let micros):
+        case .committed(let seq, let count, let micros, let hash):
             pipeline.committed(upTo: seq, count: count)
+            if !hash.isEmpty { headHash = hash }
             lastCommitMicros = micros
             var actions: [Action] = []
             if micros >= settings.slowCommitMicroseconds {
@@ -357,12 +361,13 @@ struct ServerMachine {
         case .snapshotFailed(let message):
             if case .writing = snapshot { snapshot = .idle }
             return [.log(Log(level: .warning, message: "snapshot failed", metadata: ["error": message]))]
-        case .recovered(let state, let writable, let snapshotSeq, let covers):
+        case .recovered(let state, let writable, let snapshotSeq, let covers, let hash):
             var actions: [Action] = []
             guard case .unavailable(let problem, _, let holding) = store else { return [] }
             store = .unavailable(problem: problem, recovery: .idle(lastAttempt: now), holdingFailures: false)
             if pipeline.isIdle {
                 actions.append(.resetState(state))
+                if !hash.isEmpty { headHash = hash }
                 lastSnapshotSeq = min(snapshotSeq, state.lastSeq)
                 snapshotCovers = min(max(covers, lastSnapshotSeq), state.lastSeq)
                 if writable {

@@ -34,7 +34,8 @@ final class StoreWorker: @unchecked Sendable {
     }
 
     enum Result: Sendable {
-        case committed(upTo: Int64, count: Int, microseconds: Int64)
+        /// `hash`: the journal's head after it (the hash chain's last link; "" when unknown).
+        case committed(upTo: Int64, count: Int, microseconds: Int64, hash: String = "")
         case commitFailed(String)
         /// A `stage` job of `count` entries was written.
         case staged(count: Int)
@@ -45,7 +46,7 @@ final class StoreWorker: @unchecked Sendable {
         case snapshotFailed(String)
         /// The state reloaded from the store, with the seq of the snapshot it started from and the
         /// last seq that snapshot covers (Journal.loadedSnapshotCovers).
-        case recovered(State, writable: Bool, snapshotSeq: Int64, snapshotCovers: Int64)
+        case recovered(State, writable: Bool, snapshotSeq: Int64, snapshotCovers: Int64, hash: String = "")
         case recoveryFailed(String)
         case stopped
         /// The store went away while no commit was in flight (PostgreSQL: connection or leadership
@@ -172,7 +173,7 @@ final class StoreWorker: @unchecked Sendable {
                     try journal.commit(entries)
                 }
                 let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
-                post(.committed(upTo: entries.last!.seq, count: entries.count, microseconds: micros))
+                post(.committed(upTo: entries.last!.seq, count: entries.count, microseconds: micros, hash: journal.headHash))
             } catch {
                 post(.commitFailed("\(error)"))
             }
@@ -184,7 +185,7 @@ final class StoreWorker: @unchecked Sendable {
             do {
                 try journal.commit(entries)
                 let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
-                post(.committed(upTo: entries.last!.seq, count: entries.count, microseconds: micros))
+                post(.committed(upTo: entries.last!.seq, count: entries.count, microseconds: micros, hash: journal.headHash))
             } catch {
                 post(.commitFailed("\(error)"))
             }
@@ -212,7 +213,7 @@ final class StoreWorker: @unchecked Sendable {
             do {
                 let state = try journal.load()
                 post(.recovered(state, writable: writable, snapshotSeq: journal.loadedSnapshotSeq,
-                                snapshotCovers: journal.loadedSnapshotCovers))
+                                snapshotCovers: journal.loadedSnapshotCovers, hash: journal.headHash))
             } catch {
                 post(.recoveryFailed("\(error)"))
             }

@@ -38,6 +38,10 @@ public protocol Journal: AnyObject {
     /// The seq of the snapshot the last `load` started from (0 when it replayed from the start).
     var loadedSnapshotSeq: Int64 { get }
 
+    /// The hash of the last entry loaded or committed: the head of the hash chain, to publish
+    /// (lowercase hex; "" for a store that does not say).
+    var headHash: String { get }
+
     /// The last seq the state loaded from that snapshot stands for without any change: the
     /// snapshot's seq, or later when only `snapshot.sealed` entries follow it. Entries past it are
     /// what a new snapshot would save replaying; seals alone do not make one worth taking.
@@ -78,6 +82,8 @@ public protocol Journal: AnyObject {
 }
 
 extension Journal {
+    public var headHash: String { "" }
+
     public var supportsStaging: Bool { false }
     public func stage(_ entries: [Entry]) throws {
         throw StoreError("\(location) does not write ahead", isTransient: false)

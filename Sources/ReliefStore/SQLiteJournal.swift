@@ -41,6 +41,7 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     deinit { session?.close() }
 
     public var location: String { "sqlite:" + path }
+    public var headHash: String { String(decoding: lastHash, as: UTF8.self) }
 
     /// Seq of the last committed entry (0 for an empty journal).
     public var committedSeq: Int64 { lastSeq }

@@ -51,6 +51,22 @@ final class JournalVerificationTests: EndToEndTestCase {
         try reliefd(["verify", "--data-dir", daemon.dataDirectory])
     }
 
+    /// `info` shows the journal's head after commits and after a load, the hash `reliefd verify` reports.
+    func testInfoShowsTheJournalHeadAfterCommitsAndAfterALoad() throws {
+        let daemon = try startDaemon()
+        databasePath = daemon.dataDirectory + "/reliefd.db"
+        var client = try daemon.connect()
+        try addCatalog(client)
+        let head = try settledInfo(client)["journal_head"]
+        XCTAssertEqual(head, try scalar("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"))
+        XCTAssertEqual(head?.utf8.count, 64)
+        client.close()
+        daemon.kill()
+        try daemon.start()
+        client = try daemon.connect()
+        XCTAssertEqual(try info(client)["journal_head"], try scalar("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"))
+    }
+
     func testVerifyReportsTheChainAndItsLastHash() throws {
         let (daemon, _, last) = try stoppedDaemonWithASealedSnapshot()
         let result = try verify(daemon)
@@ -163,6 +179,7 @@ final class JournalVerificationTests: EndToEndTestCase {
         XCTAssertEqual(verified["intact"], "yes")
         XCTAssertEqual(verified["last_seq"], try info(client)["committed_seq"])
         XCTAssertEqual(verified["last_hash"], try scalar("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"))
+        XCTAssertEqual(try info(client)["journal_head"], verified["last_hash"], "info shows the head to publish")
         // Each case starts from a copy of the untouched rows.
         let pristine = daemon.directory + "/pristine.db"
         try sql("VACUUM INTO '\(pristine)'")

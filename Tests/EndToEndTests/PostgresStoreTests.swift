@@ -273,6 +273,7 @@ final class PostgresStoreTests: EndToEndTestCase {
         let verified = try ok(client, "audit verify").okFields ?? [:]
         XCTAssertEqual(verified["intact"], "yes", "\(verified)")
         XCTAssertEqual(verified["last_hash"], try psql(url, "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"))
+        XCTAssertEqual(try info(client)["journal_head"], verified["last_hash"])
         // audit log reads the same store: the newest matching entries, oldest first.
         let received = try rows(client, "audit log kind=lot.received limit=2")
         XCTAssertEqual(received.compactMap { $0["seq"] }, ["7", "8"], "\(received)")

@@ -31,10 +31,10 @@ final class LeadershipMachineTests: XCTestCase {
     private static func summary(_ result: StoreWorker.Result) -> String {
         switch result {
         case .role(let role, let refusal): "role \(role)\(refusal == nil ? "" : " refusing")"
-        case .recovered(let state, let writable, _, _): "recovered \(state.lastSeq)\(writable ? "" : " read-only")"
+        case .recovered(let state, let writable, _, _, _): "recovered \(state.lastSeq)\(writable ? "" : " read-only")"
         case .recoveryFailed: "recoveryFailed"
         case .storeLost: "storeLost"
-        case .committed(let upTo, _, _): "committed \(upTo)"
+        case .committed(let upTo, _, _, _): "committed \(upTo)"
         case .commitFailed(let message): "commitFailed: \(message)"
         case .stopped: "stopped"
         default: "other"

@@ -495,12 +495,12 @@ extension SimDisk {
 extension StoreWorker.Result {
     var summary: String {
         switch self {
-        case .committed(let upTo, let count, _): "committed \(count) up to \(upTo)"
+        case .committed(let upTo, let count, _, _): "committed \(count) up to \(upTo)"
         case .commitFailed(let message): "commit failed: \(message)"
         case .staged, .stageFailed: "staged"
         case .snapshotWritten(let seal, _, _, _): "snapshot written at \(seal.snapshotSeq)"
         case .snapshotFailed(let message): "snapshot failed: \(message)"
-        case .recovered(let state, let writable, _, _): "re-read at seq \(state.lastSeq)\(writable ? "" : " (read-only)")"
+        case .recovered(let state, let writable, _, _, _): "re-read at seq \(state.lastSeq)\(writable ? "" : " (read-only)")"
         case .recoveryFailed(let message): "re-read failed: \(message)"
         case .stopped: "stopped"
         case .storeLost(let message): "store lost: \(message)"
