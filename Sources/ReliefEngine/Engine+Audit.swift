@@ -9,6 +9,12 @@ public enum JournalVerification: Sendable {
     case broken(seq: Int64?, message: String)
 }
 
+/// What `audit export` wrote (the host writes it), or why it could not.
+public enum JournalExported: Sendable {
+    case written(Fields)
+    case failed(String)
+}
+
 /// What `audit log` read from the store (the host reads it: the engine knows no store).
 public enum JournalRead: Sendable {
     case entries([StoredEntry])
@@ -19,6 +25,27 @@ public enum JournalRead: Sendable {
 /// store; `audit log` answers who did what, when.
 extension Engine {
     static let auditCommands: [Command] = [
+        // Admin only: the bodies are the journal's own, personal data included (the chain covers
+        // them byte for byte, so a masked copy could not be checked).
+        Command(words: ["audit", "export"], usage: "audit export NAME",
+                summary: "write the journal with its hash chain to data_dir/exports/NAME.jsonl (0600) for deploy/verify-journal",
+                mutating: false, access: .administer,
+                offload: { engine, args, _ in
+                    try args.expect(positionals: 1...1, options: [])
+                    let name = try Arguments.identifier(try args.positional(0, "NAME"), "export name")
+                    guard let export = engine.exportJournal else { return nil }
+                    return Offload(compute: { export(name) }, finish: { _, result, _, _ in
+                        switch result as? JournalExported {
+                        case .written(let fields)?: return .ok(fields)
+                        case .failed(let message)?: throw Refusal(.unavailable, "the journal was not exported: \(message)")
+                        case nil: throw Refusal(.internal, "audit export produced no result")
+                        }
+                    })
+                }) { _, args, _ in
+            try args.expect(positionals: 1...1, options: [])
+            _ = try Arguments.identifier(try args.positional(0, "NAME"), "export name")
+            throw Refusal(.unavailable, "audit export needs the daemon's store; this engine has none")
+        },
         Command(words: ["audit", "log"], usage: "audit log [user=NAME] [since=YYYY-MM-DD|DATETIME] [kind=KIND] [incident=ID]",
                 summary: "who did what, when: the newest journal entries that match, oldest first (personal data masked unless your role sees it)",
                 mutating: false, access: .audit, listing: .standard,

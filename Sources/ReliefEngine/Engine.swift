@@ -28,6 +28,8 @@ public final class Engine {
     public var verifyJournal: (@Sendable () -> JournalVerification)?
     /// Reads journal entries from the store (`audit log`); set by the host, run off the loop.
     public var readJournal: (@Sendable (JournalFilter) -> JournalRead)?
+    /// Writes the journal with its chain to an export named so (`audit export`); set by the host.
+    public var exportJournal: (@Sendable (String) -> JournalExported)?
     /// What `need estimate` reckons with (planning_file); nil refuses estimates.
     public var planningStandards: PlanningStandards?
     /// What `match` and `plan` reckon with (cost per km, region penalties, reach); the host sets it

@@ -90,6 +90,8 @@ public final class Server {
             // Its own read-only connection: the writer thread is never held up.
             engine.verifyJournal = { Server.verification { try SQLiteJournal.verify(path: path) } }
             engine.readJournal = { filter in Server.read { try SQLiteJournal.entries(path: path, matching: filter) } }
+            let exports = settings.configuration.dataDir + "/exports"
+            engine.exportJournal = { name in Server.export(into: exports, name) { try SQLiteJournal.export(path: path, to: $0) } }
         }
     }
 
@@ -110,6 +112,30 @@ public final class Server {
             let journal = PostgresJournal(url: postgresURL, password: password, logger: logger, timeoutSeconds: 60)
             defer { journal.close() }
             return Server.read { try journal.entries(matching: filter) }
+        }
+        let exports = settings.configuration.dataDir + "/exports"
+        engine.exportJournal = { name in
+            let journal = PostgresJournal(url: postgresURL, password: password, logger: logger, timeoutSeconds: 600)
+            defer { journal.close() }
+            return Server.export(into: exports, name) { try journal.export(to: $0) }
+        }
+    }
+
+    /// `audit export`: the file `NAME.jsonl` in `directory` (made 0700 when missing), never over
+    /// an existing export.
+    static func export(into directory: String, _ name: String, _ write: (String) throws -> JournalExport.Report) -> JournalExported {
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            return .failed("cannot create \(directory): \(String(cString: strerror(errno)))")
+        }
+        let path = directory + "/" + name + ".jsonl"
+        do {
+            let report = try write(path)
+            return .written(["file": path, "entries": String(report.entries), "last_seq": String(report.lastSeq),
+                             "last_hash": report.lastHash, "format": JournalExport.format])
+        } catch let error as StoreError {
+            return .failed(error.message)
+        } catch {
+            return .failed("\(error)")
         }
     }
 

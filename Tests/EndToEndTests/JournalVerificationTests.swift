@@ -206,4 +206,49 @@ final class JournalVerificationTests: EndToEndTestCase {
             """, expect: 6, "an entry inserted")
         XCTAssertEqual(try ok(client, "audit verify").okFields?["intact"], "yes", "restored")
     }
+
+    /// `audit export` writes the journal with its chain, and deploy/verify-journal (Python's
+    /// standard library only) checks it as an outside auditor would: intact, against a head
+    /// published earlier, and with an entry altered, removed or reordered in the file.
+    func testAuditExportIsCheckedByTheIndependentVerifier() throws {
+        let daemon = try startDaemon()
+        let client = try daemon.connect()
+        try addCatalog(client)
+        try ok(client, "stock receive wh-a water 500 lot=D-1 donor=\"Yangquan Steel 阳泉\"")
+        let published = try XCTUnwrap(info(client)["journal_head"])
+        try ok(client, "stock issue wh-a water 20 to=shelter")
+        let exported = try ok(client, "audit export e1").okFields ?? [:]
+        let file = try XCTUnwrap(exported["file"])
+        XCTAssertEqual(exported["last_hash"], try info(client)["journal_head"])
+        var status = stat()
+        XCTAssertEqual(stat(file, &status), 0)
+        XCTAssertEqual(status.st_mode & 0o777, 0o600, "bodies hold personal data")
+        try refused(client, "audit export e1", "UNAVAILABLE")
+        try refused(client, "audit export ../e2", "SYNTAX")
+
+        let verifier = Daemon.packageDirectory + "/deploy/verify-journal"
+        let intact = try runProgram("/usr/bin/python3", [verifier, file, "--head", published], timeout: 60)
+        XCTAssertEqual(intact.status, 0, intact.err)
+        XCTAssertTrue(intact.out.contains("entries=\(exported["entries"]!) last_seq=\(exported["last_seq"]!) last_hash=\(exported["last_hash"]!)"), intact.out)
+        let unknownHead = try runProgram("/usr/bin/python3", [verifier, file, "--head", String(repeating: "a", count: 64)], timeout: 60)
+        XCTAssertEqual(unknownHead.status, 1, unknownHead.out)
+
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        func check(_ altered: [String], failsAt seq: Int, _ what: String) throws {
+            let copy = daemon.directory + "/altered.jsonl"
+            try (altered.joined(separator: "\n") + "\n").write(toFile: copy, atomically: true, encoding: .utf8)
+            let result = try runProgram("/usr/bin/python3", [verifier, copy], timeout: 60)
+            XCTAssertEqual(result.status, 1, "\(what): \(result.out)")
+            XCTAssertTrue(result.err.contains("entry seq \(seq) "), "\(what): \(result.err)")
+        }
+        var edited = lines
+        edited[5] = edited[5].replacingOccurrences(of: "500", with: "5000")
+        try check(edited, failsAt: 5, "an edited quantity")
+        var removed = lines
+        removed.remove(at: 3)
+        try check(removed, failsAt: 3, "a removed entry")
+        var swapped = lines
+        swapped.swapAt(2, 3)
+        try check(swapped, failsAt: 2, "two entries swapped")
+    }
 }

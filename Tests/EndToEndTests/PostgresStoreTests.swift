@@ -274,6 +274,11 @@ final class PostgresStoreTests: EndToEndTestCase {
         XCTAssertEqual(verified["intact"], "yes", "\(verified)")
         XCTAssertEqual(verified["last_hash"], try psql(url, "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"))
         XCTAssertEqual(try info(client)["journal_head"], verified["last_hash"])
+        // The export is checked by the independent verifier.
+        let exported = try ok(client, "audit export pg").okFields ?? [:]
+        let checked = try runProgram("/usr/bin/python3", [Daemon.packageDirectory + "/deploy/verify-journal", exported["file"] ?? ""], timeout: 60)
+        XCTAssertEqual(checked.status, 0, checked.err)
+        XCTAssertTrue(checked.out.contains("last_hash=\(verified["last_hash"] ?? "?")"), checked.out)
         // audit log reads the same store: the newest matching entries, oldest first.
         let received = try rows(client, "audit log kind=lot.received limit=2")
         XCTAssertEqual(received.compactMap { $0["seq"] }, ["7", "8"], "\(received)")

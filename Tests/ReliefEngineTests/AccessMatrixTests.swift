@@ -23,7 +23,7 @@ final class AccessMatrixTests: XCTestCase {
             "import commit": all, "import abort": all,
             "region add": admin, "warehouse add": admin, "item add": admin, "drill record": admin,
             "user add": admin, "user change": admin, "user remove": admin, "token create": admin, "token revoke": admin,
-            "user list": audit, "user show": audit, "audit verify": audit, "audit log": audit,
+            "user list": audit, "user show": audit, "audit verify": audit, "audit log": audit, "audit export": admin,
             "skill add": roster, "specialty add": roster,
             "drill start": drills, "drill pause": drills, "drill resume": drills, "drill stop": drills,
             "drill ask": drills, "drill inject": drills,
