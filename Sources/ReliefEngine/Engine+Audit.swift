@@ -64,13 +64,13 @@ extension Engine {
             _ = try engine.journalFilter(args, limit: context.limit)
             throw Refusal(.unavailable, "audit log needs the daemon's store; this engine has none")
         },
-        Command(words: ["audit", "verify"], usage: "audit verify",
-                summary: "recompute the journal's hash chain on the store from its first entry and check every snapshot against its seal",
+        Command(words: ["audit", "verify"], usage: "audit verify [from=SEQ]",
+                summary: "recompute the journal's hash chain on the store (from its first entry, or from SEQ linked to the hash stored before it) and check the snapshots against their seals",
                 mutating: false, access: .audit,
                 offload: { engine, args, _ in
-                    try args.expect(positionals: 0...0, options: [])
+                    let from = try Engine.verifyFrom(args, lastSeq: engine.state.lastSeq)
                     guard let verify = engine.verifyJournal else { return nil }
-                    return Offload(compute: { verify() }, finish: { _, result, _, _ in
+                    return Offload(compute: { verify(from) }, finish: { _, result, _, _ in
                         switch result as? JournalVerification {
                         case .intact(let fields)?: return .ok(fields)
                         case .broken(let seq?, let message)?:
@@ -82,14 +82,23 @@ extension Engine {
                         }
                     })
                 }) { engine, args, _ in
-            try args.expect(positionals: 0...0, options: [])
-            _ = engine
+            _ = try Engine.verifyFrom(args, lastSeq: engine.state.lastSeq)
             throw Refusal(.unavailable, "audit verify needs the daemon's store; this engine has none")
         },
     ]
 }
 
 extension Engine {
+    /// `audit verify`'s from= (1: the whole chain).
+    static func verifyFrom(_ args: Arguments, lastSeq: Int64) throws -> Int64 {
+        try args.expect(positionals: 0...0, options: ["from"])
+        guard let text = args.option("from") else { return 1 }
+        guard let from = Int64(text), from >= 1, from <= max(lastSeq, 1) else {
+            throw Refusal(.syntax, "bad from \"\(text)\"; expected a journal seq from 1 to \(max(lastSeq, 1))")
+        }
+        return from
+    }
+
     /// The filter `audit log` asks for; refuses a bad option.
     func journalFilter(_ args: Arguments, limit: Int) throws -> JournalFilter {
         try args.expect(positionals: 0...0, options: ["user", "since", "kind", "incident"])

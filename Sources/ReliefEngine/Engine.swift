@@ -25,7 +25,7 @@ public final class Engine {
     public var hostInfo: () -> Fields = { Fields() }
     /// Recomputes the journal's hash chain on the store (`audit verify`); set by the host, run off
     /// the loop. nil: no store to verify.
-    public var verifyJournal: (@Sendable () -> JournalVerification)?
+    public var verifyJournal: (@Sendable (_ from: Int64) -> JournalVerification)?
     /// Reads journal entries from the store (`audit log`); set by the host, run off the loop.
     public var readJournal: (@Sendable (JournalFilter) -> JournalRead)?
     /// Writes the journal with its chain to an export named so (`audit export`); set by the host.

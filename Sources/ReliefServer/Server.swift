@@ -88,7 +88,7 @@ public final class Server {
         life.headHash = journal.headHash
         if let path = (journal as? SQLiteJournal)?.path {
             // Its own read-only connection: the writer thread is never held up.
-            engine.verifyJournal = { Server.verification { try SQLiteJournal.verify(path: path) } }
+            engine.verifyJournal = { from in Server.verification { try SQLiteJournal.verify(path: path, from: from) } }
             engine.readJournal = { filter in Server.read { try SQLiteJournal.entries(path: path, matching: filter) } }
             let exports = settings.configuration.dataDir + "/exports"
             engine.exportJournal = { name in Server.export(into: exports, name) { try SQLiteJournal.export(path: path, to: $0) } }
@@ -102,11 +102,11 @@ public final class Server {
                   loadedSnapshotCovers: 0, unavailableUntilLoaded: "connecting to PostgreSQL", logger: logger, clock: clock) { loop, wake in
             PostgresBackend(url: postgresURL, password: password, loop: loop, wakeLoop: wake, logger: logger)
         }
-        engine.verifyJournal = {
+        engine.verifyJournal = { from in
             // A connection of its own, read only: no lock, no migration (as `reliefd verify`).
             let journal = PostgresJournal(url: postgresURL, password: password, logger: logger, timeoutSeconds: 600)
             defer { journal.close() }
-            return Server.verification { try journal.verifyChain() }
+            return Server.verification { try journal.verifyChain(from: from) }
         }
         engine.readJournal = { filter in
             let journal = PostgresJournal(url: postgresURL, password: password, logger: logger, timeoutSeconds: 60)

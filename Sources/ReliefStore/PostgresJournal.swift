@@ -142,8 +142,15 @@ public final class PostgresJournal: Journal, @unchecked Sendable {
     /// checks every snapshot against its seal, as `SQLiteJournal.verifyChain` does. Needs no load
     /// and takes no lock: `reliefd verify` runs it beside a live daemon. The failure reported is
     /// the one at the lowest seq.
-    public func verifyChain() throws -> ChainReport {
+    public func verifyChain(from: Int64 = 1) throws -> ChainReport {
         var verifier = ChainVerifier()
+        if from > 1 {
+            let start = try query("SELECT hash FROM journal WHERE seq = $1::bigint", [String(from - 1)])
+            guard start.count == 1, let hash = start[0, 0], hash.utf8.count == 64 else {
+                throw StoreError("verifying \(location): there is no journal entry seq \(from - 1) to start from=\(from) after", isTransient: false)
+            }
+            verifier = ChainVerifier(from: ChainPosition(seq: from - 1, hash: Array(hash.utf8)))
+        }
         var chainFailure: StoreError?
         do {
             let tail = try self.tail().seq
@@ -167,6 +174,7 @@ public final class PostgresJournal: Journal, @unchecked Sendable {
         for row in 0..<snapshots.count {
             let seq = Int64(snapshots[row, 0] ?? "") ?? 0
             if let bad = chainFailure?.seq, seq >= bad { break }
+            if seq < from { continue }
             guard let (sealSeq, seal) = verifier.seals[seq] else {
                 unsealed += 1
                 continue

@@ -179,13 +179,13 @@ extension SQLiteJournal {
 
     /// `verifyChain` on a file that is not open, read-only: nothing is created, migrated or
     /// locked, so it runs beside a live daemon or on a copy.
-    public static func verify(path: String) throws -> ChainReport {
+    public static func verify(path: String, from: Int64 = 1) throws -> ChainReport {
         guard FileIdentity.of(path: path) != nil else { throw StoreError("no SQLite store at \(path)", isTransient: false) }
         do {
             let connection = try SQLiteConnection(path: path, readOnly: true)
             defer { connection.close() }
             try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
-            return try audit(connection, location: "sqlite:" + path)
+            return try audit(connection, location: "sqlite:" + path, from: from)
         } catch let error as SQLiteError {
             throw StoreError("verifying sqlite:\(path): \(error.storeError.message)", isTransient: false)
         }
@@ -194,11 +194,23 @@ extension SQLiteJournal {
     /// The chain from genesis, then every snapshot against its seal. A snapshot with no seal is
     /// counted, not refused: one stored just before a crash, or by a reliefd before seals, which a
     /// load skips. The failure reported is the one at the lowest seq.
-    static func audit(_ connection: SQLiteConnection, location: String) throws -> ChainReport {
+    ///
+    /// `from` > 1 checks the entries from that seq on, linked to the hash stored at `from` − 1 (what
+    /// comes before is taken as stored), and the snapshots from that seq on.
+    static func audit(_ connection: SQLiteConnection, location: String, from: Int64 = 1) throws -> ChainReport {
         var verifier = ChainVerifier()
+        if from > 1 {
+            let start = try connection.prepare("SELECT hash FROM journal WHERE seq = ?1")
+            defer { start.finalize() }
+            start.bind(1, from - 1)
+            guard try start.step(), let hash = start.text(0), hash.utf8.count == 64 else {
+                throw StoreError("verifying \(location): there is no journal entry seq \(from - 1) to start from=\(from) after", isTransient: false)
+            }
+            verifier = ChainVerifier(from: ChainPosition(seq: from - 1, hash: Array(hash.utf8)))
+        }
         var chainFailure: StoreError?
         do {
-            try forEachRow(connection, after: 0, upTo: nil, verifier: &verifier) { _, _, _, _, _, _ in }
+            try forEachRow(connection, after: from - 1, upTo: nil, verifier: &verifier) { _, _, _, _, _, _ in }
         } catch let error as StoreError {
             chainFailure = error
         }
@@ -212,6 +224,7 @@ extension SQLiteJournal {
             let seq = snapshots.int64(0)
             // Past a chain failure the seals are unknown: that failure is the first bad seq.
             if let chainFailure, let bad = chainFailure.seq, seq >= bad { break }
+            if seq < from { continue }
             guard let (sealSeq, seal) = verifier.seals[seq] else {
                 unsealed += 1
                 continue

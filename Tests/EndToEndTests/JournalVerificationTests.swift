@@ -180,6 +180,12 @@ final class JournalVerificationTests: EndToEndTestCase {
         XCTAssertEqual(verified["last_seq"], try info(client)["committed_seq"])
         XCTAssertEqual(verified["last_hash"], try scalar("SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"))
         XCTAssertEqual(try info(client)["journal_head"], verified["last_hash"], "info shows the head to publish")
+        // from=SEQ: the entries from there on, linked to the hash stored before it.
+        let partial = try ok(client, "audit verify from=6").okFields ?? [:]
+        XCTAssertEqual(partial["last_hash"], verified["last_hash"])
+        XCTAssertEqual(partial["entries"], String(Int(verified["last_seq"] ?? "0")! - 5))
+        try refused(client, "audit verify from=0", "SYNTAX")
+        try refused(client, "audit verify from=99999", "SYNTAX")
         // Each case starts from a copy of the untouched rows.
         let pristine = daemon.directory + "/pristine.db"
         try sql("VACUUM INTO '\(pristine)'")
@@ -188,6 +194,8 @@ final class JournalVerificationTests: EndToEndTestCase {
             let reply = try client.request("audit verify")
             XCTAssertEqual(reply.errorCode, "CONFLICT", "\(what): \(reply.text)")
             XCTAssertTrue(reply.text.contains("the journal does not verify: first bad entry seq \(seq): "), "\(what): \(reply.text)")
+            let from = try client.request("audit verify from=\(seq)")
+            XCTAssertTrue(from.text.contains("first bad entry seq \(seq): "), "\(what), from=\(seq): \(from.text)")
             // Back to the untouched rows for the next case.
             try sql("DROP TRIGGER IF EXISTS journal_no_update; DROP TRIGGER IF EXISTS journal_no_delete; ATTACH '\(pristine)' AS p; "
                     + "DELETE FROM journal; INSERT INTO journal SELECT * FROM p.journal; DETACH p")

@@ -274,6 +274,7 @@ final class PostgresStoreTests: EndToEndTestCase {
         XCTAssertEqual(verified["intact"], "yes", "\(verified)")
         XCTAssertEqual(verified["last_hash"], try psql(url, "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"))
         XCTAssertEqual(try info(client)["journal_head"], verified["last_hash"])
+        XCTAssertEqual(try ok(client, "audit verify from=6").okFields?["entries"], "3", "seqs 6 to 8")
         // The export is checked by the independent verifier.
         let exported = try ok(client, "audit export pg").okFields ?? [:]
         let checked = try runProgram("/usr/bin/python3", [Daemon.packageDirectory + "/deploy/verify-journal", exported["file"] ?? ""], timeout: 60)
@@ -291,6 +292,8 @@ final class PostgresStoreTests: EndToEndTestCase {
             let reply = try client.request("audit verify")
             XCTAssertEqual(reply.errorCode, "CONFLICT", "\(what): \(reply.text)")
             XCTAssertTrue(reply.text.contains("the journal does not verify: first bad entry seq \(seq): "), "\(what): \(reply.text)")
+            let from = try client.request("audit verify from=\(seq)")
+            XCTAssertTrue(from.text.contains("first bad entry seq \(seq): "), "\(what), from=\(seq): \(from.text)")
             try psql(url, "DELETE FROM journal; INSERT INTO journal SELECT * FROM pristine")
         }
         try tamper("UPDATE journal SET body = replace(body, '\"qty\":300', '\"qty\":3000') WHERE seq = 7", expect: 7, "an edited quantity")
