@@ -106,6 +106,8 @@ extension Engine {
         HostCommand(words: ["import", "abort"], usage: "import abort", summary: "drop an import's rows", access: .session),
     ]
 
+    static let hostFirstWordLengths = Set(hostCommands.map { $0.words[0].utf8.count })
+
     /// The rule of every command, engine and host, by its words: what the access matrix checks.
     public var accessTable: [(command: String, access: Access)] {
         commandList.map { ($0.words.joined(separator: " "), $0.access) }
@@ -135,19 +137,23 @@ extension Engine {
     }
 
     public static func hostCommand(_ request: Request) -> HostCommand? {
+        // Asked of every request: most are ruled out by the first word's length alone.
+        guard let first = request.words.first, hostFirstWordLengths.contains(first.utf8.count) else { return nil }
         let words = request.words.prefix(2).map { $0.lowercased() }
         return hostCommands.first { $0.words == Array(words.prefix($0.words.count)) }
     }
 
-    func refusal(of access: Access, name: String, request: Request, commandWords: Int, as principal: Principal) -> String? {
-        let who = "\(principal.user) (\(principal.role.rawValue))"
+    /// `name` is made only for a refusal: this runs on every request.
+    func refusal(of access: Access, name: @autoclosure () -> String, request: Request, commandWords: Int, as principal: Principal) -> String? {
         guard access.allows(principal.role) else {
+            let who = "\(principal.user) (\(principal.role.rawValue))", name = name()
             return "\(who) may not run \(name): \(access.what) need the \(access.rolesAllowed) role"
         }
         guard case .write(_, let subject) = access, principal.regions != nil || principal.warehouses != nil else { return nil }
         let arguments = Arguments(request, usage: "", commandWords: commandWords)
         guard let places = places(of: subject, arguments) else { return nil }
         for place in places where !principal.covers(place) {
+            let who = "\(principal.user) (\(principal.role.rawValue))", name = name()
             let scoped = principal.warehouses != nil ? "warehouses" : "regions"
             return "\(who) may not run \(name) for \(place.warehouse.map { "warehouse \($0)" } ?? "region \(place.region)"): "
                 + "outside the user's \(principal.scopeText) (a \(principal.role.rawValue)'s writes are limited to the \(scoped) of the grant)"

@@ -9,9 +9,10 @@ extension Engine {
     /// The answer to a write whose token is already remembered for this client: the first reply
     /// again (a retry), or CONFLICT when the token was used for a different request. nil when the
     /// request should run: no token, a read, or a token this client has not used (or was forgotten).
-    func tokenAnswer(_ request: Request, _ command: Command, commandWords: Int, actor: String) -> Outcome? {
+    /// `actor` is made only when the request carries a token: this runs on every request.
+    func tokenAnswer(_ request: Request, _ command: Command, commandWords: Int, actor: @autoclosure () -> String) -> Outcome? {
         guard command.mutating, let token = request.requestToken,
-              let known = state.requests.lookup(scope: RequestScope.of(actor: actor), token: token) else { return nil }
+              let known = state.requests.lookup(scope: RequestScope.of(actor: actor()), token: token) else { return nil }
         // Both wait for everything the state holds: the remembered reply may not be durable yet,
         // and neither may be a refusal that rests on it.
         if let digest = known.digest, digest != Engine.requestDigest(request, commandWords: commandWords) {

@@ -31,6 +31,19 @@ final class Connection {
     private(set) var closing = false
     private var closeReason: String?
     var requests: Int64 = 0
+    /// Refusals for lack of rights logged for this client: a flood of them must not flood the log.
+    private var denialsLogged = 0
+    static let denialsLoggedMax = 20
+
+    /// Whether to log this refusal: the first `denialsLoggedMax` (the last says the rest are not).
+    func shouldLogDenial() -> Bool {
+        denialsLogged += 1
+        if denialsLogged == Connection.denialsLoggedMax {
+            server.logger.warning("further refusals of this client are counted in info denied, not logged",
+                                  metadata: ["client": "\(id)", "peer": "\(peer)"])
+        }
+        return denialsLogged <= Connection.denialsLoggedMax
+    }
     /// A line that ran successfully: the client speaks the protocol (see HTTP detection).
     var spokeProtocol = false
 

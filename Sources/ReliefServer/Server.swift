@@ -340,8 +340,10 @@ public final class Server {
         case "ping", "help": connection.send(engine.handle(request, as: Principal(user: "anonymous", role: .viewer)).reply, waitSeq: 0)
         default:
             denials += 1
-            logger.warning("denied", metadata: ["client": "\(connection.id)", "peer": "\(connection.peer)", "user": "-",
-                                                "command": "\(request.words.prefix(2).joined(separator: " "))", "reason": "not authenticated"])
+            if connection.shouldLogDenial() {
+                logger.warning("denied", metadata: ["client": "\(connection.id)", "peer": "\(connection.peer)", "user": "-",
+                                                    "command": "\(request.words.prefix(2).joined(separator: " "))", "reason": "not authenticated"])
+            }
             connection.send(.error(.denied, "not authenticated; send auth USER TOKEN first (until then only auth, ping, help and quit)"), waitSeq: 0)
         }
     }
@@ -389,6 +391,7 @@ public final class Server {
     private func logDenied(_ reply: Reply, request: Request, connection: Connection) {
         guard case .error(.denied, let message) = reply else { return }
         denials += 1
+        guard connection.shouldLogDenial() else { return }
         logger.warning("denied", metadata: ["client": "\(connection.id)", "peer": "\(connection.peer)",
                                             "user": "\(connection.principal?.user ?? "-")", "role": "\(connection.principal?.role.rawValue ?? "-")",
                                             "command": "\(request.words.prefix(3).joined(separator: " "))", "reason": "\(message)"])
@@ -476,7 +479,8 @@ public final class Server {
             unauthenticated(request, from: connection)
             return
         }
-        switch request.words.first?.lowercased() {
+        let host = Engine.hostCommand(request)
+        switch host?.words.first {
         case "auth":
             authenticate(request, from: connection)
             return
@@ -486,7 +490,7 @@ public final class Server {
         default:
             break
         }
-        if Engine.hostCommand(request) != nil, let (code, message) = engine.refusal(for: request, as: principal) {
+        if host != nil, let (code, message) = engine.refusal(for: request, as: principal) {
             let reply = Reply.error(code, message)
             logDenied(reply, request: request, connection: connection)
             connection.send(reply, waitSeq: 0)
