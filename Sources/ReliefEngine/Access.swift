@@ -106,7 +106,12 @@ extension Engine {
         HostCommand(words: ["import", "abort"], usage: "import abort", summary: "drop an import's rows", access: .session),
     ]
 
-    static let hostFirstWordLengths = Set(hostCommands.map { $0.words[0].utf8.count })
+    static let hostFirstWords = Array(Set(hostCommands.map { $0.words[0] }))
+
+    /// `word` equals `lowercase` (a lowercase ASCII word) ignoring ASCII case.
+    static func equalIgnoringASCIICase(_ word: String, _ lowercase: String) -> Bool {
+        word.utf8.count == lowercase.utf8.count && zip(word.utf8, lowercase.utf8).allSatisfy { ($0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0) == $1 }
+    }
 
     /// The rule of every command, engine and host, by its words: what the access matrix checks.
     public var accessTable: [(command: String, access: Access)] {
@@ -137,8 +142,8 @@ extension Engine {
     }
 
     public static func hostCommand(_ request: Request) -> HostCommand? {
-        // Asked of every request: most are ruled out by the first word's length alone.
-        guard let first = request.words.first, hostFirstWordLengths.contains(first.utf8.count) else { return nil }
+        // Asked of every request: most are ruled out by their first word, compared without a copy.
+        guard let first = request.words.first, hostFirstWords.contains(where: { Engine.equalIgnoringASCIICase(first, $0) }) else { return nil }
         let words = request.words.prefix(2).map { $0.lowercased() }
         return hostCommands.first { $0.words == Array(words.prefix($0.words.count)) }
     }
