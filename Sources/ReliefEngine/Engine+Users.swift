@@ -121,22 +121,13 @@ extension Engine {
     /// A new token: `rlf_` and 48 hex digits (192 random bits from the system's generator).
     static func newToken() -> String {
         var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes = Array("rlf_".utf8)
-        for _ in 0..<24 {
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            bytes.append(digits[Int(byte >> 4)]); bytes.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return "rlf_" + Hex.lowercase((0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
     /// Lowercase hex SHA-256 of a token's text: what the journal keeps. Tokens carry 192 random
     /// bits, so a fast hash is enough (as for API tokens generally); no password is ever hashed.
     public static func tokenHash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
-        }.joined()
+        Hex.lowercase(SHA256.hash(data: Array(token.utf8)))
     }
 
     static func userName(_ text: String, what: String = "user name") throws -> String {

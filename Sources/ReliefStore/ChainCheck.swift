@@ -31,16 +31,8 @@ public struct SnapshotSeal: Sendable, Equatable {
     public var event: Event { .snapshotSealed(seq: snapshotSeq, format: format, sha256: sha256) }
 
     public static func digest(_ bytes: UnsafeRawBufferPointer) -> String {
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: bytes) {
-            hex.append(hexDigits[Int(byte >> 4)])
-            hex.append(hexDigits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        Hex.lowercase(SHA256.hash(data: bytes))
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Why a load skips a snapshot that has no seal (the same words for every store).
     static let missing = "no seal in the journal (stored just before reliefd stopped, or by a reliefd before seals); "
