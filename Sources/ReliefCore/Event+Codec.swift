@@ -31,7 +31,7 @@ extension Event {
             json.set("token", token); json.set("reply", reply)
             json.set("hash", digest?.hex); json.set("command", command)
         default:
-            return rosterBody ?? incidentBody ?? travelBody ?? sealBody ?? drillBody ?? usersBody!
+            return rosterBody ?? incidentBody ?? travelBody ?? sealBody ?? drillBody ?? usersBody ?? donationsBody!
         }
         return json
     }
@@ -57,6 +57,7 @@ extension Event {
         case .seal(let kind): self = try Event.decodeSeal(kind: kind, body: body); return
         case .drill(let kind): self = try Event.decodeDrill(kind: kind, body: body); return
         case .users(let kind): self = try Event.decodeUsers(kind: kind, body: body); return
+        case .donations(let kind): self = try Event.decodeDonations(kind: kind, body: body); return
         }
         switch stock {
         case .regionAdded:

@@ -36,8 +36,10 @@ extension Event {
             json.set("id", allocation.id); json.set("need", allocation.need); json.set("incident", allocation.incident)
             json.set("warehouse", allocation.warehouse); json.set("lot", allocation.lot); json.set("sku", allocation.sku)
             json.set("qty", allocation.quantity); json.set("plan", allocation.plan); json.set("created", allocation.createdAt.milliseconds)
-        case .allocationDispatched(let id, let note), .allocationDelivered(let id, let note):
-            json.set("id", id); json.set("note", note)
+        case .allocationDispatched(let id, let note, let lot, let quantity), .allocationDelivered(let id, let note, let lot, let quantity):
+            json.set("id", id); json.set("lot", lot)
+            if let quantity { json.set("qty", quantity) }
+            json.set("note", note)
         case .allocationReleased(let id, let reason):
             json.set("id", id); json.set("reason", reason)
         case .assignmentMade(let assignment):
@@ -245,9 +247,11 @@ extension Event {
                 warehouse: try body.string("warehouse"), lot: try body.string("lot"), sku: try body.string("sku"),
                 quantity: try body.quantity("qty", in: Quantity.positive), plan: try body.optionalString("plan"), createdAt: time))
         case .allocationDispatched:
-            return .allocationDispatched(id: try body.string("id"), note: try body.optionalString("note"))
+            return .allocationDispatched(id: try body.string("id"), note: try body.optionalString("note"),
+                                         lot: try body.optionalString("lot"), quantity: try body.optionalQuantity("qty", in: Quantity.positive))
         case .allocationDelivered:
-            return .allocationDelivered(id: try body.string("id"), note: try body.optionalString("note"))
+            return .allocationDelivered(id: try body.string("id"), note: try body.optionalString("note"),
+                                        lot: try body.optionalString("lot"), quantity: try body.optionalQuantity("qty", in: Quantity.positive))
         case .allocationReleased:
             return .allocationReleased(id: try body.string("id"), reason: try body.optionalString("reason"))
         case .assignmentMade:

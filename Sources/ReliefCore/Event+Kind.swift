@@ -12,6 +12,7 @@ extension Event {
         case seal(Seal)
         case drill(Drill)
         case users(Users)
+        case donations(Donations)
 
         public enum Stock: String, CaseIterable, Sendable {
             case regionAdded = "region.added"
@@ -78,6 +79,13 @@ extension Event {
             case tokenRevoked = "token.revoked"
         }
 
+        public enum Donations: String, CaseIterable, Sendable {
+            case donationRecorded = "donation.recorded"
+            case donationLotLinked = "donation.lot_linked"
+            case donationMoneyReceived = "donation.money_received"
+            case donationMoneySpent = "donation.money_spent"
+        }
+
         /// The kind a journal `kind` column names, or nil for one this version does not know.
         public init?(rawValue: String) {
             if let kind = Stock(rawValue: rawValue) { self = .stock(kind); return }
@@ -87,6 +95,7 @@ extension Event {
             if let kind = Seal(rawValue: rawValue) { self = .seal(kind); return }
             if let kind = Drill(rawValue: rawValue) { self = .drill(kind); return }
             if let kind = Users(rawValue: rawValue) { self = .users(kind); return }
+            if let kind = Donations(rawValue: rawValue) { self = .donations(kind); return }
             return nil
         }
 
@@ -99,12 +108,13 @@ extension Event {
             case .seal(let kind): kind.rawValue
             case .drill(let kind): kind.rawValue
             case .users(let kind): kind.rawValue
+            case .donations(let kind): kind.rawValue
             }
         }
 
         public static let allCases: [Kind] =
             Stock.allCases.map { .stock($0) } + Roster.allCases.map { .roster($0) } + Incident.allCases.map { .incident($0) } + Travel.allCases.map { .travel($0) } + Seal.allCases.map { .seal($0) } + Drill.allCases.map { .drill($0) }
-            + Users.allCases.map { .users($0) }
+            + Users.allCases.map { .users($0) } + Donations.allCases.map { .donations($0) }
     }
 
     /// The event's kind and family.
@@ -154,6 +164,10 @@ extension Event {
         case .userRemoved: .users(.userRemoved)
         case .tokenCreated: .users(.tokenCreated)
         case .tokenRevoked: .users(.tokenRevoked)
+        case .donationRecorded: .donations(.donationRecorded)
+        case .donationLotLinked: .donations(.donationLotLinked)
+        case .donationMoneyReceived: .donations(.donationMoneyReceived)
+        case .donationMoneySpent: .donations(.donationMoneySpent)
         }
     }
 

@@ -45,8 +45,11 @@ public enum Event: Sendable, Equatable {
     /// Lines (1-based) of a plan applied by the events that follow in the same request.
     case planApplied(id: String, lines: [Int])
     case allocationReserved(Allocation)
-    case allocationDispatched(id: String, note: String?)
-    case allocationDelivered(id: String, note: String?)
+    /// `lot` and `quantity` name what left the warehouse (or reached the incident): the
+    /// allocation's, repeated so the journal alone tells where every unit went. nil only in
+    /// journals written before they were recorded.
+    case allocationDispatched(id: String, note: String?, lot: String? = nil, quantity: Int64? = nil)
+    case allocationDelivered(id: String, note: String?, lot: String? = nil, quantity: Int64? = nil)
     case allocationReleased(id: String, reason: String?)
     case assignmentMade(Assignment)
     case assignmentStatusSet(id: String, status: AssignmentStatus)
@@ -69,6 +72,13 @@ public enum Event: Sendable, Equatable {
     case userRemoved(name: String)
     case tokenCreated(user: String, name: String, sha256: String)
     case tokenRevoked(user: String, name: String)
+
+    // Donations (Donations.swift, Event+Donations.swift): recorded when pledged; a donated lot is
+    // linked by the entry after its `lot.received`; money in and out, with the lots it bought.
+    case donationRecorded(Donation)
+    case donationLotLinked(receipt: String, lot: String)
+    case donationMoneyReceived(receipt: String, amount: Int64, note: String?)
+    case donationMoneySpent(receipt: String, amount: Int64, purpose: String, lots: [String])
 }
 
 /// An event as journaled: its sequence number, when and by whom.

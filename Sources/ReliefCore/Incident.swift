@@ -212,6 +212,8 @@ public struct Allocation: Sendable, Equatable {
     public var plan: String?
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
+    /// The journal entry of its last change (0: loaded from a snapshot written before it was kept).
+    public var updatedSeq: Int64 = 0
 
     public init(id: String, need: String, incident: String, warehouse: String, lot: String, sku: String, quantity: Int64,
                 plan: String?, createdAt: Timestamp) {

@@ -39,6 +39,15 @@ extension State {
         if case .supply(let sku, _) = need.request { sku } else { nil }
     }
 
+    /// A dispatch or delivery names the allocation's own lot and quantity (or, written before
+    /// they were recorded, neither).
+    func checkNamed(_ allocation: Allocation, lot: String?, quantity: Int64?, _ fail: (String) -> InvariantViolation) throws {
+        if let lot, lot != allocation.lot { throw fail("allocation \(allocation.id) is of lot \(allocation.lot), not \(lot)") }
+        if let quantity, quantity != allocation.quantity {
+            throw fail("allocation \(allocation.id) is of \(allocation.quantity), not \(quantity)")
+        }
+    }
+
     mutating func applyIncident(_ entry: Entry) throws {
         func fail(_ message: String) -> InvariantViolation { InvariantViolation(seq: entry.seq, message: message) }
         func log(_ incident: String, _ text: String) {
@@ -199,13 +208,15 @@ extension State {
             var reserved = allocation
             reserved.status = .reserved
             reserved.updatedAt = entry.time
+            reserved.updatedSeq = entry.seq
             allocations[allocation.id] = reserved
             allocationsByNeed[allocation.need, default: []].append(allocation.id)
             log(need.incident, "allocation \(allocation.id) reserved: \(allocation.quantity) \(sku) of lot \(allocation.lot) at \(allocation.warehouse) for \(need.id)")
 
-        case .allocationDispatched(let id, let note):
+        case .allocationDispatched(let id, let note, let lot, let quantity):
             guard let allocation = allocations[id] else { throw fail("allocation \(id) missing") }
             guard allocation.status == .reserved else { throw fail("allocation \(id) is \(allocation.status.rawValue), not reserved") }
+            try checkNamed(allocation, lot: lot, quantity: quantity, fail)
             commit(try stockChange(for: entry, warehouse: allocation.warehouse, sku: allocation.sku,
                                    [StockDelta(lot: allocation.lot, onHand: -allocation.quantity, reserved: -allocation.quantity)]))
             appendMove(StockMove(seq: entry.seq, time: entry.time, actor: entry.actor, kind: .dispatched, warehouse: allocation.warehouse,
@@ -213,13 +224,16 @@ extension State {
                                  reason: id, note: note))
             allocations[id]!.status = .dispatched
             allocations[id]!.updatedAt = entry.time
+            allocations[id]!.updatedSeq = entry.seq
             log(allocation.incident, "allocation \(id) dispatched from \(allocation.warehouse)" + (note.map { ": \($0)" } ?? ""))
 
-        case .allocationDelivered(let id, let note):
+        case .allocationDelivered(let id, let note, let lot, let quantity):
             guard let allocation = allocations[id] else { throw fail("allocation \(id) missing") }
             guard allocation.status == .dispatched else { throw fail("allocation \(id) is \(allocation.status.rawValue), not dispatched") }
+            try checkNamed(allocation, lot: lot, quantity: quantity, fail)
             allocations[id]!.status = .delivered
             allocations[id]!.updatedAt = entry.time
+            allocations[id]!.updatedSeq = entry.seq
             log(allocation.incident, "allocation \(id) delivered: \(allocation.quantity) \(allocation.sku)" + (note.map { ": \($0)" } ?? ""))
 
         case .allocationReleased(let id, let reason):
@@ -241,6 +255,7 @@ extension State {
             }
             allocations[id]!.status = .released
             allocations[id]!.updatedAt = entry.time
+            allocations[id]!.updatedSeq = entry.seq
             log(allocation.incident, "allocation \(id) released (was \(allocation.status.rawValue))" + (reason.map { ": \($0)" } ?? ""))
 
         case .assignmentMade(let assignment):

@@ -38,6 +38,7 @@ extension State {
         for allocation in allocations.values.sorted(by: { State.creationOrder($0.id, $1.id) }) {
             var json = record("allocation", .allocationReserved(allocation))
             json.set("status", allocation.status.rawValue); json.set("updated", allocation.updatedAt.milliseconds)
+            json.set("updated_seq", allocation.updatedSeq)
             emit(json)
         }
         for assignment in assignments.values.sorted(by: { State.creationOrder($0.id, $1.id) }) {
@@ -79,6 +80,7 @@ extension State {
             guard case .allocationReserved(var allocation) = try Event(kind: "allocation.reserved", body: record) else { return }
             allocation.status = try enumValue("status", AllocationStatus.self)
             allocation.updatedAt = Timestamp(milliseconds: try record.int("updated"))
+            allocation.updatedSeq = try record.optionalInt("updated_seq") ?? 0
             allocations[allocation.id] = allocation
         case "assignment":
             guard case .assignmentMade(var assignment) = try Event(kind: "assignment.made", body: record) else { return }

@@ -72,6 +72,7 @@ extension State {
                 emit(json)
             }
         }
+        donationSnapshotLines(emit)
         // In the window's own order: remembering them in this order rebuilds the same window.
         for request in requests.all {
             var json = FlatJSON()
@@ -182,6 +183,8 @@ extension State {
                 guard users[name] != nil else { throw FlatJSON.DecodingError.invalid("token of unknown user \(name)") }
                 users[name]?.tokens[token] = UserToken(sha256: sha256, created: Timestamp(milliseconds: try record.int("created")),
                                                        revoked: try record.optionalInt("revoked").map(Timestamp.init(milliseconds:)))
+            case "donation", "donation_lot", "donation_money", "donation_spend":
+                try loadDonationRecord(type, record)
             case "request":
                 // A snapshot written before tokens were scoped has neither scope nor seq: such a
                 // token stays unscoped (it answers any client) and older than every other.

@@ -57,6 +57,12 @@ public struct State: Sendable {
     // Users, their grants and login tokens (Users.swift, State+Users.swift), by name.
     public internal(set) var users: [String: User] = [:]
 
+    // Donations (Donations.swift, State+Donations.swift), by receipt; lot → the donation it was
+    // given as, and lot → the donation whose money bought it (rebuilt on snapshot load).
+    public internal(set) var donations: [String: Donation] = [:]
+    public internal(set) var lotDonation: [String: String] = [:]
+    public internal(set) var lotFunding: [String: String] = [:]
+
     public init() {}
 
     /// An empty state whose `req=` tokens are kept in `requests` (an empty window with other bounds).

@@ -72,7 +72,7 @@ struct DrillRecorder {
         case .needAdded(let need): [need.id]
         case .needChanged(let id, _, _, _, _, _), .needCancelled(let id, _): [id]
         case .allocationReserved(let allocation): [allocation.need]
-        case .allocationDispatched(let id, _), .allocationDelivered(let id, _), .allocationReleased(let id, _):
+        case .allocationDispatched(let id, _, _, _), .allocationDelivered(let id, _, _, _), .allocationReleased(let id, _):
             state.allocations[id].map { [$0.need] } ?? []
         case .assignmentMade(let assignment): [assignment.need]
         case .assignmentStatusSet(let id, _), .assignmentReleased(let id, _): state.assignments[id].map { [$0.need] } ?? []
@@ -114,7 +114,7 @@ struct DrillRecorder {
                 volunteersAssigned.insert(assignment.volunteer)
                 if let team = assignment.team { teamsAssigned.insert(team) }
                 assignments.append(assignment.id)
-            case .allocationDispatched(let id, _):
+            case .allocationDispatched(let id, _, _, _):
                 guard let allocation = state.allocations[id] else { continue }
                 if needs[allocation.need]?.dispatched == nil { needs[allocation.need]?.dispatched = minute }
                 let warehouseRegion = state.warehouses[allocation.warehouse]?.region ?? ""
@@ -122,7 +122,7 @@ struct DrillRecorder {
                 flows.append(.init(warehouse: allocation.warehouse, incident: allocation.incident, item: allocation.sku,
                                    quantity: allocation.quantity,
                                    crossRegion: !State.region(incidentRegion, isWithin: warehouseRegion), minute: minute))
-            case .allocationDelivered(let id, _):
+            case .allocationDelivered(let id, _, _, _):
                 if let need = state.allocations[id]?.need { needsTouched.insert(need) }
             case .assignmentStatusSet(let id, let status):
                 guard let need = state.assignments[id]?.need else { continue }

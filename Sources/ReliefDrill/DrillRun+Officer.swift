@@ -24,7 +24,7 @@ extension DrillRun {
             switch entry.event {
             case .allocationReserved(let allocation):
                 if let after = officer.dispatchAfter { schedule(.dispatch(allocation: allocation.id), inMinutes: after) }
-            case .allocationDispatched(let id, _):
+            case .allocationDispatched(let id, _, _, _):
                 guard let allocation = state.allocations[id], let warehouse = state.warehouses[allocation.warehouse],
                       let incident = state.incidents[allocation.incident] else { continue }
                 let road = roadMinutes(fromWarehouse: warehouse.id, region: warehouse.region, at: warehouse.location, to: incident)

@@ -231,7 +231,7 @@ public final class DrillRun {
                 }
             case .allocationReserved(let allocation):
                 touched.insert(StockKey(warehouse: allocation.warehouse, item: allocation.sku))
-            case .allocationDispatched(let id, _), .allocationReleased(let id, _):
+            case .allocationDispatched(let id, _, _, _), .allocationReleased(let id, _):
                 if let allocation = state.allocations[id] { touched.insert(StockKey(warehouse: allocation.warehouse, item: allocation.sku)) }
             default:
                 break

@@ -20,6 +20,8 @@ public enum Access: Sendable, Equatable {
 
     public enum Area: String, Sendable, CaseIterable {
         case catalog, stock, roster, incidents, drills
+        /// Donation records, money received and spent (receiving donated goods is a stock write).
+        case donations
     }
 
     /// Where a write lands, found from the request's words (positional indexes after the command
@@ -66,7 +68,7 @@ public enum Access: Sendable, Equatable {
         switch self {
         case .open, .session: "this"
         case .read(let area): "reading \(area.rawValue)"
-        case .write(let area, _): "\(area == .incidents ? "incident" : area == .drills ? "drill" : area.rawValue) writes"
+        case .write(let area, _): "\(area == .incidents ? "incident" : area == .drills ? "drill" : area == .donations ? "donation" : area.rawValue) writes"
         case .audit: "audits and disclosure"
         case .administer: "administration (users, tokens, regions, warehouses, items)"
         }

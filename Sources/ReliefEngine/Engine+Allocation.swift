@@ -52,8 +52,9 @@ extension Engine {
             guard allocation.status == .reserved else {
                 throw Refusal(.conflict, "allocation \(allocation.id) is \(allocation.status.rawValue); only a reserved allocation can be dispatched")
             }
-            engine.emit(.allocationDispatched(id: allocation.id, note: note))
-            return .ok(["allocation": allocation.id, "status": AllocationStatus.dispatched.rawValue])
+            engine.emit(.allocationDispatched(id: allocation.id, note: note, lot: allocation.lot, quantity: allocation.quantity))
+            return .ok(["allocation": allocation.id, "status": AllocationStatus.dispatched.rawValue,
+                        "lot": allocation.lot, "quantity": String(allocation.quantity)])
         },
 
         Command(words: ["allocation", "deliver"], usage: "allocation deliver ALLOCATION [note=TEXT]",
@@ -65,8 +66,9 @@ extension Engine {
                 let hint = allocation.status == .reserved ? "; dispatch it first" : ""
                 throw Refusal(.conflict, "allocation \(allocation.id) is \(allocation.status.rawValue); only a dispatched allocation can be delivered\(hint)")
             }
-            engine.emit(.allocationDelivered(id: allocation.id, note: note))
-            return .ok(["allocation": allocation.id, "status": AllocationStatus.delivered.rawValue])
+            engine.emit(.allocationDelivered(id: allocation.id, note: note, lot: allocation.lot, quantity: allocation.quantity))
+            return .ok(["allocation": allocation.id, "status": AllocationStatus.delivered.rawValue,
+                        "lot": allocation.lot, "quantity": String(allocation.quantity)])
         },
 
         Command(words: ["allocation", "release"], usage: "allocation release ALLOCATION [reason=TEXT]",

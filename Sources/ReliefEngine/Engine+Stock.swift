@@ -5,13 +5,22 @@ import ReliefProtocol
 extension Engine {
     static let stockCommands: [Command] = [
         Command(words: ["stock", "receive"],
-                usage: "stock receive WAREHOUSE SKU QTY [lot=CODE] [expires=YYYY-MM-DD] [donor=TEXT | supplier=TEXT] [source=donation|purchase|other] [note=TEXT]",
-                summary: "receive stock into a warehouse as a lot", mutating: true, access: .write(.stock, .warehouse(0))) { engine, args, context in
-            try args.expect(positionals: 3...3, options: ["lot", "expires", "donor", "supplier", "source", "note"])
+                usage: "stock receive WAREHOUSE SKU QTY [lot=CODE] [expires=YYYY-MM-DD] [donation=RECEIPT | donor=TEXT | supplier=TEXT] [source=donation|purchase|other] [note=TEXT]",
+                summary: "receive stock into a warehouse as a lot; donation=RECEIPT links it to a recorded donation (see donation add)",
+                mutating: true, access: .write(.stock, .warehouse(0))) { engine, args, context in
+            try args.expect(positionals: 3...3, options: ["lot", "expires", "donation", "donor", "supplier", "source", "note"])
             let warehouse = try engine.warehouse(try args.positional(0, "warehouse"))
             let item = try engine.item(try args.positional(1, "sku"))
             let quantity = try Arguments.quantity(try args.positional(2, "quantity"))
-            let donor = try args.option("donor").map { try Arguments.text($0, "donor") }
+            let donation = try args.option("donation").map { try engine.donation($0) }
+            if donation != nil && (args.option("donor") != nil || args.option("supplier") != nil) {
+                throw Refusal(.syntax, "give donation=RECEIPT alone: the donor is the donation's")
+            }
+            if donation != nil, let source = args.option("source"), source != LotSource.donation.rawValue {
+                throw Refusal(.syntax, "donation=RECEIPT receives a donation, not source=\(source); goods bought with donated money are received with supplier= and linked by donation spend")
+            }
+            // A donation's lot names its donor as the public account does (anonymous: unnamed).
+            let donor = try donation.map(\.publicDonor) ?? args.option("donor").map { try Arguments.text($0, "donor") }
             let supplier = try args.option("supplier").map { try Arguments.text($0, "supplier") }
             if donor != nil && supplier != nil { throw Refusal(.syntax, "give donor= or supplier=, not both") }
             let source = try args.option("source").map { try Arguments.choice($0, "source", LotSource.self) }
@@ -33,6 +42,12 @@ extension Engine {
                     guard existing.expires == expires else {
                         throw Refusal(.conflict, "lot \(code) expires \(existing.expires?.iso8601 ?? "never"), not \(expires?.iso8601 ?? "never"); expected a new lot code")
                     }
+                    // More of a lot is more of the same consignment: the same donation, or none.
+                    let linked = engine.state.lotDonation[code]
+                    guard linked == donation?.receipt else {
+                        throw Refusal(.conflict, "lot \(code) is " + (linked.map { "of donation \($0)" } ?? "not linked to a donation")
+                                      + "; expected a new lot code for " + (donation.map { "donation \($0.receipt)" } ?? "goods of another origin"))
+                    }
                 }
             } else {
                 code = engine.state.nextAutomaticLotCode()
@@ -43,7 +58,9 @@ extension Engine {
             try engine.checkStockChange(warehouse: warehouse.id, sku: item.sku, [State.StockDelta(lot: code, onHand: quantity)])
             engine.emit(.lotReceived(warehouse: warehouse.id, lot: code, sku: item.sku, quantity: quantity, expires: expires,
                                      source: source, party: donor ?? supplier, note: note))
-            return .ok(["lot": code])
+            guard let donation else { return .ok(["lot": code]) }
+            if engine.state.lotDonation[code] == nil { engine.emit(.donationLotLinked(receipt: donation.receipt, lot: code)) }
+            return .ok(["lot": code, "donation": donation.receipt])
         },
 
         Command(words: ["stock", "issue"], usage: "stock issue WAREHOUSE SKU QTY [lot=CODE] [to=RECIPIENT] [note=TEXT]",

@@ -30,6 +30,12 @@ public final class Engine {
     public var readJournal: (@Sendable (JournalFilter) -> JournalRead)?
     /// Writes the journal with its chain to an export named so (`audit export`); set by the host.
     public var exportJournal: (@Sendable (String) -> JournalExported)?
+    /// The journal's stored hash of entry `seq` (waiting briefly for it to be committed), for the
+    /// checkpoint a disclosure carries; set by the host, run off the loop. nil: no store.
+    public var journalHash: (@Sendable (_ seq: Int64) -> String?)?
+    /// Writes a disclosure's files (CSV and HTML) under the name given (`disclose file=`); set by
+    /// the host, run off the loop.
+    public var publishDisclosure: (@Sendable (Disclosure, String) -> DisclosurePublished)?
     /// What `need estimate` reckons with (planning_file); nil refuses estimates.
     public var planningStandards: PlanningStandards?
     /// What `match` and `plan` reckon with (cost per km, region penalties, reach); the host sets it
@@ -123,7 +129,7 @@ public final class Engine {
         self.clock = clock
         for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.incidentCommands
             + Engine.matchingCommands + Engine.travelCommands + Engine.drillCommands + Engine.generalCommands
-            + Engine.userCommands + Engine.auditCommands {
+            + Engine.userCommands + Engine.auditCommands + Engine.donationCommands {
             commands[command.words.joined(separator: " ")] = command
             if command.words.count == 3 { threeWordGroups.insert(command.words[0] + " " + command.words[1]) }
         }

@@ -112,11 +112,11 @@ final class SQLiteIncidentProjector {
         case .allocationReserved(let allocation):
             try run("insertAllocation", Self.allocationRow(allocation), entry)
             try run("reserve", [.text(allocation.warehouse), .text(allocation.lot), .integer(allocation.quantity)], entry)
-        case .allocationDispatched(let id, _):
+        case .allocationDispatched(let id, _, _, _):
             try run("adjustByAllocation", [.text(id), .integer(-1), .integer(-1)], entry)
             try run("dropEmptyByAllocation", [.text(id)], entry, exactlyOne: false)
             try run("setAllocationStatus", [.text(id), .text(AllocationStatus.dispatched.rawValue), time], entry)
-        case .allocationDelivered(let id, _):
+        case .allocationDelivered(let id, _, _, _):
             try run("setAllocationStatus", [.text(id), .text(AllocationStatus.delivered.rawValue), time], entry)
         case .allocationReleased(let id, _):
             let status = try lookup("allocationStatus", id, entry)

@@ -100,6 +100,8 @@ final class SQLiteProjector {
             break // drill records live in the journal and the snapshot (team readiness reads them)
         case .userSet, .userRemoved, .tokenCreated, .tokenRevoked:
             break // users and token hashes live in the journal and the snapshot
+        case .donationRecorded, .donationLotLinked, .donationMoneyReceived, .donationMoneySpent:
+            break // donations live in the journal and the snapshot (`disclose` reads them from the state)
         case .skillAdded, .specialtyAdded, .volunteerAdded, .volunteerUpdated, .volunteerStatusSet, .certificationGranted,
              .certificationRevoked, .checkedIn, .checkedOut, .teamAdded, .teamMemberAdded, .teamMemberRemoved, .teamStateSet:
             try roster.project(entry)

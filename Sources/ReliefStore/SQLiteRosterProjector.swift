@@ -155,7 +155,8 @@ final class SQLiteRosterProjector {
              .minimumSet, .requestCompleted, .incidentOpened, .incidentUpdated, .incidentStatusSet, .needAdded, .needChanged,
              .needCancelled, .planProposed, .planApplied, .allocationReserved, .allocationDispatched, .allocationDelivered,
              .allocationReleased, .assignmentMade, .assignmentStatusSet, .assignmentReleased, .travelTimeSet, .snapshotSealed,
-             .drillRecorded, .userSet, .userRemoved, .tokenCreated, .tokenRevoked:
+             .drillRecorded, .userSet, .userRemoved, .tokenCreated, .tokenRevoked, .donationRecorded, .donationLotLinked,
+             .donationMoneyReceived, .donationMoneySpent:
             break // SQLiteProjector's and SQLiteIncidentProjector's tables, or none
         }
     }

@@ -84,7 +84,7 @@ final class DrillRunTests: XCTestCase {
         // ty-01 has a matrix entry (90 min); jz-01 has none: great-circle km at 20 km/h.
         let jinzhong = Coordinate(latitude: 37.69, longitude: 112.75).distanceKilometres(to: Coordinate(latitude: 38.23, longitude: 112.55))
         let delivered = drill.entries.compactMap { entry -> (String, Int)? in
-            guard case .allocationDelivered(let id, _) = entry.event else { return nil }
+            guard case .allocationDelivered(let id, _, _, _) = entry.event else { return nil }
             return (drill.state.allocations[id]!.warehouse, drill.clockStart.minute(of: entry.time))
         }
         XCTAssertEqual(delivered.map(\.0), ["ty-01", "jz-01"])
