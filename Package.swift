@@ -30,7 +30,7 @@ let package = Package(
             "ReliefCore", "ReliefMatching", "ReliefProtocol", "ReliefLimits",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "ReliefDrill", dependencies: ["ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefProtocol"]),
+        .target(name: "ReliefDrill", dependencies: ["ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefProtocol", "ReliefCSV"]),
         .target(name: "ReliefStore", dependencies: [
             "ReliefCore", "ReliefLimits", "CSQLite", "CLibPQ",
             .product(name: "Crypto", package: "swift-crypto"),

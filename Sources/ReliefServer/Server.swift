@@ -92,7 +92,9 @@ public final class Server {
             engine.readJournal = { filter in Server.read { try SQLiteJournal.entries(path: path, matching: filter) } }
             let exports = settings.configuration.dataDir + "/exports"
             engine.exportJournal = { name in Server.export(into: exports, name) { try SQLiteJournal.export(path: path, to: $0) } }
+            engine.journalHash = { seq in Server.committedHash(seq) { try SQLiteJournal.hash(path: path, seq: seq) } }
         }
+        engine.publishDisclosure = { report, name in Server.publish(report, into: settings.configuration.dataDir + "/disclosures", name) }
     }
 
     /// A PostgreSQL store driven on the loop: the daemon starts with nothing loaded, writes
@@ -118,6 +120,46 @@ public final class Server {
             let journal = PostgresJournal(url: postgresURL, password: password, logger: logger, timeoutSeconds: 600)
             defer { journal.close() }
             return Server.export(into: exports, name) { try journal.export(to: $0) }
+        }
+        engine.journalHash = { seq in
+            let journal = PostgresJournal(url: postgresURL, password: password, logger: logger, timeoutSeconds: 60)
+            defer { journal.close() }
+            return Server.committedHash(seq) { try journal.hash(at: seq) }
+        }
+        engine.publishDisclosure = { report, name in Server.publish(report, into: settings.configuration.dataDir + "/disclosures", name) }
+    }
+
+    /// The hash of an entry the loop has applied, once its commit lands: a disclosure is computed
+    /// on the state as the loop holds it, which may be a batch ahead of the store. Gives up (nil)
+    /// after 10 s or when the store cannot be read.
+    static func committedHash(_ seq: Int64, _ read: () throws -> String?) -> String? {
+        for _ in 0..<200 {
+            do {
+                if let found = try read() { return found }
+            } catch {
+                return nil
+            }
+            usleep(50_000)
+        }
+        return nil
+    }
+
+    /// `disclose file=NAME`: the page and CSV files in `directory/NAME/`, public (0755/0644), never
+    /// over an existing disclosure. A report without its journal head is not published: it could
+    /// not be checked later.
+    static func publish(_ report: Disclosure, into directory: String, _ name: String) -> DisclosurePublished {
+        guard let head = report.journalHead else {
+            return .failed("the journal's hash at entry \(report.asOfSeq) could not be read from the store; nothing was written")
+        }
+        do {
+            let files = try report.write(to: directory + "/" + name)
+            var fields: Fields = ["dir": directory + "/" + name, "files": String(files.count), "as_of_seq": String(report.asOfSeq), "journal_head": head]
+            fields.append("donations", String(report.donations.count))
+            fields.append("money_in", Money.format(report.moneyIn))
+            fields.append("money_out", Money.format(report.moneyOut))
+            return .written(fields)
+        } catch {
+            return .failed("\(error)")
         }
     }
 

@@ -64,3 +64,29 @@ extension PostgresJournal {
         return found.reversed()
     }
 }
+
+extension SQLiteJournal {
+    /// The stored hash of entry `seq`, or nil while no such entry is committed.
+    public static func hash(path: String, seq: Int64) throws -> String? {
+        guard FileIdentity.of(path: path) != nil else { throw StoreError("no SQLite store at \(path)", isTransient: false) }
+        do {
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            defer { connection.close() }
+            try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
+            let rows = try connection.prepare("SELECT hash FROM journal WHERE seq = ?1")
+            defer { rows.finalize() }
+            rows.bind(1, seq)
+            return try rows.step() ? rows.text(0) : nil
+        } catch let error as SQLiteError {
+            throw StoreError("reading the journal of sqlite:\(path): \(error.storeError.message)", isTransient: false)
+        }
+    }
+}
+
+extension PostgresJournal {
+    /// The stored hash of entry `seq`, or nil while no such entry is committed.
+    public func hash(at seq: Int64) throws -> String? {
+        let rows = try query("SELECT hash FROM journal WHERE seq = $1::bigint", [String(seq)])
+        return rows.count > 0 ? rows[0, 0] : nil
+    }
+}
