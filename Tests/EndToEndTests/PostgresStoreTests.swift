@@ -285,6 +285,12 @@ final class PostgresStoreTests: EndToEndTestCase {
         XCTAssertEqual(received.compactMap { $0["seq"] }, ["7", "8"], "\(received)")
         XCTAssertEqual(received.first?["role"], "admin")
         XCTAssertEqual(try rows(client, "audit log user=nobody").count, 0)
+        // A disclosure carries the PostgreSQL journal's hash at the seq it was computed at.
+        try ok(client, "donation add receipt=D-1 donor=\"Yangquan Steel\" money=100")
+        try ok(client, "stock receive wh-b water 7 lot=G-1 donation=D-1")
+        let disclosed = try ok(client, "disclose file=pg-public").okFields ?? [:]
+        XCTAssertEqual(disclosed["journal_head"], try psql(url, "SELECT hash FROM journal WHERE seq = \(disclosed["as_of_seq"] ?? "0")"), "\(disclosed)")
+        XCTAssertEqual(disclosed["donations"], "1")
         // Triggers off (append-only guard and projection), as an intruder with the owner's rights would.
         try psql(url, "ALTER TABLE journal DISABLE TRIGGER ALL; CREATE TABLE pristine AS SELECT * FROM journal")
         func tamper(_ statements: String, expect seq: Int, _ what: String) throws {
