@@ -176,7 +176,7 @@ extension Disclosure {
     private func tableHTML(_ name: String, numeric: [String]) -> String {
         let table = self.table(name)
         guard !table.rows.isEmpty else { return "<p class=\"nodata\">Nothing in this period.</p>\n" }
-        var out = "<table id=\"table-\(name)\"><thead><tr>"
+        var out = "<div class=\"scroll\"><table id=\"table-\(name)\"><thead><tr>"
         for column in table.columns { out += "<th\(numeric.contains(column) ? " class=\"num\"" : "")>\(ReportFormat.escape(column.replacingUnderscores))</th>" }
         out += "</tr></thead><tbody>\n"
         for row in table.rows {
@@ -186,7 +186,7 @@ extension Disclosure {
             }
             out += "</tr>\n"
         }
-        return out + "</tbody></table>\n"
+        return out + "</tbody></table></div>\n"
     }
 
     private func section(_ id: String, _ heading: String, _ body: String) -> String {
@@ -228,6 +228,8 @@ extension Disclosure {
     th, td { padding: 6px 8px; text-align: left; vertical-align: top; border-bottom: 1px solid #e0e0e0; }
     /* Words wrap whole; only a word longer than its column (a hash, a URL) is broken. */
     td { overflow-wrap: break-word; }
+    td:first-child { white-space: nowrap; }
+    .scroll { overflow-x: auto; }
     th { background: #efefef; border-bottom: 2px solid #999999; font-size: 13px; }
     .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
     .nodata { color: #666666; font-style: italic; }

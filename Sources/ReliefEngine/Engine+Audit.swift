@@ -127,7 +127,8 @@ extension Engine {
     }
 
     /// One entry as `audit log` shows it: the actor split into user, role and credential, and the
-    /// body with personal data (phone, ID number) left out unless `personal`.
+    /// body with personal data (phone, ID number, a donor's contact, an anonymous donor's name)
+    /// left out unless `personal`.
     static func auditRow(_ entry: StoredEntry, personal: Bool) -> Fields {
         var user = entry.actor, role = "", credential = ""
         if let space = entry.actor.firstIndex(of: " "), entry.actor[space...].hasPrefix(" role=") {
@@ -139,7 +140,10 @@ extension Engine {
         var body = entry.body
         if !personal, var json = try? FlatJSON.decode(entry.body) {
             let before = json.pairs.count
-            json.pairs.removeAll { $0.0 == "phone" || $0.0 == "id_number" }
+            // A volunteer's phone and ID number, a donor's contact, and the name of a donor who
+            // asked to stay anonymous.
+            let anonymous = json.pairs.contains { $0.0 == "anonymous" && $0.1 == .string("yes") }
+            json.pairs.removeAll { $0.0 == "phone" || $0.0 == "id_number" || $0.0 == "contact" || (anonymous && $0.0 == "donor") }
             if json.pairs.count != before {
                 var bytes: [UInt8] = []
                 json.encode(into: &bytes)

@@ -133,6 +133,21 @@ final class DonationCommandTests: XCTestCase {
         XCTAssertEqual(rows.count, 0, "an anonymous donation cannot be found by its donor's name without the right to see it")
     }
 
+    func testTheAuditLogMasksDonorsWhoAskedNotToBeNamed() throws {
+        let (engine, _) = try fixture()
+        let recorded = try XCTUnwrap(engine.state.donations["D-B"])
+        let event = Event.donationRecorded(recorded)
+        let entry = StoredEntry(seq: 9, time: 0, actor: "admin role=admin", kind: event.kind, body: event.body.encoded())
+        let masked = Engine.auditRow(entry, personal: false)["body"] ?? ""
+        XCTAssertFalse(masked.contains("Li Wei") || masked.contains("13800005555"), masked)
+        XCTAssertTrue(masked.contains("\"receipt\":\"D-B\""), masked)
+        XCTAssertTrue(Engine.auditRow(entry, personal: true)["body"]?.contains("Li Wei") ?? false)
+        let named = Event.donationRecorded(try XCTUnwrap(engine.state.donations["D-A"]))
+        let row = Engine.auditRow(StoredEntry(seq: 8, time: 0, actor: "admin", kind: named.kind, body: named.body.encoded()), personal: false)
+        XCTAssertTrue(row["body"]?.contains("Yangquan Steel") ?? false, "a named donor stays named")
+        XCTAssertFalse(row["body"]?.contains("0353-5550101") ?? true, "a contact is personal data")
+    }
+
     func testBadDonationRequestsAreRefusedAndChangeNothing() throws {
         let (engine, _) = try fixture()
         XCTAssertTrue(engine.refused("donation add donor=X", .syntax).contains("goods=SKU:QTY"))
