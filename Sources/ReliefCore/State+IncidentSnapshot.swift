@@ -93,6 +93,23 @@ extension State {
         }
     }
 
+    /// A snapshot written before allocations kept `updated_seq` loads them with 0: the seq of each
+    /// one's last change is its last line in its incident's timeline (every reservation, dispatch,
+    /// delivery and release writes one, `allocation ID …`), which is what a replay would have set.
+    mutating func recoverAllocationSeqs() {
+        guard allocations.values.contains(where: { $0.updatedSeq == 0 }) else { return }
+        var last: [String: Int64] = [:]
+        for incident in incidents.values {
+            for line in incident.timeline where line.text.hasPrefix("allocation ") {
+                let id = line.text.utf8.dropFirst(11).prefix { $0 != 0x20 }
+                last[String(decoding: id, as: UTF8.self)] = line.seq
+            }
+        }
+        for (id, allocation) in allocations where allocation.updatedSeq == 0 {
+            if let seq = last[id] { allocations[id]!.updatedSeq = seq }
+        }
+    }
+
     /// Rebuilds the indexes over needs, allocations and assignments (after a snapshot load).
     mutating func rebuildIncidentIndexes() {
         allocationsByNeed = [:]
@@ -107,6 +124,7 @@ extension State {
             if let schedule = needs[id]!.schedule { needSeries[schedule.series, default: []].append(id) }
         }
         for id in allocations.keys.sorted(by: State.creationOrder) { allocationsByNeed[allocations[id]!.need, default: []].append(id) }
+        recoverAllocationSeqs()
         for id in assignments.keys.sorted(by: State.creationOrder) {
             let assignment = assignments[id]!
             assignmentsByNeed[assignment.need, default: []].append(id)

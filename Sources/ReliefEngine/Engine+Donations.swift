@@ -14,7 +14,7 @@ extension Engine {
         Command(words: ["donation", "add"],
                 usage: "donation add donor=NAME [anonymous=yes] [receipt=CODE] [contact=TEXT] [goods=SKU:QTY,…] [money=AMOUNT] [note=TEXT]",
                 summary: "record a donation as pledged (goods and money); the receipt code is the donor's. anonymous=yes: never named in public outputs",
-                mutating: true, access: .write(.donations, .unscoped)) { engine, args, context in
+                mutating: true, access: .write(.donations, .unscoped)) { engine, args, _ in
             try args.expect(positionals: 0...0, options: ["donor", "anonymous", "receipt", "contact", "goods", "money", "note"])
             let donor = try Arguments.text(try args.requiredOption("donor", "the donor's name (it stays private with anonymous=yes)"), "donor")
             let anonymous = try args.option("anonymous").map { try Engine.yesNo($0, "anonymous") } ?? false
@@ -41,7 +41,9 @@ extension Engine {
                 receipt = engine.nextReceipt()
             }
             engine.emit(.donationRecorded(Donation(receipt: receipt, donor: donor, anonymous: anonymous, contact: contact, pledgedGoods: goods,
-                                                   pledgedMoney: money, note: note, recordedAt: context.now)))
+                                                   pledgedMoney: money, note: note,
+                                                   // Not journaled: apply takes it from the entry's time.
+                                                   recordedAt: Timestamp(milliseconds: 0))))
             return .ok(["receipt": receipt, "donor": anonymous ? Donation.anonymousDonor : donor])
         },
 
