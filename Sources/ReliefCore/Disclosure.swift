@@ -112,7 +112,6 @@ extension State {
     /// The disclosure of `period` as the state stands (`now` stamps it).
     public func disclosure(_ period: Disclosure.Period, now: Timestamp) -> Disclosure {
         var report = Disclosure(period: period, asOfSeq: lastSeq, generatedAt: now)
-        let byLot = allocationsByLot()
         var donors: [String: Disclosure.Total] = [:]
         var items: [String: Disclosure.Total] = [:]
         var regionsTotal: [String: Disclosure.Total] = [:]
@@ -131,7 +130,7 @@ extension State {
             let given = donation.lots.map { ($0, true) }
             let bought = donation.spends.flatMap(\.lots).map { ($0, false) }
             for (code, isGift) in given + bought {
-                guard let lineage = lineage(of: code, allocations: byLot) else { continue }
+                guard let lineage = lineage(of: code) else { continue }
                 row.inStock += lineage.inStock; row.inTransit += lineage.inTransit; row.delivered += lineage.delivered
                 row.issued += lineage.issued; row.adjusted += lineage.adjusted
                 for step in lineage.steps where period.contains(step.time) {

@@ -52,17 +52,9 @@ public struct LotLineage: Sendable, Equatable {
 }
 
 extension State {
-    /// Allocations by the lot they draw on, each lot's in the order they were made (by id).
-    public func allocationsByLot() -> [String: [Allocation]] {
-        var byLot: [String: [Allocation]] = [:]
-        for allocation in allocations.values { byLot[allocation.lot, default: []].append(allocation) }
-        for key in byLot.keys { byLot[key]!.sort { $0.id < $1.id } }
-        return byLot
-    }
-
-    /// The lineage of `lot` (nil for an unknown lot). `allocations` is `allocationsByLot()` (built
-    /// once when many lots are traced), or nil to find them here.
-    public func lineage(of lot: String, allocations byLot: [String: [Allocation]]? = nil) -> LotLineage? {
+    /// The lineage of `lot` (nil for an unknown lot): its moves and its allocations, both indexed
+    /// by lot, so tracing a lot costs what its own history holds.
+    public func lineage(of lot: String) -> LotLineage? {
         guard let info = lots[lot] else { return nil }
         var lineage = LotLineage(lot: lot, sku: info.sku)
         var warehouses: [String] = []
@@ -97,7 +89,8 @@ extension State {
                 lineage.inStock += Int128(onHand)
             }
         }
-        for allocation in byLot?[lot] ?? allocationsByLot()[lot] ?? [] {
+        for id in allocationsByLot[lot] ?? [] {
+            guard let allocation = allocations[id] else { continue }
             switch allocation.status {
             case .dispatched:
                 lineage.inTransit += Int128(allocation.quantity)

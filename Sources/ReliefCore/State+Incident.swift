@@ -211,6 +211,7 @@ extension State {
             reserved.updatedSeq = entry.seq
             allocations[allocation.id] = reserved
             allocationsByNeed[allocation.need, default: []].append(allocation.id)
+            allocationsByLot[allocation.lot, default: []].append(allocation.id)
             log(need.incident, "allocation \(allocation.id) reserved: \(allocation.quantity) \(sku) of lot \(allocation.lot) at \(allocation.warehouse) for \(need.id)")
 
         case .allocationDispatched(let id, let note, let lot, let quantity):

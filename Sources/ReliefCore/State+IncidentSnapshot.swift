@@ -113,6 +113,7 @@ extension State {
     /// Rebuilds the indexes over needs, allocations and assignments (after a snapshot load).
     mutating func rebuildIncidentIndexes() {
         allocationsByNeed = [:]
+        allocationsByLot = [:]
         assignmentsByNeed = [:]
         activeAssignment = [:]
         needByRef = [:]
@@ -123,7 +124,10 @@ extension State {
             if let ref = needs[id]!.ref, needByRef[ref] == nil { needByRef[ref] = id }
             if let schedule = needs[id]!.schedule { needSeries[schedule.series, default: []].append(id) }
         }
-        for id in allocations.keys.sorted(by: State.creationOrder) { allocationsByNeed[allocations[id]!.need, default: []].append(id) }
+        for id in allocations.keys.sorted(by: State.creationOrder) {
+            allocationsByNeed[allocations[id]!.need, default: []].append(id)
+            allocationsByLot[allocations[id]!.lot, default: []].append(id)
+        }
         recoverAllocationSeqs()
         for id in assignments.keys.sorted(by: State.creationOrder) {
             let assignment = assignments[id]!

@@ -44,6 +44,9 @@ public struct State: Sendable {
     /// need → its allocations / assignments, in the order they were made (rebuilt on snapshot load).
     public internal(set) var allocationsByNeed: [String: [String]] = [:]
     public internal(set) var assignmentsByNeed: [String: [String]] = [:]
+    /// lot → the allocations drawn on it, in the order they were made (rebuilt on snapshot load):
+    /// where a lot's units went (Lineage.swift).
+    public internal(set) var allocationsByLot: [String: [String]] = [:]
     /// volunteer → their one active (not released) assignment.
     public internal(set) var activeAssignment: [String: String] = [:]
     /// need ref → need id, for every need that has a ref (rebuilt on snapshot load).

@@ -200,9 +200,8 @@ extension Engine {
         fields.append("pledged", donation.pledgedGoods.map { "\($0.sku):\($0.quantity)" }.joined(separator: " "))
         var arrived: [String: Int128] = [:]
         var fate = LotLineage(lot: "", sku: "")
-        let byLot = state.allocationsByLot()
         for code in donation.lots + donation.spends.flatMap(\.lots) {
-            guard let lineage = state.lineage(of: code, allocations: byLot) else { continue }
+            guard let lineage = state.lineage(of: code) else { continue }
             if donation.lots.contains(code) { arrived[lineage.sku, default: 0] += lineage.received }
             fate.received += lineage.received; fate.inStock += lineage.inStock; fate.inTransit += lineage.inTransit
             fate.delivered += lineage.delivered; fate.issued += lineage.issued; fate.adjusted += lineage.adjusted
@@ -246,10 +245,9 @@ extension Engine {
             let lots = spend.lots.isEmpty ? "" : " (bought lot\(spend.lots.count == 1 ? "" : "s") \(spend.lots.joined(separator: ", ")))"
             timed.append((spend.time, spend.seq, timed.count, row(spend.time, "money_out", quantity: Money.format(spend.amount), detail: spend.purpose + lots)))
         }
-        let byLot = state.allocationsByLot()
         var accounts: [Fields] = []
         for code in donation.lots + donation.spends.flatMap(\.lots) {
-            guard let lineage = state.lineage(of: code, allocations: byLot) else { continue }
+            guard let lineage = state.lineage(of: code) else { continue }
             let given = donation.lots.contains(code)
             for step in lineage.steps {
                 let detail: String

@@ -954,6 +954,10 @@ public final class Server {
             case .takeSnapshot:
                 worker.submit(.snapshot(engine.state))
             case .journalSeal(let seal):
+                // A periodic checkpoint (one per snapshot): the committed head in the log, which
+                // journald or a log shipper keeps elsewhere, so a later rewrite of the history
+                // before it shows against `deploy/verify-journal --head` (docs/operations.md).
+                logger.notice("journal checkpoint", metadata: ["committed_seq": "\(pipeline.committedSeq)", "journal_head": "\(life.headHash)"])
                 let unchangedSince = engine.state.lastSeq == seal.snapshotSeq
                 life.enqueueSeal(engine.record(seal.event), unchangedSince: unchangedSince)
             case .recover(let probe):
