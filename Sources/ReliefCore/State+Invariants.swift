@@ -23,12 +23,15 @@ extension State {
             }
         }
         // The movement log accounts for every unit on hand.
-        var fromMoves: [String: Int128] = [:]
-        for move in moves { fromMoves[move.warehouse + "\u{0}" + move.lot, default: 0] += Int128(move.delta) }
-        for (key, total) in fromMoves {
-            let parts = key.split(separator: "\u{0}", maxSplits: 1).map(String.init)
-            let held = holding(warehouse: parts[0], lot: parts[1])?.onHand ?? 0
-            if Int128(held) != total { problems.append("\(parts[0])/\(parts[1]) holds \(held) but its moves add up to \(total)") }
+        // Keyed by warehouse, then lot: a damaged snapshot may name an empty one of either (a key
+        // joined into one string and split again lost it, and trapped: found by the journal fuzzer).
+        var fromMoves: [String: [String: Int128]] = [:]
+        for move in moves { fromMoves[move.warehouse, default: [:]][move.lot, default: 0] += Int128(move.delta) }
+        for (warehouse, lots) in fromMoves {
+            for (lot, total) in lots {
+                let held = holding(warehouse: warehouse, lot: lot)?.onHand ?? 0
+                if Int128(held) != total { problems.append("\(warehouse)/\(lot) holds \(held) but its moves add up to \(total)") }
+            }
         }
         for (warehouse, levels) in minimums {
             for (sku, level) in levels where !Quantity.range.contains(level) {
