@@ -148,6 +148,8 @@ extension State {
                 items[item.sku] = item
             case "lot":
                 let code = try record.string("code")
+                // A lot given twice would leave its holdings filed under the first one's item.
+                guard lots[code] == nil else { throw FlatJSON.DecodingError.invalid("lot \(code) given twice") }
                 let expires = try record.optionalString("expires").flatMap(Day.init(iso8601:))
                 guard let source = LotSource(rawValue: try record.string("source")) else { throw FlatJSON.DecodingError.invalid("lot source") }
                 lots[code] = Lot(code: code, sku: try record.string("sku"), expires: expires, source: source,
