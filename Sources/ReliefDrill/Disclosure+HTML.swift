@@ -182,7 +182,9 @@ extension Disclosure {
         for row in table.rows {
             out += "<tr>"
             for (column, value) in zip(table.columns, row) {
-                out += numeric.contains(column) ? "<td class=\"num\">\(ReportFormat.escape(value))</td>" : "<td>\(ReportFormat.escape(value))</td>"
+                let day = ["recorded", "first", "last"].contains(column)
+                out += numeric.contains(column) ? "<td class=\"num\">\(ReportFormat.escape(value))</td>"
+                    : day ? "<td class=\"day\">\(ReportFormat.escape(value))</td>" : "<td>\(ReportFormat.escape(value))</td>"
             }
             out += "</tr>\n"
         }
@@ -229,6 +231,8 @@ extension Disclosure {
     /* Words wrap whole; only a word longer than its column (a hash, a URL) is broken. */
     td { overflow-wrap: break-word; }
     td:first-child { white-space: nowrap; }
+    /* Days (2026-09-01) never break at their hyphens. */
+    td.day { white-space: nowrap; }
     .scroll { overflow-x: auto; }
     th { background: #efefef; border-bottom: 2px solid #999999; font-size: 13px; }
     .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -250,6 +254,9 @@ extension Disclosure {
       h2 { break-after: avoid; }
       figure, tr, .card { break-inside: avoid; }
       svg.chart { width: auto; height: auto; max-width: 100%; max-height: 150mm; }
+      /* On paper nothing scrolls: wide tables shrink their type instead of being cut. */
+      .scroll { overflow: visible; }
+      table { font-size: 8pt; }
     }
 
     """
