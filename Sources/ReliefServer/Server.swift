@@ -386,7 +386,7 @@ public final class Server {
                 logger.warning("denied", metadata: ["client": "\(connection.id)", "peer": "\(connection.peer)", "user": "-",
                                                     "command": "\(request.words.prefix(2).joined(separator: " "))", "reason": "not authenticated"])
             }
-            connection.send(.error(.denied, "not authenticated; send auth USER TOKEN first (until then only auth, ping, help and quit)"), waitSeq: 0)
+            connection.send(.error(.denied, "not authenticated; send auth USER TOKEN first (until then only auth, ping, help and quit; reliefctl logs in with $RELIEFD_USER and $RELIEFD_TOKEN_FILE)"), waitSeq: 0)
         }
     }
 

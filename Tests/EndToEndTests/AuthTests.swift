@@ -28,6 +28,7 @@ final class AuthTests: EndToEndTestCase {
             let reply = try tcp.request(command + " wh-a water 5")
             XCTAssertEqual(reply.errorCode, "DENIED", "\(command): \(reply.text)")
             XCTAssertTrue(reply.text.contains("not authenticated; send auth USER TOKEN first"), reply.text)
+            XCTAssertTrue(reply.text.contains("RELIEFD_USER"), "the refusal says how reliefctl logs in: \(reply.text)")
         }
         XCTAssertEqual(try observable(admin), before, "nothing ran")
         XCTAssertTrue(daemon.log.contains("reason=\"not authenticated\"") || daemon.log.contains("reason=not authenticated"), daemon.log)
