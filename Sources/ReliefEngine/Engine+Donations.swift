@@ -165,15 +165,12 @@ extension Engine {
         return donation
     }
 
-    /// `D-000001`, …: the first free code after the number of donations.
+    /// `D-000001`, …: the first free code after the number of donations (a receipt given by hand
+    /// may have taken the next one).
     func nextReceipt() -> String {
-        var counter = state.donations.count + 1
-        while true {
-            let digits = String(counter)
-            let code = "D-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-            if state.donations[code] == nil { return code }
-            counter += 1
-        }
+        var number = state.donations.count + 1
+        while state.donations[State.sequentialID("D", number)] != nil { number += 1 }
+        return State.sequentialID("D", number)
     }
 
     static func money(_ text: String, _ what: String) throws -> Int64 {
