@@ -20,6 +20,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
         let rest = min(max(seconds - Int64(day.daysSinceEpoch) * 86_400, 0), 86_399)
         return "\(day.iso8601)T\(pad2(Int(rest / 3600))):\(pad2(Int(rest / 60 % 60))):\(pad2(Int(rest % 60)))Z"
     }
+
+    /// ISO 8601 (RFC 3339) in UTC with milliseconds: 2026-11-25T13:29:16.042Z.
+    public var iso8601Milliseconds: String {
+        let milliseconds = Int(((self.milliseconds % 1000) + 1000) % 1000)
+        let text = iso8601
+        let digits = String(milliseconds)
+        return text.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
 }
 
 /// A calendar date (UTC), as days since 1970-01-01. Expiry dates and "needed by" dates are days.

@@ -93,6 +93,10 @@ extension Engine {
     public static let hostCommands: [HostCommand] = [
         HostCommand(words: ["auth"], usage: "auth USER TOKEN", summary: "log in (TCP clients, before anything else)", access: .open),
         HostCommand(words: ["quit"], usage: "quit", summary: "close the connection", access: .open),
+        // Each channel asked for is checked against the role's reads (Engine.access(of:)).
+        HostCommand(words: ["watch"], usage: Engine.watchUsage,
+                    summary: "follow every committed change on the channels given (all you may read by default) as EVENT lines; from=SEQ resumes",
+                    access: .session),
         HostCommand(words: ["drill", "start"], usage: "drill start SCENARIO [from=live] [speed=N]", summary: "start a drill in a sandbox", access: .write(.drills, .unscoped)),
         HostCommand(words: ["drill", "list"], usage: "drill list", summary: "drills of this run", access: .read(.drills)),
         HostCommand(words: ["drill", "status"], usage: "drill status DRILL", summary: "a drill's clock and progress", access: .read(.drills)),

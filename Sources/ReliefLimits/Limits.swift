@@ -53,6 +53,30 @@ public enum Limits {
     public static let largeListingRows = 10_000
     public static let largeListingsDefault = 8
     public static let largeListingsRange: ClosedRange<Int> = 1...10_000
+    // MARK: - The event feed (`watch`)
+
+    /// Output held for one subscriber past which it is cut off with a final line (`watch_max_output`):
+    /// a subscriber that keeps up holds a few lines; one that fell this far behind resumes from
+    /// the store instead of making the daemon hold the operation's history for it. 4 MiB is some
+    /// 20,000 events, a minute of a busy province.
+    public static let watchOutputDefault = 4 << 20
+    public static let watchOutputRange: ClosedRange<Int> = (64 << 10)...(1 << 30)
+    /// Output held for all subscribers together past which the one furthest behind is cut off:
+    /// a peer holding its 256 connections as silent subscribers must not make the daemon hold
+    /// 256 × watch_max_output.
+    public static let watchOutputTotal = 256 << 20
+    /// Committed entries kept in memory for subscribers that resume just behind the head. Older
+    /// ones are read back from the store, so this only has to bridge one read of the store while
+    /// writes go on (a read takes milliseconds; 16,384 entries are a third of a second at 50,000
+    /// writes per second). About 300 bytes each.
+    public static let feedRingEntries = 16_384
+    /// Entries read from the store per page when a subscriber resumes from further back; the next
+    /// page is read once the subscriber has read most of this one.
+    public static let feedPageEntries = 1_000
+    /// A subscriber is sent a `HEARTBEAT seq=…` line after this many ms without a line, so it knows
+    /// it is still connected and how far it has seen, and a dead peer's socket fails.
+    public static let feedHeartbeatMilliseconds: UInt64 = 15_000
+
     /// Bytes read from a socket at once (one buffer shared by every connection of the loop).
     public static let readBuffer = 64 << 10
     /// An emptied input buffer larger than this is given back instead of kept for the next read.
@@ -173,6 +197,12 @@ public enum Limits {
                 "the soft output limit must be reachable below the hard one")
         require(replySlice <= outputHardRange.lowerBound,
                 "one slice of a large reply must not pass the smallest hard output limit on its own")
+        require(watchOutputDefault <= outputHardDefault && watchOutputRange.contains(watchOutputDefault)
+                && watchOutputRange.lowerBound >= replySlice,
+                "a subscriber must be cut off below the hard output limit, with room for a slice of a page")
+        require(watchOutputDefault <= watchOutputTotal, "one subscriber's default limit must fit in all subscribers' limit")
+        require(feedPageEntries <= feedRingEntries,
+                "a page read from the store must be no more than the ring that bridges it to the live feed")
         require(unixReservedClientsDefault < clientsDefault && clientsPerPeerDefault <= clientsDefault,
                 "the Unix socket's reserved slots and one peer's share must be fewer than all clients")
         require(lineDefault <= replyLine && lineRange.contains(lineDefault),

@@ -9,6 +9,8 @@ public struct ReplyReader: Sendable {
         case rows([String])             // the raw logfmt lines
         /// `OK n rows more`: the listing was cut at its limit; more rows matched.
         case truncatedRows([String])
+        /// A line the daemon pushed to a `watch` subscriber (`EVENT …`, `HEARTBEAT …`), whole.
+        case pushed(String)
 
         /// A listing cut at its limit.
         public var isCut: Bool {
@@ -20,7 +22,7 @@ public struct ReplyReader: Sendable {
         public var rowLines: [String]? {
             switch self {
             case .rows(let lines), .truncatedRows(let lines): lines
-            case .ok, .error: nil
+            case .ok, .error, .pushed: nil
             }
         }
     }
@@ -60,6 +62,7 @@ public struct ReplyReader: Sendable {
     }
 
     private mutating func headerLine(_ line: String) -> [Parsed] {
+        if line.hasPrefix("EVENT ") || line.hasPrefix("HEARTBEAT ") { return [.pushed(line)] }
         if line.hasPrefix("ERR") {
             let rest = line.dropFirst(4)
             let space = rest.firstIndex(of: " ") ?? rest.endIndex

@@ -41,6 +41,11 @@ public struct Configuration: Sendable, Equatable {
     public var outputSoftLimit = Limits.outputSoftDefault
     /// Seconds a client may stay over the soft limit without reading a byte before it is disconnected.
     public var outputStallTimeout: Double = 120
+    /// Output held for one `watch` subscriber past which it is cut off, with a final line saying
+    /// from where to resume.
+    public var watchMaxOutputSet: Int?
+    /// As set, else 4 MiB or max_output if that is less.
+    public var watchMaxOutput: Int { watchMaxOutputSet ?? min(Limits.watchOutputDefault, maxOutput) }
     /// Listings of more than 10,000 rows being sent at once, all clients together.
     public var maxLargeListings = Limits.largeListingsDefault
     public var partialLineTimeout: Double = 30
@@ -102,6 +107,7 @@ public struct Configuration: Sendable, Equatable {
         ("max_output", "BYTES", "reply bytes held for one client before it is disconnected (hard limit)"),
         ("output_soft_limit", "BYTES", "reply bytes held for one client before its requests wait until it reads"),
         ("output_stall_timeout", "SECONDS", "how long a client may stay over output_soft_limit reading nothing (0 = forever)"),
+        ("watch_max_output", "BYTES", "event-feed bytes held for one watch subscriber before it is cut off (it resumes with from=)"),
         ("max_large_listings", "N", "listings of more than 10000 rows being sent at once, all clients together (2 per peer)"),
         ("partial_line_timeout", "SECONDS", "how long a client may take to send one line, from its first byte"),
         ("idle_timeout", "SECONDS", "close Unix-socket connections idle this long (0 = never)"),
@@ -197,6 +203,7 @@ public struct Configuration: Sendable, Equatable {
         case "max_output": maxOutput = try number(Limits.outputHardRange)
         case "output_soft_limit": outputSoftLimit = try number(Limits.outputSoftRange)
         case "output_stall_timeout": outputStallTimeout = try seconds()
+        case "watch_max_output": watchMaxOutputSet = try number(Limits.watchOutputRange)
         case "max_large_listings": maxLargeListings = try number(Limits.largeListingsRange)
         case "partial_line_timeout": partialLineTimeout = try seconds()
         case "idle_timeout": idleTimeout = try seconds()
@@ -264,6 +271,9 @@ public struct Configuration: Sendable, Equatable {
     public func checkConsistency() throws {
         guard outputSoftLimit <= maxOutput else {
             throw Problem("output_soft_limit (\(outputSoftLimit)) is above max_output (\(maxOutput)); expected the soft limit at or below the hard one")
+        }
+        guard watchMaxOutput <= maxOutput else {
+            throw Problem("watch_max_output (\(watchMaxOutput)) is above max_output (\(maxOutput)); expected a subscriber to be cut off before the hard limit")
         }
         guard unixReservedClients < maxClients || tcp == nil else {
             throw Problem("unix_reserved_clients (\(unixReservedClients)) leaves no slot of max_clients (\(maxClients)) for TCP; expected fewer reserved slots, or tcp = off")

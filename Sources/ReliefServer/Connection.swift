@@ -44,6 +44,8 @@ final class Connection {
         }
         return denialsLogged <= Connection.denialsLoggedMax
     }
+    /// Subscribed to the event feed (`watch`): it is sent EVENT lines and runs only ping and quit.
+    var watching = false
     /// A line that ran successfully: the client speaks the protocol (see HTTP detection).
     var spokeProtocol = false
 
@@ -163,6 +165,13 @@ final class Connection {
         checkHardLimit()
     }
 
+    /// Sends lines of the event feed (after every reply owed); see FeedService.
+    func push(_ bytes: [UInt8]) {
+        guard !closing, !closeAfterWrite else { return }
+        machine.push(bytes)
+        flush()
+    }
+
     /// Moves replies whose commit is durable to the socket.
     func flush() {
         guard !closing else { return }
@@ -244,6 +253,7 @@ final class Connection {
         machine.writeQueueChanged(to: Int(uv_stream_get_write_queue_size(stream)), progressed: true, now: uv_now(server.loop))
         // Output drained: encode more of a large reply, run lines that waited, read again.
         step()
+        if watching && !closing { server.feed.drained(self) }
     }
 
     /// At shutdown: read nothing more (`updateReading` sees the server stopping).

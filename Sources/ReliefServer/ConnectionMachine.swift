@@ -197,6 +197,19 @@ struct ConnectionMachine {
         notePeak()
     }
 
+    /// Queues bytes that are not a reply (lines of the event feed, already committed): after
+    /// every reply owed, in order. They count in the load like replies.
+    mutating func push(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        if pendingHead == pending.count {
+            ready.append(contentsOf: bytes)
+        } else {
+            pending.append(Pending(waitSeq: 0, bytes: bytes, cursor: nil))
+            pendingBytes += bytes.count
+        }
+        notePeak()
+    }
+
     /// Moves replies whose commit is durable into `ready`, in order, and encodes more of a large
     /// reply at the head while the client keeps up (at most one slice per call). Returns true when
     /// a large reply has more to encode once the socket takes what is ready.

@@ -67,6 +67,9 @@ public final class Server {
     /// Bytes of row text held by all open imports (max_import_bytes_total).
     private var importBytesOpen = 0
     private let housekeeping: UnsafeMutablePointer<uv_timer_t>
+    /// The event feed's subscribers (`watch`), and the thread that reads the journal back for them.
+    private(set) var feed: FeedService!
+    private let feedResults: UnsafeMutablePointer<uv_async_t>
     /// Online drills, each on a thread of its own (DrillHost).
     private(set) var drillHost: DrillHost!
     /// The server's own handles that were opened (UV.open: each retains the server until its close
@@ -82,7 +85,11 @@ public final class Server {
     public convenience init(settings: ServerSettings, journal: Journal, state: State, logger: Logger, clock: Clock = .system) {
         self.init(settings: settings, location: journal.location, state: state,
                   loadedSnapshotSeq: journal.loadedSnapshotSeq, loadedSnapshotCovers: journal.loadedSnapshotCovers,
-                  unavailableUntilLoaded: nil, logger: logger, clock: clock) { _, wake in
+                  unavailableUntilLoaded: nil, logger: logger, clock: clock,
+                  feedSource: (journal as? SQLiteJournal).map { sqlite in
+                      let path = sqlite.path
+                      return { after, limit in try SQLiteJournal.entries(path: path, after: after, limit: limit) }
+                  }) { _, wake in
             StoreWorker(journal: journal, logger: logger, wakeLoop: wake)
         }
         life.headHash = journal.headHash
@@ -101,7 +108,8 @@ public final class Server {
     /// refused, and the backend loads the state once it leads (docs/operations.md).
     public convenience init(settings: ServerSettings, postgresURL: String, password: String? = nil, logger: Logger, clock: Clock = .system) {
         self.init(settings: settings, location: PostgresStore.redacted(postgresURL), state: State(), loadedSnapshotSeq: 0,
-                  loadedSnapshotCovers: 0, unavailableUntilLoaded: "connecting to PostgreSQL", logger: logger, clock: clock) { loop, wake in
+                  loadedSnapshotCovers: 0, unavailableUntilLoaded: "connecting to PostgreSQL", logger: logger, clock: clock,
+                  feedSource: PostgresFeedSource(url: postgresURL, password: password, logger: logger).read) { loop, wake in
             PostgresBackend(url: postgresURL, password: password, loop: loop, wakeLoop: wake, logger: logger)
         }
         engine.verifyJournal = { from in
@@ -209,7 +217,7 @@ public final class Server {
 
     init(settings: ServerSettings, location: String, state: State, loadedSnapshotSeq: Int64, loadedSnapshotCovers: Int64,
          unavailableUntilLoaded: String?,
-         logger: Logger, clock: Clock,
+         logger: Logger, clock: Clock, feedSource: FeedReader.Source? = nil,
          makeBackend: (UnsafeMutablePointer<uv_loop_t>, UnsafeMutablePointer<uv_async_t>) -> StoreBackend) {
         self.settings = settings
         self.logger = logger
@@ -236,12 +244,15 @@ public final class Server {
         housekeeping = UV.allocate(uv_timer_t.self)
         worker = makeBackend(loop, writerResults)
         offloadResults = UV.allocate(uv_async_t.self)
+        feedResults = UV.allocate(uv_async_t.self)
         unopenedHandles = [UnsafeMutableRawPointer(endOfTurn), UnsafeMutableRawPointer(stepper), UnsafeMutableRawPointer(writerResults),
-                           UnsafeMutableRawPointer(housekeeping), UnsafeMutableRawPointer(offloadResults)]
+                           UnsafeMutableRawPointer(housekeeping), UnsafeMutableRawPointer(offloadResults), UnsafeMutableRawPointer(feedResults)]
         offloader = OffloadWorker(wakeLoop: offloadResults)
         startedAt = uv_now(loop)
         engine.hostInfo = { [unowned self] in self.info() }
         drillHost = DrillHost(server: self, loop: loop)
+        feed = FeedService(server: self, committedSeq: state.lastSeq, maxOutput: settings.configuration.watchMaxOutput,
+                           reader: feedSource.map { FeedReader(source: $0, wakeLoop: feedResults) })
     }
 
     deinit {
@@ -289,6 +300,7 @@ public final class Server {
             try open(stepper, "uv_idle_init") { uv_idle_init(loop, $0) }
             try open(writerResults, "uv_async_init") { uv_async_init(loop, $0) { Server.from($0).drainWriter() } }
             try open(offloadResults, "uv_async_init") { uv_async_init(loop, $0) { Server.from($0).drainOffloaded() } }
+            try open(feedResults, "uv_async_init") { uv_async_init(loop, $0) { Server.from($0).feed.drainReader() } }
             try drillHost.open(loop: loop)
             try open(housekeeping, "uv_timer_init") { uv_timer_init(loop, $0) }
             uv_timer_start(housekeeping, { Server.from($0).tick() }, 1000, 1000)
@@ -442,6 +454,7 @@ public final class Server {
     func forget(_ connection: Connection, reason: String) {
         if staging.isStaging(connection: connection.id) { abandonStaging() }
         if connection.importing != nil { endImport(of: connection) }
+        feed.closed(connection)
         connections[connection.id] = nil
         waiting[connection.id] = nil
         runQueue.remove(connection.id)
@@ -522,6 +535,10 @@ public final class Server {
             return
         }
         let host = Engine.hostCommand(request)
+        if connection.watching, !["quit", "ping"].contains(request.words.first?.lowercased() ?? "") {
+            connection.send(.error(.syntax, "this connection is watching the event feed; it takes only ping and quit (open another connection for other requests)"), waitSeq: 0)
+            return
+        }
         switch host?.words.first {
         case "auth":
             authenticate(request, from: connection)
@@ -541,6 +558,14 @@ public final class Server {
         if DrillHost.handles(request), standbyRefusal == nil {
             // A drill's sandbox is its own; only `drill start … from live` reads the live state.
             drillHost.handle(request, from: connection)
+            return
+        }
+        if host?.words == ["watch"] {
+            if let refused = standbyRefusal {
+                connection.send(.error(.unavailable, refused), waitSeq: 0)
+            } else {
+                feed.subscribe(request, from: connection, as: principal)
+            }
             return
         }
         if request.words.first?.lowercased() == "import" {
@@ -578,11 +603,18 @@ public final class Server {
         if Server.describesDaemon(request) {
             // ping, help and info describe the daemon, not the operation: answered at once, so an
             // operator can always see what is wrong (info shows committed_seq beside seq).
-            if !outcome.entries.isEmpty { life.enqueue(outcome.entries) }
+            journal(outcome.entries)
             connection.send(outcome.reply, waitSeq: outcome.waitForSeq)
             return
         }
         deliver(outcome, to: connection)
+    }
+
+    /// Entries the loop applied: they commit with the next batch, and the feed sends them once they have.
+    private func journal(_ entries: [Entry]) {
+        guard !entries.isEmpty else { return }
+        life.enqueue(entries)
+        feed.appended(entries)
     }
 
     /// A drill moved on: at shutdown, the last one ending lets the daemon stop.
@@ -612,7 +644,7 @@ public final class Server {
             options.append(.init(key: "volunteers", value: liveVolunteers.map { "\($0.key):\($0.value)" }.joined(separator: ",")))
         }
         let outcome = engine.handle(Request(words: ["drill", "record", id], options: options), actor: "drill:\(id)")
-        if !outcome.entries.isEmpty { life.enqueue(outcome.entries) }
+        journal(outcome.entries)
         logger.notice("drill participants recorded", metadata: [
             "drill": "\(id)", "teams": "\(liveTeams.count)", "volunteers": "\(liveVolunteers.count)", "reply": "\(TextEncoder.encode(outcome.reply))",
         ])
@@ -626,7 +658,7 @@ public final class Server {
     /// and for a read or a refusal every entry the state held when it was answered — a reply must
     /// never show a change that a failed commit then takes back.
     private func deliver(_ outcome: Outcome, to connection: Connection) {
-        if !outcome.entries.isEmpty { life.enqueue(outcome.entries) }
+        journal(outcome.entries)
         let waitSeq: Int64
         switch life.replyWait(outcomeWait: outcome.waitForSeq, lastSeq: engine.state.lastSeq) {
         case .success(let seq): waitSeq = seq
@@ -836,11 +868,12 @@ public final class Server {
             if let staged, !outcome.entries.isEmpty {
                 precondition(outcome.entries.count == session.entryCount && staged <= outcome.entries.count)
                 let then = life.takeStaged(outcome.entries, world: world, now: uv_now(loop))
+                feed.appended(outcome.entries)
                 worker.submit(.commitStaged(outcome.entries))
                 perform(then)
             } else {
                 if staged != nil { worker.submit(.discardStaged) }
-                if !outcome.entries.isEmpty { life.enqueue(outcome.entries) }
+                journal(outcome.entries)
             }
             // A refused import is computed on the live state too: it waits for it to be durable.
             connection.send(outcome.reply, waitSeq: max(outcome.waitForSeq, engine.state.lastSeq))
@@ -959,13 +992,17 @@ public final class Server {
                 // before it shows against `deploy/verify-journal --head` (docs/operations.md).
                 logger.notice("journal checkpoint", metadata: ["committed_seq": "\(pipeline.committedSeq)", "journal_head": "\(life.headHash)"])
                 let unchangedSince = engine.state.lastSeq == seal.snapshotSeq
-                life.enqueueSeal(engine.record(seal.event), unchangedSince: unchangedSince)
+                let sealEntry = engine.record(seal.event)
+                life.enqueueSeal(sealEntry, unchangedSince: unchangedSince)
+                feed.appended([sealEntry])
             case .recover(let probe):
                 worker.submit(.recover(probe: probe))
             case .flushWaiting:
+                feed.committed(upTo: pipeline.committedSeq)
                 for connection in waiting.values { connection.flush() }
                 waiting = waiting.filter { $0.value.hasQueuedReplies }
             case .failWaiting(let after, let reply, let release):
+                feed.discarded(after: after)
                 for connection in waiting.values {
                     connection.failQueued(after: after, with: reply)
                     if release {
@@ -984,6 +1021,7 @@ public final class Server {
                 releaseParkedForCommit()
             case .resetState(let state):
                 engine.reset(to: state)
+                feed.reset(committedSeq: state.lastSeq)
             case .stopAccepting:
                 for listener in listeners { listener.close() }
                 listeners.removeAll()
@@ -994,6 +1032,7 @@ public final class Server {
             case .stopStore:
                 worker.submit(.stop)
                 offloader.stop()
+                feed.stop()
             case .closeHandles:
                 closeOwnHandles()
                 drillHost.close()
@@ -1031,13 +1070,14 @@ public final class Server {
         step(.tick)
         let now = uv_now(loop)
         releaseAuthReplies(now: now)
+        feed.tick(now: now)
         for connection in Array(connections.values) where !connection.closing {
             let idle = connection.isTCP ? configuration.tcpIdleTimeout : configuration.idleTimeout
             let timeouts = ConnectionMachine.Timeouts(partialLine: UInt64(configuration.partialLineTimeout * 1000),
                                                       outputStall: UInt64(configuration.outputStallTimeout * 1000),
                                                       idle: UInt64(idle * 1000))
             switch connection.machine.dueTimeout(now: now, timeouts, beingRead: connection.isBeingRead,
-                                                 importing: connection.importing != nil) {
+                                                 importing: connection.importing != nil || connection.watching) {
             case nil:
                 break
             case .partialLine:
@@ -1096,6 +1136,9 @@ public final class Server {
         fields.append("uncommitted", String(pipeline.uncommitted))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
         fields.append("drills", String(drillHost.active))
+        fields.append("subscribers", String(feed.subscriberCount))
+        fields.append("feed_lines", String(feed.linesSent))
+        fields.append("feed_cut_off", String(feed.cutOffs))
         fields.append("role", life.role)
         return fields
     }

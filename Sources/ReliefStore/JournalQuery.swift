@@ -90,3 +90,38 @@ extension PostgresJournal {
         return rows.count > 0 ? rows[0, 0] : nil
     }
 }
+
+/// The event feed's reads (`watch … from=SEQ`): the entries after a seq, oldest first, a page at a
+/// time, on a connection of the reader's own.
+extension SQLiteJournal {
+    public static func entries(path: String, after seq: Int64, limit: Int) throws -> [StoredEntry] {
+        guard FileIdentity.of(path: path) != nil else { throw StoreError("no SQLite store at \(path)", isTransient: false) }
+        do {
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            defer { connection.close() }
+            try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
+            let rows = try connection.prepare("SELECT seq, time, actor, kind, body FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            defer { rows.finalize() }
+            rows.bind(1, seq)
+            rows.bind(2, Int64(limit))
+            var found: [StoredEntry] = []
+            while try rows.step() {
+                found.append(StoredEntry(seq: rows.int64(0), time: rows.int64(1), actor: rows.text(2) ?? "", kind: rows.text(3) ?? "", body: rows.text(4) ?? ""))
+            }
+            return found
+        } catch let error as SQLiteError {
+            throw StoreError("reading the journal of sqlite:\(path): \(error.storeError.message)", isTransient: false)
+        }
+    }
+}
+
+extension PostgresJournal {
+    public func entries(after seq: Int64, limit: Int) throws -> [StoredEntry] {
+        let rows = try query("SELECT seq, time, actor, kind, body FROM journal WHERE seq > $1::bigint ORDER BY seq LIMIT $2::bigint",
+                             [String(seq), String(limit)])
+        return (0..<rows.count).map { row in
+            StoredEntry(seq: Int64(rows[row, 0] ?? "") ?? 0, time: Int64(rows[row, 1] ?? "") ?? 0, actor: rows[row, 2] ?? "",
+                        kind: rows[row, 3] ?? "", body: rows[row, 4] ?? "")
+        }
+    }
+}

@@ -59,6 +59,9 @@ struct ExportCommand: ParsableCommand {
         case .ok(let text):
             Terminal.err("reliefctl export: expected rows, got OK \(text)\n")
             return 1
+        case .pushed(let line):
+            Terminal.err("reliefctl export: expected rows, got \(line)\n")
+            return 1
         case .rows(let lines), .truncatedRows(let lines):
             let rows = lines.map(Output.pairs)
             let names = Output.columns(rows)

@@ -122,6 +122,9 @@ struct ImportCommand: ParsableCommand {
         case .rows, .truncatedRows:
             Terminal.out(Output.render(reply, as: .raw).out)
             return 0
+        case .pushed(let line):
+            Terminal.err("reliefctl import: expected the import's reply, got \(line)\n")
+            return 1
         }
     }
 }

@@ -27,6 +27,10 @@ enum Output {
             case .json: return Rendered(out: jsonObject(pairs(text)) + "\n")
             case .csv: return Rendered(out: text.isEmpty ? "" : csv([pairs(text)]))
             }
+        case .pushed(let line):
+            // A feed line (`reliefctl watch`): one JSON object per line in json, else as sent.
+            guard format == .json, let space = line.firstIndex(of: " ") else { return Rendered(out: line + "\n") }
+            return Rendered(out: jsonObject([(key: "type", value: String(line[..<space]))] + pairs(String(line[line.index(after: space)...]))) + "\n")
         case .rows(let lines), .truncatedRows(let lines):
             let cut = reply.isCut
             var rendered: Rendered

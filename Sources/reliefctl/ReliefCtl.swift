@@ -28,6 +28,8 @@ struct ReliefCtl: ParsableCommand {
         reliefctl export volunteers [FILE.csv] [filters] [--personal]; see reliefctl import --help.
         A demo roster as CSV: reliefctl demo-roster --seed S --count N > roster.csv
 
+        The event feed: reliefctl watch [CHANNEL...] (see reliefctl watch --help).
+
         Benchmark: reliefctl bench --help; matching in process: reliefctl bench-matching --help
 
         Exit status: 0 OK, 1 the daemon answered ERR, 2 usage or connection error.
@@ -89,6 +91,11 @@ struct ReliefCtl: ParsableCommand {
         case "export":
             var command: ExportCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
             (command.socket, command.tcp, command.timeout) = (endpointChoice.socket, endpointChoice.tcp, localTimeout)
+            throw ExitCode(try command.execute())
+        case "watch":
+            var command: WatchCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
+            (command.socket, command.tcp) = (endpointChoice.socket, endpointChoice.tcp)
+            command.format = format ?? .raw
             throw ExitCode(try command.execute())
         case "solve": throw ExitCode(try (ReliefCtl.parseSubcommand(Array(words.dropFirst())) as SolveCommand).execute())
         case "bench-matching": throw ExitCode(try (ReliefCtl.parseSubcommand(Array(words.dropFirst())) as MatchingBenchCommand).execute())

@@ -262,6 +262,36 @@ final class PostgresStoreTests: EndToEndTestCase {
         XCTAssertEqual(accepted.okFields?["series"], "N-000001:water-5l:1-2", accepted.text)
     }
 
+    /// The event feed on PostgreSQL: live as batches commit, and resumed after a kill -9 from the
+    /// store, a page at a time (more entries than a page), then live again.
+    func testWatchIsLiveAndResumesFromTheStoreOnPostgres() throws {
+        let daemon = try startDaemon(["--store", url])
+        _ = try waitFor("the daemon to lead", timeout: 20) { role(daemon) == "leader" }
+        let client = try daemon.connect()
+        let watcher = try daemon.connect()
+        try ok(watcher, "watch")
+        try addCatalog(client)
+        let lines = (1...1_200).map { "stock receive wh-a water \($0) lot=L\($0)" }
+        try client.send(lines: lines)
+        for _ in lines { XCTAssertTrue(try client.reply().isOK) }
+        let expected = try journal(client)
+        XCTAssertEqual(try events(watcher, through: expected.last!.seq, timeout: 60).map { Int($0["seq"]!)! }, expected.map(\.seq))
+
+        watcher.close(); client.close()
+        daemon.kill()
+        try daemon.start()
+        _ = try waitFor("the daemon to lead again", timeout: 30) { role(daemon) == "leader" }
+        let again = try daemon.connect()
+        try ok(again, "stock receive wh-b water 5 lot=after")
+        let resumed = try daemon.connect()
+        try ok(resumed, "watch stock from=2")
+        let stock = try journal(again).filter { $0.kind == "lot.received" && $0.seq > 2 }
+        XCTAssertEqual(stock.count, 1_201)
+        XCTAssertEqual(try events(resumed, through: stock.last!.seq, timeout: 60).map { Int($0["seq"]!)! }, stock.map(\.seq))
+        try ok(again, "stock min wh-a water 10")
+        XCTAssertEqual(try events(resumed, through: try journal(again).last!.seq).map { $0["event"]! }, ["minimum.set"])
+    }
+
     /// `audit log` and `audit verify` on the live PostgreSQL store (issue 13): each way of rewriting history —
     /// an edited row, a deleted one, two swapped, one inserted — is found at the right entry.
     func testAuditVerifyFindsEveryTamperingOnPostgres() throws {

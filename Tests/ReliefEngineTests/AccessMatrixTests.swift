@@ -19,7 +19,7 @@ final class AccessMatrixTests: XCTestCase {
         let drills: Set<Role> = [.admin, .drillOrganizer]
         let audit: Set<Role> = [.admin, .auditor]
         var table: [String: Set<Role>] = [
-            "ping": all, "help": all, "info": all, "whoami": all, "auth": all, "quit": all,
+            "ping": all, "help": all, "info": all, "whoami": all, "auth": all, "quit": all, "watch": all,
             "import commit": all, "import abort": all,
             "region add": admin, "warehouse add": admin, "item add": admin, "drill record": admin,
             "user add": admin, "user change": admin, "user remove": admin, "token create": admin, "token revoke": admin,
@@ -46,6 +46,40 @@ final class AccessMatrixTests: XCTestCase {
                       "team stand-down", "team activate"] { table[write] = roster }
         return table
     }()
+
+    /// `watch` is open to every user; each channel is then checked against the role's reads.
+    func testWatchChannelsFollowTheRolesReads() {
+        let engine = Engine()
+        for role in Role.allCases {
+            for channel in FeedChannel.allCases {
+                let allowed: Bool = switch channel {
+                case .users: role == .admin || role == .auditor
+                case .drills, .catalog: true
+                default: role != .drillOrganizer
+                }
+                let result = engine.watchRequest(Request(words: ["watch", channel.rawValue]), as: Principal(user: "u", role: role))
+                switch result {
+                case .success(let watch):
+                    XCTAssertTrue(allowed, "\(role.rawValue) may watch \(channel.rawValue)")
+                    XCTAssertEqual(watch.selection.channels, [channel])
+                    XCTAssertEqual(watch.personal, role == .admin || role == .coordinator)
+                case .failure(let refusal):
+                    XCTAssertFalse(allowed, "\(role.rawValue) refused \(channel.rawValue): \(refusal.message)")
+                    XCTAssertEqual(refusal.code, .denied)
+                    XCTAssertTrue(refusal.message.contains("may not watch \(channel.rawValue)"), refusal.message)
+                }
+            }
+            // No channel named: every channel the role may read, and nothing it may not.
+            if case .success(let watch) = engine.watchRequest(Request(words: ["watch"]), as: Principal(user: "u", role: role)) {
+                for channel in watch.selection.channels {
+                    XCTAssertTrue(Engine.access(of: channel).allows(role), "\(role.rawValue) given \(channel.rawValue)")
+                }
+                XCTAssertEqual(watch.selection.channels.count, FeedChannel.allCases.filter { Engine.access(of: $0).allows(role) }.count)
+            } else {
+                XCTFail("watch with no channel refused to \(role.rawValue)")
+            }
+        }
+    }
 
     func testEveryCommandHasAnExpectation() {
         let engine = Engine()

@@ -21,7 +21,7 @@ extension ReplyReader.Parsed {
     var isOK: Bool {
         switch self {
         case .ok, .rows, .truncatedRows: true
-        case .error: false
+        case .error, .pushed: false
         }
     }
 
@@ -32,7 +32,16 @@ extension ReplyReader.Parsed {
         case .error(let code, let message): "ERR \(code) \(message)"
         case .rows(let lines): "OK \(lines.count) rows\n" + lines.joined(separator: "\n")
         case .truncatedRows(let lines): "OK \(lines.count) rows more\n" + lines.joined(separator: "\n")
+        case .pushed(let line): line
         }
+    }
+
+    /// The fields of a pushed feed line (`EVENT seq=…`), with its word as `type`; nil for anything else.
+    var pushedFields: [String: String]? {
+        guard case .pushed(let line) = self, let space = line.firstIndex(of: " ") else { return nil }
+        var fields = ReplyReader.Parsed.dictionary(String(line[line.index(after: space)...]))
+        fields["type"] = String(line[..<space])
+        return fields
     }
 
     static func dictionary(_ line: String) -> [String: String] {
