@@ -31,7 +31,7 @@ extension Event {
             json.set("token", token); json.set("reply", reply)
             json.set("hash", digest?.hex); json.set("command", command)
         default:
-            return rosterBody ?? incidentBody ?? travelBody ?? sealBody ?? drillBody ?? usersBody ?? donationsBody!
+            return rosterBody ?? incidentBody ?? travelBody ?? sealBody ?? drillBody ?? usersBody ?? donationsBody ?? alertsBody!
         }
         return json
     }
@@ -58,6 +58,7 @@ extension Event {
         case .drill(let kind): self = try Event.decodeDrill(kind: kind, body: body); return
         case .users(let kind): self = try Event.decodeUsers(kind: kind, body: body); return
         case .donations(let kind): self = try Event.decodeDonations(kind: kind, body: body); return
+        case .alerts(let kind): self = try Event.decodeAlerts(kind: kind, body: body); return
         }
         switch stock {
         case .regionAdded:

@@ -13,6 +13,7 @@ extension Event {
         case drill(Drill)
         case users(Users)
         case donations(Donations)
+        case alerts(Alerts)
 
         public enum Stock: String, CaseIterable, Sendable {
             case regionAdded = "region.added"
@@ -86,6 +87,12 @@ extension Event {
             case donationMoneySpent = "donation.money_spent"
         }
 
+        public enum Alerts: String, CaseIterable, Sendable {
+            case alertRaised = "alert.raised"
+            case alertCleared = "alert.cleared"
+            case alertAcknowledged = "alert.acknowledged"
+        }
+
         /// The kind a journal `kind` column names, or nil for one this version does not know.
         public init?(rawValue: String) {
             if let kind = Stock(rawValue: rawValue) { self = .stock(kind); return }
@@ -96,6 +103,7 @@ extension Event {
             if let kind = Drill(rawValue: rawValue) { self = .drill(kind); return }
             if let kind = Users(rawValue: rawValue) { self = .users(kind); return }
             if let kind = Donations(rawValue: rawValue) { self = .donations(kind); return }
+            if let kind = Alerts(rawValue: rawValue) { self = .alerts(kind); return }
             return nil
         }
 
@@ -109,12 +117,13 @@ extension Event {
             case .drill(let kind): kind.rawValue
             case .users(let kind): kind.rawValue
             case .donations(let kind): kind.rawValue
+            case .alerts(let kind): kind.rawValue
             }
         }
 
         public static let allCases: [Kind] =
             Stock.allCases.map { .stock($0) } + Roster.allCases.map { .roster($0) } + Incident.allCases.map { .incident($0) } + Travel.allCases.map { .travel($0) } + Seal.allCases.map { .seal($0) } + Drill.allCases.map { .drill($0) }
-            + Users.allCases.map { .users($0) } + Donations.allCases.map { .donations($0) }
+            + Users.allCases.map { .users($0) } + Donations.allCases.map { .donations($0) } + Alerts.allCases.map { .alerts($0) }
     }
 
     /// The event's kind and family.
@@ -168,6 +177,9 @@ extension Event {
         case .donationLotLinked: .donations(.donationLotLinked)
         case .donationMoneyReceived: .donations(.donationMoneyReceived)
         case .donationMoneySpent: .donations(.donationMoneySpent)
+        case .alertRaised: .alerts(.alertRaised)
+        case .alertCleared: .alerts(.alertCleared)
+        case .alertAcknowledged: .alerts(.alertAcknowledged)
         }
     }
 

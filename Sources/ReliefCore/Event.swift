@@ -79,6 +79,12 @@ public enum Event: Sendable, Equatable {
     case donationLotLinked(receipt: String, lot: String)
     case donationMoneyReceived(receipt: String, amount: Int64, note: String?)
     case donationMoneySpent(receipt: String, amount: Int64, purpose: String, lots: [String])
+
+    // Alerts (Alerts.swift, Event+Alerts.swift): raised by the daemon when a condition a duty
+    // officer must not have to poll for becomes true, cleared when it stops, acknowledged by a user.
+    case alertRaised(Alert)
+    case alertCleared(id: String, reason: String)
+    case alertAcknowledged(id: String, note: String?)
 }
 
 /// An event as journaled: its sequence number, when and by whom.

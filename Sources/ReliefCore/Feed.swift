@@ -110,6 +110,7 @@ extension State {
         case .drill: return FeedTopic(channel: .drills)
         case .users: return FeedTopic(channel: .users)
         case .donations: return FeedTopic(channel: .donations)
+        case .alerts: return FeedTopic(channel: .alerts)
         }
     }
 }

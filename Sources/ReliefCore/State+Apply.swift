@@ -100,6 +100,7 @@ extension State {
             case .roster: try applyRoster(entry)
             case .users: try applyUsers(entry)
             case .donations: try applyDonations(entry)
+            case .alerts: try applyAlerts(entry)
             case .seal:
                 // Only a record for loaders: the state is what it was. A seal can only follow what it seals.
                 if case .snapshotSealed(let seq, _, _) = entry.event, seq >= entry.seq { throw fail("seal of snapshot \(seq) is not after it") }

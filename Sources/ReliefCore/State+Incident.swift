@@ -296,6 +296,7 @@ extension State {
                 guard volunteers[assignment.volunteer]?.onDutySince == nil else { throw fail("volunteer \(assignment.volunteer) already on duty") }
                 if let last = volunteers[assignment.volunteer]?.duty.last, last.end > entry.time { throw fail("on scene before the last check-out") }
                 volunteers[assignment.volunteer]!.onDutySince = entry.time
+                onDuty.insert(assignment.volunteer)
                 volunteers[assignment.volunteer]!.onDutyIncident = assignment.incident
             }
             assignments[id]!.status = status
@@ -310,6 +311,7 @@ extension State {
                 guard since <= entry.time else { throw fail("release before arrival") }
                 volunteers[assignment.volunteer]!.duty.append(DutyRecord(start: since, end: entry.time, incident: assignment.incident))
                 volunteers[assignment.volunteer]!.onDutySince = nil
+                onDuty.remove(assignment.volunteer)
                 volunteers[assignment.volunteer]!.onDutyIncident = nil
                 hours = entry.time.milliseconds - since.milliseconds
             }

@@ -67,6 +67,7 @@ extension State {
             if let last = volunteer.duty.last, last.end > entry.time { throw fail("check-in before the last check-out") }
             volunteers[id]!.onDutySince = entry.time
             volunteers[id]!.onDutyIncident = incident
+            onDuty.insert(id)
             volunteers[id]!.status = .deployed
             volunteers[id]!.statusReason = nil
             volunteers[id]!.statusUntil = nil
@@ -79,6 +80,7 @@ extension State {
             volunteers[id]!.duty.append(DutyRecord(start: since, end: entry.time, incident: volunteer.onDutyIncident))
             volunteers[id]!.onDutySince = nil
             volunteers[id]!.onDutyIncident = nil
+            onDuty.remove(id)
             volunteers[id]!.status = .available
 
         case .teamAdded(let team):

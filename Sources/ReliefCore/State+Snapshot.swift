@@ -73,6 +73,7 @@ extension State {
             }
         }
         donationSnapshotLines(emit)
+        alertSnapshotLines(emit)
         // In the window's own order: remembering them in this order rebuilds the same window.
         for request in requests.all {
             var json = FlatJSON()
@@ -187,6 +188,8 @@ extension State {
                                                        revoked: try record.optionalInt("revoked").map(Timestamp.init(milliseconds:)))
             case "donation", "donation_lot", "donation_money", "donation_spend":
                 try loadDonationRecord(type, record)
+            case "alert", "alerts_raised":
+                try loadAlertRecord(type, record)
             case "request":
                 // A snapshot written before tokens were scoped has neither scope nor seq: such a
                 // token stays unscoped (it answers any client) and older than every other.
@@ -200,6 +203,7 @@ extension State {
         }
         guard sawHeader else { throw FlatJSON.DecodingError.missing("header") }
         rosterIndex = RosterIndex.build(volunteers)
+        onDuty = Set(volunteers.values.lazy.filter { $0.onDutySince != nil }.map(\.id))
         rebuildIncidentIndexes()
     }
 }

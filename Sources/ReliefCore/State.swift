@@ -34,6 +34,13 @@ public struct State: Sendable {
     public internal(set) var teams: [String: Team] = [:]
     /// Per-skill and spatial indexes over `volunteers`, kept in step by `applyRoster`.
     var rosterIndex = RosterIndex()
+    /// Volunteers checked in or on scene now (those with `onDutySince`), for the duty-hours alert.
+    public internal(set) var onDuty: Set<String> = []
+    /// Alerts raised and not cleared, by id, and the id of each condition's alert (`Alert.key`).
+    public internal(set) var alerts: [String: Alert] = [:]
+    public internal(set) var alertByKey: [String: String] = [:]
+    /// Alerts ever raised: the next one is `A-` this plus one.
+    public internal(set) var alertsRaised = 0
 
     // Incidents (Incident.swift, State+Incident.swift).
     public internal(set) var incidents: [String: Incident] = [:]

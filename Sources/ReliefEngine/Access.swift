@@ -17,6 +17,9 @@ public enum Access: Sendable, Equatable {
     case audit
     /// Users, tokens, the catalog's regions and warehouses, records made for the daemon: admin only.
     case administer
+    /// Acknowledging an alert: every role that acts on the operation (admin, duty officer,
+    /// warehouse keeper, coordinator), not the auditor, viewer or drill organizer.
+    case acknowledge
 
     public enum Area: String, Sendable, CaseIterable {
         case catalog, stock, roster, incidents, drills
@@ -60,6 +63,7 @@ public enum Access: Sendable, Equatable {
             }
         case .audit: return role == .admin || role == .auditor
         case .administer: return role == .admin
+        case .acknowledge: return role == .admin || role == .dutyOfficer || role == .warehouseKeeper || role == .coordinator
         }
     }
 
@@ -71,6 +75,7 @@ public enum Access: Sendable, Equatable {
         case .write(let area, _): "\(area == .incidents ? "incident" : area == .drills ? "drill" : area == .donations ? "donation" : area.rawValue) writes"
         case .audit: "audits and disclosure"
         case .administer: "administration (users, tokens, regions, warehouses, items)"
+        case .acknowledge: "acknowledging alerts"
         }
     }
 

@@ -46,6 +46,9 @@ public final class Engine {
     public var exercise = false
     /// A team that has not drilled for this many days is flagged by `team readiness` (drill_period_days).
     public var drillPeriodDays = 180
+    /// The alerts' thresholds, and what the next `evaluateAlerts` must look at.
+    public var alertThresholds = AlertThresholds()
+    public var alertMonitor = AlertMonitor()
 
     struct Command: Sendable {
         var words: [String]
@@ -129,7 +132,7 @@ public final class Engine {
         self.clock = clock
         for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.incidentCommands
             + Engine.matchingCommands + Engine.travelCommands + Engine.drillCommands + Engine.generalCommands
-            + Engine.userCommands + Engine.auditCommands + Engine.donationCommands {
+            + Engine.userCommands + Engine.auditCommands + Engine.donationCommands + Engine.alertCommands {
             commands[command.words.joined(separator: " ")] = command
             if command.words.count == 3 { threeWordGroups.insert(command.words[0] + " " + command.words[1]) }
         }
@@ -138,6 +141,7 @@ public final class Engine {
     /// Replaces the state, after a reload from the store.
     public func reset(to state: State) {
         self.state = state
+        alertMonitor.lookAgainAtEverything()
         generation += 1
         reloads += 1
     }

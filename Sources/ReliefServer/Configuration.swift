@@ -83,6 +83,8 @@ public struct Configuration: Sendable, Equatable {
     public var maxUncommitted = Limits.uncommittedDefault
     /// A team that has not drilled for this many days is flagged by `team readiness`.
     public var drillPeriodDays = 180
+    /// The alerts' thresholds (`alert_*`).
+    public var alertThresholds = AlertThresholds()
     /// Where `drill start NAME` finds its scenarios (NAME.drill), and how many drills may run at once.
     public var drillsDir = "config/drills"
     public var maxDrills = Limits.drillsDefault
@@ -126,6 +128,10 @@ public struct Configuration: Sendable, Equatable {
         ("unix_default_role", "ROLE | none", "role of other Unix-socket peers not mapped to a user (default viewer; none = they must auth)"),
         ("max_import_rows", "N", "rows one bulk import may buffer before it is aborted with ERR LIMIT"),
         ("drill_period_days", "N", "team readiness flags a team that has not drilled for this many days"),
+        ("alert_lot_expiry_days", "N", "alert on lots with stock left that expire within this many days (0 to 3650)"),
+        ("alert_certification_days", "N", "alert on team members' certifications that expire within this many days (0 to 3650)"),
+        ("alert_delivery_minutes", "N", "alert on a dispatched allocation not delivered this many minutes after its dispatch (0 to 100000)"),
+        ("alert_plan_minutes", "N", "alert on the newest plan of an incident left unapplied this many minutes (0 to 100000)"),
         ("drills_dir", "PATH", "where drill start NAME finds its scenario files (NAME.drill)"),
         ("max_drills", "N", "online drills running at once (each has its own thread and a copy of the state)"),
         ("max_import_bytes", "BYTES", "bytes of rows one bulk import may hold before it is aborted with ERR LIMIT"),
@@ -248,6 +254,10 @@ public struct Configuration: Sendable, Equatable {
         case "max_import_rows": maxImportRows = try number(Limits.importRowsRange)
         case "max_uncommitted": maxUncommitted = try number(Limits.uncommittedRange)
         case "drill_period_days": drillPeriodDays = try number(1...3650)
+        case "alert_lot_expiry_days": alertThresholds.lotExpiryDays = try number(0...3650)
+        case "alert_certification_days": alertThresholds.certificationDays = try number(0...3650)
+        case "alert_delivery_minutes": alertThresholds.deliveryMinutes = try number(0...100_000)
+        case "alert_plan_minutes": alertThresholds.planMinutes = try number(0...100_000)
         case "drills_dir": drillsDir = try path()
         case "max_drills": maxDrills = try number(Limits.drillsRange)
         case "max_import_bytes": maxImportBytes = try number(Limits.importBytesRange)

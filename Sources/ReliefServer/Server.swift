@@ -63,6 +63,8 @@ public final class Server {
     private var heldAuthReplies: [(connection: Int, due: UInt64, reply: Reply)] = []
     /// Requests refused for lack of rights, and failed logins, since start (`info`).
     private var denials = 0
+    /// Looks at the alerts since start (`info alert_checks`): the first one looks at everything.
+    private var alertChecks = 0
     private var authFailures = 0
     /// Bytes of row text held by all open imports (max_import_bytes_total).
     private var importBytesOpen = 0
@@ -225,6 +227,7 @@ public final class Server {
         engine.matchingPolicy = settings.matchingPolicy
         engine.planningStandards = settings.planningStandards
         engine.drillPeriodDays = settings.configuration.drillPeriodDays
+        engine.alertThresholds = settings.configuration.alertThresholds
         self.storeLocation = location
         slots = ConnectionSlots(limits: .init(maxClients: settings.configuration.maxClients,
                                               unixReserved: settings.configuration.unixReservedClients,
@@ -615,6 +618,17 @@ public final class Server {
         guard !entries.isEmpty else { return }
         life.enqueue(entries)
         feed.appended(entries)
+        engine.alertMonitor.touched(by: entries, in: engine.state)
+    }
+
+    /// Once a second: the alerts that what changed and the time that passed raise or clear
+    /// (Engine.evaluateAlerts), journaled like any write. Not while writes are refused or held,
+    /// nor while an import is written ahead (another write would end that).
+    private func evaluateAlerts() {
+        guard writesRefused == nil, !isStopping, gate.admit(life.admitWrite()) == .run else { return }
+        if case .staging = staging.state { return }
+        journal(engine.evaluateAlerts())
+        alertChecks += 1
     }
 
     /// A drill moved on: at shutdown, the last one ending lets the daemon stop.
@@ -869,6 +883,7 @@ public final class Server {
                 precondition(outcome.entries.count == session.entryCount && staged <= outcome.entries.count)
                 let then = life.takeStaged(outcome.entries, world: world, now: uv_now(loop))
                 feed.appended(outcome.entries)
+                engine.alertMonitor.touched(by: outcome.entries, in: engine.state)
                 worker.submit(.commitStaged(outcome.entries))
                 perform(then)
             } else {
@@ -1071,6 +1086,7 @@ public final class Server {
         let now = uv_now(loop)
         releaseAuthReplies(now: now)
         feed.tick(now: now)
+        evaluateAlerts()
         for connection in Array(connections.values) where !connection.closing {
             let idle = connection.isTCP ? configuration.tcpIdleTimeout : configuration.idleTimeout
             let timeouts = ConnectionMachine.Timeouts(partialLine: UInt64(configuration.partialLineTimeout * 1000),
@@ -1136,6 +1152,8 @@ public final class Server {
         fields.append("uncommitted", String(pipeline.uncommitted))
         fields.append("uptime_s", String((uv_now(loop) - startedAt) / 1000))
         fields.append("drills", String(drillHost.active))
+        fields.append("alerts", String(engine.state.alerts.count))
+        fields.append("alert_checks", String(alertChecks))
         fields.append("subscribers", String(feed.subscriberCount))
         fields.append("feed_lines", String(feed.linesSent))
         fields.append("feed_cut_off", String(feed.cutOffs))

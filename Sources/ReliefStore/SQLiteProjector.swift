@@ -102,6 +102,8 @@ final class SQLiteProjector {
             break // users and token hashes live in the journal and the snapshot
         case .donationRecorded, .donationLotLinked, .donationMoneyReceived, .donationMoneySpent:
             break // donations live in the journal and the snapshot (`disclose` reads them from the state)
+        case .alertRaised, .alertCleared, .alertAcknowledged:
+            break // alerts live in the journal and the snapshot (`alert list` reads them from the state)
         case .skillAdded, .specialtyAdded, .volunteerAdded, .volunteerUpdated, .volunteerStatusSet, .certificationGranted,
              .certificationRevoked, .checkedIn, .checkedOut, .teamAdded, .teamMemberAdded, .teamMemberRemoved, .teamStateSet:
             try roster.project(entry)

@@ -156,7 +156,7 @@ final class SQLiteRosterProjector {
              .needCancelled, .planProposed, .planApplied, .allocationReserved, .allocationDispatched, .allocationDelivered,
              .allocationReleased, .assignmentMade, .assignmentStatusSet, .assignmentReleased, .travelTimeSet, .snapshotSealed,
              .drillRecorded, .userSet, .userRemoved, .tokenCreated, .tokenRevoked, .donationRecorded, .donationLotLinked,
-             .donationMoneyReceived, .donationMoneySpent:
+             .donationMoneyReceived, .donationMoneySpent, .alertRaised, .alertCleared, .alertAcknowledged:
             break // SQLiteProjector's and SQLiteIncidentProjector's tables, or none
         }
     }

@@ -15,6 +15,9 @@ final class OnlineDrillTests: EndToEndTestCase {
                                       "--catalog-file", config + "/catalog/skills.commands", "--planning-file", config + "/planning/sphere.standards",
                                       "--drills-dir", drillsDir ?? config + "/drills"] + flags)
         let client = try daemon.connect(timeout: 120)
+        // The first look at the alerts (a second after start) raises the demo operation's: the
+        // live picture is taken after it.
+        try waitFor("the first look at the alerts", timeout: 60) { Int(try info(client)["alert_checks"] ?? "0")! >= 1 }
         _ = try settledInfo(client, timeout: 60)
         return (daemon, client)
     }

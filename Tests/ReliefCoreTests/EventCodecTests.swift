@@ -150,6 +150,7 @@ final class SnapshotSealEventTests: XCTestCase {
             "travel": ["travel.set"], "seal": ["snapshot.sealed"], "drill": ["drill.recorded"],
             "users": ["user.set", "user.removed", "token.created", "token.revoked"],
             "donations": ["donation.recorded", "donation.lot_linked", "donation.money_received", "donation.money_spent"],
+            "alerts": ["alert.raised", "alert.cleared", "alert.acknowledged"],
         ]
         func family(_ kind: Event.Kind) -> String {
             switch kind {
@@ -161,6 +162,7 @@ final class SnapshotSealEventTests: XCTestCase {
             case .drill: "drill"
             case .users: "users"
             case .donations: "donations"
+            case .alerts: "alerts"
             }
         }
         var spelled: [String: String] = [:]

@@ -29,13 +29,14 @@ final class AccessMatrixTests: XCTestCase {
             "drill ask": drills, "drill inject": drills,
             "drill list": all, "drill status": all, "drill report": all,
             "donation add": admin, "donation money": admin, "donation spend": admin, "disclose": audit,
+            "alert ack": [.admin, .dutyOfficer, .warehouseKeeper, .coordinator],
         ]
         for read in ["region list", "region show", "warehouse list", "warehouse show", "item list", "item show",
                      "skill list", "specialty list", "travel list", "travel show"] { table[read] = all }
         for read in ["stock query", "stock lots", "stock history", "incident list", "incident show", "incident timeline",
                      "need list", "plan show", "plan list", "allocation list", "assignment list", "volunteer show",
                      "volunteer list", "volunteer find", "volunteer export", "cert expiring", "team show", "team list",
-                     "team readiness", "donation list", "donation show", "donation trace"] { table[read] = readers }
+                     "team readiness", "donation list", "donation show", "donation trace", "alert list"] { table[read] = readers }
         for write in ["stock receive", "stock issue", "stock transfer", "stock adjust", "stock min"] { table[write] = keeper }
         for write in ["incident open", "incident update", "incident status", "need add", "need change", "need cancel",
                       "need estimate", "match", "plan", "plan apply", "allocation reserve", "allocation dispatch",
