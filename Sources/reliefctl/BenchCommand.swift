@@ -20,19 +20,22 @@ struct BenchCommand: ParsableCommand {
         find:  volunteer find skill=S available near=LAT,LON radius=30km limit=20, at random points
                in Shanxi (import a roster first: deploy/bench roster)
         ping:  ping (how long another client waits for the loop, e.g. while others flood it)
+        watch: each connection subscribes (watch --channels) and reads the event feed: events
+               received per second, and the time from each entry's time= to its receipt
 
         With the default warehouse and item, the bench region, warehouse and item are created first
         (CONFLICT ignored). Requests sent during the warm-up are not counted. ERR replies are counted
         (warm-up included) and reported; the exit status is 1 when there were any, 2 on connection errors.
         """)
 
-    enum Workload: String, CaseIterable, ExpressibleByArgument { case read, write, find, ping }
+    enum Workload: String, CaseIterable, ExpressibleByArgument { case read, write, find, ping, watch }
 
     @Option(help: "Connections, each on its own socket.") var clients: Int = 50
     @Option(help: "Requests kept in flight on each connection.") var pipeline: Int = 16
     @Option(help: "Seconds to measure (after the warm-up). Default 5 unless --requests is given.") var duration: Double?
     @Option(help: "Measure this many requests in total instead of a duration.") var requests: Int?
-    @Option(help: "read, write, find or ping.") var workload: Workload = .read
+    @Option(help: "read, write, find, ping or watch.") var workload: Workload = .read
+    @Option(help: "Channels the watch workload subscribes to, space-separated.") var watchChannels: String = "stock"
     @Option(help: "Skill the find workload looks for.") var skill: String = "first-aid"
     @Option(help: "Seed of the find workload's random points.") var seed: UInt64 = 1
     @Option(help: "Warehouse to query or receive into.") var warehouse: String = "bench-01"
@@ -61,7 +64,7 @@ struct BenchCommand: ParsableCommand {
             return [RequestLine.build(["stock", "query", "warehouse=" + warehouse, "item=" + item])]
         case .write:
             return [RequestLine.build(["stock", "receive", warehouse, item, "1", "supplier=bench"])]
-        case .ping:
+        case .ping, .watch:
             return ["ping"]
         case .find:
             // Random points in Shanxi's bounding box (34.6–40.7 N, 110.2–114.6 E), a fixed sequence per seed.
@@ -78,6 +81,7 @@ struct BenchCommand: ParsableCommand {
     /// Runs the benchmark; returns the exit status.
     func execute() throws -> Int32 {
         let endpoint = try Endpoint.resolve(socket: socket, tcp: tcp, environment: environment())
+        if workload == .watch { return try runWatch(endpoint) }
         if workload != .find && workload != .ping && warehouse == "bench-01" && item == "bench-item" { try prepare(endpoint) }
 
         var connections: [Connection] = []
