@@ -12,6 +12,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The HTTP listener (ReliefHTTP): HTTP/1.1 parsed by SwiftNIO, served on threads of its own
+        // that meet the loop at its mailbox; docs/architecture.md "HTTP" says why, with the measurements.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Already Hummingbird's own dependencies; named so ReliefHTTP may use their types.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries, found through pkg-config; the apt names are what deploy/ installs.
@@ -36,8 +43,17 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "ReliefHTTP", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "ReliefServer", dependencies: [
-            "ReliefEngine", "ReliefMatching", "ReliefStore", "ReliefProtocol", "ReliefDrill", "ReliefLimits", "CLibUV",
+            "ReliefEngine", "ReliefMatching", "ReliefStore", "ReliefProtocol", "ReliefDrill", "ReliefLimits", "ReliefHTTP", "CLibUV",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "reliefd", dependencies: [

@@ -121,3 +121,12 @@ public struct WatchRefusal: Error, Sendable, Equatable {
     public var code: ErrorCode
     public var message: String
 }
+
+extension Engine {
+    /// The command a request names (`stock receive`, `ping`), for counting requests by command;
+    /// nil for one that names none.
+    public func commandName(_ request: Request) -> String? {
+        if let (command, _) = lookup(request) { return command.words.joined(separator: " ") }
+        return Engine.hostCommand(request).map { $0.words.joined(separator: " ") }
+    }
+}

@@ -77,6 +77,15 @@ public enum Limits {
     /// it is still connected and how far it has seen, and a dead peer's socket fails.
     public static let feedHeartbeatMilliseconds: UInt64 = 15_000
 
+    // MARK: - The HTTP listener
+
+    /// HTTP connections at once: a duty room's screens and a Prometheus scraper are tens; more
+    /// wait in the kernel's backlog.
+    public static let httpConnections = 256
+    /// An HTTP connection idle this long is closed (a board's event stream is never idle: it gets
+    /// a heartbeat every 15 s).
+    public static let httpIdleSeconds: Int64 = 60
+
     /// Bytes read from a socket at once (one buffer shared by every connection of the loop).
     public static let readBuffer = 64 << 10
     /// An emptied input buffer larger than this is given back instead of kept for the next read.

@@ -22,6 +22,9 @@ public struct Configuration: Sendable, Equatable {
     /// `host:port`, or nil for no TCP listener (the default: tokens travel in clear text, and any
     /// web page can reach a loopback port). TCP clients must `auth` before anything else.
     public var tcp: String?
+    /// The HTTP listener (situation board, JSON, /metrics): HOST:PORT, off by default. Port 0
+    /// takes a free port (logged; for tests).
+    public var http: String?
     public var dataDir = "data"
     /// `sqlite` (a file in the data directory), `sqlite:PATH`, or a PostgreSQL URL `postgres://…`.
     public var store = "sqlite"
@@ -99,6 +102,7 @@ public struct Configuration: Sendable, Equatable {
         ("socket_mode", "OCTAL", "permissions of the Unix socket, e.g. 0660"),
         ("socket_group", "GROUP | empty", "group of the Unix socket (name or gid; reliefd's user must be in it); empty = the daemon's own group"),
         ("tcp", "HOST:PORT | off", "TCP listener, normally on loopback"),
+        ("http", "HOST:PORT | off", "HTTP listener for the situation board, JSON and /metrics (users log in with a token), normally on loopback"),
         ("data_dir", "PATH", "directory for the store and snapshots"),
         ("store", "sqlite | sqlite:PATH | postgres://USER@HOST:PORT/DB", "where the journal lives (PostgreSQL: docs/operations.md)"),
         ("store_password_file", "PATH | off", "file holding the PostgreSQL password (owned by reliefd's user, mode 0600 or 0400)"),
@@ -181,6 +185,15 @@ public struct Configuration: Sendable, Equatable {
                     throw Problem("bad value \"\(value)\" for socket_group; expected a group name or numeric gid, or empty for the daemon's own group")
                 }
                 socketGroup = value
+            }
+        case "http":
+            if value == "off" || value.isEmpty {
+                http = nil
+            } else {
+                guard let colon = value.lastIndex(of: ":"), UInt16(value[value.index(after: colon)...]) != nil, colon != value.startIndex else {
+                    throw Problem("bad value \"\(value)\" for http; expected HOST:PORT such as 127.0.0.1:8080, or off")
+                }
+                http = value
             }
         case "tcp":
             if value == "off" || value.isEmpty {

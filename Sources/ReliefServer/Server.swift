@@ -9,6 +9,7 @@ import ReliefMatching
 import ReliefProtocol
 import ReliefStore
 import ReliefLimits
+import ReliefHTTP
 
 /// The daemon's event loop: one libuv loop thread owns the Engine (and so all state), every
 /// connection and the commit pipeline. Like Redis's `beforeSleep`, the end of each loop turn (a
@@ -49,7 +50,7 @@ public final class Server {
     private let worker: StoreBackend
     private let storeLocation: String
     /// While standby (PostgreSQL, another reliefd leads): why every request but ping, help and info is refused.
-    private var standbyRefusal: String? { life.standbyRefusal }
+    var standbyRefusal: String? { life.standbyRefusal }
 
     private let endOfTurn: UnsafeMutablePointer<uv_check_t>
     private let writerResults: UnsafeMutablePointer<uv_async_t>
@@ -72,6 +73,15 @@ public final class Server {
     /// The event feed's subscribers (`watch`), and the thread that reads the journal back for them.
     private(set) var feed: FeedService!
     private let feedResults: UnsafeMutablePointer<uv_async_t>
+    /// The HTTP listener (`http`), its mailbox to the loop, and the answers it waits for: reads
+    /// whose state is not yet durable, and failed logins held back (HTTPDeskService.swift).
+    private(set) var httpDesk: LoopDesk?
+    private var httpFront: HTTPFront?
+    private let httpRequests: UnsafeMutablePointer<uv_async_t>
+    var httpWaiting: [(seq: Int64, answer: HTTPAnswer, reply: (HTTPAnswer) -> Void)] = []
+    private var httpHeld: [(due: UInt64, answer: HTTPAnswer, reply: (HTTPAnswer) -> Void)] = []
+    /// Histograms and counters for `/metrics` (ServerMetrics).
+    var metrics = ServerMetrics()
     /// Online drills, each on a thread of its own (DrillHost).
     private(set) var drillHost: DrillHost!
     /// The server's own handles that were opened (UV.open: each retains the server until its close
@@ -248,7 +258,8 @@ public final class Server {
         worker = makeBackend(loop, writerResults)
         offloadResults = UV.allocate(uv_async_t.self)
         feedResults = UV.allocate(uv_async_t.self)
-        unopenedHandles = [UnsafeMutableRawPointer(endOfTurn), UnsafeMutableRawPointer(stepper), UnsafeMutableRawPointer(writerResults),
+        httpRequests = UV.allocate(uv_async_t.self)
+        unopenedHandles = [UnsafeMutableRawPointer(httpRequests), UnsafeMutableRawPointer(endOfTurn), UnsafeMutableRawPointer(stepper), UnsafeMutableRawPointer(writerResults),
                            UnsafeMutableRawPointer(housekeeping), UnsafeMutableRawPointer(offloadResults), UnsafeMutableRawPointer(feedResults)]
         offloader = OffloadWorker(wakeLoop: offloadResults)
         startedAt = uv_now(loop)
@@ -285,6 +296,17 @@ public final class Server {
     /// Binds the listeners and runs the loop until a clean shutdown (SIGTERM or SIGINT).
     public func run() throws {
         try UV.check(loopStatus, "uv_loop_init")
+        if configuration.http != nil {
+            // First: a listener that cannot bind stops start-up before the control socket exists.
+            do {
+                try open(httpRequests, "uv_async_init") { uv_async_init(loop, $0) { Server.from($0).drainHTTP() } }
+                try startHTTP()
+            } catch {
+                closeOwnHandles()
+                uv_run(loop, UV_RUN_NOWAIT)
+                throw error
+            }
+        }
         listeners.append(try Listener.unix(server: self, path: configuration.socket, mode: configuration.socketMode,
                                         group: configuration.socketGroup))
         if let tcp = configuration.tcp {
@@ -316,6 +338,7 @@ public final class Server {
             try worker.start()
         } catch {
             for listener in listeners { listener.close() }
+            httpFront?.stop()
             closeOwnHandles()
             drillHost.close()
             uv_run(loop, UV_RUN_NOWAIT)
@@ -603,6 +626,7 @@ public final class Server {
         }
         let outcome = engine.handle(request, as: principal)
         logDenied(outcome.reply, request: request, connection: connection)
+        metrics.request(engine.commandName(request), outcome.reply)
         if Server.describesDaemon(request) {
             // ping, help and info describe the daemon, not the operation: answered at once, so an
             // operator can always see what is wrong (info shows committed_seq beside seq).
@@ -796,6 +820,7 @@ public final class Server {
         case .again(let again):
             if gate.offload(again.request, connection: connection.id) { submitOffload(again, for: connection) }
         case .outcome(let outcome):
+            metrics.request(engine.commandName(request), outcome.reply)
             deliver(outcome, to: connection)
             connection.unblock()
         }
@@ -1014,10 +1039,12 @@ public final class Server {
                 worker.submit(.recover(probe: probe))
             case .flushWaiting:
                 feed.committed(upTo: pipeline.committedSeq)
+                releaseHTTPWaiting()
                 for connection in waiting.values { connection.flush() }
                 waiting = waiting.filter { $0.value.hasQueuedReplies }
             case .failWaiting(let after, let reply, let release):
                 feed.discarded(after: after)
+                failHTTPWaiting(after: after)
                 for connection in waiting.values {
                     connection.failQueued(after: after, with: reply)
                     if release {
@@ -1038,6 +1065,12 @@ public final class Server {
                 engine.reset(to: state)
                 feed.reset(committedSeq: state.lastSeq)
             case .stopAccepting:
+                httpFront?.stop()
+                for waiting in httpWaiting + httpHeld.map({ (seq: Int64(0), answer: $0.answer, reply: $0.reply) }) {
+                    waiting.reply(.text(503, "reliefd is shutting down"))
+                }
+                httpWaiting = []
+                httpHeld = []
                 for listener in listeners { listener.close() }
                 listeners.removeAll()
                 for connection in connections.values { connection.stopReading() }
@@ -1066,6 +1099,11 @@ public final class Server {
     private func drainWriter() {
         for result in worker.drainResults() {
             switch result {
+            case .committed(_, let count, let micros, _):
+                metrics.commitSeconds.observe(Double(micros) / 1e6)
+                metrics.batchEntries.observe(Double(count))
+            case .snapshotWritten(_, _, let encode, let store):
+                metrics.snapshotSeconds.observe(Double(encode + store) / 1e6)
             case .staged(let count):
                 staging.stored(count)
             case .stageFailed(let message):
@@ -1085,6 +1123,7 @@ public final class Server {
         step(.tick)
         let now = uv_now(loop)
         releaseAuthReplies(now: now)
+        releaseHeldHTTP(now: now)
         feed.tick(now: now)
         evaluateAlerts()
         for connection in Array(connections.values) where !connection.closing {
@@ -1112,6 +1151,94 @@ public final class Server {
                 connection.sendAndClose(.error(.limit, "idle for \(Int(idle)) s; closing"), reason: "idle timeout")
             }
         }
+    }
+
+    // MARK: HTTP
+
+    /// Starts the HTTP listener on its own threads and waits (at most 10 s) until it is bound: a
+    /// listener that cannot bind stops start-up, as the control socket does.
+    private func startHTTP() throws {
+        guard let address = configuration.http, let colon = address.lastIndex(of: ":"),
+              let port = Int(address[address.index(after: colon)...]) else { return }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let desk = LoopDesk(wakeLoop: httpRequests)
+        let front = HTTPFront(settings: .init(host: host, port: port, maxConnections: Limits.httpConnections,
+                                              idleSeconds: Limits.httpIdleSeconds),
+                              desk: desk, logger: logger)
+        let failure = HTTPStartFailure()
+        front.start { failure.set($0) }
+        for _ in 0..<1000 {
+            if front.boundPort != nil || failure.message != nil { break }
+            usleep(10_000)
+        }
+        if let message = failure.message ?? (front.boundPort == nil ? "not listening after 10 s" : nil) {
+            front.stop()
+            throw StartError(description: "cannot listen for HTTP on \(address): \(message)")
+        }
+        httpDesk = desk
+        httpFront = front
+        logger.info("http listening", metadata: ["address": "\(host):\(front.boundPort ?? port)"])
+    }
+
+    /// Records a failed HTTP login of `peer`; returns how long to hold its answer.
+    func httpAuthFailed(peer: String) -> UInt64 {
+        authFailures += 1
+        return authThrottle.failed(peer: peer, now: uv_now(loop))
+    }
+
+    func holdHTTP(_ answer: HTTPAnswer, for delay: UInt64, _ reply: @escaping (HTTPAnswer) -> Void) {
+        httpHeld.append((uv_now(loop) + delay, answer, reply))
+    }
+
+    private func releaseHeldHTTP(now: UInt64) {
+        guard !httpHeld.isEmpty else { return }
+        let due = httpHeld.filter { $0.due <= now }
+        httpHeld.removeAll { $0.due <= now }
+        for held in due { held.reply(held.answer) }
+    }
+
+    private func releaseHTTPWaiting() {
+        guard !httpWaiting.isEmpty else { return }
+        let committed = pipeline.committedSeq
+        let ready = httpWaiting.filter { $0.seq <= committed }
+        httpWaiting.removeAll { $0.seq <= committed }
+        for waiting in ready { waiting.reply(waiting.answer) }
+    }
+
+    /// Reads computed on entries a failed commit lost: they showed what never happened.
+    private func failHTTPWaiting(after seq: Int64) {
+        let lost = httpWaiting.filter { $0.seq > seq }
+        httpWaiting.removeAll { $0.seq > seq }
+        for waiting in lost { waiting.reply(HTTPJSON.error(.unavailable, "the store could not commit; retry")) }
+    }
+
+    /// `/metrics`: Prometheus text format 0.0.4.
+    func metricsText() -> String {
+        var out = ""
+        out += metrics.commitSeconds.text("reliefd_commit_seconds", "Time to commit one batch of journal entries to the store, fsync included.")
+        out += metrics.batchEntries.text("reliefd_commit_batch_entries", "Journal entries per committed batch (group commit).")
+        out += metrics.snapshotSeconds.text("reliefd_snapshot_seconds", "Time to encode and store one snapshot.")
+        out += metrics.requestsText()
+        out += ServerMetrics.gauge("reliefd_http_requests_total", "HTTP requests authenticated and answered.", metrics.httpRequests, type: "counter")
+        out += ServerMetrics.gauge("reliefd_clients", "Control-socket connections open.", Int64(connections.count))
+        out += ServerMetrics.gauge("reliefd_clients_tcp", "Control-socket connections over TCP.", Int64(slots.tcp))
+        out += ServerMetrics.gauge("reliefd_subscribers", "Event-feed subscribers (watch).", Int64(feed.subscriberCount))
+        out += ServerMetrics.gauge("reliefd_feed_lines_total", "Event-feed lines sent.", feed.linesSent, type: "counter")
+        out += ServerMetrics.gauge("reliefd_feed_cut_off_total", "Subscribers cut off for falling behind.", feed.cutOffs, type: "counter")
+        out += ServerMetrics.gauge("reliefd_store_up", "1 while the store commits, 0 while it is unavailable.", pipeline.available ? 1 : 0)
+        out += "# HELP reliefd_role This daemon's role (leader, standby).\n# TYPE reliefd_role gauge\nreliefd_role{role=\"\(ServerMetrics.label(life.role))\"} 1\n"
+        out += ServerMetrics.gauge("reliefd_committed_seq", "The last journal entry committed.", pipeline.committedSeq)
+        out += ServerMetrics.gauge("reliefd_uncommitted_entries", "Entries written and not yet durable.", Int64(pipeline.uncommitted))
+        out += ServerMetrics.gauge("reliefd_offload_queue", "Requests waiting for or running on the off-loop thread.", Int64(gate.outstanding))
+        out += ServerMetrics.gauge("reliefd_commits_total", "Batches committed since start.", pipeline.batches, type: "counter")
+        out += ServerMetrics.gauge("reliefd_auth_failures_total", "Failed logins since start.", Int64(authFailures), type: "counter")
+        out += ServerMetrics.gauge("reliefd_denied_total", "Requests refused for lack of rights since start.", Int64(denials), type: "counter")
+        var byKind: [AlertKind: Int64] = [:]
+        for alert in engine.state.alerts.values { byKind[alert.kind, default: 0] += 1 }
+        out += "# HELP reliefd_alerts Alerts raised and not cleared, by kind.\n# TYPE reliefd_alerts gauge\n"
+        for kind in AlertKind.allCases { out += "reliefd_alerts{kind=\"\(kind.rawValue)\"} \(byKind[kind] ?? 0)\n" }
+        return out
     }
 
     // MARK: shutdown

@@ -4,6 +4,9 @@ import ReliefProtocol
 /// How replies are printed.
 enum OutputFormat: String, CaseIterable, ExpressibleByArgument, Sendable {
     case table, json, csv, raw
+    /// Listings with `at=LAT,LON` (warehouses, incidents, teams, volunteers) as a GeoJSON
+    /// FeatureCollection, for QGIS, uMap or Leaflet; other replies as json.
+    case geojson
 }
 
 /// The text one reply prints: `out` for stdout, `err` for stderr; each ends in a newline when not empty.
@@ -24,12 +27,12 @@ enum Output {
             switch format {
             case .raw: return Rendered(out: text.isEmpty ? "OK\n" : "OK \(text)\n")
             case .table: return Rendered(out: text.isEmpty ? "OK\n" : text + "\n")
-            case .json: return Rendered(out: jsonObject(pairs(text)) + "\n")
+            case .json, .geojson: return Rendered(out: jsonObject(pairs(text)) + "\n")
             case .csv: return Rendered(out: text.isEmpty ? "" : csv([pairs(text)]))
             }
         case .pushed(let line):
             // A feed line (`reliefctl watch`): one JSON object per line in json, else as sent.
-            guard format == .json, let space = line.firstIndex(of: " ") else { return Rendered(out: line + "\n") }
+            guard format == .json || format == .geojson, let space = line.firstIndex(of: " ") else { return Rendered(out: line + "\n") }
             return Rendered(out: jsonObject([(key: "type", value: String(line[..<space]))] + pairs(String(line[line.index(after: space)...]))) + "\n")
         case .rows(let lines), .truncatedRows(let lines):
             let cut = reply.isCut
@@ -38,6 +41,10 @@ enum Output {
             case .raw: return Rendered(out: "OK \(lines.count) rows\(cut ? " more" : "")\n" + lines.map { $0 + "\n" }.joined())
             case .table: rendered = Rendered(out: table(lines.map(pairs)))
             case .json: rendered = Rendered(out: jsonArray(lines.map(pairs)))
+            case .geojson:
+                // Personal data never goes on a map: phone and ID number are left out, shown or not.
+                rendered = Rendered(out: GeoJSON.featureCollection(lines.map { Fields(pairs($0).map { ($0.key, $0.value) }) },
+                                                                   dropping: ["phone", "id_number"]))
             case .csv: rendered = Rendered(out: csv(lines.map(pairs)))
             }
             // On stderr, so a script's JSON or CSV stays clean and a person still sees it.

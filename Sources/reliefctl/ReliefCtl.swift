@@ -41,7 +41,7 @@ struct ReliefCtl: ParsableCommand {
     @Option(help: ArgumentHelp("Connect over TCP instead, e.g. 127.0.0.1:7878.", valueName: "host:port"))
     var tcp: String?
 
-    @Option(help: "Output format: table, json, csv or raw (default: table on a terminal, raw otherwise).")
+    @Option(help: "Output format: table, json, csv, geojson (listings with at=, for GIS tools) or raw (default: table on a terminal, raw otherwise).")
     var format: OutputFormat?
 
     @Option(help: "Seconds to wait to connect and for each reply; 0 waits forever.")

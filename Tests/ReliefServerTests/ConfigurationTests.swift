@@ -11,6 +11,8 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.socket, "data/reliefd.sock")
         XCTAssertNil(configuration.tcp, "the shipped configuration keeps TCP off unless asked")
         XCTAssertNil(Configuration().tcp, "TCP is off unless configured")
+        XCTAssertNil(configuration.http, "the shipped configuration keeps HTTP off unless asked")
+        XCTAssertNil(Configuration().http, "HTTP is off unless configured")
         XCTAssertTrue(configuration.demo)
         XCTAssertEqual(configuration.demoVolunteers, 28_500)
         XCTAssertEqual(configuration.adminUIDs, Configuration().adminUIDs, "the example states the default")

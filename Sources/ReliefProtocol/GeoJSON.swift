@@ -1,0 +1,58 @@
+/// GeoJSON (RFC 7946) of a listing: every row with `at=LAT,LON` (as warehouse, incident, team and
+/// volunteer listings give it) is a Point feature — longitude first, as GeoJSON orders it — whose
+/// properties are the row's other fields, as strings. A row without a readable `at` is a feature
+/// with a null geometry, so nothing listed is lost. QGIS, uMap and Leaflet open the result as is.
+public enum GeoJSON {
+    public static func featureCollection(_ rows: [Fields], dropping dropped: Set<String> = []) -> String {
+        var out = "{\"type\":\"FeatureCollection\",\"features\":["
+        for (index, row) in rows.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"type\":\"Feature\",\"geometry\":"
+            if let at = row["at"], let point = point(at) {
+                out += "{\"type\":\"Point\",\"coordinates\":[\(point.longitude),\(point.latitude)]}"
+            } else {
+                out += "null"
+            }
+            out += ",\"properties\":{"
+            var first = true
+            for pair in row.pairs where pair.key != "at" && !dropped.contains(pair.key) {
+                if !first { out += "," }
+                first = false
+                out += string(pair.key.isEmpty ? "message" : pair.key) + ":" + string(pair.value)
+            }
+            out += "}}"
+        }
+        return out + "]}\n"
+    }
+
+    /// `LAT,LON` in degrees, within range; nil otherwise.
+    static func point(_ text: String) -> (latitude: Double, longitude: Double)? {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count == 2, let latitude = Double(parts[0]), let longitude = Double(parts[1]),
+              (-90...90).contains(latitude), (-180...180).contains(longitude) else { return nil }
+        return (latitude, longitude)
+    }
+
+    /// A JSON string, with `<` escaped too (safe inside a page).
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<": out += "\\u003c"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

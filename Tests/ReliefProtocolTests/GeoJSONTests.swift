@@ -1,0 +1,22 @@
+import Foundation
+import XCTest
+@testable import ReliefProtocol
+
+final class GeoJSONTests: XCTestCase {
+    func testRowsWithCoordinatesArePointsLongitudeFirstAndOthersKeepANullGeometry() throws {
+        let rows: [Fields] = [
+            ["warehouse": "wh-a", "name": "Depot \"A\" <main>", "at": "37.87,112.55", "phone": "138"],
+            ["warehouse": "wh-x", "at": "not a place"],
+            ["warehouse": "wh-y", "at": "91,10"],
+        ]
+        let text = GeoJSON.featureCollection(rows, dropping: ["phone"])
+        XCTAssertFalse(text.contains("<"), "a value cannot close a script element: \(text)")
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let features = try XCTUnwrap(object["features"] as? [[String: Any]])
+        XCTAssertEqual(features.count, 3)
+        XCTAssertEqual((features[0]["geometry"] as? [String: Any])?["coordinates"] as? [Double], [112.55, 37.87])
+        XCTAssertEqual(features[0]["properties"] as? [String: String], ["warehouse": "wh-a", "name": "Depot \"A\" <main>"])
+        XCTAssertTrue(features[1]["geometry"] is NSNull)
+        XCTAssertTrue(features[2]["geometry"] is NSNull, "a latitude past 90 is no place")
+    }
+}
