@@ -96,8 +96,7 @@ extension State {
             let horizon = today.adding(days: thresholds.lotExpiryDays)
             func check(_ warehouse: String, _ code: String, _ holding: Holding) {
                 guard holding.onHand > 0, let lot = lots[code], let expires = lot.expires, expires <= horizon else { return }
-                let days = Int(expires.daysSinceEpoch - today.daysSinceEpoch)
-                let when = days < 0 ? "expired \(expires.iso8601), \(-days) days ago" : days == 0 ? "expires today" : "expires \(expires.iso8601), in \(days) days"
+                let when = State.expiryText(expires, today: today)
                 findings.append(AlertFinding(kind: kind, subject: warehouse + ":" + code,
                                              message: "lot \(code) of \(itemLabel(lot.sku)) in \(warehouseLabel(warehouse)), \(holding.onHand) on hand (\(holding.reserved) reserved): \(when)",
                                              warehouse: warehouse, incident: nil))
@@ -118,9 +117,7 @@ extension State {
                 for member in team.members {
                     guard let volunteer = volunteers[member] else { continue }
                     for certification in volunteer.certifications.values where certification.expires <= horizon {
-                        let days = Int(certification.expires.daysSinceEpoch - today.daysSinceEpoch)
-                        let when = days < 0 ? "expired \(certification.expires.iso8601), \(-days) days ago"
-                            : days == 0 ? "expires today" : "expires \(certification.expires.iso8601), in \(days) days"
+                        let when = State.expiryText(certification.expires, today: today)
                         findings.append(AlertFinding(kind: kind, subject: member + ":" + certification.skill,
                                                      message: "\(volunteer.profile.name) (\(member), team \(team.id)): \(certification.skill) certification \(when)",
                                                      warehouse: nil, incident: nil))
@@ -263,6 +260,13 @@ extension State {
     }
 
     func itemLabel(_ sku: String) -> String { sku }
+
+    /// "expires 2026-12-20, in 14 days", "expires today", "expired 2026-12-01, 5 days ago".
+    static func expiryText(_ expires: Day, today: Day) -> String {
+        let days = Int(expires.daysSinceEpoch - today.daysSinceEpoch)
+        if days < 0 { return "expired \(expires.iso8601), \(-days) days ago" }
+        return days == 0 ? "expires today" : "expires \(expires.iso8601), in \(days) days"
+    }
 
     /// A duration for people: 45 min, 3 h, 2 d 4 h.
     public static func ageText(_ milliseconds: Int64) -> String {
