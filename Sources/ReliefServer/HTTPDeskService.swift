@@ -38,15 +38,29 @@ final class LoopDesk: HTTPDesk, @unchecked Sendable {
 ///   `/api/incident/show/flood`) answered as JSON; writes are refused (405).
 /// - `/metrics`: Prometheus text (HTTPMetrics).
 extension Server {
+    /// HTTP requests take turns with the control socket's lines: they run while this turn's
+    /// budget lasts (at least one), and the rest wait for the next turn, so a burst of large
+    /// listings over HTTP cannot hold the loop.
     func drainHTTP() {
         guard let desk = httpDesk else { return }
-        for job in desk.jobs.drain() {
+        httpQueue.append(contentsOf: desk.jobs.drain())
+        var ran = 0
+        while httpQueueHead < httpQueue.count, ran == 0 || turnBudgetLeft() {
+            let job = httpQueue[httpQueueHead]
+            httpQueueHead += 1
+            ran += 1
             switch job {
             case .answer(let ask, let continuation):
                 answerHTTP(ask) { continuation.resume(returning: $0) }
             case .stream(let ask, let continuation):
                 continuation.resume(returning: .refused(.text(404, "no event stream at \(ask.path)")))
             }
+        }
+        if httpQueueHead == httpQueue.count {
+            httpQueue.removeAll(keepingCapacity: httpQueue.count <= 1024)
+            httpQueueHead = 0
+        } else {
+            httpWakeAgain()
         }
     }
 

@@ -79,6 +79,9 @@ public final class Server {
     private var httpFront: HTTPFront?
     private let httpRequests: UnsafeMutablePointer<uv_async_t>
     var httpWaiting: [(seq: Int64, answer: HTTPAnswer, reply: (HTTPAnswer) -> Void)] = []
+    /// Requests taken from the mailbox and not yet answered (at most the connections HTTP allows).
+    var httpQueue: [LoopDesk.Job] = []
+    var httpQueueHead = 0
     private var httpHeld: [(due: UInt64, answer: HTTPAnswer, reply: (HTTPAnswer) -> Void)] = []
     /// Histograms and counters for `/metrics` (ServerMetrics).
     var metrics = ServerMetrics()
@@ -1071,6 +1074,15 @@ public final class Server {
                 }
                 httpWaiting = []
                 httpHeld = []
+                // Requests not yet taken: their continuations must be resumed, or their tasks hang.
+                for job in httpQueue[httpQueueHead...] + (httpDesk?.jobs.drain() ?? []) {
+                    switch job {
+                    case .answer(_, let continuation): continuation.resume(returning: .text(503, "reliefd is shutting down"))
+                    case .stream(_, let continuation): continuation.resume(returning: .refused(.text(503, "reliefd is shutting down")))
+                    }
+                }
+                httpQueue = []
+                httpQueueHead = 0
                 for listener in listeners { listener.close() }
                 listeners.removeAll()
                 for connection in connections.values { connection.stopReading() }
@@ -1179,6 +1191,11 @@ public final class Server {
         httpDesk = desk
         httpFront = front
         logger.info("http listening", metadata: ["address": "\(host):\(front.boundPort ?? port)"])
+    }
+
+    /// Comes back to the HTTP requests left on the next loop turn.
+    func httpWakeAgain() {
+        uv_async_send(httpRequests)
     }
 
     /// Records a failed HTTP login of `peer`; returns how long to hold its answer.
