@@ -63,10 +63,16 @@ struct FeedHub {
     // MARK: the journal
 
     /// Entries the loop wrote (they commit in this order).
+    /// Entries that do not follow what it holds (cannot happen while every write goes through
+    /// here) are not a reason to stop the daemon: what it held is dropped, and `committed` finds
+    /// the gap and sends live subscribers back to the store, which has every entry.
     mutating func appended(_ entries: [Entry]) {
         guard let first = entries.first else { return }
         let expected = (uncommittedHead < uncommitted.count ? uncommitted.last!.seq : committedSeq) + 1
-        precondition(first.seq == expected, "feed: entry \(first.seq) written after \(expected - 1)")
+        if first.seq != expected {
+            uncommitted = []
+            uncommittedHead = 0
+        }
         uncommitted.append(contentsOf: entries)
     }
 

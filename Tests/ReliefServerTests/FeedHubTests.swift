@@ -98,6 +98,17 @@ final class FeedHubTests: XCTestCase {
         XCTAssertEqual(hub.liveDeliveries(of: hub.committed(upTo: 5)).map(\.id), [1])
     }
 
+    func testEntriesWithAGapSendLiveSubscribersToTheStoreInsteadOfStopping() {
+        var hub = FeedHub(committedSeq: 0, ringCapacity: 8, pageEntries: 4)
+        _ = hub.subscribe(1, selection: all, personal: false, from: nil)
+        hub.appended(entries(1...2))
+        _ = hub.liveDeliveries(of: hub.committed(upTo: 2))
+        hub.appended(entries(5...6)) // 3 and 4 never seen
+        XCTAssertEqual(hub.committed(upTo: 6), [], "nothing sent live across a gap")
+        XCTAssertEqual(hub.subscribers[1]?.phase, .behind)
+        XCTAssertEqual(hub.ready(1), .read(after: 2, limit: 4), "the store has 3 and 4")
+    }
+
     func testStockSelectionsMatchWarehousesAndTheRegionsAboveThem() {
         var state = State()
         let catalog: [Event] = [
