@@ -644,6 +644,12 @@ public final class Server {
     private func journal(_ entries: [Entry]) {
         guard !entries.isEmpty else { return }
         life.enqueue(entries)
+        written(entries)
+    }
+
+    /// Entries written, however they go to the store (a batch, a staged import): the feed holds
+    /// them until they commit, and the alert monitor notes what they touched.
+    private func written(_ entries: [Entry]) {
         feed.appended(entries)
         engine.alertMonitor.touched(by: entries, in: engine.state)
     }
@@ -910,8 +916,7 @@ public final class Server {
             if let staged, !outcome.entries.isEmpty {
                 precondition(outcome.entries.count == session.entryCount && staged <= outcome.entries.count)
                 let then = life.takeStaged(outcome.entries, world: world, now: uv_now(loop))
-                feed.appended(outcome.entries)
-                engine.alertMonitor.touched(by: outcome.entries, in: engine.state)
+                written(outcome.entries)
                 worker.submit(.commitStaged(outcome.entries))
                 perform(then)
             } else {
