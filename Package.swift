@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "ReliefEngineTests", dependencies: ["ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefDrillTests", dependencies: ["ReliefDrill", "ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
-        .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefProtocol", "ReliefEngine", "ReliefLimits", "ReliefStore", "ReliefCore"]),
+        .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefHTTP", "ReliefProtocol", "ReliefEngine", "ReliefLimits", "ReliefStore", "ReliefCore"]),
         // The seeded simulation of the server's machines over a simulated store (deploy/simulate).
         .testTarget(name: "SimulationTests", dependencies: ["ReliefServer", "ReliefEngine", "ReliefCore", "ReliefProtocol", "ReliefStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol", "CSQLite"]),

@@ -1,11 +1,11 @@
 /// Text for the report's HTML: escaping and numbers written the same way on every machine. No
 /// locale and no Foundation formatter is used, so the page is the same byte for byte wherever and
 /// whenever it is rendered.
-enum ReportFormat {
+public enum ReportFormat {
     /// Escapes text for HTML element content and for quoted attribute values alike (inline SVG is
     /// parsed by the HTML parser, so the same escaping holds there). C0 controls other than tab and
     /// newline are dropped: the parser would turn some of them into errors or U+FFFD anyway.
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -114,6 +114,30 @@ extension Engine {
         }
         out.append(0x0A)
     }
+
+    /// The same entry as a server-sent event (the situation board's stream, `/board/events`):
+    /// `id:` its seq, so a browser that reconnects resumes after it (Last-Event-ID), `event:` its
+    /// channel, and one `data:` line of JSON (`seq`, `time`, `channel`, `event`, `actor`, `body`
+    /// with the journal body's own types). JSON escapes every line break, so the data stays one line.
+    public static func appendFeedEvent(_ record: FeedRecord, channel: FeedChannel, personal: Bool, into out: inout [UInt8]) {
+        out.append(contentsOf: "id: ".utf8)
+        out.append(contentsOf: String(record.seq).utf8)
+        out.append(contentsOf: "\nevent: ".utf8)
+        out.append(contentsOf: channel.rawValue.utf8)
+        out.append(contentsOf: "\ndata: {\"seq\":".utf8)
+        out.append(contentsOf: String(record.seq).utf8)
+        out.append(contentsOf: ",\"time\":\"".utf8)
+        out.append(contentsOf: Timestamp(milliseconds: record.time).iso8601Milliseconds.utf8)
+        out.append(contentsOf: "\",\"channel\":\"".utf8)
+        out.append(contentsOf: channel.rawValue.utf8)
+        out.append(contentsOf: "\",\"event\":".utf8)
+        JSONText.append(record.kind, into: &out)
+        out.append(contentsOf: ",\"actor\":".utf8)
+        JSONText.append(String(record.user), into: &out)
+        out.append(contentsOf: ",\"body\":".utf8)
+        (personal ? record.body : record.maskedBody).encode(into: &out)
+        out.append(contentsOf: "}\n\n".utf8)
+    }
 }
 
 /// Why a `watch` request was refused.

@@ -21,9 +21,34 @@ public struct HTTPAsk: Sendable {
     /// The `Authorization` header, if any.
     public var authorization: String?
     public var peer: String
+    /// The `Cookie` header, if any (the board's session).
+    public var cookie: String?
+    /// `Last-Event-ID`: where a reconnecting event stream resumes.
+    public var lastEventID: String?
+    /// A form's body (`application/x-www-form-urlencoded`, at most `HTTPFront.maxBody` bytes), decoded.
+    public var form: [(key: String, value: String)]
+    /// `Origin` and `Host`: a form posted from another site is refused.
+    public var origin: String?
+    public var host: String?
 
-    public init(method: String, path: String, query: [(key: String, value: String)], authorization: String?, peer: String) {
+    public init(method: String, path: String, query: [(key: String, value: String)], authorization: String?, peer: String,
+                cookie: String? = nil, lastEventID: String? = nil, form: [(key: String, value: String)] = [],
+                origin: String? = nil, host: String? = nil) {
         self.method = method; self.path = path; self.query = query; self.authorization = authorization; self.peer = peer
+        self.cookie = cookie; self.lastEventID = lastEventID; self.form = form; self.origin = origin; self.host = host
+    }
+
+    public func form(_ key: String) -> String? { form.first { $0.key == key }?.value }
+
+    /// A cookie's value from the `Cookie` header.
+    public func cookie(_ name: String) -> String? {
+        guard let cookie else { return nil }
+        for part in cookie.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces)
+            guard let equals = pair.firstIndex(of: "=") else { continue }
+            if pair[..<equals] == name { return String(pair[pair.index(after: equals)...]) }
+        }
+        return nil
     }
 
     public func query(_ key: String) -> String? { query.first { $0.key == key }?.value }
@@ -45,10 +70,122 @@ public struct HTTPAnswer: Sendable {
     }
 }
 
-/// An event stream's start: refused with an answer, or chunks the loop yields until it finishes.
+/// An event stream's start: refused with an answer, or a pipe the loop writes to until it finishes.
 public enum HTTPStream: Sendable {
     case refused(HTTPAnswer)
-    case events(AsyncStream<[UInt8]>)
+    case events(HTTPEventPipe)
+}
+
+/// One event stream between the loop and an HTTP response: the loop yields chunks, the response
+/// writes them to the peer. `held` counts the bytes yielded and not yet taken by the socket (the
+/// write waits while the peer does not read), so the loop can cut off a reader that does not keep
+/// up, as it cuts off a slow `watch` on the control socket; `cut` drops what is still queued, so a
+/// reader cut off holds no more than its last word. `onDrained` runs when what is held falls below
+/// `lowWater` (the loop may send a reader that is behind its next page); `onEnd` runs once, when
+/// the stream ends for any reason: the loop finished it, the peer went away, shutdown.
+public final class HTTPEventPipe: @unchecked Sendable {
+    // @unchecked: every var is only touched under `lock`; the callbacks are Sendable.
+    private let lock = NSLock()
+    private var queue: [[UInt8]] = []
+    private var heldBytes = 0
+    /// The loop yields nothing more: the stream ends once the queue is written.
+    private var finished = false
+    /// Over: nothing more is written.
+    private var ended = false
+    private var waiter: CheckedContinuation<[UInt8]?, Never>?
+    private let lowWater: Int
+    private let onDrained: @Sendable () -> Void
+    private let onEnd: @Sendable () -> Void
+
+    public init(lowWater: Int, onDrained: @escaping @Sendable () -> Void, onEnd: @escaping @Sendable () -> Void) {
+        self.lowWater = lowWater
+        self.onDrained = onDrained
+        self.onEnd = onEnd
+    }
+
+    /// Bytes yielded and not yet written to the peer's socket.
+    public var held: Int { lock.lock(); defer { lock.unlock() }; return heldBytes }
+
+    /// Loop side: queues bytes for the peer (nothing once the stream is finished).
+    public func yield(_ bytes: [UInt8]) {
+        lock.lock()
+        guard !finished, !ended else { lock.unlock(); return }
+        heldBytes += bytes.count
+        if let waiter {
+            self.waiter = nil
+            lock.unlock()
+            waiter.resume(returning: bytes)
+        } else {
+            queue.append(bytes)
+            lock.unlock()
+        }
+    }
+
+    /// Loop side: the stream ends once what was yielded is written.
+    public func finish() {
+        lock.lock()
+        finished = true
+        let waiter = self.waiter
+        self.waiter = nil
+        lock.unlock()
+        waiter?.resume(returning: nil)
+    }
+
+    /// Loop side: drops what is queued and not yet written, sends `last` and ends.
+    public func cut(_ last: [UInt8]) {
+        lock.lock()
+        for chunk in queue { heldBytes -= chunk.count }
+        queue = []
+        lock.unlock()
+        yield(last)
+        finish()
+    }
+
+    /// Response side: everything queued, as one chunk; nil when the stream is over.
+    func next() async -> [UInt8]? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8]?, Never>) in
+                lock.lock()
+                if !queue.isEmpty {
+                    let chunk = queue.count == 1 ? queue[0] : Array(queue.joined())
+                    queue.removeAll(keepingCapacity: true)
+                    lock.unlock()
+                    continuation.resume(returning: chunk)
+                } else if finished || ended {
+                    lock.unlock()
+                    continuation.resume(returning: nil)
+                } else {
+                    waiter = continuation
+                    lock.unlock()
+                }
+            }
+        } onCancel: {
+            end()
+        }
+    }
+
+    /// Response side: `count` bytes were written.
+    func written(_ count: Int) {
+        lock.lock()
+        let before = heldBytes
+        heldBytes -= count
+        let drained = before >= lowWater && heldBytes < lowWater && !finished && !ended
+        lock.unlock()
+        if drained { onDrained() }
+    }
+
+    /// The stream is over (idempotent): `onEnd` runs the first time.
+    func end() {
+        lock.lock()
+        let first = !ended
+        ended = true
+        queue = []
+        let waiter = self.waiter
+        self.waiter = nil
+        lock.unlock()
+        waiter?.resume(returning: nil)
+        if first { onEnd() }
+    }
 }
 
 /// The daemon's side: the loop answers (its implementation hops to the loop and back).
@@ -90,13 +227,16 @@ public final class HTTPFront: Sendable {
                 switch await desk.stream(ask) {
                 case .refused(let answer):
                     return HTTPFront.response(answer)
-                case .events(let chunks):
+                case .events(let pipe):
                     var headers = HTTPFields()
                     headers[.contentType] = "text/event-stream; charset=utf-8"
                     headers[.cacheControl] = "no-store"
+                    headers[.init("X-Content-Type-Options")!] = "nosniff"
                     return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                        for await chunk in chunks {
+                        defer { pipe.end() }
+                        while let chunk = await pipe.next() {
                             try await writer.write(ByteBuffer(bytes: chunk))
+                            pipe.written(chunk.count)
                         }
                         try await writer.finish(nil)
                     })
@@ -104,8 +244,19 @@ public final class HTTPFront: Sendable {
             }
             return HTTPFront.response(await desk.answer(ask))
         }
+        // A form (the board's log-in) is read whole up to maxBody; anything larger is refused.
+        let formHandler: @Sendable (Request, DeskContext) async throws -> Response = { request, context in
+            var request = request
+            guard let buffer = try? await request.collectBody(upTo: HTTPFront.maxBody) else {
+                return HTTPFront.response(.text(413, "a form of more than \(HTTPFront.maxBody) bytes; expected a log-in form"))
+            }
+            var ask = HTTPFront.ask(request, context)
+            ask.form = HTTPFront.decodeForm(String(buffer: buffer))
+            return HTTPFront.response(await desk.answer(ask))
+        }
         router.get("/", use: handler)
         router.get("**", use: handler)
+        router.post("**", use: formHandler)
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .warning)
         let app = Application(
@@ -155,7 +306,24 @@ public final class HTTPFront: Sendable {
         }
         let peer = context.remoteAddress.map { "\($0.ipAddress ?? "?")" } ?? "?"
         return HTTPAsk(method: request.method.rawValue, path: path, query: query,
-                       authorization: request.headers[.authorization], peer: peer)
+                       authorization: request.headers[.authorization], peer: peer,
+                       cookie: request.headers[.cookie], lastEventID: request.headers[.init("Last-Event-ID")!],
+                       origin: request.headers[.origin], host: request.head.authority)
+    }
+
+    /// The largest form body read (the board's log-in: a user name and a token).
+    public static let maxBody = 4096
+
+    /// `application/x-www-form-urlencoded`: `key=value&…`, `+` a space, percent-escapes decoded.
+    public static func decodeForm(_ text: String) -> [(key: String, value: String)] {
+        text.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String {
+                let spaced = part.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
     }
 
     static func response(_ answer: HTTPAnswer) -> Response {

@@ -253,7 +253,7 @@ final class Connection {
         machine.writeQueueChanged(to: Int(uv_stream_get_write_queue_size(stream)), progressed: true, now: uv_now(server.loop))
         // Output drained: encode more of a large reply, run lines that waited, read again.
         step()
-        if watching && !closing { server.feed.drained(self) }
+        if watching && !closing { server.feed.drained(id) }
     }
 
     /// At shutdown: read nothing more (`updateReading` sees the server stopping).

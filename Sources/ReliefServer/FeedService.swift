@@ -1,8 +1,28 @@
 import CLibUV
 import ReliefCore
 import ReliefEngine
+import ReliefHTTP
 import ReliefLimits
 import ReliefProtocol
+
+/// How a subscriber takes the feed: lines on the control socket (`watch`), or server-sent events
+/// over HTTP (the situation board's `/board/events`).
+enum FeedFormat: Int {
+    case lines = 0
+    case events = 1
+}
+
+/// Where one subscriber's feed goes.
+protocol FeedSink: AnyObject {
+    var feedFormat: FeedFormat { get }
+    /// Bytes sent and not yet taken by the peer (what the output limits count).
+    var heldBytes: Int { get }
+    /// For the log.
+    var peerName: String { get }
+    func pushFeed(_ bytes: [UInt8])
+    /// Ends the subscription with a last word saying why and where to resume.
+    func cutFeed(_ reason: String, resumeAfter seq: Int64)
+}
 
 /// The event feed as the loop runs it (`watch`, docs/protocol.md "Event feed"): FeedHub decides
 /// who is owed what; this sends it. A committed batch is turned into lines once per entry (and
@@ -19,6 +39,9 @@ final class FeedService {
     let refillBelow: Int
     /// Output held for all subscribers together past which the furthest behind are cut off.
     let totalLimit: Int
+    /// Where each subscriber's feed goes, by its id (a connection's id; HTTP streams count down from -1).
+    private var sinks: [Int: any FeedSink] = [:]
+    private var nextStreamID = -1
     /// Loop time (ms) of the last line sent to each subscriber, for heartbeats.
     private var lastLine: [Int: UInt64] = [:]
     /// Lines sent and subscribers cut off since start (`info`).
@@ -34,7 +57,8 @@ final class FeedService {
         self.reader = reader
     }
 
-    var subscriberCount: Int { hub.subscribers.count }
+    /// Subscribers being fed (not those cut off whose peer has not gone yet).
+    var subscriberCount: Int { hub.subscribers.values.reduce(0) { $0 + ($1.phase == .cutOff ? 0 : 1) } }
 
     func stop() { reader?.stop() }
 
@@ -71,24 +95,67 @@ final class FeedService {
             var fields: Fields = ["watching": watch.selection.description, "from": String(start)]
             fields.append("seq", String(hub.committedSeq))
             connection.send(.ok(fields), waitSeq: 0)
-            lastLine[connection.id] = uv_now(server.loop)
-            perform(hub.subscribe(connection.id, selection: watch.selection, personal: watch.personal, from: start), for: connection.id)
+            attach(connection.id, connection, watch, from: start)
         }
+    }
+
+    /// `/board/events`: the same feed as server-sent events. `request` is the `watch` the stream's
+    /// query and Last-Event-ID amount to; `pipe` is made with the id it is given (its callbacks
+    /// come back to the loop with it).
+    func subscribeStream(_ request: Request, as principal: Principal, peer: String,
+                         pipe makePipe: (Int) -> HTTPEventPipe) -> Result<HTTPEventPipe, WatchRefusal> {
+        switch server.engine.watchRequest(request, as: principal) {
+        case .failure(let refusal):
+            return .failure(refusal)
+        case .success(let watch):
+            let id = nextStreamID
+            nextStreamID = nextStreamID == Int.min ? -1 : nextStreamID - 1
+            let pipe = makePipe(id)
+            let start = min(watch.from ?? hub.committedSeq, hub.committedSeq)
+            var hello: [UInt8] = Array("retry: 3000\nevent: watching\ndata: ".utf8)
+            hello += Array("{\"watching\":".utf8)
+            JSONText.append(watch.selection.description, into: &hello)
+            hello += Array(",\"from\":\(start),\"seq\":\(hub.committedSeq)}\n\n".utf8)
+            pipe.yield(hello)
+            attach(id, EventStreamSink(pipe: pipe, peer: peer), watch, from: start)
+            return .success(pipe)
+        }
+    }
+
+    private func attach(_ id: Int, _ sink: any FeedSink, _ watch: WatchRequest, from start: Int64) {
+        sinks[id] = sink
+        lastLine[id] = uv_now(server.loop)
+        perform(hub.subscribe(id, selection: watch.selection, personal: watch.personal, from: start), for: id)
     }
 
     func closed(_ connection: Connection) {
         guard connection.watching else { return }
-        hub.unsubscribe(connection.id)
-        lastLine[connection.id] = nil
+        unsubscribe(connection.id)
     }
 
-    /// The subscriber's socket took what was queued: a subscriber behind gets its next entries.
-    func drained(_ connection: Connection) {
-        advance(connection.id)
+    /// A subscriber is gone (its connection closed, its HTTP stream ended).
+    func unsubscribe(_ id: Int) {
+        guard sinks.removeValue(forKey: id) != nil else { return }
+        hub.unsubscribe(id)
+        lastLine[id] = nil
+    }
+
+    /// At shutdown: event streams end (their HTTP responses finish); connections close on their own.
+    func finishStreams() {
+        for (id, sink) in sinks {
+            guard let stream = sink as? EventStreamSink else { continue }
+            stream.pipe.finish()
+            unsubscribe(id)
+        }
+    }
+
+    /// The subscriber's peer took what was queued: a subscriber behind gets its next entries.
+    func drained(_ id: Int) {
+        advance(id)
     }
 
     private func advance(_ id: Int) {
-        guard let connection = server.connection(id), connection.machine.load < refillBelow else { return }
+        guard let sink = sinks[id], sink.heldBytes < refillBelow else { return }
         perform(hub.ready(id), for: id)
     }
 
@@ -133,44 +200,40 @@ final class FeedService {
     }
 
     /// Appends to each subscriber the lines of `records[from...]` its selection matches; a record's
-    /// topic and lines are made once, whoever needs them.
+    /// topic and lines are made once, whoever needs them (once per format, with and without
+    /// personal data).
     private func send(_ records: [FeedRecord], to owed: [(id: Int, from: Int)]) {
         let state = server.engine.state
         var topics = [FeedTopic??](repeating: nil, count: records.count)
-        var lines = [[UInt8]?](repeating: nil, count: records.count)
-        var masked = [[UInt8]?](repeating: nil, count: records.count)
+        // By 2 × format + personal: lines and events, each without and with personal data.
+        var encoded = [[[UInt8]?]](repeating: [[UInt8]?](repeating: nil, count: records.count), count: 4)
         let now = uv_now(server.loop)
         for (id, from) in owed {
-            guard let subscriber = hub.subscribers[id], subscriber.phase != .cutOff,
-                  let connection = server.connection(id) else { continue }
+            guard let subscriber = hub.subscribers[id], subscriber.phase != .cutOff, let sink = sinks[id] else { continue }
+            let format = sink.feedFormat
+            let variant = 2 * format.rawValue + (subscriber.personal ? 1 : 0)
             var out: [UInt8] = []
             var count = 0
             for index in from..<records.count {
                 if topics[index] == nil { topics[index] = .some(state.feedTopic(of: records[index])) }
                 guard let topic = topics[index]!, subscriber.selection.matches(topic, in: state) else { continue }
-                if subscriber.personal {
-                    if lines[index] == nil {
-                        var line: [UInt8] = []
-                        Engine.appendFeedLine(records[index], channel: topic.channel, personal: true, into: &line)
-                        lines[index] = line
+                if encoded[variant][index] == nil {
+                    var line: [UInt8] = []
+                    switch format {
+                    case .lines: Engine.appendFeedLine(records[index], channel: topic.channel, personal: subscriber.personal, into: &line)
+                    case .events: Engine.appendFeedEvent(records[index], channel: topic.channel, personal: subscriber.personal, into: &line)
                     }
-                    out.append(contentsOf: lines[index]!)
-                } else {
-                    if masked[index] == nil {
-                        var line: [UInt8] = []
-                        Engine.appendFeedLine(records[index], channel: topic.channel, personal: false, into: &line)
-                        masked[index] = line
-                    }
-                    out.append(contentsOf: masked[index]!)
+                    encoded[variant][index] = line
                 }
+                out.append(contentsOf: encoded[variant][index]!)
                 count += 1
             }
             guard count > 0 else { continue }
             linesSent += Int64(count)
             lastLine[id] = now
-            connection.push(out)
-            if connection.machine.load > maxOutput {
-                cut(id, because: "it fell behind: \(connection.machine.load) bytes not read (watch_max_output \(maxOutput))")
+            sink.pushFeed(out)
+            if sink.heldBytes > maxOutput {
+                cut(id, because: "it fell behind: \(sink.heldBytes) bytes not read (watch_max_output \(maxOutput))")
             }
         }
         limitTotal()
@@ -181,7 +244,7 @@ final class FeedService {
         var held: [(id: Int, load: Int)] = []
         var total = 0
         for (id, subscriber) in hub.subscribers where subscriber.phase != .cutOff {
-            guard let load = server.connection(id)?.machine.load else { continue }
+            guard let load = sinks[id]?.heldBytes else { continue }
             held.append((id, load))
             total += load
         }
@@ -192,17 +255,16 @@ final class FeedService {
         }
     }
 
-    /// Ends a subscription with a last line saying why and where to resume.
+    /// Ends a subscription with a last word saying why and where to resume.
     private func cut(_ id: Int, because reason: String) {
         guard let subscriber = hub.subscribers[id] else { return }
         hub.cutOff(id)
         cutOffs += 1
-        guard let connection = server.connection(id) else { return }
+        guard let sink = sinks[id] else { return }
         server.logger.warning("watch subscriber cut off", metadata: [
-            "client": "\(id)", "peer": "\(connection.peer)", "reason": "\(reason)", "cursor": "\(subscriber.cursor)",
+            "client": "\(id)", "peer": "\(sink.peerName)", "reason": "\(reason)", "cursor": "\(subscriber.cursor)",
         ])
-        connection.sendAndClose(.error(.limit, "watch cut off: \(reason); resume with watch … from= the seq of the last EVENT received"),
-                                reason: "watch cut off")
+        sink.cutFeed(reason, resumeAfter: subscriber.cursor)
     }
 
     /// Once a second: a subscriber sent nothing for a while gets `HEARTBEAT seq=…` (the seq it has
@@ -210,9 +272,42 @@ final class FeedService {
     /// socket fails.
     func tick(now: UInt64) {
         for (id, last) in lastLine where now &- last >= Limits.feedHeartbeatMilliseconds {
-            guard let subscriber = hub.subscribers[id], subscriber.phase == .live, let connection = server.connection(id) else { continue }
+            guard let subscriber = hub.subscribers[id], subscriber.phase == .live, let sink = sinks[id] else { continue }
             lastLine[id] = now
-            connection.push(Array("HEARTBEAT seq=\(subscriber.cursor)\n".utf8))
+            switch sink.feedFormat {
+            case .lines: sink.pushFeed(Array("HEARTBEAT seq=\(subscriber.cursor)\n".utf8))
+            // A comment, and the seq as the stream's last event id (no event is dispatched for it).
+            case .events: sink.pushFeed(Array(": heartbeat\nid: \(subscriber.cursor)\n\n".utf8))
+            }
         }
+    }
+}
+
+extension Connection: FeedSink {
+    var feedFormat: FeedFormat { .lines }
+    var heldBytes: Int { machine.load }
+    var peerName: String { peer }
+    func pushFeed(_ bytes: [UInt8]) { push(bytes) }
+    func cutFeed(_ reason: String, resumeAfter seq: Int64) {
+        sendAndClose(.error(.limit, "watch cut off: \(reason); resume with watch … from= the seq of the last EVENT received"),
+                     reason: "watch cut off")
+    }
+}
+
+/// A subscriber over HTTP: server-sent events into the response's pipe.
+final class EventStreamSink: FeedSink {
+    let pipe: HTTPEventPipe
+    let peerName: String
+    init(pipe: HTTPEventPipe, peer: String) { self.pipe = pipe; self.peerName = "http:" + peer }
+    var feedFormat: FeedFormat { .events }
+    var heldBytes: Int { pipe.held }
+    func pushFeed(_ bytes: [UInt8]) { pipe.yield(bytes) }
+    /// A `cutoff` event, then the stream ends; the browser reconnects after `retry:` with
+    /// Last-Event-ID and resumes, so a board that fell behind catches up by itself.
+    func cutFeed(_ reason: String, resumeAfter seq: Int64) {
+        var out = Array("event: cutoff\ndata: {\"reason\":".utf8)
+        JSONText.append("cut off: " + reason, into: &out)
+        out += Array(",\"resume\":\(seq)}\n\n".utf8)
+        pipe.cut(out)
     }
 }

@@ -14,6 +14,10 @@ final class LoopDesk: HTTPDesk, @unchecked Sendable {
     enum Job: Sendable {
         case answer(HTTPAsk, CheckedContinuation<HTTPAnswer, Never>)
         case stream(HTTPAsk, CheckedContinuation<HTTPStream, Never>)
+        /// An event stream's peer took most of what it held (HTTPEventPipe's `onDrained`).
+        case streamDrained(Int)
+        /// An event stream ended (HTTPEventPipe's `onEnd`).
+        case streamEnded(Int)
     }
 
     let jobs: LoopMailbox<Job>
@@ -23,11 +27,15 @@ final class LoopDesk: HTTPDesk, @unchecked Sendable {
     }
 
     func answer(_ ask: HTTPAsk) async -> HTTPAnswer {
-        await withCheckedContinuation { jobs.post(.answer(ask, $0)) }
+        await withCheckedContinuation { continuation in
+            if !jobs.post(.answer(ask, continuation)) { continuation.resume(returning: .text(503, "reliefd is shutting down")) }
+        }
     }
 
     func stream(_ ask: HTTPAsk) async -> HTTPStream {
-        await withCheckedContinuation { jobs.post(.stream(ask, $0)) }
+        await withCheckedContinuation { continuation in
+            if !jobs.post(.stream(ask, continuation)) { continuation.resume(returning: .refused(.text(503, "reliefd is shutting down"))) }
+        }
     }
 }
 
@@ -53,7 +61,11 @@ extension Server {
             case .answer(let ask, let continuation):
                 answerHTTP(ask) { continuation.resume(returning: $0) }
             case .stream(let ask, let continuation):
-                continuation.resume(returning: .refused(.text(404, "no event stream at \(ask.path)")))
+                answerStream(ask) { continuation.resume(returning: $0) }
+            case .streamDrained(let id):
+                feed.drained(id)
+            case .streamEnded(let id):
+                feed.unsubscribe(id)
             }
         }
         if httpQueueHead == httpQueue.count {
@@ -64,9 +76,17 @@ extension Server {
         }
     }
 
-    /// The principal an HTTP request authenticates as, or the answer that refuses it.
+    /// The principal an HTTP request authenticates as (HTTP Basic, or the board's session
+    /// cookie), or the answer that refuses it.
     func httpPrincipal(_ ask: HTTPAsk) -> HTTPLogin {
         let challenge = [("WWW-Authenticate", "Basic realm=\"reliefd\", charset=\"UTF-8\"")]
+        if ask.authorization == nil, let id = ask.cookie(BoardSessions.cookieName) {
+            guard let session = boardSessions.session(id, now: uv_now(loop)),
+                  let principal = engine.authenticate(user: session.user, token: session.token) else {
+                return .refused(.text(401, "the board's session ended (expired, or its token was revoked); log in again at /board"))
+            }
+            return .principal(principal)
+        }
         guard let header = ask.authorization, header.lowercased().hasPrefix("basic "),
               let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
               let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
@@ -79,16 +99,21 @@ extension Server {
 
     /// Answers `ask` now or, for a read whose state is not yet durable, once it is.
     func answerHTTP(_ ask: HTTPAsk, _ reply: @escaping (HTTPAnswer) -> Void) {
+        if ask.path == "/board" || ask.path.hasPrefix("/board/") {
+            answerBoard(ask, reply)
+            return
+        }
+        if ask.method != "GET" && ask.method != "HEAD" {
+            reply(.text(405, "\(ask.method) \(ask.path): the HTTP listener only reads (GET); send writes on the control socket"))
+            return
+        }
         let principal: Principal
         switch httpPrincipal(ask) {
         case .principal(let known): principal = known
         case .refused(let refusal):
             if ask.authorization != nil {
                 // A wrong token: answered late, as on the control socket.
-                let peer = "http:" + ask.peer
-                let delay = httpAuthFailed(peer: peer)
-                logger.warning("HTTP authentication failed", metadata: ["peer": "\(ask.peer)", "delay_ms": "\(delay)"])
-                holdHTTP(refusal, for: delay, reply)
+                holdFailedLogin(ask, refusal, reply)
             } else {
                 reply(refusal)
             }
@@ -185,6 +210,16 @@ extension Server {
                                 body: Array(GeoJSON.featureCollection(rows, dropping: ["phone", "id_number"]).utf8))
         let wait = max(outcome.waitForSeq, engine.state.lastSeq)
         if wait <= committedSeq { reply(answer) } else { httpWaiting.append((wait, answer, reply)) }
+    }
+}
+
+extension Server {
+    /// A failed HTTP log-in is answered late, the delay growing with the peer's failures
+    /// (AuthThrottle, shared with the control socket's `auth`), and logged.
+    func holdFailedLogin(_ ask: HTTPAsk, _ refusal: HTTPAnswer, _ reply: @escaping (HTTPAnswer) -> Void) {
+        let delay = httpAuthFailed(peer: "http:" + ask.peer)
+        logger.warning("HTTP authentication failed", metadata: ["peer": "\(ask.peer)", "path": "\(ask.path)", "delay_ms": "\(delay)"])
+        holdHTTP(refusal, for: delay, reply)
     }
 }
 

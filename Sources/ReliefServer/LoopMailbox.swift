@@ -9,18 +9,31 @@ final class LoopMailbox<Item: Sendable>: @unchecked Sendable {
     // be called from any thread.
     private let lock = NSLock()
     private var items: [Item] = []
+    private var closed = false
     private let wake: UnsafeMutablePointer<uv_async_t>
 
     init(wake: UnsafeMutablePointer<uv_async_t>) {
         self.wake = wake
     }
 
-    /// Any thread.
-    func post(_ item: Item) {
+    /// Any thread. False once the mailbox is closed (the loop's handle is going away): the item
+    /// was not taken, and the sender answers for it.
+    @discardableResult
+    func post(_ item: Item) -> Bool {
         lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { return false }
         items.append(item)
-        lock.unlock()
+        // Under the lock, so `close` returning means no wake-up can follow it.
         uv_async_send(wake)
+        return true
+    }
+
+    /// The loop thread, before it closes the wake-up handle: nothing more is posted.
+    func close() {
+        lock.lock()
+        closed = true
+        lock.unlock()
     }
 
     /// The loop thread: everything posted so far, in order.

@@ -83,6 +83,8 @@ public final class Server {
     var httpQueue: [LoopDesk.Job] = []
     var httpQueueHead = 0
     private var httpHeld: [(due: UInt64, answer: HTTPAnswer, reply: (HTTPAnswer) -> Void)] = []
+    /// The situation board's log-ins (session cookies).
+    var boardSessions = BoardSessions()
     /// Histograms and counters for `/metrics` (ServerMetrics).
     var metrics = ServerMetrics()
     /// Online drills, each on a thread of its own (DrillHost).
@@ -1073,21 +1075,14 @@ public final class Server {
                 engine.reset(to: state)
                 feed.reset(committedSeq: state.lastSeq)
             case .stopAccepting:
+                feed.finishStreams()
                 httpFront?.stop()
                 for waiting in httpWaiting + httpHeld.map({ (seq: Int64(0), answer: $0.answer, reply: $0.reply) }) {
                     waiting.reply(.text(503, "reliefd is shutting down"))
                 }
                 httpWaiting = []
                 httpHeld = []
-                // Requests not yet taken: their continuations must be resumed, or their tasks hang.
-                for job in httpQueue[httpQueueHead...] + (httpDesk?.jobs.drain() ?? []) {
-                    switch job {
-                    case .answer(_, let continuation): continuation.resume(returning: .text(503, "reliefd is shutting down"))
-                    case .stream(_, let continuation): continuation.resume(returning: .refused(.text(503, "reliefd is shutting down")))
-                    }
-                }
-                httpQueue = []
-                httpQueueHead = 0
+                refuseQueuedHTTP()
                 for listener in listeners { listener.close() }
                 listeners.removeAll()
                 for connection in connections.values { connection.stopReading() }
@@ -1099,6 +1094,10 @@ public final class Server {
                 offloader.stop()
                 feed.stop()
             case .closeHandles:
+                // Nothing is posted to the HTTP mailbox once its handle is closing; what came
+                // since the listener stopped is refused.
+                httpDesk?.jobs.close()
+                refuseQueuedHTTP()
                 closeOwnHandles()
                 drillHost.close()
             case .log(let line):
@@ -1196,6 +1195,20 @@ public final class Server {
         httpDesk = desk
         httpFront = front
         logger.info("http listening", metadata: ["address": "\(host):\(front.boundPort ?? port)"])
+    }
+
+    /// At shutdown: HTTP requests not yet taken are refused (their continuations must be resumed,
+    /// or their tasks hang).
+    private func refuseQueuedHTTP() {
+        for job in httpQueue[httpQueueHead...] + (httpDesk?.jobs.drain() ?? []) {
+            switch job {
+            case .answer(_, let continuation): continuation.resume(returning: .text(503, "reliefd is shutting down"))
+            case .stream(_, let continuation): continuation.resume(returning: .refused(.text(503, "reliefd is shutting down")))
+            case .streamDrained, .streamEnded: break
+            }
+        }
+        httpQueue = []
+        httpQueueHead = 0
     }
 
     /// Comes back to the HTTP requests left on the next loop turn.

@@ -5,20 +5,6 @@ import XCTest
 /// The HTTP listener: off unless configured; every request logs in with a user and a token; the
 /// text protocol's reads as JSON, writes refused; /metrics parsed by Prometheus's own parser.
 final class HTTPTests: EndToEndTestCase {
-    /// `curl` on loopback: the status line's code and the body.
-    func get(_ port: UInt16, _ path: String, user: String? = nil, token: String? = nil, timeout: Double = 30) throws -> (status: Int, body: String) {
-        var arguments = ["-s", "-S", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]
-        if let user, let token { arguments += ["-u", "\(user):\(token)"] }
-        let result = try runProgram("/usr/bin/curl", arguments, timeout: timeout)
-        XCTAssertEqual(result.status, 0, "curl \(path): \(result.err)")
-        guard let newline = result.out.lastIndex(of: "\n") else { throw Daemon.Failure("curl \(path): no status in \(result.out)") }
-        return (Int(result.out[result.out.index(after: newline)...]) ?? 0, String(result.out[..<newline]))
-    }
-
-    func json(_ text: String) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
-    }
-
     /// A daemon with HTTP on a free port, a catalog, and a viewer with a token.
     func httpDaemon(_ flags: [String] = []) throws -> (Daemon, Client, UInt16, String) {
         let port = try Daemon.freePort()

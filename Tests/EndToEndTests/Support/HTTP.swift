@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+
+/// HTTP from the tests: `curl` on loopback (a well-kept client, so the daemon's answers are read
+/// as any client reads them), and a server-sent event stream read by curl into a file.
+extension EndToEndTestCase {
+    /// `curl` on loopback: the status code and the body. `extra` adds curl options (a form, a
+    /// cookie jar, headers).
+    func get(_ port: UInt16, _ path: String, user: String? = nil, token: String? = nil, extra: [String] = [],
+             timeout: Double = 30) throws -> (status: Int, body: String) {
+        var arguments = ["-s", "-S", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}"] + extra + ["http://127.0.0.1:\(port)\(path)"]
+        if let user, let token { arguments += ["-u", "\(user):\(token)"] }
+        let result = try runProgram("/usr/bin/curl", arguments, timeout: timeout)
+        XCTAssertEqual(result.status, 0, "curl \(path): \(result.err)")
+        guard let newline = result.out.lastIndex(of: "\n") else { throw Daemon.Failure("curl \(path): no status in \(result.out)") }
+        return (Int(result.out[result.out.index(after: newline)...]) ?? 0, String(result.out[..<newline]))
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
+    }
+}
+
+/// An event stream (`/board/events`) read by `curl -N` into a file, parsed on demand. Stopped
+/// (curl killed) when the test ends or by `stop`.
+final class EventStreamReader {
+    struct Event: Equatable {
+        var id: String
+        var event: String
+        var data: String
+    }
+
+    let process = Process()
+    let file: String
+
+    init(port: UInt16, path: String, user: String, token: String, headers: [String] = []) throws {
+        file = NSTemporaryDirectory() + "sse-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: file, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-N", "--max-time", "120", "-u", "\(user):\(token)", "-o", file]
+            + headers.flatMap { ["-H", $0] } + ["http://127.0.0.1:\(port)\(path)"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        try? FileManager.default.removeItem(atPath: file)
+    }
+
+    var text: String { (try? String(contentsOfFile: file, encoding: .utf8)) ?? "" }
+
+    /// Every complete event so far (blocks ended by a blank line), comments and retry left out:
+    /// `id` is the block's `id:` (empty when it has none).
+    var events: [Event] {
+        var result: [Event] = []
+        let blocks = text.components(separatedBy: "\n\n")
+        for block in blocks.dropLast() {
+            var event = Event(id: "", event: "", data: "")
+            for line in block.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix(":") {
+                if line.hasPrefix("id: ") { event.id = String(line.dropFirst(4)) }
+                if line.hasPrefix("event: ") { event.event = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { event.data = String(line.dropFirst(6)) }
+            }
+            if !event.event.isEmpty { result.append(event) }
+        }
+        return result
+    }
+
+    /// The committed entries received (events with an id), by seq.
+    var entries: [Event] { events.filter { !$0.id.isEmpty && $0.event != "watching" } }
+}
