@@ -116,7 +116,7 @@ extension State {
 }
 
 /// What a subscriber follows: channels, and for stock optionally only some warehouses or regions.
-public struct FeedSelection: Sendable, Equatable {
+public struct FeedSelection: Sendable, Hashable {
     public var channels: Set<FeedChannel>
     /// `stock:ID` words: warehouses, or regions with every warehouse under them. Empty: all stock.
     public var stockPlaces: [String]

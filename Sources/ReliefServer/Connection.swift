@@ -207,13 +207,15 @@ final class Connection {
 
     private func write() {
         guard !closing else { return }
-        var output = machine.takeReady()
+        let output = machine.takeReady()
         guard !output.isEmpty else { return }
         let now = uv_now(server.loop)
         var written = 0
         if uv_stream_get_write_queue_size(stream) == 0 {
-            output.withUnsafeMutableBytes { bytes in
-                var buffer = uv_buf_init(bytes.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+            // Read only (uv_try_write does not write to the buffer): the bytes may be shared with
+            // other subscribers of the feed, and mutable access would copy them.
+            output.withUnsafeBytes { bytes in
+                var buffer = uv_buf_init(UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)), UInt32(bytes.count))
                 let result = uv_try_write(stream, &buffer, 1)
                 if result > 0 { written = Int(result) }
             }

@@ -202,7 +202,9 @@ struct ConnectionMachine {
     mutating func push(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
         if pendingHead == pending.count {
-            ready.append(contentsOf: bytes)
+            // Nothing ready: take the bytes as they are (the feed hands the same array to every
+            // subscriber with the same selection; no copy is made until one is appended to).
+            if ready.isEmpty { ready = bytes } else { ready.append(contentsOf: bytes) }
         } else {
             pending.append(Pending(waitSeq: 0, bytes: bytes, cursor: nil))
             pendingBytes += bytes.count

@@ -199,35 +199,51 @@ final class FeedService {
         }
     }
 
-    /// Appends to each subscriber the lines of `records[from...]` its selection matches; a record's
+    /// What subscribers with the same selection, masking and format are sent from the same record
+    /// on: the same bytes.
+    private struct Batch: Hashable {
+        var selection: FeedSelection
+        var personal: Bool
+        var format: FeedFormat
+        var from: Int
+    }
+
+    /// Appends to each subscriber the lines of `records[from...]` its selection matches. A record's
     /// topic and lines are made once, whoever needs them (once per format, with and without
-    /// personal data).
+    /// personal data), and the bytes for one selection once: a hundred screens following the same
+    /// channels get the same array, which their connections share until written.
     private func send(_ records: [FeedRecord], to owed: [(id: Int, from: Int)]) {
         let state = server.engine.state
         var topics = [FeedTopic??](repeating: nil, count: records.count)
         // By 2 × format + personal: lines and events, each without and with personal data.
         var encoded = [[[UInt8]?]](repeating: [[UInt8]?](repeating: nil, count: records.count), count: 4)
+        var batches: [Batch: (bytes: [UInt8], count: Int)] = [:]
         let now = uv_now(server.loop)
         for (id, from) in owed {
             guard let subscriber = hub.subscribers[id], subscriber.phase != .cutOff, let sink = sinks[id] else { continue }
             let format = sink.feedFormat
-            let variant = 2 * format.rawValue + (subscriber.personal ? 1 : 0)
-            var out: [UInt8] = []
-            var count = 0
-            for index in from..<records.count {
-                if topics[index] == nil { topics[index] = .some(state.feedTopic(of: records[index])) }
-                guard let topic = topics[index]!, subscriber.selection.matches(topic, in: state) else { continue }
-                if encoded[variant][index] == nil {
-                    var line: [UInt8] = []
-                    switch format {
-                    case .lines: Engine.appendFeedLine(records[index], channel: topic.channel, personal: subscriber.personal, into: &line)
-                    case .events: Engine.appendFeedEvent(records[index], channel: topic.channel, personal: subscriber.personal, into: &line)
+            let key = Batch(selection: subscriber.selection, personal: subscriber.personal, format: format, from: from)
+            if batches[key] == nil {
+                let variant = 2 * format.rawValue + (subscriber.personal ? 1 : 0)
+                var out: [UInt8] = []
+                var count = 0
+                for index in from..<records.count {
+                    if topics[index] == nil { topics[index] = .some(state.feedTopic(of: records[index])) }
+                    guard let topic = topics[index]!, subscriber.selection.matches(topic, in: state) else { continue }
+                    if encoded[variant][index] == nil {
+                        var line: [UInt8] = []
+                        switch format {
+                        case .lines: Engine.appendFeedLine(records[index], channel: topic.channel, personal: subscriber.personal, into: &line)
+                        case .events: Engine.appendFeedEvent(records[index], channel: topic.channel, personal: subscriber.personal, into: &line)
+                        }
+                        encoded[variant][index] = line
                     }
-                    encoded[variant][index] = line
+                    out.append(contentsOf: encoded[variant][index]!)
+                    count += 1
                 }
-                out.append(contentsOf: encoded[variant][index]!)
-                count += 1
+                batches[key] = (out, count)
             }
+            let (out, count) = batches[key]!
             guard count > 0 else { continue }
             linesSent += Int64(count)
             lastLine[id] = now

@@ -36,28 +36,46 @@ final class WatchBenchWorker: @unchecked Sendable {
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 
-    /// The milliseconds of `time=YYYY-MM-DDTHH:MM:SS.mmmZ` in a line, or nil.
-    static func time(in line: ArraySlice<UInt8>) -> Int64? {
-        let key = Array(" time=".utf8)
-        guard let start = line.indices.first(where: { index in
-            index + key.count + 24 <= line.endIndex && line[index..<index + key.count].elementsEqual(key)
-        }) else { return nil }
-        let text = line[(start + key.count)..<(start + key.count + 24)]
-        let bytes = Array(text)
-        guard let day = Day(iso8601: String(decoding: bytes[0..<10], as: UTF8.self)), bytes[10] == 0x54, bytes[23] == 0x5A else { return nil }
-        func number(_ range: Range<Int>) -> Int64? {
+    private static let timeKey = Array(" time=".utf8)
+
+    /// The milliseconds of `time=YYYY-MM-DDTHH:MM:SS.mmmZ` in a line, or nil. Cheap, as the
+    /// measuring instrument must be (it shares the daemon's cores): no allocation, and the date's
+    /// day parsed once while it stays the same (`day`).
+    static func time(in line: ArraySlice<UInt8>, day: inout (text: [UInt8], days: Int64)?) -> Int64? {
+        let key = timeKey
+        var start = line.startIndex
+        let last = line.endIndex - key.count - 24
+        while start <= last {
+            if line[start] == 0x20 && line[start + 1] == 0x74 && line[(start + 2)..<(start + key.count)].elementsEqual(key[2...]) { break }
+            start += 1
+        }
+        guard start <= last else { return nil }
+        let at = start + key.count
+        guard line[at + 10] == 0x54, line[at + 23] == 0x5A else { return nil }
+        let dayText = line[at..<(at + 10)]
+        let days: Int64
+        if let known = day, known.text.elementsEqual(dayText) {
+            days = known.days
+        } else {
+            guard let parsed = Day(iso8601: String(decoding: dayText, as: UTF8.self)) else { return nil }
+            days = Int64(parsed.daysSinceEpoch)
+            day = (Array(dayText), days)
+        }
+        func number(_ offset: Int, _ count: Int) -> Int64? {
             var value: Int64 = 0
-            for index in range {
-                guard bytes[index] >= 0x30 && bytes[index] <= 0x39 else { return nil }
-                value = value * 10 + Int64(bytes[index] - 0x30)
+            for index in (at + offset)..<(at + offset + count) {
+                let byte = line[index]
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                value = value * 10 + Int64(byte - 0x30)
             }
             return value
         }
-        guard let hours = number(11..<13), let minutes = number(14..<16), let seconds = number(17..<19), let millis = number(20..<23) else { return nil }
-        return (Int64(day.daysSinceEpoch) * 86_400 + hours * 3600 + minutes * 60 + seconds) * 1000 + millis
+        guard let hours = number(11, 2), let minutes = number(14, 2), let seconds = number(17, 2), let millis = number(20, 3) else { return nil }
+        return (days * 86_400 + hours * 3600 + minutes * 60 + seconds) * 1000 + millis
     }
 
     func run() {
+        var day: (text: [UInt8], days: Int64)?
         var fds = connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
         var open = [Bool](repeating: true, count: connections.count)
         while failure == nil {
@@ -82,6 +100,7 @@ final class WatchBenchWorker: @unchecked Sendable {
                 let wall = WatchBenchWorker.wallMilliseconds()
                 let inWindow = received >= measureStart && received < measureEnd
                 var bytes = partial[index]
+                partial[index] = []
                 bytes.append(contentsOf: readBuffer[0..<count])
                 var lineStart = 0
                 while let newline = bytes[lineStart...].firstIndex(of: 0x0A) {
@@ -90,7 +109,7 @@ final class WatchBenchWorker: @unchecked Sendable {
                     if line.starts(with: "EVENT ".utf8) {
                         guard inWindow else { continue }
                         events += 1
-                        if let time = WatchBenchWorker.time(in: line) {
+                        if let time = WatchBenchWorker.time(in: line, day: &day) {
                             histogram[Int(min(max(wall - time, 0), 60_000))] += 1
                         }
                     } else if line.starts(with: "ERR".utf8) {
@@ -100,7 +119,8 @@ final class WatchBenchWorker: @unchecked Sendable {
                         break
                     }
                 }
-                partial[index] = Array(bytes[lineStart...])
+                bytes.removeFirst(lineStart)
+                partial[index] = bytes
             }
         }
     }
