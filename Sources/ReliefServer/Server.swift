@@ -56,6 +56,8 @@ public final class Server {
     private let writerResults: UnsafeMutablePointer<uv_async_t>
     /// Work too large for the loop (a plan over every open need) runs on this thread.
     private let offloader: OffloadWorker
+    /// systemd's notifications (READY, STOPPING, the watchdog); nothing when not under systemd.
+    private let notifier = ServiceNotifier()
     private let offloadResults: UnsafeMutablePointer<uv_async_t>
     /// Which writes wait (an import's re-check, commits behind) and the off-loop queue (WorkGate).
     private var gate = WorkGate<ImportRecheck, OffloadWorker.Result>()
@@ -359,6 +361,7 @@ public final class Server {
             "socket": "\(configuration.socket)", "tcp": "\(configuration.tcp ?? "off")",
             "store": "\(storeLocation)", "seq": "\(engine.state.lastSeq)",
         ])
+        notifier.ready(status: standbyRefusal == nil ? "serving at seq \(engine.state.lastSeq)" : "standby: another reliefd leads")
         uv_run(loop, UV_RUN_DEFAULT)
         logger.info("reliefd stopped", metadata: ["seq": "\(life.committedSeq)"])
     }
@@ -1075,6 +1078,7 @@ public final class Server {
                 engine.reset(to: state)
                 feed.reset(committedSeq: state.lastSeq)
             case .stopAccepting:
+                notifier.stopping()
                 feed.finishStreams()
                 httpFront?.stop()
                 for waiting in httpWaiting + httpHeld.map({ (seq: Int64(0), answer: $0.answer, reply: $0.reply) }) {
@@ -1138,6 +1142,8 @@ public final class Server {
     private func tick() {
         step(.tick)
         let now = uv_now(loop)
+        // From the loop itself: a loop that stalls stops pinging, and systemd restarts it.
+        notifier.tick(now: now)
         releaseAuthReplies(now: now)
         releaseHeldHTTP(now: now)
         feed.tick(now: now)

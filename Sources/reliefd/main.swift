@@ -19,14 +19,16 @@ func fail(_ message: String, status: Int32 = 2) -> Never {
 
 func usage() -> String {
     var text = """
-    usage: reliefd [--config FILE] [--KEY VALUE ...]
+    usage: reliefd [--config FILE] [--KEY VALUE ...] [--check-config]
            reliefd migrate --from sqlite:PATH --to postgres://USER@HOST:PORT/DATABASE [--password-file PATH]
            reliefd verify [--config FILE] [--store sqlite:PATH|postgres://…] [--data-dir DIR]
            reliefd drill run FILE [--compare FILE_B] [--report DIR] [--config FILE]
            reliefd drill compare REPORT_A REPORT_B [--report DIR]
 
     Runs the reliefd daemon in the foreground. Settings come from the defaults, then FILE, then
-    flags; every configuration key is also a flag (--data-dir or --data_dir).
+    flags; every configuration key is also a flag (--data-dir or --data_dir). --check-config reads
+    them, says whether they are valid and exits (0 or 1) without starting. Under systemd
+    (Type=notify) it says READY=1 once it serves and pings the watchdog from its loop.
 
     reliefd verify recomputes the journal's hash chain from the first entry and checks every
     snapshot against its seal, without starting the daemon (safe beside a running one); it prints
@@ -60,6 +62,7 @@ if arguments.first == "drill" {
 }
 var overrides: [(String, String)] = []
 var configFile: String?
+var checkConfigOnly = false
 var index = 0
 while index < arguments.count {
     var argument = arguments[index]
@@ -71,6 +74,10 @@ while index < arguments.count {
     if argument == "--version" {
         print("reliefd \(ReliefVersion.string)")
         exit(0)
+    }
+    if argument == "--check-config" {
+        checkConfigOnly = true
+        continue
     }
     guard argument.hasPrefix("--") else { fail("unexpected argument \"\(argument)\"; expected --KEY VALUE (see --help)") }
     argument.removeFirst(2)
@@ -116,6 +123,10 @@ do {
 } catch {
     fail("\(error)")
 }
+if checkConfigOnly {
+    print("reliefd: the configuration \(configFile ?? "(defaults and flags)") is valid")
+    exit(0)
+}
 // The command line is public (ps, /proc/PID/cmdline): a password there is no secret, so none is
 // taken from it, and the message does not repeat it either.
 if overrides.contains(where: { $0.0 == "store" && PostgresStore.hasPassword($0.1) }) {
@@ -150,8 +161,10 @@ if let postgresURL = configuration.postgresURL {
         }
     } else if PostgresStore.hasPassword(postgresURL), let configFile {
         var info = stat()
-        if stat(configFile, &info) == 0, info.st_mode & 0o077 != 0 {
-            logger.warning("the configuration file holds the PostgreSQL password and others can read it: chmod 600 it, or move the password to store_password_file",
+        // Readable by its group only when that is the daemon's own group (the installed
+        // /etc/reliefd/reliefd.conf is 0640 root:reliefd).
+        if stat(configFile, &info) == 0, info.st_mode & 0o007 != 0 || (info.st_mode & 0o070 != 0 && info.st_gid != getgid()) {
+            logger.warning("the configuration file holds the PostgreSQL password and others can read it: chmod 600 it (or 640 with reliefd's group), or move the password to store_password_file",
                            metadata: ["file": "\(configFile)", "mode": "0\(String(info.st_mode & 0o777, radix: 8))"])
         }
     }

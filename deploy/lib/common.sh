@@ -13,9 +13,19 @@ ensure_packages() {
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
-    echo "installing: ${missing[*]}" >&2
     local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    if [ "$(id -u)" -ne 0 ]; then
+        # Not root: through sudo when there is one; otherwise say exactly what to run as root.
+        if ! command -v sudo >/dev/null 2>&1; then
+            echo "missing Debian packages: ${missing[*]}" >&2
+            echo "this user is not root and there is no sudo; as root, run:" >&2
+            echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+            echo "then run $0 again" >&2
+            exit 1
+        fi
+        sudo="sudo"
+    fi
+    echo "installing: ${missing[*]}" >&2
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }

@@ -20,6 +20,8 @@ final class Daemon {
     var logPath: String { directory + "/reliefd.log" }
     /// Flags added after the fixed ones, e.g. `["--max-clients", "20"]`.
     var extraFlags: [String]
+    /// Environment variables set for the daemon on top of the test's own.
+    var environment: [String: String] = [:]
     private(set) var pid: pid_t = 0
     private(set) var starts = 0
 
@@ -75,7 +77,11 @@ final class Daemon {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var child: pid_t = 0
-        let status = posix_spawn(&child, binary, &actions, nil, &argv, environ)
+        var variables = ProcessInfo.processInfo.environment
+        for (key, value) in environment { variables[key] = value }
+        var envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in envp { free(pointer) } }
+        let status = posix_spawn(&child, binary, &actions, nil, &argv, &envp)
         guard status == 0 else { throw Failure("posix_spawn \(binary) failed: \(String(cString: strerror(status)))") }
         pid = child
         starts += 1

@@ -20,9 +20,11 @@ class EndToEndTestCase: XCTestCase {
     }
 
     /// A started daemon on a fresh temporary directory.
-    func startDaemon(_ flags: [String] = []) throws -> Daemon {
+    func startDaemon(_ flags: [String] = [], environment: [String: String] = [:], before: (Daemon) throws -> Void = { _ in }) throws -> Daemon {
         let daemon = try Daemon(flags: flags)
+        daemon.environment = environment
         daemons.append(daemon)
+        try before(daemon)
         try daemon.start()
         return daemon
     }
