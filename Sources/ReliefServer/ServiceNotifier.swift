@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+// sys/socket.h's SOCK_* constants reach Swift through libuv's headers (as for Listener), not
+// through Glibc's module alone.
+import CLibUV
 import Foundation
 
 /// systemd's service notifications (sd_notify(3)), without libsystemd: datagrams to the socket
