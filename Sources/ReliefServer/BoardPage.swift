@@ -334,14 +334,17 @@ function renderTeams(readiness) {
 
 // MARK: loading and the live stream
 
+// Each listing asks for up to 10,000 rows (the most one HTTP answer gives: a country's open needs);
+// a panel cut there says so.
+const rows = "limit=10000";
 const panels = {
-  incidents: { urls: ["/api/incident/list", "/api/need/list/open"], render: renderIncidents,
+  incidents: { urls: [`/api/incident/list?${rows}`, `/api/need/list/open?${rows}`], render: renderIncidents,
                channels: ["incidents", "needs", "plans", "allocations", "assignments"] },
-  map: { urls: ["/geo/warehouses", "/geo/incidents", "/api/allocation/list?status=dispatched", "/api/allocation/list?status=reserved"],
+  map: { urls: [`/geo/warehouses?${rows}`, `/geo/incidents?${rows}`, `/api/allocation/list?status=dispatched&${rows}`, `/api/allocation/list?status=reserved&${rows}`],
          render: renderMap, channels: ["incidents", "needs", "allocations", "catalog"] },
-  alerts: { urls: ["/api/alert/list"], render: renderAlerts, channels: ["alerts"] },
-  stock: { urls: ["/api/stock/query/low", "/api/stock/query/expiring"], render: renderStock, channels: ["stock", "allocations", "catalog"] },
-  teams: { urls: ["/api/team/readiness"], render: renderTeams, channels: ["rosters"] },
+  alerts: { urls: [`/api/alert/list?${rows}`], render: renderAlerts, channels: ["alerts"] },
+  stock: { urls: [`/api/stock/query/low?${rows}`, `/api/stock/query/expiring?${rows}`], render: renderStock, channels: ["stock", "allocations", "catalog"] },
+  teams: { urls: [`/api/team/readiness?${rows}`], render: renderTeams, channels: ["rosters"] },
 };
 /// A panel is read again at most this often while changes stream in.
 const minimumGap = 150;
@@ -366,7 +369,8 @@ async function load(name) {
     panel.render(...data);
     section.dataset.seq = seq;
     section.classList.remove("failed");
-    section.querySelector(".problem").textContent = "";
+    section.querySelector(".problem").textContent = data.some((listing) => listing.more) ?
+      "Showing the first 10,000 rows of a listing; reliefctl gives all of them." : "";
   } catch (error) {
     section.classList.add("failed");
     section.querySelector(".problem").textContent = error.status === 403 ? "Not visible to your role." :
