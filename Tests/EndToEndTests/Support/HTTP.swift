@@ -32,12 +32,16 @@ final class EventStreamReader {
 
     let process = Process()
     let file: String
+    /// What `count(of:)` has read of the file: bytes, events by name, and an incomplete last block.
+    private var scanned: UInt64 = 0
+    private var counts: [String: Int] = [:]
+    private var tail = Data()
 
     init(port: UInt16, path: String, user: String, token: String, headers: [String] = []) throws {
         file = NSTemporaryDirectory() + "sse-\(UUID().uuidString)"
         FileManager.default.createFile(atPath: file, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-N", "--max-time", "120", "-u", "\(user):\(token)", "-o", file]
+        process.arguments = ["-s", "-N", "--max-time", "900", "-u", "\(user):\(token)", "-o", file]
             + headers.flatMap { ["-H", $0] } + ["http://127.0.0.1:\(port)\(path)"]
         process.standardInput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -68,6 +72,29 @@ final class EventStreamReader {
             if !event.event.isEmpty { result.append(event) }
         }
         return result
+    }
+
+    /// How many complete events named `event` were received. Cheap enough to poll while
+    /// megabytes stream in: only the bytes that arrived since the last call are read and split.
+    func count(of event: String) -> Int {
+        if let handle = FileHandle(forReadingAtPath: file) {
+            defer { try? handle.close() }
+            try? handle.seek(toOffset: scanned)
+            let fresh = handle.readDataToEndOfFile()
+            scanned += UInt64(fresh.count)
+            tail.append(fresh)
+            let separator = Data("\n\n".utf8), prefix = Data("event: ".utf8)
+            var from = tail.startIndex
+            while let blank = tail.range(of: separator, in: from..<tail.endIndex) {
+                let block = tail[from..<blank.lowerBound]
+                for line in block.split(separator: 0x0A) where line.starts(with: prefix) {
+                    counts[String(decoding: line.dropFirst(prefix.count), as: UTF8.self), default: 0] += 1
+                }
+                from = blank.upperBound
+            }
+            tail = Data(tail[from...])
+        }
+        return counts[event, default: 0]
     }
 
     /// The committed entries received (events with an id), by seq.
