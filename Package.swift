@@ -56,8 +56,12 @@ let package = Package(
             "ReliefEngine", "ReliefMatching", "ReliefStore", "ReliefProtocol", "ReliefDrill", "ReliefLimits", "ReliefHTTP", "CLibUV",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The log format (logfmt on stderr, journald's priority prefix under systemd): a module of its
+        // own because it needs nothing of reliefd but swift-log, so its tests build without the
+        // server's; only the entry point sets it up, and everything else logs through swift-log.
+        .target(name: "ReliefLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "reliefd", dependencies: [
-            "ReliefServer", "ReliefDrill",
+            "ReliefServer", "ReliefDrill", "ReliefLog",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // CSV import and export (reliefctl import/export, demo-roster): a library so the fuzz targets reach it.
@@ -83,7 +87,8 @@ let package = Package(
         .testTarget(name: "ReliefEngineTests", dependencies: ["ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefDrillTests", dependencies: ["ReliefDrill", "ReliefEngine", "ReliefCore", "ReliefProtocol"]),
         .testTarget(name: "ReliefStoreTests", dependencies: ["ReliefStore", "ReliefCore", "ReliefEngine", "ReliefProtocol"]),
-        .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefHTTP", "ReliefProtocol", "ReliefEngine", "ReliefLimits", "ReliefStore", "ReliefCore"]),
+        .testTarget(name: "ReliefLogTests", dependencies: ["ReliefLog", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ReliefServerTests", dependencies: ["ReliefServer", "ReliefHTTP", "ReliefProtocol", "ReliefEngine", "ReliefLimits", "ReliefStore", "ReliefCore", "ReliefLog"]),
         // The seeded simulation of the server's machines over a simulated store (deploy/simulate).
         .testTarget(name: "SimulationTests", dependencies: ["ReliefServer", "ReliefEngine", "ReliefCore", "ReliefProtocol", "ReliefStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol", "CSQLite"]),

@@ -6,6 +6,7 @@ import Logging
 import ReliefCore
 import ReliefDrill
 import ReliefEngine
+import ReliefLog
 import ReliefMatching
 import ReliefServer
 import ReliefStore
@@ -74,11 +75,7 @@ enum Drill {
                 return complain("\(error)")
             }
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+        ReliefLogging.bootstrap(level: .warning)
         let logger = Logger(label: "reliefd.drill")
         // The same resolved settings as the daemon's start-up (matching policy, planning standards).
         let settings: ServerSettings

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import ReliefLog
 import ReliefStore
 
 /// `reliefd migrate --from sqlite:PATH --to postgres://… [--password-file PATH]`: copies an
@@ -47,11 +48,7 @@ enum Migrate {
         let path = String(from.dropFirst(7))
         guard FileManager.default.fileExists(atPath: path) else { return complain("no SQLite store at \(path)") }
 
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return handler
-        }
+        ReliefLogging.bootstrap(level: .info)
         let logger = Logger(label: "reliefd.migrate")
         let source = SQLiteJournal(path: path, logger: logger)
         let target = PostgresJournal(url: to, password: password, logger: logger, timeoutSeconds: 600)

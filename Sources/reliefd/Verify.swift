@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import ReliefLog
 import ReliefServer
 import ReliefStore
 
@@ -42,11 +43,7 @@ enum Verify {
             return complain("\(error)")
         }
 
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+        ReliefLogging.bootstrap(level: .warning)
         let logger = Logger(label: "reliefd.verify")
         let location: String
         let started = ContinuousClock.now

@@ -9,6 +9,7 @@ import Foundation
 import Logging
 import ReliefCore
 import ReliefEngine
+import ReliefLog
 import ReliefServer
 import ReliefStore
 
@@ -134,11 +135,7 @@ if overrides.contains(where: { $0.0 == "store" && PostgresStore.hasPassword($0.1
 }
 
 let logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = logLevel
-    return handler
-}
+ReliefLogging.bootstrap(level: logLevel)
 let logger = Logger(label: "reliefd")
 for warning in settings.warnings {
     logger.warning("\(warning.message)", metadata: warning.metadata.mapValues { "\($0)" })
