@@ -67,7 +67,7 @@ let package = Package(
         // CSV import and export (reliefctl import/export, demo-roster): a library so the fuzz targets reach it.
         .target(name: "ReliefCSV", dependencies: ["ReliefProtocol", "ReliefLimits"]),
         .executableTarget(name: "reliefctl", dependencies: [
-            "ReliefProtocol", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefCSV", "CLibEdit",
+            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefCSV", "CLibEdit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -93,6 +93,6 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["ReliefServer", "ReliefEngine", "ReliefCore", "ReliefProtocol", "ReliefStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol", "CSQLite"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["ReliefFuzz"]),
-        .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefCSV", "ReliefProtocol", "ReliefLimits"]),
+        .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefCSV", "ReliefProtocol", "ReliefLimits", "ReliefCore"]),
     ]
 )

@@ -49,13 +49,18 @@ public final class DrillRun {
     static let organizer = "exercise:organizer"
     static let officer = "exercise:officer"
 
-    /// A drill of `scenario` on `state`. `wallClock` is the host's clock, used only for `start now`.
+    /// A drill of `scenario` on `state`. `wallClock` is the host's clock, used only for `start now`;
+    /// `timeZone` the operation's, for date-times without an offset in injects (as the live engine reads them).
     /// Throws when the scenario names what the start state lacks (a warehouse, an item, a
     /// volunteer or team in an expectation), every such error at once.
     public init(scenario: Scenario, state: State, planningStandards: PlanningStandards? = nil,
-                matchingPolicy: MatchingPolicy = MatchingPolicy(), wallClock: Timestamp? = nil) throws(ScenarioErrors) {
-        guard let start = scenario.start ?? wallClock.map({ DrillTime.Start(instant: Timestamp(milliseconds: $0.milliseconds / 60_000 * 60_000),
-                                                                              offsetMinutes: 0) }) else {
+                matchingPolicy: MatchingPolicy = MatchingPolicy(), timeZone: OperationTimeZone = .utc,
+                wallClock: Timestamp? = nil) throws(ScenarioErrors) {
+        // `start now` is shown on the operation's wall clock, with its offset then.
+        guard let start = scenario.start ?? wallClock.map({ now -> DrillTime.Start in
+            let instant = Timestamp(milliseconds: now.milliseconds / 60_000 * 60_000)
+            return DrillTime.Start(instant: instant, offsetMinutes: timeZone.secondsFromUTC(at: instant) / 60)
+        }) else {
             throw ScenarioErrors([.init(file: scenario.file, line: 1, column: 1, message: "start now needs the host's clock; expected start DATE-TIME")])
         }
         if let replay = scenario.replay, replay.source == nil {
@@ -72,6 +77,7 @@ public final class DrillRun {
         engine.exercise = true
         engine.planningStandards = planningStandards
         engine.matchingPolicy = matchingPolicy
+        engine.timeZone = timeZone
         recorder = DrillRecorder(start: start, state: state)
         checks = scenario.expectations.map { _ in ExpectationCheck() }
         for volunteer in state.volunteers.values where !volunteer.duty.isEmpty || volunteer.onDutySince != nil { worked.insert(volunteer.id) }

@@ -16,12 +16,15 @@ public enum DrillStart {
         /// One incident's history in the live store, read-only, for `replay incident ID` (nil
         /// where there is no store).
         public var history: ((String) throws -> IncidentHistory)?
+        /// The operation's time zone, for date-times without an offset in a dataset's lines.
+        public var timeZone: OperationTimeZone
 
         public init(catalogFile: String? = "config/catalog/skills.commands", live: (() throws -> State)? = nil,
-                    history: ((String) throws -> IncidentHistory)? = nil) {
+                    history: ((String) throws -> IncidentHistory)? = nil, timeZone: OperationTimeZone = .utc) {
             self.catalogFile = catalogFile
             self.live = live
             self.history = history
+            self.timeZone = timeZone
         }
     }
 
@@ -81,14 +84,15 @@ public enum DrillStart {
                 throw failure("cannot read dataset \(path); expected a file of request lines (relative paths start in the current directory)")
             }
             do {
-                state = try run(lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), on: state, at: time)
+                state = try run(lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), on: state, at: time,
+                                timeZone: sources.timeZone)
             } catch {
                 throw failure("dataset \(path) line \(error.line): \(error.message); expected a dataset the engine accepts")
             }
             if volunteers > 0 {
                 let lines = RosterGenerator.demoLines(seed: rosterSeed, volunteers: volunteers, now: time.day)
                 do {
-                    state = try run(lines: lines, on: state, at: time)
+                    state = try run(lines: lines, on: state, at: time, timeZone: sources.timeZone)
                 } catch {
                     throw failure("generated roster (seed \(rosterSeed), \(volunteers) volunteers) line \(error.line): \(error.message); expected dataset \(path) to hold the regions of the Shanxi demo")
                 }
@@ -101,7 +105,8 @@ public enum DrillStart {
         guard let file = sources.catalogFile else { return State() }
         guard let text = read(file) else { throw failure("cannot read the skill catalog \(file) (catalog_file); expected a file of skill add and specialty add lines") }
         do {
-            return try run(lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), on: State(), at: time)
+            return try run(lines: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init), on: State(), at: time,
+                           timeZone: sources.timeZone)
         } catch {
             throw failure("skill catalog \(file) line \(error.line): \(error.message)")
         }
@@ -113,9 +118,11 @@ public enum DrillStart {
     }
 
     /// Runs request lines (blank lines and `#` comments skipped) on `state` with the clock at
-    /// `time`; the first refused line stops it, named by its number.
-    public static func run(lines: [String], on state: State, at time: Timestamp) throws(LineFailure) -> State {
+    /// `time` (date-times without an offset read in `timeZone`); the first refused line stops it,
+    /// named by its number.
+    public static func run(lines: [String], on state: State, at time: Timestamp, timeZone: OperationTimeZone = .utc) throws(LineFailure) -> State {
         let engine = Engine(state: state, clock: .fixed(time))
+        engine.timeZone = timeZone
         for (index, line) in lines.enumerated() {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }

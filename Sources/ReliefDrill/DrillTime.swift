@@ -63,36 +63,12 @@ public enum DrillTime {
             self.offsetMinutes = offsetMinutes
         }
 
-        /// `2026-07-15T06:00+08:00`, `2026-07-15T06:00:30Z`, `2026-07-14T22:00-02:30`.
+        /// `2026-07-15T06:00+08:00`, `2026-07-15T06:00:30Z`, `2026-07-14T22:00-02:30`: a date-time of
+        /// RFC 3339 (`DateTimeText`, fractions of a second and lowercase `t`/`z` too) with its offset,
+        /// which a scenario must give (it is a file that travels; no zone is assumed for it).
         public init?(iso8601 text: String) {
-            let characters = Array(text)
-            guard characters.count >= 17, characters[10] == "T",
-                  let day = Day(iso8601: String(characters[0..<10])) else { return nil }
-            func two(_ at: Int) -> Int? {
-                guard at + 1 < characters.count, characters[at].isASCIIDigitCharacter, characters[at + 1].isASCIIDigitCharacter else { return nil }
-                return Int(String(characters[at...at + 1]))
-            }
-            guard let hour = two(11), characters[13] == ":", let minute = two(14), hour < 24, minute < 60 else { return nil }
-            var index = 16, second = 0
-            if characters[index] == ":" {
-                guard let parsed = two(17), parsed < 60 else { return nil }
-                second = parsed
-                index = 19
-            }
-            guard index < characters.count else { return nil }
-            var offset = 0
-            switch characters[index] {
-            case "Z":
-                guard index + 1 == characters.count else { return nil }
-            case "+", "-":
-                guard index + 6 == characters.count, let offsetHours = two(index + 1), characters[index + 3] == ":",
-                      let offsetMinutes = two(index + 4), offsetHours <= 14, offsetMinutes < 60 else { return nil }
-                offset = (offsetHours * 60 + offsetMinutes) * (characters[index] == "-" ? -1 : 1)
-            default:
-                return nil
-            }
-            let local = Int64(day.daysSinceEpoch) * 86_400_000 + Int64(hour * 3600 + minute * 60 + second) * 1000
-            self.init(instant: Timestamp(milliseconds: local - Int64(offset) * DrillTime.minuteMilliseconds), offsetMinutes: offset)
+            guard case .success(.instant(let instant, let offsetSeconds)) = DateTimeText.parse(text) else { return nil }
+            self.init(instant: instant, offsetMinutes: offsetSeconds / 60)
         }
 
         /// The instant in the offset it was given in: `2026-07-15T06:00:00+08:00`.

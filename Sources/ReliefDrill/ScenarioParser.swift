@@ -191,7 +191,15 @@ public enum ScenarioParser {
                 return
             }
             guard let parsed = DrillTime.Start(iso8601: words[0].text) else {
-                error(number, words[0].column, "bad start \"\(words[0].text)\"; expected an ISO 8601 date-time with its offset such as 2026-07-15T06:00+08:00 (or Z for UTC), or now")
+                let expected = "expected an ISO 8601 date-time with its offset such as 2026-07-15T06:00+08:00 (or Z for UTC), or now"
+                switch DateTimeText.parse(words[0].text) {
+                case .failure(.impossibleOffset(let offset)):
+                    error(number, words[0].column, "bad start \"\(words[0].text)\": \(offset) is not a UTC offset (hours 00 to 23, minutes 00 to 59); \(expected)")
+                case .success(.local):
+                    error(number, words[0].column, "bad start \"\(words[0].text)\": no offset, and a scenario assumes no time zone; \(expected)")
+                default:
+                    error(number, words[0].column, "bad start \"\(words[0].text)\"; \(expected)")
+                }
                 return
             }
             start = parsed

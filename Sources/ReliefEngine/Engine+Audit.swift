@@ -106,11 +106,11 @@ extension Engine {
         filter.user = args.option("user")
         if let text = args.option("since") {
             if let day = Day(iso8601: text) {
-                filter.since = Int64(day.daysSinceEpoch) * 86_400_000
-            } else if let time = Arguments.timestamp(text) {
-                filter.since = time.milliseconds
+                filter.since = timeZone.startOfDay(day).milliseconds
             } else {
-                throw Refusal(.syntax, "bad since \"\(text)\"; expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z (UTC)")
+                let forms = "expected a date YYYY-MM-DD (from the start of that day, \(timeZone.identifier) time) or a date-time "
+                    + "\(DateTimeText.forms) (RFC 3339; without an offset, \(timeZone.identifier) time)"
+                filter.since = try Arguments.dateTime(text, "since", zone: timeZone, forms: forms).milliseconds
             }
         }
         if let kind = args.option("kind") {

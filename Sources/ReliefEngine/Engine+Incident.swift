@@ -183,7 +183,7 @@ extension Engine {
                 }
             }
             let priority = try args.option("priority").map(Arguments.priority) ?? 3
-            let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now) }
+            let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now, zone: engine.timeZone) }
                 ?? Timestamp(milliseconds: context.now.milliseconds + Engine.defaultNeedLead)
             let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
             let ref = try args.option("ref").map(Arguments.needRef)
@@ -233,7 +233,7 @@ extension Engine {
             default: break
             }
             let priority = try args.option("priority").map(Arguments.priority)
-            let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now) }
+            let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now, zone: engine.timeZone) }
             let note = try args.option("note").map { try Arguments.text($0, "note", max: 500) }
             let reach = try args.option("reach").map(Arguments.reach)
             guard amount != nil || priority != nil || neededBy != nil || note != nil || reach != nil else {
@@ -307,7 +307,7 @@ extension Engine {
             }
             let accept = args.request.hasFlag("accept", from: args.first)
             let priority = try args.option("priority").map(Arguments.priority)
-            let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now) }
+            let neededBy = try args.option("by").map { try Arguments.deadline($0, now: context.now, zone: engine.timeZone) }
             let prefix = try args.option("ref").map { try Arguments.identifier($0, "ref prefix") }
             if !accept && (priority != nil || neededBy != nil || prefix != nil) { throw Refusal(.syntax, "priority=, by= and ref= go with accept") }
             guard let standards = engine.planningStandards else {

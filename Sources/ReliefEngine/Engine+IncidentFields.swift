@@ -44,40 +44,36 @@ extension Arguments {
         return value
     }
 
-    /// A deadline: `YYYY-MM-DD` (the end of that day, UTC), `YYYY-MM-DDTHH:MM[:SS]Z` (UTC), or a
-    /// duration from now such as `12h` or `2d`. It must lie after `now`.
-    static func deadline(_ text: String, now: Timestamp, _ what: String = "by") throws -> Timestamp {
+    /// A deadline: `YYYY-MM-DD` (the end of that day in the operation's zone), a date-time
+    /// (`DateTimeText`: with an offset, that instant; without, read in `zone`), or a duration from
+    /// now such as `12h` or `2d`. It must lie after `now`.
+    static func deadline(_ text: String, now: Timestamp, zone: OperationTimeZone = .utc, _ what: String = "by") throws -> Timestamp {
         let time: Timestamp
         if let day = Day(iso8601: text) {
-            time = Timestamp(milliseconds: Int64(day.daysSinceEpoch + 1) * 86_400_000 - 1000)
-        } else if let parsed = timestamp(text) {
-            time = parsed
+            time = zone.endOfDay(day)
         } else if let milliseconds = DurationText.milliseconds(text), milliseconds > 0 {
             time = Timestamp(milliseconds: now.milliseconds + milliseconds)
         } else {
-            throw Refusal(.syntax, "bad \(what) \"\(text)\"; expected a date YYYY-MM-DD (end of that day, UTC), a time YYYY-MM-DDTHH:MMZ, or a duration from now such as 12h or 2d")
+            let forms = "expected a date YYYY-MM-DD (the end of that day, \(zone.identifier) time), a date-time \(DateTimeText.forms)"
+                + " (RFC 3339; without an offset, \(zone.identifier) time), or a duration from now such as 12h or 2d"
+            time = try dateTime(text, what, zone: zone, forms: forms)
         }
         guard time > now else { throw Refusal(.syntax, "\(what)=\(text) is not after now (\(now.iso8601)); a need is for the future") }
         return time
     }
 
-    /// `2026-12-03T14:00Z`, `2026-12-03T14:00:30Z` (the Z may be left out; times are UTC).
-    static func timestamp(_ text: String) -> Timestamp? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 16, bytes[10] == 0x54 /* T */, let day = Day(iso8601: String(decoding: bytes[0..<10], as: UTF8.self)) else { return nil }
-        var rest = Array(bytes[11...])
-        if rest.last == 0x5A /* Z */ { rest.removeLast() }
-        func two(_ at: Int) -> Int? {
-            guard at + 1 < rest.count, (0x30...0x39).contains(rest[at]), (0x30...0x39).contains(rest[at + 1]) else { return nil }
-            return Int(rest[at] - 0x30) * 10 + Int(rest[at + 1] - 0x30)
+    /// The instant a date-time option names (`DateTimeText`): with an offset, that instant;
+    /// without, the wall-clock time in `zone`. A refusal names the option, the offset when it is
+    /// the impossible part, and `forms`, the forms the option takes.
+    static func dateTime(_ text: String, _ what: String, zone: OperationTimeZone, forms: String) throws -> Timestamp {
+        switch DateTimeText.parse(text) {
+        case .success(let parsed):
+            return zone.instant(parsed)
+        case .failure(.impossibleOffset(let offset)):
+            throw Refusal(.syntax, "bad \(what) \"\(text)\": \(offset) is not a UTC offset (hours 00 to 23, minutes 00 to 59, such as +08:00 or -05:00); \(forms)")
+        case .failure(.malformed):
+            throw Refusal(.syntax, "bad \(what) \"\(text)\"; \(forms)")
         }
-        guard rest.count == 5 || rest.count == 8, rest[2] == 0x3A, let hour = two(0), let minute = two(3), hour < 24, minute < 60 else { return nil }
-        var second = 0
-        if rest.count == 8 {
-            guard rest[5] == 0x3A, let parsed = two(6), parsed < 60 else { return nil }
-            second = parsed
-        }
-        return Timestamp(milliseconds: Int64(day.daysSinceEpoch) * 86_400_000 + Int64(hour * 3600 + minute * 60 + second) * 1000)
     }
 }
 

@@ -46,6 +46,9 @@ public final class Engine {
     public var exercise = false
     /// A team that has not drilled for this many days is flagged by `team readiness` (drill_period_days).
     public var drillPeriodDays = 180
+    /// The operation's time zone (time_zone): how `by=2026-12-03T18:00` (no offset) and
+    /// `by=2026-12-03` are read. Only reading uses it: instants are journaled and answered in UTC.
+    public var timeZone = OperationTimeZone.utc
     /// The alerts' thresholds, and what the next `evaluateAlerts` must look at.
     public var alertThresholds = AlertThresholds()
     public var alertMonitor = AlertMonitor()
@@ -453,6 +456,7 @@ extension Engine {
             try args.expect(positionals: 0...0, options: [])
             var fields: Fields = ["version": ReliefVersion.string, "seq": String(engine.state.lastSeq),
                                   "time": context.now.iso8601]
+            fields.append("time_zone", engine.timeZone.identifier)
             fields.append("regions", String(engine.state.regions.count))
             fields.append("warehouses", String(engine.state.warehouses.count))
             fields.append("items", String(engine.state.items.count))

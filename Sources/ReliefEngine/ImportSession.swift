@@ -25,6 +25,7 @@ public final class ImportSession {
     init(base: Engine, allowed: Set<String>, principal: Principal, maxErrorsReported: Int) {
         // The copy shares storage with the live state until the first row changes it.
         scratch = Engine(state: base.state, clock: base.clock)
+        scratch.timeZone = base.timeZone
         baseGeneration = base.generation
         self.allowed = allowed
         self.principal = principal

@@ -93,6 +93,10 @@ public struct Configuration: Sendable, Equatable {
     public var maxDrills = Limits.drillsDefault
     /// `matching_*` keys: the matching policy's knobs (MatchingPolicy.keys), checked when set.
     public var matching: [String: String] = [:]
+    /// The operation's time zone, a name of the tz database: how date-times written without an
+    /// offset and date-only deadlines are read, and what `info` tells clients to show times in.
+    /// Checked when set (`OperationTimeZone.system(named:)`), so an unknown name stops the start.
+    public var timeZone = "UTC"
 
     public init() {}
 
@@ -141,6 +145,7 @@ public struct Configuration: Sendable, Equatable {
         ("max_import_bytes", "BYTES", "bytes of rows one bulk import may hold before it is aborted with ERR LIMIT"),
         ("max_import_bytes_total", "BYTES", "bytes of rows all open imports together may hold"),
         ("max_uncommitted", "N", "journal entries written and not yet durable past which writes wait (their clients are not read) until commits catch up"),
+        ("time_zone", "ZONE", "the operation's time zone, a tz database name such as Asia/Shanghai (default UTC): date-times without an offset and date-only deadlines are read in it, and reliefctl shows times in it; journal and replies stay UTC"),
     ] + MatchingPolicy.keys.map { ("matching_" + $0.key, $0.form, "matching: " + $0.help) }
 
     public struct Problem: Error, CustomStringConvertible, Equatable {
@@ -275,6 +280,11 @@ public struct Configuration: Sendable, Equatable {
         case "max_drills": maxDrills = try number(Limits.drillsRange)
         case "max_import_bytes": maxImportBytes = try number(Limits.importBytesRange)
         case "max_import_bytes_total": maxImportBytesTotal = try number(Limits.importBytesTotalRange)
+        case "time_zone":
+            guard (try? OperationTimeZone.system(named: value)) != nil else {
+                throw Problem("bad value \"\(value)\" for time_zone: not a time zone known here; \(OperationTimeZone.UnknownZone.expected)")
+            }
+            timeZone = value
         case _ where key.hasPrefix("matching_"):
             var values = matching
             values[key] = value

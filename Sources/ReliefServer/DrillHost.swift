@@ -157,7 +157,7 @@ final class DrillHost {
         }
         let setup = DrillWorker.Setup(id: id, path: path, speed: speed, catalogFile: configuration.catalogFile, live: server.engine.state,
                                       planningStandards: server.engine.planningStandards, matchingPolicy: server.engine.matchingPolicy,
-                                      reportDirectory: reportDirectory(id))
+                                      timeZone: server.engine.timeZone, reportDirectory: reportDirectory(id))
         let worker = DrillWorker(setup: setup, wakeLoop: events)
         var status = DrillWorker.Status()
         status.speed = speed

@@ -79,6 +79,7 @@ final class DrillWorker: @unchecked Sendable {
         var live: State
         var planningStandards: PlanningStandards?
         var matchingPolicy: MatchingPolicy
+        var timeZone: OperationTimeZone = .utc
         var reportDirectory: String
     }
 
@@ -165,9 +166,9 @@ final class DrillWorker: @unchecked Sendable {
             let startTime = scenario.start?.instant ?? Timestamp(milliseconds: wallClock.milliseconds / 60_000 * 60_000)
             let live = setup.live
             let state = try DrillStart.state(for: scenario, at: startTime,
-                                             sources: DrillStart.Sources(catalogFile: setup.catalogFile, live: { live }))
+                                             sources: DrillStart.Sources(catalogFile: setup.catalogFile, live: { live }, timeZone: setup.timeZone))
             return try DrillRun(scenario: scenario, state: state, planningStandards: setup.planningStandards,
-                                matchingPolicy: setup.matchingPolicy, wallClock: wallClock)
+                                matchingPolicy: setup.matchingPolicy, timeZone: setup.timeZone, wallClock: wallClock)
         } catch {
             post(.failed(error.items.map { "\($0)" }))
             return nil

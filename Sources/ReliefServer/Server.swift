@@ -245,6 +245,7 @@ public final class Server {
         engine.planningStandards = settings.planningStandards
         engine.drillPeriodDays = settings.configuration.drillPeriodDays
         engine.alertThresholds = settings.configuration.alertThresholds
+        engine.timeZone = settings.timeZone
         self.storeLocation = location
         slots = ConnectionSlots(limits: .init(maxClients: settings.configuration.maxClients,
                                               unixReserved: settings.configuration.unixReservedClients,

@@ -6,6 +6,7 @@ import Foundation
 import ReliefEngine
 import ReliefLimits
 import ReliefMatching
+import ReliefCore
 
 public struct ServerSettings: Sendable {
     /// The configuration as read (defaults, then the file, then flags), consistency-checked.
@@ -14,6 +15,8 @@ public struct ServerSettings: Sendable {
     public let matchingPolicy: MatchingPolicy
     /// Planning standards for `need estimate`; nil when planning_file is off or not found.
     public let planningStandards: PlanningStandards?
+    /// The operation's time zone (time_zone), resolved from the tz database.
+    public let timeZone: OperationTimeZone
     /// What start-up should tell the operator but is not an error (a default file that is absent).
     public let warnings: [Warning]
 
@@ -51,6 +54,12 @@ public struct ServerSettings: Sendable {
         } catch {
             throw Problem("matching policy: \(error)")
         }
+        let timeZone: OperationTimeZone
+        do {
+            timeZone = try OperationTimeZone.system(named: configuration.timeZone)
+        } catch {
+            throw Problem("time_zone: \(error)")
+        }
         var warnings: [Warning] = []
         var standards: PlanningStandards?
         if let planningFile = configuration.planningFile {
@@ -65,6 +74,7 @@ public struct ServerSettings: Sendable {
                                         metadata: ["planning_file": planningFile]))
             }
         }
-        return ServerSettings(configuration: configuration, matchingPolicy: policy, planningStandards: standards, warnings: warnings)
+        return ServerSettings(configuration: configuration, matchingPolicy: policy, planningStandards: standards, timeZone: timeZone,
+                              warnings: warnings)
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CLibEdit
+import ReliefCore
 import ReliefProtocol
 
 /// The interactive prompt: libedit line editing, a bounded history file, one request per line
@@ -12,6 +13,8 @@ struct Interactive {
     let endpoint: Endpoint
     let format: OutputFormat
     let timeout: Double?
+    /// The zone tables show times in (asked of the daemon once, unless given).
+    let displayZone: DisplayZone
     static let historyLimit: Int32 = 1000
     static let prompt = "reliefd> "
 
@@ -47,9 +50,10 @@ struct Interactive {
                 if connection == nil {
                     connection = try Connection.open(endpoint, timeout: timeout)
                 }
+                let zone = format == .table ? try displayZone.resolve(connection!, timeout: timeout) : nil
                 try connection!.send(Array((trimmed + "\n").utf8), timeout: timeout)
                 let reply = try connection!.nextReply(timeout: timeout)
-                Terminal.emit(Output.render(reply, as: format))
+                Terminal.emit(Output.render(zone.map { LocalTimes.shown(reply, in: $0) } ?? reply, as: format))
             } catch {
                 // The request may or may not have been applied; reconnect on the next line.
                 Terminal.err("reliefctl: \(error)\n")

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ReliefCore
 import ReliefProtocol
 
 /// Feeds request lines from stdin to the daemon, pipelined, and prints each reply in order.
@@ -14,6 +15,8 @@ struct Pipeline {
     let connection: Connection
     let format: OutputFormat
     let timeout: Double?
+    /// In a table, times are shown in this zone (nil: as sent).
+    var zone: OperationTimeZone? = nil
     var window = 1024
     static let maxLine = 1 << 20
 
@@ -90,7 +93,7 @@ struct Pipeline {
                     inFlight -= 1
                     lastProgress = Monotonic.now()
                     if case .error = reply { sawError = true }
-                    let rendered = Output.render(reply, as: format)
+                    let rendered = Output.render(zone.map { LocalTimes.shown(reply, in: $0) } ?? reply, as: format)
                     out += rendered.out
                     if !rendered.err.isEmpty {
                         // Keep stdout and stderr in reply order when both go to the same terminal.

@@ -30,6 +30,10 @@ struct ReliefCtl: ParsableCommand {
 
         The event feed: reliefctl watch [CHANNEL...] (see reliefctl watch --help).
 
+        Times: the daemon answers in UTC. Tables show them in the operation's time zone, with their
+        offset (2026-12-03T18:00:00+08:00): --time-zone, else $RELIEFD_TIME_ZONE, else the daemon's
+        time_zone (asked with info). --format json, csv and raw print them as sent.
+
         Benchmark: reliefctl bench --help; matching in process: reliefctl bench-matching --help
 
         Exit status: 0 OK, 1 the daemon answered ERR, 2 usage or connection error.
@@ -46,6 +50,10 @@ struct ReliefCtl: ParsableCommand {
 
     @Option(help: "Seconds to wait to connect and for each reply; 0 waits forever.")
     var timeout: Double = 30
+
+    @Option(help: ArgumentHelp("Show times in tables in this time zone, e.g. Asia/Shanghai or UTC (default: $RELIEFD_TIME_ZONE, else the daemon's time_zone). JSON, CSV and raw output stay UTC.",
+                               valueName: "zone"))
+    var timeZone: String?
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The request, e.g. stock query item=water-5l", valueName: "command"))
     var words: [String] = []
@@ -114,18 +122,24 @@ struct ReliefCtl: ParsableCommand {
         let endpoint = try Endpoint.resolve(socket: socket, tcp: tcp, environment: environment())
         let format = self.format ?? (Terminal.stdoutIsTerminal ? .table : .raw)
         let timeout: Double? = timeout > 0 ? timeout : nil
+        let displayZone = try DisplayZone(option: timeZone, environment: environment())
 
         if words.isEmpty {
             if Terminal.stdinIsTerminal {
-                throw ExitCode(try Interactive(endpoint: endpoint, format: format, timeout: timeout).run())
+                throw ExitCode(try Interactive(endpoint: endpoint, format: format, timeout: timeout, displayZone: displayZone).run())
             }
             let connection = try Connection.open(endpoint, timeout: timeout)
-            throw ExitCode(try Pipeline(connection: connection, format: format, timeout: timeout).run())
+            let zone = format == .table ? try displayZone.resolve(connection, timeout: timeout) : nil
+            throw ExitCode(try Pipeline(connection: connection, format: format, timeout: timeout, zone: zone).run())
         }
 
         let connection = try Connection.open(endpoint, timeout: timeout)
         try connection.send(Array((RequestLine.build(words) + "\n").utf8), timeout: timeout)
-        let reply = try connection.nextReply(timeout: timeout)
+        var reply = try connection.nextReply(timeout: timeout)
+        // A table shows times in the operation's zone; the daemon is asked which only when there is one to show.
+        if format == .table, LocalTimes.hasTimestamp(reply), let zone = try? displayZone.resolve(connection, timeout: timeout) {
+            reply = LocalTimes.shown(reply, in: zone)
+        }
         Terminal.emit(Output.render(reply, as: format))
         if case .error = reply { throw ExitCode(1) }
     }

@@ -185,9 +185,10 @@ enum Drill {
                 return try SQLiteJournal(path: configuration.sqlitePath, logger: logger).readIncidentHistory(incident)
             }
             let (scenario, state) = try DrillStart.prepare(parsed, wallClock: wallClock,
-                                                           sources: DrillStart.Sources(catalogFile: configuration.catalogFile, live: live, history: history))
+                                                           sources: DrillStart.Sources(catalogFile: configuration.catalogFile, live: live, history: history,
+                                                                                       timeZone: setting.settings.timeZone))
             drill = try DrillRun(scenario: scenario, state: state, planningStandards: setting.settings.planningStandards,
-                                 matchingPolicy: setting.settings.matchingPolicy, wallClock: wallClock)
+                                 matchingPolicy: setting.settings.matchingPolicy, timeZone: setting.settings.timeZone, wallClock: wallClock)
         } catch {
             for item in error.items { FileHandle.standardError.write(Data("\(item)\n".utf8)) }
             return .failure(NotStarted(count: error.items.count))

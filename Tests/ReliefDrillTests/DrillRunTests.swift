@@ -366,4 +366,24 @@ final class DrillRunTests: XCTestCase {
                 """)
         }
     }
+
+    /// Issue 15: the drill's sandbox engine reads injects' date-times as the live engine would, in
+    /// the operation's zone, and its journal keeps the UTC instants.
+    func testInjectsAreReadInTheOperationsTimeZone() throws {
+        let body = """
+            T+00:00 \(Self.incident)
+            T+00:10 need add f supply water-5l 10 by=2026-07-15T18:00 ref=local
+            T+00:10 need add f supply water-5l 10 by=2026-07-15 ref=day
+            T+00:10 need add f supply water-5l 10 by=2026-07-15T18:00Z ref=utc
+            """
+        func deadlines(_ zone: OperationTimeZone) throws -> [String: String] {
+            let drill = try DrillRun(scenario: try DrillWorld.scenario(body), state: try DrillWorld.state(), timeZone: zone)
+            drill.runToEnd()
+            return Dictionary(uniqueKeysWithValues: drill.state.needs.values.map { ($0.ref ?? "", $0.neededBy.iso8601) })
+        }
+        XCTAssertEqual(try deadlines(try OperationTimeZone.system(named: "Asia/Shanghai")),
+                       ["local": "2026-07-15T10:00:00Z", "day": "2026-07-15T15:59:59Z", "utc": "2026-07-15T18:00:00Z"])
+        XCTAssertEqual(try deadlines(.utc), ["local": "2026-07-15T18:00:00Z", "day": "2026-07-15T23:59:59Z", "utc": "2026-07-15T18:00:00Z"])
+    }
 }
+

@@ -220,4 +220,20 @@ final class ScenarioParserTests: XCTestCase {
             ])
         }
     }
+
+    /// Issue 15: a scenario's start is an RFC 3339 date-time with its offset (fractions and
+    /// lowercase letters too); a scenario assumes no time zone, so one without an offset is refused.
+    func testStartTakesRFC3339OffsetsAndRefusesImpossibleOnesOrNone() throws {
+        func start(_ text: String) throws -> DrillTime.Start? {
+            try parse(head.replacingOccurrences(of: "start 2026-07-15T06:00+08:00", with: "start \(text)")).start
+        }
+        XCTAssertEqual(try start("2026-07-15T06:00+08:00")?.instant.iso8601, "2026-07-14T22:00:00Z")
+        XCTAssertEqual(try start("2026-07-15t06:00:30.250z")?.instant.iso8601Milliseconds, "2026-07-15T06:00:30.250Z")
+        XCTAssertEqual(try start("2026-07-15T06:00:00.5-02:30")?.offsetMinutes, -150)
+        XCTAssertEqual(errors(head.replacingOccurrences(of: "start 2026-07-15T06:00+08:00", with: "start 2026-07-15T06:00+25:00")),
+                       ["2:7: bad start \"2026-07-15T06:00+25:00\": +25:00 is not a UTC offset (hours 00 to 23, minutes 00 to 59); expected an ISO 8601 date-time with its offset such as 2026-07-15T06:00+08:00 (or Z for UTC), or now"])
+        XCTAssertEqual(errors(head.replacingOccurrences(of: "start 2026-07-15T06:00+08:00", with: "start 2026-07-15T06:00")),
+                       ["2:7: bad start \"2026-07-15T06:00\": no offset, and a scenario assumes no time zone; expected an ISO 8601 date-time with its offset such as 2026-07-15T06:00+08:00 (or Z for UTC), or now"])
+    }
 }
+

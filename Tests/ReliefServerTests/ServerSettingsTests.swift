@@ -44,4 +44,25 @@ final class ServerSettingsTests: XCTestCase {
         let settings = try ServerSettings.resolve(configuration)
         XCTAssertEqual(settings.matchingPolicy.urgencyWindowMilliseconds, 2 * 3_600_000)
     }
+
+    func testTheTimeZoneIsCheckedWhenSetAndResolvedForTheEngine() throws {
+        var configuration = Configuration()
+        XCTAssertEqual(configuration.timeZone, "UTC", "UTC unless configured")
+        XCTAssertEqual(try ServerSettings.resolve(configuration) { _ in nil }.timeZone.identifier, "UTC")
+        try configuration.set("time_zone", "Asia/Shanghai")
+        let settings = try ServerSettings.resolve(configuration) { _ in nil }
+        XCTAssertEqual(settings.timeZone.identifier, "Asia/Shanghai")
+        XCTAssertEqual(settings.timeZone.secondsFromUTC(at: .init(milliseconds: 1_796_292_000_000)), 8 * 3600)
+        for bad in ["Asia/Shangai", "CST", "utc", "", "+08:00"] {
+            XCTAssertThrowsError(try configuration.set("time_zone", bad), bad) { error in
+                XCTAssertTrue("\(error)".hasPrefix("bad value \"\(bad)\" for time_zone: not a time zone known here; expected a name of the tz database such as Asia/Shanghai"),
+                              "\(error)")
+            }
+        }
+        XCTAssertEqual(configuration.timeZone, "Asia/Shanghai", "a refused value changes nothing")
+        var file = Configuration()
+        XCTAssertThrowsError(try file.load(fileText: "time_zone = Mars/Olympus\n", name: "r.conf")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("r.conf:1: bad value \"Mars/Olympus\" for time_zone"), "\(error)")
+        }
+    }
 }

@@ -92,6 +92,9 @@ enum EngineFuzz {
         var standards: PlanningStandards
     }
 
+    /// The operation's time zone the inputs run in.
+    static let zone = (try? OperationTimeZone.system(named: "America/New_York")) ?? .utc
+
     /// The fixture state's snapshot text.
     static let fixtureSnapshot = fixture.state.snapshotText()
 
@@ -137,6 +140,8 @@ enum EngineFuzz {
     static func run(_ input: [UInt8]) {
         let engine = Engine(state: fixture.state, clock: .fixed(now))
         engine.planningStandards = fixture.standards
+        // A zone that changes its clocks, so date-times without an offset go through the gaps and overlaps.
+        engine.timeZone = zone
         var run = Run(engine: engine, input: input)
         let segments = input.split(separator: 0x0A, maxSplits: maxRequests, omittingEmptySubsequences: false).prefix(maxRequests)
         for segment in segments {
