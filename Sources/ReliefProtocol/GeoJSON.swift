@@ -1,6 +1,7 @@
 /// GeoJSON (RFC 7946) of a listing: every row with `at=LAT,LON` (as warehouse, incident, team and
 /// volunteer listings give it) is a Point feature — longitude first, as GeoJSON orders it — whose
-/// properties are the row's other fields, as strings. A row without a readable `at` is a feature
+/// properties are the row's other fields, typed as all of reliefd's JSON is (TypedJSON: numbers,
+/// flags, null for an empty number, strings otherwise). A row without a readable `at` is a feature
 /// with a null geometry, so nothing listed is lost. QGIS, uMap and Leaflet open the result as is.
 public enum GeoJSON {
     public static func featureCollection(_ rows: [Fields], dropping dropped: Set<String> = []) -> String {
@@ -18,7 +19,9 @@ public enum GeoJSON {
             for pair in row.pairs where pair.key != "at" && !dropped.contains(pair.key) {
                 if !first { out += "," }
                 first = false
-                out += string(pair.key.isEmpty ? "message" : pair.key) + ":" + string(pair.value)
+                var member: [UInt8] = []
+                TypedJSON.appendMember(pair.key, pair.value, into: &member)
+                out += String(decoding: member, as: UTF8.self)
             }
             out += "}}"
         }

@@ -329,7 +329,7 @@ function renderTeams(readiness) {
     el("tr", { "data-team": team.team, class: team.readiness },
       el("td", {}, team.team), el("td", {}, team.specialty), el("td", {}, team.readiness.replace("_", " ")),
       el("td", { class: "n" }, `${team.fit} / ${team.members}`), el("td", { class: "why" }, team.reason),
-      el("td", {}, team.drill_due === "yes" ? "due (last " + team.last_drill + ")" : team.last_drill))), "Every team is ready.");
+      el("td", {}, team.drill_due === true ? "due (last " + team.last_drill + ")" : team.last_drill))), "Every team is ready.");
 }
 
 // MARK: loading and the live stream

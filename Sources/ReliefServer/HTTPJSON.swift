@@ -4,8 +4,9 @@ import ReliefProtocol
 
 /// Replies of the text protocol as JSON for the HTTP listener: `OK key=value…` is an object,
 /// a table is `{"rows": [...], "more": false}` (`more`: cut at its `limit=`), a refusal is
-/// `{"error": "CODE", "message": "…"}` with the HTTP status the code means. Values are strings,
-/// exactly as the text protocol gives them.
+/// `{"error": "CODE", "message": "…"}` with the HTTP status the code means. Values are typed by
+/// their field's name as in all of reliefd's JSON (TypedJSON): numbers, yes/no flags, `null` for an
+/// empty number, strings otherwise.
 enum HTTPJSON {
     /// Rows one HTTP answer may hold: larger listings are for reliefctl, which streams them.
     static let maxRows = Limits.largeListingRows
@@ -60,9 +61,7 @@ enum HTTPJSON {
         for pair in fields.pairs {
             if !first { out.append(0x2C) }
             first = false
-            string(pair.key.isEmpty ? "message" : pair.key, into: &out)
-            out.append(0x3A)
-            string(pair.value, into: &out)
+            TypedJSON.appendMember(pair.key, pair.value, into: &out)
         }
         out.append(0x7D)
     }

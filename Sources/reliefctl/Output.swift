@@ -33,7 +33,9 @@ enum Output {
         case .pushed(let line):
             // A feed line (`reliefctl watch`): one JSON object per line in json, else as sent.
             guard format == .json || format == .geojson, let space = line.firstIndex(of: " ") else { return Rendered(out: line + "\n") }
-            return Rendered(out: jsonObject([(key: "type", value: String(line[..<space]))] + pairs(String(line[line.index(after: space)...]))) + "\n")
+            // Typed by the feed's registry: its `seq`; the entry's body keeps its values as text.
+            return Rendered(out: jsonObject([(key: "type", value: String(line[..<space]))] + pairs(String(line[line.index(after: space)...])),
+                                            registry: TypedJSON.feedFields) + "\n")
         case .rows(let lines), .truncatedRows(let lines):
             let cut = reply.isCut
             var rendered: Rendered
@@ -177,8 +179,15 @@ enum Output {
         return "[\n" + rows.map { "  " + jsonObject($0) }.joined(separator: ",\n") + "\n]\n"
     }
 
-    static func jsonObject(_ pairs: [Pair]) -> String {
-        "{" + pairs.map { jsonString($0.key) + ": " + jsonString($0.value) }.joined(separator: ", ") + "}"
+    /// Values typed by their field's name, as the HTTP listener types them (TypedJSON).
+    static func jsonObject(_ pairs: [Pair], registry: [String: TypedJSON.FieldType] = TypedJSON.replyFields) -> String {
+        var out: [UInt8] = [0x7B]
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { out += [0x2C, 0x20] }
+            TypedJSON.appendMember(pair.key, pair.value, in: registry, spaced: true, into: &out)
+        }
+        out.append(0x7D)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func jsonString(_ value: String) -> String { JSONText.string(value) }

@@ -29,17 +29,22 @@ final class HTTPTests: EndToEndTestCase {
 
         let stock = try get(port, "/api/stock/query?item=water&warehouse=wh-a", user: "screen", token: token)
         XCTAssertEqual(stock.status, 200, stock.body)
-        let rows = try XCTUnwrap(try json(stock.body)["rows"] as? [[String: String]])
-        XCTAssertEqual(rows.first?["available"], "120")
+        let rows = try XCTUnwrap(try json(stock.body)["rows"] as? [[String: Any]])
+        // Typed JSON: a quantity is a number, an id a string (docs/protocol.md "Replies as JSON").
+        XCTAssertEqual((rows.first?["available"] as? NSNumber)?.int64Value, 120, stock.body)
+        XCTAssertFalse(rows.first?["available"] is String, stock.body)
+        XCTAssertEqual(rows.first?["warehouse"] as? String, "wh-a", stock.body)
         XCTAssertEqual(try json(stock.body)["more"] as? Bool, false)
 
         // Positional words are path segments; a quoted value with spaces is percent-encoded.
         try ok(admin, "incident open flood title=\"Yangquan flash flood\" kind=flood at=37.86,113.58 region=sx severity=4")
         let shown = try get(port, "/api/incident/show/flood", user: "screen", token: token)
         XCTAssertEqual(shown.status, 200, shown.body)
-        XCTAssertEqual((try json(shown.body)["rows"] as? [[String: String]])?.first?["what"], "Yangquan flash flood")
+        let head = try XCTUnwrap((try json(shown.body)["rows"] as? [[String: Any]])?.first, shown.body)
+        XCTAssertEqual(head["what"] as? String, "Yangquan flash flood")
+        XCTAssertEqual((head["severity"] as? NSNumber)?.int64Value, 4, shown.body)
         let filtered = try get(port, "/api/stock/lots?warehouse=wh%2Da", user: "screen", token: token)
-        XCTAssertEqual((try json(filtered.body)["rows"] as? [[String: String]])?.count, 1, filtered.body)
+        XCTAssertEqual((try json(filtered.body)["rows"] as? [[String: Any]])?.count, 1, filtered.body)
 
         // Refusals: the text protocol's, with the HTTP status they mean; writes are not served.
         let missing = try get(port, "/api/incident/show/nowhere", user: "screen", token: token)
@@ -87,8 +92,41 @@ final class HTTPTests: EndToEndTestCase {
         let fromReliefctl = try json(printed.out)
         let volunteer = try XCTUnwrap((fromReliefctl["features"] as? [[String: Any]])?.first)
         XCTAssertEqual((volunteer["geometry"] as? [String: Any])?["coordinates"] as? [Double], [112.55, 37.87])
-        XCTAssertEqual((volunteer["properties"] as? [String: String])?["name"], "Wang Wei")
+        let properties = try XCTUnwrap(volunteer["properties"] as? [String: Any], printed.out)
+        XCTAssertEqual(properties["name"] as? String, "Wang Wei")
+        XCTAssertEqual(properties["available"] as? Bool, true, "a yes/no flag is a boolean: \(printed.out)")
         XCTAssertFalse(printed.out.contains("13800000001") || printed.out.contains("140102199001011234"), printed.out)
+    }
+
+    /// The report: `jq 'select(.available > 1000)'` was wrong on every row, every value being a
+    /// string. Typed, it selects the right rows from reliefctl's JSON and from the HTTP JSON alike
+    /// (jq when installed, else Python's json), and an id that looks like a number stays a string.
+    func testJSONFromReliefctlAndHTTPSelectsRowsByNumber() throws {
+        let (daemon, admin, port, token) = try httpDaemon()
+        try ok(admin, "warehouse add 007 name=\"Depot 007\" region=sx at=37.60,112.60")
+        try ok(admin, "stock receive wh-b water 1500 lot=2026")
+        try ok(admin, "stock receive 007 water 1000 lot=W7")
+        try ok(admin, "stock receive 007 water 1 lot=W8")
+        // wh-a holds 120 (the set-up), wh-b 1500, 007 1001.
+
+        let printed = try reliefctl(["--socket", daemon.socketPath, "--format", "json", "stock", "query", "item=water"])
+        XCTAssertEqual(printed.status, 0, printed.err)
+        let file = NSTemporaryDirectory() + "stock-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try printed.out.write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try selectAvailableOver1000(file).sorted(), ["007", "wh-b"], printed.out)
+        let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(printed.out.utf8)) as? [[String: Any]], printed.out)
+        let depot = try XCTUnwrap(rows.first { $0["warehouse"] as? String == "007" }, printed.out)
+        XCTAssertEqual((depot["on_hand"] as? NSNumber)?.int64Value, 1001)
+        XCTAssertEqual((depot["reserved"] as? NSNumber)?.int64Value, 0)
+
+        let answer = try get(port, "/api/stock/query?item=water", user: "screen", token: token)
+        XCTAssertEqual(answer.status, 200, answer.body)
+        try answer.body.write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try selectAvailableOver1000(file, rows: ".rows[]").sorted(), ["007", "wh-b"], answer.body)
+
+        let lots = try XCTUnwrap(try json(try get(port, "/api/stock/lots?item=water", user: "screen", token: token).body)["rows"] as? [[String: Any]])
+        XCTAssertEqual(lots.first { ($0["lot"] as? String) == "2026" }?["warehouse"] as? String, "wh-b", "a lot 2026 stays a string")
     }
 
     func testMetricsParseAsPrometheusText() throws {

@@ -19,4 +19,15 @@ final class GeoJSONTests: XCTestCase {
         XCTAssertTrue(features[1]["geometry"] is NSNull)
         XCTAssertTrue(features[2]["geometry"] is NSNull, "a latitude past 90 is no place")
     }
+
+    func testPropertiesAreTypedByFieldName() throws {
+        let rows: [Fields] = [["incident": "2026", "severity": "4", "affected": "12000", "unmet": "", "exercise": "yes",
+                               "at": "37.86,113.58"]]
+        let text = GeoJSON.featureCollection(rows)
+        XCTAssertTrue(text.contains(#""properties":{"incident":"2026","severity":4,"affected":12000,"unmet":null,"exercise":true}"#), text)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let properties = try XCTUnwrap((object["features"] as? [[String: Any]])?.first?["properties"] as? [String: Any])
+        XCTAssertEqual((properties["severity"] as? NSNumber)?.int64Value, 4)
+        XCTAssertEqual(properties["incident"] as? String, "2026")
+    }
 }

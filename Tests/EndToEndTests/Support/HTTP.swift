@@ -19,6 +19,28 @@ extension EndToEndTestCase {
     func json(_ text: String) throws -> [String: Any] {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
     }
+
+    /// `jq -r 'ROWS | select(.available > 1000) | .warehouse' FILE` (ROWS `.[]` for reliefctl's
+    /// JSON, `.rows[]` for the HTTP listener's), or the same with Python's json module when jq is
+    /// not installed: the warehouses selected, in order.
+    func selectAvailableOver1000(_ file: String, rows path: String = ".[]") throws -> [String] {
+        let result: (status: Int32, out: String, err: String)
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/jq") {
+            result = try runProgram("/usr/bin/jq", ["-r", "\(path) | select(.available > 1000) | .warehouse", file], timeout: 60)
+        } else {
+            let script = """
+                import json, sys
+                data = json.load(open(sys.argv[1]))
+                for row in (data if sys.argv[2] == ".[]" else data["rows"]):
+                    value = row.get("available")
+                    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1000:
+                        print(row["warehouse"])
+                """
+            result = try runProgram("/usr/bin/python3", ["-c", script, file, path], timeout: 60)
+        }
+        XCTAssertEqual(result.status, 0, result.err)
+        return result.out.split(separator: "\n").map(String.init)
+    }
 }
 
 /// An event stream (`/board/events`) read by `curl -N` into a file, parsed on demand. Stopped
