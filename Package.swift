@@ -66,8 +66,12 @@ let package = Package(
         ]),
         // CSV import and export (reliefctl import/export, demo-roster): a library so the fuzz targets reach it.
         .target(name: "ReliefCSV", dependencies: ["ReliefProtocol", "ReliefLimits"]),
+        // CAP 1.2 alerts (reliefctl import cap): parsed with Foundation's XMLParser (FoundationXML,
+        // libxml2 underneath) and mapped to incident requests; a module of its own so only reliefctl
+        // links Foundation's XML.
+        .target(name: "ReliefCAP", dependencies: ["ReliefCore"]),
         .executableTarget(name: "reliefctl", dependencies: [
-            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefCSV", "CLibEdit",
+            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefCSV", "ReliefCAP", "CLibEdit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -93,6 +97,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["ReliefServer", "ReliefEngine", "ReliefCore", "ReliefProtocol", "ReliefStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ReliefProtocol", "CSQLite"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["ReliefFuzz"]),
+        .testTarget(name: "ReliefCAPTests", dependencies: ["ReliefCAP", "ReliefCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ReliefCtlTests", dependencies: ["reliefctl", "ReliefCSV", "ReliefProtocol", "ReliefLimits", "ReliefCore"]),
     ]
 )

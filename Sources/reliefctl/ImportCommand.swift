@@ -25,21 +25,30 @@ struct ImportCommand: ParsableCommand {
         Records are sent as they are read. A bad CSV record aborts the import: every bad record is
         reported with its line number and nothing is imported. The daemon applies every row or none:
         on any bad row it reports each one by its CSV line and imports nothing.
+        cap: an OASIS CAP 1.2 alert (XML) opens or updates one incident (docs/operations.md "CAP alerts");
+          --region PATH to open one, --at LAT,LON if the alert has no polygon or circle, --drill DRILL
+          for an Exercise alert.
         Exit status: 0 imported, 1 nothing imported (bad file or rows), 2 usage or connection error.
         """)
 
-    @Argument(help: "volunteers, teams or travel") var kind: String
-    @Argument(help: "The CSV file (- for stdin).") var file: String
+    @Argument(help: "volunteers, teams, travel or cap") var kind: String
+    @Argument(help: "The CSV file, or the CAP alert for cap (- for stdin).") var file: String
+    @Option(help: "cap: the region an incident is opened in.") var region: String?
+    @Option(help: "cap: LAT,LON when the alert has no polygon or circle.") var at: String?
+    @Option(help: "cap: the online drill an alert goes into (needed for an Exercise alert).") var drill: String?
 
     var socket: String?
     var tcp: String?
     var timeout: Double?
 
-    enum CodingKeys: String, CodingKey { case kind, file }
+    enum CodingKeys: String, CodingKey { case kind, file, region, at, drill }
 
     func execute() throws -> Int32 {
+        if kind.lowercased() == "cap" {
+            return try CAPImport(file: file, region: region, at: at, drill: drill, socket: socket, tcp: tcp, timeout: timeout).run()
+        }
         guard let kind = ImportPlan.Kind(rawValue: kind.lowercased()) else {
-            throw UsageError("unknown import kind \"\(kind)\"; expected volunteers, teams or travel")
+            throw UsageError("unknown import kind \"\(kind)\"; expected volunteers, teams, travel or cap")
         }
         let bytes = try FileText.read(file)
         // Records are read, turned into rows and sent as they come, so the daemon checks rows while
