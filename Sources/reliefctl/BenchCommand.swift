@@ -12,7 +12,7 @@ import ReliefProtocol
 /// request count after a warm-up; prints throughput and latency percentiles as one logfmt line.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reliefctl bench",
+        commandName: "bench",
         abstract: "Measure reliefd throughput and latency.",
         discussion: """
         read:  stock query warehouse=W item=I
@@ -29,6 +29,8 @@ struct BenchCommand: ParsableCommand {
         """)
 
     enum Workload: String, CaseIterable, ExpressibleByArgument { case read, write, find, ping, watch }
+
+    @ParentCommand var root: ReliefCtl
 
     @Option(help: "Connections, each on its own socket.") var clients: Int = 50
     @Option(help: "Requests kept in flight on each connection.") var pipeline: Int = 16

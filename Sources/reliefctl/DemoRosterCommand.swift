@@ -6,7 +6,7 @@ import ReliefEngine
 /// reliefd uses for `demo_volunteers`) as a volunteers CSV on stdout, for imports and benchmarks.
 struct DemoRosterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reliefctl demo-roster",
+        commandName: "demo-roster",
         abstract: "Write a generated volunteer roster as CSV to stdout (the same seed gives the same roster).")
 
     @Option(help: "Seed of the generator.") var seed: UInt64 = 2026

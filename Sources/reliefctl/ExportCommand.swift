@@ -6,7 +6,7 @@ import ReliefProtocol
 /// `volunteer export` as RFC 4180 CSV with a header row, to FILE or stdout.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reliefctl export",
+        commandName: "export",
         abstract: "Export volunteers to CSV.",
         discussion: """
         Filters are options of volunteer export, e.g. region=shanxi/taiyuan skill=first-aid.
@@ -17,6 +17,8 @@ struct ExportCommand: ParsableCommand {
         or connection error.
         """)
 
+    @ParentCommand var root: ReliefCtl
+
     @Argument(help: "volunteers") var kind: String
     @Argument(help: "[FILE.csv] then filters such as region=R skill=S (FILE omitted or - : stdout).") var rest: [String] = []
     @Flag(help: "Include phone and id_number (coordinator role only).") var personal = false
@@ -25,7 +27,7 @@ struct ExportCommand: ParsableCommand {
     var tcp: String?
     var timeout: Double?
 
-    enum CodingKeys: String, CodingKey { case kind, rest, personal }
+    enum CodingKeys: String, CodingKey { case root, kind, rest, personal }
 
     /// The most rows `volunteer export` lists in one reply.
     static let maximumRows = 1_000_000

@@ -11,7 +11,7 @@ import ReliefProtocol
 /// whole before sending anything, then sends it as one all-or-nothing import.
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reliefctl import",
+        commandName: "import",
         abstract: "Import volunteers, teams or travel times from a CSV file, all or nothing.",
         discussion: """
         The file: RFC 4180 CSV (UTF-8) with a header row, optionally followed by an HXL hashtag row.
@@ -31,6 +31,8 @@ struct ImportCommand: ParsableCommand {
         Exit status: 0 imported, 1 nothing imported (bad file or rows), 2 usage or connection error.
         """)
 
+    @ParentCommand var root: ReliefCtl
+
     @Argument(help: "volunteers, teams, travel or cap") var kind: String
     @Argument(help: "The CSV file, or the CAP alert for cap (- for stdin).") var file: String
     @Option(help: "cap: the region an incident is opened in.") var region: String?
@@ -41,7 +43,7 @@ struct ImportCommand: ParsableCommand {
     var tcp: String?
     var timeout: Double?
 
-    enum CodingKeys: String, CodingKey { case kind, file, region, at, drill }
+    enum CodingKeys: String, CodingKey { case root, kind, file, region, at, drill }
 
     func execute() throws -> Int32 {
         if kind.lowercased() == "cap" {

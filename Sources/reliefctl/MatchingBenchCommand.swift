@@ -11,7 +11,7 @@ import ReliefMatching
 /// Prints logfmt lines for deploy/bench.
 struct MatchingBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reliefctl bench-matching",
+        commandName: "bench-matching",
         abstract: "Time match and plan on a generated province- or country-scale operation (in process).")
 
     @Option(help: "province, country or tiny.") var scale: String = "province"

@@ -1,5 +1,7 @@
-// reliefctl: the command-line client of reliefd. One-shot commands, an interactive prompt,
-// pipelined command files on stdin, and a benchmark driver (`reliefctl bench`).
+// reliefctl: the command-line client of reliefd. One-shot requests, an interactive prompt,
+// pipelined command files on stdin, and its own subcommands (import, export, watch, solve, bench,
+// bench-matching, demo-roster), each a real ArgumentParser command so `--help`, the shell
+// completion scripts and the man page are generated from the same definitions.
 
 #if canImport(Glibc)
 import Glibc
@@ -7,6 +9,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import ReliefEngine
 import ReliefProtocol
 
 @main
@@ -15,29 +18,33 @@ struct ReliefCtl: ParsableCommand {
         commandName: "reliefctl",
         abstract: "Talk to reliefd, the relief-logistics daemon.",
         discussion: """
-        Sends COMMAND WORDS... as one request. Each word is quoted as needed, so a shell argument
-        such as 'donor=Yangquan Steel' arrives as donor="Yangquan Steel". Options go before the command.
+        reliefctl [OPTIONS] COMMAND WORDS... sends one request to the daemon (the send subcommand,
+        which is the default). Each word is quoted as needed: the shell argument 'donor=Yangquan
+        Steel' arrives as donor="Yangquan Steel". Options go before the command.
+        reliefctl help asks the daemon for its commands; reliefctl --help is this text, and
+        reliefctl SUBCOMMAND --help tells about one of reliefctl's own subcommands.
 
-        Without command words: an interactive prompt when stdin is a terminal, otherwise request
-        lines are read from stdin (blank lines and # comments skipped), pipelined, and each reply printed.
+        Without command words: an interactive prompt when stdin is a terminal (Tab completes the
+        daemon's command words and option names), otherwise request lines are read from stdin
+        (blank lines and # comments skipped), pipelined, and each reply printed.
 
         The socket is --socket, else $RELIEFD_SOCKET, else /run/reliefd/reliefd.sock (never one in
         the current directory unless named). For deploy/run: export RELIEFD_SOCKET=$PWD/data/reliefd.sock
 
-        Bulk import and export (CSV): reliefctl import volunteers|teams|travel FILE.csv,
-        reliefctl export volunteers [FILE.csv] [filters] [--personal]; see reliefctl import --help.
-        A demo roster as CSV: reliefctl demo-roster --seed S --count N > roster.csv
-
-        The event feed: reliefctl watch [CHANNEL...] (see reliefctl watch --help).
-
         Times: the daemon answers in UTC. Tables show them in the operation's time zone, with their
         offset (2026-12-03T18:00:00+08:00): --time-zone, else $RELIEFD_TIME_ZONE, else the daemon's
-        time_zone (asked with info). --format json, csv and raw print them as sent.
+        time_zone (asked with info). --format json, csv and raw print them as sent; JSON values are
+        typed (numbers, true/false, null), as docs/protocol.md "JSON" says.
 
-        Benchmark: reliefctl bench --help; matching in process: reliefctl bench-matching --help
+        Shell completion: reliefctl --generate-completion-script bash|zsh|fish (deploy/install
+        installs them, and the man page reliefctl(1)).
 
         Exit status: 0 OK, 1 the daemon answered ERR, 2 usage or connection error.
-        """)
+        """,
+        version: "reliefctl \(ReliefVersion.string)",
+        subcommands: [SendCommand.self, ImportCommand.self, ExportCommand.self, WatchCommand.self,
+                      SolveCommand.self, BenchCommand.self, MatchingBenchCommand.self, DemoRosterCommand.self],
+        defaultSubcommand: SendCommand.self)
 
     @Option(help: ArgumentHelp("Unix socket of the daemon.", valueName: "path"))
     var socket: String?
@@ -55,12 +62,12 @@ struct ReliefCtl: ParsableCommand {
                                valueName: "zone"))
     var timeZone: String?
 
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The request, e.g. stock query item=water-5l", valueName: "command"))
-    var words: [String] = []
+    /// The timeout as the connection takes it: nil waits forever.
+    var replyTimeout: Double? { timeout > 0 ? timeout : nil }
 
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(routed(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as UsageError {
             Terminal.err("reliefctl: \(error)\n")
@@ -75,85 +82,43 @@ struct ReliefCtl: ParsableCommand {
         }
     }
 
-    mutating func run() throws {
-        let endpointChoice = (socket: socket, tcp: tcp)
-        if words.first == "bench" {
-            let rest = Array(words.dropFirst())
-            var bench: BenchCommand
-            do {
-                bench = try BenchCommand.parse(rest)
-            } catch {
-                if BenchCommand.exitCode(for: error) == .success { BenchCommand.exit(withError: error) }
-                throw UsageError(BenchCommand.fullMessage(for: error))
-            }
-            bench.socket = bench.socket ?? endpointChoice.socket
-            bench.tcp = bench.tcp ?? endpointChoice.tcp
-            throw ExitCode(try bench.execute())
-        }
-        let localTimeout: Double? = timeout > 0 ? timeout : nil
-        switch words.first {
-        case "import":
-            var command: ImportCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
-            (command.socket, command.tcp, command.timeout) = (endpointChoice.socket, endpointChoice.tcp, localTimeout)
-            throw ExitCode(try command.execute())
-        case "export":
-            var command: ExportCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
-            (command.socket, command.tcp, command.timeout) = (endpointChoice.socket, endpointChoice.tcp, localTimeout)
-            throw ExitCode(try command.execute())
-        case "watch":
-            var command: WatchCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
-            (command.socket, command.tcp) = (endpointChoice.socket, endpointChoice.tcp)
-            command.format = format ?? .raw
-            throw ExitCode(try command.execute())
-        case "solve": throw ExitCode(try (ReliefCtl.parseSubcommand(Array(words.dropFirst())) as SolveCommand).execute())
-        case "bench-matching": throw ExitCode(try (ReliefCtl.parseSubcommand(Array(words.dropFirst())) as MatchingBenchCommand).execute())
-        case "demo-roster":
-            let command: DemoRosterCommand = try ReliefCtl.parseSubcommand(Array(words.dropFirst()))
-            throw ExitCode(try command.execute())
-        default: break
-        }
-        if words.first == "--" {
-            words.removeFirst()
-        } else if let first = words.first, first.hasPrefix("-") {
-            // Passthrough capture keeps unknown options; no command starts with "-", so it is a typo.
-            throw UsageError("unknown option \(first); options go before the command (see reliefctl --help)")
-        }
-
-        let endpoint = try Endpoint.resolve(socket: socket, tcp: tcp, environment: environment())
-        let format = self.format ?? (Terminal.stdoutIsTerminal ? .table : .raw)
-        let timeout: Double? = timeout > 0 ? timeout : nil
-        let displayZone = try DisplayZone(option: timeZone, environment: environment())
-
-        if words.isEmpty {
-            if Terminal.stdinIsTerminal {
-                throw ExitCode(try Interactive(endpoint: endpoint, format: format, timeout: timeout, displayZone: displayZone).run())
-            }
-            let connection = try Connection.open(endpoint, timeout: timeout)
-            let zone = format == .table ? try displayZone.resolve(connection, timeout: timeout) : nil
-            throw ExitCode(try Pipeline(connection: connection, format: format, timeout: timeout, zone: zone).run())
-        }
-
-        let connection = try Connection.open(endpoint, timeout: timeout)
-        try connection.send(Array((RequestLine.build(words) + "\n").utf8), timeout: timeout)
-        var reply = try connection.nextReply(timeout: timeout)
-        // A table shows times in the operation's zone; the daemon is asked which only when there is one to show.
-        if format == .table, LocalTimes.hasTimestamp(reply), let zone = try? displayZone.resolve(connection, timeout: timeout) {
-            reply = LocalTimes.shown(reply, in: zone)
-        }
-        Terminal.emit(Output.render(reply, as: format))
-        if case .error = reply { throw ExitCode(1) }
+    /// reliefctl's own subcommands; any other first word is a request for the daemon.
+    static var localCommands: Set<String> {
+        Set(configuration.subcommands.map { $0._commandName })
     }
-}
 
-extension ReliefCtl {
-    /// Parses a local subcommand's arguments; --help prints its help and exits 0, a mistake is a usage error.
-    static func parseSubcommand<Command: ParsableCommand>(_ arguments: [String]) throws -> Command {
-        do {
-            return try Command.parse(arguments)
-        } catch {
-            if Command.exitCode(for: error) == .success { Command.exit(withError: error) }
-            throw UsageError(Command.fullMessage(for: error))
+    /// The options before the command that take a value (as separate words).
+    static let valueOptions: Set<String> = ["--socket", "--tcp", "--format", "--timeout", "--time-zone"]
+
+    /// Names `send` where the command is a request for the daemon, so that every daemon command,
+    /// `help` among them (which ArgumentParser would take as its own), goes to the daemon. Options before the
+    /// command are kept in place; an option word where the command would be (`--version`,
+    /// `--help`, `--generate-completion-script`, a typo) is left to ArgumentParser.
+    static func routed(_ arguments: [String]) -> [String] {
+        var index = 0
+        while index < arguments.count {
+            let word = arguments[index]
+            if word == "--" { break }
+            if word.hasPrefix("-") {
+                if valueOptions.contains(word) {
+                    index += 2
+                    continue
+                }
+                if let equals = word.firstIndex(of: "="), valueOptions.contains(String(word[..<equals])) {
+                    index += 1
+                    continue
+                }
+                return arguments
+            }
+            if localCommands.contains(word) { return arguments }
+            // `reliefctl help import`: reliefctl's help for its subcommand; `help` alone or
+            // `help stock` asks the daemon.
+            if word == "help", index + 1 < arguments.count, localCommands.contains(arguments[index + 1]) { return arguments }
+            break
         }
+        var result = arguments
+        result.insert(SendCommand._commandName, at: min(index, arguments.count))
+        return result
     }
 }
 

@@ -6,7 +6,7 @@ import ReliefMatching
 /// `reliefctl solve --generate province|country --seed N --out FILE` writes the benchmark instances.
 struct SolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reliefctl solve",
+        commandName: "solve",
         abstract: "Solve a DIMACS min-cost-flow instance, or generate one.",
         discussion: """
         Prints one line:

@@ -10,13 +10,13 @@ import ReliefProtocol
 /// comes, and resumes where it left off when the connection drops or the daemon cuts it off.
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reliefctl watch",
+        commandName: "watch",
         abstract: "Follow every committed change, as it happens.",
         discussion: """
         Channels: incidents needs plans allocations assignments stock rosters alerts drills catalog
         donations users, all, or stock:WAREHOUSE / stock:REGION for one warehouse or region
-        (default: every channel your role may read). Each change is one line, EVENT seq=N time=…
-        channel=… event=KIND actor=USER and the entry's fields (docs/protocol.md, "Event feed").
+        (default: every channel your role may read). Each change is one line, EVENT seq=N time=...
+        channel=... event=KIND actor=USER and the entry's fields (docs/protocol.md, "Event feed").
 
         When the connection drops, the daemon restarts or cuts a slow reader off, reliefctl
         connects again and resumes after the last seq it printed, so no change is missed or
@@ -26,6 +26,8 @@ struct WatchCommand: ParsableCommand {
         Exit status: 0 after --count events, 1 the daemon refused the watch, 2 usage or
         connection error (without --reconnect).
         """)
+
+    @ParentCommand var root: ReliefCtl
 
     @Argument(help: "Channels to follow.") var channels: [String] = []
     @Option(help: ArgumentHelp("Resume after this seq (the last one seen).", valueName: "seq")) var from: Int64?
@@ -37,7 +39,7 @@ struct WatchCommand: ParsableCommand {
     var tcp: String?
     var format: OutputFormat = .raw
 
-    enum CodingKeys: String, CodingKey { case channels, from, count, reconnect, heartbeats }
+    enum CodingKeys: String, CodingKey { case root, channels, from, count, reconnect, heartbeats }
 
     /// No line for this long (three heartbeats): the link is taken as dead.
     static let silenceSeconds = 45.0
