@@ -106,6 +106,27 @@ final class OnlineDrillTests: EndToEndTestCase {
         XCTAssertNil(daemon.checkAlive())
     }
 
+    /// Issue 15: a CAP alert with status Exercise opens an exercise incident in the drill named by
+    /// --drill, and nothing in the live operation.
+    func testAnExerciseCAPAlertOpensAnIncidentInTheDrillOnly() throws {
+        let (daemon, client) = try daemon()
+        XCTAssertEqual(try client.request("drill start fen-river-flood speed=60 id=quake", timeout: 120).okFields?["drill"], "quake")
+        let before = try livePicture(client)
+        let alert = Daemon.packageDirectory + "/Tests/ReliefCAPTests/Fixtures/quake-exercise.xml"
+        let imported = try reliefctl(["--socket", daemon.socketPath, "import", "cap", alert, "--region", "shanxi", "--drill", "quake"])
+        XCTAssertEqual(imported.status, 0, imported.err)
+        XCTAssertTrue(imported.out.hasPrefix("OK incident=cap-"), imported.out)
+        let inDrill = try XCTUnwrap(client.request("drill ask quake incident list", timeout: 30).rowFields)
+        let incident = try XCTUnwrap(inDrill.first { $0["incident"]?.hasPrefix("cap-") == true }, "\(inDrill)")
+        XCTAssertEqual(incident["exercise"], "yes")
+        XCTAssertEqual(incident["kind"], "earthquake")
+        XCTAssertEqual(incident["severity"], "5")
+        XCTAssertEqual(try livePicture(client), before, "an Exercise alert touched the live operation")
+        XCTAssertNil(try rows(client, "incident list").first { $0["incident"]?.hasPrefix("cap-") == true })
+        XCTAssertEqual(try client.request("drill stop quake").okFields?["drill"], "quake")
+        XCTAssertNil(daemon.checkAlive())
+    }
+
     func testRefusalsNameWhatWasWrong() throws {
         let directory = NSTemporaryDirectory() + "drills-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
