@@ -5,13 +5,17 @@ import ReliefProtocol
 extension Engine {
     static let stockCommands: [Command] = [
         Command(words: ["stock", "receive"],
-                usage: "stock receive WAREHOUSE SKU QTY [lot=CODE] [expires=YYYY-MM-DD] [donation=RECEIPT | donor=TEXT | supplier=TEXT] [source=donation|purchase|other] [note=TEXT]",
-                summary: "receive stock into a warehouse as a lot; donation=RECEIPT links it to a recorded donation (see donation add)",
+                usage: "stock receive WAREHOUSE SKU QTY [lot=CODE] [expires=YYYY-MM-DD] [donation=RECEIPT | donor=TEXT | supplier=TEXT] [source=donation|purchase|other] [note=TEXT] [unit=UNIT]",
+                summary: "receive stock into a warehouse as a lot; donation=RECEIPT links it to a recorded donation (see donation add); unit= must be the item's (a check)",
                 mutating: true, access: .write(.stock, .warehouse(0))) { engine, args, context in
-            try args.expect(positionals: 3...3, options: ["lot", "expires", "donation", "donor", "supplier", "source", "note"])
+            try args.expect(positionals: 3...3, options: ["lot", "expires", "donation", "donor", "supplier", "source", "note", "unit"])
             let warehouse = try engine.warehouse(try args.positional(0, "warehouse"))
             let item = try engine.item(try args.positional(1, "sku"))
             let quantity = try Arguments.quantity(try args.positional(2, "quantity"))
+            // A spreadsheet's unit column: 50 cartons are not 50 bottles.
+            if let unit = args.option("unit"), unit.lowercased() != item.unit.lowercased() {
+                throw Refusal(.conflict, "\(item.sku) is counted in \(item.unit), not \(unit); expected the quantity in \(item.unit)")
+            }
             let donation = try args.option("donation").map { try engine.donation($0) }
             if donation != nil && (args.option("donor") != nil || args.option("supplier") != nil) {
                 throw Refusal(.syntax, "give donation=RECEIPT alone: the donor is the donation's")

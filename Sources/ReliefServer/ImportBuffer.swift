@@ -3,7 +3,7 @@ import ReliefProtocol
 
 /// One connection's bulk import in progress, as a value-type state machine apart from all I/O.
 ///
-/// `import begin volunteers|teams|travel` starts it; every following line is a row (a request line such as
+/// `import begin volunteers|teams|travel|stock` starts it; every following line is a row (a request line such as
 /// `volunteer add v-1 name=… line=17`), buffered without a reply, until `import commit` (apply all
 /// rows or none) or `import abort`. The optional `line=N` option names the row's line in the
 /// client's source file, so errors point there; without it a row is numbered by its position.
@@ -19,7 +19,7 @@ import ReliefProtocol
 /// data of a failed COPY until its end the same way. A new `import begin` replaces a refused one.
 struct ImportBuffer {
     enum Kind: String, CaseIterable {
-        case volunteers, teams, travel
+        case volunteers, teams, travel, stock
 
         /// The commands a row of this kind may be.
         var allowed: Set<String> {
@@ -27,6 +27,8 @@ struct ImportBuffer {
             case .volunteers: ["volunteer add", "volunteer certify"]
             case .teams: ["team add", "team member add"]
             case .travel: ["travel set"]
+            // Opening stock: what a warehouse holds and the level below which it is low.
+            case .stock: ["stock receive", "stock min"]
             }
         }
     }

@@ -856,7 +856,7 @@ public final class Server {
         let verb = request.words.count > 1 ? request.words[1].lowercased() : ""
         guard verb == "begin" else {
             let message = verb == "commit" || verb == "abort"
-                ? "no import is open on this connection; expected import begin volunteers|teams|travel first"
+                ? "no import is open on this connection; expected import begin volunteers|teams|travel|stock first"
                 : "unknown import command \"\(request.words.count > 1 ? request.words[1] : "")\"; expected one of: begin, commit, abort"
             connection.send(.error(verb == "commit" || verb == "abort" ? .conflict : .syntax, message), waitSeq: 0)
             return

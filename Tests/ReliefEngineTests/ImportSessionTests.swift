@@ -81,4 +81,36 @@ final class ImportSessionTests: XCTestCase {
         XCTAssertEqual(engine.finishImport(alone).reply, .error(.syntax, "import refused, nothing imported: 1 bad row of 2: line 2: SYNTAX x"))
         XCTAssertTrue(engine.state.volunteers.isEmpty)
     }
+
+    /// Opening stock (`import begin stock`): each row is checked as the stock write it is, with the
+    /// importer's role and grant, and the rows apply all together or not at all.
+    func testAStockImportChecksEachRowWithTheKeepersGrantAndAppliesAllOrNothing() {
+        let engine = Engine.shanxiFixture()
+        let stock: Set<String> = ["stock receive", "stock min"]
+        let keeper = Principal(user: "kim", role: .warehouseKeeper, warehouses: ["ty-01"])
+        let refused = engine.beginImport(allowed: stock, as: keeper)
+        refused.add(line: 2, request: row("stock receive ty-01 water-5l 100 lot=W-1"))
+        refused.add(line: 3, request: row("stock receive jz-01 water-5l 100 lot=W-1"))
+        refused.add(line: 4, request: row("stock min ty-01 water-5l 20"))
+        refused.add(line: 5, request: row("stock issue ty-01 water-5l 1"))
+        guard case .error(.syntax, let message) = engine.finishImport(refused).reply else { return XCTFail("applied") }
+        XCTAssertTrue(message.hasPrefix("import refused, nothing imported: 2 bad rows of 4: line 3: DENIED"), message)
+        XCTAssertTrue(message.contains("line 5: expected one of: stock min, stock receive"), message)
+        XCTAssertNil(engine.state.lots["W-1"], "nothing of a refused import is applied")
+
+        let good = engine.beginImport(allowed: stock, as: keeper)
+        good.add(line: 2, request: row("stock receive ty-01 water-5l 100 lot=W-1"))
+        good.add(line: 3, request: row("stock receive ty-01 tent-12 7"))
+        good.add(line: 4, request: row("stock min ty-01 water-5l 20"))
+        let outcome = engine.finishImport(good)
+        XCTAssertEqual(outcome.reply, .ok(["imported": "3", "entries": "3"]))
+        XCTAssertEqual(engine.state.stock(warehouse: "ty-01", sku: "water-5l")?.onHand, 100)
+        XCTAssertEqual(engine.state.stock(warehouse: "ty-01", sku: "tent-12")?.onHand, 7)
+        XCTAssertEqual(outcome.entries.map(\.actor), Array(repeating: keeper.actor, count: 3), "journaled as the keeper")
+
+        let viewer = engine.beginImport(allowed: stock, as: Principal(user: "vera", role: .viewer))
+        viewer.add(line: 2, request: row("stock receive ty-01 water-5l 1"))
+        guard case .error(_, let denied) = engine.finishImport(viewer).reply else { return XCTFail("a viewer received stock") }
+        XCTAssertTrue(denied.contains("line 2: DENIED"), denied)
+    }
 }

@@ -35,6 +35,16 @@ final class StockCommandTests: XCTestCase {
         XCTAssertEqual(engine.state.invariantViolations(), [])
     }
 
+    /// `unit=` (a spreadsheet's unit column, `reliefctl import stock`) is a check, nothing more.
+    func testReceiveChecksAGivenUnitAgainstTheItems() {
+        let engine = Engine.shanxiFixture()
+        XCTAssertEqual(engine.refused("stock receive ty-01 water-5l 50 unit=carton", .conflict),
+                       "water-5l is counted in bottle, not carton; expected the quantity in bottle")
+        XCTAssertNil(engine.state.stock(warehouse: "ty-01", sku: "water-5l"), "nothing received")
+        XCTAssertEqual(engine.ok("stock receive ty-01 water-5l 50 unit=Bottle lot=B-1"), .ok(["lot": "B-1"]))
+        XCTAssertEqual(engine.state.stock(warehouse: "ty-01", sku: "water-5l")?.onHand, 50)
+    }
+
     func testReceiveRefusals() {
         let engine = Engine.shanxiFixture()
         engine.ok("stock receive ty-01 water-5l 10 lot=A expires=2027-01-01")

@@ -101,6 +101,7 @@ final class ImportBufferTests: XCTestCase {
 
     func testBeginNeedsAKnownKind() {
         XCTAssertEqual(try begin("import begin teams").get().allowed, ["team add", "team member add"])
+        XCTAssertEqual(try begin("import begin Stock").get().allowed, ["stock receive", "stock min"])
         guard case .failure(let error) = begin("import begin widgets") else { return XCTFail() }
         XCTAssertEqual(error.code, .syntax)
         XCTAssertTrue(error.message.contains("expected volunteers or teams"), error.message)
