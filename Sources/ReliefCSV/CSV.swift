@@ -154,6 +154,65 @@ public enum CSV {
         fields.map(field).joined(separator: ",") + "\r\n"
     }
 
+    // MARK: formula injection
+
+    /// A cell a spreadsheet would run as a formula (OWASP, "CSV Injection"): one that starts with
+    /// `=`, `+`, `-`, `@`, a tab or a carriage return — also after any number of `'`, so that the
+    /// quote `neutralised` adds can always be told from one the value had.
+    static func startsFormula(_ value: String) -> Bool {
+        for byte in value.utf8 where byte != 0x27 {
+            return byte == 0x3D || byte == 0x2B || byte == 0x2D || byte == 0x40 || byte == 0x09 || byte == 0x0D
+        }
+        return false
+    }
+
+    /// Whether `value` is a plain decimal number: an optional sign, digits, an optional fraction
+    /// and exponent (`-5`, `-33.7`, `1e6`). Not `inf`, `nan` or hexadecimal, as Double would read.
+    public static func isPlainNumber(_ value: String) -> Bool {
+        var bytes = value.utf8[...]
+        func digits() -> Int {
+            var count = 0
+            while let byte = bytes.first, byte >= 0x30, byte <= 0x39 { bytes = bytes.dropFirst(); count += 1 }
+            return count
+        }
+        if let sign = bytes.first, sign == 0x2B || sign == 0x2D { bytes = bytes.dropFirst() }
+        var count = digits()
+        if bytes.first == 0x2E {
+            bytes = bytes.dropFirst()
+            count += digits()
+        }
+        guard count > 0 else { return false }
+        if let e = bytes.first, e == 0x65 || e == 0x45 {
+            bytes = bytes.dropFirst()
+            if let sign = bytes.first, sign == 0x2B || sign == 0x2D { bytes = bytes.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
+    }
+
+    /// A cell as an export writes it: one a spreadsheet would run as a formula gets a `'` in
+    /// front, which makes it text (`=HYPERLINK(…)` → `'=HYPERLINK(…)`). A number in a numeric
+    /// column is written as it is, so -5 and -33.7 stay numbers; in a text column (a phone
+    /// `+86…`, a name `-x-`) it gets the quote too. `unneutralised` takes the quote off again.
+    public static func neutralised(_ value: String, numeric: Bool) -> String {
+        guard startsFormula(value), !(numeric && isPlainNumber(value)) else { return value }
+        return "'" + value
+    }
+
+    /// A cell as an import reads it: the `'` that `neutralised` put in front of a formula-like
+    /// value is taken off (one quote before any further quotes and `=`, `+`, `-`, `@`, tab or
+    /// CR), so an export imports back as it was. Any other cell is left as it is.
+    public static func unneutralised(_ cell: String) -> String {
+        guard cell.utf8.first == 0x27, startsFormula(cell) else { return cell }
+        return String(String.UnicodeScalarView(cell.unicodeScalars.dropFirst()))
+    }
+
+    /// One record of an export: each field neutralised (`numeric[i]` says whether field i is in a
+    /// numeric column; a missing entry is text), then written as `record` writes it.
+    public static func exportRecord(_ fields: [String], numeric: [Bool]) -> String {
+        record(fields.enumerated().map { index, value in neutralised(value, numeric: index < numeric.count && numeric[index]) })
+    }
+
     /// An HXL hashtag row (`#contact+name`, …): every non-empty cell starts with `#`, and one does.
     public static func isHashtagRow(_ fields: [String]) -> Bool {
         var any = false

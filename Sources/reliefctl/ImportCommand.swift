@@ -7,20 +7,35 @@ import ArgumentParser
 import ReliefCSV
 import ReliefProtocol
 
-/// `reliefctl import volunteers|teams|travel FILE.csv`: reads a spreadsheet's CSV export, checks it
-/// whole before sending anything, then sends it as one all-or-nothing import.
+/// What `reliefctl import` reads.
+enum ImportKind: String, CaseIterable, ExpressibleByArgument {
+    case volunteers, teams, travel, stock, cap
+
+    init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+/// `reliefctl import volunteers|teams|travel|stock FILE.csv`: reads a spreadsheet's CSV export,
+/// record by record, and sends it as one all-or-nothing import (cap: CAPImport).
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import volunteers, teams or travel times from a CSV file, all or nothing.",
+        abstract: "Import volunteers, teams, travel times or opening stock from a CSV file, all or nothing.",
         discussion: """
-        The file: RFC 4180 CSV (UTF-8) with a header row, optionally followed by an HXL hashtag row.
+        The file: RFC 4180 CSV (UTF-8) with a header row, optionally followed by an HXL hashtag row
+        (#item+code, …): with one, columns are matched by hashtag, whatever language the header is in
+        (docs/operations.md "HXL hashtags"); without one, by the English names below. A cell that an
+        export wrote as '=… (a formula made text) reads back without the quote.
         volunteers columns: id,name,phone,id_number,region,lat,lon (or at),languages,skills,max_hours,
           min_rest,org, and optionally cert_skill,cert_issued,cert_expires,cert_issuer (a certification;
           a later row with the same id and only the cert_ cells adds another).
         teams columns: id,name,specialty,region,lat,lon (or at),leader,members (ids separated by ;).
         travel columns: from,to,minutes, optionally both (yes: the same minutes the other way too);
           from and to are warehouse or region ids (road travel times for matching).
+        stock columns: warehouse,item,on_hand (or quantity), and optionally unit (checked against the
+          item's),lot,expires,source,donor,supplier (or party),note,min; a warehouse's opening stock,
+          or reliefctl export stock|lots read back (their reserved, available, days_left and
+          distance_km columns are skipped). Each row is a stock receive (min: a stock min), checked
+          with the importer's role as one would be; a quantity of 0 receives nothing.
 
         Records are sent as they are read. A bad CSV record aborts the import: every bad record is
         reported with its line number and nothing is imported. The daemon applies every row or none:
@@ -33,7 +48,7 @@ struct ImportCommand: ParsableCommand {
 
     @ParentCommand var root: ReliefCtl
 
-    @Argument(help: "volunteers, teams, travel or cap") var kind: String
+    @Argument(help: "volunteers, teams, travel, stock or cap") var kind: ImportKind
     @Argument(help: "The CSV file, or the CAP alert for cap (- for stdin).") var file: String
     @Option(help: "cap: the region an incident is opened in.") var region: String?
     @Option(help: "cap: LAT,LON when the alert has no polygon or circle.") var at: String?
@@ -46,11 +61,14 @@ struct ImportCommand: ParsableCommand {
     enum CodingKeys: String, CodingKey { case root, kind, file, region, at, drill }
 
     func execute() throws -> Int32 {
-        if kind.lowercased() == "cap" {
+        let kind: ImportPlan.Kind
+        switch self.kind {
+        case .cap:
             return try CAPImport(file: file, region: region, at: at, drill: drill, socket: socket, tcp: tcp, timeout: timeout).run()
-        }
-        guard let kind = ImportPlan.Kind(rawValue: kind.lowercased()) else {
-            throw UsageError("unknown import kind \"\(kind)\"; expected volunteers, teams, travel or cap")
+        case .volunteers: kind = .volunteers
+        case .teams: kind = .teams
+        case .travel: kind = .travel
+        case .stock: kind = .stock
         }
         let bytes = try FileText.read(file)
         // Records are read, turned into rows and sent as they come, so the daemon checks rows while
@@ -58,8 +76,14 @@ struct ImportCommand: ParsableCommand {
         // file is still read so every bad record is reported, and the import is aborted.
         var reader = CSV.Reader(bytes)
         var plan: ImportPlan
+        /// The record after the header when it is data, not a hashtag row: the first to send.
+        var firstRecord: CSV.Record?
         do {
-            plan = try ImportPlan(kind: kind, header: reader.next())
+            let header = try reader.next()
+            firstRecord = try reader.next()
+            let hashtags = ImportPlan.isHashtagRow(firstRecord, after: header)
+            plan = try ImportPlan(kind: kind, header: header, hashtags: hashtags ? firstRecord : nil)
+            if hashtags { firstRecord = nil }
         } catch let failure as CSV.Failure {
             Terminal.err("reliefctl import: \(file): \(failure); nothing was sent\n")
             return 1
@@ -67,7 +91,8 @@ struct ImportCommand: ParsableCommand {
             throw UsageError("\(file): \(header)")
         }
         if !plan.skippedColumns.isEmpty {
-            Terminal.err("reliefctl import: skipping live-state columns \(plan.skippedColumns.joined(separator: ", ")) (not part of a registration)\n")
+            let what = kind == .stock ? "not part of what is received" : "not part of a registration"
+            Terminal.err("reliefctl import: skipping live-state columns \(plan.skippedColumns.joined(separator: ", ")) (\(what))\n")
         }
         let endpoint = try Endpoint.resolve(socket: socket, tcp: tcp, environment: environment())
         let connection = try Connection.open(endpoint, timeout: timeout)
@@ -82,8 +107,13 @@ struct ImportCommand: ParsableCommand {
         while true {
             let record: CSV.Record
             do {
-                guard let next = try reader.next() else { break }
-                record = next
+                if let first = firstRecord {
+                    record = first
+                    firstRecord = nil
+                } else {
+                    guard let next = try reader.next() else { break }
+                    record = next
+                }
             } catch {
                 failures.append(error)
                 break

@@ -33,7 +33,7 @@ final class ImportPlanTests: XCTestCase {
             v-2,Zhao,sx,37.7,112.7,zh,,,10,8h,,available,,,,,0,0h,2026-01-01T00:00:00Z
             """
         let (rows, plan) = try ImportPlan.rows(kind: .volunteers, records: CSV.parse(text))
-        XCTAssertEqual(plan.skippedColumns, ImportPlan.liveStateColumns)
+        XCTAssertEqual(plan.skippedColumns, ImportPlan.liveStateColumns.filter { $0 != "last_drill" })
         XCTAssertEqual(rows.map(\.requestLine), [
             "volunteer add v-1 name=\"Wang Li\" region=sx at=37.87,112.55 languages=zh,en skills=first-aid:3 max_hours=12 min_rest=8h org=\"Blue Sky\" line=2",
             "volunteer certify v-1 first-aid issued=2025-01-01 expires=2027-01-01 issuer=\"Red Cross\" line=2",
@@ -41,6 +41,13 @@ final class ImportPlanTests: XCTestCase {
             "volunteer add v-2 name=Zhao region=sx at=37.7,112.7 languages=zh max_hours=10 min_rest=8h line=3",
         ])
         XCTAssertThrowsError(try ImportPlan.rows(kind: .volunteers, records: CSV.parse("id,certifications\nv-1,first-aid:2025-01-01\n")))
+    }
+
+    /// `volunteer export` ends with last_drill: an export imports back (it was an unknown column).
+    func testAnExportsLastDrillColumnIsSkipped() throws {
+        let (rows, plan) = try ImportPlan.rows(kind: .volunteers, records: CSV.parse("id,name,region,lat,lon,status,last_drill\nv-1,A,sx,1,2,available,2026-11-01\n"))
+        XCTAssertEqual(plan.skippedColumns, ["status", "last_drill"])
+        XCTAssertEqual(rows.map(\.requestLine), ["volunteer add v-1 name=A region=sx at=1,2 line=2"])
     }
 
     func testTeamMembersBecomeRowsWithoutTheLeader() throws {

@@ -1,9 +1,10 @@
 // Target `csv`: reliefctl's spreadsheet side (ReliefCSV): the CSV reader, the import plan that
-// turns a volunteers, teams or travel CSV into request lines, and RosterCSV, which writes request
-// lines as a volunteers CSV.
+// turns a volunteers, teams, travel or stock CSV into request lines, and RosterCSV, which writes
+// request lines as a volunteers CSV.
 //
-// The first byte chooses what the rest is: (byte % 4) 0, 1, 2 — a volunteers, teams or travel CSV
-// file; 3 — request lines for RosterCSV.
+// The first byte chooses what the rest is: (byte % 8) 0, 1, 2 — a volunteers, teams or travel CSV
+// file; 3 — request lines for RosterCSV; 4 — a stock CSV; 5, 6, 7 — as 0, 1, 2 (the seeds from
+// before stock start with 0 to 3).
 //
 // Checked, besides "does not crash":
 // - CSV.parse and the record-at-a-time CSV.Reader agree; a failure names a line of the file
@@ -23,7 +24,7 @@ import ReliefCSV
 import ReliefProtocol
 
 enum CSVFuzz {
-    static let target = FuzzTarget(name: "csv", summary: "CSV reader, import plan (volunteers, teams, travel) and roster CSV",
+    static let target = FuzzTarget(name: "csv", summary: "CSV reader, import plan (volunteers, teams, travel, stock) and roster CSV",
                                    maxLength: 8192) { bytes in run(Array(bytes)) }
 
     /// Request-line bytes per byte of CSV, at most (a row is a command, one cell and `line=N`; a
@@ -33,10 +34,11 @@ enum CSVFuzz {
     static func run(_ input: [UInt8]) {
         guard let first = input.first else { return }
         let rest = Array(input.dropFirst())
-        switch first % 4 {
-        case 0: checkFile(rest, kind: .volunteers, input)
-        case 1: checkFile(rest, kind: .teams, input)
-        case 2: checkFile(rest, kind: .travel, input)
+        switch first % 8 {
+        case 0, 5: checkFile(rest, kind: .volunteers, input)
+        case 1, 6: checkFile(rest, kind: .teams, input)
+        case 2, 7: checkFile(rest, kind: .travel, input)
+        case 4: checkFile(rest, kind: .stock, input)
         default: checkRoster(rest, input)
         }
     }
