@@ -130,6 +130,10 @@ public enum HXL {
         return .ambiguous(candidates)
     }
 
+    /// Column names that are numeric in any table, and `delta` (stock history's +5/-3): what a
+    /// CSV without a table (`reliefctl --format csv`) writes as numbers.
+    public static let numericNames: Set<String> = Set(Table.allCases.flatMap { $0.columns.filter(\.numeric).map(\.name) } + ["delta"])
+
     // MARK: the tables
 
     static let region = Column("region", "#loc+code+region")

@@ -2,25 +2,47 @@ import ArgumentParser
 import ReliefCSV
 import ReliefProtocol
 
-/// `reliefctl export volunteers [FILE.csv] [FILTER=VALUE…] [--personal]`: the rows of
-/// `volunteer export` as RFC 4180 CSV with a header row, to FILE or stdout.
+/// What `reliefctl export` writes (TableExport: the daemon's listing of each).
+enum ExportKind: String, CaseIterable, ExpressibleByArgument {
+    case volunteers, stock, lots, incidents, needs, allocations, assignments
+
+    init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+/// `reliefctl export KIND [FILE.csv] [FILTER=VALUE…] [FLAG…] [--personal]`: the rows of the
+/// daemon's listing of KIND as RFC 4180 CSV with a header row and an HXL hashtag row, to FILE or
+/// stdout (TableExport).
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export volunteers to CSV.",
+        abstract: "Export volunteers, stock, lots, incidents, needs, allocations or assignments to CSV.",
         discussion: """
-        Filters are options of volunteer export, e.g. region=shanxi/taiyuan skill=first-aid.
-        --personal adds phone and id_number; it needs the coordinator role (a Unix-socket client
-        whose uid is in the daemon's coordinator_uids), otherwise the daemon answers ERR DENIED.
-        The file is created with mode 0600. Exit status: 0 written, 1 ERR from the daemon or more than
-        1,000,000 volunteers matched (the file holds the first 1,000,000), 2 usage
-        or connection error.
+        Each kind is one listing of the daemon, every row it may give:
+          volunteers   volunteer export (at most 1,000,000 rows)   flag: available
+          stock        stock query (per warehouse and item)        flags: expiring, low
+          lots         stock lots (per warehouse and lot)
+          incidents    incident list
+          needs        need list                                   flag: open
+          allocations  allocation list
+          assignments  assignment list
+        (at most 100,000 rows each but volunteers). Filters are the listing's options, e.g.
+        region=shanxi/taiyuan skill=first-aid, warehouse=ty-01, incident=INC; flags are its bare words.
+        --personal (volunteers) adds phone and id_number; it needs the coordinator role (a Unix-socket
+        client whose uid is in the daemon's coordinator_uids), otherwise the daemon answers ERR DENIED.
+
+        The file: a header row, an HXL hashtag row (#item+code, …; docs/operations.md "HXL
+        hashtags"), a record per row. A cell a spreadsheet would run as a formula (starting with =, +,
+        -, @, tab or CR) is written with a ' in front, which makes it text; a number in a numeric
+        column (on_hand, lat, …) is written as it is. reliefctl import takes the quote off again:
+        export volunteers and export stock|lots import back (import volunteers, import stock).
+        The file is created with mode 0600. Exit status: 0 written, 1 ERR from the daemon or more rows
+        matched than the listing gives (the file holds the first ones), 2 usage or connection error.
         """)
 
     @ParentCommand var root: ReliefCtl
 
-    @Argument(help: "volunteers") var kind: String
-    @Argument(help: "[FILE.csv] then filters such as region=R skill=S (FILE omitted or - : stdout).") var rest: [String] = []
+    @Argument(help: "volunteers, stock, lots, incidents, needs, allocations or assignments") var kind: ExportKind
+    @Argument(help: "[FILE.csv] then filters such as region=R skill=S and flags such as open (FILE omitted or - : stdout).") var rest: [String] = []
     @Flag(help: "Include phone and id_number (coordinator role only).") var personal = false
 
     var socket: String?
@@ -29,55 +51,24 @@ struct ExportCommand: ParsableCommand {
 
     enum CodingKeys: String, CodingKey { case root, kind, rest, personal }
 
-    /// The most rows `volunteer export` lists in one reply.
-    static let maximumRows = 1_000_000
-
     func execute() throws -> Int32 {
-        guard kind.lowercased() == "volunteers" else {
-            throw UsageError("unknown export kind \"\(kind)\"; expected volunteers")
-        }
+        if personal && kind != .volunteers { throw UsageError("--personal is for volunteers only") }
         var file: String?
         var filters: [String] = []
+        var flags: [String] = []
         for word in rest {
             if word.contains("=") {
                 filters.append(word)
+            } else if kind.flags.contains(word.lowercased()) {
+                flags.append(word)
             } else if file == nil {
                 file = word
             } else {
-                throw UsageError("unexpected \"\(word)\": give one FILE, then filters as key=value")
+                let known = kind.flags.isEmpty ? "" : " or flags (\(kind.flags.sorted().joined(separator: ", ")))"
+                throw UsageError("unexpected \"\(word)\": give one FILE, then filters as key=value\(known)")
             }
         }
-        let endpoint = try Endpoint.resolve(socket: socket, tcp: tcp, environment: environment())
-        let connection = try Connection.open(endpoint, timeout: timeout)
-        // The daemon lists at most limit= rows (1,000 unless asked): an export asks for all it may.
-        let limit = filters.contains { $0.lowercased().hasPrefix("limit=") } ? [] : ["limit=\(ExportCommand.maximumRows)"]
-        let words = ["volunteer", "export"] + filters + limit + (personal ? ["personal"] : [])
-        try connection.send(Array((RequestLine.build(words) + "\n").utf8), timeout: timeout)
-        let reply = try connection.nextReply(timeout: timeout.map { max($0, 300) })
-        switch reply {
-        case .error(let code, let message):
-            Terminal.err("ERR \(code) \(message)\n")
-            return 1
-        case .ok(let text):
-            Terminal.err("reliefctl export: expected rows, got OK \(text)\n")
-            return 1
-        case .pushed(let line):
-            Terminal.err("reliefctl export: expected rows, got \(line)\n")
-            return 1
-        case .rows(let lines), .truncatedRows(let lines):
-            let rows = lines.map(Output.pairs)
-            let names = Output.columns(rows)
-            var text = CSV.record(names)
-            for row in Output.cells(rows, names) { text += CSV.record(row) }
-            if rows.isEmpty { text = "" }
-            try FileText.write(Array(text.utf8), to: file)
-            if let file, file != "-" { Terminal.err("\(rows.count) volunteers written to \(file)\n") }
-            if reply.isCut {
-                // A roster cut short must not pass for a whole one.
-                Terminal.err("reliefctl export: cut at \(rows.count) rows (the limit); more volunteers match: narrow the filters or export in parts\n")
-                return 1
-            }
-            return 0
-        }
+        return try TableExport.run(kind, file: file, filters: filters, flags: flags, personal: personal,
+                                   socket: socket, tcp: tcp, timeout: timeout)
     }
 }

@@ -25,44 +25,68 @@ enum FileText {
     }
 
     /// Writes all of `bytes` to `path` (created or truncated, mode 0600 since it may hold personal
-    /// data), or to stdout for nil or `-`.
+    /// data), or to stdout for nil or `-`. See `Writer`.
+    static func write(_ bytes: [UInt8], to path: String?) throws(UsageError) {
+        let writer = try Writer(path)
+        defer { writer.close() }
+        try writer.write(bytes)
+    }
+
+    /// A file written in parts (an export of many rows), or stdout for nil or `-`: created or
+    /// truncated with mode 0600, since it may hold personal data.
     ///
     /// A symlink at `path` is refused, not followed: in a directory others can write (a shared
     /// /tmp), one planted there would otherwise have the export written wherever it points, with
     /// our permissions. An existing file is narrowed to 0600 too, since O_CREAT's mode only
     /// applies to a file it creates.
-    static func write(_ bytes: [UInt8], to path: String?) throws(UsageError) {
-        let toStdout = path == nil || path == "-"
-        let fd: Int32
-        if toStdout {
-            fd = 1
-        } else {
-            fd = open(path!, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0o600)
-            guard fd >= 0 else {
+    struct Writer {
+        private let fd: Int32
+        private let name: String
+        private let toStdout: Bool
+
+        init(_ path: String?) throws(UsageError) {
+            guard let path, path != "-" else {
+                (fd, name, toStdout) = (1, "stdout", true)
+                return
+            }
+            let opened = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0o600)
+            guard opened >= 0 else {
                 let code = errno
                 var info = stat()
-                if code == ELOOP, lstat(path!, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
-                    throw UsageError("\(path!) is a symbolic link; refusing to write through it (give the path of a regular file, or - for stdout)")
+                if code == ELOOP, lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+                    throw UsageError("\(path) is a symbolic link; refusing to write through it (give the path of a regular file, or - for stdout)")
                 }
-                throw UsageError("cannot create \(path!): \(errnoText(code))")
+                throw UsageError("cannot create \(path): \(errnoText(code))")
             }
-        }
-        defer { if !toStdout { close(fd) } }
-        if !toStdout {
+            (fd, name, toStdout) = (opened, path, false)
             var info = stat()
-            guard fstat(fd, &info) == 0 else { throw UsageError("cannot inspect \(path!): \(errnoText(errno))") }
+            guard fstat(fd, &info) == 0 else {
+                let code = errno
+                close()
+                throw UsageError("cannot inspect \(path): \(errnoText(code))")
+            }
             if (info.st_mode & S_IFMT) == S_IFREG, (info.st_mode & 0o077) != 0, fchmod(fd, 0o600) != 0 {
-                throw UsageError("cannot make \(path!) private (mode 0600): \(errnoText(errno))")
+                let code = errno
+                close()
+                throw UsageError("cannot make \(path) private (mode 0600): \(errnoText(code))")
             }
         }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw UsageError("cannot write \(toStdout ? "stdout" : path!): \(errnoText(errno))")
+
+        /// Writes all of `bytes`.
+        func write(_ bytes: [UInt8]) throws(UsageError) {
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw UsageError("cannot write \(name): \(errnoText(errno))")
+                }
+                offset += written
             }
-            offset += written
+        }
+
+        func close() {
+            if !toStdout { _ = Glibc.close(fd) }
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReliefCSV
 import ReliefProtocol
 
 /// How replies are printed.
@@ -153,13 +154,16 @@ enum Output {
 
     // MARK: csv
 
-    /// RFC 4180: a header line, then one record per row, CRLF line ends, quoted where needed.
+    /// RFC 4180: a header line, then one record per row, CRLF line ends, quoted where needed. A
+    /// cell a spreadsheet would run as a formula is made text with a `'` (CSV.neutralised); a
+    /// number in a column that holds numbers (HXL.numericNames: on_hand, lat, delta, …) is not.
     static func csv(_ rows: [[Pair]]) -> String {
         guard !rows.isEmpty else { return "" }
         let names = columns(rows)
+        let numeric = names.map { HXL.numericNames.contains($0) }
         var text = names.map(csvField).joined(separator: ",") + "\r\n"
         for row in cells(rows, names) {
-            text += row.map(csvField).joined(separator: ",") + "\r\n"
+            text += row.enumerated().map { csvField(CSV.neutralised($1, numeric: numeric[$0])) }.joined(separator: ",") + "\r\n"
         }
         return text
     }
