@@ -53,6 +53,20 @@ final class HXLTests: XCTestCase {
         }
     }
 
+    /// docs/operations.md ("HXL hashtags") lists every table's columns with their tags.
+    func testTheOperationsGuideListsEveryTag() throws {
+        var root = #filePath
+        for _ in 0..<3 { root = String(root[..<(root.lastIndex(of: "/") ?? root.startIndex)]) }
+        let guide = try String(contentsOfFile: root + "/docs/operations.md", encoding: .utf8)
+        for table in HXL.Table.allCases {
+            for column in table.columns {
+                XCTAssertTrue(guide.contains("\(column.name) `\(column.tag)`\(column.numeric ? " *n*" : "")")
+                              || guide.contains("\(column.name) (quantity) `\(column.tag)`\(column.numeric ? " *n*" : "")"),
+                              "\(table).\(column.name) \(column.tag) is not in docs/operations.md")
+            }
+        }
+    }
+
     // MARK: import by hashtag
 
     private func plan(_ kind: ImportPlan.Kind, _ text: String) throws -> [String] {
