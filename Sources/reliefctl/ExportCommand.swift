@@ -18,25 +18,27 @@ struct ExportCommand: ParsableCommand {
         abstract: "Export volunteers, stock, lots, incidents, needs, allocations or assignments to CSV.",
         discussion: """
         Each kind is one listing of the daemon, every row it may give:
-          volunteers   volunteer export (at most 1,000,000 rows)   flag: available
-          stock        stock query (per warehouse and item)        flags: expiring, low
-          lots         stock lots (per warehouse and lot)
+          volunteers   volunteer export (up to 1,000,000 rows)  flag: available
+          stock        stock query (warehouse and item)       flags: expiring, low
+          lots         stock lots (warehouse and lot)
           incidents    incident list
-          needs        need list                                   flag: open
+          needs        need list                              flag: open
           allocations  allocation list
           assignments  assignment list
-        (at most 100,000 rows each but volunteers). Filters are the listing's options, e.g.
-        region=shanxi/taiyuan skill=first-aid, warehouse=ty-01, incident=INC; flags are its bare words.
-        --personal (volunteers) adds phone and id_number; it needs the coordinator role (a Unix-socket
-        client whose uid is in the daemon's coordinator_uids), otherwise the daemon answers ERR DENIED.
+        Each but volunteers gives up to 100,000 rows. Filters are the listing's
+        options (region=shanxi/taiyuan, warehouse=ty-01, incident=ID); flags are
+        its bare words. --personal (volunteers) adds phone and id_number; it
+        needs the coordinator role, otherwise the daemon answers ERR DENIED.
 
-        The file: a header row, an HXL hashtag row (#item+code, …; docs/operations.md "HXL
-        hashtags"), a record per row. A cell a spreadsheet would run as a formula (starting with =, +,
-        -, @, tab or CR) is written with a ' in front, which makes it text; a number in a numeric
-        column (on_hand, lat, …) is written as it is. reliefctl import takes the quote off again:
-        export volunteers and export stock|lots import back (import volunteers, import stock).
-        The file is created with mode 0600. Exit status: 0 written, 1 ERR from the daemon or more rows
-        matched than the listing gives (the file holds the first ones), 2 usage or connection error.
+        The file: a header row, an HXL hashtag row (#item+code, ...; see
+        docs/operations.md "HXL hashtags"), a record per row. A cell a
+        spreadsheet would run as a formula (starting with =, +, -, @, tab or CR)
+        gets a ' in front, which makes it text; a number in a numeric column
+        (on_hand, lat, ...) is written as it is. reliefctl import takes the quote
+        off again: export volunteers and export stock|lots import back.
+        The file is created with mode 0600. Exit status: 0 written, 1 ERR from
+        the daemon or more rows matched than the listing gives (the file holds
+        the first ones), 2 usage or connection error.
         """)
 
     @ParentCommand var root: ReliefCtl

@@ -21,21 +21,23 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Import volunteers, teams, travel times or opening stock from a CSV file, all or nothing.",
         discussion: """
-        The file: RFC 4180 CSV (UTF-8) with a header row, optionally followed by an HXL hashtag row
-        (#item+code, …): with one, columns are matched by hashtag, whatever language the header is in
-        (docs/operations.md "HXL hashtags"); without one, by the English names below. A cell that an
-        export wrote as '=… (a formula made text) reads back without the quote.
+        The file: RFC 4180 CSV (UTF-8) with a header row, optionally followed by
+        an HXL hashtag row (#item+code, ...): with one, columns are matched by
+        hashtag whatever language the header is in (docs/operations.md "HXL
+        hashtags"), else by the English names below. A cell an export wrote as
+        '=... (a formula made text) reads back without the quote.
         volunteers columns: id,name,phone,id_number,region,lat,lon (or at),languages,skills,max_hours,
           min_rest,org, and optionally cert_skill,cert_issued,cert_expires,cert_issuer (a certification;
           a later row with the same id and only the cert_ cells adds another).
         teams columns: id,name,specialty,region,lat,lon (or at),leader,members (ids separated by ;).
         travel columns: from,to,minutes, optionally both (yes: the same minutes the other way too);
           from and to are warehouse or region ids (road travel times for matching).
-        stock columns: warehouse,item,on_hand (or quantity), and optionally unit (checked against the
-          item's),lot,expires,source,donor,supplier (or party),note,min; a warehouse's opening stock,
-          or reliefctl export stock|lots read back (their reserved, available, days_left and
-          distance_km columns are skipped). Each row is a stock receive (min: a stock min), checked
-          with the importer's role as one would be; a quantity of 0 receives nothing.
+        stock columns: warehouse,item,on_hand (or quantity), optionally unit
+          (must be the item's),lot,expires,source,donor,supplier (or party),note,
+          min: a warehouse's opening stock, or export stock|lots read back
+          (reserved, available, days_left, distance_km are skipped). Each row is
+          a stock receive (min: a stock min), checked with your role as one
+          would be; a quantity of 0 receives nothing.
 
         Records are sent as they are read. A bad CSV record aborts the import: every bad record is
         reported with its line number and nothing is imported. The daemon applies every row or none:
