@@ -24,8 +24,8 @@ struct ImportCommand: ParsableCommand {
         The file: RFC 4180 CSV (UTF-8) with a header row, optionally followed by
         an HXL hashtag row (#item+code, ...): with one, columns are matched by
         hashtag whatever language the header is in (docs/operations.md "HXL
-        hashtags"), else by the English names below. A cell an export wrote as
-        '=... (a formula made text) reads back without the quote.
+        hashtags"), else by the English names below. A cell an export wrote
+        as text with a quote in front ('=...) reads back without the quote.
         volunteers columns: id,name,phone,id_number,region,lat,lon (or at),languages,skills,max_hours,
           min_rest,org, and optionally cert_skill,cert_issued,cert_expires,cert_issuer (a certification;
           a later row with the same id and only the cert_ cells adds another).
