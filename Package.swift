@@ -81,7 +81,7 @@ let package = Package(
         // whole corpus on every test run.
         .systemLibrary(name: "CLibFuzzer", path: "Tests/Fuzz/CLibFuzzer"),
         .executableTarget(name: "ReliefFuzz", dependencies: [
-            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefStore", "ReliefCSV",
+            "ReliefProtocol", "ReliefCore", "ReliefEngine", "ReliefMatching", "ReliefDrill", "ReliefStore", "ReliefCSV", "ReliefCAP",
             "ReliefLimits", "CLibFuzzer", .product(name: "Logging", package: "swift-log"),
         ], path: "Tests/Fuzz/ReliefFuzz"),
 

@@ -79,7 +79,16 @@ extension CAP {
             let n = Double(points.count)
             return Point(latitude: points.reduce(0) { $0 + $1.latitude } / n, longitude: points.reduce(0) { $0 + $1.longitude } / n)
         }
-        return Point(latitude: origin.latitude + cy / (3 * twiceArea), longitude: origin.longitude + cx / (3 * twiceArea))
+        let centroid = Point(latitude: origin.latitude + cy / (3 * twiceArea), longitude: origin.longitude + cx / (3 * twiceArea))
+        // A ring that crosses itself has lobes of opposite sign: when they nearly cancel, the
+        // centroid lies far outside the ring, even past the globe. Then the vertices' mean.
+        let latitudes = points.map(\.latitude), longitudes = points.map(\.longitude)
+        guard (latitudes.min()!...latitudes.max()!).contains(centroid.latitude),
+              (longitudes.min()!...longitudes.max()!).contains(centroid.longitude) else {
+            let n = Double(points.count)
+            return Point(latitude: latitudes.reduce(0, +) / n, longitude: longitudes.reduce(0, +) / n)
+        }
+        return centroid
     }
 
     /// The incident's location: the first shape of the info's areas in document order — a
@@ -133,7 +142,8 @@ extension CAP {
     /// `lat,lon` rounded to 5 decimals (about a metre), as `at=` takes it.
     public static func coordinateText(_ point: Point) -> String {
         func decimal(_ value: Double) -> String {
-            let scaled = Int64((value * 100_000).rounded())
+            // Locations are on the globe; anything else is written as Swift writes it, not trapped on.
+            guard let scaled = Int64(exactly: (value * 100_000).rounded()) else { return "\(value)" }
             let sign = scaled < 0 ? "-" : ""
             let magnitude = scaled.magnitude
             let fraction = String(magnitude % 100_000)

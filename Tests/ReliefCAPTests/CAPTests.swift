@@ -173,6 +173,20 @@ final class CAPTests: XCTestCase {
         assertClose(CAP.centroid([p(5, 5), p(5, 5), p(5, 5), p(5, 5)]), p(5, 5))
     }
 
+    func testARingThatCrossesItselfIsPlacedWithinItsBoundsAndWritesAsACoordinate() {
+        // A bow tie whose two lobes almost cancel: the signed-area centroid lies 33 million
+        // degrees away (found by the cap fuzz target); closer still, at= could not be written.
+        for gap in [0.000001, 1e-12] {
+            let ring = [p(0, 0), p(10, 10), p(10, 0), p(0, 10 + gap), p(0, 0)]
+            assertClose(CAP.centroid(ring), p(5, 5 + gap / 4))
+            XCTAssertEqual(CAP.coordinateText(CAP.centroid(ring)), "5.00000,5.00000")
+        }
+        // A plain bow tie with equal lobes has no area: the vertices' mean as before.
+        assertClose(CAP.centroid([p(0, 0), p(10, 10), p(10, 0), p(0, 10), p(0, 0)]), p(5, 5))
+        // coordinateText writes what it cannot round to 5 decimals instead of trapping.
+        XCTAssertEqual(CAP.coordinateText(p(1e20, -1)), "1e+20,-1.00000")
+    }
+
     func testTheFirstShapeInDocumentOrderPlacesTheIncident() {
         var info = CAP.Info()
         info.areas = [CAP.Area(description: "nothing drawn"),

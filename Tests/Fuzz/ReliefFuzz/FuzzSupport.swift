@@ -22,7 +22,7 @@ enum Fuzz {
     /// Every target, in the order deploy/fuzz --all runs them.
     static let targets: [FuzzTarget] = [
         RequestFuzz.target, EngineFuzz.target, CSVFuzz.target, DIMACSFuzz.target, ScenarioFuzz.target, JournalFuzz.target,
-        StoreFuzz.target,
+        StoreFuzz.target, CAPFuzz.target,
     ]
 
     static func target(named name: String) -> FuzzTarget? { targets.first { $0.name == name } }
