@@ -83,15 +83,13 @@ public enum CAP {
     public static let severities = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
     public static let certainties = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
 
-    /// Parses and checks a CAP 1.2 alert. Refused: more than `maxBytes`, a DOCTYPE or entity
-    /// declaration (no DTD is processed and no external entity is resolved), malformed XML, a root
-    /// other than `alert` in the CAP 1.2 namespace, a missing required element, a value outside
-    /// CAP's lists, and a `polygon` or `circle` that does not parse.
+    /// Parses and checks a CAP 1.2 alert. Refused: more than `maxBytes`, bytes that are not
+    /// UTF-8, an XML declaration of another encoding, a processing instruction, a DOCTYPE or
+    /// entity declaration (no DTD is processed and no external entity is resolved), malformed XML,
+    /// a root other than `alert` in the CAP 1.2 namespace, a missing required element, a value
+    /// outside CAP's lists, and a `polygon` or `circle` that does not parse.
     public static func parse(_ bytes: [UInt8]) throws(Failure) -> Alert {
-        guard bytes.count <= maxBytes else { throw Failure("the file has \(bytes.count) bytes; a CAP alert may have at most \(maxBytes)") }
-        if let declaration = declaration(in: bytes) {
-            throw Failure("the file declares \(declaration); a CAP alert needs no DTD, and none is processed")
-        }
+        try screen(bytes)
         let collector = Collector()
         let parser = XMLParser(data: Data(bytes))
         parser.shouldProcessNamespaces = true
@@ -108,6 +106,75 @@ public enum CAP {
         }
         guard collector.sawRoot else { throw Failure("no alert element") }
         return try check(collector.alert)
+    }
+
+    /// What is refused before XMLParser sees the file. FoundationXML's callbacks trap on input
+    /// libxml2 passes on: a name that is not UTF-8 (a 0xFF byte in a start tag) and a processing
+    /// instruction without data (`<?x?>`), both found by the cap fuzz target. A CAP alert needs
+    /// neither, nor another encoding, a DTD or an entity.
+    static func screen(_ bytes: [UInt8]) throws(Failure) {
+        guard bytes.count <= maxBytes else { throw Failure("the file has \(bytes.count) bytes; a CAP alert may have at most \(maxBytes)") }
+        func position(_ offset: Int) -> String {
+            let line = bytes[..<offset].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            let column = offset - (bytes[..<offset].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0) + 1
+            return "line \(line), column \(column)"
+        }
+        if let offset = firstInvalidUTF8(bytes) {
+            throw Failure("the file is not UTF-8: byte 0x\(String(bytes[offset], radix: 16, uppercase: true)) at \(position(offset)); CAP alerts are read as UTF-8")
+        }
+        if let declaration = declaration(in: bytes) {
+            throw Failure("the file declares \(declaration); a CAP alert needs no DTD, and none is processed")
+        }
+        // The XML declaration may open the file (after a UTF-8 byte order mark); no other `<?`.
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var searchFrom = 0
+        if bytes[start...].starts(with: Array("<?xml".utf8)), bytes.count > start + 5,
+           [0x20, 0x09, 0x0A, 0x0D, 0x3F].contains(bytes[start + 5]) {
+            guard let end = find([0x3F, 0x3E], in: bytes, from: start + 5) else {
+                throw Failure("malformed XML near line 1: the XML declaration has no end ?>")
+            }
+            if let encoding = encodingName(String(decoding: bytes[(start + 5)..<end], as: UTF8.self)),
+               !["utf-8", "utf8"].contains(encoding.lowercased()) {
+                throw Failure("the file declares encoding \(encoding); CAP alerts are read as UTF-8")
+            }
+            searchFrom = end + 2
+        }
+        if let offset = find([0x3C, 0x3F], in: bytes, from: searchFrom) {
+            throw Failure("a processing instruction (<?) at \(position(offset)); a CAP alert has none but the XML declaration at its start")
+        }
+    }
+
+    /// The first offset at or after `from` where `pattern` starts, or nil.
+    static func find(_ pattern: [UInt8], in bytes: [UInt8], from: Int) -> Int? {
+        guard bytes.count >= pattern.count, from <= bytes.count - pattern.count else { return nil }
+        for start in from...(bytes.count - pattern.count) where bytes[start] == pattern[0] {
+            if pattern.indices.allSatisfy({ bytes[start + $0] == pattern[$0] }) { return start }
+        }
+        return nil
+    }
+
+    /// The value of `encoding="…"` (or '…') in an XML declaration's text, or nil.
+    static func encodingName(_ declaration: String) -> String? {
+        guard let key = declaration.range(of: "encoding") else { return nil }
+        let rest = declaration[key.upperBound...].drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard rest.first == "=" else { return nil }
+        let value = rest.dropFirst().drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let quote = value.first, quote == "\"" || quote == "'" else { return nil }
+        return String(value.dropFirst().prefix { $0 != quote })
+    }
+
+    /// The offset of the first byte that does not belong to a valid UTF-8 sequence, or nil.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var iterator = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
     }
 
     /// `<!DOCTYPE` or `<!ENTITY` anywhere (ASCII case ignored): refused before parsing.

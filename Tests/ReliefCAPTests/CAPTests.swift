@@ -130,6 +130,36 @@ final class CAPTests: XCTestCase {
         XCTAssertTrue(refusal(Array("<alert><identifier>x</identifier></alert>".utf8)).hasPrefix("not a CAP 1.2 alert"))
     }
 
+    func testAFileThatIsNotUTF8IsRefusedBeforeParsing() throws {
+        // A 0xFF byte in the start tag made FoundationXML trap (found by the cap fuzz target).
+        var bytes = try Self.fixture("flood-alert.xml")
+        let tag = bytes.firstIndex(of: 0x0A)! + 1 + "<alert ".utf8.count
+        bytes.insert(0xFF, at: tag)
+        XCTAssertEqual(refusal(bytes), "the file is not UTF-8: byte 0xFF at line 2, column 8; CAP alerts are read as UTF-8")
+        // A truncated sequence, and a UTF-16 byte order mark; accented text in UTF-8 is fine.
+        XCTAssertTrue(refusal(Array("<alert>é".utf8.dropLast())).hasPrefix("the file is not UTF-8: byte 0xC3 at line 1, column 8"))
+        XCTAssertTrue(refusal([0xFF, 0xFE, 0x3C, 0x00]).hasPrefix("the file is not UTF-8: byte 0xFF at line 1, column 1"))
+        let accented = String(decoding: try Self.fixture("flood-alert.xml"), as: UTF8.self)
+            .replacingOccurrences(of: "Xiaodian district", with: "Xiǎodiàn 小店区")
+        XCTAssertEqual(try CAP.parse(Array(accented.utf8)).infos.first?.areas.first?.description, "Xiǎodiàn 小店区")
+    }
+
+    func testProcessingInstructionsAndOtherEncodingsAreRefusedBeforeParsing() throws {
+        // A processing instruction without data made FoundationXML read a null pointer (cap fuzz target).
+        XCTAssertEqual(refusal(Array("<?xe?><".utf8)), "a processing instruction (<?) at line 1, column 1; a CAP alert has none but the XML declaration at its start")
+        let alert = String(decoding: try Self.fixture("flood-alert.xml"), as: UTF8.self)
+        let styled = alert.replacingOccurrences(of: "<alert ", with: "<?xml-stylesheet href=\"cap.xsl\"?>\n<alert ")
+        XCTAssertEqual(refusal(Array(styled.utf8)), "a processing instruction (<?) at line 2, column 1; a CAP alert has none but the XML declaration at its start")
+        let latin1 = alert.replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding = 'ISO-8859-1'")
+        XCTAssertEqual(refusal(Array(latin1.utf8)), "the file declares encoding ISO-8859-1; CAP alerts are read as UTF-8")
+        XCTAssertEqual(refusal(Array("<?xml version=\"1.0\"".utf8)), "malformed XML near line 1: the XML declaration has no end ?>")
+        // The declaration in single quotes, lower case, after a byte order mark; or none at all.
+        let quoted = alert.replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding='utf-8'")
+        XCTAssertEqual(try CAP.parse([0xEF, 0xBB, 0xBF] + Array(quoted.utf8)).identifier, "CN-SX-2024-0712-001")
+        let bare = String(alert[alert.range(of: "<alert ")!.lowerBound...])
+        XCTAssertEqual(try CAP.parse(Array(bare.utf8)).identifier, "CN-SX-2024-0712-001")
+    }
+
     func testAFileOverTheSizeLimitIsRefused() {
         let big = [UInt8](repeating: 0x20, count: CAP.maxBytes + 1)
         XCTAssertTrue(refusal(big).contains("at most \(CAP.maxBytes)"))
