@@ -129,9 +129,12 @@ public enum CAP {
         let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var searchFrom = 0
         if bytes[start...].starts(with: Array("<?xml".utf8)), bytes.count > start + 5,
-           [0x20, 0x09, 0x0A, 0x0D, 0x3F].contains(bytes[start + 5]) {
-            guard let end = find([0x3F, 0x3E], in: bytes, from: start + 5) else {
-                throw Failure("malformed XML near line 1: the XML declaration has no end ?>")
+           [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start + 5]) {
+            // Its end: the first `?>`, with no `<` or `>` before it (else the "declaration" would
+            // swallow the instructions inside it).
+            guard let end = find([0x3F, 0x3E], in: bytes, from: start + 5),
+                  !bytes[(start + 5)..<end].contains(where: { $0 == 0x3C || $0 == 0x3E }) else {
+                throw Failure("malformed XML near line 1: the XML declaration has no end ?> before the next tag")
             }
             if let encoding = encodingName(String(decoding: bytes[(start + 5)..<end], as: UTF8.self)),
                !["utf-8", "utf8"].contains(encoding.lowercased()) {

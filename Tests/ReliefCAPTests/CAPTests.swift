@@ -152,7 +152,11 @@ final class CAPTests: XCTestCase {
         XCTAssertEqual(refusal(Array(styled.utf8)), "a processing instruction (<?) at line 2, column 1; a CAP alert has none but the XML declaration at its start")
         let latin1 = alert.replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding = 'ISO-8859-1'")
         XCTAssertEqual(refusal(Array(latin1.utf8)), "the file declares encoding ISO-8859-1; CAP alerts are read as UTF-8")
-        XCTAssertEqual(refusal(Array("<?xml version=\"1.0\"".utf8)), "malformed XML near line 1: the XML declaration has no end ?>")
+        XCTAssertEqual(refusal(Array("<?xml version=\"1.0\"".utf8)), "malformed XML near line 1: the XML declaration has no end ?> before the next tag")
+        // A declaration cannot swallow an instruction inside it (cap fuzz target).
+        XCTAssertEqual(refusal(Array("<?xml <?x-0:00>\n<?m?><alert/>".utf8)), "malformed XML near line 1: the XML declaration has no end ?> before the next tag")
+        // `<?xml?>` is no declaration (it has no version) but a processing instruction without data.
+        XCTAssertEqual(refusal(Array("<?xml?><alert/>".utf8)), "a processing instruction (<?) at line 1, column 1; a CAP alert has none but the XML declaration at its start")
         // The declaration in single quotes, lower case, after a byte order mark; or none at all.
         let quoted = alert.replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding='utf-8'")
         XCTAssertEqual(try CAP.parse([0xEF, 0xBB, 0xBF] + Array(quoted.utf8)).identifier, "CN-SX-2024-0712-001")
