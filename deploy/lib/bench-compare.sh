@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# deploy/bench compare (see deploy/bench): reliefd side by side with the peers issue 16 names, in
+# one run, interleaved: run by deploy/bench after the release build, with BENCH_TMP, BENCH_BIN,
+# BENCH_REPS, BENCH_SECONDS and BENCH_REPORT.
+#
+# Parts (BENCH_PARTS, default "protocol store flow"):
+#   protocol  reliefd on SQLite (`reliefctl bench`: read = `stock query`, write = `stock receive`,
+#             durable) next to redis-server (appendonly yes, appendfsync always, Unix socket, no
+#             RDB) driven by redis-benchmark (GET, SET) with the same clients and pipelining:
+#             50 x 16, 50 x 1 and, for writes, 1 x 1 (p50).
+#   store     reliefd on a throwaway PostgreSQL (deploy/pg-test-cluster) next to pgbench's single-row
+#             INSERT transactions on the same server: 50 clients x 16 in flight against pgbench's 50
+#             clients and against its 1 client (what one connection's commits reach: reliefd carries
+#             every client's writes on one connection), and 1 client's p50 against pgbench's latency.
+#   flow      `reliefctl solve` next to LEMON (liblemon-dev: network simplex and cost scaling,
+#             deploy/lib/lemon_solve.cc, built here) on the same DIMACS files: the generated
+#             transportation instances (`reliefctl solve --generate province|country`, BENCH_SCALES).
+# Each pair runs reliefd's side then the peer's, BENCH_REPS times; the table gives the medians and
+# their ratio, and the targets of issue 16 with met or missed.
+set -euo pipefail
+. deploy/lib/bench-report.sh
+tmp="$BENCH_TMP"; bin="$BENCH_BIN"; reps="$BENCH_REPS"; seconds="$BENCH_SECONDS"; report="$BENCH_REPORT"
+parts="${BENCH_PARTS:-protocol store flow}"
+scales="${BENCH_SCALES:-province country}"
+pipeline="${BENCH_PIPELINE:-16}"
+
+has_part() { [[ " $parts " == *" $1 "* ]]; }
+# ratio A B — A / B with two decimals and ×.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "—" }'; }
+# at_least A B FACTOR — yes when A ≥ FACTOR × B.
+at_least() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { print (a >= f * b) ? "yes" : "no" }'; }
+# at_most A B FACTOR — yes when A ≤ FACTOR × B.
+at_most() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { print (a <= f * b) ? "yes" : "no" }'; }
+
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+    done
+    [ -d "$tmp/pg" ] && deploy/pg-test-cluster stop "$tmp/pg" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+# start_reliefd DIR FLAGS… — a throwaway reliefd on DIR/r.sock; prints nothing, sets $sock.
+start_reliefd() {
+    local dir="$1"; shift
+    mkdir -p "$dir"
+    sock="$dir/r.sock"
+    "$bin/reliefd" --data-dir "$dir/data" --socket "$sock" --tcp off --log-level warning --demo off "$@" \
+        >"$dir/reliefd.out" 2>"$dir/reliefd.log" &
+    pids+=($!)
+    for _ in $(seq 600); do
+        "$bin/reliefctl" --socket "$sock" info 2>/dev/null | grep -q "store_status=ok" && return 0
+        kill -0 "${pids[-1]}" 2>/dev/null || { echo "bench compare: reliefd exited:" >&2; cat "$dir/reliefd.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "bench compare: reliefd did not start within 60 s" >&2; exit 1
+}
+stop_last() { local pid="${pids[-1]}"; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; unset 'pids[-1]'; }
+
+# ours NAME ARGS… — one `reliefctl bench` run, its line appended to $tmp/NAME.results.
+ours() {
+    local name="$1"; shift
+    local line status=0
+    line="$("$bin/reliefctl" --socket "$sock" bench "$@" --duration "$seconds")" || status=$?
+    echo "run $rep/$reps reliefd $name: $line" >&2
+    if [ "$status" -ne 0 ] || [ -z "$line" ] || [ "$(field "$line" errors)" != 0 ]; then
+        echo "bench compare: reliefd $name failed (exit $status): $line" >&2; exit 1
+    fi
+    echo "$line" >>"$tmp/$name.results"
+}
+# col NAME KEY — the median of KEY over NAME's runs.
+col() { while read -r l; do field "$l" "$2"; done <"$tmp/$1.results" | median_real; }
+
+rows=""
+notes=""
+
+# --- protocol: reliefd on SQLite against Redis -------------------------------------------------
+if has_part protocol; then
+    redis_version="$(redis-server --version | sed -nE 's/.* v=([0-9.]+).*/\1/p')"
+    mkdir -p "$tmp/redis"
+    redis-server --port 0 --unixsocket "$tmp/redis/redis.sock" --unixsocketperm 700 --dir "$tmp/redis" \
+        --appendonly yes --appendfsync always --save "" --daemonize no --loglevel warning >"$tmp/redis/out" 2>&1 &
+    pids+=($!)
+    redis_pid=${pids[-1]}
+    until redis-cli -s "$tmp/redis/redis.sock" ping >/dev/null 2>&1; do
+        kill -0 "$redis_pid" || { cat "$tmp/redis/out" >&2; exit 1; }; sleep 0.05
+    done
+    redis-cli -s "$tmp/redis/redis.sock" set key:__rand_int__ xxx >/dev/null
+    # theirs NAME TEST CLIENTS PIPELINE REQUESTS — one redis-benchmark run; "rps p50_us p99_us".
+    theirs() {
+        local name="$1" test="$2" clients="$3" depth="$4" requests="$5" out line
+        out="$(redis-benchmark -s "$tmp/redis/redis.sock" -t "$test" -c "$clients" -P "$depth" -n "$requests" --csv 2>&1)"
+        line="$(grep -i "^\"$test\"" <<<"$out" | head -1 | tr -d '"')"
+        [ -n "$line" ] || { echo "bench compare: redis-benchmark $test failed: $out" >&2; exit 1; }
+        # test,rps,avg_latency_ms,min_latency_ms,p50_latency_ms,p95_latency_ms,p99_latency_ms,max_latency_ms
+        awk -F, '{ printf "rps=%.0f p50_us=%.0f p99_us=%.0f\n", $2, $5 * 1000, $7 * 1000 }' <<<"$line" >>"$tmp/$name.results"
+        echo "run $rep/$reps redis $name: $(tail -1 "$tmp/$name.results")" >&2
+    }
+    start_reliefd "$tmp/sqlite"
+    # Requests per redis-benchmark run: about BENCH_SECONDS at the rates this machine kind gives.
+    n() { awk -v r="$1" -v s="$seconds" 'BEGIN { printf "%d", r * s }'; }
+    for rep in $(seq "$reps"); do
+        ours read-50x16 --workload read --clients 50 --pipeline "$pipeline"
+        theirs redis-get-50x16 get 50 "$pipeline" "$(n 1500000)"
+        ours read-50x1 --workload read --clients 50 --pipeline 1
+        theirs redis-get-50x1 get 50 1 "$(n 100000)"
+        ours write-50x16 --workload write --clients 50 --pipeline "$pipeline"
+        theirs redis-set-50x16 set 50 "$pipeline" "$(n 400000)"
+        ours write-50x1 --workload write --clients 50 --pipeline 1
+        theirs redis-set-50x1 set 50 1 "$(n 60000)"
+        ours write-1x1 --workload write --clients 1 --pipeline 1
+        theirs redis-set-1x1 set 1 1 "$(n 4000)"
+    done
+    stop_last   # reliefd
+    r() { col "$1" rps; }
+    o() { col "$1" ops_per_sec; }
+    ours_v="$(o read-50x16)"; theirs_v="$(r redis-get-50x16)"
+    rows+="| reads, 50 × $pipeline (\`stock query\` vs GET) | $(group "${ours_v%.*}")/s | $(group "${theirs_v%.*}")/s | $(ratio "$ours_v" "$theirs_v") | ≥ 0.5× | $(verdict "$(at_least "$ours_v" "$theirs_v" 0.5)") |"$'\n'
+    ours_v="$(o read-50x1)"; theirs_v="$(r redis-get-50x1)"
+    rows+="| reads, 50 × 1 | $(group "${ours_v%.*}")/s | $(group "${theirs_v%.*}")/s | $(ratio "$ours_v" "$theirs_v") | ≥ 1.2× | $(verdict "$(at_least "$ours_v" "$theirs_v" 1.2)") |"$'\n'
+    ours_v="$(o write-50x16)"; theirs_v="$(r redis-set-50x16)"
+    rows+="| durable writes, 50 × $pipeline (\`stock receive\` vs SET, appendfsync always); reliefd p99.9 $(group "$(col write-50x16 p999_us | cut -d. -f1)") µs | $(group "${ours_v%.*}")/s | $(group "${theirs_v%.*}")/s | $(ratio "$ours_v" "$theirs_v") | ≥ 0.5× | $(verdict "$(at_least "$ours_v" "$theirs_v" 0.5)") |"$'\n'
+    ours_v="$(o write-50x1)"; theirs_v="$(r redis-set-50x1)"
+    rows+="| durable writes, 50 × 1 | $(group "${ours_v%.*}")/s | $(group "${theirs_v%.*}")/s | $(ratio "$ours_v" "$theirs_v") | ≥ 1.0× | $(verdict "$(at_least "$ours_v" "$theirs_v" 1.0)") |"$'\n'
+    ours_v="$(col write-1x1 p50_us)"; theirs_v="$(col redis-set-1x1 p50_us)"
+    rows+="| durable write, 1 client, p50 | $(group "${ours_v%.*}") µs | $(group "${theirs_v%.*}") µs | $(ratio "$ours_v" "$theirs_v") | ≤ 1.2× | $(verdict "$(at_most "$ours_v" "$theirs_v" 1.2)") |"$'\n'
+    notes+="- Redis $redis_version: \`redis-server --appendonly yes --appendfsync always --save ''\` on a Unix socket, \`redis-benchmark -t get|set -c C -P P -n N\` (N about BENCH_SECONDS of work); p50 from its CSV (its latency resolution is 1 µs at best, reported in ms with 3 decimals)."$'\n'
+    notes+="- reliefd: SQLite store (WAL, synchronous=FULL), \`reliefctl bench --workload read|write --clients C --pipeline P --duration $seconds\`."$'\n'
+fi
+
+# --- store: reliefd on PostgreSQL against pgbench -----------------------------------------------
+if has_part store; then
+    chmod 755 "$tmp"
+    pg_url="$(deploy/pg-test-cluster start "$tmp/pg")"
+    pg_version="$(psql "$pg_url" -Atc 'SHOW server_version')"
+    pgbench_bin="$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1)"
+    [ -n "$pgbench_bin" ] || pgbench_bin="$(command -v pgbench)"
+    psql "$pg_url" -qc "CREATE TABLE pgbench_single_insert (id bigserial PRIMARY KEY, qty integer NOT NULL, note text)"
+    echo "INSERT INTO pgbench_single_insert (qty, note) VALUES (1, 'bench');" >"$tmp/insert.sql"
+    pgbench_run() { # NAME CLIENTS — "tps= latency_us="
+        local out tps latency
+        out="$("$pgbench_bin" -n -f "$tmp/insert.sql" -c "$2" -j "$(( $2 < 4 ? $2 : 4 ))" -T "$seconds" "$pg_url" 2>&1)"
+        tps="$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' <<<"$out" | head -1)"
+        latency="$(sed -nE 's/^latency average = ([0-9.]+) ms.*/\1/p' <<<"$out" | head -1)"
+        [ -n "$tps" ] || { echo "bench compare: pgbench failed: $out" >&2; exit 1; }
+        awk -v t="$tps" -v l="$latency" 'BEGIN { printf "tps=%.0f latency_us=%.0f\n", t, l * 1000 }' >>"$tmp/$1.results"
+        echo "run $rep/$reps pgbench $1: $(tail -1 "$tmp/$1.results")" >&2
+    }
+    start_reliefd "$tmp/pgstore" --store "$pg_url"
+    for rep in $(seq "$reps"); do
+        ours pg-write-50x16 --workload write --clients 50 --pipeline "$pipeline"
+        pgbench_run pgbench-50 50
+        ours pg-write-1x1 --workload write --clients 1 --pipeline 1
+        pgbench_run pgbench-1 1
+    done
+    stop_last
+    ours_v="$(col pg-write-50x16 ops_per_sec)"; theirs_v="$(col pgbench-50 tps)"
+    rows+="| PostgreSQL store, 50 × $pipeline durable writes vs pgbench single-row INSERT, 50 clients | $(group "${ours_v%.*}")/s | $(group "${theirs_v%.*}")/s | $(ratio "$ours_v" "$theirs_v") | ≥ 3× | $(verdict "$(at_least "$ours_v" "$theirs_v" 3)") |"$'\n'
+    # One connection's commits are the ceiling a single writer reaches; reliefd's group commit
+    # carries 50 clients' writes on its one connection.
+    ours_v="$(col pg-write-50x16 ops_per_sec)"; theirs_v="$(col pgbench-1 tps)"
+    rows+="| PostgreSQL store, 50 × $pipeline durable writes vs pgbench single-row INSERT, 1 client | $(group "${ours_v%.*}")/s | $(group "${theirs_v%.*}")/s | $(ratio "$ours_v" "$theirs_v") | ≥ 10× | $(verdict "$(at_least "$ours_v" "$theirs_v" 10)") |"$'\n'
+    ours_v="$(col pg-write-1x1 p50_us)"; theirs_v="$(col pgbench-1 latency_us)"
+    rows+="| PostgreSQL store, 1 client p50 (pgbench: average latency) | $(group "${ours_v%.*}") µs | $(group "${theirs_v%.*}") µs | $(ratio "$ours_v" "$theirs_v") | ≤ 1.5× | $(verdict "$(at_most "$ours_v" "$theirs_v" 1.5)") |"$'\n'
+    notes+="- PostgreSQL $pg_version: a throwaway cluster on loopback (deploy/pg-test-cluster: fsync=on, synchronous_commit=on); \`pgbench -n -f insert.sql -c C -T $seconds\`, one single-row INSERT per transaction."$'\n'
+fi
+
+# --- flow: reliefctl solve against LEMON ----------------------------------------------------------
+if has_part flow; then
+    g++ -O2 -std=c++17 -o "$tmp/lemon_solve" deploy/lib/lemon_solve.cc -llemon
+    for scale in $scales; do
+        "$bin/reliefctl" solve --generate "$scale" --seed 1 --out "$tmp/$scale.min" >/dev/null
+        for rep in $(seq "$reps"); do
+            line="$("$bin/reliefctl" solve "$tmp/$scale.min")"
+            echo "run $rep/$reps reliefctl solve $scale: $line" >&2
+            echo "$line" >>"$tmp/solve-$scale.results"
+            out="$("$tmp/lemon_solve" "$tmp/$scale.min")"
+            echo "run $rep/$reps lemon $scale: $(tr '\n' ' ' <<<"$out")" >&2
+            grep '^solver=lemon-ns ' <<<"$out" >>"$tmp/lemon-ns-$scale.results"
+            grep '^solver=lemon-cs ' <<<"$out" >>"$tmp/lemon-cs-$scale.results"
+        done
+        first="$(head -1 "$tmp/solve-$scale.results")"
+        ours_cost="$(field "$first" cost)"
+        ours_v="$(col "solve-$scale" solve_ms)"; ns="$(col "lemon-ns-$scale" solve_ms)"; cs="$(col "lemon-cs-$scale" solve_ms)"
+        ns_cost="$(field "$(head -1 "$tmp/lemon-ns-$scale.results")" cost)"; cs_cost="$(field "$(head -1 "$tmp/lemon-cs-$scale.results")" cost)"
+        same="equal cost"
+        [ "$ns_cost" = "$ours_cost" ] || same="**cost differs: reliefd $ours_cost, LEMON NS $ns_cost**"
+        [ -z "$cs_cost" ] || [ "$cs_cost" = "$ours_cost" ] || same="**cost differs: reliefd $ours_cost, LEMON CS $cs_cost**"
+        best="$(awk -v a="$ns" -v b="$cs" 'BEGIN { if (b > 0 && b < a) print b; else print a }')"
+        best_name="$(awk -v a="$ns" -v b="$cs" 'BEGIN { if (b > 0 && b < a) print "cost scaling"; else print "network simplex" }')"
+        rows+="| min-cost flow, $scale transportation instance ($(group "$(field "$first" nodes)") nodes, $(group "$(field "$first" arcs)") arcs; $same), reliefctl solve vs LEMON's faster ($best_name; NS $ns ms, CS $cs ms) | $(printf '%.1f' "$ours_v") ms | $(printf '%.1f' "$best") ms | $(ratio "$ours_v" "$best") | ≤ 1.0× | $(verdict "$(at_most "$ours_v" "$best" 1.0)") |"$'\n'
+    done
+    notes+="- LEMON $(dpkg-query -W -f '${Version}' liblemon-dev 2>/dev/null || echo '?'): deploy/lib/lemon_solve.cc (g++ -O2), SmartDigraph, NetworkSimplex and CostScaling with 64-bit values; solve_ms is run() alone on both sides, the file read not counted."$'\n'
+fi
+
+section="$tmp/section.md"
+{
+    echo "## $(date -u '+%Y-%m-%d %H:%M:%S UTC') — compare: reliefd side by side with Redis, pgbench and LEMON"
+    echo
+    echo "- Command: \`deploy/bench compare\` (BENCH_PARTS=\"$parts\", BENCH_SECONDS=$seconds, BENCH_REPS=$reps; each pair interleaved, reliefd then the peer, medians of $reps)"
+    echo "- Machine: $(bench_machine)"
+    echo "- Revision: $(bench_revision)"
+    printf '%s' "$notes"
+    echo
+    echo "| what | reliefd | peer, same run | ratio | target | result |"
+    echo "|---|--:|--:|--:|---|---|"
+    printf '%s' "$rows"
+    echo
+    echo "<details><summary>All runs</summary>"
+    echo
+    echo '```'
+    for f in "$tmp"/*.results; do echo "# $(basename "$f" .results)"; cat "$f"; done
+    echo '```'
+    echo
+    echo "</details>"
+    echo
+} >"$section"
+bench_file "$section" "$report" "$tmp"
