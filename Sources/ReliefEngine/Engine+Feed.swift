@@ -150,7 +150,7 @@ extension Engine {
     /// The command a request names (`stock receive`, `ping`), for counting requests by command;
     /// nil for one that names none.
     public func commandName(_ request: Request) -> String? {
-        if let (command, _) = lookup(request) { return command.words.joined(separator: " ") }
+        if let (command, _) = lookup(request) { return command.name }
         return Engine.hostCommand(request).map { $0.words.joined(separator: " ") }
     }
 }

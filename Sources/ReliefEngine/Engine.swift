@@ -55,6 +55,8 @@ public final class Engine {
 
     struct Command: Sendable {
         var words: [String]
+        /// The words joined by spaces (`stock receive`): made once, asked of every request.
+        let name: String
         var usage: String
         var summary: String
         var mutating: Bool
@@ -70,7 +72,7 @@ public final class Engine {
         init(words: [String], usage: String, summary: String, mutating: Bool, access: Access, listing: Listing? = nil,
              offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)? = nil,
              run: @escaping @Sendable (Engine, inout Arguments, Context) throws -> Reply) {
-            self.words = words; self.summary = summary; self.mutating = mutating; self.access = access
+            self.words = words; self.name = words.joined(separator: " "); self.summary = summary; self.mutating = mutating; self.access = access
             self.listing = listing; self.offload = offload; self.run = run
             // Every listing says it takes limit=, with its default.
             self.usage = listing == nil || usage.contains("limit=") ? usage : usage + " [limit=\(listing!.defaultLimit)]"
@@ -136,7 +138,7 @@ public final class Engine {
         for command in Engine.catalogCommands + Engine.stockCommands + Engine.rosterCommands + Engine.incidentCommands
             + Engine.matchingCommands + Engine.travelCommands + Engine.drillCommands + Engine.generalCommands
             + Engine.userCommands + Engine.auditCommands + Engine.donationCommands + Engine.alertCommands {
-            commands[command.words.joined(separator: " ")] = command
+            commands[command.name] = command
             if command.words.count == 3 { threeWordGroups.insert(command.words[0] + " " + command.words[1]) }
         }
     }
@@ -167,7 +169,7 @@ public final class Engine {
     /// Whether `request` names one of `allowed` (full command words, e.g. "volunteer add").
     func names(_ request: Request, oneOf allowed: Set<String>) -> Bool {
         guard let (command, _) = lookup(request) else { return false }
-        return allowed.contains(command.words.joined(separator: " "))
+        return allowed.contains(command.name)
     }
 
     /// The most rows `request` may answer with, when it names a listing (its `limit=`, or the
@@ -189,7 +191,20 @@ public final class Engine {
         return lookup(request) == nil ? unknownCommandMessage(request) : nil
     }
 
+    /// lookup's last answer. A request is asked about on its way through the server several times
+    /// (refusal, mutating, offload, listing limit, handle, its name for the metrics): its words are
+    /// lowercased and hashed once. The words are the key: the same request's array compares equal
+    /// at once (one buffer), another request's word by word.
+    private var lastLookup: (words: [String], found: (command: Command, words: Int)?)?
+
     func lookup(_ request: Request) -> (command: Command, words: Int)? {
+        if let last = lastLookup, last.words == request.words { return last.found }
+        let found = findCommand(request)
+        lastLookup = (request.words, found)
+        return found
+    }
+
+    private func findCommand(_ request: Request) -> (command: Command, words: Int)? {
         guard let first = request.words.first?.lowercased() else { return nil }
         // Longest match first: `team member add` before `team member`, before `team`. Three-word
         // keys are tried only under their two-word groups, so ordinary requests build one key.
@@ -266,7 +281,7 @@ public final class Engine {
                     // No longer off-loop work (the request is refused now, or small): answered here.
                     return .outcome(handle(deferred.request, as: deferred.principal))
                 }
-                return .outcome(Outcome(reply: .error(.conflict, "the state changed while \(command.words.joined(separator: " ")) was computed, "
+                return .outcome(Outcome(reply: .error(.conflict, "the state changed while \(command.name) was computed, "
                                                     + "\(deferred.attempt) times; nothing was recorded; try again")))
             }
             return .again(again)
@@ -316,7 +331,7 @@ public final class Engine {
         guard let (command, wordCount) = lookup(request) else {
             return Outcome(reply: .error(.syntax, unknownCommandMessage(request)))
         }
-        if let denied = refusal(of: command.access, name: command.words.joined(separator: " "), request: request,
+        if let denied = refusal(of: command.access, name: command.name, request: request,
                                 commandWords: wordCount, as: principal) {
             return Outcome(reply: .error(.denied, denied))
         }
@@ -394,7 +409,7 @@ public final class Engine {
         if let token = request.requestToken, case .ok(let fields) = reply {
             emit(.requestCompleted(token: token, reply: Engine.storedReply(fields),
                                    digest: Engine.requestDigest(request, commandWords: commandWords),
-                                   command: command.words.joined(separator: " ")))
+                                   command: command.name))
         }
         let entries = pending
         pending.removeAll(keepingCapacity: true)

@@ -30,6 +30,15 @@ public struct Request: Sendable, Equatable {
         return nil
     }
 
+    /// True when positional word `index` is `lowercase`, ASCII case ignored. Allocates nothing:
+    /// the server asks it of every request.
+    public func word(_ index: Int, is lowercase: String) -> Bool {
+        guard index < words.count else { return false }
+        let word = words[index]
+        return word.utf8.count == lowercase.utf8.count
+            && zip(word.utf8, lowercase.utf8).allSatisfy { ($0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0) == $1 }
+    }
+
     /// True when the bare word `word` appears among the positional words after `from`.
     public func hasFlag(_ word: String, from: Int = 0) -> Bool {
         guard from < words.count else { return false }

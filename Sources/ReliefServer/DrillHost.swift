@@ -58,8 +58,8 @@ final class DrillHost {
 
     /// Whether `request` is one of the online drill commands (`drill record` is the engine's).
     static func handles(_ request: Request) -> Bool {
-        guard request.words.count >= 2, request.words[0].lowercased() == "drill" else { return false }
-        return ["start", "list", "status", "pause", "resume", "stop", "ask", "inject", "report"].contains(request.words[1].lowercased())
+        guard request.words.count >= 2, request.word(0, is: "drill") else { return false }
+        return ["start", "list", "status", "pause", "resume", "stop", "ask", "inject", "report"].contains { request.word(1, is: $0) }
     }
 
     // MARK: commands

@@ -603,7 +603,7 @@ public final class Server {
             }
             return
         }
-        if request.words.first?.lowercased() == "import" {
+        if request.word(0, is: "import") {
             // Before the standby's refusal: a refused begin must still keep its rows from running.
             beginImport(request, from: connection)
             return
@@ -704,7 +704,7 @@ public final class Server {
     }
 
     private static func describesDaemon(_ request: Request) -> Bool {
-        request.words.count >= 1 && ["ping", "info", "help"].contains(request.words[0].lowercased())
+        request.word(0, is: "ping") || request.word(0, is: "info") || request.word(0, is: "help")
     }
 
     /// Sends a request's outcome once the state it was computed from is durable: its own entries,
@@ -843,7 +843,7 @@ public final class Server {
 
     /// A standby has no state to read from: it answers only these.
     private static func servedOnStandby(_ request: Request) -> Bool {
-        request.words.count >= 1 && ["ping", "info", "help"].contains(request.words[0].lowercased())
+        describesDaemon(request)
     }
 
     /// Why writes are refused now, or nil when they are accepted.

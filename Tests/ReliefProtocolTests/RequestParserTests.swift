@@ -14,6 +14,19 @@ final class RequestParserTests: XCTestCase {
         return nil
     }
 
+    func testAWordIsComparedIgnoringASCIICaseOnly() throws {
+        let request = try parse("DRILL Inject d1 import ÉTAT")
+        XCTAssertTrue(request.word(0, is: "drill"))
+        XCTAssertTrue(request.word(1, is: "inject"))
+        XCTAssertFalse(request.word(1, is: "injec"))
+        XCTAssertFalse(request.word(2, is: "d"))
+        XCTAssertTrue(request.word(3, is: "import"))
+        // Past the words; and only ASCII letters fold (É stays É).
+        XCTAssertFalse(request.word(5, is: "x"))
+        XCTAssertFalse(request.word(4, is: "état"))
+        XCTAssertTrue(request.word(4, is: "État"))
+    }
+
     func testWordsOptionsAndQuotedValues() throws {
         let request = try parse(#"stock receive ty-01 water-5l 4000 lot=D-2026-114 donor="Yangquan Steel""#)
         XCTAssertEqual(request.words, ["stock", "receive", "ty-01", "water-5l", "4000"])
