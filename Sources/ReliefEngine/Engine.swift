@@ -53,21 +53,23 @@ public final class Engine {
     public var alertThresholds = AlertThresholds()
     public var alertMonitor = AlertMonitor()
 
-    struct Command: Sendable {
-        var words: [String]
+    /// A class: a request's command is passed around several times on its way; one reference to
+    /// retain, not a struct of arrays and closures to copy.
+    final class Command: Sendable {
+        let words: [String]
         /// The words joined by spaces (`stock receive`): made once, asked of every request.
         let name: String
-        var usage: String
-        var summary: String
-        var mutating: Bool
+        let usage: String
+        let summary: String
+        let mutating: Bool
         /// Who may run it (Access.swift): every command has a rule.
-        var access: Access
+        let access: Access
         /// A command that answers with a listing takes `limit=N` (see `Listing`).
-        var listing: Listing?
-        var run: @Sendable (Engine, inout Arguments, Context) throws -> Reply
+        let listing: Listing?
+        let run: @Sendable (Engine, inout Arguments, Context) throws -> Reply
         /// For commands whose work can be too large for the loop (a plan over every open need): the
         /// work to run on another thread, or nil to run inline with `run`. See `Engine.offload`.
-        var offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)? = nil
+        let offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)?
 
         init(words: [String], usage: String, summary: String, mutating: Bool, access: Access, listing: Listing? = nil,
              offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)? = nil,

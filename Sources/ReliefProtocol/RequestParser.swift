@@ -23,8 +23,10 @@ public enum RequestParser {
         // Validate encoding and reject control bytes up front so every later step works on text.
         var index = 0
         let count = line.count
+        var ascii = true
         while index < count {
             let byte = line[index]
+            if byte >= 0x80 { ascii = false }
             if byte < 0x20 && byte != 0x09 {
                 return .failure(RequestError(.syntax, "control byte 0x\(hex(byte)) at column \(index + 1); expected printable UTF-8 text"))
             }
@@ -33,7 +35,8 @@ public enum RequestParser {
             }
             index += 1
         }
-        guard String(validating: line, as: UTF8.self) != nil else {
+        // ASCII (most request lines) is valid UTF-8: no String is made to find that out.
+        guard ascii || String(validating: line, as: UTF8.self) != nil else {
             return .failure(RequestError(.syntax, "invalid UTF-8 at column \(firstInvalidUTF8(line) + 1); expected UTF-8 text"))
         }
 
@@ -114,7 +117,10 @@ public enum RequestParser {
                 position += 1
             }
             if equals >= 0 && isOptionKey(line, start, equals) {
-                let key = String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<equals]), as: UTF8.self).lowercased()
+                let keyBytes = UnsafeRawBufferPointer(rebasing: line[start..<equals])
+                // Keys are ASCII (isOptionKey); lowercased only when one has an upper-case letter.
+                let key = keyBytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A })
+                    ? String(decoding: keyBytes, as: UTF8.self).lowercased() : String(decoding: keyBytes, as: UTF8.self)
                 let value: String
                 if position < count, line[position] == 0x3D, position + 1 < count, line[position + 1] == 0x22 {
                     position += 1

@@ -14,6 +14,14 @@ final class RequestParserTests: XCTestCase {
         return nil
     }
 
+    func testOptionKeysAreLowercasedAndNonASCIITextIsKept() throws {
+        let request = try parse("stock receive WH-1 tent Supplier=\"Yangquan Steel\" Note=小店区 qty=2")
+        XCTAssertEqual(request.options, [Request.Option(key: "supplier", value: "Yangquan Steel"),
+                                         Request.Option(key: "note", value: "小店区"), Request.Option(key: "qty", value: "2")])
+        XCTAssertEqual(request.words, ["stock", "receive", "WH-1", "tent"])
+        XCTAssertEqual(failure("stock QTY=1 qty=2")?.message, "option qty= given twice; expected each option once")
+    }
+
     func testAWordIsComparedIgnoringASCIICaseOnly() throws {
         let request = try parse("DRILL Inject d1 import ÉTAT")
         XCTAssertTrue(request.word(0, is: "drill"))
