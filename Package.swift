@@ -19,6 +19,9 @@ let package = Package(
         // Already Hummingbird's own dependencies; named so ReliefHTTP may use their types.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // TreeDictionary (HashTreeCollections): the state's maps that grow with history, shared
+        // structurally between the loop and a snapshot's copy (docs/architecture.md "State").
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         // System libraries, found through pkg-config; the apt names are what deploy/ installs.
@@ -30,7 +33,9 @@ let package = Package(
         // Every bound in one file (Limits.swift), below every module that enforces one.
         .target(name: "ReliefLimits"),
         .target(name: "ReliefProtocol", dependencies: ["ReliefLimits"]),
-        .target(name: "ReliefCore", dependencies: ["ReliefLimits"]),
+        .target(name: "ReliefCore", dependencies: [
+            "ReliefLimits", .product(name: "HashTreeCollections", package: "swift-collections"),
+        ]),
         .target(name: "ReliefMatching", dependencies: ["ReliefCore", "ReliefLimits"]),
         // Crypto: SHA-256 binds a `req=` token to its request (Engine+RequestTokens.swift).
         .target(name: "ReliefEngine", dependencies: [

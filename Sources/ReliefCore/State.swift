@@ -1,6 +1,8 @@
+import HashTreeCollections
+
 /// Stock of one item in one warehouse: its lots and the cached totals over them.
 public struct SkuStock: Sendable, Equatable {
-    public var lots: [String: Holding] = [:]
+    public var lots: TreeDictionary<String, Holding> = [:]
     public var onHand: Int64 = 0
     public var reserved: Int64 = 0
     public var available: Int64 { onHand - reserved }
@@ -14,14 +16,17 @@ public struct State: Sendable {
     public internal(set) var regions: [String: Region] = [:]
     public internal(set) var warehouses: [String: Warehouse] = [:]
     public internal(set) var items: [String: Item] = [:]
-    public internal(set) var lots: [String: Lot] = [:]
+    public internal(set) var lots: TreeDictionary<String, Lot> = [:]
     /// warehouse → sku → stock
     public internal(set) var stock: [String: [String: SkuStock]] = [:]
     /// warehouse → sku → minimum level below which the item is "low"
     public internal(set) var minimums: [String: [String: Int64]] = [:]
-    public internal(set) var moves: [StockMove] = []
-    var movesByLot: [String: [Int]] = [:]
-    var movesByWarehouse: [String: [Int]] = [:]
+    /// Stock moves, lots and their indexes grow with every receipt and issue. They are kept in
+    /// structures a copy shares (ChunkedList, TreeDictionary): the loop's first write after a
+    /// snapshot's copy, or a map's growth, never copies or rehashes the whole history.
+    public internal(set) var moves = ChunkedList<StockMove>()
+    var movesByLot: TreeDictionary<String, [Int]> = [:]
+    var movesByWarehouse: TreeDictionary<String, ChunkedList<Int>> = [:]
     /// `req=` tokens remembered for retries, per client (RequestWindow).
     public internal(set) var requests = RequestWindow()
     /// Number of lots created without a code given; the next automatic code is derived from it.
@@ -88,7 +93,7 @@ public struct State: Sendable {
     }
 
     public func movesFor(lot: String) -> [StockMove] { (movesByLot[lot] ?? []).map { moves[$0] } }
-    public func movesFor(warehouse: String) -> [StockMove] { (movesByWarehouse[warehouse] ?? []).map { moves[$0] } }
+    public func movesFor(warehouse: String) -> [StockMove] { (movesByWarehouse[warehouse] ?? ChunkedList()).map { moves[$0] } }
 
     /// The next free automatic lot code (`L-000001`, …), skipping codes already taken by hand.
     public func nextAutomaticLotCode() -> String {

@@ -20,7 +20,7 @@ final class EnginePropertyTests: XCTestCase {
         var requests: [RememberedRequest]
         var autoLot: Int64
         init(_ state: State) {
-            lastSeq = state.lastSeq; stock = state.stock; minimums = state.minimums; lots = state.lots
+            lastSeq = state.lastSeq; stock = state.stock; minimums = state.minimums; lots = Dictionary(uniqueKeysWithValues: state.lots.map { ($0.key, $0.value) })
             moves = state.moves.count; requests = state.requests.all; autoLot = state.autoLotCounter
         }
     }
