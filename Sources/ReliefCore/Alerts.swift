@@ -100,26 +100,35 @@ public struct AlertMonitor: Sendable, Equatable {
         subjects[kind, default: []].insert(subject)
     }
 
-    /// Entries just applied: what they may have changed.
+    /// Entries just applied: what they may have changed. Only what can hold an alert is marked:
+    /// stock of an item with a minimum in that warehouse (low stock), and lots with an expiry
+    /// date (expiring) — most receipts and issues touch neither, and cost nothing here. Setting or
+    /// removing a minimum is always marked, so an alert whose minimum goes is cleared.
     public mutating func touched(by entries: [Entry], in state: State) {
+        func stockLow(_ warehouse: String, _ sku: String) {
+            if state.minimums[warehouse]?[sku] != nil { mark(.stockLow, warehouse + ":" + sku) }
+        }
+        func expiring(_ warehouse: String, _ lot: String) {
+            if state.lots[lot]?.expires != nil { mark(.lotExpiring, warehouse + ":" + lot) }
+        }
         for entry in entries {
             switch entry.event {
             case .lotReceived(let warehouse, let lot, let sku, _, _, _, _, _):
-                mark(.stockLow, warehouse + ":" + sku); mark(.lotExpiring, warehouse + ":" + lot)
+                stockLow(warehouse, sku); expiring(warehouse, lot)
             case .lotIssued(let warehouse, let lot, _, _, _), .lotAdjusted(let warehouse, let lot, _, _, _):
-                if let sku = state.lots[lot]?.sku { mark(.stockLow, warehouse + ":" + sku) }
-                mark(.lotExpiring, warehouse + ":" + lot)
+                if let sku = state.lots[lot]?.sku { stockLow(warehouse, sku) }
+                expiring(warehouse, lot)
             case .lotTransferred(let from, let to, let lot, _, _):
-                if let sku = state.lots[lot]?.sku { mark(.stockLow, from + ":" + sku); mark(.stockLow, to + ":" + sku) }
-                mark(.lotExpiring, from + ":" + lot); mark(.lotExpiring, to + ":" + lot)
+                if let sku = state.lots[lot]?.sku { stockLow(from, sku); stockLow(to, sku) }
+                expiring(from, lot); expiring(to, lot)
             case .minimumSet(let warehouse, let sku, _):
                 mark(.stockLow, warehouse + ":" + sku)
             case .allocationReserved(let allocation):
-                mark(.stockLow, allocation.warehouse + ":" + allocation.sku); mark(.lotExpiring, allocation.warehouse + ":" + allocation.lot)
+                stockLow(allocation.warehouse, allocation.sku); expiring(allocation.warehouse, allocation.lot)
                 whole.insert(.needOverdue)
             case .allocationDispatched(let id, _, _, _), .allocationDelivered(let id, _, _, _), .allocationReleased(let id, _):
                 if let allocation = state.allocations[id] {
-                    mark(.stockLow, allocation.warehouse + ":" + allocation.sku); mark(.lotExpiring, allocation.warehouse + ":" + allocation.lot)
+                    stockLow(allocation.warehouse, allocation.sku); expiring(allocation.warehouse, allocation.lot)
                 }
                 mark(.deliveryLate, id)
                 whole.insert(.needOverdue)

@@ -59,6 +59,22 @@ final class AlertTests: XCTestCase {
         XCTAssertEqual(evaluate(engine), ["-stock_low ty-01:water-5l"], "minimum cleared")
     }
 
+    func testStockThatCanHoldNoAlertIsNotMarkedForALook() throws {
+        let engine = try engine()
+        // No minimum for tents in ty-01 and no expiry date: nothing for the next look to check.
+        run(engine, "stock receive ty-01 tent-12 30 lot=T1")
+        run(engine, "stock issue ty-01 tent-12 5")
+        run(engine, "stock transfer ty-01 dt-01 tent-12 5 lot=T1")
+        XCTAssertEqual(engine.alertMonitor.subjects, [:])
+        // A minimum, and a lot that expires: each marks its subject.
+        run(engine, "stock min ty-01 tent-12 50")
+        run(engine, "stock receive ty-01 water-5l 10 lot=W9 expires=2027-03-01")
+        run(engine, "stock issue ty-01 tent-12 1")
+        XCTAssertEqual(engine.alertMonitor.subjects[.stockLow], ["ty-01:tent-12"])
+        XCTAssertEqual(engine.alertMonitor.subjects[.lotExpiring], ["ty-01:W9"])
+        XCTAssertEqual(evaluate(engine), ["+stock_low ty-01:tent-12"])
+    }
+
     func testLotsExpiringAreRaisedWhenReceivedOrWhenTheDayComesAndClearedWhenEmptied() throws {
         let engine = try engine()
         run(engine, "stock receive ty-01 water-5l 200 lot=SOON expires=2026-12-20")
