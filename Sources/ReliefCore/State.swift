@@ -94,6 +94,12 @@ public struct State: Sendable {
 
     public func movesFor(lot: String) -> [StockMove] { (movesByLot[lot] ?? []).map { moves[$0] } }
     public func movesFor(warehouse: String) -> [StockMove] { (movesByWarehouse[warehouse] ?? ChunkedList()).map { moves[$0] } }
+    /// The newest `count` moves of a warehouse, oldest first: a listing's end without walking the
+    /// warehouse's whole history.
+    public func movesFor(warehouse: String, newest count: Int) -> [StockMove] {
+        guard let indexes = movesByWarehouse[warehouse] else { return [] }
+        return indexes.suffix(max(count, 0)).map { moves[$0] }
+    }
 
     /// The next free automatic lot code (`L-000001`, …), skipping codes already taken by hand.
     public func nextAutomaticLotCode() -> String {

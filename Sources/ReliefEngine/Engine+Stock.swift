@@ -186,7 +186,11 @@ extension Engine {
                 if let warehouse { moves = moves.filter { $0.warehouse == warehouse } }
             case (nil, let warehouse?):
                 _ = try engine.warehouse(warehouse)
-                moves = engine.state.movesFor(warehouse: warehouse)
+                // Without item=, only the newest limit= (and one more, to say there are more)
+                // are read: a warehouse's history grows with every receipt.
+                moves = args.option("item") == nil
+                    ? engine.state.movesFor(warehouse: warehouse, newest: context.limit + 1)
+                    : engine.state.movesFor(warehouse: warehouse)
             case (nil, nil):
                 throw Refusal(.syntax, "missing lot= or warehouse=; usage: \(args.usage)")
             }

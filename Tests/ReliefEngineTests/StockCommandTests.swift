@@ -248,6 +248,15 @@ final class StockCommandTests: XCTestCase {
         XCTAssertEqual(engine.rows("stock history lot=Q1 warehouse=ty-01").count, 3)
         XCTAssertEqual(engine.rows("stock history warehouse=ty-01 limit=1").map { $0["kind"] }, ["adjusted"], "limit keeps the newest")
         XCTAssertEqual(engine.rows("stock history warehouse=ty-01 item=water-5l").count, 0)
+        // A warehouse's newest moves are read without its whole history, and still say when
+        // older ones were left out (ty-01 has three moves).
+        func more(_ line: String) -> Bool? {
+            if case .stream(let stream) = engine.handle(line: line, actor: "keeper-a").reply { return stream.more }
+            return nil
+        }
+        XCTAssertEqual(more("stock history warehouse=ty-01 limit=2"), true)
+        XCTAssertEqual(more("stock history warehouse=ty-01 limit=3"), false)
+        XCTAssertEqual(engine.rows("stock history warehouse=ty-01 limit=2").map { $0["kind"] }, ["transfer_out", "adjusted"])
         engine.refused("stock history", .syntax)
         engine.refused("stock history lot=NOPE", .notFound)
         engine.refused("stock history warehouse=zz-99", .notFound)
