@@ -6,7 +6,8 @@ import Darwin
 
 /// Counts whole replies in a byte stream without building strings: the benchmark's hot path.
 ///
-/// A reply is one header line (`OK…` or `ERR…`), plus n more lines when the header is `OK n rows`.
+/// A reply is one header line (`OK…` or `ERR…`), plus n more lines when the header is `OK n rows`
+/// or `OK n rows more` (a listing cut at its limit).
 /// Only the first bytes of each header line are kept; row lines are only counted.
 struct ReplyCounter {
     static let keptHeaderBytes = 256
@@ -55,7 +56,7 @@ struct ReplyCounter {
             if firstError == nil { firstError = String(decoding: header, as: UTF8.self) }
             return 1
         }
-        // "OK <n> rows"
+        // "OK <n> rows" or "OK <n> rows more"
         guard header.count > 8, header[0] == 0x4F, header[1] == 0x4B, header[2] == 0x20 else { return 1 }
         var index = 3
         var rows = 0
@@ -63,8 +64,11 @@ struct ReplyCounter {
             rows = rows * 10 + Int(header[index] - 0x30)
             index += 1
         }
-        guard index > 3, header.count == index + 5, header[index] == 0x20,
-              header[index + 1] == 0x72, header[index + 2] == 0x6F, header[index + 3] == 0x77, header[index + 4] == 0x73
+        let rowsWord: [UInt8] = [0x20, 0x72, 0x6F, 0x77, 0x73] // " rows"
+        let moreWord: [UInt8] = [0x20, 0x6D, 0x6F, 0x72, 0x65] // " more"
+        guard index > 3, header.count == index + 5 || header.count == index + 10,
+              header[index..<(index + 5)].elementsEqual(rowsWord),
+              header.count == index + 5 || header[(index + 5)...].elementsEqual(moreWord)
         else { return 1 }
         if rows == 0 { return 1 }
         rowsLeft = rows

@@ -25,6 +25,13 @@ final class ReplyCounterTests: XCTestCase {
         }
     }
 
+    func testAListingCutAtItsLimitCountsItsRows() {
+        // `volunteer find … limit=2` when more matched: the header says "more"; its rows are not replies.
+        var counter = ReplyCounter()
+        XCTAssertEqual(scan(&counter, "OK 2 rows more\nvolunteer=v-1\nvolunteer=v-2\nOK\nOK 1 rows mores\n"), 3)
+        XCTAssertEqual(counter.errors, 0)
+    }
+
     func testRowsThatLookLikeHeadersAreStillRows() {
         var counter = ReplyCounter()
         XCTAssertEqual(scan(&counter, "OK 2 rows\nERR x\nOK 5 rows\n"), 1)
