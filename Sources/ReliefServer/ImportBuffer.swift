@@ -174,7 +174,18 @@ struct ImportBuffer {
     }
 
     /// Whether `line` is `import commit` (which applies to the live state), without taking it.
+    /// Asked of every row of an import: a row that does not start with the word `import` (after
+    /// blanks, in any case) is answered from its first bytes, without parsing it (which cost a
+    /// tenth of the loop's time in an import of 100,000 volunteers).
     static func isCommit(_ line: [UInt8]) -> Bool {
+        var start = 0
+        while start < line.count, line[start] == 0x20 || line[start] == 0x09 { start += 1 }
+        let word = Array("import".utf8)
+        guard line.count >= start + word.count else { return false }
+        // A quoted first word ("import") is left to the parser.
+        if line[start] != 0x22 {
+            for (offset, letter) in word.enumerated() where line[start + offset] | 0x20 != letter { return false }
+        }
         guard case .success(let request) = line.withUnsafeBytes({ RequestParser.parse($0) }) else { return false }
         return request.words.count == 2 && request.options.isEmpty && request.words[0].lowercased() == "import"
             && request.words[1].lowercased() == "commit"

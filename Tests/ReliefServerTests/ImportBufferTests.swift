@@ -99,6 +99,16 @@ final class ImportBufferTests: XCTestCase {
         XCTAssertTrue(message.contains("more than 100 bytes of rows (max_import_bytes)"), message)
     }
 
+    func testCommitIsRecognisedInEveryFormTheParserAccepts() {
+        for line in ["import commit", "IMPORT Commit", "  \timport   commit  ", "\"import\" commit", "import \"commit\""] {
+            XCTAssertTrue(ImportBuffer.isCommit(Array(line.utf8)), line)
+        }
+        for line in ["", "import", "imports commit", "import commit now", "import abort", "volunteer add v-1 name=import",
+                     "importcommit", "impor", "\"imp\" commit", "import commit x=1"] {
+            XCTAssertFalse(ImportBuffer.isCommit(Array(line.utf8)), line)
+        }
+    }
+
     func testBeginNeedsAKnownKind() {
         XCTAssertEqual(try begin("import begin teams").get().allowed, ["team add", "team member add"])
         XCTAssertEqual(try begin("import begin Stock").get().allowed, ["stock receive", "stock min"])
