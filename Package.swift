@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // glibc's <malloc.h> (mallopt, malloc_trim): how reliefd hands freed memory back.
+        .systemLibrary(name: "CMalloc"),
 
         // Every bound in one file (Limits.swift), below every module that enforces one.
         .target(name: "ReliefLimits"),
@@ -67,6 +69,7 @@ let package = Package(
         .target(name: "ReliefLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "reliefd", dependencies: [
             "ReliefServer", "ReliefDrill", "ReliefLog",
+            .target(name: "CMalloc", condition: .when(platforms: [.linux])),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // CSV import and export (reliefctl import/export, demo-roster): a library so the fuzz targets reach it.

@@ -195,7 +195,20 @@ public struct FlatJSON: Sendable, Equatable {
         mutating func string() throws -> String {
             guard index < bytes.count, bytes[index] == 0x22 else { throw DecodingError.malformed(index) }
             index += 1
-            var out: [UInt8] = []
+            // Most strings (every key, most values) hold no escape: made straight from the bytes,
+            // with no buffer in between (a string of up to 15 bytes then allocates nothing).
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 0x22 {
+                    let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    index += 1
+                    return text
+                }
+                if byte == 0x5C { break }
+                index += 1
+            }
+            var out = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == 0x22 { index += 1; return String(decoding: out, as: UTF8.self) }

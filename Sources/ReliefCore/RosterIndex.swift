@@ -1,3 +1,4 @@
+import HashTreeCollections
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -130,7 +131,7 @@ public struct RosterIndex: Sendable, Equatable {
     }
 
     /// The index as it should be for `volunteers` (rebuilt from scratch).
-    public static func build(_ volunteers: [String: Volunteer]) -> RosterIndex {
+    public static func build(_ volunteers: TreeDictionary<String, Volunteer>) -> RosterIndex {
         var index = RosterIndex()
         for (id, volunteer) in volunteers { index.insert(id, volunteer.profile) }
         return index

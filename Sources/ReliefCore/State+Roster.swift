@@ -26,14 +26,14 @@ extension State {
         case .volunteerAdded(let id, let profile):
             guard volunteers[id] == nil else { throw fail("volunteer \(id) exists") }
             if let problem = profileProblem(profile) { throw fail(problem) }
-            volunteers[id] = Volunteer(id: id, profile: profile, registeredAt: entry.time)
+            volunteers[id] = Volunteer(id: id, profile: textPool.intern(profile), registeredAt: entry.time)
             rosterIndex.insert(id, profile)
 
         case .volunteerUpdated(let id, let profile):
             guard let old = volunteers[id] else { throw fail("volunteer \(id) missing") }
             if let problem = profileProblem(profile) { throw fail(problem) }
             rosterIndex.remove(id, old.profile)
-            volunteers[id]!.profile = profile
+            volunteers[id]!.profile = textPool.intern(profile)
             rosterIndex.insert(id, profile)
 
         case .volunteerStatusSet(let id, let status, let reason, let until):
@@ -53,7 +53,7 @@ extension State {
             guard certification.issued <= certification.expires else {
                 throw fail("certification expires \(certification.expires.iso8601) before it is issued \(certification.issued.iso8601)")
             }
-            volunteers[id]!.certifications[certification.skill] = certification
+            volunteers[id]!.certifications[certification.skill] = textPool.intern(certification)
 
         case .certificationRevoked(let id, let skill, _):
             guard let volunteer = volunteers[id] else { throw fail("volunteer \(id) missing") }

@@ -58,7 +58,7 @@ extension State {
             specialties[specialty.id] = specialty
         case "volunteer":
             guard case .volunteerAdded(let id, let profile) = try Event(kind: "volunteer.added", body: record) else { return }
-            var volunteer = Volunteer(id: id, profile: profile, registeredAt: Timestamp(milliseconds: try record.int("registered")))
+            var volunteer = Volunteer(id: id, profile: textPool.intern(profile), registeredAt: Timestamp(milliseconds: try record.int("registered")))
             let status = try record.string("status")
             guard let parsed = VolunteerStatus(rawValue: status) else { throw FlatJSON.DecodingError.invalid("status \(status)") }
             volunteer.status = parsed
@@ -69,11 +69,12 @@ extension State {
             volunteers[id] = volunteer
         case "cert":
             guard case .certificationGranted(let id, let certification) = try Event(kind: "certification.granted", body: record) else { return }
-            guard volunteers[id] != nil else { throw FlatJSON.DecodingError.invalid("certification of unknown volunteer \(id)") }
-            volunteers[id]!.certifications[certification.skill] = certification
+            // index(forKey:), not `volunteers[id] != nil`, which copies the volunteer out to compare it.
+            guard volunteers.index(forKey: id) != nil else { throw FlatJSON.DecodingError.invalid("certification of unknown volunteer \(id)") }
+            volunteers[id]!.certifications[certification.skill] = textPool.intern(certification)
         case "duty":
             let id = try record.string("id")
-            guard volunteers[id] != nil else { throw FlatJSON.DecodingError.invalid("duty of unknown volunteer \(id)") }
+            guard volunteers.index(forKey: id) != nil else { throw FlatJSON.DecodingError.invalid("duty of unknown volunteer \(id)") }
             volunteers[id]!.duty.append(DutyRecord(start: Timestamp(milliseconds: try record.int("start")),
                                                    end: Timestamp(milliseconds: try record.int("end")),
                                                    incident: try record.optionalString("incident")))
@@ -85,7 +86,7 @@ extension State {
             team.state = parsed
             team.stateReason = try record.optionalString("state_reason")
             for member in team.members {
-                guard volunteers[member] != nil else { throw FlatJSON.DecodingError.invalid("team \(team.id) member \(member) unknown") }
+                guard volunteers.index(forKey: member) != nil else { throw FlatJSON.DecodingError.invalid("team \(team.id) member \(member) unknown") }
                 volunteers[member]!.team = team.id
             }
             teams[team.id] = team

@@ -125,8 +125,18 @@ extension State {
             if start < bytes.count { ranges.append(start..<bytes.count) }
             return ranges
         }
-        for line in lines {
-            let record = try utf8.withUTF8 { try FlatJSON.decode(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer($0)[line])) }
+        // Parsed a batch ahead on a second thread, applied here in order (SnapshotDecoder).
+        try SnapshotDecoder.forEachRecord(of: utf8, lines: lines) { record in
+            try load(record, sawHeader: &sawHeader)
+        }
+        guard sawHeader else { throw FlatJSON.DecodingError.missing("header") }
+        rosterIndex = RosterIndex.build(volunteers)
+        onDuty = Set(volunteers.values.lazy.filter { $0.onDutySince != nil }.map(\.id))
+        rebuildIncidentIndexes()
+    }
+
+    /// Applies one record of a snapshot.
+    private mutating func load(_ record: FlatJSON, sawHeader: inout Bool) throws {
             let type = try record.string("t")
             switch type {
             case "header":
@@ -141,11 +151,11 @@ extension State {
                 regions[id] = Region(id: id, name: try record.string("name"),
                                      level: RegionLevel(rawValue: try record.string("level")) ?? .county, parent: State.parentPath(of: id))
             case "warehouse":
-                guard case .warehouseAdded(let id, let name, let region, let location) = try Event(kind: "warehouse.added", body: record) else { continue }
+                guard case .warehouseAdded(let id, let name, let region, let location) = try Event(kind: "warehouse.added", body: record) else { return }
                 warehouses[id] = Warehouse(id: id, name: name, region: region, location: location,
                                            createdAt: Timestamp(milliseconds: try record.int("created")))
             case "item":
-                guard case .itemAdded(let item) = try Event(kind: "item.added", body: record) else { continue }
+                guard case .itemAdded(let item) = try Event(kind: "item.added", body: record) else { return }
                 items[item.sku] = item
             case "lot":
                 let code = try record.string("code")
@@ -178,11 +188,11 @@ extension State {
             case "travel":
                 try loadTravelRecord(record)
             case "user":
-                guard case .userSet(var user) = try Event(kind: "user.set", body: record) else { continue }
+                guard case .userSet(var user) = try Event(kind: "user.set", body: record) else { return }
                 user.removed = try record.optionalString("removed") == "yes"
                 users[user.name] = user
             case "token":
-                guard case .tokenCreated(let name, let token, let sha256) = try Event(kind: "token.created", body: record) else { continue }
+                guard case .tokenCreated(let name, let token, let sha256) = try Event(kind: "token.created", body: record) else { return }
                 guard users[name] != nil else { throw FlatJSON.DecodingError.invalid("token of unknown user \(name)") }
                 users[name]?.tokens[token] = UserToken(sha256: sha256, created: Timestamp(milliseconds: try record.int("created")),
                                                        revoked: try record.optionalInt("revoked").map(Timestamp.init(milliseconds:)))
@@ -200,10 +210,5 @@ extension State {
             default:
                 throw FlatJSON.DecodingError.unknownKind(type)
             }
-        }
-        guard sawHeader else { throw FlatJSON.DecodingError.missing("header") }
-        rosterIndex = RosterIndex.build(volunteers)
-        onDuty = Set(volunteers.values.lazy.filter { $0.onDutySince != nil }.map(\.id))
-        rebuildIncidentIndexes()
     }
 }

@@ -503,7 +503,7 @@ public final class PostgresLoad: @unchecked Sendable {
             }
             if covers == seq - 1, case .snapshotSealed = entry.event { covers = seq }
         }
-        let problems = state.invariantViolations()
+        let problems = state.invariantViolations(indexesJustRebuilt: true)
         guard problems.isEmpty else {
             return .failed(StoreError("state loaded from \(location) breaks its invariants: " + problems.prefix(5).joined(separator: "; "),
                                       isTransient: false))

@@ -76,12 +76,30 @@ extension SQLiteJournal {
             }
             if let failure = StoreError.first(chainFailure, replayFailure) { throw failure }
             var state = replayed!.state
-            let problems = state.invariantViolations()
+            // The invariants are checked on a thread of their own while this one compares the
+            // current-state tables with the state: both only read it, and each is a large part of
+            // a start on a big roster.
+            let loadedState = state
+            let invariants = Background(name: "reliefd-check") { () throws(StoreError) -> [String] in
+                loadedState.invariantViolations(indexesJustRebuilt: true)
+            }
+            let tablesMatch: Bool
+            do {
+                tablesMatch = readingUnlinkedFile ? true : try session.projector.tablesMatch(state)
+            } catch {
+                _ = invariants.join()
+                throw error
+            }
+            let problems: [String]
+            switch invariants.join() {
+            case .success(let found): problems = found
+            case .failure(let error): throw error
+            }
             guard problems.isEmpty else {
                 throw StoreError("state loaded from \(path) breaks its invariants: "
                                  + problems.prefix(5).joined(separator: "; "), isTransient: false)
             }
-            if !readingUnlinkedFile, try !session.projector.tablesMatch(state) {
+            if !tablesMatch {
                 logger.warning("current-state tables disagree with the journal; rebuilding them", metadata: ["store": "\(location)"])
                 try session.begin.execute()
                 do {
@@ -122,7 +140,7 @@ extension SQLiteJournal {
             defer { connection.close() }
             try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
             let state = try replay(connection).state
-            let problems = state.invariantViolations()
+            let problems = state.invariantViolations(indexesJustRebuilt: true)
             guard problems.isEmpty else {
                 throw StoreError("state read from \(path) breaks its invariants: " + problems.prefix(5).joined(separator: "; "), isTransient: false)
             }

@@ -192,6 +192,7 @@ if !socketDirectory.isEmpty {
     }
 }
 
+ProcessMemory.configure()
 if let postgresURL = configuration.postgresURL {
     // PostgreSQL: the server connects, takes the leader lock (or waits as a standby) and loads the
     // state inside its loop. The catalog and demo data are for the embedded store.
@@ -216,6 +217,7 @@ do {
 } catch {
     fail("cannot open the store \(configuration.sqlitePath): \(error)", status: 1)
 }
+ProcessMemory.returnFreed()
 logger.info("state loaded", metadata: ["seq": "\(state.lastSeq)", "warehouses": "\(state.warehouses.count)", "lots": "\(state.lots.count)"])
 
 // A new store gets the skill catalog, demo or not; then, with demo on, the demo dataset and a
