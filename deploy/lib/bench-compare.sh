@@ -3,7 +3,7 @@
 # one run, interleaved: run by deploy/bench after the release build, with BENCH_TMP, BENCH_BIN,
 # BENCH_REPS, BENCH_SECONDS and BENCH_REPORT.
 #
-# Parts (BENCH_PARTS, default "protocol store flow"):
+# Parts (BENCH_PARTS, default "protocol store flow roster"):
 #   protocol  reliefd on SQLite (`reliefctl bench`: read = `stock query`, write = `stock receive`,
 #             durable) next to redis-server (appendonly yes, appendfsync always, Unix socket, no
 #             RDB) driven by redis-benchmark (GET, SET) with the same clients and pipelining:
@@ -15,12 +15,16 @@
 #   flow      `reliefctl solve` next to LEMON (liblemon-dev: network simplex and cost scaling,
 #             deploy/lib/lemon_solve.cc, built here) on the same DIMACS files: the generated
 #             transportation instances (`reliefctl solve --generate province|country`, BENCH_SCALES).
+#   roster    reliefd alone (no peer): a generated roster of BENCH_VOLUNTEERS (100,000) imported with
+#             `reliefctl import volunteers` into a fresh store (until durable), RSS before and after,
+#             a restart on that store (until store_status=ok) and its RSS, and `volunteer find`
+#             (reliefctl bench --workload find) at 1 x 1 and 50 x 16; BENCH_REPS fresh stores.
 # Each pair runs reliefd's side then the peer's, BENCH_REPS times; the table gives the medians and
 # their ratio, and the targets of issue 16 with met or missed.
 set -euo pipefail
 . deploy/lib/bench-report.sh
 tmp="$BENCH_TMP"; bin="$BENCH_BIN"; reps="$BENCH_REPS"; seconds="$BENCH_SECONDS"; report="$BENCH_REPORT"
-parts="${BENCH_PARTS:-protocol store flow}"
+parts="${BENCH_PARTS:-protocol store flow roster}"
 scales="${BENCH_SCALES:-province country}"
 pipeline="${BENCH_PIPELINE:-16}"
 
@@ -201,6 +205,53 @@ if has_part flow; then
         rows+="| min-cost flow, $scale transportation instance ($(group "$(field "$first" nodes)") nodes, $(group "$(field "$first" arcs)") arcs; $same), reliefctl solve vs LEMON's faster ($best_name; NS $ns ms, CS $cs ms) | $(printf '%.1f' "$ours_v") ms | $(printf '%.1f' "$best") ms | $(ratio "$ours_v" "$best") | ≤ 1.0× | $(verdict "$(at_most "$ours_v" "$best" 1.0)") |"$'\n'
     done
     notes+="- LEMON $(dpkg-query -W -f '${Version}' liblemon-dev 2>/dev/null || echo '?'): deploy/lib/lemon_solve.cc (g++ -O2), SmartDigraph, NetworkSimplex and CostScaling with 64-bit values; solve_ms is run() alone on both sides, the file read not counted."$'\n'
+fi
+
+# --- roster: import, memory, restart and find at BENCH_VOLUNTEERS (no peer) ----------------------
+if has_part roster; then
+    volunteers="${BENCH_VOLUNTEERS:-100000}"
+    "$bin/reliefctl" demo-roster --seed 1 --count "$volunteers" >"$tmp/roster.csv"
+    csv_rows=$(($(wc -l <"$tmp/roster.csv") - 1))
+    rss_mib() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/${pids[-1]}/status"; }
+    per100k() { awk -v a="$1" -v b="$2" -v n="$volunteers" 'BEGIN { printf "%.0f", (a - b) * 100000 / n }'; }
+    for rep in $(seq "$reps"); do
+        dir="$tmp/roster-$rep"
+        # The demo dataset's regions (the roster's volunteers live in them), no demo volunteers.
+        start_reliefd "$dir" --demo on --demo-volunteers 0
+        sleep 1
+        empty=$(rss_mib)
+        start_ns=$(date +%s%N)
+        out="$("$bin/reliefctl" --socket "$sock" --timeout 0 import volunteers "$tmp/roster.csv" 2>&1)" || {
+            echo "bench compare: import failed: $out" >&2; exit 1; }
+        import_ms=$((($(date +%s%N) - start_ns) / 1000000))
+        sleep 1
+        imported=$(rss_mib)
+        stop_last
+        start_ns=$(date +%s%N)
+        start_reliefd "$dir" --demo on --demo-volunteers 0
+        restart_ms=$((($(date +%s%N) - start_ns) / 1000000))
+        restarted=$(rss_mib)
+        line="import_ms=$import_ms restart_ms=$restart_ms rss_empty_mib=$empty rss_imported_mib=$imported rss_restarted_mib=$restarted"
+        line+=" per100k_imported=$(per100k "$imported" "$empty") per100k_restarted=$(per100k "$restarted" "$empty")"
+        echo "run $rep/$reps roster $volunteers: $line ($out)" >&2
+        echo "$line" >>"$tmp/roster.results"
+        for shape in "1 1" "50 $pipeline"; do
+            set -- $shape
+            result="$("$bin/reliefctl" --socket "$sock" bench --workload find --clients "$1" --pipeline "$2" --duration "$seconds")"
+            echo "run $rep/$reps find $1 x $2: $result" >&2
+            echo "$result" >>"$tmp/find-$1.results"
+        done
+        stop_last
+    done
+    import_v="$(col roster import_ms)"; restart_v="$(col roster restart_ms)"
+    rss_i="$(col roster per100k_imported)"; rss_r="$(col roster per100k_restarted)"
+    find1_p50="$(col find-1 p50_us)"; find50_ops="$(col find-50 ops_per_sec)"
+    rows+="| import $(group "$volunteers") volunteers ($(group "$csv_rows") CSV records, one all-or-nothing import, until durable) | $(group "$import_v") ms | — | — | ≤ 2,000 ms | $(verdict "$(at_most "$import_v" 2000 1.0)") |"$'\n'
+    rows+="| RSS per 100,000 volunteers after a restart on that store (after the import: $(group "$rss_i") MiB) | $(group "$rss_r") MiB | — | — | ≤ 120 MiB | $(verdict "$(at_most "$rss_r" 120 1.0)") |"$'\n'
+    rows+="| start-up on that store (until store_status=ok) | $(group "$restart_v") ms | — | — | ≤ 1,000 ms | $(verdict "$(at_most "$restart_v" 1000 1.0)") |"$'\n'
+    rows+="| \`volunteer find\` (skill, available, 30 km, limit 20) at $(group "$volunteers"), 1 client p50 | $(printf '%.0f' "$find1_p50") µs | — | — | ≤ 50 µs | $(verdict "$(at_most "$find1_p50" 50 1.0)") |"$'\n'
+    rows+="| \`volunteer find\` at $(group "$volunteers"), 50 × $pipeline throughput | $(group "$(printf '%.0f' "$find50_ops")")/s | — | — | ≥ 40,000/s | $(verdict "$(at_least "$find50_ops" 40000 1.0)") |"$'\n'
+    notes+="- Roster: \`reliefctl demo-roster --seed 1 --count $volunteers\` (certifications as extra CSV records); RSS per 100,000 is (RSS − RSS of the same daemon before the import) scaled to 100,000; each of the $reps runs on a fresh store."$'\n'
 fi
 
 section="$tmp/section.md"
