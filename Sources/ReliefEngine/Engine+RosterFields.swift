@@ -6,6 +6,13 @@ public enum PersonalData {
     /// Keeps the first `first` and last `last` characters and puts `****` between them; text too
     /// short to keep anything is fully masked.
     public static func mask(_ text: String, keepFirst first: Int, keepLast last: Int) -> String {
+        // Printable ASCII (every phone and ID number given so far): one Character per byte, so
+        // cut the bytes; `volunteer find` masks two fields per row of every reply.
+        let utf8 = text.utf8
+        if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            guard utf8.count > first + last else { return "****" }
+            return String(decoding: utf8.prefix(first), as: UTF8.self) + "****" + String(decoding: utf8.suffix(last), as: UTF8.self)
+        }
         let characters = Array(text)
         guard characters.count > first + last else { return "****" }
         return String(characters.prefix(first)) + "****" + String(characters.suffix(last))

@@ -51,6 +51,16 @@ final class RosterCommandTests: XCTestCase {
 
     static let wang = #"volunteer add v1 name="Wang Wei" region=shanxi/taiyuan at=37.87,112.55 phone=13812345678 id_number=140102199001011234 languages=zh,en skills=first-aid:3,driver-c1:2 max_hours=12 min_rest=8h org="Taiyuan Blue Sky""#
 
+    func testPersonalDataIsMaskedByCharacterWhateverTheScript() {
+        XCTAssertEqual(PersonalData.maskPhone("13812345678"), "138****5678")
+        XCTAssertEqual(PersonalData.maskIDNumber("100101199001011234"), "100****34")
+        XCTAssertEqual(PersonalData.maskPhone("1234567"), "****")
+        XCTAssertEqual(PersonalData.maskPhone("+86 138 1234"), "+86****1234")
+        // Not ASCII: characters, not bytes, are kept (a byte cut would split them).
+        XCTAssertEqual(PersonalData.mask("\u{5F20}\u{4E09}\u{674E}\u{56DB}\u{738B}", keepFirst: 1, keepLast: 1), "\u{5F20}****\u{738B}")
+        XCTAssertEqual(PersonalData.mask("e\u{301}123456e\u{301}", keepFirst: 1, keepLast: 1), "e\u{301}****e\u{301}")
+    }
+
     func testSkillCatalogLoadsAndIsComplete() throws {
         let engine = try engine()
         let skills = engine.rows("skill list")
