@@ -174,29 +174,41 @@ extension State {
                                    at now: Timestamp) -> [(id: String, distance: Double?)] {
         guard limit > 0 else { return [] }
         let today = now.day
-        // Ids and distances only: whole volunteers are fetched for the final `limit`.
+        // Ids and distances only: whole volunteers are fetched for the final `limit`. Once `limit`
+        // are found, `found` is kept sorted and a candidate must come before its last to enter.
+        // Within a cell the candidates are taken nearest first, so the first one that cannot enter
+        // ends the cell: in a city cell of hundreds of volunteers, a search for 20 checks little
+        // more than 20 of them against the filter (which reads the whole volunteer), not all.
         var found: [(id: String, distance: Double)] = []
-        var worst = Double.infinity   // the limit-th distance so far: nothing farther can make it
         func byDistance(_ a: (id: String, distance: Double), _ b: (id: String, distance: Double)) -> Bool {
             a.distance != b.distance ? a.distance < b.distance : a.id < b.id
         }
         var unfiltered = filter
         unfiltered.near = nil
+        var here: [(id: String, distance: Double)] = []
         for (bound, members) in rosterIndex.cellsByDistance(near: near, radiusKilometres: radius, skill: filter.skill) {
-            if found.count >= limit {
-                found.sort(by: byDistance)
-                found.removeLast(found.count - limit)
-                worst = found[limit - 1].distance
-                if bound > worst { break }
-            }
+            if found.count == limit, bound > found[limit - 1].distance { break }
+            here.removeAll(keepingCapacity: true)
+            let worst = found.count == limit ? found[limit - 1].distance : Double.infinity
             for (id, base) in members {
                 let distance = near.distanceKilometres(to: base)
-                guard distance <= radius, distance <= worst else { continue }
-                if match(id, unfiltered, today: today, now: now) != nil { found.append((id, distance)) }
+                if distance <= radius, distance <= worst { here.append((id, distance)) }
+            }
+            here.sort(by: byDistance)
+            for candidate in here {
+                if found.count == limit, !byDistance(candidate, found[limit - 1]) { break }
+                guard match(candidate.id, unfiltered, today: today, now: now) != nil else { continue }
+                if found.count < limit {
+                    found.append(candidate)
+                    if found.count == limit { found.sort(by: byDistance) }
+                } else {
+                    let slot = found.firstIndex { byDistance(candidate, $0) } ?? limit - 1
+                    found.insert(candidate, at: slot)
+                    found.removeLast()
+                }
             }
         }
         found.sort(by: byDistance)
-        if found.count > limit { found.removeLast(found.count - limit) }
         return found.map { ($0.id, $0.distance) }
     }
 

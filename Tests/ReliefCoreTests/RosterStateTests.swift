@@ -266,6 +266,28 @@ final class RosterStateTests: XCTestCase {
         XCTAssertLessThan(candidates.count, 300, "a 50 km search looks at the cells around it, not all 1000 with the skill")
         let limited = b.state.findVolunteers(VolunteerFilter(near: centre, radiusKilometres: 100, region: "shanxi/taiyuan", limit: 5), at: b.time)
         XCTAssertEqual(limited.count, 5)
+
+        // A crowded cell (300 volunteers within a few hundred metres, every other one in another
+        // region): a limited search with a filter takes the cell's candidates nearest first and
+        // stops early, and still gives exactly the scan's nearest matches, ties by id.
+        for index in 0..<300 {
+            let at = Coordinate(latitude: 37.8701 + Double(index % 17) * 0.0001, longitude: 112.5501 + Double(index % 13) * 0.0001)
+            try b.apply(.volunteerAdded(id: "c\(index)", profile: StateBuilder.profile("c\(index)", region: index % 2 == 0 ? "shanxi/taiyuan" : "shanxi/datong",
+                                                                                     at: at, skills: ["logistics": 1])))
+        }
+        for limit in [1, 5, 20, 149, 151, 400] {
+            for region in ["shanxi/taiyuan", "shanxi/datong"] {
+                let found = b.state.findVolunteers(VolunteerFilter(skill: "logistics", near: centre, radiusKilometres: 30, region: region, limit: limit),
+                                                   at: b.time).map(\.volunteer.id)
+                var scan: [(id: String, d: Double)] = []
+                for volunteer in b.state.volunteers.values where volunteer.profile.region == region && volunteer.profile.skills["logistics"] != nil {
+                    let d = centre.distanceKilometres(to: volunteer.profile.base)
+                    if d <= 30 { scan.append((volunteer.id, d)) }
+                }
+                scan.sort { a, b in a.d != b.d ? a.d < b.d : a.id < b.id }
+                XCTAssertEqual(found, scan.prefix(limit).map(\.id), "region \(region) limit \(limit)")
+            }
+        }
     }
 }
 
