@@ -28,7 +28,8 @@ struct SolveCommand: ParsableCommand {
     @Flag(help: "Also print the DIMACS solution lines (s COST, f SRC DST FLOW).")
     var flows = false
 
-    @Option(help: ArgumentHelp("Write a generated instance instead of solving: province or country.", valueName: "scale"))
+    @Option(help: ArgumentHelp("Write a generated instance instead of solving: province, country, province-people or country-people.",
+                               valueName: "scale"))
     var generate: String?
 
     @Option(help: "Seed of the generated instance.")
@@ -39,8 +40,8 @@ struct SolveCommand: ParsableCommand {
 
     func validate() throws {
         if let generate {
-            guard BenchmarkInstance(rawValue: generate) != nil else {
-                throw ValidationError("--generate takes province or country")
+            guard BenchmarkInstance(rawValue: generate) != nil || PeopleBenchmarkInstance(rawValue: generate) != nil else {
+                throw ValidationError("--generate takes province, country, province-people or country-people")
             }
             guard out != nil else { throw ValidationError("--generate needs --out FILE (or --out -)") }
             guard file == nil else { throw ValidationError("give a FILE to solve or --generate, not both") }
@@ -50,6 +51,19 @@ struct SolveCommand: ParsableCommand {
     }
 
     func execute() throws -> Int32 {
+        if let generate, let scale = PeopleBenchmarkInstance(rawValue: generate), let out {
+            let started = Monotonic.now()
+            let instance = DIMACSInstance(network: scale.network(seed: seed))
+            let bytes = DIMACS.format(instance, comments: [
+                "reliefctl solve --generate \(scale.rawValue) --seed \(seed)",
+                "\(scale.volunteers) volunteers (nodes 1-\(scale.volunteers)), \(scale.needs) needs of \(scale.skills) skills, 1 slack node (last)",
+            ])
+            let milliseconds = Self.milliseconds(since: started)
+            try FileText.write(bytes, to: out)
+            Terminal.err("wrote \(out): instance=\(scale.rawValue) seed=\(seed) nodes=\(instance.network.nodeCount) "
+                         + "arcs=\(instance.network.arcCount) generate_ms=\(milliseconds)\n")
+            return 0
+        }
         if let generate, let scale = BenchmarkInstance(rawValue: generate), let out {
             let started = Monotonic.now()
             let instance = DIMACSInstance(network: scale.transportation(seed: seed).network())
@@ -84,13 +98,14 @@ struct SolveCommand: ParsableCommand {
         }
         let parseMilliseconds = milliseconds(since: parseStarted)
         let solveStarted = Monotonic.now()
-        let solution: FlowSolution
+        let parts: PartsSolution
         do {
-            solution = try MinCostFlow.solve(instance.network)
+            parts = try MinCostFlow.solveByParts(instance.network)
         } catch {
             return ("", "reliefctl solve: \(name): \(error)\n", 1)
         }
         let solveMilliseconds = milliseconds(since: solveStarted)
+        let solution = parts.solution
         switch solution.status {
         case .infeasible:
             return ("", "reliefctl solve: \(name): infeasible: no flow meets every supply and demand within the capacities\n", 1)
@@ -103,7 +118,8 @@ struct SolveCommand: ParsableCommand {
             return ("", "reliefctl solve: \(name): \(FlowNetworkError.costOverflow)\n", 1)
         }
         var out = "cost=\(cost) status=optimal nodes=\(instance.network.nodeCount) arcs=\(instance.network.arcCount) "
-            + "solve_ms=\(solveMilliseconds) parse_ms=\(parseMilliseconds) pivots=\(solution.pivots)\n"
+            + "solve_ms=\(solveMilliseconds) parse_ms=\(parseMilliseconds) pivots=\(solution.pivots) "
+            + "parts=\(parts.parts) cost_scaling_parts=\(parts.costScalingParts)\n"
         if flows {
             out += String(decoding: DIMACS.formatSolution(instance, solution), as: UTF8.self)
         }
