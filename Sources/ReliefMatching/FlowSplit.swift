@@ -83,8 +83,12 @@ extension MinCostFlow {
             case .unbounded:
                 unbounded = true
             case .optimal:
-                let partFlow = outcome.solution.flow
-                for (k, arc) in local.arcs.enumerated() { flow[arc] = partFlow[k] }
+                if layout.whole {
+                    flow = outcome.solution.flow
+                } else {
+                    let partFlow = outcome.solution.flow
+                    for (k, arc) in local.arcs.enumerated() { flow[arc] = partFlow[k] }
+                }
             }
         }
         if unbounded {
@@ -159,6 +163,8 @@ struct PartLayout {
     let hasHub: [Bool]
     /// Each node's index in its part's own network (the hub: -1).
     let position: [Int32]
+    /// The network is one part: the lists above are empty, and the part is the network itself.
+    let whole: Bool
 
     init(_ network: FlowNetwork) {
         let n = network.nodeCount, m = network.arcCount
@@ -167,6 +173,8 @@ struct PartLayout {
         var hub = -1
         network.arcSource.withUnsafeBufferPointer { source in
         network.arcTarget.withUnsafeBufferPointer { target in
+        degree.withUnsafeMutableBufferPointer { degree in
+        parent.withUnsafeMutableBufferPointer { parent in
             for arc in 0..<m {
                 degree[Int(source[arc])] += 1
                 degree[Int(target[arc])] += 1
@@ -175,7 +183,7 @@ struct PartLayout {
             for node in 0..<n where degree[node] > best { best = degree[node]; hub = node }
             // Union-find over the arcs that do not touch the hub; the root is the lowest node.
             for node in 0..<n { parent[node] = Int32(node) }
-            func find(_ x: Int32) -> Int32 {
+            @inline(__always) func find(_ x: Int32) -> Int32 {
                 var x = x
                 while parent[Int(x)] != x {
                     let up = parent[Int(parent[Int(x)])]
@@ -184,14 +192,15 @@ struct PartLayout {
                 }
                 return x
             }
+            let h = Int32(hub)
             for arc in 0..<m {
                 let a = source[arc], b = target[arc]
-                if Int(a) == hub || Int(b) == hub { continue }
+                if a == h || b == h { continue }
                 let ra = find(a), rb = find(b)
                 if ra != rb { parent[Int(max(ra, rb))] = min(ra, rb) }
             }
             for node in 0..<n { parent[node] = find(Int32(node)) }
-        }}
+        }}}}
         // Components in order of their lowest node; sizes and whether an arc joins them to the hub.
         var componentOfRoot = [Int32](repeating: -1, count: n)
         var componentSize: [Int] = []
@@ -210,6 +219,19 @@ struct PartLayout {
             if a == hub && b == hub { hubLoops = true }
             else if a == hub { touchesHub[Int(componentOfRoot[Int(parent[b])])] = true }
             else if b == hub { touchesHub[Int(componentOfRoot[Int(parent[a])])] = true }
+        }
+        if componentSize.count + (hubLoops ? 1 : 0) <= 1 {
+            // One part: the network itself (the common case of a transportation network).
+            self.hub = hub
+            partCount = 1
+            whole = true
+            nodeStart = []
+            nodes = []
+            arcStart = []
+            arcs = []
+            hasHub = [hub >= 0]
+            self.position = []
+            return
         }
         // Parts: a component of at least `bundleNodes` nodes alone, smaller ones bundled in order.
         var partOfComponent = [Int32](repeating: 0, count: componentSize.count)
@@ -277,17 +299,16 @@ struct PartLayout {
         self.arcs = arcs
         self.hasHub = partHasHub
         self.position = position
+        whole = false
     }
 
     /// Part p as a network of its own: its nodes in ascending order, then the hub's copy (if it
-    /// has one) with supply −(the sum of the others); its arcs in ascending order. When the part is
-    /// the whole network, the network itself.
+    /// has one) with supply −(the sum of the others); its arcs in ascending order, and the arc of
+    /// the network each one is. When the part is the whole network: the network itself, and no list.
     func localNetwork(_ p: Int, of network: FlowNetwork) -> (network: FlowNetwork, arcs: [Int], hub: Int?) {
+        if whole { return (network, [], hub >= 0 ? hub : nil) }
         let members = nodes[nodeStart[p]..<nodeStart[p + 1]]
         let partArcs = arcs[arcStart[p]..<arcStart[p + 1]]
-        if partCount == 1 && members.count + (hub >= 0 ? 1 : 0) == network.nodeCount {
-            return (network, Array(0..<network.arcCount), hub >= 0 ? hub : nil)
-        }
         var local = FlowNetwork(nodeCount: members.count + (hasHub[p] ? 1 : 0))
         let copy = hasHub[p] ? members.count : -1
         var balance: Int64 = 0

@@ -4,6 +4,10 @@
 /// unbounded. Status precedence: `.infeasible` when no flow meets the supplies; otherwise
 /// `.unbounded` when a negative-cost cycle of unlimited arcs exists; otherwise `.optimal`.
 /// Deterministic: the same network gives the same flow, not just the same cost.
+///
+/// `MinCostFlow.solveByParts(network)` (FlowSplit.swift) gives the same status and optimal cost
+/// without potentials: it cuts the network at its hub into parts and solves assignment-shaped
+/// parts by cost scaling (CostScaling.swift); `reliefctl solve` runs it.
 public enum MinCostFlow {
     /// Solves `network`. Throws only when the numbers are too large for exact 64-bit arithmetic
     /// (see `FlowNetworkError`); every answer it returns is exact.
