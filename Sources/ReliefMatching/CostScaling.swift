@@ -31,7 +31,8 @@ final class CostScaling {
 
     /// The flow on each arc, in the network's order, or nil when the limits do not allow cost
     /// scaling or it could not finish (the caller then uses the network simplex).
-    static func solve(_ network: FlowNetwork) -> [Int64]? {
+    /// `globalUpdateEvery` replaces n + s² relabels between global updates (tests run it often).
+    static func solve(_ network: FlowNetwork, globalUpdateEvery: Int? = nil) -> [Int64]? {
         let n = network.nodeCount
         var maxAbsCost: Int64 = 0
         for arc in 0..<network.arcCount {
@@ -43,7 +44,7 @@ final class CostScaling {
         let (largest, overflowB) = maxAbsCost.multipliedReportingOverflow(by: perNode)
         guard !overflowA && !overflowB && largest < (1 << 61) else { return nil }
         let solver = CostScaling(network, multiplier: perNode)
-        guard solver.run() else { return nil }
+        guard solver.run(globalUpdateEvery: globalUpdateEvery) else { return nil }
         return solver.flows(network)
     }
 
@@ -175,10 +176,10 @@ final class CostScaling {
     // MARK: - The phases
 
     /// Runs every phase; false when the run failed (the caller falls back).
-    func run() -> Bool {
+    func run(globalUpdateEvery: Int? = nil) -> Bool {
         let n = nodeCount
         guard n > 0 else { return true }
-        let globalUpdateSkip = n + min(sourceNodes * sourceNodes, Int(Int32.max))
+        let globalUpdateSkip = max(globalUpdateEvery ?? (n + min(sourceNodes * sourceNodes, Int(Int32.max))), 1)
         var nextGlobalUpdate = globalUpdateSkip
         var relabels = 0
         var phase = 0

@@ -50,11 +50,13 @@ public struct PartsSolution: Sendable, Equatable {
 
 extension MinCostFlow {
     /// Components smaller than this many nodes are bundled into one part until it reaches this size.
-    static let bundleNodes = 1_024
+    public static let bundleNodes = 1_024
 
     /// Solves `network` part by part (see `PartsSolution`). `useCostScaling: false` solves every part
-    /// by the network simplex (for checking).
-    public static func solveByParts(_ network: FlowNetwork, useCostScaling: Bool = true) throws(FlowNetworkError) -> PartsSolution {
+    /// by the network simplex; `bundleNodes: 1` makes every component a part of its own (both for
+    /// checking).
+    public static func solveByParts(_ network: FlowNetwork, useCostScaling: Bool = true,
+                                    bundleNodes: Int = MinCostFlow.bundleNodes) throws(FlowNetworkError) -> PartsSolution {
         let limits = try checkLimits(network)
         let n = network.nodeCount, m = network.arcCount
         guard n > 0 else {
@@ -65,7 +67,7 @@ extension MinCostFlow {
             return PartsSolution(solution: FlowSolution(status: .infeasible, cost: 0, flow: [], potential: [], pivots: 0),
                                  parts: 0, costScalingParts: 0)
         }
-        let layout = PartLayout(network)
+        let layout = PartLayout(network, bundleNodes: bundleNodes)
         var flow = [Int64](repeating: 0, count: m)
         var pivots = 0
         var costScalingParts = 0
@@ -166,7 +168,7 @@ struct PartLayout {
     /// The network is one part: the lists above are empty, and the part is the network itself.
     let whole: Bool
 
-    init(_ network: FlowNetwork) {
+    init(_ network: FlowNetwork, bundleNodes: Int = MinCostFlow.bundleNodes) {
         let n = network.nodeCount, m = network.arcCount
         var degree = [Int32](repeating: 0, count: n)
         var parent = [Int32](repeating: 0, count: n)
@@ -238,12 +240,12 @@ struct PartLayout {
         var partHasHub: [Bool] = []
         var bundle = -1, bundleSize = 0
         for component in 0..<componentSize.count {
-            if componentSize[component] >= MinCostFlow.bundleNodes {
+            if componentSize[component] >= bundleNodes {
                 partOfComponent[component] = Int32(partHasHub.count)
                 partHasHub.append(touchesHub[component])
                 continue
             }
-            if bundle < 0 || bundleSize >= MinCostFlow.bundleNodes {
+            if bundle < 0 || bundleSize >= bundleNodes {
                 bundle = partHasHub.count
                 bundleSize = 0
                 partHasHub.append(false)

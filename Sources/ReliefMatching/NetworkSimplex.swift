@@ -203,7 +203,9 @@ final class NetworkSimplex {
 
     @inline(__always)
     func reducedCost(_ arc: Int) -> Int64 {
-        cost[arc] + potential[Int(source[arc])] - potential[Int(target[arc])]
+        // Wrapping operators: MinCostFlow.checkLimits bounds every cost and potential, so these
+        // cannot overflow, and the hot loop carries no overflow branches.
+        cost[arc] &+ potential[Int(source[arc])] &- potential[Int(target[arc])]
     }
 
     /// Before the search: bring each demand node's cheapest incoming arc into the tree. On
@@ -240,7 +242,7 @@ final class NetworkSimplex {
         var left = blockSize
         var arc = nextArc
         for _ in 0..<m {
-            let violation = Int64(state[arc]) * reducedCost(arc)
+            let violation = Int64(state[arc]) &* reducedCost(arc)
             if violation < bestViolation {
                 bestViolation = violation
                 best = arc
@@ -318,13 +320,13 @@ final class NetworkSimplex {
             node = source[entering]
             while node != join {
                 let n = Int(node)
-                flow[Int(predArc[n])] -= Int64(predDirection[n]) * amount
+                flow[Int(predArc[n])] &-= Int64(predDirection[n]) &* amount
                 node = parent[n]
             }
             node = target[entering]
             while node != join {
                 let n = Int(node)
-                flow[Int(predArc[n])] += Int64(predDirection[n]) * amount
+                flow[Int(predArc[n])] &+= Int64(predDirection[n]) &* amount
                 node = parent[n]
             }
         }
@@ -368,7 +370,7 @@ final class NetworkSimplex {
         let size = subtreeSize[t]
         var node = parent[t]
         while node != join {
-            subtreeSize[Int(node)] -= size
+            subtreeSize[Int(node)] &-= size
             node = parent[Int(node)]
         }
         node = parent[t]
@@ -439,7 +441,7 @@ final class NetworkSimplex {
         let size = subtreeSize[t]
         var node = newParent
         while node != join {
-            subtreeSize[Int(node)] += size
+            subtreeSize[Int(node)] &+= size
             node = parent[Int(node)]
         }
         node = newParent
@@ -454,7 +456,7 @@ final class NetworkSimplex {
         if shift != 0 {
             var member = top
             for _ in 0..<Int(size) {
-                potential[Int(member)] += shift
+                potential[Int(member)] &+= shift
                 member = thread[Int(member)]
             }
         }

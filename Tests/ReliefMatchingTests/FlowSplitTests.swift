@@ -28,14 +28,16 @@ final class FlowSplitTests: XCTestCase {
         return found
     }
 
-    /// Solves `network` whole by the network simplex and by parts (with and without cost scaling)
-    /// and checks that they agree. Returns the parts solution.
+    /// Solves `network` whole by the network simplex and by parts (with and without cost scaling,
+    /// and with every component a part of its own) and checks that they agree. Returns the last.
     @discardableResult
     func assertAgrees(_ network: FlowNetwork, _ label: String) throws -> PartsSolution {
         let whole = try MinCostFlow.solve(network)
         let parts = try MinCostFlow.solveByParts(network)
         let simplexParts = try MinCostFlow.solveByParts(network, useCostScaling: false)
-        for (name, answer) in [("parts", parts), ("simplex parts", simplexParts)] {
+        // Every component a part of its own, however small: the cut itself, not the bundling.
+        let apart = try MinCostFlow.solveByParts(network, bundleNodes: 1)
+        for (name, answer) in [("parts", parts), ("simplex parts", simplexParts), ("components apart", apart)] {
             XCTAssertEqual(answer.solution.status, whole.status, "\(label) \(name)")
             if whole.status == .optimal && answer.solution.status == .optimal {
                 XCTAssertEqual(answer.solution.cost, whole.cost, "\(label) \(name)")
@@ -43,7 +45,7 @@ final class FlowSplitTests: XCTestCase {
                 XCTAssertTrue(problems.isEmpty, "\(label) \(name): \(problems.prefix(3))")
             }
         }
-        return parts
+        return apart
     }
 
     /// An assignment-shaped network with a slack node (the last): unit sources with arcs of
@@ -104,6 +106,15 @@ final class FlowSplitTests: XCTestCase {
             XCTAssertEqual(cost, whole.cost, "seed \(seed)")
             let problems = Self.flowProblems(network, flow, cost: cost)
             XCTAssertTrue(problems.isEmpty, "seed \(seed): \(problems.prefix(3))")
+            // With a global update after every few relabels (the default waits n + s² of them,
+            // which small networks never reach): the same optimum.
+            guard let updated = CostScaling.solve(network, globalUpdateEvery: 1 + Int(seed % 3)) else {
+                XCTFail("seed \(seed): cost scaling with global updates gave up"); continue
+            }
+            var updatedCost: Int64 = 0
+            for arc in 0..<network.arcCount { updatedCost += updated[arc] * network.arcCost[arc] }
+            XCTAssertEqual(updatedCost, whole.cost, "seed \(seed) global updates")
+            XCTAssertTrue(Self.flowProblems(network, updated, cost: updatedCost).isEmpty, "seed \(seed) global updates")
             if testRun?.failureCount ?? 0 > 10 { break }
         }
         XCTAssertEqual(scaled, 1500)
@@ -127,12 +138,10 @@ final class FlowSplitTests: XCTestCase {
             if random.chance(50) {
                 pieces.append(assignmentNetwork(&random, sources: random.int(1...25), needs: random.int(1...8)))
             } else {
-                var problem = TransportationProblem(
-                    stock: (0..<random.int(1...4)).map { _ in random.int64(0...30) },
-                    demand: (0..<random.int(1...5)).map { _ in random.int64(0...20) },
-                    unmetPenalty: (0..<5).map { _ in random.int64(50...300) })
-                problem = TransportationProblem(stock: problem.stock, demand: problem.demand,
-                                                unmetPenalty: Array(problem.unmetPenalty.prefix(problem.demand.count)))
+                let stock = (0..<random.int(1...4)).map { _ in random.int64(0...30) }
+                let demand = (0..<random.int(1...5)).map { _ in random.int64(0...20) }
+                var problem = TransportationProblem(stock: stock, demand: demand,
+                                                    unmetPenalty: demand.map { _ in random.int64(50...300) })
                 for source in 0..<problem.stock.count {
                     for sink in 0..<problem.demand.count where random.chance(60) {
                         problem.addRoute(from: source, to: sink, cost: random.int64(0...120),
@@ -209,9 +218,11 @@ final class FlowSplitTests: XCTestCase {
             }
         }
         network.setSupply(of: 0, to: hubSupply)
-        let parts = try assertAgrees(network, "three assignment components")
-        XCTAssertEqual(parts.parts, 3)
-        XCTAssertEqual(parts.costScalingParts, 3)
+        try assertAgrees(network, "three assignment components")
+        // The three large components, and a bundle of the sources and needs without a route.
+        let parts = try MinCostFlow.solveByParts(network)
+        XCTAssertEqual(parts.parts, 4)
+        XCTAssertEqual(parts.costScalingParts, 4)
     }
 
     func testInfeasibleOutranksUnboundedAcrossParts() throws {
@@ -227,13 +238,15 @@ final class FlowSplitTests: XCTestCase {
         network.setSupply(of: 3, to: 5)
         network.setSupply(of: 4, to: -5)
         XCTAssertEqual(try MinCostFlow.solve(network).status, .infeasible)
-        let parts = try MinCostFlow.solveByParts(network)
+        let parts = try MinCostFlow.solveByParts(network, bundleNodes: 1)
         XCTAssertEqual(parts.solution.status, .infeasible)
-        XCTAssertGreaterThan(parts.parts, 1)
+        XCTAssertEqual(parts.parts, 2)
+        XCTAssertEqual(try MinCostFlow.solveByParts(network).solution.status, .infeasible)
         network.setSupply(of: 4, to: -2)
         network.setSupply(of: 3, to: 2)
         XCTAssertEqual(try MinCostFlow.solve(network).status, .unbounded)
         XCTAssertEqual(try MinCostFlow.solveByParts(network).solution.status, .unbounded)
+        XCTAssertEqual(try MinCostFlow.solveByParts(network, bundleNodes: 1).solution.status, .unbounded)
         network.setSupply(of: 3, to: 3)
         XCTAssertEqual(try MinCostFlow.solveByParts(network).solution.status, .infeasible, "supplies do not add up")
     }
