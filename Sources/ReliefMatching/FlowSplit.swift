@@ -75,7 +75,8 @@ extension MinCostFlow {
 
         for part in 0..<layout.partCount {
             let local = layout.localNetwork(part, of: network)
-            let outcome = try solvePart(local.network, hub: local.hub, useCostScaling: useCostScaling)
+            let outcome = try solvePart(local.network, hub: local.hub, useCostScaling: useCostScaling,
+                                        limits: layout.whole ? limits : nil)
             pivots += outcome.solution.pivots
             if outcome.costScaled { costScalingParts += 1 }
             switch outcome.solution.status {
@@ -86,6 +87,10 @@ extension MinCostFlow {
                 unbounded = true
             case .optimal:
                 if layout.whole {
+                    if !outcome.costScaled {
+                        // The simplex summed the cost as below already.
+                        return PartsSolution(solution: outcome.solution, parts: 1, costScalingParts: 0)
+                    }
                     flow = outcome.solution.flow
                 } else {
                     let partFlow = outcome.solution.flow
@@ -111,11 +116,13 @@ extension MinCostFlow {
 
     /// One part, by cost scaling when it is assignment-shaped and cost scaling can take it,
     /// otherwise by the network simplex.
-    static func solvePart(_ network: FlowNetwork, hub: Int?,
-                          useCostScaling: Bool) throws(FlowNetworkError) -> (solution: FlowSolution, costScaled: Bool) {
+    /// `limits`: those of `network` when already checked (the whole network).
+    static func solvePart(_ network: FlowNetwork, hub: Int?, useCostScaling: Bool,
+                          limits: (supplySum: Int64, artificialCost: Int64)?) throws(FlowNetworkError) -> (solution: FlowSolution, costScaled: Bool) {
         if useCostScaling, let hub, isAssignmentShaped(network, hub: hub), let flow = CostScaling.solve(network) {
             return (FlowSolution(status: .optimal, cost: 0, flow: flow, potential: [], pivots: 0), true)
         }
+        if let limits { return (try solve(network, limits: limits), false) }
         return (try solve(network), false)
     }
 

@@ -12,7 +12,12 @@ public enum MinCostFlow {
     /// Solves `network`. Throws only when the numbers are too large for exact 64-bit arithmetic
     /// (see `FlowNetworkError`); every answer it returns is exact.
     public static func solve(_ network: FlowNetwork) throws(FlowNetworkError) -> FlowSolution {
-        let limits = try checkLimits(network)
+        try solve(network, limits: checkLimits(network))
+    }
+
+    /// `solve` with the limits of `network` already checked (`checkLimits(network)`).
+    static func solve(_ network: FlowNetwork,
+                      limits: (supplySum: Int64, artificialCost: Int64)) throws(FlowNetworkError) -> FlowSolution {
         let n = network.nodeCount
         guard n > 0 else { return FlowSolution(status: .optimal, cost: 0, flow: [], potential: [], pivots: 0) }
         guard limits.supplySum == 0 else { return infeasible(pivots: 0) }

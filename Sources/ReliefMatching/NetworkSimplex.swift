@@ -92,28 +92,36 @@ final class NetworkSimplex {
         while root2 * root2 < m { root2 += 1 }
         blockSize = max(root2, 10)
 
+        // Input arc k of round r goes to slot r + k·skip (round r takes every skip-th slot from r
+        // on, in input order). Filled slot by slot, so the writes run in order and the reads come
+        // from a window of `skip` places in each input array.
         let skip = max(m / n, 3)
-        var slot = 0
-        var residue = 0
+        var roundStart = [Int](repeating: 0, count: skip + 1)
+        for r in 0..<skip {
+            let slots = r < m ? (m - r + skip - 1) / skip : 0
+            roundStart[r + 1] = roundStart[r] + slots
+        }
         network.arcSource.withUnsafeBufferPointer { arcSource in
         network.arcTarget.withUnsafeBufferPointer { arcTarget in
         network.arcCapacity.withUnsafeBufferPointer { arcCapacity in
         network.arcCost.withUnsafeBufferPointer { arcCost in
-            for arc in 0..<m {
-                inputArc[slot] = Int32(arc)
-                source[slot] = arcSource[arc]
-                target[slot] = arcTarget[arc]
-                capacity[slot] = arcCapacity[arc]
-                cost[slot] = zeroCosts ? 0 : arcCost[arc]
-                flow[slot] = 0
-                state[slot] = NetworkSimplex.atLower
-                slot += skip
-                if slot >= m {
-                    residue += 1
-                    slot = residue
+            var slot = 0
+            var k = 0
+            while slot < m {
+                for r in 0..<skip where slot < m {
+                    let arc = roundStart[r] + k
+                    inputArc[slot] = Int32(arc)
+                    source[slot] = arcSource[arc]
+                    target[slot] = arcTarget[arc]
+                    capacity[slot] = arcCapacity[arc]
+                    cost[slot] = zeroCosts ? 0 : arcCost[arc]
+                    slot += 1
                 }
+                k += 1
             }
         }}}}
+        flow.initialize(repeating: 0, count: m)
+        state.initialize(repeating: NetworkSimplex.atLower, count: m)
 
         // The starting tree: every node hangs from the root by its artificial arc, which carries the
         // node's supply (up, cost 0) or demand (down, cost M).
