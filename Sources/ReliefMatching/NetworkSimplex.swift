@@ -14,8 +14,8 @@
 /// thread, re-roots it at the entering arc's endpoint (reversing the path between them), links it
 /// under the other endpoint, and shifts the potentials of that subtree only.
 ///
-/// Memory is raw buffers owned by this object: the hot loops run without bounds or uniqueness
-/// checks. Indices are Int32; flows, capacities, costs and potentials Int64 (MinCostFlow checks
+/// Memory is raw buffers owned by this object, carved from one block (SolverMemory.swift): the hot
+/// loops run without bounds or uniqueness checks. Indices are Int32; flows, capacities, costs and potentials Int64 (MinCostFlow checks
 /// beforehand that nothing can overflow). Not thread-safe; each solve makes its own.
 final class NetworkSimplex {
     enum Outcome: Equatable { case optimal, infeasible, unbounded }
@@ -58,6 +58,8 @@ final class NetworkSimplex {
     /// Scratch for the path that a pivot reverses.
     let stem: UnsafeMutablePointer<Int32>
 
+    /// Where every array above lives (one block).
+    let memory: SolverMemory
     let blockSize: Int
     var nextArc = 0
     private(set) var pivots = 0
@@ -71,22 +73,28 @@ final class NetworkSimplex {
         root = Int32(n)
         supply = network.supply
         let allArcs = m + n
-        inputArc = .allocate(capacity: max(m, 1))
-        source = .allocate(capacity: allArcs)
-        target = .allocate(capacity: allArcs)
-        capacity = .allocate(capacity: allArcs)
-        cost = .allocate(capacity: allArcs)
-        flow = .allocate(capacity: allArcs)
-        state = .allocate(capacity: allArcs)
-        potential = .allocate(capacity: n + 1)
-        parent = .allocate(capacity: n + 1)
-        predArc = .allocate(capacity: n + 1)
-        predDirection = .allocate(capacity: n + 1)
-        thread = .allocate(capacity: n + 1)
-        revThread = .allocate(capacity: n + 1)
-        subtreeSize = .allocate(capacity: n + 1)
-        lastInSubtree = .allocate(capacity: n + 1)
-        stem = .allocate(capacity: n + 1)
+        var bytes = SolverMemory.bytes(Int32.self, m) + 2 * SolverMemory.bytes(Int32.self, allArcs)
+            + 3 * SolverMemory.bytes(Int64.self, allArcs) + SolverMemory.bytes(Int8.self, allArcs)
+        bytes += SolverMemory.bytes(Int64.self, n + 1) + 7 * SolverMemory.bytes(Int32.self, n + 1)
+            + SolverMemory.bytes(Int8.self, n + 1)
+        var memory = SolverMemory(bytes: bytes)
+        inputArc = memory.take(Int32.self, m)
+        source = memory.take(Int32.self, allArcs)
+        target = memory.take(Int32.self, allArcs)
+        capacity = memory.take(Int64.self, allArcs)
+        cost = memory.take(Int64.self, allArcs)
+        flow = memory.take(Int64.self, allArcs)
+        state = memory.take(Int8.self, allArcs)
+        potential = memory.take(Int64.self, n + 1)
+        parent = memory.take(Int32.self, n + 1)
+        predArc = memory.take(Int32.self, n + 1)
+        predDirection = memory.take(Int8.self, n + 1)
+        thread = memory.take(Int32.self, n + 1)
+        revThread = memory.take(Int32.self, n + 1)
+        subtreeSize = memory.take(Int32.self, n + 1)
+        lastInSubtree = memory.take(Int32.self, n + 1)
+        stem = memory.take(Int32.self, n + 1)
+        self.memory = memory
 
         var root2 = 1
         while root2 * root2 < m { root2 += 1 }
@@ -163,22 +171,7 @@ final class NetworkSimplex {
     }
 
     deinit {
-        inputArc.deallocate()
-        source.deallocate()
-        target.deallocate()
-        capacity.deallocate()
-        cost.deallocate()
-        flow.deallocate()
-        state.deallocate()
-        potential.deallocate()
-        parent.deallocate()
-        predArc.deallocate()
-        predDirection.deallocate()
-        thread.deallocate()
-        revThread.deallocate()
-        subtreeSize.deallocate()
-        lastInSubtree.deallocate()
-        stem.deallocate()
+        memory.release()
     }
 
     // MARK: - Running
