@@ -102,14 +102,11 @@ extension MinCostFlow {
             return PartsSolution(solution: FlowSolution(status: .unbounded, cost: 0, flow: [], potential: [], pivots: pivots),
                                  parts: layout.partCount, costScalingParts: costScalingParts)
         }
-        // The cost as `MinCostFlow.solve` sums it: in arc order, every partial sum checked.
-        var cost: Int64 = 0
-        for arc in 0..<m where flow[arc] != 0 {
-            let (term, overflowTerm) = flow[arc].multipliedReportingOverflow(by: network.arcCost[arc])
-            let (sum, overflowSum) = cost.addingReportingOverflow(term)
-            guard !overflowTerm && !overflowSum else { throw .costOverflow }
-            cost = sum
-        }
+        // Summed in 128 bits (each term is below 2^62 × 2^60): `.costOverflow` exactly when the
+        // optimal cost itself does not fit in an Int64, whichever optimal flow was found.
+        var total: Int128 = 0
+        for arc in 0..<m where flow[arc] != 0 { total += Int128(flow[arc]) * Int128(network.arcCost[arc]) }
+        guard let cost = Int64(exactly: total) else { throw .costOverflow }
         return PartsSolution(solution: FlowSolution(status: .optimal, cost: cost, flow: flow, potential: [], pivots: pivots),
                              parts: layout.partCount, costScalingParts: costScalingParts)
     }
@@ -123,7 +120,8 @@ extension MinCostFlow {
             return (FlowSolution(status: .optimal, cost: 0, flow: flow, potential: [], pivots: 0), true)
         }
         if let limits { return (try solve(network, limits: limits), false) }
-        return (try solve(network), false)
+        // A part: its cost is not needed (the whole's is summed from the flows).
+        return (try solve(network, limits: checkLimits(network), sumCost: false), false)
     }
 
     /// Assignment-shaped and feasible through `hub` by construction (see `PartsSolution`).

@@ -239,7 +239,7 @@ if has_part flow; then
         [ -n "$ns_cost$cs_cost" ] || same="**no LEMON optimum to compare**"
         best="$(awk -v a="$ns" -v b="$cs" 'BEGIN { if (a <= 0) print b; else if (b > 0 && b < a) print b; else print a }')"
         best_name="$(awk -v a="$ns" -v b="$cs" 'BEGIN { if (a <= 0 || (b > 0 && b < a)) print "cost scaling"; else print "network simplex" }')"
-        parts_text="$(field "$first" parts) parts, $(field "$first" cost_scaling_parts) by cost scaling"
+        parts_text="$(field "$first" parts) part(s), $(field "$first" cost_scaling_parts) by cost scaling"
         rows+="| min-cost flow, $(describe "$instance") ($(group "$(field "$first" nodes)") nodes, $(group "$(field "$first" arcs)") arcs; $parts_text; $same), reliefctl solve vs LEMON's faster ($best_name; $ns_text, $cs_text) | $(printf '%.1f' "$ours_v") ms | $(printf '%.1f' "$best") ms | $(ratio "$ours_v" "$best") | ≤ 1.0× | $(verdict "$(at_most "$ours_v" "$best" 1.0)") |"$'\n'
     done
     notes+="- LEMON $(dpkg-query -W -f '${Version}' liblemon-dev 2>/dev/null || echo '?'): deploy/lib/lemon_solve.cc (g++ -O2), SmartDigraph, NetworkSimplex and CostScaling with 64-bit values, each algorithm in a run of its own (at most BENCH_LEMON_TIMEOUT=$lemon_timeout s); solve_ms is run() alone on LEMON's side, the file read not counted; on reliefd's side the whole \`MinCostFlow.solveByParts\` (finding the parts, building them, solving each, assembling the flow)."$'\n'
