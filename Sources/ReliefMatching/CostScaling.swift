@@ -313,7 +313,6 @@ final class CostScaling {
         while true {
             guard let top = topologicalSort() else { return false }
             for i in 0..<n { rank[i] = 0 }
-            for r in 0..<maxRank { buckets[r] = bucketEnd }
             var topRank = 0
             var k = top
             while k >= 0 {
@@ -332,15 +331,25 @@ final class CostScaling {
                         }
                     }
                 }
+                topRank = max(topRank, rankU)
+            }
+            if topRank == 0 { return true }
+            // Buckets in the same order as LEMON fills them while ranking (a node's rank is final
+            // when it is reached in topological order), but only up to the top rank: no rank above
+            // it is ever used, and clearing all α(n + 1) buckets each round cost more than the rest.
+            for r in 0...topRank { buckets[r] = bucketEnd }
+            k = top
+            while k >= 0 {
+                let u = Int(stack[k])
+                k -= 1
+                let rankU = Int(rank[u])
                 if rankU > 0 {
-                    topRank = max(topRank, rankU)
                     let first = buckets[rankU]
                     bucketNext[u] = first
                     bucketPrev[Int(first)] = Int32(u)
                     buckets[rankU] = Int32(u)
                 }
             }
-            if topRank == 0 { return true }
             var r = topRank
             while r > 0 {
                 while buckets[r] != bucketEnd {

@@ -15,8 +15,8 @@ struct SolveCommand: ParsableCommand {
         parse_ms is reading and parsing the file; solve_ms is the solver alone (MinCostFlow.solveByParts):
         the network is cut at its node of highest degree (a slack node) into the components left
         without it, each solved with its own copy of that node (exact for any network); assignment-
-        shaped parts (sources of supply 1 on arcs of capacity 1: people -> needs) by cost scaling,
-        the others by network simplex. pivots counts the network simplex's pivots; parts the parts
+        shaped parts (sources of supply 1 on arcs of capacity 1: people -> needs) of 8,000 nodes or
+        more by cost scaling, the others by network simplex. pivots counts the network simplex's pivots; parts the parts
         solved (1: the network whole), cost_scaling_parts those solved by cost scaling.
         With --flows, the DIMACS solution follows: s COST, then f SRC DST FLOW per arc with flow.
         Exit status 1 when the file does not parse or the instance is infeasible or unbounded.

@@ -28,16 +28,19 @@ final class FlowSplitTests: XCTestCase {
         return found
     }
 
-    /// Solves `network` whole by the network simplex and by parts (with and without cost scaling,
-    /// and with every component a part of its own) and checks that they agree. Returns the last.
+    /// Solves `network` whole by the network simplex and by parts (as `reliefctl solve` does, without
+    /// cost scaling, with it on every assignment-shaped part, and with every component a part of its
+    /// own) and checks that they agree. Returns the last.
     @discardableResult
     func assertAgrees(_ network: FlowNetwork, _ label: String) throws -> PartsSolution {
         let whole = try MinCostFlow.solve(network)
         let parts = try MinCostFlow.solveByParts(network)
-        let simplexParts = try MinCostFlow.solveByParts(network, useCostScaling: false)
+        let simplexParts = try MinCostFlow.solveByParts(network, costScalingNodes: .max)
+        let scaledParts = try MinCostFlow.solveByParts(network, costScalingNodes: 0)
         // Every component a part of its own, however small: the cut itself, not the bundling.
-        let apart = try MinCostFlow.solveByParts(network, bundleNodes: 1)
-        for (name, answer) in [("parts", parts), ("simplex parts", simplexParts), ("components apart", apart)] {
+        let apart = try MinCostFlow.solveByParts(network, costScalingNodes: 0, bundleNodes: 1)
+        for (name, answer) in [("parts", parts), ("simplex parts", simplexParts), ("cost scaling parts", scaledParts),
+                               ("components apart", apart)] {
             XCTAssertEqual(answer.solution.status, whole.status, "\(label) \(name)")
             if whole.status == .optimal && answer.solution.status == .optimal {
                 XCTAssertEqual(answer.solution.cost, whole.cost, "\(label) \(name)")
@@ -220,9 +223,11 @@ final class FlowSplitTests: XCTestCase {
         network.setSupply(of: 0, to: hubSupply)
         try assertAgrees(network, "three assignment components")
         // The three large components, and a bundle of the sources and needs without a route.
-        let parts = try MinCostFlow.solveByParts(network)
+        let parts = try MinCostFlow.solveByParts(network, costScalingNodes: 0)
         XCTAssertEqual(parts.parts, 4)
         XCTAssertEqual(parts.costScalingParts, 4)
+        // Below `costScalingNodes` (1,280 nodes a part here) the simplex takes them.
+        XCTAssertEqual(try MinCostFlow.solveByParts(network).costScalingParts, 0)
     }
 
     func testInfeasibleOutranksUnboundedAcrossParts() throws {
@@ -257,8 +262,9 @@ final class FlowSplitTests: XCTestCase {
         let first = try MinCostFlow.solveByParts(network)
         for _ in 0..<3 { XCTAssertEqual(try MinCostFlow.solveByParts(network), first) }
         let people = PeopleBenchmarkInstance.province.network(seed: 3)
-        let answer = try MinCostFlow.solveByParts(people)
-        XCTAssertEqual(try MinCostFlow.solveByParts(people), answer)
+        let answer = try MinCostFlow.solveByParts(people, costScalingNodes: 0)
+        XCTAssertEqual(answer.costScalingParts, PeopleBenchmarkInstance.province.skills)
+        XCTAssertEqual(try MinCostFlow.solveByParts(people, costScalingNodes: 0), answer)
     }
 
     // MARK: Limits

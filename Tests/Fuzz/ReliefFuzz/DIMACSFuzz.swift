@@ -143,14 +143,15 @@ enum DIMACSFuzz {
         }
     }
 
-    /// `MinCostFlow.solveByParts` (what `reliefctl solve` runs), bundled and with every component
-    /// apart: the status and cost of the whole network's simplex, and a flow within the bounds that
+    /// `MinCostFlow.solveByParts` (what `reliefctl solve` runs, here with cost scaling on every
+    /// assignment-shaped part), bundled and with every component apart: the status and cost of the whole network's simplex, and a flow within the bounds that
     /// balances every node and costs what it says.
     static func checkParts(_ network: FlowNetwork, _ whole: FlowSolution, _ input: [UInt8]) {
         for bundle in [MinCostFlow.bundleNodes, 1] {
             let parts: FlowSolution
             do {
-                parts = try MinCostFlow.solveByParts(network, bundleNodes: bundle).solution
+                // Cost scaling on every assignment-shaped part, however small.
+                parts = try MinCostFlow.solveByParts(network, costScalingNodes: 0, bundleNodes: bundle).solution
             } catch {
                 // Only a cost past 64 bits can differ: summed the same way, it overflows the same way.
                 Fuzz.fail("solve answers \(whole.status), solveByParts (bundle \(bundle)) throws \(error)", input)
