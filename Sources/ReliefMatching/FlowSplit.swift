@@ -188,16 +188,24 @@ struct PartLayout {
         var degree = [Int32](repeating: 0, count: n)
         var parent = [Int32](repeating: 0, count: n)
         var hub = -1
+        var hubLoops = false
+        var connected = false
         network.arcSource.withUnsafeBufferPointer { source in
         network.arcTarget.withUnsafeBufferPointer { target in
         degree.withUnsafeMutableBufferPointer { degree in
         parent.withUnsafeMutableBufferPointer { parent in
+            var loops = false
             for arc in 0..<m {
-                degree[Int(source[arc])] += 1
-                degree[Int(target[arc])] += 1
+                let a = source[arc], b = target[arc]
+                degree[Int(a)] += 1
+                degree[Int(b)] += 1
+                if a == b { loops = true }
             }
             var best: Int32 = 0
             for node in 0..<n where degree[node] > best { best = degree[node]; hub = node }
+            if loops {
+                for arc in 0..<m where Int(source[arc]) == hub && Int(target[arc]) == hub { hubLoops = true; break }
+            }
             // Union-find over the arcs that do not touch the hub; the root is the lowest node.
             for node in 0..<n { parent[node] = Int32(node) }
             @inline(__always) func find(_ x: Int32) -> Int32 {
@@ -209,15 +217,37 @@ struct PartLayout {
                 }
                 return x
             }
+            // Arcs taken in strides (every `stride`-th from 0, then from 1, …), so that a network
+            // that stays connected is found so after a small sample of its arcs rather than all
+            // (input order groups arcs by node): the search stops once one component is left. The
+            // components do not depend on the order (each root is its lowest node).
             let h = Int32(hub)
-            for arc in 0..<m {
-                let a = source[arc], b = target[arc]
-                if a == h || b == h { continue }
-                let ra = find(a), rb = find(b)
-                if ra != rb { parent[Int(max(ra, rb))] = min(ra, rb) }
+            let stride = max(m / max(n, 1), 1)
+            var components = hub >= 0 ? n - 1 : n
+            search: for first in 0..<stride {
+                var arc = first
+                while arc < m {
+                    let a = source[arc], b = target[arc]
+                    arc += stride
+                    if a == h || b == h { continue }
+                    let ra = find(a), rb = find(b)
+                    if ra != rb {
+                        parent[Int(max(ra, rb))] = min(ra, rb)
+                        components -= 1
+                        if components == 1 { break search }
+                    }
+                }
             }
-            for node in 0..<n { parent[node] = find(Int32(node)) }
+            connected = components == 1
+            if !connected {
+                for node in 0..<n { parent[node] = find(Int32(node)) }
+            }
         }}}}
+        if connected && !hubLoops {
+            // One part: the network itself (the common case of a transportation network).
+            self.init(whole: network, hub: hub)
+            return
+        }
         // Components in order of their lowest node; sizes and whether an arc joins them to the hub.
         var componentOfRoot = [Int32](repeating: -1, count: n)
         var componentSize: [Int] = []
@@ -230,24 +260,14 @@ struct PartLayout {
             componentSize[Int(componentOfRoot[root])] += 1
         }
         var touchesHub = [Bool](repeating: false, count: componentSize.count)
-        var hubLoops = false
         for arc in 0..<m {
             let a = Int(network.arcSource[arc]), b = Int(network.arcTarget[arc])
-            if a == hub && b == hub { hubLoops = true }
+            if a == hub && b == hub { continue }
             else if a == hub { touchesHub[Int(componentOfRoot[Int(parent[b])])] = true }
             else if b == hub { touchesHub[Int(componentOfRoot[Int(parent[a])])] = true }
         }
         if componentSize.count + (hubLoops ? 1 : 0) <= 1 {
-            // One part: the network itself (the common case of a transportation network).
-            self.hub = hub
-            partCount = 1
-            whole = true
-            nodeStart = []
-            nodes = []
-            arcStart = []
-            arcs = []
-            hasHub = [hub >= 0]
-            self.position = []
+            self.init(whole: network, hub: hub)
             return
         }
         // Parts: a component of at least `bundleNodes` nodes alone, smaller ones bundled in order.
@@ -308,15 +328,27 @@ struct PartLayout {
             arcs[fill[p]] = Int32(arc)
             fill[p] += 1
         }
+        self.init(hub: hub, partCount: parts, nodeStart: nodeStart, nodes: nodes, arcStart: arcStart, arcs: arcs,
+                  hasHub: partHasHub, position: position, whole: false)
+    }
+
+    /// The network as one part.
+    private init(whole network: FlowNetwork, hub: Int) {
+        self.init(hub: hub, partCount: 1, nodeStart: [], nodes: [], arcStart: [], arcs: [], hasHub: [hub >= 0],
+                  position: [], whole: true)
+    }
+
+    private init(hub: Int, partCount: Int, nodeStart: [Int], nodes: [Int32], arcStart: [Int], arcs: [Int32],
+                 hasHub: [Bool], position: [Int32], whole: Bool) {
         self.hub = hub
-        self.partCount = parts
+        self.partCount = partCount
         self.nodeStart = nodeStart
         self.nodes = nodes
         self.arcStart = arcStart
         self.arcs = arcs
-        self.hasHub = partHasHub
+        self.hasHub = hasHub
         self.position = position
-        whole = false
+        self.whole = whole
     }
 
     /// Part p as a network of its own: its nodes in ascending order, then the hub's copy (if it
