@@ -239,7 +239,7 @@ struct PartLayout {
                 }
             }
             connected = components == 1
-            if !connected {
+            if !connected || hubLoops {
                 for node in 0..<n { parent[node] = find(Int32(node)) }
             }
         }}}}
