@@ -36,7 +36,9 @@
 /// Status precedence as `MinCostFlow.solve`: `.infeasible` when any part is infeasible (or the
 /// supplies do not add up to zero), otherwise `.unbounded` when any part is, otherwise `.optimal`.
 /// Errors: the same limits as `MinCostFlow.solve`, checked on the whole network first, so the same
-/// networks throw. Deterministic: parts are formed and solved in node order, one after another,
+/// networks throw; except `.costOverflow`, which a split network throws only when its optimal cost
+/// does not fit in 64 bits (summed in 128), where `solve` also throws when a partial sum in arc
+/// order does not. Deterministic: parts are formed and solved in node order, one after another,
 /// and each algorithm is deterministic, so the same network gives the same flow.
 ///
 /// The solution carries no potentials (`potential` is empty): callers that need a dual proof use

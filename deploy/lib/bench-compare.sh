@@ -230,7 +230,8 @@ if has_part flow; then
         ours_v="$(col "solve-$instance" solve_ms)"; ns="$(col "lemon-ns-$instance" solve_ms)"; cs="$(col "lemon-cs-$instance" solve_ms)"
         ns_first="$(head -1 "$tmp/lemon-ns-$instance.results")"; cs_first="$(head -1 "$tmp/lemon-cs-$instance.results")"
         ns_cost="$(field "$ns_first" cost)"; cs_cost="$(field "$cs_first" cost)"
-        ns_text="NS $ns ms"; cs_text="CS $cs ms"
+        ns_setup="$(col "lemon-ns-$instance" with_setup_ms)"
+        ns_text="NS $ns ms, $ns_setup ms with its setup"; cs_text="CS $cs ms"
         [ "$(field "$ns_first" status)" = timeout ] && { ns_text="NS over $lemon_timeout s"; ns=0; }
         [ "$(field "$cs_first" status)" = timeout ] && { cs_text="CS over $lemon_timeout s"; cs=0; }
         same="equal cost"
@@ -242,7 +243,7 @@ if has_part flow; then
         parts_text="$(field "$first" parts) part(s), $(field "$first" cost_scaling_parts) by cost scaling"
         rows+="| min-cost flow, $(describe "$instance") ($(group "$(field "$first" nodes)") nodes, $(group "$(field "$first" arcs)") arcs; $parts_text; $same), reliefctl solve vs LEMON's faster ($best_name; $ns_text, $cs_text) | $(printf '%.1f' "$ours_v") ms | $(printf '%.1f' "$best") ms | $(ratio "$ours_v" "$best") | ≤ 1.0× | $(verdict "$(at_most "$ours_v" "$best" 1.0)") |"$'\n'
     done
-    notes+="- LEMON $(dpkg-query -W -f '${Version}' liblemon-dev 2>/dev/null || echo '?'): deploy/lib/lemon_solve.cc (g++ -O2), SmartDigraph, NetworkSimplex and CostScaling with 64-bit values, each algorithm in a run of its own (at most BENCH_LEMON_TIMEOUT=$lemon_timeout s); solve_ms is run() alone on LEMON's side, the file read not counted; on reliefd's side the whole \`MinCostFlow.solveByParts\` (finding the parts, building them, solving each, assembling the flow)."$'\n'
+    notes+="- LEMON $(dpkg-query -W -f '${Version}' liblemon-dev 2>/dev/null || echo '?'): deploy/lib/lemon_solve.cc (g++ -O2), SmartDigraph, NetworkSimplex and CostScaling with 64-bit values, each algorithm in a run of its own (at most BENCH_LEMON_TIMEOUT=$lemon_timeout s); solve_ms is run() alone on LEMON's side, the file read not counted (\`with its setup\`: also constructing the algorithm and handing it the maps, where LEMON allocates its arrays and stores the arcs in its search order); on reliefd's side the whole \`MinCostFlow.solveByParts\` (finding the parts, building them, solving each, assembling the flow)."$'\n'
 fi
 
 section="$tmp/section.md"
