@@ -11,24 +11,30 @@ struct SolveCommand: ParsableCommand {
         abstract: "Solve a DIMACS min-cost-flow instance, or generate one.",
         discussion: """
         Prints one line:
-          cost=<n> status=optimal nodes=<n> arcs=<n> solve_ms=<x> parse_ms=<y> pivots=<n> parts=<n> cost_scaling_parts=<n>
-        parse_ms is reading and parsing the file; solve_ms is the solver alone (MinCostFlow.solveByParts):
-        the network is cut at its node of highest degree (a slack node) into the components left
-        without it, each solved with its own copy of that node (exact for any network); assignment-
-        shaped parts (sources of supply 1 on arcs of capacity 1: people -> needs) of 8,000 nodes or
-        more by cost scaling, the others by network simplex. pivots counts the network simplex's pivots; parts the parts
-        solved (1: the network whole), cost_scaling_parts those solved by cost scaling.
-        With --flows, the DIMACS solution follows: s COST, then f SRC DST FLOW per arc with flow.
-        Exit status 1 when the file does not parse or the instance is infeasible or unbounded.
+          cost=<n> status=optimal nodes=<n> arcs=<n> solve_ms=<x> parse_ms=<y>
+          pivots=<n> parts=<n> cost_scaling_parts=<n>
+        parse_ms is reading and parsing the file; solve_ms is the solver alone
+        (MinCostFlow.solveByParts). The network is cut at its node of highest
+        degree (a slack node) into the components left without it, each solved
+        with its own copy of that node (exact for any network). Assignment-shaped
+        parts (sources of supply 1 on arcs of capacity 1: people -> needs) of
+        8,000 nodes or more go to cost scaling, the others to network simplex.
+        pivots counts the network simplex's pivots, parts the parts solved (1:
+        the network whole), cost_scaling_parts those solved by cost scaling.
+        With --flows, the DIMACS solution follows: s COST, then f SRC DST FLOW
+        per arc with flow. Exit status 1 when the file does not parse or the
+        instance is infeasible or unbounded.
 
-        --generate writes a benchmark instance. province and country are transportation instances
-        (warehouses -> needs, a slack node for unmet need and unused stock): province is 150 x 1,000
-        fully connected, country is 3,000 x 10,000 with each need connected to its 50-100 nearest
-        warehouses. province-people and country-people are assignment-shaped (volunteers of supply 1
-        -> needs of their skill, arcs of capacity 1 to the one or two nearest, a slack node):
-        30,000 volunteers, 1,000 needs, 6 skills; 300,000 volunteers, 10,000 needs, 12 skills.
-        The same seed gives the same file. deploy/lib/flow_solvers.py solves the same files with
-        networkx and HiGHS, deploy/lib/lemon_solve.cc with LEMON.
+        --generate writes a benchmark instance. province and country are
+        transportation instances (warehouses -> needs, a slack node for unmet
+        need and unused stock): province is 150 x 1,000 fully connected, country
+        is 3,000 x 10,000 with each need connected to its 50-100 nearest
+        warehouses. province-people and country-people are assignment-shaped
+        (volunteers of supply 1 -> needs of their skill, arcs of capacity 1 to
+        the one or two nearest, a slack node): 30,000 volunteers, 1,000 needs,
+        6 skills; 300,000 volunteers, 10,000 needs, 12 skills. The same seed
+        gives the same file. deploy/lib/flow_solvers.py solves the same files
+        with networkx and HiGHS, deploy/lib/lemon_solve.cc with LEMON.
         """)
 
     @Argument(help: ArgumentHelp("DIMACS min-cost-flow file, - for stdin.", valueName: "file"))
