@@ -125,7 +125,8 @@ public struct FlowSolution: Sendable, Equatable {
     public var flow: [Int64]
     /// Node potentials proving optimality (empty unless optimal): with reduced cost
     /// `cost + potential[source] - potential[target]`, every arc with flow below capacity has reduced
-    /// cost ≥ 0 and every arc with positive flow has reduced cost ≤ 0.
+    /// cost ≥ 0 and every arc with positive flow has reduced cost ≤ 0. Always empty from
+    /// `MinCostFlow.solveByParts`.
     public var potential: [Int64]
     /// Simplex pivots performed (including degenerate ones), for measurements.
     public var pivots: Int

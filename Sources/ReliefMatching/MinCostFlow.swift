@@ -4,11 +4,22 @@
 /// unbounded. Status precedence: `.infeasible` when no flow meets the supplies; otherwise
 /// `.unbounded` when a negative-cost cycle of unlimited arcs exists; otherwise `.optimal`.
 /// Deterministic: the same network gives the same flow, not just the same cost.
+///
+/// `MinCostFlow.solveByParts(network)` (FlowSplit.swift) gives the same status and optimal cost
+/// without potentials: it cuts the network at its hub into parts and solves assignment-shaped
+/// parts by cost scaling (CostScaling.swift); `reliefctl solve` runs it.
 public enum MinCostFlow {
     /// Solves `network`. Throws only when the numbers are too large for exact 64-bit arithmetic
     /// (see `FlowNetworkError`); every answer it returns is exact.
     public static func solve(_ network: FlowNetwork) throws(FlowNetworkError) -> FlowSolution {
-        let limits = try checkLimits(network)
+        try solve(network, limits: checkLimits(network))
+    }
+
+    /// `solve` with the limits of `network` already checked (`checkLimits(network)`). `sumCost:
+    /// false` leaves `cost` 0 and never throws `.costOverflow` (for a part of a network, whose own
+    /// cost may pass 64 bits where the whole's does not).
+    static func solve(_ network: FlowNetwork, limits: (supplySum: Int64, artificialCost: Int64),
+                      sumCost: Bool = true) throws(FlowNetworkError) -> FlowSolution {
         let n = network.nodeCount
         guard n > 0 else { return FlowSolution(status: .optimal, cost: 0, flow: [], potential: [], pivots: 0) }
         guard limits.supplySum == 0 else { return infeasible(pivots: 0) }
@@ -29,7 +40,7 @@ public enum MinCostFlow {
         case .optimal:
             let flow = simplex.arcFlows()
             var cost: Int64 = 0
-            for arc in 0..<network.arcCount where flow[arc] != 0 {
+            for arc in 0..<network.arcCount where sumCost && flow[arc] != 0 {
                 let (term, overflowTerm) = flow[arc].multipliedReportingOverflow(by: network.arcCost[arc])
                 let (sum, overflowSum) = cost.addingReportingOverflow(term)
                 guard !overflowTerm && !overflowSum else { throw .costOverflow }

@@ -14,8 +14,8 @@
 /// thread, re-roots it at the entering arc's endpoint (reversing the path between them), links it
 /// under the other endpoint, and shifts the potentials of that subtree only.
 ///
-/// Memory is raw buffers owned by this object: the hot loops run without bounds or uniqueness
-/// checks. Indices are Int32; flows, capacities, costs and potentials Int64 (MinCostFlow checks
+/// Memory is raw buffers owned by this object, carved from one block (SolverMemory.swift): the hot
+/// loops run without bounds or uniqueness checks. Indices are Int32; flows, capacities, costs and potentials Int64 (MinCostFlow checks
 /// beforehand that nothing can overflow). Not thread-safe; each solve makes its own.
 final class NetworkSimplex {
     enum Outcome: Equatable { case optimal, infeasible, unbounded }
@@ -58,6 +58,8 @@ final class NetworkSimplex {
     /// Scratch for the path that a pivot reverses.
     let stem: UnsafeMutablePointer<Int32>
 
+    /// Where every array above lives (one block).
+    let memory: SolverMemory
     let blockSize: Int
     var nextArc = 0
     private(set) var pivots = 0
@@ -71,49 +73,63 @@ final class NetworkSimplex {
         root = Int32(n)
         supply = network.supply
         let allArcs = m + n
-        inputArc = .allocate(capacity: max(m, 1))
-        source = .allocate(capacity: allArcs)
-        target = .allocate(capacity: allArcs)
-        capacity = .allocate(capacity: allArcs)
-        cost = .allocate(capacity: allArcs)
-        flow = .allocate(capacity: allArcs)
-        state = .allocate(capacity: allArcs)
-        potential = .allocate(capacity: n + 1)
-        parent = .allocate(capacity: n + 1)
-        predArc = .allocate(capacity: n + 1)
-        predDirection = .allocate(capacity: n + 1)
-        thread = .allocate(capacity: n + 1)
-        revThread = .allocate(capacity: n + 1)
-        subtreeSize = .allocate(capacity: n + 1)
-        lastInSubtree = .allocate(capacity: n + 1)
-        stem = .allocate(capacity: n + 1)
+        var bytes = SolverMemory.bytes(Int32.self, m) + 2 * SolverMemory.bytes(Int32.self, allArcs)
+            + 3 * SolverMemory.bytes(Int64.self, allArcs) + SolverMemory.bytes(Int8.self, allArcs)
+        bytes += SolverMemory.bytes(Int64.self, n + 1) + 7 * SolverMemory.bytes(Int32.self, n + 1)
+            + SolverMemory.bytes(Int8.self, n + 1)
+        var memory = SolverMemory(bytes: bytes)
+        inputArc = memory.take(Int32.self, m)
+        source = memory.take(Int32.self, allArcs)
+        target = memory.take(Int32.self, allArcs)
+        capacity = memory.take(Int64.self, allArcs)
+        cost = memory.take(Int64.self, allArcs)
+        flow = memory.take(Int64.self, allArcs)
+        state = memory.take(Int8.self, allArcs)
+        potential = memory.take(Int64.self, n + 1)
+        parent = memory.take(Int32.self, n + 1)
+        predArc = memory.take(Int32.self, n + 1)
+        predDirection = memory.take(Int8.self, n + 1)
+        thread = memory.take(Int32.self, n + 1)
+        revThread = memory.take(Int32.self, n + 1)
+        subtreeSize = memory.take(Int32.self, n + 1)
+        lastInSubtree = memory.take(Int32.self, n + 1)
+        stem = memory.take(Int32.self, n + 1)
+        self.memory = memory
 
         var root2 = 1
         while root2 * root2 < m { root2 += 1 }
         blockSize = max(root2, 10)
 
+        // Input arc k of round r goes to slot r + k·skip (round r takes every skip-th slot from r
+        // on, in input order). Filled slot by slot, so the writes run in order and the reads come
+        // from a window of `skip` places in each input array.
         let skip = max(m / n, 3)
-        var slot = 0
-        var residue = 0
+        var roundStart = [Int](repeating: 0, count: skip + 1)
+        for r in 0..<skip {
+            let slots = r < m ? (m - r + skip - 1) / skip : 0
+            roundStart[r + 1] = roundStart[r] + slots
+        }
         network.arcSource.withUnsafeBufferPointer { arcSource in
         network.arcTarget.withUnsafeBufferPointer { arcTarget in
         network.arcCapacity.withUnsafeBufferPointer { arcCapacity in
         network.arcCost.withUnsafeBufferPointer { arcCost in
-            for arc in 0..<m {
-                inputArc[slot] = Int32(arc)
-                source[slot] = arcSource[arc]
-                target[slot] = arcTarget[arc]
-                capacity[slot] = arcCapacity[arc]
-                cost[slot] = zeroCosts ? 0 : arcCost[arc]
-                flow[slot] = 0
-                state[slot] = NetworkSimplex.atLower
-                slot += skip
-                if slot >= m {
-                    residue += 1
-                    slot = residue
+            var slot = 0
+            var k = 0
+            while slot < m {
+                for r in 0..<skip where slot < m {
+                    let arc = roundStart[r] + k
+                    inputArc[slot] = Int32(arc)
+                    source[slot] = arcSource[arc]
+                    target[slot] = arcTarget[arc]
+                    capacity[slot] = arcCapacity[arc]
+                    cost[slot] = zeroCosts ? 0 : arcCost[arc]
+                    slot += 1
                 }
+                k += 1
             }
         }}}}
+        flow.initialize(repeating: 0, count: m)
+        state.initialize(repeating: NetworkSimplex.atLower, count: m)
 
         // The starting tree: every node hangs from the root by its artificial arc, which carries the
         // node's supply (up, cost 0) or demand (down, cost M).
@@ -155,22 +171,7 @@ final class NetworkSimplex {
     }
 
     deinit {
-        inputArc.deallocate()
-        source.deallocate()
-        target.deallocate()
-        capacity.deallocate()
-        cost.deallocate()
-        flow.deallocate()
-        state.deallocate()
-        potential.deallocate()
-        parent.deallocate()
-        predArc.deallocate()
-        predDirection.deallocate()
-        thread.deallocate()
-        revThread.deallocate()
-        subtreeSize.deallocate()
-        lastInSubtree.deallocate()
-        stem.deallocate()
+        memory.release()
     }
 
     // MARK: - Running
@@ -203,7 +204,9 @@ final class NetworkSimplex {
 
     @inline(__always)
     func reducedCost(_ arc: Int) -> Int64 {
-        cost[arc] + potential[Int(source[arc])] - potential[Int(target[arc])]
+        // Wrapping operators: MinCostFlow.checkLimits bounds every cost and potential, so these
+        // cannot overflow, and the hot loop carries no overflow branches.
+        cost[arc] &+ potential[Int(source[arc])] &- potential[Int(target[arc])]
     }
 
     /// Before the search: bring each demand node's cheapest incoming arc into the tree. On
@@ -240,7 +243,7 @@ final class NetworkSimplex {
         var left = blockSize
         var arc = nextArc
         for _ in 0..<m {
-            let violation = Int64(state[arc]) * reducedCost(arc)
+            let violation = Int64(state[arc]) &* reducedCost(arc)
             if violation < bestViolation {
                 bestViolation = violation
                 best = arc
@@ -318,13 +321,13 @@ final class NetworkSimplex {
             node = source[entering]
             while node != join {
                 let n = Int(node)
-                flow[Int(predArc[n])] -= Int64(predDirection[n]) * amount
+                flow[Int(predArc[n])] &-= Int64(predDirection[n]) &* amount
                 node = parent[n]
             }
             node = target[entering]
             while node != join {
                 let n = Int(node)
-                flow[Int(predArc[n])] += Int64(predDirection[n]) * amount
+                flow[Int(predArc[n])] &+= Int64(predDirection[n]) &* amount
                 node = parent[n]
             }
         }
@@ -368,7 +371,7 @@ final class NetworkSimplex {
         let size = subtreeSize[t]
         var node = parent[t]
         while node != join {
-            subtreeSize[Int(node)] -= size
+            subtreeSize[Int(node)] &-= size
             node = parent[Int(node)]
         }
         node = parent[t]
@@ -439,7 +442,7 @@ final class NetworkSimplex {
         let size = subtreeSize[t]
         var node = newParent
         while node != join {
-            subtreeSize[Int(node)] += size
+            subtreeSize[Int(node)] &+= size
             node = parent[Int(node)]
         }
         node = newParent
@@ -454,7 +457,7 @@ final class NetworkSimplex {
         if shift != 0 {
             var member = top
             for _ in 0..<Int(size) {
-                potential[Int(member)] += shift
+                potential[Int(member)] &+= shift
                 member = thread[Int(member)]
             }
         }

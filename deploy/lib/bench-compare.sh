@@ -13,8 +13,13 @@
 #             clients and against its 1 client (what one connection's commits reach: reliefd carries
 #             every client's writes on one connection), and 1 client's p50 against pgbench's latency.
 #   flow      `reliefctl solve` next to LEMON (liblemon-dev: network simplex and cost scaling,
-#             deploy/lib/lemon_solve.cc, built here) on the same DIMACS files: the generated
-#             transportation instances (`reliefctl solve --generate province|country`, BENCH_SCALES).
+#             deploy/lib/lemon_solve.cc, built here) on the same DIMACS files: per scale of
+#             BENCH_SCALES the generated transportation instance (`reliefctl solve --generate
+#             province|country`) and the assignment-shaped one (`--generate province-people|
+#             country-people`), and the matcher's own plan network (`reliefctl bench-matching
+#             --dimacs`) at the scales of BENCH_PLAN_SCALES (default province; empty for none).
+#             LEMON's algorithms run one at a time, each stopped after BENCH_LEMON_TIMEOUT s
+#             (default 120); the row compares with the faster one that finished.
 #   roster    reliefd alone (no peer): a generated roster of BENCH_VOLUNTEERS (100,000) imported with
 #             `reliefctl import volunteers` into a fresh store (until durable), RSS before and after,
 #             a restart on that store (until store_status=ok) and its RSS, and `volunteer find`
@@ -182,29 +187,67 @@ fi
 # --- flow: reliefctl solve against LEMON ----------------------------------------------------------
 if has_part flow; then
     g++ -O2 -std=c++17 -o "$tmp/lemon_solve" deploy/lib/lemon_solve.cc -llemon
+    lemon_timeout="${BENCH_LEMON_TIMEOUT:-120}"
+    # Instances: per scale the transportation one and the assignment-shaped one (people), and the
+    # matcher's own plan network at the scales of BENCH_PLAN_SCALES (default province).
+    instances=()
     for scale in $scales; do
-        "$bin/reliefctl" solve --generate "$scale" --seed 1 --out "$tmp/$scale.min" >/dev/null
-        for rep in $(seq "$reps"); do
-            line="$("$bin/reliefctl" solve "$tmp/$scale.min")"
-            echo "run $rep/$reps reliefctl solve $scale: $line" >&2
-            echo "$line" >>"$tmp/solve-$scale.results"
-            out="$("$tmp/lemon_solve" "$tmp/$scale.min")"
-            echo "run $rep/$reps lemon $scale: $(tr '\n' ' ' <<<"$out")" >&2
-            grep '^solver=lemon-ns ' <<<"$out" >>"$tmp/lemon-ns-$scale.results"
-            grep '^solver=lemon-cs ' <<<"$out" >>"$tmp/lemon-cs-$scale.results"
-        done
-        first="$(head -1 "$tmp/solve-$scale.results")"
-        ours_cost="$(field "$first" cost)"
-        ours_v="$(col "solve-$scale" solve_ms)"; ns="$(col "lemon-ns-$scale" solve_ms)"; cs="$(col "lemon-cs-$scale" solve_ms)"
-        ns_cost="$(field "$(head -1 "$tmp/lemon-ns-$scale.results")" cost)"; cs_cost="$(field "$(head -1 "$tmp/lemon-cs-$scale.results")" cost)"
-        same="equal cost"
-        [ "$ns_cost" = "$ours_cost" ] || same="**cost differs: reliefd $ours_cost, LEMON NS $ns_cost**"
-        [ -z "$cs_cost" ] || [ "$cs_cost" = "$ours_cost" ] || same="**cost differs: reliefd $ours_cost, LEMON CS $cs_cost**"
-        best="$(awk -v a="$ns" -v b="$cs" 'BEGIN { if (b > 0 && b < a) print b; else print a }')"
-        best_name="$(awk -v a="$ns" -v b="$cs" 'BEGIN { if (b > 0 && b < a) print "cost scaling"; else print "network simplex" }')"
-        rows+="| min-cost flow, $scale transportation instance ($(group "$(field "$first" nodes)") nodes, $(group "$(field "$first" arcs)") arcs; $same), reliefctl solve vs LEMON's faster ($best_name; NS $ns ms, CS $cs ms) | $(printf '%.1f' "$ours_v") ms | $(printf '%.1f' "$best") ms | $(ratio "$ours_v" "$best") | ≤ 1.0× | $(verdict "$(at_most "$ours_v" "$best" 1.0)") |"$'\n'
+        "$bin/reliefctl" solve --generate "$scale" --seed 1 --out "$tmp/$scale.min" 2>/dev/null
+        instances+=("$scale")
+        "$bin/reliefctl" solve --generate "$scale-people" --seed 1 --out "$tmp/$scale-people.min" 2>/dev/null
+        instances+=("$scale-people")
     done
-    notes+="- LEMON $(dpkg-query -W -f '${Version}' liblemon-dev 2>/dev/null || echo '?'): deploy/lib/lemon_solve.cc (g++ -O2), SmartDigraph, NetworkSimplex and CostScaling with 64-bit values; solve_ms is run() alone on both sides, the file read not counted."$'\n'
+    for scale in ${BENCH_PLAN_SCALES-province}; do
+        "$bin/reliefctl" bench-matching --scale "$scale" --seed 1 --reps 1 --dimacs "$tmp/plan-$scale.min" >/dev/null
+        instances+=("plan-$scale")
+    done
+    describe() {
+        case "$1" in
+            *-people) echo "${1%-people} assignment-shaped instance (people → needs, \`--generate $1\`)" ;;
+            plan-*) echo "${1#plan-} plan network of the matcher (\`bench-matching --dimacs\`)" ;;
+            *) echo "$1 transportation instance" ;;
+        esac
+    }
+    # lemon NAME ALGORITHM — one LEMON run of one algorithm, at most BENCH_LEMON_TIMEOUT seconds
+    # (LEMON's network simplex takes far longer than that on the country assignment instance).
+    lemon() {
+        local out status=0
+        if [ -s "$tmp/lemon-$2-$1.results" ] && grep -q 'status=timeout' "$tmp/lemon-$2-$1.results"; then
+            # Timed out once: not run again on this instance.
+            head -1 "$tmp/lemon-$2-$1.results" >>"$tmp/lemon-$2-$1.results"; return 0
+        fi
+        out="$(timeout "$lemon_timeout" "$tmp/lemon_solve" "$tmp/$1.min" "$2")" || status=$?
+        if [ "$status" -eq 124 ]; then out="solver=lemon-$2 status=timeout solve_ms=${lemon_timeout}000"; fi
+        echo "run $rep/$reps lemon $2 $1: $out" >&2
+        echo "$out" >>"$tmp/lemon-$2-$1.results"
+    }
+    for instance in "${instances[@]}"; do
+        for rep in $(seq "$reps"); do
+            line="$("$bin/reliefctl" solve "$tmp/$instance.min")"
+            echo "run $rep/$reps reliefctl solve $instance: $line" >&2
+            echo "$line" >>"$tmp/solve-$instance.results"
+            lemon "$instance" ns
+            lemon "$instance" cs
+        done
+        first="$(head -1 "$tmp/solve-$instance.results")"
+        ours_cost="$(field "$first" cost)"
+        ours_v="$(col "solve-$instance" solve_ms)"; ns="$(col "lemon-ns-$instance" solve_ms)"; cs="$(col "lemon-cs-$instance" solve_ms)"
+        ns_first="$(head -1 "$tmp/lemon-ns-$instance.results")"; cs_first="$(head -1 "$tmp/lemon-cs-$instance.results")"
+        ns_cost="$(field "$ns_first" cost)"; cs_cost="$(field "$cs_first" cost)"
+        ns_setup="$(col "lemon-ns-$instance" with_setup_ms)"
+        ns_text="NS $ns ms, $ns_setup ms with its setup"; cs_text="CS $cs ms"
+        [ "$(field "$ns_first" status)" = timeout ] && { ns_text="NS over $lemon_timeout s"; ns=0; }
+        [ "$(field "$cs_first" status)" = timeout ] && { cs_text="CS over $lemon_timeout s"; cs=0; }
+        same="equal cost"
+        [ -z "$ns_cost" ] || [ "$ns_cost" = "$ours_cost" ] || same="**cost differs: reliefd $ours_cost, LEMON NS $ns_cost**"
+        [ -z "$cs_cost" ] || [ "$cs_cost" = "$ours_cost" ] || same="**cost differs: reliefd $ours_cost, LEMON CS $cs_cost**"
+        [ -n "$ns_cost$cs_cost" ] || same="**no LEMON optimum to compare**"
+        best="$(awk -v a="$ns" -v b="$cs" 'BEGIN { if (a <= 0) print b; else if (b > 0 && b < a) print b; else print a }')"
+        best_name="$(awk -v a="$ns" -v b="$cs" 'BEGIN { if (a <= 0 || (b > 0 && b < a)) print "cost scaling"; else print "network simplex" }')"
+        parts_text="$(field "$first" parts) part(s), $(field "$first" cost_scaling_parts) by cost scaling"
+        rows+="| min-cost flow, $(describe "$instance") ($(group "$(field "$first" nodes)") nodes, $(group "$(field "$first" arcs)") arcs; $parts_text; $same), reliefctl solve vs LEMON's faster ($best_name; $ns_text, $cs_text) | $(printf '%.1f' "$ours_v") ms | $(printf '%.1f' "$best") ms | $(ratio "$ours_v" "$best") | ≤ 1.0× | $(verdict "$(at_most "$ours_v" "$best" 1.0)") |"$'\n'
+    done
+    notes+="- LEMON $(dpkg-query -W -f '${Version}' liblemon-dev 2>/dev/null || echo '?'): deploy/lib/lemon_solve.cc (g++ -O2), SmartDigraph, NetworkSimplex and CostScaling with 64-bit values, each algorithm in a run of its own (at most BENCH_LEMON_TIMEOUT=$lemon_timeout s); solve_ms is run() alone on LEMON's side, the file read not counted (\`with its setup\`: also constructing the algorithm and handing it the maps, where LEMON allocates its arrays and stores the arcs in its search order); on reliefd's side the whole \`MinCostFlow.solveByParts\` (finding the parts, building them, solving each, assembling the flow)."$'\n'
 fi
 
 # --- roster: import, memory, restart and find at BENCH_VOLUNTEERS (no peer) ----------------------

@@ -12,7 +12,8 @@
 // - a small instance (at most `solveNodes` nodes and `solveArcs` arcs) solves or is refused with
 //   FlowNetworkError; an optimal flow keeps every arc within its bounds, balances every node,
 //   costs what it says, is proven optimal by its potentials, and its DIMACS solution file parses
-//   to the same flows;
+//   to the same flows; MinCostFlow.solveByParts (what `reliefctl solve` runs) gives the same status
+//   and cost, or is refused with the same error, and a flow within bounds, balanced, costing that;
 // - a parsed solution, written back as `s COST` and `f SRC DST FLOW` lines, parses the same.
 
 import ReliefLimits
@@ -90,8 +91,18 @@ enum DIMACSFuzz {
         do {
             solution = try MinCostFlow.solve(network)
         } catch {
+            // The same limits refuse the network by parts (`reliefctl solve`), except that solve
+            // refuses a cost whose partial sums in arc order pass 64 bits, and solveByParts (summing
+            // in 128 bits) only an optimal cost that does not fit.
+            do {
+                _ = try MinCostFlow.solveByParts(network)
+                if error != .costOverflow { Fuzz.fail("solve refuses with \(error), solveByParts does not", input) }
+            } catch let parts {
+                if parts != error { Fuzz.fail("solve refuses with \(error), solveByParts with \(parts)", input) }
+            }
             return
         }
+        checkParts(network, solution, input)
         guard solution.status == .optimal else {
             if !solution.flow.isEmpty { Fuzz.fail("a \(solution.status) solution with flows", input) }
             return
@@ -129,6 +140,37 @@ enum DIMACSFuzz {
             }
         } catch {
             Fuzz.fail("the solution file does not parse: \(error)\n\(String(decoding: file, as: UTF8.self))", input)
+        }
+    }
+
+    /// `MinCostFlow.solveByParts` (what `reliefctl solve` runs, here with cost scaling on every
+    /// assignment-shaped part), bundled and with every component apart: the status and cost of the whole network's simplex, and a flow within the bounds that
+    /// balances every node and costs what it says.
+    static func checkParts(_ network: FlowNetwork, _ whole: FlowSolution, _ input: [UInt8]) {
+        for bundle in [MinCostFlow.bundleNodes, 1] {
+            let parts: FlowSolution
+            do {
+                // Cost scaling on every assignment-shaped part, however small.
+                parts = try MinCostFlow.solveByParts(network, costScalingNodes: 0, bundleNodes: bundle).solution
+            } catch {
+                // Only a cost past 64 bits can differ: summed the same way, it overflows the same way.
+                Fuzz.fail("solve answers \(whole.status), solveByParts (bundle \(bundle)) throws \(error)", input)
+            }
+            if parts.status != whole.status || parts.cost != whole.cost {
+                Fuzz.fail("solve: \(whole.status) cost \(whole.cost); solveByParts (bundle \(bundle)): \(parts.status) cost \(parts.cost)", input)
+            }
+            guard parts.status == .optimal else { continue }
+            var balance = network.supply.map { Int128($0) }
+            var cost: Int128 = 0
+            for arc in 0..<network.arcCount {
+                let flow = parts.flow[arc]
+                if flow < 0 || flow > network.arcCapacity[arc] { Fuzz.fail("by parts, arc \(arc) carries \(flow)", input) }
+                balance[Int(network.arcSource[arc])] -= Int128(flow)
+                balance[Int(network.arcTarget[arc])] += Int128(flow)
+                cost += Int128(flow) * Int128(network.arcCost[arc])
+            }
+            if let node = balance.firstIndex(where: { $0 != 0 }) { Fuzz.fail("by parts, node \(node) is out of balance", input) }
+            if cost != Int128(parts.cost) { Fuzz.fail("by parts, cost \(parts.cost) but the flows cost \(cost)", input) }
         }
     }
 
