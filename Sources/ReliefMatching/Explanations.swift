@@ -20,6 +20,10 @@ struct Explainer {
     private var candidateSources: [[Int]]? = nil
     /// Per specialty: its teams as team explanations see them.
     private var teamSummaries: [String: TeamSummary] = [:]
+    /// Per item: the warehouses holding some of it, found once. A country has 3,000 warehouses and
+    /// a thousand unmet needs of a few hundred items: walking every warehouse for every need was a
+    /// quarter of a country plan.
+    private var holders: [String: [(id: String, warehouse: Warehouse, stock: SkuStock)]] = [:]
 
     init(builder: NetworkBuilder, flow: [Int64], missingAfter: [Int64], rank: [Int], shareSteps: [Int]) {
         self.builder = builder
@@ -136,6 +140,18 @@ struct Explainer {
         km == km.rounded() ? "\(Int64(km)) km" : kmText(km)
     }
 
+    /// The warehouses with `sku` on hand, each with its stock of it (cached per item).
+    private mutating func holders(of sku: String) -> [(id: String, warehouse: Warehouse, stock: SkuStock)] {
+        if let known = holders[sku] { return known }
+        var found: [(id: String, warehouse: Warehouse, stock: SkuStock)] = []
+        for (id, held) in state.stock {
+            guard let skuStock = held[sku], skuStock.onHand > 0, let warehouse = state.warehouses[id] else { continue }
+            found.append((id, warehouse, skuStock))
+        }
+        holders[sku] = found
+        return found
+    }
+
     mutating func supplyReason(_ index: Int, _ slot: NeedSlot, sku: String, missing: Int64) -> String {
         let outer = policy.supplyReachKilometres
         let unit = state.items[sku]?.unit ?? "unit"
@@ -149,8 +165,7 @@ struct Explainer {
         var latestExpiring: Day?
         var reserved: Int128 = 0, free: Int128 = 0, protected: Int128 = 0, protectedAt = 0
         // Sums and the nearest (ties by id) do not depend on the order the warehouses are walked in.
-        for (id, held) in state.stock {
-            guard let skuStock = held[sku], skuStock.onHand > 0, let warehouse = state.warehouses[id] else { continue }
+        for (id, warehouse, skuStock) in holders(of: sku) {
             onHandAnywhere += Int128(skuStock.onHand)
             let km = warehouse.location.distanceKilometres(to: slot.incident.location)
             if km > outer || ReachTier.between(warehouse.region, slot.incident.region) > slot.reach {

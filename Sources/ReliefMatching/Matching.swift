@@ -51,10 +51,14 @@ import ReliefCore
 public struct MatchingOptions: Sendable, Equatable {
     public var reach: ReachTier?
     public var keepReserves: Bool
+    /// From how many volunteer needs their candidate searches run on several threads (the plan
+    /// is the same either way; tests set 1 and `.max` to compare).
+    public var parallelSearchesFrom: Int
 
-    public init(reach: ReachTier? = nil, keepReserves: Bool = false) {
+    public init(reach: ReachTier? = nil, keepReserves: Bool = false, parallelSearchesFrom: Int = 64) {
         self.reach = reach
         self.keepReserves = keepReserves
+        self.parallelSearchesFrom = parallelSearchesFrom
     }
 }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import ReliefCore
 
 /// People candidates: team → team need and volunteer → volunteer need arcs.
@@ -74,22 +75,27 @@ extension NetworkBuilder {
     }
 
     mutating func addVolunteerCandidates() {
-        for (needIndex, slot) in needs.enumerated() {
-            guard case .volunteers(let skill, _, _) = slot.need.request else { continue }
-            let limit = policy.candidatesPerUnit * Int(slot.missing)
-            let reach = slot.reach, region = slot.incident.region
-            let accept: ((Volunteer) -> Bool)? = reach == .country ? nil : { ReachTier.between($0.profile.region, region) <= reach }
-            var radius = min(policy.peopleSearchKilometres, policy.peopleReachKilometres)
-            var found: [(id: String, distance: Double)]
-            while true {
-                found = state.nearestDeployable(skill: skill, certifiedOn: slot.need.neededBy.day, near: slot.incident.location,
-                                                radiusKilometres: radius, limit: limit, at: now,
-                                                excluding: teamMembersInPlay, accepting: accept)
-                guard found.count < limit, radius < policy.peopleReachKilometres else { break }
-                radius = min(radius * 2, policy.peopleReachKilometres)
+        var volunteerNeeds: [Int] = []
+        for (needIndex, slot) in needs.enumerated() { if case .volunteers = slot.need.request { volunteerNeeds.append(needIndex) } }
+        guard !volunteerNeeds.isEmpty else { return }
+        // The searches only read the state: at plan scale (thousands of needs, a third of a
+        // country plan) they run on every core, each into its own slot, and are added below in
+        // need order, so the network is the same whatever the number of threads.
+        let state = self.state, policy = self.policy, now = self.now, excluded = teamMembersInPlay, options = self.options
+        let slots = volunteerNeeds.map { needs[$0] }
+        let results = SearchSlots(count: slots.count)
+        if slots.count >= options.parallelSearchesFrom {
+            DispatchQueue.concurrentPerform(iterations: slots.count) { k in
+                results.put(k, NetworkBuilder.volunteerSearch(slots[k], state: state, policy: policy, now: now, excluding: excluded))
             }
-            searchRadius[needIndex] = radius
-            for (id, km) in found {
+        } else {
+            for k in slots.indices { results.put(k, NetworkBuilder.volunteerSearch(slots[k], state: state, policy: policy, now: now, excluding: excluded)) }
+        }
+        for (k, needIndex) in volunteerNeeds.enumerated() {
+            let slot = slots[k]
+            let result = results.get(k)
+            searchRadius[needIndex] = result.radius
+            for (id, km) in result.found {
                 guard let volunteer = state.volunteers[id] else { continue }
                 let cost = policy.travelCost(kilometres: km, from: nil, region: volunteer.profile.region, to: slot.incident.region, in: state)
                     + policy.regionPenalty(from: volunteer.profile.region, to: slot.incident.region)
@@ -99,4 +105,45 @@ extension NetworkBuilder {
             }
         }
     }
+
+    /// The nearest deployable volunteers for one volunteer need, at most `candidatesPerUnit ×
+    /// missing`, searching `people_search_km` first and doubling the radius while too few are
+    /// found; and the radius it ended at.
+    static func volunteerSearch(_ slot: NeedSlot, state: State, policy: MatchingPolicy, now: Timestamp,
+                                excluding excluded: Set<String>) -> (found: [(id: String, distance: Double)], radius: Double) {
+        guard case .volunteers(let skill, _, _) = slot.need.request else { return ([], 0) }
+        let limit = policy.candidatesPerUnit * Int(slot.missing)
+        let reach = slot.reach, region = slot.incident.region
+        let accept: ((Volunteer) -> Bool)? = reach == .country ? nil : { ReachTier.between($0.profile.region, region) <= reach }
+        var radius = min(policy.peopleSearchKilometres, policy.peopleReachKilometres)
+        var found: [(id: String, distance: Double)]
+        while true {
+            found = state.nearestDeployable(skill: skill, certifiedOn: slot.need.neededBy.day, near: slot.incident.location,
+                                            radiusKilometres: radius, limit: limit, at: now,
+                                            excluding: excluded, accepting: accept)
+            guard found.count < limit, radius < policy.peopleReachKilometres else { break }
+            radius = min(radius * 2, policy.peopleReachKilometres)
+        }
+        return (found, radius)
+    }
+}
+
+/// One result per volunteer need, written by the search of that need (on whichever thread ran
+/// it) and read after `concurrentPerform` has returned, which orders the two. Each slot is written
+/// once, by one iteration; none is read while searches run.
+private final class SearchSlots: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<(found: [(id: String, distance: Double)], radius: Double)>
+
+    init(count: Int) {
+        base = .allocate(capacity: max(count, 1))
+        base.initialize(repeating: ([], 0), count: max(count, 1))
+        self.count = max(count, 1)
+    }
+
+    private let count: Int
+
+    deinit { base.deinitialize(count: count); base.deallocate() }
+
+    func put(_ index: Int, _ result: (found: [(id: String, distance: Double)], radius: Double)) { base[index] = result }
+    func get(_ index: Int) -> (found: [(id: String, distance: Double)], radius: Double) { base[index] }
 }
