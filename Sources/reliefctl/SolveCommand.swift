@@ -67,30 +67,12 @@ struct SolveCommand: ParsableCommand {
 
     func execute() throws -> Int32 {
         if let generate, let scale = PeopleBenchmarkInstance(rawValue: generate), let out {
-            let started = Monotonic.now()
-            let instance = DIMACSInstance(network: scale.network(seed: seed))
-            let bytes = DIMACS.format(instance, comments: [
-                "reliefctl solve --generate \(scale.rawValue) --seed \(seed)",
-                "\(scale.volunteers) volunteers (nodes 1-\(scale.volunteers)), \(scale.needs) needs of \(scale.skills) skills, 1 slack node (last)",
-            ])
-            let milliseconds = Self.milliseconds(since: started)
-            try FileText.write(bytes, to: out)
-            Terminal.err("wrote \(out): instance=\(scale.rawValue) seed=\(seed) nodes=\(instance.network.nodeCount) "
-                         + "arcs=\(instance.network.arcCount) generate_ms=\(milliseconds)\n")
-            return 0
+            return try write(generated: { scale.network(seed: seed) }, name: scale.rawValue, to: out,
+                             describing: "\(scale.volunteers) volunteers (nodes 1-\(scale.volunteers)), \(scale.needs) needs of \(scale.skills) skills, 1 slack node (last)")
         }
         if let generate, let scale = BenchmarkInstance(rawValue: generate), let out {
-            let started = Monotonic.now()
-            let instance = DIMACSInstance(network: scale.transportation(seed: seed).network())
-            let bytes = DIMACS.format(instance, comments: [
-                "reliefctl solve --generate \(scale.rawValue) --seed \(seed)",
-                "\(scale.warehouses) warehouses (nodes 1-\(scale.warehouses)), \(scale.needs) needs, 1 slack node (last)",
-            ])
-            let milliseconds = Self.milliseconds(since: started)
-            try FileText.write(bytes, to: out)
-            Terminal.err("wrote \(out): instance=\(scale.rawValue) seed=\(seed) nodes=\(instance.network.nodeCount) "
-                         + "arcs=\(instance.network.arcCount) generate_ms=\(milliseconds)\n")
-            return 0
+            return try write(generated: { scale.transportation(seed: seed).network() }, name: scale.rawValue, to: out,
+                             describing: "\(scale.warehouses) warehouses (nodes 1-\(scale.warehouses)), \(scale.needs) needs, 1 slack node (last)")
         }
         let name = file ?? "-"
         let started = Monotonic.now()
@@ -103,6 +85,18 @@ struct SolveCommand: ParsableCommand {
 
     /// What `reliefctl solve` does with a file's bytes: the text for stdout and stderr and the exit
     /// status. `readStarted` is when reading the file began, so parse_ms includes it.
+    /// Writes a generated instance as DIMACS with its provenance in comments; says what it wrote.
+    private func write(generated make: () -> FlowNetwork, name: String, to out: String, describing description: String) throws -> Int32 {
+        let started = Monotonic.now()
+        let instance = DIMACSInstance(network: make())
+        let bytes = DIMACS.format(instance, comments: ["reliefctl solve --generate \(name) --seed \(seed)", description])
+        let milliseconds = Self.milliseconds(since: started)
+        try FileText.write(bytes, to: out)
+        Terminal.err("wrote \(out): instance=\(name) seed=\(seed) nodes=\(instance.network.nodeCount) "
+                     + "arcs=\(instance.network.arcCount) generate_ms=\(milliseconds)\n")
+        return 0
+    }
+
     static func run(_ bytes: [UInt8], name: String, flows: Bool, readStarted: UInt64? = nil) -> (out: String, err: String, status: Int32) {
         let parseStarted = readStarted ?? Monotonic.now()
         let instance: DIMACSInstance
