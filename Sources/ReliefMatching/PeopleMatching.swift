@@ -132,18 +132,18 @@ extension NetworkBuilder {
 /// it) and read after `concurrentPerform` has returned, which orders the two. Each slot is written
 /// once, by one iteration; none is read while searches run.
 private final class SearchSlots: @unchecked Sendable {
-    private let base: UnsafeMutablePointer<(found: [(id: String, distance: Double)], radius: Double)>
+    typealias Result = (found: [(id: String, distance: Double)], radius: Double)
+    private let base: UnsafeMutablePointer<Result>
+    private let count: Int
 
     init(count: Int) {
-        base = .allocate(capacity: max(count, 1))
-        base.initialize(repeating: ([], 0), count: max(count, 1))
         self.count = max(count, 1)
+        base = .allocate(capacity: self.count)
+        base.initialize(repeating: ([], 0), count: self.count)
     }
-
-    private let count: Int
 
     deinit { base.deinitialize(count: count); base.deallocate() }
 
-    func put(_ index: Int, _ result: (found: [(id: String, distance: Double)], radius: Double)) { base[index] = result }
-    func get(_ index: Int) -> (found: [(id: String, distance: Double)], radius: Double) { base[index] }
+    func put(_ index: Int, _ result: Result) { base[index] = result }
+    func get(_ index: Int) -> Result { base[index] }
 }
