@@ -9,8 +9,8 @@ import ReliefLimits
 /// condition-guarded queue; it hands results back through a locked mailbox and wakes the loop with
 /// `uv_async_send` (which coalesces, so the loop drains the whole mailbox each time).
 ///
-/// Snapshots are encoded on a second thread, so a large snapshot never holds up commits: only the
-/// final insert of its text goes through the writer's queue, between two commits.
+/// Snapshots are encoded on a second thread, so a large snapshot never holds up commits; the writer
+/// stores its text in parts (SQLite) and commits what waits between two parts.
 final class StoreWorker: @unchecked Sendable {
     // @unchecked: `journal` is used only on the worker thread once `start` has been called; every
     // other field is guarded by `jobsLock`, or is the results mailbox.
@@ -152,6 +152,21 @@ final class StoreWorker: @unchecked Sendable {
         }
     }
 
+    /// Between two parts of a snapshot being stored: the commits queued meanwhile, in order, up to
+    /// the first job of another kind (staging, recovery and stopping wait for the snapshot's end).
+    private func commitWhatWaits() {
+        while true {
+            jobsLock.lock()
+            guard case .commit = jobs.first else {
+                jobsLock.unlock()
+                return
+            }
+            let job = jobs.removeFirst()
+            jobsLock.unlock()
+            perform(job)
+        }
+    }
+
     private func perform(_ job: Job) {
         switch job {
         case .stage(let entries):
@@ -194,7 +209,7 @@ final class StoreWorker: @unchecked Sendable {
         case .storeSnapshot(let seal, let text, let encodeMicros):
             let start = DispatchTime.now().uptimeNanoseconds
             do {
-                try journal.writeSnapshot(seq: seal.snapshotSeq, text: text)
+                try journal.writeSnapshot(seq: seal.snapshotSeq, text: text, betweenParts: commitWhatWaits)
                 let storeMicros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
                 post(.snapshotWritten(seal: seal, bytes: text.utf8.count, encodeMicroseconds: encodeMicros, storeMicroseconds: storeMicros))
             } catch {

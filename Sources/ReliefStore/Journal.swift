@@ -56,6 +56,10 @@ public protocol Journal: AnyObject {
     /// is committed after it.
     func writeSnapshot(seq: Int64, text: String) throws
 
+    /// `writeSnapshot(seq:text:)` for a store that writes a large snapshot in parts: it calls
+    /// `betweenParts` between them, where the caller may commit what waits (never a staged write).
+    func writeSnapshot(seq: Int64, text: String, betweenParts: () -> Void) throws
+
     /// Checks the store is usable again after a failure (used before leaving read-only mode).
     func probe() throws
 
@@ -92,6 +96,10 @@ extension Journal {
         throw StoreError("\(location) does not write ahead", isTransient: false)
     }
     public func discardStaged() {}
+
+    public func writeSnapshot(seq: Int64, text: String, betweenParts: () -> Void) throws {
+        try writeSnapshot(seq: seq, text: text)
+    }
 
     /// Encodes and stores a snapshot of `state` as of `state.lastSeq`; returns the seal to journal.
     @discardableResult

@@ -53,11 +53,14 @@ public enum JournalCopy {
                 copied += batch.count
             }
             var snapshots = 0
-            let rows = try session.connection.prepare("SELECT seq, hash, taken_at, format, body FROM snapshots ORDER BY seq")
+            let rows = try session.connection.prepare("SELECT seq, hash, taken_at, format, body, \(try SQLiteJournal.partsColumn(session.connection)) FROM snapshots ORDER BY seq")
             defer { rows.finalize() }
             while try rows.step() {
+                let body = rows.int64(5) > 0
+                    ? String(decoding: try SQLiteJournal.snapshotBody(seq: rows.int64(0), parts: rows.int64(5), session.connection), as: UTF8.self)
+                    : rows.text(4)
                 try target.run([PGConnection.Statement("INSERT INTO snapshots (seq, hash, taken_at, format, body) VALUES ($1, $2, $3, $4, $5)",
-                                                       [String(rows.int64(0)), rows.text(1), String(rows.int64(2)), rows.text(3), rows.text(4)])],
+                                                       [String(rows.int64(0)), rows.text(1), String(rows.int64(2)), rows.text(3), body])],
                                "copying the snapshot at seq \(rows.int64(0))")
                 snapshots += 1
             }

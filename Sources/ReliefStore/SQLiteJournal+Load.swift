@@ -235,7 +235,7 @@ extension SQLiteJournal {
         var checked = 0, unsealed = 0
         var snapshotFailure: StoreError?
         let snapshots = try connection.prepare("""
-            SELECT s.seq, s.hash, s.format, s.body, j.hash FROM snapshots s LEFT JOIN journal j ON j.seq = s.seq ORDER BY s.seq
+            SELECT s.seq, s.hash, s.format, s.body, j.hash, \(try SQLiteJournal.partsColumn(connection, of: "s")) FROM snapshots s LEFT JOIN journal j ON j.seq = s.seq ORDER BY s.seq
             """)
         defer { snapshots.finalize() }
         while snapshotFailure == nil, try snapshots.step() {
@@ -252,7 +252,13 @@ extension SQLiteJournal {
                     throw StoreError("snapshot at seq \(seq) does not match the journal's hash at that seq; the snapshot row was altered or damaged",
                                      isTransient: false, seq: seq)
                 }
-                try snapshots.withText(3) { body in try seal.check(format: snapshots.text(2) ?? "", body: body, sealSeq: sealSeq) }
+                let format = snapshots.text(2) ?? ""
+                if snapshots.int64(5) > 0 {
+                    let body = try SQLiteJournal.snapshotBody(seq: seq, parts: snapshots.int64(5), connection)
+                    try body.withUnsafeBytes { try seal.check(format: format, body: $0, sealSeq: sealSeq) }
+                } else {
+                    try snapshots.withText(3) { body in try seal.check(format: format, body: body, sealSeq: sealSeq) }
+                }
                 checked += 1
             } catch let error as StoreError {
                 snapshotFailure = error
@@ -291,7 +297,7 @@ extension SQLiteJournal {
                 skip(SnapshotSeal.missing)
                 continue
             }
-            let snapshot = try connection.prepare("SELECT hash, format, body FROM snapshots WHERE seq = ?1")
+            let snapshot = try connection.prepare("SELECT hash, format, body, \(try SQLiteJournal.partsColumn(connection)) FROM snapshots WHERE seq = ?1")
             defer { snapshot.finalize() }
             snapshot.bind(1, seq)
             guard try snapshot.step() else { continue }
@@ -301,10 +307,19 @@ extension SQLiteJournal {
                                  isTransient: false, seq: seq)
             }
             let format = snapshot.text(1) ?? ""
-            try snapshot.withText(2) { body in try seal.check(format: format, body: body, sealSeq: sealSeq) }
+            let parts = snapshot.int64(3)
+            let text: String
+            if parts > 0 {
+                let body = try SQLiteJournal.snapshotBody(seq: seq, parts: parts, connection)
+                try body.withUnsafeBytes { try seal.check(format: format, body: $0, sealSeq: sealSeq) }
+                text = String(decoding: body, as: UTF8.self)
+            } else {
+                try snapshot.withText(2) { body in try seal.check(format: format, body: body, sealSeq: sealSeq) }
+                text = snapshot.text(2) ?? ""
+            }
             guard format == State.snapshotFormat else { skip("format \(format) is not \(State.snapshotFormat)"); continue }
             do {
-                let state = try State(snapshotText: snapshot.text(2) ?? "")
+                let state = try State(snapshotText: text)
                 guard state.lastSeq == seq else { skip("its header says seq \(state.lastSeq)"); continue }
                 return (state, ChainPosition(seq: seq, hash: hash))
             } catch {

@@ -191,19 +191,71 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     /// How many snapshots are kept; older ones are deleted when a new one is written.
     public static let snapshotsKept = 3
 
+    /// The size a snapshot's parts are cut near (at a line end; a longer line makes a longer part).
+    /// One part is one transaction: a commit waits for at most one part's write and sync.
+    public static let snapshotPartBytes = 256 * 1024
+    /// Parts of dropped snapshots deleted per transaction (freeing a part reads its overflow pages).
+    static let partsDeletedPerTransaction = 8
+
     public func writeSnapshot(seq: Int64, text: String) throws {
+        try writeSnapshot(seq: seq, text: text, betweenParts: {})
+    }
+
+    /// Stores the snapshot in parts of about `snapshotPartBytes`, each in its own transaction, and
+    /// calls `betweenParts` after each (the writer commits what waits meanwhile, so no commit waits
+    /// behind a whole snapshot). The `snapshots` row goes last, with the pruning of the oldest:
+    /// a crash before it leaves only parts no row names, which the next snapshot deletes.
+    public func writeSnapshot(seq: Int64, text: String, betweenParts: () -> Void) throws {
         guard seq > 0 else { return } // nothing to save; an empty journal loads as fast
         guard stagedUpTo == nil else {
             throw StoreError("snapshot while a staged transaction is open", isTransient: false)
         }
-        let session = try writableSession()
+        var session = try writableSession()
         guard session.fileIsInPlace(path: path) else { throw removedError() }
+        let bytes = text.utf8.count
+        var parts: Int64 = 0
         do {
             guard let hash = try session.hash(atSeq: seq) else {
                 throw StoreError("snapshot at seq \(seq) is past the journal's last entry", isTransient: false)
             }
+            // A snapshot of this seq again (a retry): its old row goes first, so its parts are unnamed.
+            try session.begin.execute()
+            try session.connection.execute("DELETE FROM snapshots WHERE seq = \(seq)")
+            try session.commit.execute()
+            try deleteUnnamedParts(betweenParts: betweenParts)
+
+            var text = text
+            try text.withUTF8 { utf8 in
+                let all = UnsafeRawBufferPointer(utf8)
+                var start = 0
+                while start < all.count {
+                    var end = min(start + SQLiteJournal.snapshotPartBytes, all.count)
+                    if end < all.count {
+                        // Cut after the last line end in the part, or after the first one past it.
+                        if let newline = all[start..<end].lastIndex(of: 0x0A) {
+                            end = newline + 1
+                        } else {
+                            end = (all[end...].firstIndex(of: 0x0A) ?? (all.count - 1)) + 1
+                        }
+                    }
+                    session = try writableSession()
+                    let insert = try session.connection.prepare("INSERT INTO snapshot_parts (seq, part, body) VALUES (?1, ?2, ?3)")
+                    defer { insert.finalize() }
+                    try session.begin.execute()
+                    insert.bind(1, seq)
+                    insert.bind(2, parts)
+                    insert.bind(3, text: UnsafeRawBufferPointer(rebasing: all[start..<end]))
+                    try insert.execute()
+                    try session.commit.execute()
+                    parts += 1
+                    start = end
+                    betweenParts()
+                }
+            }
+
+            session = try writableSession()
             let insert = try session.connection.prepare(
-                "INSERT OR REPLACE INTO snapshots (seq, hash, taken_at, format, body) VALUES (?1, ?2, ?3, ?4, ?5)")
+                "INSERT INTO snapshots (seq, hash, taken_at, format, body, parts) VALUES (?1, ?2, ?3, ?4, '', ?5)")
             defer { insert.finalize() }
             let prune = try session.connection.prepare(
                 "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?1)")
@@ -213,17 +265,71 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
             hash.withUnsafeBytes { insert.bind(2, text: $0) }
             insert.bind(3, WallClock.milliseconds())
             insert.bind(4, State.snapshotFormat)
-            insert.bind(5, text)
+            insert.bind(5, parts)
             try insert.execute()
             prune.bind(1, Int64(SQLiteJournal.snapshotsKept))
             try prune.execute()
             try session.commit.execute()
             logger.debug("snapshot stored", metadata: ["store": "\(location)", "seq": "\(seq)",
-                                                       "bytes": "\(text.utf8.count)"])
+                                                       "bytes": "\(bytes)", "parts": "\(parts)"])
         } catch {
             session.rollbackIfNeeded()
             throw storeError(error, "writing snapshot at seq \(seq)")
         }
+        // The pruned snapshots' parts; a failure here leaves them to the next snapshot.
+        do {
+            try deleteUnnamedParts(betweenParts: betweenParts)
+        } catch {
+            session.rollbackIfNeeded()
+            logger.warning("deleting the parts of older snapshots failed; the next snapshot retries",
+                           metadata: ["store": "\(location)", "error": "\(error)"])
+        }
+    }
+
+    /// Deletes parts that no `snapshots` row names, a few per transaction, calling `betweenParts`
+    /// after each.
+    private func deleteUnnamedParts(betweenParts: () -> Void) throws {
+        while true {
+            let session = try writableSession()
+            let delete = try session.connection.prepare("""
+                DELETE FROM snapshot_parts WHERE rowid IN (
+                    SELECT rowid FROM snapshot_parts WHERE seq NOT IN (SELECT seq FROM snapshots) LIMIT ?1)
+                """)
+            defer { delete.finalize() }
+            try session.begin.execute()
+            delete.bind(1, Int64(SQLiteJournal.partsDeletedPerTransaction))
+            try delete.execute()
+            let deleted = session.connection.changes
+            try session.commit.execute()
+            if deleted == 0 { return }
+            betweenParts()
+        }
+    }
+
+    /// The SQL for a `snapshots` row's part count: the `parts` column, or `0` in a file written
+    /// before migration 7 (read-only audits read such files without migrating them).
+    static func partsColumn(_ connection: SQLiteConnection, of table: String = "snapshots") throws -> String {
+        try connection.scalarInt("SELECT COUNT(*) FROM pragma_table_info('snapshots') WHERE name = 'parts'") == 1 ? table + ".parts" : "0"
+    }
+
+    /// The text of a snapshot stored in `parts` parts (SQLiteSchema migration 7), joined in order;
+    /// a part missing or out of place is damage.
+    static func snapshotBody(seq: Int64, parts: Int64, _ connection: SQLiteConnection) throws -> [UInt8] {
+        let select = try connection.prepare("SELECT part, body FROM snapshot_parts WHERE seq = ?1 ORDER BY part")
+        defer { select.finalize() }
+        select.bind(1, seq)
+        var body: [UInt8] = []
+        var next: Int64 = 0
+        while try select.step() {
+            guard select.int64(0) == next else { break }
+            select.withText(1) { body.append(contentsOf: $0) }
+            next += 1
+        }
+        guard next == parts else {
+            throw StoreError("snapshot at seq \(seq) has \(next) of its \(parts) parts in order; the snapshot was altered or damaged",
+                             isTransient: false, seq: seq)
+        }
+        return body
     }
 
     // MARK: recovery

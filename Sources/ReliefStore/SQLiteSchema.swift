@@ -314,6 +314,22 @@ enum SQLiteSchema {
         ALTER TABLE needs ADD COLUMN reach TEXT CHECK (reach IN ('county', 'city', 'province', 'country'));
         CREATE INDEX needs_by_series ON needs(series);
         """,
+
+        // 7: snapshots stored in parts. A snapshot of a large state is tens or hundreds of
+        // megabytes; written as one row it held the write lock (and the commits queued behind it)
+        // for up to a second. Its text is now cut at line ends into parts of about 256 KiB, each
+        // written in a transaction of its own between commits, and the `snapshots` row (body '',
+        // `parts` the count) is written last: a snapshot exists once its row does. Rows written
+        // before this migration keep their body and parts = 0.
+        """
+        CREATE TABLE snapshot_parts (
+            seq  INTEGER NOT NULL,
+            part INTEGER NOT NULL CHECK (part >= 0),
+            body TEXT NOT NULL,
+            PRIMARY KEY (seq, part)
+        );
+        ALTER TABLE snapshots ADD COLUMN parts INTEGER NOT NULL DEFAULT 0 CHECK (parts >= 0);
+        """,
     ]
 
     static var latestVersion: Int64 { Int64(migrations.count) }

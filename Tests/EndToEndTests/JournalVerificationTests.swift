@@ -93,8 +93,9 @@ final class JournalVerificationTests: EndToEndTestCase {
     func testEditedSnapshotRowStopsStartUpNamingItsSeq() throws {
         let (daemon, snapshot, _) = try stoppedDaemonWithASealedSnapshot()
         // Still a valid snapshot of a consistent state (the invariants hold): only its seal tells.
-        try sql("UPDATE snapshots SET body = replace(body, 'Yangquan Steel', 'Someone Else') WHERE seq = \(snapshot)")
-        XCTAssertEqual(try scalar("SELECT COUNT(*) FROM snapshots WHERE body LIKE '%Someone Else%'"), "1")
+        // A snapshot's text is in its parts (docs/storage.md).
+        try sql("UPDATE snapshot_parts SET body = replace(body, 'Yangquan Steel', 'Someone Else') WHERE seq = \(snapshot)")
+        XCTAssertEqual(try scalar("SELECT COUNT(*) FROM snapshot_parts WHERE body LIKE '%Someone Else%'"), "1")
 
         let audit = try verify(daemon)
         XCTAssertEqual(audit.status, 1, audit.out)

@@ -369,6 +369,7 @@ final class RosterTablesTests: XCTestCase {
         try journal.writeSnapshot(state)
         journal.close()
         let downgrade = try raw()
+        try downgrade.execute(SQLiteStoreUnderTest.dropMigrationSeven)
         for type in ["view", "table"] {
             for name in v2Objects.subtracting(v1Objects).sorted()
             where try text(downgrade, "SELECT type FROM sqlite_master WHERE name = '\(name)'") == type {

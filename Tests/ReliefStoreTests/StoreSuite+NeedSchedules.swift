@@ -58,7 +58,17 @@ extension StoreSuite {
 
 extension SQLiteStoreUnderTest {
     /// Takes a file back to schema version 5 by dropping what migration 6 added.
-    static let dropMigrationSix = """
+    /// Back to version 6: snapshots in parts become one-row snapshots again (group_concat keeps the
+    /// subquery's order in SQLite, which is all a fixture needs).
+    static let dropMigrationSeven = """
+        UPDATE snapshots SET body = (SELECT group_concat(body, '') FROM
+            (SELECT body FROM snapshot_parts p WHERE p.seq = snapshots.seq ORDER BY part)) WHERE parts > 0;
+        DROP TABLE snapshot_parts;
+        ALTER TABLE snapshots DROP COLUMN parts;
+        DELETE FROM schema_version WHERE version >= 7;
+        """
+
+    static let dropMigrationSix = dropMigrationSeven + """
         DROP INDEX needs_by_series;
         ALTER TABLE needs DROP COLUMN series; ALTER TABLE needs DROP COLUMN day; ALTER TABLE needs DROP COLUMN days;
         ALTER TABLE needs DROP COLUMN reach;

@@ -15,6 +15,8 @@ protocol StoreUnderTest: AnyObject {
     func rows(_ sql: String) throws -> [[String?]]
     /// Runs a statement on the store with the journal's append-only guard lifted.
     func tamper(_ sql: String) throws
+    /// The table a snapshot's text is in, with a `body` column (SQLite: its parts).
+    var snapshotTextTable: String { get }
     func verifyChain(_ journal: Journal) throws -> Int
     /// The full audit (`reliefd verify`).
     func verify(_ journal: Journal) throws -> ChainReport
@@ -47,6 +49,8 @@ final class SQLiteStoreUnderTest: StoreUnderTest {
         }
         return found
     }
+
+    let snapshotTextTable = "snapshot_parts"
 
     func tamper(_ sql: String) throws {
         let connection = try SQLiteConnection(path: path)
@@ -104,6 +108,8 @@ final class PostgresStoreUnderTest: StoreUnderTest {
         let result = try reader.query(sql)
         return (0..<result.count).map { row in (0..<result.columns).map { result[row, $0] } }
     }
+
+    let snapshotTextTable = "snapshots"
 
     func tamper(_ sql: String) throws {
         let writer = PostgresJournal(url: url, logger: logger)
@@ -285,7 +291,7 @@ struct StoreSuite {
         try journal.writeSnapshot(engine.state) // as a reliefd before seals did
         try run(engine, Array(StoreSuite.commands[10..<20]), into: journal)
         journal.close()
-        try store.tamper("UPDATE snapshots SET body = 'not a snapshot'") // never read: it has no seal
+        try store.tamper("UPDATE \(store.snapshotTextTable) SET body = 'not a snapshot'") // never read: it has no seal
 
         let old = store.makeJournal()
         XCTAssertEqual(try old.load().snapshotText(), engine.state.snapshotText(), store.name)
@@ -317,8 +323,8 @@ struct StoreSuite {
         try run(engine, Array(StoreSuite.commands[10...]), into: journal)
         journal.close()
         // Still a well-formed snapshot, parsing to a plausible state: only the seal tells.
-        try store.tamper("UPDATE snapshots SET body = replace(body, 'Yangquan Steel', 'Someone Else')")
-        XCTAssertEqual(try store.rows("SELECT COUNT(*) FROM snapshots WHERE body LIKE '%Someone Else%'")[0][0], "1", store.name)
+        try store.tamper("UPDATE \(store.snapshotTextTable) SET body = replace(body, 'Yangquan Steel', 'Someone Else')")
+        XCTAssertEqual(try store.rows("SELECT COUNT(*) FROM \(store.snapshotTextTable) WHERE body LIKE '%Someone Else%'")[0][0], "1", store.name)
 
         let reopened = store.makeJournal()
         defer { reopened.close() }
@@ -355,7 +361,7 @@ struct StoreSuite {
         }
 
         // With the snapshot edited as well, the first bad seq is still the one named.
-        try store.tamper("UPDATE snapshots SET body = replace(body, 'Yangquan Steel', 'Someone Else')")
+        try store.tamper("UPDATE \(store.snapshotTextTable) SET body = replace(body, 'Yangquan Steel', 'Someone Else')")
         XCTAssertThrowsError(try store.makeJournal().load(), store.name) { error in
             XCTAssertEqual((error as? StoreError)?.seq, 7, "\(store.name): \(error)")
         }
