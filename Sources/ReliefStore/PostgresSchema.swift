@@ -785,6 +785,109 @@ enum PostgresSchema {
             END $$
             """,
         ],
+
+        // 6: stock moves (SQLite migration 8), every change of a lot's quantity in a warehouse
+        // (State.moves), kept in the store so the history need not live in memory. Projected by a
+        // trigger of its own, `journal_moves`, which fires before `journal_project` (triggers fire
+        // in name order), so a dispatch or a return reads the allocation before its status changes;
+        // `reliefd_rebuild` is replaced to project the moves too, and `reliefd_clear_state` to
+        // empty them. An existing database gets them from the load's rebuild (its count differs).
+        [
+            """
+            CREATE TABLE stock_moves (
+                seq         bigint NOT NULL,
+                n           integer NOT NULL CHECK (n >= 0),
+                time        bigint NOT NULL,
+                actor       text NOT NULL,
+                kind        text NOT NULL CHECK (kind IN ('received', 'issued', 'transfer_out', 'transfer_in', 'adjusted',
+                                                         'dispatched', 'returned')),
+                warehouse   text NOT NULL,
+                lot         text NOT NULL,
+                sku         text NOT NULL,
+                delta       bigint NOT NULL,
+                counterpart text,
+                reason      text,
+                note        text,
+                PRIMARY KEY (seq, n)
+            )
+            """,
+            "CREATE INDEX stock_moves_by_lot ON stock_moves (lot, seq)",
+            "CREATE INDEX stock_moves_by_warehouse ON stock_moves (warehouse, seq)",
+            """
+            CREATE FUNCTION reliefd_project_moves(seq bigint, at bigint, who text, kind text, body text) RETURNS void LANGUAGE plpgsql AS $$
+            DECLARE
+                b jsonb;
+            BEGIN
+                IF kind NOT IN ('lot.received', 'lot.issued', 'lot.transferred', 'lot.adjusted',
+                                'allocation.dispatched', 'allocation.released') THEN
+                    RETURN;
+                END IF;
+                b := body::jsonb;
+                CASE kind
+                WHEN 'lot.received' THEN
+                    INSERT INTO stock_moves VALUES (seq, 0, at, who, 'received', b->>'warehouse', b->>'lot', b->>'sku',
+                                                    (b->>'qty')::bigint, b->>'party', b->>'source', b->>'note');
+                WHEN 'lot.issued' THEN
+                    INSERT INTO stock_moves SELECT seq, 0, at, who, 'issued', b->>'warehouse', code, sku,
+                                                   -(b->>'qty')::bigint, b->>'recipient', NULL, b->>'note'
+                        FROM lots WHERE code = b->>'lot';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'lot ' || (b->>'lot')); END IF;
+                WHEN 'lot.transferred' THEN
+                    INSERT INTO stock_moves SELECT seq, 0, at, who, 'transfer_out', b->>'from', code, sku,
+                                                   -(b->>'qty')::bigint, b->>'to', NULL, b->>'note'
+                        FROM lots WHERE code = b->>'lot';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'lot ' || (b->>'lot')); END IF;
+                    INSERT INTO stock_moves SELECT seq, 1, at, who, 'transfer_in', b->>'to', code, sku,
+                                                   (b->>'qty')::bigint, b->>'from', NULL, b->>'note'
+                        FROM lots WHERE code = b->>'lot';
+                WHEN 'lot.adjusted' THEN
+                    INSERT INTO stock_moves SELECT seq, 0, at, who, 'adjusted', b->>'warehouse', code, sku,
+                                                   (b->>'delta')::bigint, NULL, b->>'reason', b->>'note'
+                        FROM lots WHERE code = b->>'lot';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'lot ' || (b->>'lot')); END IF;
+                WHEN 'allocation.dispatched' THEN
+                    INSERT INTO stock_moves SELECT seq, 0, at, who, 'dispatched', warehouse, lot, sku, -quantity, incident, id, b->>'note'
+                        FROM allocations WHERE id = b->>'id' AND status = 'reserved';
+                    IF NOT FOUND THEN PERFORM reliefd_drift(seq, 'reserved allocation ' || (b->>'id')); END IF;
+                WHEN 'allocation.released' THEN
+                    -- Only a dispatched allocation's goods come back (a reserved one moved nothing).
+                    INSERT INTO stock_moves SELECT seq, 0, at, who, 'returned', warehouse, lot, sku, quantity, incident, id, b->>'reason'
+                        FROM allocations WHERE id = b->>'id' AND status = 'dispatched';
+                END CASE;
+            END $$
+            """,
+            """
+            CREATE FUNCTION reliefd_moves_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM reliefd_project_moves(NEW.seq, NEW.time, NEW.actor, NEW.kind, NEW.body);
+                RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER journal_moves AFTER INSERT ON journal FOR EACH ROW EXECUTE FUNCTION reliefd_moves_inserted()",
+            """
+            CREATE OR REPLACE FUNCTION reliefd_rebuild() RETURNS bigint LANGUAGE plpgsql AS $$
+            DECLARE
+                r record;
+                n bigint := 0;
+            BEGIN
+                PERFORM reliefd_clear_state();
+                FOR r IN SELECT seq, time, actor, kind, body FROM journal ORDER BY seq LOOP
+                    PERFORM reliefd_project_moves(r.seq, r.time, r.actor, r.kind, r.body);
+                    PERFORM reliefd_project(r.seq, r.time, r.kind, r.body);
+                    n := n + 1;
+                END LOOP;
+                RETURN n;
+            END $$
+            """,
+            """
+            CREATE OR REPLACE FUNCTION reliefd_clear_state() RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                TRUNCATE stock_moves, travel_times, assignments, allocations, plans, needs, incidents,
+                         team_members, duty_log, certifications, volunteers, teams, specialties, skills,
+                         minimums, holdings, lots, items, warehouses, regions CASCADE;
+            END $$
+            """,
+        ],
     ]
 
     static var latestVersion: Int64 { Int64(migrations.count) }

@@ -105,7 +105,9 @@ public enum PostgresStore {
                (SELECT \(ProjectionTotal.sql("quantity")) FROM allocations WHERE status = 'delivered'),
                (SELECT COUNT(*) FROM assignments), (SELECT COUNT(*) FROM assignments WHERE status <> 'released'),
                (SELECT \(ProjectionTotal.sql("hours_ms")) FROM assignments),
-               (SELECT COUNT(*) FROM travel_times), (SELECT \(ProjectionTotal.sql("minutes")) FROM travel_times)
+               (SELECT COUNT(*) FROM travel_times), (SELECT \(ProjectionTotal.sql("minutes")) FROM travel_times),
+               (SELECT COUNT(*) FROM stock_moves), (SELECT \(ProjectionTotal.sql("GREATEST(delta, 0)")) FROM stock_moves),
+               (SELECT \(ProjectionTotal.sql("GREATEST(-delta, 0)")) FROM stock_moves), (SELECT COALESCE(MAX(seq), 0) FROM stock_moves)
         """)
 
     static func expectedCounts(_ state: State) -> [Int64] {
@@ -123,6 +125,8 @@ public enum PostgresStore {
                 Int64(volunteers.filter { $0.status == .deployed }.count)]
             + incidentCounts(state)
             + [Int64(state.travelEntryCount), ProjectionTotal.of(state.travelTimes.values.lazy.flatMap(\.values).map { Int64($0) })]
+            + [Int64(state.moves.count), ProjectionTotal.of(state.moves.lazy.map { max($0.delta, 0) }),
+               ProjectionTotal.of(state.moves.lazy.map { max(-$0.delta, 0) }), state.moves.last?.seq ?? 0]
     }
 
     /// A need's reach as a number for the load check's total: its tier's rank + 1, 0 for the default.

@@ -18,6 +18,8 @@ final class SQLiteProjector {
     private let clearMinimum: SQLiteStatement
     private let setTravelTime: SQLiteStatement
     private let clearTravelTime: SQLiteStatement
+    private let insertMove: SQLiteStatement
+    private let insertAllocationMove: SQLiteStatement
     private let roster: SQLiteRosterProjector
     private let incidents: SQLiteIncidentProjector
 
@@ -53,13 +55,26 @@ final class SQLiteProjector {
             ON CONFLICT (origin, destination) DO UPDATE SET minutes = excluded.minutes
             """)
         clearTravelTime = try connection.prepare("DELETE FROM travel_times WHERE origin = ?1 AND destination = ?2")
+        // The moves State.apply records (State.moves), one per change of a lot in a warehouse; a
+        // lot's sku comes from the lots table when the event does not carry it.
+        insertMove = try connection.prepare("""
+            INSERT INTO stock_moves (seq, n, time, actor, kind, warehouse, lot, sku, delta, counterpart, reason, note)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, (SELECT sku FROM lots WHERE code = ?7)), ?9, ?10, ?11, ?12)
+            """)
+        // A dispatch (from a reserved allocation) or a return (of a dispatched one), before the
+        // incident projector changes its status: `?5` is -1 or +1.
+        insertAllocationMove = try connection.prepare("""
+            INSERT INTO stock_moves (seq, n, time, actor, kind, warehouse, lot, sku, delta, counterpart, reason, note)
+            SELECT ?1, 0, ?2, ?3, ?4, warehouse, lot, sku, ?5 * quantity, incident, id, ?6 FROM allocations
+            WHERE id = ?7 AND status = ?8
+            """)
         roster = try SQLiteRosterProjector(connection: connection)
         incidents = try SQLiteIncidentProjector(connection: connection)
     }
 
     func finalize() {
         for statement in [insertRegion, insertWarehouse, insertItem, insertLot, addToHolding, takeFromHolding,
-                          dropEmptyHolding, setMinimum, clearMinimum, setTravelTime, clearTravelTime] {
+                          dropEmptyHolding, setMinimum, clearMinimum, setTravelTime, clearTravelTime, insertMove, insertAllocationMove] {
             statement.finalize()
         }
         roster.finalize()
@@ -75,16 +90,22 @@ final class SQLiteProjector {
             try addWarehouse(id: id, name: name, region: region, location: location, createdAt: entry.time)
         case .itemAdded(let item):
             try addItem(item)
-        case .lotReceived(let warehouse, let code, let sku, let quantity, let expires, let source, let party, _):
+        case .lotReceived(let warehouse, let code, let sku, let quantity, let expires, let source, let party, let note):
             try addLot(code: code, sku: sku, expires: expires, source: source, party: party, receivedAt: entry.time)
             try change(warehouse: warehouse, lot: code, by: quantity, seq: entry.seq)
-        case .lotIssued(let warehouse, let code, let quantity, _, _):
+            try addMove(entry, 0, .received, warehouse: warehouse, lot: code, sku: sku, delta: quantity,
+                        counterpart: party, reason: source.rawValue, note: note)
+        case .lotIssued(let warehouse, let code, let quantity, let recipient, let note):
             try change(warehouse: warehouse, lot: code, by: -quantity, seq: entry.seq)
-        case .lotTransferred(let from, let to, let code, let quantity, _):
+            try addMove(entry, 0, .issued, warehouse: warehouse, lot: code, delta: -quantity, counterpart: recipient, reason: nil, note: note)
+        case .lotTransferred(let from, let to, let code, let quantity, let note):
             try change(warehouse: from, lot: code, by: -quantity, seq: entry.seq)
             try change(warehouse: to, lot: code, by: quantity, seq: entry.seq)
-        case .lotAdjusted(let warehouse, let code, let delta, _, _):
+            try addMove(entry, 0, .transferOut, warehouse: from, lot: code, delta: -quantity, counterpart: to, reason: nil, note: note)
+            try addMove(entry, 1, .transferIn, warehouse: to, lot: code, delta: quantity, counterpart: from, reason: nil, note: note)
+        case .lotAdjusted(let warehouse, let code, let delta, let reason, let note):
             try change(warehouse: warehouse, lot: code, by: delta, seq: entry.seq)
+            try addMove(entry, 0, .adjusted, warehouse: warehouse, lot: code, delta: delta, counterpart: nil, reason: reason.rawValue, note: note)
         case .minimumSet(let warehouse, let sku, let quantity):
             if quantity == 0 {
                 clearMinimum.bind(1, warehouse); clearMinimum.bind(2, sku)
@@ -110,6 +131,15 @@ final class SQLiteProjector {
         case .incidentOpened, .incidentUpdated, .incidentStatusSet, .needAdded, .needChanged, .needCancelled, .planProposed,
              .planApplied, .allocationReserved, .allocationDispatched, .allocationDelivered, .allocationReleased, .assignmentMade,
              .assignmentStatusSet, .assignmentReleased:
+            switch entry.event {
+            case .allocationDispatched(let id, let note, _, _):
+                try addAllocationMove(entry, .dispatched, allocation: id, from: .reserved, note: note)
+            case .allocationReleased(let id, let reason):
+                // Only a dispatched allocation's goods come back (a reserved one moved nothing).
+                try addAllocationMove(entry, .returned, allocation: id, from: .dispatched, note: reason, required: false)
+            default:
+                break
+            }
             try incidents.project(entry)
         case .travelTimeSet(let from, let to, let minutes):
             if let minutes {
@@ -157,6 +187,31 @@ final class SQLiteProjector {
         try setMinimum.execute()
     }
 
+    private func addMove(_ entry: Entry, _ n: Int64, _ kind: StockMove.Kind, warehouse: String, lot: String, sku: String? = nil,
+                         delta: Int64, counterpart: String?, reason: String?, note: String?) throws {
+        try addMove(seq: entry.seq, time: entry.time, actor: entry.actor, n, kind, warehouse: warehouse, lot: lot, sku: sku,
+                    delta: delta, counterpart: counterpart, reason: reason, note: note)
+    }
+
+    private func addMove(seq: Int64, time: Timestamp, actor: String, _ n: Int64, _ kind: StockMove.Kind, warehouse: String, lot: String,
+                         sku: String?, delta: Int64, counterpart: String?, reason: String?, note: String?) throws {
+        insertMove.bind(1, seq); insertMove.bind(2, n); insertMove.bind(3, time.milliseconds)
+        insertMove.bind(4, actor); insertMove.bind(5, kind.rawValue); insertMove.bind(6, warehouse)
+        insertMove.bind(7, lot); insertMove.bind(8, sku); insertMove.bind(9, delta)
+        insertMove.bind(10, counterpart); insertMove.bind(11, reason); insertMove.bind(12, note)
+        try insertMove.execute()
+    }
+
+    private func addAllocationMove(_ entry: Entry, _ kind: StockMove.Kind, allocation id: String, from status: AllocationStatus,
+                                   note: String?, required: Bool = true) throws {
+        insertAllocationMove.bind(1, entry.seq); insertAllocationMove.bind(2, entry.time.milliseconds)
+        insertAllocationMove.bind(3, entry.actor); insertAllocationMove.bind(4, kind.rawValue)
+        insertAllocationMove.bind(5, Int64(kind == .dispatched ? -1 : 1)); insertAllocationMove.bind(6, note)
+        insertAllocationMove.bind(7, id); insertAllocationMove.bind(8, status.rawValue)
+        try insertAllocationMove.execute()
+        guard !required || connection.changes == 1 else { throw drift(entry.seq, "allocation \(id) is not \(status.rawValue) in the allocations table") }
+    }
+
     /// Mirrors State.change: a holding left with nothing on hand and nothing reserved disappears.
     private func change(warehouse: String, lot: String, by delta: Int64, seq: Int64) throws {
         if delta > 0 {
@@ -186,7 +241,10 @@ final class SQLiteProjector {
             SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM warehouses), (SELECT COUNT(*) FROM items),
                    (SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM holdings),
                    (SELECT \(ProjectionTotal.sql("on_hand")) FROM holdings), (SELECT \(ProjectionTotal.sql("reserved")) FROM holdings),
-                   (SELECT COUNT(*) FROM minimums), (SELECT \(ProjectionTotal.sql("quantity")) FROM minimums)
+                   (SELECT COUNT(*) FROM minimums), (SELECT \(ProjectionTotal.sql("quantity")) FROM minimums),
+                   (SELECT COUNT(*) FROM stock_moves), (SELECT \(ProjectionTotal.sql("MAX(delta, 0)")) FROM stock_moves),
+                   (SELECT \(ProjectionTotal.sql("MAX(-delta, 0)")) FROM stock_moves),
+                   (SELECT COALESCE(MAX(seq), 0) FROM stock_moves)
             """)
         defer { statement.finalize() }
         guard try statement.step() else { return false }
@@ -195,7 +253,9 @@ final class SQLiteProjector {
         let expected: [Int64] = [Int64(state.regions.count), Int64(state.warehouses.count), Int64(state.items.count),
                                  Int64(state.lots.count), Int64(held.reduce(0) { $0 + $1.lots.count }),
                                  ProjectionTotal.of(held.lazy.map(\.onHand)), ProjectionTotal.of(held.lazy.map(\.reserved)),
-                                 Int64(minimums.count), ProjectionTotal.of(minimums)]
+                                 Int64(minimums.count), ProjectionTotal.of(minimums),
+                                 Int64(state.moves.count), ProjectionTotal.of(state.moves.lazy.map { max($0.delta, 0) }),
+                                 ProjectionTotal.of(state.moves.lazy.map { max(-$0.delta, 0) }), state.moves.last?.seq ?? 0]
         guard expected.indices.allSatisfy({ statement.int64(Int32($0)) == expected[$0] }) else { return false }
         return try travelTimesMatch(state) && roster.tablesMatch(state) && incidents.tablesMatch(state)
     }
@@ -219,7 +279,7 @@ final class SQLiteProjector {
         try incidents.deleteAll() // its rows reference everything else
         try roster.deleteAll() // its rows reference regions
         try connection.execute("""
-            DELETE FROM travel_times; DELETE FROM minimums; DELETE FROM holdings; DELETE FROM lots; DELETE FROM items;
+            DELETE FROM stock_moves; DELETE FROM travel_times; DELETE FROM minimums; DELETE FROM holdings; DELETE FROM lots; DELETE FROM items;
             DELETE FROM warehouses; DELETE FROM regions;
             """)
         // A parent's path sorts before its children's, so parents are inserted first.
@@ -251,6 +311,13 @@ final class SQLiteProjector {
         }
         for (from, row) in state.travelTimes {
             for (to, minutes) in row { try putTravelTime(from: from, to: to, minutes: minutes) }
+        }
+        var previous: (seq: Int64, n: Int64) = (0, 0)
+        for move in state.moves {
+            let n = move.seq == previous.seq ? previous.n + 1 : 0
+            previous = (move.seq, n)
+            try addMove(seq: move.seq, time: move.time, actor: move.actor, n, move.kind, warehouse: move.warehouse, lot: move.lot, sku: move.sku, delta: move.delta,
+                        counterpart: move.counterpart, reason: move.reason, note: move.note)
         }
         try roster.insertAll(from: state)
         try incidents.insertAll(from: state)

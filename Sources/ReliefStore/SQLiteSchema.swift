@@ -330,6 +330,31 @@ enum SQLiteSchema {
         );
         ALTER TABLE snapshots ADD COLUMN parts INTEGER NOT NULL DEFAULT 0 CHECK (parts >= 0);
         """,
+
+        // 8: stock moves, every change of a lot's quantity in a warehouse (State.moves), kept in
+        // the store so the history need not live in memory: `n` numbers the moves of one entry (a
+        // transfer's out and in). Projected in the commit's transaction like the other tables; a
+        // version 7 file gets the table filled from the state at its first load (tablesMatch).
+        """
+        CREATE TABLE stock_moves (
+            seq         INTEGER NOT NULL,
+            n           INTEGER NOT NULL CHECK (n >= 0),
+            time        INTEGER NOT NULL,
+            actor       TEXT NOT NULL,
+            kind        TEXT NOT NULL CHECK (kind IN ('received', 'issued', 'transfer_out', 'transfer_in', 'adjusted',
+                                                     'dispatched', 'returned')),
+            warehouse   TEXT NOT NULL,
+            lot         TEXT NOT NULL,
+            sku         TEXT NOT NULL,
+            delta       INTEGER NOT NULL,
+            counterpart TEXT,
+            reason      TEXT,
+            note        TEXT,
+            PRIMARY KEY (seq, n)
+        ) WITHOUT ROWID;
+        CREATE INDEX stock_moves_by_lot ON stock_moves(lot, seq);
+        CREATE INDEX stock_moves_by_warehouse ON stock_moves(warehouse, seq);
+        """,
     ]
 
     static var latestVersion: Int64 { Int64(migrations.count) }

@@ -149,6 +149,9 @@ extension StoreSuite {
 
         // The commits kept the tables right: the load's check has nothing to repair.
         XCTAssertTrue(try store.tablesPassTheLoadCheck(state), "\(store.name): tables drifted from the state they were committed with")
+        // Every move the state recorded, dispatches and a return from the road among them, is a row.
+        XCTAssertEqual(Set(state.moves.map(\.kind)), [.received, .dispatched, .returned], store.name)
+        XCTAssertEqual(try store.rows("SELECT \(StoreSuite.moveColumns) FROM stock_moves ORDER BY seq, n"), StoreSuite.moveRows(state), store.name)
 
         let reopened = store.makeJournal()
         defer { reopened.close() }
@@ -193,6 +196,7 @@ extension StoreSuite {
         try store.tamper("UPDATE allocations SET status = 'reserved' WHERE status = 'dispatched'")
         try store.tamper("UPDATE travel_times SET minutes = 60")
         XCTAssertFalse(try store.tablesPassTheLoadCheck(engine.state), store.name)
+        try store.tamper("DELETE FROM stock_moves WHERE kind IN ('returned', 'dispatched')")
 
         let reopened = store.makeJournal()
         defer { reopened.close() }

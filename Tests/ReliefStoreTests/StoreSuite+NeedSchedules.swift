@@ -60,7 +60,7 @@ extension SQLiteStoreUnderTest {
     /// Takes a file back to schema version 5 by dropping what migration 6 added.
     /// Back to version 6: snapshots in parts become one-row snapshots again (group_concat keeps the
     /// subquery's order in SQLite, which is all a fixture needs).
-    static let dropMigrationSeven = """
+    static let dropMigrationSeven = StoreSuite.dropMigrationEight + """
         UPDATE snapshots SET body = (SELECT group_concat(body, '') FROM
             (SELECT body FROM snapshot_parts p WHERE p.seq = snapshots.seq ORDER BY part)) WHERE parts > 0;
         DROP TABLE snapshot_parts;

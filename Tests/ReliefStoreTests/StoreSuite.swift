@@ -185,6 +185,19 @@ struct StoreSuite {
     ]
 
     /// Current-state tables as text rows, in a form both backends print alike.
+    static let moveColumns = "seq, n, time, actor, kind, warehouse, lot, sku, delta, counterpart, reason, note"
+
+    /// `state.moves` as rows of `SELECT moveColumns FROM stock_moves ORDER BY seq, n`.
+    static func moveRows(_ state: State) -> [[String?]] {
+        var previous: (seq: Int64, n: Int) = (0, 0)
+        return state.moves.map { move in
+            let n = move.seq == previous.seq ? previous.n + 1 : 0
+            previous = (move.seq, n)
+            return [String(move.seq), String(n), String(move.time.milliseconds), move.actor, move.kind.rawValue, move.warehouse,
+                    move.lot, move.sku, String(move.delta), move.counterpart, move.reason, move.note]
+        }
+    }
+
     static let tableQueries = [
         "SELECT id, name, level, parent FROM regions ORDER BY id",
         "SELECT id, name, region, lat, lon, created_at FROM warehouses ORDER BY id",
@@ -192,6 +205,7 @@ struct StoreSuite {
         "SELECT code, sku, expires, source, party, received_at FROM lots ORDER BY code",
         "SELECT warehouse, lot, sku, on_hand, reserved FROM holdings ORDER BY warehouse, lot",
         "SELECT warehouse, sku, quantity FROM minimums ORDER BY warehouse, sku",
+        "SELECT \(StoreSuite.moveColumns) FROM stock_moves ORDER BY seq, n",
         "SELECT id, name, specialty, certificate FROM skills ORDER BY id",
         "SELECT id, name, required_skills FROM specialties ORDER BY id",
         "SELECT \(SQLiteRosterProjector.volunteerColumns) FROM volunteers ORDER BY id",
@@ -248,6 +262,9 @@ struct StoreSuite {
             XCTAssertEqual(found[index], expected[index], "\(store.name): \(query)")
         }
         XCTAssertEqual(try store.rows("SELECT COUNT(*) FROM journal")[0][0], String(engine.state.lastSeq))
+        // Receipts, an issue, a transfer's two moves and counts: each move the state recorded is a row.
+        XCTAssertEqual(Set(engine.state.moves.map(\.kind)), [.received, .issued, .transferOut, .transferIn, .adjusted], store.name)
+        XCTAssertEqual(try store.rows(StoreSuite.moveQuery), StoreSuite.moveRows(engine.state), store.name)
     }
 
     func snapshotThenMoreCommitsReloadsTheLiveState() throws {
@@ -471,6 +488,7 @@ final class SQLiteStoreSuiteTests: XCTestCase {
 
     func testVersionFourFileGetsItsRefsOnUpgrade() throws { try store.versionFourFileGetsItsRefsOnUpgrade() }
     func testVersionFiveFileGetsItsSchedulesOnUpgrade() throws { try store.versionFiveFileGetsItsSchedulesOnUpgrade() }
+    func testVersionSevenFileGetsItsStockMovesOnUpgrade() throws { try store.versionSevenFileGetsItsStockMovesOnUpgrade() }
 }
 
 final class PostgresStoreSuiteTests: XCTestCase {
@@ -503,6 +521,7 @@ final class PostgresStoreSuiteTests: XCTestCase {
     func testVersionOneDatabaseGetsItsIncidentTablesOnUpgrade() throws { try store.versionOneDatabaseGetsItsIncidentTablesOnUpgrade() }
     func testVersionThreeDatabaseGetsItsRefsOnUpgrade() throws { try store.versionThreeDatabaseGetsItsRefsOnUpgrade() }
     func testVersionFourDatabaseGetsItsSchedulesOnUpgrade() throws { try store.versionFourDatabaseGetsItsSchedulesOnUpgrade() }
+    func testVersionFiveDatabaseGetsItsStockMovesOnUpgrade() throws { try store.versionFiveDatabaseGetsItsStockMovesOnUpgrade() }
 
     func testCommittedEntriesAreNotifiedOnTheEventsChannel() throws {
         let listener = PostgresJournal(url: store.url, logger: store.logger)
