@@ -13,6 +13,8 @@ public struct ChunkedList<Element>: RandomAccessCollection {
     private var full: [[Element]] = []
     /// The last chunk, with fewer than `chunkSize` elements.
     private var tail: [Element] = []
+    /// Elements of the first full chunk already removed (`removeFirst`), fewer than `chunkSize`.
+    private var offset = 0
 
     public init() {}
 
@@ -21,13 +23,31 @@ public struct ChunkedList<Element>: RandomAccessCollection {
     }
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int { full.count * Self.chunkSize + tail.count }
+    public var endIndex: Int { full.count * Self.chunkSize + tail.count - offset }
     public var count: Int { endIndex }
 
     public subscript(position: Int) -> Element {
         precondition(position >= 0 && position < endIndex, "ChunkedList index \(position) out of range 0..<\(endIndex)")
-        let chunk = position / Self.chunkSize
-        return chunk < full.count ? full[chunk][position % Self.chunkSize] : tail[position - full.count * Self.chunkSize]
+        let shifted = position + offset
+        let chunk = shifted / Self.chunkSize
+        return chunk < full.count ? full[chunk][shifted % Self.chunkSize] : tail[shifted - full.count * Self.chunkSize]
+    }
+
+    /// Removes the first `k` elements: whole chunks are let go (shared chunks stay with the copies
+    /// that hold them), a partly removed first chunk is skipped by an offset.
+    public mutating func removeFirst(_ k: Int) {
+        precondition(k >= 0 && k <= count, "ChunkedList cannot remove \(k) of \(count) elements")
+        guard k > 0 else { return }
+        offset += k
+        let whole = Swift.min(offset / Self.chunkSize, full.count)
+        if whole > 0 {
+            full.removeFirst(whole)
+            offset -= whole * Self.chunkSize
+        }
+        if full.isEmpty && offset > 0 {
+            tail.removeFirst(offset)
+            offset = 0
+        }
     }
 
     public mutating func append(_ element: Element) {
@@ -42,6 +62,7 @@ public struct ChunkedList<Element>: RandomAccessCollection {
     public mutating func removeAll() {
         full = []
         tail = []
+        offset = 0
     }
 }
 

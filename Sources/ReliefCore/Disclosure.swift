@@ -109,8 +109,10 @@ public struct Disclosure: Sendable {
 }
 
 extension State {
-    /// The disclosure of `period` as the state stands (`now` stamps it).
-    public func disclosure(_ period: Disclosure.Period, now: Timestamp) -> Disclosure {
+    /// The disclosure of `period` as the state stands (`now` stamps it). `earlier`: lot → its moves
+    /// older than memory holds, read from the store (`earlierMoveReads`); a lot without them is
+    /// counted from its totals, its older steps outside every period.
+    public func disclosure(_ period: Disclosure.Period, now: Timestamp, earlier: [String: [StockMove]] = [:]) -> Disclosure {
         var report = Disclosure(period: period, asOfSeq: lastSeq, generatedAt: now)
         var donors: [String: Disclosure.Total] = [:]
         var items: [String: Disclosure.Total] = [:]
@@ -130,7 +132,7 @@ extension State {
             let given = donation.lots.map { ($0, true) }
             let bought = donation.spends.flatMap(\.lots).map { ($0, false) }
             for (code, isGift) in given + bought {
-                guard let lineage = lineage(of: code) else { continue }
+                guard let lineage = lineage(of: code, earlier: earlier[code]) else { continue }
                 row.inStock += lineage.inStock; row.inTransit += lineage.inTransit; row.delivered += lineage.delivered
                 row.issued += lineage.issued; row.adjusted += lineage.adjusted
                 for step in lineage.steps where period.contains(step.time) {

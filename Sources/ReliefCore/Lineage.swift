@@ -18,14 +18,18 @@ public struct LotLineage: Sendable, Equatable {
     public var delivered: Int128 = 0
     /// Where it is now: warehouse → on hand (reserved included), in warehouse order.
     public var held: [(warehouse: String, quantity: Int64)] = []
-    /// Every step, oldest first.
+    /// Every step, oldest first — but for the lot's `earlierMoves` moves out of memory
+    /// (State+MoveWindow.swift; a transfer is two) when the lineage was made without them: its
+    /// totals count them all the same.
     public var steps: [Step] = []
+    public var earlierMoves = 0
 
     public init(lot: String, sku: String) { self.lot = lot; self.sku = sku }
 
     public static func == (a: LotLineage, b: LotLineage) -> Bool {
         a.lot == b.lot && a.sku == b.sku && a.received == b.received && a.adjusted == b.adjusted && a.issued == b.issued
             && a.inStock == b.inStock && a.inTransit == b.inTransit && a.delivered == b.delivered && a.steps == b.steps
+            && a.earlierMoves == b.earlierMoves
             && a.held.map(\.warehouse) == b.held.map(\.warehouse) && a.held.map(\.quantity) == b.held.map(\.quantity)
     }
 
@@ -52,14 +56,45 @@ public struct LotLineage: Sendable, Equatable {
 }
 
 extension State {
+    /// The reads of the moves older than memory holds of `lots` (those that have any), for
+    /// `lineage(of:earlier:)` and `disclosure(_:now:earlier:)`.
+    public func earlierMoveReads(_ lots: some Sequence<String>) -> [(lot: String, query: MoveQuery)] {
+        guard let oldest = oldestMoveSeqInMemory else { return [] }
+        var seen = Set<String>()
+        return lots.compactMap { lot in
+            guard seen.insert(lot).inserted, let summary = earlierMoves[lot] else { return nil }
+            return (lot, MoveQuery(lot: lot, before: oldest, newest: summary.count))
+        }
+    }
+
+    /// The lots of every donation, given and bought.
+    public var donatedLots: [String] { donations.values.flatMap { $0.lots + $0.spends.flatMap(\.lots) } }
+
     /// The lineage of `lot` (nil for an unknown lot): its moves and its allocations, both indexed
     /// by lot, so tracing a lot costs what its own history holds.
-    public func lineage(of lot: String) -> LotLineage? {
+    ///
+    /// `earlier`: the lot's moves older than those in memory, read from the store, for every step;
+    /// without them (or with fewer than its totals count) the lot's earlier moves count in the
+    /// totals only (`earlierMoves`).
+    public func lineage(of lot: String, earlier: [StockMove]? = nil) -> LotLineage? {
         guard let info = lots[lot] else { return nil }
         var lineage = LotLineage(lot: lot, sku: info.sku)
         var warehouses: [String] = []
         var seen = Set<String>()
-        for move in movesFor(lot: lot) {
+        var history = movesFor(lot: lot)
+        let oldest = history.first?.seq ?? Int64.max
+        let given = earlier?.filter { $0.lot == lot && $0.seq < oldest }
+        if let summary = earlierMoves[lot], let given, given.count == summary.count {
+            history = given + history
+        } else if let summary = earlierMoves[lot] {
+            // Not read (or not all of them): counted from the totals.
+            lineage.received += summary.received
+            lineage.issued += summary.issued
+            lineage.adjusted += summary.adjusted
+            lineage.earlierMoves = summary.count
+            for warehouse in summary.warehouses where seen.insert(warehouse).inserted { warehouses.append(warehouse) }
+        }
+        for move in history {
             if seen.insert(move.warehouse).inserted { warehouses.append(move.warehouse) }
             var step = LotLineage.Step(seq: move.seq, time: move.time, kind: .received, warehouse: move.warehouse,
                                        to: nil, quantity: abs(move.delta), allocation: nil, reason: nil)

@@ -123,10 +123,12 @@ extension State {
     }
 
     mutating func appendMove(_ move: StockMove) {
-        let index = moves.count
+        let number = movesBefore + moves.count
         moves.append(move)
-        movesByLot[move.lot, default: []].append(index)
-        movesByWarehouse[move.warehouse, default: []].append(index)
+        movesByLot[move.lot, default: []].append(number)
+        movesByWarehouse[move.warehouse, default: []].append(number)
+        // Trimmed a chunk at a time, so a trim's work is spread over that many appends.
+        if moves.count >= moveWindow + ChunkedList<StockMove>.chunkSize { trimMoves(keeping: moveWindow) }
     }
 
     public static func parentPath(of id: String) -> String? {

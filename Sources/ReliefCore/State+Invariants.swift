@@ -31,13 +31,39 @@ extension State {
         // The movement log accounts for every unit on hand.
         // Keyed by warehouse, then lot: a damaged snapshot may name an empty one of either (a key
         // joined into one string and split again lost it, and trapped: found by the journal fuzzer).
+        // A lot with moves out of memory (State+MoveWindow.swift) is checked over all its
+        // warehouses together: its earlier moves are kept as one total.
         var fromMoves: [String: [String: Int128]] = [:]
-        for move in moves { fromMoves[move.warehouse, default: [:]][move.lot, default: 0] += Int128(move.delta) }
+        var lotTotals: [String: Int128] = [:]
+        for move in moves {
+            if earlierMoves[move.lot] != nil {
+                lotTotals[move.lot, default: 0] += Int128(move.delta)
+            } else {
+                fromMoves[move.warehouse, default: [:]][move.lot, default: 0] += Int128(move.delta)
+            }
+        }
         for (warehouse, lots) in fromMoves {
             for (lot, total) in lots {
                 let held = holding(warehouse: warehouse, lot: lot)?.onHand ?? 0
                 if Int128(held) != total { problems.append("\(warehouse)/\(lot) holds \(held) but its moves add up to \(total)") }
             }
+        }
+        if !earlierMoves.isEmpty {
+            for (lot, earlier) in earlierMoves { lotTotals[lot, default: 0] += earlier.net }
+            var held: [String: Int128] = [:]
+            for skus in stock.values {
+                for skuStock in skus.values {
+                    for (lot, holding) in skuStock.lots where lotTotals[lot] != nil { held[lot, default: 0] += Int128(holding.onHand) }
+                }
+            }
+            for (lot, total) in lotTotals where held[lot, default: 0] != total {
+                problems.append("lot \(lot) holds \(held[lot, default: 0]) in all warehouses but its moves add up to \(total)")
+            }
+        }
+        let earlierCount = earlierMoves.values.reduce(0) { $0 &+ $1.count }
+        let earlierByWarehouse = earlierMovesByWarehouse.values.reduce(0, &+)
+        if earlierCount != movesBefore || earlierByWarehouse != movesBefore {
+            problems.append("\(movesBefore) moves are out of memory but their lots count \(earlierCount) and their warehouses \(earlierByWarehouse)")
         }
         for (warehouse, levels) in minimums {
             for (sku, level) in levels where !Quantity.range.contains(level) {

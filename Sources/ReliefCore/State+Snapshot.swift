@@ -7,6 +7,7 @@ extension State {
         var header = FlatJSON()
         header.set("t", "header"); header.set("format", State.snapshotFormat)
         header.set("seq", lastSeq); header.set("auto_lot", autoLotCounter)
+        if movesBefore > 0 { header.set("moves_before", movesBefore) }
         emit(header)
         for region in regions.values.sorted(by: { $0.id < $1.id }) {
             var json = Event.regionAdded(id: region.id, name: region.name, level: region.level).body
@@ -54,6 +55,24 @@ extension State {
             json.set("actor", move.actor); json.set("kind", move.kind.rawValue); json.set("warehouse", move.warehouse)
             json.set("lot", move.lot); json.set("sku", move.sku); json.set("delta", move.delta)
             json.set("counterpart", move.counterpart); json.set("reason", move.reason); json.set("note", move.note)
+            emit(json)
+        }
+        // Moves out of memory (State+MoveWindow.swift): what they added up to, per lot and warehouse.
+        for (lot, earlier) in earlierMoves.sorted(by: { $0.key < $1.key }) {
+            var json = FlatJSON()
+            json.set("t", "earlier"); json.set("lot", lot); json.set("count", earlier.count)
+            json.set("net", String(earlier.net)); json.set("received", String(earlier.received))
+            json.set("issued", String(earlier.issued)); json.set("adjusted", String(earlier.adjusted))
+            emit(json)
+            for warehouse in earlier.warehouses {
+                var json = FlatJSON()
+                json.set("t", "earlier_at"); json.set("lot", lot); json.set("warehouse", warehouse)
+                emit(json)
+            }
+        }
+        for (warehouse, count) in earlierMovesByWarehouse.sorted(by: { $0.key < $1.key }) {
+            var json = FlatJSON()
+            json.set("t", "earlier_in"); json.set("warehouse", warehouse); json.set("count", count)
             emit(json)
         }
         rosterSnapshotLines(emit)
@@ -145,6 +164,8 @@ extension State {
                 }
                 lastSeq = try record.int("seq")
                 autoLotCounter = try record.int("auto_lot")
+                movesBefore = Int(try record.optionalInt("moves_before") ?? 0)
+                guard (0...State.maximumMoveCount).contains(movesBefore) else { throw FlatJSON.DecodingError.invalid("moves_before \(movesBefore)") }
                 sawHeader = true
             case "region":
                 let id = try record.string("id")
@@ -181,6 +202,37 @@ extension State {
                                      lot: try record.string("lot"), sku: try record.string("sku"), delta: try record.quantity("delta", in: Quantity.change),
                                      counterpart: try record.optionalString("counterpart"), reason: try record.optionalString("reason"),
                                      note: try record.optionalString("note")))
+            case "earlier":
+                let lot = try record.string("lot")
+                guard earlierMoves[lot] == nil else { throw FlatJSON.DecodingError.invalid("earlier moves of lot \(lot) given twice") }
+                func sum(_ key: String) throws -> Int128 {
+                    // Bounded far inside Int128, so the sums of later moves added to it cannot trap.
+                    guard let value = Int128(try record.string(key)), value.magnitude < (1 << 100) else {
+                        throw FlatJSON.DecodingError.invalid("earlier moves \(key)")
+                    }
+                    return value
+                }
+                var earlier = EarlierMoves()
+                earlier.count = Int(try record.int("count"))
+                guard (1...State.maximumMoveCount).contains(earlier.count) else { throw FlatJSON.DecodingError.invalid("earlier moves count \(earlier.count)") }
+                earlier.net = try sum("net"); earlier.received = try sum("received")
+                earlier.issued = try sum("issued"); earlier.adjusted = try sum("adjusted")
+                earlierMoves[lot] = earlier
+            case "earlier_at":
+                let lot = try record.string("lot"), warehouse = try record.string("warehouse")
+                guard var earlier = earlierMoves[lot], !earlier.warehouses.contains(warehouse),
+                      earlier.warehouses.last.map({ $0 < warehouse }) ?? true else {
+                    throw FlatJSON.DecodingError.invalid("earlier moves of lot \(lot) at \(warehouse)")
+                }
+                earlier.warehouses.append(warehouse)
+                earlierMoves[lot] = earlier
+            case "earlier_in":
+                let warehouse = try record.string("warehouse")
+                let count = Int(try record.int("count"))
+                guard (1...State.maximumMoveCount).contains(count), earlierMovesByWarehouse[warehouse] == nil else {
+                    throw FlatJSON.DecodingError.invalid("earlier moves in \(warehouse)")
+                }
+                earlierMovesByWarehouse[warehouse] = count
             case "skill", "specialty", "volunteer", "cert", "duty", "team", "drill":
                 try loadRosterRecord(type, record)
             case "incident", "timeline", "need", "plan", "allocation", "assignment":

@@ -21,10 +21,20 @@ public struct State: Sendable {
     public internal(set) var stock: [String: [String: SkuStock]] = [:]
     /// warehouse → sku → minimum level below which the item is "low"
     public internal(set) var minimums: [String: [String: Int64]] = [:]
-    /// Stock moves, lots and their indexes grow with every receipt and issue. They are kept in
-    /// structures a copy shares (ChunkedList, TreeDictionary): the loop's first write after a
-    /// snapshot's copy, or a map's growth, never copies or rehashes the whole history.
+    /// The newest stock moves (at most `moveWindow` plus a chunk): older ones are in the store's
+    /// stock_moves table, and what they added up to per lot in `earlierMoves`
+    /// (State+MoveWindow.swift). Kept in structures a copy shares (ChunkedList, TreeDictionary):
+    /// the loop's first write after a snapshot's copy, or a map's growth, never copies or rehashes
+    /// the whole history.
     public internal(set) var moves = ChunkedList<StockMove>()
+    /// Moves no longer in memory: `moves[0]` is move number `movesBefore` (from 0) of the history.
+    public internal(set) var movesBefore = 0
+    /// How many moves are kept in memory (State+MoveWindow.swift).
+    public internal(set) var moveWindow = State.defaultMoveWindow
+    /// lot → what its moves out of memory added up to; warehouse → how many of its moves are out.
+    public internal(set) var earlierMoves: TreeDictionary<String, EarlierMoves> = [:]
+    public internal(set) var earlierMovesByWarehouse: TreeDictionary<String, Int> = [:]
+    /// Indexes of the moves in memory, by their number in the whole history.
     var movesByLot: TreeDictionary<String, [Int]> = [:]
     var movesByWarehouse: TreeDictionary<String, ChunkedList<Int>> = [:]
     /// `req=` tokens remembered for retries, per client (RequestWindow).
@@ -97,13 +107,18 @@ public struct State: Sendable {
         return stock[warehouse]?[sku]?.lots[lot]
     }
 
-    public func movesFor(lot: String) -> [StockMove] { (movesByLot[lot] ?? []).map { moves[$0] } }
-    public func movesFor(warehouse: String) -> [StockMove] { (movesByWarehouse[warehouse] ?? ChunkedList()).map { moves[$0] } }
-    /// The newest `count` moves of a warehouse, oldest first: a listing's end without walking the
-    /// warehouse's whole history.
+    /// The moves of a lot held in memory, oldest first (`earlierMoves[lot]` says whether the store
+    /// holds older ones).
+    public func movesFor(lot: String) -> [StockMove] { (movesByLot[lot] ?? []).map { moves[$0 - movesBefore] } }
+    /// The moves of a warehouse held in memory, oldest first (`earlierMovesByWarehouse`: older ones).
+    public func movesFor(warehouse: String) -> [StockMove] {
+        (movesByWarehouse[warehouse] ?? ChunkedList()).map { moves[$0 - movesBefore] }
+    }
+    /// The newest `count` moves of a warehouse in memory, oldest first: a listing's end without
+    /// walking the warehouse's whole history.
     public func movesFor(warehouse: String, newest count: Int) -> [StockMove] {
         guard let indexes = movesByWarehouse[warehouse] else { return [] }
-        return indexes.suffix(max(count, 0)).map { moves[$0] }
+        return indexes.suffix(max(count, 0)).map { moves[$0 - movesBefore] }
     }
 
     /// The next free automatic lot code (`L-000001`, …), skipping codes already taken by hand.

@@ -117,7 +117,21 @@ extension Engine {
 
         Command(words: ["donation", "trace"], usage: "donation trace RECEIPT",
                 summary: "one donation's path for the donor who asks: every lot from arrival to the incident, recipient or adjustment it reached, money in and out, and each lot's balance",
-                mutating: false, access: .read(.donations), listing: .picture) { engine, args, context in
+                mutating: false, access: .read(.donations), listing: .picture,
+                offload: { engine, args, _ in
+                    // Lots with moves older than memory holds: those are read from the store, off the loop.
+                    try args.expect(positionals: 1...1, options: [])
+                    let donation = try engine.donation(try args.positional(0, "receipt"))
+                    let reads = engine.state.earlierMoveReads(donation.lots + donation.spends.flatMap(\.lots))
+                    guard !reads.isEmpty, let read = engine.storedMoves else { return nil }
+                    return Offload(compute: { () -> any Sendable in Engine.readEarlierMoves(reads, read) },
+                                   finish: { engine, result, args, context in
+                        let earlier = try Engine.earlierMoves(result, engine: engine, reads: reads)
+                        guard let earlier else { return nil }
+                        let donation = try engine.donation(try args.positional(0, "receipt"))
+                        return .rows(engine.trace(donation, now: context.now, earlier: earlier))
+                    })
+                }) { engine, args, context in
             try args.expect(positionals: 1...1, options: [])
             let donation = try engine.donation(try args.positional(0, "receipt"))
             return .rows(engine.trace(donation, now: context.now))
@@ -134,8 +148,17 @@ extension Engine {
                     let now = context.now
                     let limit = context.limit
                     if file != nil && publish == nil { return nil }
+                    let reads = state.earlierMoveReads(state.donatedLots)
+                    let read = engine.storedMoves
                     return Offload(compute: { () -> any Sendable in
-                        var report = state.disclosure(period, now: now)
+                        var earlier: [String: [StockMove]] = [:]
+                        if let read, !reads.isEmpty {
+                            switch Engine.readEarlierMoves(reads, read) {
+                            case .read(let moves): earlier = moves
+                            case .failed(let message): return DisclosurePublished.failed("reading the older stock moves: \(message)")
+                            }
+                        }
+                        var report = state.disclosure(period, now: now, earlier: earlier)
                         report.journalHead = report.asOfSeq == 0 ? "" : hash?(report.asOfSeq)
                         if let file, let publish { return publish(report, file) }
                         return report
@@ -219,7 +242,36 @@ extension Engine {
 
     /// `donation trace`: pledged, then every step of every lot (given and bought) in time order
     /// with money in and out among them, then where each lot is now and its balance.
-    func trace(_ donation: Donation, now: Timestamp) -> [Fields] {
+    /// What the offload thread read for `earlierMoveReads`.
+    enum EarlierRead: Sendable {
+        case read([String: [StockMove]])
+        case failed(String)
+    }
+
+    static func readEarlierMoves(_ reads: [(lot: String, query: MoveQuery)], _ read: @Sendable (MoveQuery) throws -> [StockMove]) -> EarlierRead {
+        var found: [String: [StockMove]] = [:]
+        do {
+            for (lot, query) in reads { found[lot] = try read(query) }
+        } catch {
+            return .failed("\(error)")
+        }
+        return .read(found)
+    }
+
+    /// On the loop: the moves read, or nil when moves left memory meanwhile (the work runs again).
+    static func earlierMoves(_ result: any Sendable, engine: Engine, reads: [(lot: String, query: MoveQuery)]) throws -> [String: [StockMove]]? {
+        switch result as? EarlierRead {
+        case .read(let moves)?:
+            guard let before = reads.first?.query.before, let oldest = engine.state.oldestMoveSeqInMemory, oldest <= before else { return nil }
+            return moves
+        case .failed(let message)?:
+            throw Refusal(.unavailable, "reading the older stock moves from the store failed: \(message)")
+        case nil:
+            throw Refusal(.internal, "the older stock moves were not read")
+        }
+    }
+
+    func trace(_ donation: Donation, now: Timestamp, earlier: [String: [StockMove]] = [:]) -> [Fields] {
         func row(_ time: Timestamp, _ step: String, lot: String = "", sku: String = "", quantity: String = "", at: String = "", detail: String) -> Fields {
             var fields: Fields = ["time": time.iso8601, "step": step, "lot": lot, "sku": sku]
             fields.append("quantity", quantity); fields.append("at", at); fields.append("detail", detail)
@@ -244,7 +296,7 @@ extension Engine {
         }
         var accounts: [Fields] = []
         for code in donation.lots + donation.spends.flatMap(\.lots) {
-            guard let lineage = state.lineage(of: code) else { continue }
+            guard let lineage = state.lineage(of: code, earlier: earlier[code]) else { continue }
             let given = donation.lots.contains(code)
             for step in lineage.steps {
                 let detail: String

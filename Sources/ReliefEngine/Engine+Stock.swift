@@ -176,37 +176,69 @@ extension Engine {
         },
 
         Command(words: ["stock", "history"], usage: "stock history (lot=CODE | warehouse=ID) [item=SKU] [limit=1000]",
-                summary: "movements of a lot or a warehouse, newest last (the newest limit= of them)", mutating: false, access: .read(.stock), listing: .standard) { engine, args, context in
-            try args.expect(positionals: 0...0, options: ["lot", "warehouse", "item"])
-            var moves: [StockMove]
-            switch (args.option("lot"), args.option("warehouse")) {
-            case (let lot?, let warehouse):
-                guard engine.state.lots[lot] != nil else { throw Refusal(.notFound, "lot \(lot) not found") }
-                moves = engine.state.movesFor(lot: lot)
-                if let warehouse { moves = moves.filter { $0.warehouse == warehouse } }
-            case (nil, let warehouse?):
-                _ = try engine.warehouse(warehouse)
-                // Without item=, only the newest limit= (and one more, to say there are more)
-                // are read: a warehouse's history grows with every receipt.
-                moves = args.option("item") == nil
-                    ? engine.state.movesFor(warehouse: warehouse, newest: context.limit + 1)
-                    : engine.state.movesFor(warehouse: warehouse)
-            case (nil, nil):
-                throw Refusal(.syntax, "missing lot= or warehouse=; usage: \(args.usage)")
-            }
-            if let sku = args.option("item") { moves = moves.filter { $0.sku == sku } }
-            return Engine.newest(moves, limit: context.limit) { move in
-                var fields: Fields = ["seq": String(move.seq), "time": move.time.iso8601, "kind": move.kind.rawValue,
-                                      "warehouse": move.warehouse, "lot": move.lot, "item": move.sku,
-                                      "delta": move.delta > 0 ? "+\(move.delta)" : String(move.delta)]
-                if let counterpart = move.counterpart { fields.append("counterpart", counterpart) }
-                if let reason = move.reason { fields.append("reason", reason) }
-                if let note = move.note { fields.append("note", note) }
-                fields.append("actor", move.actor)
-                return fields
-            }
+                summary: "movements of a lot or a warehouse, newest last (the newest limit= of them)", mutating: false, access: .read(.stock), listing: .standard,
+                offload: { engine, args, context in
+                    // Moves older than memory holds are read from the store, off the loop.
+                    let (_, query) = try engine.historyMoves(args, limit: context.limit)
+                    guard let query, let read = engine.storedMoves else { return nil }
+                    return Offload(compute: { () -> any Sendable in
+                        do { return try read(query) } catch { return "\(error)" }
+                    }, finish: { engine, result, args, context in
+                        guard let older = result as? [StockMove] else {
+                            throw Refusal(.unavailable, "reading the older stock moves from the store failed: \(result)")
+                        }
+                        // Moves that left memory meanwhile would fall between the two: read again.
+                        guard let oldest = engine.state.oldestMoveSeqInMemory, oldest <= query.before else { return nil }
+                        let (memory, _) = try engine.historyMoves(args, limit: context.limit)
+                        return Engine.newest(older + memory.filter { $0.seq >= query.before }, limit: context.limit, Engine.moveFields)
+                    })
+                }) { engine, args, context in
+            let (moves, _) = try engine.historyMoves(args, limit: context.limit)
+            return Engine.newest(moves, limit: context.limit, Engine.moveFields)
         },
     ]
+
+    /// `stock history`'s moves held in memory, oldest first, and the read of the older ones the
+    /// store holds when those do not fill the listing (nil when memory holds enough, or all).
+    func historyMoves(_ args: Arguments, limit: Int) throws -> (moves: [StockMove], older: MoveQuery?) {
+        let limit = min(limit, MoveQuery.maximumRows)
+        try args.expect(positionals: 0...0, options: ["lot", "warehouse", "item"])
+        var moves: [StockMove]
+        let earlier: Bool
+        switch (args.option("lot"), args.option("warehouse")) {
+        case (let lot?, let warehouse):
+            guard state.lots[lot] != nil else { throw Refusal(.notFound, "lot \(lot) not found") }
+            moves = state.movesFor(lot: lot)
+            if let warehouse { moves = moves.filter { $0.warehouse == warehouse } }
+            earlier = state.hasEarlierMoves(lot: lot)
+        case (nil, let warehouse?):
+            _ = try self.warehouse(warehouse)
+            // Without item=, only the newest limit= (and one more, to say there are more)
+            // are read: a warehouse's history grows with every receipt.
+            moves = args.option("item") == nil
+                ? state.movesFor(warehouse: warehouse, newest: limit + 1)
+                : state.movesFor(warehouse: warehouse)
+            earlier = state.hasEarlierMoves(warehouse: warehouse)
+        case (nil, nil):
+            throw Refusal(.syntax, "missing lot= or warehouse=; usage: \(args.usage)")
+        }
+        let sku = args.option("item")
+        if let sku { moves = moves.filter { $0.sku == sku } }
+        guard earlier, moves.count <= limit, let oldest = state.oldestMoveSeqInMemory else { return (moves, nil) }
+        return (moves, MoveQuery(lot: args.option("lot"), warehouse: args.option("warehouse"), sku: sku, before: oldest,
+                                 newest: limit + 1 - moves.count))
+    }
+
+    static func moveFields(_ move: StockMove) -> Fields {
+        var fields: Fields = ["seq": String(move.seq), "time": move.time.iso8601, "kind": move.kind.rawValue,
+                              "warehouse": move.warehouse, "lot": move.lot, "item": move.sku,
+                              "delta": move.delta > 0 ? "+\(move.delta)" : String(move.delta)]
+        if let counterpart = move.counterpart { fields.append("counterpart", counterpart) }
+        if let reason = move.reason { fields.append("reason", reason) }
+        if let note = move.note { fields.append("note", note) }
+        fields.append("actor", move.actor)
+        return fields
+    }
 
     func warehouse(_ id: String) throws -> Warehouse {
         guard let warehouse = state.warehouses[id] else { throw Refusal(.notFound, "warehouse \(id) not found") }

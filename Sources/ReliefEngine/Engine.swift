@@ -33,6 +33,9 @@ public final class Engine {
     /// The journal's stored hash of entry `seq` (waiting briefly for it to be committed), for the
     /// checkpoint a disclosure carries; set by the host, run off the loop. nil: no store.
     public var journalHash: (@Sendable (_ seq: Int64) -> String?)?
+    /// Reads stock moves older than those the state holds in memory (State+MoveWindow.swift) from
+    /// the store; set by the host, run off the loop. nil: no store (what memory holds is all there is).
+    public var storedMoves: (@Sendable (MoveQuery) throws -> [StockMove])?
     /// Writes a disclosure's files (CSV and HTML) under the name given (`disclose file=`); set by
     /// the host, run off the loop.
     public var publishDisclosure: (@Sendable (Disclosure, String) -> DisclosurePublished)?
@@ -293,6 +296,11 @@ public final class Engine {
         var arguments = Arguments(deferred.request, usage: command.usage, commandWords: wordCount)
         pending.removeAll(keepingCapacity: true)
         pendingContext = Context(principal: deferred.principal, now: clock.now())
+        if let listing = command.listing, let (limit, stripped) = try? listing.limit(of: deferred.request) {
+            // As `offload` made it: the limit is the context's, and the command sees no limit=.
+            arguments = Arguments(stripped, usage: command.usage, commandWords: wordCount)
+            pendingContext.limit = limit
+        }
         do {
             guard let reply = try deferred.finish(self, result, &arguments, pendingContext) else {
                 precondition(pending.isEmpty, "a deferred request asking to run again must not have emitted events")

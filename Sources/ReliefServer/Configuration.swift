@@ -57,6 +57,8 @@ public struct Configuration: Sendable, Equatable {
     /// TCP connections idle this long are closed (0 = never).
     public var tcpIdleTimeout: Double = 300
     public var snapshotEvery: Int64 = 100_000
+    /// Stock moves held in memory; older ones are read from the store (State+MoveWindow.swift).
+    public var historyMoves = State.defaultMoveWindow
     public var snapshotInterval: Double = 600
     public var logLevel = "info"
     public var demo = false
@@ -123,6 +125,7 @@ public struct Configuration: Sendable, Equatable {
         ("idle_timeout", "SECONDS", "close Unix-socket connections idle this long (0 = never)"),
         ("tcp_idle_timeout", "SECONDS", "close TCP connections idle this long (0 = never)"),
         ("snapshot_every", "N", "take a snapshot after this many journal entries"),
+        ("history_moves", "N", "stock moves held in memory; older ones are read from the store"),
         ("snapshot_interval", "SECONDS", "take a snapshot at least this often when there were changes"),
         ("log_level", "trace|debug|info|notice|warning|error|critical", "log verbosity (stderr)"),
         ("demo", "on | off", "load the demo dataset when the store is empty"),
@@ -233,6 +236,7 @@ public struct Configuration: Sendable, Equatable {
         case "idle_timeout": idleTimeout = try seconds()
         case "tcp_idle_timeout": tcpIdleTimeout = try seconds()
         case "snapshot_every": snapshotEvery = try number(1...1_000_000_000)
+        case "history_moves": historyMoves = try number(ChunkedList<StockMove>.chunkSize...100_000_000)
         case "snapshot_interval": snapshotInterval = try seconds()
         case "log_level":
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else {

@@ -119,6 +119,7 @@ public final class Server {
             let exports = settings.configuration.dataDir + "/exports"
             engine.exportJournal = { name in Server.export(into: exports, name) { try SQLiteJournal.export(path: path, to: $0) } }
             engine.journalHash = { seq in Server.committedHash(seq) { try SQLiteJournal.hash(path: path, seq: seq) } }
+            engine.storedMoves = { query in try SQLiteJournal.moves(path: path, query) }
         }
         engine.publishDisclosure = { report, name in Server.publish(report, into: settings.configuration.dataDir + "/disclosures", name) }
     }
@@ -152,6 +153,11 @@ public final class Server {
             let journal = PostgresJournal(url: postgresURL, password: password, logger: logger, timeoutSeconds: 60)
             defer { journal.close() }
             return Server.committedHash(seq) { try journal.hash(at: seq) }
+        }
+        engine.storedMoves = { query in
+            let journal = PostgresJournal(url: postgresURL, password: password, logger: logger, timeoutSeconds: 60)
+            defer { journal.close() }
+            return try journal.moves(query)
         }
         engine.publishDisclosure = { report, name in Server.publish(report, into: settings.configuration.dataDir + "/disclosures", name) }
     }
@@ -240,6 +246,8 @@ public final class Server {
          makeBackend: (UnsafeMutablePointer<uv_loop_t>, UnsafeMutablePointer<uv_async_t>) -> StoreBackend) {
         self.settings = settings
         self.logger = logger
+        var state = state
+        state.boundMoveHistory(to: settings.configuration.historyMoves)
         self.engine = Engine(state: state, clock: clock)
         engine.matchingPolicy = settings.matchingPolicy
         engine.planningStandards = settings.planningStandards
@@ -1075,7 +1083,8 @@ public final class Server {
                 waiting = waiting.filter { $0.value.hasQueuedReplies }
             case .releaseParkedWriters:
                 releaseParkedForCommit()
-            case .resetState(let state):
+            case .resetState(var state):
+                state.boundMoveHistory(to: settings.configuration.historyMoves)
                 engine.reset(to: state)
                 feed.reset(committedSeq: state.lastSeq)
             case .stopAccepting:

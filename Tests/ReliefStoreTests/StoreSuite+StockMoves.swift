@@ -1,5 +1,7 @@
 import XCTest
 import ReliefCore
+import ReliefEngine
+import ReliefProtocol
 @testable import ReliefStore
 
 /// The stock_moves table (SQLite schema version 8, PostgreSQL 6): each move State.apply records is
@@ -28,5 +30,85 @@ extension PostgresStoreUnderTest {
         try checkUpgrade(fromVersion: 5,
                          absent: "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'stock_moves' AND table_schema = current_schema()",
                          need: "N-000008", query: StoreSuite.moveQuery, expected: StoreSuite.moveRows)
+    }
+}
+
+extension StoreSuite {
+    /// A request answered as the daemon answers it: off-loop work computed (here, on this thread)
+    /// and completed, again when the state moved meanwhile.
+    static func answer(_ engine: Engine, _ line: String) throws -> Reply {
+        guard case .success(let request) = RequestParser.parse(line) else { throw XCTSkip("unparsable \(line)") }
+        guard var deferred = engine.offload(request, as: .system("test")) else { return engine.handle(request, actor: "test").reply }
+        for _ in 0...Engine.offloadAttempts {
+            switch engine.complete(deferred, result: deferred.compute()) {
+            case .outcome(let outcome): return outcome.reply
+            case .again(let again): deferred = again
+            }
+        }
+        return .error(.internal, "ran again too often")
+    }
+
+    /// With a window of one chunk, the lot's and warehouses' older moves leave memory; `stock
+    /// history`, `donation trace`, `donation show` and `disclose` read them from the store and
+    /// answer what an engine holding every move answers.
+    func historyTraceAndDisclosureReadOlderMovesFromTheStore() throws {
+        let journal = store.makeJournal()
+        _ = try journal.load()
+        defer { journal.close() }
+        let now = Timestamp(milliseconds: 1_796_000_000_000)
+        var bounded = State()
+        bounded.boundMoveHistory(to: ChunkedList<StockMove>.chunkSize)
+        let small = Engine(state: bounded, clock: .fixed(now))
+        small.storedMoves = store.readMoves
+        var unbounded = State()
+        unbounded.boundMoveHistory(to: Int.max)
+        let whole = Engine(state: unbounded, clock: .fixed(now))
+        func both(_ lines: [String]) throws {
+            var entries: [Entry] = []
+            for line in lines {
+                let outcome = small.handle(line: line, actor: "keeper")
+                XCTAssertFalse(outcome.reply.isError, "\(line): \(outcome.reply)")
+                XCTAssertFalse(whole.handle(line: line, actor: "keeper").reply.isError, line)
+                entries += outcome.entries
+            }
+            try journal.commit(entries)
+        }
+        try both([
+            "region add shanxi name=Shanxi",
+            "warehouse add ty-01 name=\"Taiyuan depot\" region=shanxi at=37.87,112.55",
+            "warehouse add jz-01 name=\"Jinzhong depot\" region=shanxi at=37.69,112.75",
+            "item add water-5l name=\"Water 5L\" category=water unit=bottle",
+            "item add tent-12 name=\"Family tent\" category=shelter unit=piece",
+            #"donation add receipt=D-A donor="Yangquan Steel" goods=water-5l:5000"#,
+            "stock receive ty-01 water-5l 5000 lot=DA-W1 donation=D-A",
+            "stock transfer ty-01 jz-01 water-5l 300 lot=DA-W1",
+            #"stock issue ty-01 water-5l 100 lot=DA-W1 to="Xiaodian school shelter""#,
+        ])
+        // Enough other traffic to push those moves out of memory, in batches as a loop commits them.
+        for batch in 0..<5 {
+            try both((0..<500).map { n in
+                n % 2 == 0 ? "stock receive jz-01 tent-12 5 lot=F-\(batch)-\(n % 40) supplier=Acme"
+                           : "stock transfer jz-01 ty-01 tent-12 1 lot=F-\(batch)-\((n - 1) % 40)"
+            })
+        }
+        try both([
+            "stock adjust ty-01 DA-W1 delta=-20 reason=damaged",
+            "stock transfer jz-01 ty-01 water-5l 50 lot=DA-W1",
+        ])
+        XCTAssertTrue(small.state.hasEarlierMoves(lot: "DA-W1"), store.name)
+        XCTAssertTrue(small.state.hasEarlierMoves(warehouse: "jz-01"), store.name)
+        XCTAssertEqual(small.state.invariantViolations(), [], store.name)
+
+        for line in ["stock history lot=DA-W1", "stock history lot=DA-W1 limit=2", "stock history lot=DA-W1 warehouse=jz-01",
+                     "stock history warehouse=ty-01", "stock history warehouse=ty-01 limit=2000",
+                     "stock history warehouse=jz-01 item=water-5l", "stock history lot=F-0-3", "stock history warehouse=jz-01 limit=5000",
+                     "donation trace D-A", "donation show D-A", "donation list", "disclose", "disclose section=items"] {
+            XCTAssertEqual(try StoreSuite.answer(small, line), try StoreSuite.answer(whole, line), "\(store.name): \(line)")
+        }
+        // Without the store's moves, memory alone answers differently: the reads are what made them equal.
+        XCTAssertNotEqual(small.handle(line: "stock history lot=DA-W1", actor: "test").reply,
+                          whole.handle(line: "stock history lot=DA-W1", actor: "test").reply)
+        XCTAssertNotEqual(small.handle(line: "donation trace D-A", actor: "test").reply,
+                          whole.handle(line: "donation trace D-A", actor: "test").reply)
     }
 }

@@ -17,6 +17,8 @@ protocol StoreUnderTest: AnyObject {
     func tamper(_ sql: String) throws
     /// The table a snapshot's text is in, with a `body` column (SQLite: its parts).
     var snapshotTextTable: String { get }
+    /// The daemon's read of stock moves older than memory holds, on a connection of its own.
+    var readMoves: @Sendable (MoveQuery) throws -> [StockMove] { get }
     func verifyChain(_ journal: Journal) throws -> Int
     /// The full audit (`reliefd verify`).
     func verify(_ journal: Journal) throws -> ChainReport
@@ -37,6 +39,11 @@ final class SQLiteStoreUnderTest: StoreUnderTest {
     }
 
     func makeJournal() -> Journal { SQLiteJournal(path: path, logger: logger) }
+
+    var readMoves: @Sendable (MoveQuery) throws -> [StockMove] {
+        let path = path
+        return { try SQLiteJournal.moves(path: path, $0) }
+    }
 
     func rows(_ sql: String) throws -> [[String?]] {
         let connection = try SQLiteConnection(path: path)
@@ -101,6 +108,15 @@ final class PostgresStoreUnderTest: StoreUnderTest {
     var url: String { baseURL + (baseURL.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)" }
 
     func makeJournal() -> Journal { PostgresJournal(url: url, logger: logger) }
+
+    var readMoves: @Sendable (MoveQuery) throws -> [StockMove] {
+        let url = url, logger = logger
+        return { query in
+            let journal = PostgresJournal(url: url, logger: logger)
+            defer { journal.close() }
+            return try journal.moves(query)
+        }
+    }
 
     func rows(_ sql: String) throws -> [[String?]] {
         let reader = PostgresJournal(url: url, logger: logger)
@@ -489,6 +505,7 @@ final class SQLiteStoreSuiteTests: XCTestCase {
     func testVersionFourFileGetsItsRefsOnUpgrade() throws { try store.versionFourFileGetsItsRefsOnUpgrade() }
     func testVersionFiveFileGetsItsSchedulesOnUpgrade() throws { try store.versionFiveFileGetsItsSchedulesOnUpgrade() }
     func testVersionSevenFileGetsItsStockMovesOnUpgrade() throws { try store.versionSevenFileGetsItsStockMovesOnUpgrade() }
+    func testHistoryTraceAndDisclosureReadOlderMovesFromTheStore() throws { try suite.historyTraceAndDisclosureReadOlderMovesFromTheStore() }
 }
 
 final class PostgresStoreSuiteTests: XCTestCase {
@@ -522,6 +539,7 @@ final class PostgresStoreSuiteTests: XCTestCase {
     func testVersionThreeDatabaseGetsItsRefsOnUpgrade() throws { try store.versionThreeDatabaseGetsItsRefsOnUpgrade() }
     func testVersionFourDatabaseGetsItsSchedulesOnUpgrade() throws { try store.versionFourDatabaseGetsItsSchedulesOnUpgrade() }
     func testVersionFiveDatabaseGetsItsStockMovesOnUpgrade() throws { try store.versionFiveDatabaseGetsItsStockMovesOnUpgrade() }
+    func testHistoryTraceAndDisclosureReadOlderMovesFromTheStore() throws { try suite.historyTraceAndDisclosureReadOlderMovesFromTheStore() }
 
     func testCommittedEntriesAreNotifiedOnTheEventsChannel() throws {
         let listener = PostgresJournal(url: store.url, logger: store.logger)
