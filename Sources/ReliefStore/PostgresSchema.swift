@@ -808,10 +808,9 @@ enum PostgresSchema {
                 counterpart text,
                 reason      text,
                 note        text,
-                PRIMARY KEY (seq, n)
+                PRIMARY KEY (lot, seq, n)
             )
             """,
-            "CREATE INDEX stock_moves_by_lot ON stock_moves (lot, seq)",
             "CREATE INDEX stock_moves_by_warehouse ON stock_moves (warehouse, seq)",
             """
             CREATE FUNCTION reliefd_project_moves(seq bigint, at bigint, who text, kind text, body text) RETURNS void LANGUAGE plpgsql AS $$

@@ -333,7 +333,8 @@ enum SQLiteSchema {
 
         // 8: stock moves, every change of a lot's quantity in a warehouse (State.moves), kept in
         // the store so the history need not live in memory: `n` numbers the moves of one entry (a
-        // transfer's out and in). Projected in the commit's transaction like the other tables; a
+        // transfer's out and in). Keyed by lot (a lot's history is one range of the table) with
+        // one index by warehouse: two b-tree inserts per move, each commit pays for them. Projected in the commit's transaction like the other tables; a
         // version 7 file gets the table filled from the state at its first load (tablesMatch).
         """
         CREATE TABLE stock_moves (
@@ -350,9 +351,8 @@ enum SQLiteSchema {
             counterpart TEXT,
             reason      TEXT,
             note        TEXT,
-            PRIMARY KEY (seq, n)
+            PRIMARY KEY (lot, seq, n)
         ) WITHOUT ROWID;
-        CREATE INDEX stock_moves_by_lot ON stock_moves(lot, seq);
         CREATE INDEX stock_moves_by_warehouse ON stock_moves(warehouse, seq);
         """,
     ]
