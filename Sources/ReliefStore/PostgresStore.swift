@@ -105,10 +105,27 @@ public enum PostgresStore {
                (SELECT \(ProjectionTotal.sql("quantity")) FROM allocations WHERE status = 'delivered'),
                (SELECT COUNT(*) FROM assignments), (SELECT COUNT(*) FROM assignments WHERE status <> 'released'),
                (SELECT \(ProjectionTotal.sql("hours_ms")) FROM assignments),
-               (SELECT COUNT(*) FROM travel_times), (SELECT \(ProjectionTotal.sql("minutes")) FROM travel_times),
-               (SELECT COUNT(*) FROM stock_moves), (SELECT \(ProjectionTotal.sql("GREATEST(delta, 0)")) FROM stock_moves),
-               (SELECT \(ProjectionTotal.sql("GREATEST(-delta, 0)")) FROM stock_moves), (SELECT COALESCE(MAX(seq), 0) FROM stock_moves)
+               (SELECT COUNT(*) FROM travel_times), (SELECT \(ProjectionTotal.sql("minutes")) FROM travel_times)
         """)
+
+    /// stock_moves against the moves in memory and as many before them (the table keeps what
+    /// memory no longer does): count, newest seq, and count and totals after the oldest seq in memory.
+    static func movesQuery(_ state: State) -> PGConnection.Statement {
+        PGConnection.Statement("""
+            SELECT (SELECT COUNT(*) FROM stock_moves), (SELECT COALESCE(MAX(seq), 0) FROM stock_moves),
+                   COUNT(*), \(ProjectionTotal.sql("GREATEST(delta, 0)")), \(ProjectionTotal.sql("GREATEST(-delta, 0)"))
+            FROM stock_moves WHERE seq > $1::bigint
+            """, [String(movesAfter(state))])
+    }
+
+    static func movesAfter(_ state: State) -> Int64 { state.movesBefore == 0 ? 0 : (state.oldestMoveSeqInMemory ?? 0) }
+
+    static func expectedMoves(_ state: State) -> [Int64] {
+        let after = movesAfter(state)
+        let window = state.moves.filter { $0.seq > after }
+        return [Int64(state.movesBefore + state.moves.count), state.moves.last?.seq ?? 0, Int64(window.count),
+                ProjectionTotal.of(window.lazy.map { max($0.delta, 0) }), ProjectionTotal.of(window.lazy.map { max(-$0.delta, 0) })]
+    }
 
     static func expectedCounts(_ state: State) -> [Int64] {
         let held = state.stock.values.flatMap(\.values)
@@ -125,8 +142,6 @@ public enum PostgresStore {
                 Int64(volunteers.filter { $0.status == .deployed }.count)]
             + incidentCounts(state)
             + [Int64(state.travelEntryCount), ProjectionTotal.of(state.travelTimes.values.lazy.flatMap(\.values).map { Int64($0) })]
-            + [Int64(state.moves.count), ProjectionTotal.of(state.moves.lazy.map { max($0.delta, 0) }),
-               ProjectionTotal.of(state.moves.lazy.map { max(-$0.delta, 0) }), state.moves.last?.seq ?? 0]
     }
 
     /// A need's reach as a number for the load check's total: its tier's rank + 1, 0 for the default.
@@ -429,10 +444,12 @@ public final class PostgresLoad: @unchecked Sendable {
     }
 
     private func checkTables(_ loaded: Loaded) {
-        run([PostgresStore.countsQuery]) { outcome in
-            guard let results = self.success(outcome, "checking the current-state tables"), case .tuples(let rows) = results[0] else { return }
-            let expected = PostgresStore.expectedCounts(loaded.state)
+        run([PostgresStore.countsQuery, PostgresStore.movesQuery(loaded.state)]) { outcome in
+            guard let results = self.success(outcome, "checking the current-state tables"), case .tuples(let rows) = results[0],
+                  case .tuples(let moves) = results[1] else { return }
+            let expected = PostgresStore.expectedCounts(loaded.state), expectedMoves = PostgresStore.expectedMoves(loaded.state)
             let matches = rows.count == 1 && expected.indices.allSatisfy { Int64(rows[0, $0] ?? "") == expected[$0] }
+                && moves.count == 1 && expectedMoves.indices.allSatisfy { Int64(moves[0, $0] ?? "") == expectedMoves[$0] }
             guard !matches else { return self.done(loaded) }
             self.logger.warning("current-state tables disagree with the journal; rebuilding them from the journal",
                                 metadata: ["store": "\(self.location)"])

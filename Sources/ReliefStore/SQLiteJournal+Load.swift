@@ -83,9 +83,10 @@ extension SQLiteJournal {
             let invariants = Background(name: "reliefd-check") { () throws(StoreError) -> [String] in
                 loadedState.invariantViolations(indexesJustRebuilt: true)
             }
-            let tablesMatch: Bool
+            let tablesMatch: Bool, movesMatch: Bool
             do {
                 tablesMatch = readingUnlinkedFile ? true : try session.projector.tablesMatch(state)
+                movesMatch = readingUnlinkedFile ? true : try session.projector.movesMatch(state)
             } catch {
                 _ = invariants.join()
                 throw error
@@ -99,11 +100,13 @@ extension SQLiteJournal {
                 throw StoreError("state loaded from \(path) breaks its invariants: "
                                  + problems.prefix(5).joined(separator: "; "), isTransient: false)
             }
-            if !tablesMatch {
-                logger.warning("current-state tables disagree with the journal; rebuilding them", metadata: ["store": "\(location)"])
+            if !tablesMatch || !movesMatch {
+                logger.warning("current-state tables disagree with the journal; rebuilding them",
+                               metadata: ["store": "\(location)", "stock_moves": "\(movesMatch ? "in step" : "from the journal")"])
                 try session.begin.execute()
                 do {
-                    try session.projector.replaceAll(from: state)
+                    if !tablesMatch { try session.projector.replaceAll(from: state) }
+                    if !movesMatch { try rebuildStockMoves(session, upTo: replayed!.position.seq) }
                     try session.commit.execute()
                 } catch {
                     session.rollbackIfNeeded()
@@ -361,6 +364,29 @@ extension SQLiteJournal {
     /// `verifier` has checked that it follows the one before and that its hash is the one computed
     /// from the previous hash and its columns. The byte buffers point into SQLite's row and are
     /// valid only during the call.
+    /// stock_moves rewritten from the journal: every entry applied in order to a scratch state
+    /// (its own window bounds the memory), each move inserted as it appears. Memory holds only the
+    /// newest moves, so this is the only source of the older ones; runs in the caller's transaction.
+    func rebuildStockMoves(_ session: SQLiteSession, upTo last: Int64) throws {
+        try session.connection.execute("DELETE FROM stock_moves")
+        var scratch = State()
+        var emitted = 0
+        var previous: (seq: Int64, n: Int64) = (0, 0)
+        var verifier = ChainVerifier()
+        try SQLiteJournal.forEachRow(session.connection, after: 0, upTo: last, verifier: &verifier) { seq, time, actor, kind, body, _ in
+            let event = try Event(kind: String(decoding: kind, as: UTF8.self), body: FlatJSON.decode(body))
+            try scratch.apply(Entry(seq: seq, time: Timestamp(milliseconds: time), actor: String(decoding: actor, as: UTF8.self), event: event))
+            let total = scratch.movesBefore + scratch.moves.count
+            while emitted < total {
+                let move = scratch.moves[emitted - scratch.movesBefore]
+                let n = move.seq == previous.seq ? previous.n + 1 : 0
+                previous = (move.seq, n)
+                try session.projector.insert(move, n: n)
+                emitted += 1
+            }
+        }
+    }
+
     static func forEachRow(_ connection: SQLiteConnection, after seq: Int64, upTo: Int64?, verifier: inout ChainVerifier,
                            _ body: (_ seq: Int64, _ time: Int64, _ actor: UnsafeRawBufferPointer, _ kind: UnsafeRawBufferPointer,
                                     _ body: UnsafeRawBufferPointer, _ hash: UnsafeRawBufferPointer) throws -> Void) throws {

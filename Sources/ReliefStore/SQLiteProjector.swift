@@ -241,10 +241,7 @@ final class SQLiteProjector {
             SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM warehouses), (SELECT COUNT(*) FROM items),
                    (SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM holdings),
                    (SELECT \(ProjectionTotal.sql("on_hand")) FROM holdings), (SELECT \(ProjectionTotal.sql("reserved")) FROM holdings),
-                   (SELECT COUNT(*) FROM minimums), (SELECT \(ProjectionTotal.sql("quantity")) FROM minimums),
-                   (SELECT COUNT(*) FROM stock_moves), (SELECT \(ProjectionTotal.sql("MAX(delta, 0)")) FROM stock_moves),
-                   (SELECT \(ProjectionTotal.sql("MAX(-delta, 0)")) FROM stock_moves),
-                   (SELECT COALESCE(MAX(seq), 0) FROM stock_moves)
+                   (SELECT COUNT(*) FROM minimums), (SELECT \(ProjectionTotal.sql("quantity")) FROM minimums)
             """)
         defer { statement.finalize() }
         guard try statement.step() else { return false }
@@ -253,9 +250,7 @@ final class SQLiteProjector {
         let expected: [Int64] = [Int64(state.regions.count), Int64(state.warehouses.count), Int64(state.items.count),
                                  Int64(state.lots.count), Int64(held.reduce(0) { $0 + $1.lots.count }),
                                  ProjectionTotal.of(held.lazy.map(\.onHand)), ProjectionTotal.of(held.lazy.map(\.reserved)),
-                                 Int64(minimums.count), ProjectionTotal.of(minimums),
-                                 Int64(state.moves.count), ProjectionTotal.of(state.moves.lazy.map { max($0.delta, 0) }),
-                                 ProjectionTotal.of(state.moves.lazy.map { max(-$0.delta, 0) }), state.moves.last?.seq ?? 0]
+                                 Int64(minimums.count), ProjectionTotal.of(minimums)]
         guard expected.indices.allSatisfy({ statement.int64(Int32($0)) == expected[$0] }) else { return false }
         return try travelTimesMatch(state) && roster.tablesMatch(state) && incidents.tablesMatch(state)
     }
@@ -274,12 +269,38 @@ final class SQLiteProjector {
         return seen == count
     }
 
-    /// Rewrites every current-state table from `state`. Runs inside the caller's transaction.
+    /// Whether stock_moves holds the moves `state` holds in memory and as many before them (the
+    /// table keeps what memory no longer does): count, newest seq, and the moves after the oldest
+    /// seq in memory (count and totals) against the window.
+    func movesMatch(_ state: State) throws -> Bool {
+        let after = state.movesBefore == 0 ? Int64(0) : (state.oldestMoveSeqInMemory ?? 0)
+        let window = state.moves.filter { $0.seq > after }
+        let statement = try connection.prepare("""
+            SELECT (SELECT COUNT(*) FROM stock_moves), (SELECT COALESCE(MAX(seq), 0) FROM stock_moves),
+                   COUNT(*), \(ProjectionTotal.sql("MAX(delta, 0)")), \(ProjectionTotal.sql("MAX(-delta, 0)"))
+            FROM stock_moves WHERE seq > ?1
+            """)
+        defer { statement.finalize() }
+        statement.bind(1, after)
+        guard try statement.step() else { return false }
+        let expected: [Int64] = [Int64(state.movesBefore + state.moves.count), state.moves.last?.seq ?? 0, Int64(window.count),
+                                 ProjectionTotal.of(window.lazy.map { max($0.delta, 0) }), ProjectionTotal.of(window.lazy.map { max(-$0.delta, 0) })]
+        return expected.indices.allSatisfy { statement.int64(Int32($0)) == expected[$0] }
+    }
+
+    /// Adds one move as the `n`th of its entry (the rebuild from the journal).
+    func insert(_ move: StockMove, n: Int64) throws {
+        try addMove(seq: move.seq, time: move.time, actor: move.actor, n, move.kind, warehouse: move.warehouse, lot: move.lot,
+                    sku: move.sku, delta: move.delta, counterpart: move.counterpart, reason: move.reason, note: move.note)
+    }
+
+    /// Rewrites every current-state table from `state` but stock_moves (which holds more than
+    /// memory: `SQLiteJournal.rebuildStockMoves`). Runs inside the caller's transaction.
     func replaceAll(from state: State) throws {
         try incidents.deleteAll() // its rows reference everything else
         try roster.deleteAll() // its rows reference regions
         try connection.execute("""
-            DELETE FROM stock_moves; DELETE FROM travel_times; DELETE FROM minimums; DELETE FROM holdings; DELETE FROM lots; DELETE FROM items;
+            DELETE FROM travel_times; DELETE FROM minimums; DELETE FROM holdings; DELETE FROM lots; DELETE FROM items;
             DELETE FROM warehouses; DELETE FROM regions;
             """)
         // A parent's path sorts before its children's, so parents are inserted first.
@@ -311,13 +332,6 @@ final class SQLiteProjector {
         }
         for (from, row) in state.travelTimes {
             for (to, minutes) in row { try putTravelTime(from: from, to: to, minutes: minutes) }
-        }
-        var previous: (seq: Int64, n: Int64) = (0, 0)
-        for move in state.moves {
-            let n = move.seq == previous.seq ? previous.n + 1 : 0
-            previous = (move.seq, n)
-            try addMove(seq: move.seq, time: move.time, actor: move.actor, n, move.kind, warehouse: move.warehouse, lot: move.lot, sku: move.sku, delta: move.delta,
-                        counterpart: move.counterpart, reason: move.reason, note: move.note)
         }
         try roster.insertAll(from: state)
         try incidents.insertAll(from: state)

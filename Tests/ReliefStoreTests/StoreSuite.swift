@@ -73,7 +73,7 @@ final class SQLiteStoreUnderTest: StoreUnderTest {
         defer { connection.close() }
         let projector = try SQLiteProjector(connection: connection)
         defer { projector.finalize() }
-        return try projector.tablesMatch(state)
+        return try projector.tablesMatch(state) && projector.movesMatch(state)
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
@@ -147,7 +147,10 @@ final class PostgresStoreUnderTest: StoreUnderTest {
         let found = try rows(PostgresStore.countsQuery.sql)
         let expected = PostgresStore.expectedCounts(state)
         XCTAssertEqual(found.first?.count, expected.count, "countsQuery and expectedCounts disagree on their length")
+        let moves = PostgresStore.movesQuery(state)
+        let foundMoves = try rows(moves.sql.replacingOccurrences(of: "$1::bigint", with: moves.parameters[0] ?? "0"))
         return found.count == 1 && found[0].map { $0.flatMap { Int64($0) } } == expected.map { Optional($0) }
+            && foundMoves.first?.map { $0.flatMap { Int64($0) } } == PostgresStore.expectedMoves(state).map { Optional($0) }
     }
 
     func cleanUp() {
