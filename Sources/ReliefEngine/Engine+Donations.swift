@@ -250,8 +250,14 @@ extension Engine {
 
     static func readEarlierMoves(_ reads: [(lot: String, query: MoveQuery)], _ read: @Sendable (MoveQuery) throws -> [StockMove]) -> EarlierRead {
         var found: [String: [StockMove]] = [:]
+        // Within one request's bound: lots past it are counted from their totals (LotLineage.earlierMoves).
+        var budget = MoveQuery.maximumRows
         do {
-            for (lot, query) in reads { found[lot] = try read(query) }
+            for (lot, query) in reads where query.newest <= budget {
+                let moves = try read(query)
+                found[lot] = moves
+                budget -= moves.count
+            }
         } catch {
             return .failed("\(error)")
         }
@@ -311,6 +317,12 @@ extension Engine {
                 }
                 let quantity = String(step.quantity)
                 timed.append((step.time, step.seq, timed.count, row(step.time, step.kind.rawValue, lot: code, sku: lineage.sku, quantity: quantity, at: step.warehouse, detail: detail)))
+            }
+            if lineage.earlierMoves > 0 {
+                // Steps the store was not read for (no store, or past one request's bound): said, not hidden.
+                let first = lineage.steps.first
+                accounts.append(row(first?.time ?? now, "earlier_steps", lot: code, sku: lineage.sku, quantity: String(lineage.earlierMoves),
+                                    detail: "\(lineage.earlierMoves) older moves not listed here (stock history lot=\(code) lists them); counted in the balance"))
             }
             for (warehouse, quantity) in lineage.held {
                 accounts.append(row(now, "now_in_stock", lot: code, sku: lineage.sku, quantity: String(quantity), at: warehouse, detail: "held there now"))
