@@ -6,8 +6,9 @@ import ReliefStore
 
 /// The PostgreSQL store, driven inside the event loop: two non-blocking libpq connections, each a
 /// `PGConnection` watched by a `uv_poll` handle, and a timer for retries. No thread waits on the
-/// network; only CPU work (replaying the journal at load, encoding snapshots) runs on short-lived
-/// threads, which hand their result back through a mailbox and the loop's wake-up handle. What to
+/// network; only CPU work (replaying the journal at load) and snapshots (encoded and stored over a
+/// blocking connection of their own, so no commit waits behind one) run on short-lived threads,
+/// which hand their result back through a mailbox and the loop's wake-up handle. What to
 /// do — ask for the lock, connect, load, commit, give up leading — is decided by `LeadershipMachine`
 /// (tested in memory); this class performs it with libpq and libuv.
 ///
@@ -16,7 +17,7 @@ import ReliefStore
 ///   (another session holds it: asked again every `LeadershipMachine.standbyPoll` ms). Losing it stops writing first: the
 ///   store connection is closed before anything else, so no commit of ours can start after it.
 /// - The store connection carries the commits, one pipeline segment per batch (BEGIN, the fence,
-///   one INSERT per entry, COMMIT), snapshots, probes and the load.
+///   one INSERT per entry, COMMIT), probes and the load.
 ///
 /// Every commit is fenced (`reliefd_fence`: the lock connection's session must hold the lock),
 /// and the journal's primary key refuses a second writer of the same seq, so two reliefd can never
@@ -162,8 +163,8 @@ final class PostgresBackend: StoreBackend {
             switch item {
             case .computed(let id, let value):
                 computeJobs.removeValue(forKey: id)?(value)
-            case .snapshotText(let seal, let text, let micros):
-                storeSnapshot(seal: seal, text: text, encodeMicroseconds: micros)
+            case .snapshotStored(let result):
+                post(result)
             }
         }
         defer { results.removeAll(keepingCapacity: true) }
@@ -256,38 +257,44 @@ final class PostgresBackend: StoreBackend {
         }
     }
 
+    /// Encodes the snapshot and stores it on a thread of its own, over a connection of its own: a
+    /// snapshot of hundreds of megabytes on the store connection held every commit behind it.
+    /// Writing the row needs no leadership (it is the journal's state at `seq`, and the INSERT
+    /// takes the hash from the journal); its seal is journaled by the leader, fenced, afterwards.
     private func encodeSnapshot(_ state: State) {
-        let mailbox = self.mailbox
-        let thread = Thread {
-            let start = DispatchTime.now().uptimeNanoseconds
+        storeSnapshotOffLoop {
             let text = state.snapshotText()
-            let seal = SnapshotSeal(snapshotSeq: state.lastSeq, text: text)
-            mailbox.post(.snapshotText(seal: seal, text: text,
-                                       micros: Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)))
+            return (text, SnapshotSeal(snapshotSeq: state.lastSeq, text: text))
         }
-        thread.name = "reliefd-snapshot"
-        thread.start()
     }
 
     private func storeSnapshot(seal: SnapshotSeal, text: String, encodeMicroseconds: Int64) {
-        let seq = seal.snapshotSeq
+        storeSnapshotOffLoop { (text, seal) }
+    }
+
+    private func storeSnapshotOffLoop(_ encode: @escaping @Sendable () -> (String, SnapshotSeal)) {
         guard leadership.canWrite(links) else {
             post(.snapshotFailed("not connected to PostgreSQL"))
             return
         }
-        let started = uv_hrtime()
-        run(on: store, PostgresStore.snapshotStatements(seq: seq, text: text)) { [unowned self] outcome in
-            switch outcome {
-            case .success(let results) where results.count > 1 && results[1] == .command("INSERT 0 0"):
-                // Nothing stored (its entry is not in the journal): there is nothing to seal.
-                post(.snapshotFailed("snapshot at seq \(seq) is past the journal's last entry"))
-            case .success:
-                post(.snapshotWritten(seal: seal, bytes: text.utf8.count, encodeMicroseconds: encodeMicroseconds,
-                                      storeMicroseconds: Int64((uv_hrtime() - started) / 1000)))
-            case .failure(let failure):
-                post(.snapshotFailed("\(failure)"))
+        let mailbox = self.mailbox, url = self.url, password = self.password, logger = self.logger
+        let thread = Thread {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let (text, seal) = encode()
+            let encoded = DispatchTime.now().uptimeNanoseconds
+            let journal = PostgresJournal(url: url, password: password, logger: logger, timeoutSeconds: 600)
+            defer { journal.close() }
+            do {
+                try journal.writeSnapshot(seq: seal.snapshotSeq, text: text)
+                mailbox.post(.snapshotStored(.snapshotWritten(seal: seal, bytes: text.utf8.count,
+                                                              encodeMicroseconds: Int64((encoded - start) / 1000),
+                                                              storeMicroseconds: Int64((DispatchTime.now().uptimeNanoseconds - encoded) / 1000))))
+            } catch {
+                mailbox.post(.snapshotStored(.snapshotFailed("\(error)")))
             }
         }
+        thread.name = "reliefd-snapshot"
+        thread.start()
     }
 
     // MARK: thread mailbox
@@ -296,6 +303,7 @@ final class PostgresBackend: StoreBackend {
     /// place threads meet the loop), drained in `drainResults`.
     enum Delivered: Sendable {
         case computed(Int, any Sendable)
-        case snapshotText(seal: SnapshotSeal, text: String, micros: Int64)
+        /// A snapshot stored (or not) by its thread: `snapshotWritten` or `snapshotFailed`.
+        case snapshotStored(StoreWorker.Result)
     }
 }

@@ -262,6 +262,62 @@ final class PostgresStoreTests: EndToEndTestCase {
         XCTAssertEqual(accepted.okFields?["series"], "N-000001:water-5l:1-2", accepted.text)
     }
 
+    /// Snapshots on PostgreSQL are stored over a connection of their own while writes go on (they
+    /// were one INSERT on the store connection, every commit behind it); each is sealed, and a
+    /// restart loads from the newest with the same state.
+    func testSnapshotsAreStoredBesideTheCommitsAndLoadOnPostgres() throws {
+        let daemon = try startDaemon(["--store", url, "--snapshot-every", "200"])
+        _ = try waitFor("the daemon to lead", timeout: 20) { role(daemon) == "leader" }
+        let client = try daemon.connect()
+        try addCatalog(client)
+        // Four rounds of 250 receipts, each one past `snapshot_every`: a snapshot (and its seal) each.
+        for round in 1...4 {
+            let lines = (1...250).map { "stock receive wh-a water \($0) lot=S\(round)-\($0)" }
+            try client.send(lines: lines)
+            for _ in lines { XCTAssertTrue(try client.reply().isOK) }
+            _ = try waitFor("sealed snapshot \(round)", timeout: 30) {
+                (try? self.rows(client, "audit log limit=100000").filter { $0["kind"] == "snapshot.sealed" }.count).map { $0 >= round } ?? false
+            }
+        }
+        let stored = try psql(url, "SELECT COUNT(*) FROM snapshots")
+        XCTAssertEqual(stored.trimmingCharacters(in: .whitespacesAndNewlines), "3", "the three newest are kept")
+        // A snapshot that cannot be stored (its table locked by another session for 8 s) holds up
+        // no commit: before, its INSERT went on the store connection and every commit queued behind it.
+        let url = self.url
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        holder.arguments = [url, "-Atqc", "BEGIN; LOCK TABLE snapshots IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;"]
+        holder.standardOutput = FileHandle.nullDevice
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        _ = try waitFor("the lock on snapshots", timeout: 10) {
+            (try? self.psql(url, "SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'snapshots' AND l.mode = 'AccessExclusiveLock' AND l.granted")) == "1"
+        }
+        let blocked = (1...250).map { "stock receive wh-b water \($0) lot=B-\($0)" }
+        try client.send(lines: blocked)
+        for _ in blocked { XCTAssertTrue(try client.reply(timeout: 3).isOK) }
+        let during = (1...50).map { "stock receive wh-b water \($0) lot=C-\($0)" }
+        try client.send(lines: during)
+        for _ in during { XCTAssertTrue(try client.reply(timeout: 3).isOK, "a commit waited behind the snapshot") }
+        XCTAssertEqual(try rows(client, "audit log limit=100000").filter { $0["kind"] == "snapshot.sealed" }.count, 4,
+                       "the fifth snapshot waits for the lock meanwhile")
+        holder.waitUntilExit()
+        _ = try waitFor("the blocked snapshot's seal", timeout: 30) {
+            (try? self.rows(client, "audit log limit=100000").filter { $0["kind"] == "snapshot.sealed" }.count).map { $0 >= 5 } ?? false
+        }
+
+        let before = try rows(client, "stock lots limit=5000")
+        XCTAssertEqual(before.count, 1_300)
+        client.close()
+        daemon.kill()
+        try daemon.start()
+        _ = try waitFor("the daemon to lead again", timeout: 30) { role(daemon) == "leader" }
+        let again = try daemon.connect()
+        XCTAssertEqual(try rows(again, "stock lots limit=5000"), before)
+        let info = try again.request("info")
+        XCTAssertNotEqual(info.okFields?["snapshot_seq"] ?? "0", "0", info.text)
+    }
+
     /// The event feed on PostgreSQL: live as batches commit, and resumed after a kill -9 from the
     /// store, a page at a time (more entries than a page), then live again.
     func testWatchIsLiveAndResumesFromTheStoreOnPostgres() throws {
