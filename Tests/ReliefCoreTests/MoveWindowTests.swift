@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import ReliefCore
 
@@ -113,5 +114,19 @@ final class MoveWindowTests: XCTestCase {
         // A changed total loads, and the invariants name the lot.
         let changed = text.replacingOccurrences(of: "\"t\":\"earlier\",\"lot\":\"L3\",\"count\":", with: "\"t\":\"earlier\",\"lot\":\"L3\",\"count\":1,\"x\":")
         XCTAssertFalse(try State(snapshotText: changed).invariantViolations().isEmpty)
+    }
+
+    /// The journal fuzzer's seed with earlier-move records (Tests/Fuzz/corpus/journal) is a snapshot
+    /// that loads and keeps its invariants, so the fuzzer starts from the new records, not past them.
+    func testTheFuzzSeedWithEarlierMovesLoads() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/corpus/journal/42-snapshot-earlier-moves")
+        let bytes = try Data(contentsOf: url)
+        XCTAssertEqual(bytes.first, 0x01)
+        let state = try State(snapshotText: String(decoding: bytes.dropFirst(), as: UTF8.self))
+        XCTAssertEqual(state.movesBefore, 1)
+        XCTAssertEqual(state.earlierMoves["W-1"]?.received, 400)
+        XCTAssertEqual(state.invariantViolations(), [])
+        XCTAssertEqual(try State(snapshotText: state.snapshotText()).snapshotText(), state.snapshotText())
     }
 }
