@@ -269,10 +269,11 @@ final class PostgresBackend: StoreBackend {
     }
 
     private func storeSnapshot(seal: SnapshotSeal, text: String, encodeMicroseconds: Int64) {
-        storeSnapshotOffLoop { (text, seal) }
+        storeSnapshotOffLoop(encodeMicroseconds: encodeMicroseconds) { (text, seal) }
     }
 
-    private func storeSnapshotOffLoop(_ encode: @escaping @Sendable () -> (String, SnapshotSeal)) {
+    /// `encodeMicroseconds`: the time already spent encoding when `encode` only hands the text on.
+    private func storeSnapshotOffLoop(encodeMicroseconds: Int64? = nil, _ encode: @escaping @Sendable () -> (String, SnapshotSeal)) {
         guard leadership.canWrite(links) else {
             post(.snapshotFailed("not connected to PostgreSQL"))
             return
@@ -287,7 +288,7 @@ final class PostgresBackend: StoreBackend {
             do {
                 try journal.writeSnapshot(seq: seal.snapshotSeq, text: text)
                 mailbox.post(.snapshotStored(.snapshotWritten(seal: seal, bytes: text.utf8.count,
-                                                              encodeMicroseconds: Int64((encoded - start) / 1000),
+                                                              encodeMicroseconds: encodeMicroseconds ?? Int64((encoded - start) / 1000),
                                                               storeMicroseconds: Int64((DispatchTime.now().uptimeNanoseconds - encoded) / 1000))))
             } catch {
                 mailbox.post(.snapshotStored(.snapshotFailed("\(error)")))

@@ -122,7 +122,7 @@ public enum PostgresStore {
 
     static func expectedMoves(_ state: State) -> [Int64] {
         let after = movesAfter(state)
-        let window = state.moves.filter { $0.seq > after }
+        let window = state.moves.lazy.filter { $0.seq > after }
         return [Int64(state.movesBefore + state.moves.count), state.moves.last?.seq ?? 0, Int64(window.count),
                 ProjectionTotal.of(window.lazy.map { max($0.delta, 0) }), ProjectionTotal.of(window.lazy.map { max(-$0.delta, 0) })]
     }

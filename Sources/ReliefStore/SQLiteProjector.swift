@@ -274,7 +274,7 @@ final class SQLiteProjector {
     /// seq in memory (count and totals) against the window.
     func movesMatch(_ state: State) throws -> Bool {
         let after = state.movesBefore == 0 ? Int64(0) : (state.oldestMoveSeqInMemory ?? 0)
-        let window = state.moves.filter { $0.seq > after }
+        let window = state.moves.lazy.filter { $0.seq > after }
         let statement = try connection.prepare("""
             SELECT (SELECT COUNT(*) FROM stock_moves), (SELECT COALESCE(MAX(seq), 0) FROM stock_moves),
                    COUNT(*), \(ProjectionTotal.sql("MAX(delta, 0)")), \(ProjectionTotal.sql("MAX(-delta, 0)"))
