@@ -38,6 +38,16 @@ extension State {
     public func nearestDeployable(skill: String, certifiedOn day: Day, near center: Coordinate, radiusKilometres radius: Double,
                                   limit: Int, at now: Timestamp, excluding excluded: Set<String> = [],
                                   accepting accept: ((Volunteer) -> Bool)? = nil) -> [(id: String, distance: Double)] {
+        nearestDeployable(skill: skill, certifiedOn: day, near: center, radiusKilometres: radius, limit: limit, at: now,
+                          excluding: excluded, accepting: accept, costing: { _, _ in 0 }).map { ($0.id, $0.distance) }
+    }
+
+    /// `nearestDeployable`, each with `cost(volunteer, distance)`: what the matcher charges for
+    /// sending them, found while the volunteer is at hand rather than looked up again.
+    public func nearestDeployable(skill: String, certifiedOn day: Day, near center: Coordinate, radiusKilometres radius: Double,
+                                  limit: Int, at now: Timestamp, excluding excluded: Set<String> = [],
+                                  accepting accept: ((Volunteer) -> Bool)? = nil,
+                                  costing cost: (Volunteer, Double) -> Int64) -> [(id: String, distance: Double, cost: Int64)] {
         guard limit > 0, let grid = rosterIndex.bySkillCell[skill], !grid.isEmpty else { return [] }
         let needsCertificate = skills[skill]?.needsCertificate ?? false
         let origin = RosterIndex.Cell(center)
@@ -47,7 +57,7 @@ extension State {
         // Longitude degrees are shortest at the latitude of the box farthest from the equator.
         let widest = min(89.0, max(abs(center.latitude) + radius / 111.0, 0))
         let kmPerDegreeLongitude = 111.0 * cos(widest * Double.pi / 180)
-        var found: [(id: String, distance: Double)] = []
+        var found: [(id: String, distance: Double, cost: Int64)] = []
         var worst = Double.infinity
         func visit(_ cell: RosterIndex.Cell) {
             guard cell.row >= low.row, cell.row <= high.row, cell.column >= low.column, cell.column <= high.column,
@@ -59,8 +69,8 @@ extension State {
                 if needsCertificate {
                     guard volunteer.certifications[skill]?.isValid(on: day) == true else { continue }
                 }
-                guard availability(of: volunteer, at: now).available, accept?(volunteer) ?? true else { continue }
-                found.append((id, distance))
+                guard isAvailable(volunteer, at: now), accept?(volunteer) ?? true else { continue }
+                found.append((id, distance, cost(volunteer, distance)))
             }
         }
         // A wide radius over a sparse skill (few cells hold anyone) walks the cells that hold

@@ -97,6 +97,14 @@ extension State {
         return (true, nil)
     }
 
+    /// `availability(of:at:).available` without the words: what searches over many volunteers ask.
+    public func isAvailable(_ volunteer: Volunteer, at now: Timestamp) -> Bool {
+        if volunteer.onDutySince != nil || effectiveStatus(of: volunteer, at: now) != .available { return false }
+        if let last = volunteer.duty.last,
+           now.milliseconds < last.end.milliseconds + Int64(volunteer.profile.minRestHours) * State.hourMilliseconds { return false }
+        return dutyMillisecondsInLastDay(of: volunteer, at: now) < Int64(volunteer.profile.maxDutyHoursPerDay) * State.hourMilliseconds
+    }
+
     public func availability(of id: String, at now: Timestamp) -> (available: Bool, reason: String?) {
         guard let volunteer = volunteers[id] else { return (false, "no volunteer \(id)") }
         return availability(of: volunteer, at: now)
@@ -249,6 +257,22 @@ extension State {
         return out.sorted {
             ($0.certification.expires, $0.volunteer, $0.certification.skill) < ($1.certification.expires, $1.volunteer, $1.certification.skill)
         }
+    }
+
+    /// `teamReadiness(team, at: now).state == .ready` without the words, with the fatigue the
+    /// matcher charges for the team (the most hours any member worked in the last 24, through
+    /// `fatigue`) when it is ready: one look at each member instead of two.
+    public func teamIsReady(_ team: Team, at now: Timestamp, fatigue: (Int64) -> Int64) -> (ready: Bool, fatigue: Int64) {
+        guard team.state != .stoodDown, team.leader != nil, !team.members.isEmpty else { return (false, 0) }
+        let today = now.day
+        let required = specialties[team.specialty]?.requiredSkills ?? []
+        var most: Int64 = 0
+        for id in team.members {
+            guard let volunteer = volunteers[id], isAvailable(volunteer, at: now) else { return (false, 0) }
+            for skill in required where skillGap(volunteer, skill, on: today) != nil { return (false, 0) }
+            most = max(most, fatigue(dutyMillisecondsInLastDay(of: volunteer, at: now)))
+        }
+        return (true, most)
     }
 
     /// Ready when the team is active, has a leader and every member is available and holds the

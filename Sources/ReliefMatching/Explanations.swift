@@ -9,34 +9,72 @@ import ReliefCore
 /// they cost what the stock and people near the incident cost; only unmet needs are explained.
 struct Explainer {
     let builder: NetworkBuilder
+    /// The builder's state, held here so that reading it is not a copy of the whole `State`.
+    let state: State
     let flow: [Int64]
     /// Per need: what the plan leaves missing, its urgency rank in its component, its share steps.
     let missingAfter: [Int64]
     let rank: [Int]
     let shareSteps: [Int]
     /// Per source: the needs it sent something to, by need index.
-    private var servedBy: [[Int]]? = nil
+    private let servedBy: [[Int]]
     /// Per need: the sources it was a candidate arc of.
-    private var candidateSources: [[Int]]? = nil
-    /// Per specialty: its teams as team explanations see them.
-    private var teamSummaries: [String: TeamSummary] = [:]
-    /// Per item: the warehouses holding some of it, found once. A country has 3,000 warehouses and
-    /// a thousand unmet needs of a few hundred items: walking every warehouse for every need was a
-    /// quarter of a country plan.
-    private var holders: [String: [(id: String, warehouse: Warehouse, stock: SkuStock)]] = [:]
+    private let candidateSources: [[Int]]
+    /// Per specialty of an explained team need: its teams as team explanations see them.
+    private let teamSummaries: [String: TeamSummary]
+    /// Per item of an explained supply need: the warehouses holding some of it, found in one walk
+    /// of the stock. A country has 3,000 warehouses and a thousand unmet needs of a few hundred
+    /// items: walking every warehouse for every need was a quarter of a country plan.
+    private let holders: [String: [(id: String, location: Coordinate, region: String, stock: SkuStock)]]
 
-    init(builder: NetworkBuilder, flow: [Int64], missingAfter: [Int64], rank: [Int], shareSteps: [Int]) {
+    /// Ready to explain the needs `explained` (indices into the builder's needs): what several
+    /// explanations read is found here once, so that the explanations themselves only read and
+    /// may run on several threads.
+    init(builder: NetworkBuilder, flow: [Int64], missingAfter: [Int64], rank: [Int], shareSteps: [Int], explained: [Int]) {
         self.builder = builder
+        self.state = builder.state
         self.flow = flow
         self.missingAfter = missingAfter
         self.rank = rank
         self.shareSteps = shareSteps
+        var served = Array(repeating: [Int](), count: builder.sources.count)
+        var sourcesOf = Array(repeating: [Int](), count: builder.needs.count)
+        if !explained.isEmpty {
+            for (arc, candidate) in builder.candidates.enumerated() {
+                sourcesOf[candidate.need].append(candidate.source)
+                if flow[arc] > 0 { served[candidate.source].append(candidate.need) }
+            }
+        }
+        servedBy = served
+        candidateSources = sourcesOf
+        var skus = Set<String>(), specialties = Set<String>()
+        for index in explained {
+            switch builder.needs[index].need.request {
+            case .supply(let sku, _): skus.insert(sku)
+            case .teams(let specialty, _, _): specialties.insert(specialty)
+            case .volunteers: break
+            }
+        }
+        var found: [String: [(id: String, location: Coordinate, region: String, stock: SkuStock)]] = [:]
+        if !skus.isEmpty {
+            for (id, held) in state.stock {
+                guard let warehouse = state.warehouses[id] else { continue }
+                if held.count <= skus.count {
+                    for (sku, skuStock) in held where skuStock.onHand > 0 && skus.contains(sku) { found[sku, default: []].append((id, warehouse.location, warehouse.region, skuStock)) }
+                } else {
+                    for sku in skus { if let skuStock = held[sku], skuStock.onHand > 0 { found[sku, default: []].append((id, warehouse.location, warehouse.region, skuStock)) } }
+                }
+            }
+        }
+        holders = found
+        var summaries: [String: TeamSummary] = [:]
+        for specialty in specialties { summaries[specialty] = Explainer.teamSummary(specialty, builder: builder) }
+        teamSummaries = summaries
     }
 
-    var state: State { builder.state }
     var policy: MatchingPolicy { builder.policy }
 
-    mutating func reason(need index: Int, missing: Int64) -> String {
+    func reason(need index: Int, missing: Int64) -> String {
         let slot = builder.needs[index]
         switch slot.need.request {
         case .supply(let sku, _): return supplyReason(index, slot, sku: sku, missing: missing)
@@ -48,19 +86,9 @@ struct Explainer {
     // MARK: competing needs
 
     /// Other needs that got something from a source this need could have used, most urgent first.
-    mutating func competitors(of index: Int) -> [Int] {
-        if servedBy == nil {
-            var served = Array(repeating: [Int](), count: builder.sources.count)
-            var sourcesOf = Array(repeating: [Int](), count: builder.needs.count)
-            for (arc, candidate) in builder.candidates.enumerated() {
-                sourcesOf[candidate.need].append(candidate.source)
-                if flow[arc] > 0 { served[candidate.source].append(candidate.need) }
-            }
-            servedBy = served
-            candidateSources = sourcesOf
-        }
+    func competitors(of index: Int) -> [Int] {
         var out = Set<Int>()
-        for source in candidateSources![index] { for other in servedBy![source] where other != index { out.insert(other) } }
+        for source in candidateSources[index] { for other in servedBy[source] where other != index { out.insert(other) } }
         return out.sorted { a, b in
             let na = builder.needs[a].need, nb = builder.needs[b].need
             return (na.priority, na.neededBy.milliseconds, na.id) < (nb.priority, nb.neededBy.milliseconds, nb.id)
@@ -77,7 +105,7 @@ struct Explainer {
     /// How others took what this need could use, as the main clause: "shared with needs as urgent
     /// …" (same urgency rank: fair shares), "lower priority than …", or "due later than … (beyond
     /// the urgency window)"; nil when no other need took anything it could have used.
-    mutating func competitionClause(_ index: Int, what: String) -> String? {
+    func competitionClause(_ index: Int, what: String) -> String? {
         let others = competitors(of: index)
         guard !others.isEmpty else { return nil }
         let mine = builder.needs[index].need
@@ -140,19 +168,10 @@ struct Explainer {
         km == km.rounded() ? "\(Int64(km)) km" : kmText(km)
     }
 
-    /// The warehouses with `sku` on hand, each with its stock of it (cached per item).
-    private mutating func holders(of sku: String) -> [(id: String, warehouse: Warehouse, stock: SkuStock)] {
-        if let known = holders[sku] { return known }
-        var found: [(id: String, warehouse: Warehouse, stock: SkuStock)] = []
-        for (id, held) in state.stock {
-            guard let skuStock = held[sku], skuStock.onHand > 0, let warehouse = state.warehouses[id] else { continue }
-            found.append((id, warehouse, skuStock))
-        }
-        holders[sku] = found
-        return found
-    }
+    /// The warehouses with `sku` on hand, each with its stock of it.
+    private func holders(of sku: String) -> [(id: String, location: Coordinate, region: String, stock: SkuStock)] { holders[sku] ?? [] }
 
-    mutating func supplyReason(_ index: Int, _ slot: NeedSlot, sku: String, missing: Int64) -> String {
+    func supplyReason(_ index: Int, _ slot: NeedSlot, sku: String, missing: Int64) -> String {
         let outer = policy.supplyReachKilometres
         let unit = state.items[sku]?.unit ?? "unit"
         let usableFrom = max(slot.need.neededBy.day, builder.now.day)
@@ -165,12 +184,12 @@ struct Explainer {
         var latestExpiring: Day?
         var reserved: Int128 = 0, free: Int128 = 0, protected: Int128 = 0, protectedAt = 0
         // Sums and the nearest (ties by id) do not depend on the order the warehouses are walked in.
-        for (id, warehouse, skuStock) in holders(of: sku) {
+        for (id, location, region, skuStock) in holders(of: sku) {
             onHandAnywhere += Int128(skuStock.onHand)
-            let km = warehouse.location.distanceKilometres(to: slot.incident.location)
-            if km > outer || ReachTier.between(warehouse.region, slot.incident.region) > slot.reach {
+            let km = location.distanceKilometres(to: slot.incident.location)
+            if km > outer || ReachTier.between(region, slot.incident.region) > slot.reach {
                 if skuStock.available > 0, nearestBeyond == nil || (km, id) < (nearestBeyond!.km, nearestBeyond!.warehouse) {
-                    nearestBeyond = (id, warehouse.region, km, skuStock.available)
+                    nearestBeyond = (id, region, km, skuStock.available)
                 }
                 continue
             }
@@ -223,7 +242,7 @@ struct Explainer {
 
     // MARK: people
 
-    mutating func volunteerReason(_ index: Int, _ slot: NeedSlot, skill: String) -> String {
+    func volunteerReason(_ index: Int, _ slot: NeedSlot, skill: String) -> String {
         let reach = builder.searchRadius[index] ?? policy.peopleSearchKilometres
         // The search stops at the tier, or nearer when it found enough candidates there.
         let within = reach >= policy.peopleReachKilometres ? reachPhrase(slot, people: true)
@@ -303,29 +322,30 @@ struct Explainer {
         var notReadyCount = 0
     }
 
-    mutating func teamSummary(_ specialty: String) -> TeamSummary {
-        if let known = teamSummaries[specialty] { return known }
+    static func teamSummary(_ specialty: String, builder: NetworkBuilder) -> TeamSummary {
+        let state = builder.state
         let teams = state.teams.values.filter { $0.specialty == specialty }.sorted { $0.id < $1.id }
         var summary = TeamSummary(any: !teams.isEmpty)
         for team in teams {
-            let readiness = state.teamReadiness(team, at: builder.now)
-            guard readiness.state == .ready else {
+            // The candidates' readiness, found once for the plan; the words only for the first three not ready.
+            let ready = builder.teamReadiness[team.id] ?? (state.teamReadiness(team, at: builder.now).state == .ready)
+            guard ready else {
                 summary.notReadyCount += 1
                 if summary.notReady.count < 3 {
+                    let readiness = state.teamReadiness(team, at: builder.now)
                     summary.notReady.append("\(team.id) \(readiness.state.rawValue)" + (readiness.reason.map { " (\($0))" } ?? ""))
                 }
                 continue
             }
             summary.ready.append((team.id, team.base, team.region))
         }
-        teamSummaries[specialty] = summary
         return summary
     }
 
-    mutating func teamReason(_ index: Int, _ slot: NeedSlot, specialty: String) -> String {
+    func teamReason(_ index: Int, _ slot: NeedSlot, specialty: String) -> String {
         let reach = policy.peopleReachKilometres
         let within = reachPhrase(slot, people: true)
-        let summary = teamSummary(specialty)
+        let summary = teamSummaries[specialty] ?? Explainer.teamSummary(specialty, builder: builder)
         if !summary.any { return "no \(specialty) team on the roster" }
         var readyNear = 0
         var readyFar: (team: String, km: Double)?

@@ -1,3 +1,4 @@
+import Dispatch
 import ReliefCore
 
 /// Matching supplies and people to needs: one min-cost-flow network over every need asked for,
@@ -176,6 +177,8 @@ struct NetworkBuilder {
     var candidates: [Candidate] = []
     /// Members of candidate teams: not also candidates on their own (a team goes as a unit).
     var teamMembersInPlay: Set<String> = []
+    /// Active teams of the asked-for specialties: whether each is ready at `now` (for explanations).
+    var teamReadiness: [String: Bool] = [:]
     /// Per need: how many candidates were cut by the per-unit cap (for explanations).
     var cappedCandidates: [Int: Int] = [:]
     /// Per volunteer need: the radius its search for candidates reached (for explanations).
@@ -290,13 +293,20 @@ struct NetworkBuilder {
         for index in 0..<needCount {
             for k in segments.range(of: index) { missingAfter[index] += solution.flow[unmetArcs + k] }
         }
-        var explainer = Explainer(builder: self, flow: solution.flow, missingAfter: missingAfter, rank: segments.rank,
-                                  shareSteps: segments.steps)
-        var unmet: [UnmetNeed] = []
-        for (index, slot) in needs.enumerated() {
-            let missing = missingAfter[index]
-            guard missing > 0 else { continue }
-            unmet.append(UnmetNeed(need: slot.need.id, missing: missing, reason: explainer.reason(need: index, missing: missing)))
+        // Reasons for what is left unmet, on every core when there are many (each reads only).
+        let explained = (0..<needCount).filter { missingAfter[$0] > 0 }
+        let explainer = Explainer(builder: self, flow: solution.flow, missingAfter: missingAfter, rank: segments.rank,
+                                  shareSteps: segments.steps, explained: explained)
+        let reasons = ParallelSlots<String>(count: explained.count, initial: "")
+        let left = missingAfter
+        @Sendable func explain(_ k: Int) { reasons.put(k, explainer.reason(need: explained[k], missing: left[explained[k]])) }
+        if explained.count >= options.parallelSearchesFrom {
+            DispatchQueue.concurrentPerform(iterations: explained.count) { explain($0) }
+        } else {
+            for k in explained.indices { explain(k) }
+        }
+        let unmet = explained.enumerated().map { k, index in
+            UnmetNeed(need: needs[index].need.id, missing: missingAfter[index], reason: reasons.get(k))
         }
         var plan = Plan(id: planID, incident: incident, basedOnSeq: state.lastSeq, createdAt: now, lines: lines, unmet: unmet)
         plan.reach = options.reach

@@ -24,50 +24,65 @@ extension NetworkBuilder {
         var teamNeeds: [Int] = []
         for (index, slot) in needs.enumerated() { if case .teams = slot.need.request { teamNeeds.append(index) } }
         guard !teamNeeds.isEmpty else { return }
-        var readiness: [String: Bool] = [:]
         var specialties = Set<String>()
         for index in teamNeeds { if case .teams(let specialty, _, _) = needs[index].need.request { specialties.insert(specialty) } }
-        var teamsBySpecialty: [String: [Team]] = [:]
-        for team in state.teams.values where team.state == .active && specialties.contains(team.specialty) {
-            teamsBySpecialty[team.specialty, default: []].append(team)
-        }
+        // The active teams of the asked-for specialties in reach of a need (numbered in id order),
+        // then whether each is ready and its fatigue, each looked at once (each member once) on
+        // every core: a country plan's explanations read the same readiness, and a `match` looks
+        // only at the teams near its incident.
+        var teams: [Team] = []
+        for team in state.teams.values where team.state == .active && specialties.contains(team.specialty) { teams.append(team) }
+        teams.sort { $0.id < $1.id }
+        var bySpecialty: [String: [Int]] = [:]
+        for k in teams.indices { bySpecialty[teams[k].specialty, default: []].append(k) }
+        var inReachOf: [[(team: Int, distance: Double)]] = []
+        var wanted = [Bool](repeating: false, count: teams.count)
         for needIndex in teamNeeds {
             let slot = needs[needIndex]
-            guard case .teams(let specialty, _, _) = slot.need.request else { continue }
-            // Nearest first; readiness (which walks every member) only until enough ready ones.
-            var inReach: [(team: Team, distance: Double)] = []
-            for team in teamsBySpecialty[specialty] ?? [] where team.state == .active {
-                guard ReachTier.between(team.region, slot.incident.region) <= slot.reach else { continue }
-                let distance = team.base.distanceKilometres(to: slot.incident.location)
+            guard case .teams(let specialty, _, _) = slot.need.request else { inReachOf.append([]); continue }
+            var inReach: [(team: Int, distance: Double)] = []
+            for k in bySpecialty[specialty] ?? [] {
+                guard ReachTier.between(teams[k].region, slot.incident.region) <= slot.reach else { continue }
+                let distance = teams[k].base.distanceKilometres(to: slot.incident.location)
                 guard distance <= policy.peopleReachKilometres else { continue }
-                inReach.append((team, distance))
+                inReach.append((k, distance))
+                wanted[k] = true
             }
-            inReach.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.team.id < $1.team.id }
+            inReachOf.append(inReach)
+        }
+        let looked = teams.indices.filter { wanted[$0] }
+        let state = self.state, policy = self.policy, now = self.now, sorted = teams
+        let facts = ParallelSlots<(ready: Bool, fatigue: Int64)>(count: looked.count, initial: (false, 0))
+        @Sendable func look(_ k: Int) { facts.put(k, state.teamIsReady(sorted[looked[k]], at: now) { policy.fatigueCost(dutyMilliseconds: $0) }) }
+        if looked.count >= options.parallelSearchesFrom {
+            DispatchQueue.concurrentPerform(iterations: looked.count) { look($0) }
+        } else {
+            for k in looked.indices { look(k) }
+        }
+        var fatigueOf = [Int64?](repeating: nil, count: teams.count)
+        for (k, team) in looked.enumerated() {
+            let fact = facts.get(k)
+            teamReadiness[teams[team].id] = fact.ready
+            if fact.ready { fatigueOf[team] = fact.fatigue }
+        }
+        for (n, needIndex) in teamNeeds.enumerated() {
+            let slot = needs[needIndex]
+            // Nearest ready ones first (teams are numbered in id order: the index breaks ties as
+            // the id would); only the nearest `candidatesPerUnit × missing`.
+            var inReach = inReachOf[n].filter { fatigueOf[$0.team] != nil }
+            inReach.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.team < $1.team }
             let limit = policy.candidatesPerUnit * Int(slot.missing)
-            var found: [(team: Team, distance: Double)] = []
-            for (k, entry) in inReach.enumerated() {
-                if found.count == limit {
-                    cappedCandidates[needIndex] = inReach.count - k
-                    break
-                }
-                let ready: Bool
-                if let known = readiness[entry.team.id] { ready = known } else {
-                    ready = state.teamReadiness(entry.team, at: now).state == .ready
-                    readiness[entry.team.id] = ready
-                }
-                if ready { found.append(entry) }
+            if inReach.count > limit {
+                cappedCandidates[needIndex] = inReach.count - limit
+                inReach.removeLast(inReach.count - limit)
             }
-            for (team, distance) in found {
-                var fatigue: Int64 = 0
-                for member in team.members {
-                    guard let volunteer = state.volunteers[member] else { continue }
-                    fatigue = max(fatigue, policy.fatigueCost(dutyMilliseconds: state.dutyMillisecondsInLastDay(of: volunteer, at: now)))
-                }
+            for (k, distance) in inReach {
+                let team = teams[k]
                 let node = source(.team(team.id), supply: 1)
                 candidates.append(Candidate(source: node, need: needIndex, capacity: 1,
                                             unitCost: policy.travelCost(kilometres: distance, from: nil, region: team.region,
                                                                         to: slot.incident.region, in: state)
-                                                + policy.regionPenalty(from: team.region, to: slot.incident.region) + fatigue,
+                                                + policy.regionPenalty(from: team.region, to: slot.incident.region) + fatigueOf[k]!,
                                             distance: distance))
                 teamMembersInPlay.formUnion(team.members)
             }
@@ -83,7 +98,7 @@ extension NetworkBuilder {
         // need order, so the network is the same whatever the number of threads.
         let state = self.state, policy = self.policy, now = self.now, excluded = teamMembersInPlay, options = self.options
         let slots = volunteerNeeds.map { needs[$0] }
-        let results = SearchSlots(count: slots.count)
+        let results = ParallelSlots<(found: [(id: String, distance: Double, cost: Int64)], radius: Double)>(count: slots.count, initial: ([], 0))
         if slots.count >= options.parallelSearchesFrom {
             DispatchQueue.concurrentPerform(iterations: slots.count) { k in
                 results.put(k, NetworkBuilder.volunteerSearch(slots[k], state: state, policy: policy, now: now, excluding: excluded))
@@ -95,12 +110,8 @@ extension NetworkBuilder {
             let slot = slots[k]
             let result = results.get(k)
             searchRadius[needIndex] = result.radius
-            for (id, km) in result.found {
-                guard let volunteer = state.volunteers[id] else { continue }
-                let cost = policy.travelCost(kilometres: km, from: nil, region: volunteer.profile.region, to: slot.incident.region, in: state)
-                    + policy.regionPenalty(from: volunteer.profile.region, to: slot.incident.region)
-                    + policy.fatigueCost(dutyMilliseconds: state.dutyMillisecondsInLastDay(of: volunteer, at: now))
-                let node = source(.volunteer(volunteer.id), supply: 1)
+            for (id, km, cost) in result.found {
+                let node = source(.volunteer(id), supply: 1)
                 candidates.append(Candidate(source: node, need: needIndex, capacity: 1, unitCost: cost, distance: km))
             }
         }
@@ -110,17 +121,23 @@ extension NetworkBuilder {
     /// missing`, searching `people_search_km` first and doubling the radius while too few are
     /// found; and the radius it ended at.
     static func volunteerSearch(_ slot: NeedSlot, state: State, policy: MatchingPolicy, now: Timestamp,
-                                excluding excluded: Set<String>) -> (found: [(id: String, distance: Double)], radius: Double) {
+                                excluding excluded: Set<String>) -> (found: [(id: String, distance: Double, cost: Int64)], radius: Double) {
         guard case .volunteers(let skill, _, _) = slot.need.request else { return ([], 0) }
         let limit = policy.candidatesPerUnit * Int(slot.missing)
         let reach = slot.reach, region = slot.incident.region
         let accept: ((Volunteer) -> Bool)? = reach == .country ? nil : { ReachTier.between($0.profile.region, region) <= reach }
         var radius = min(policy.peopleSearchKilometres, policy.peopleReachKilometres)
-        var found: [(id: String, distance: Double)]
+        // The cost of sending each: travel, region crossing, fatigue (hours on duty in the last 24).
+        let cost = { (volunteer: Volunteer, km: Double) -> Int64 in
+            policy.travelCost(kilometres: km, from: nil, region: volunteer.profile.region, to: region, in: state)
+                + policy.regionPenalty(from: volunteer.profile.region, to: region)
+                + policy.fatigueCost(dutyMilliseconds: state.dutyMillisecondsInLastDay(of: volunteer, at: now))
+        }
+        var found: [(id: String, distance: Double, cost: Int64)]
         while true {
             found = state.nearestDeployable(skill: skill, certifiedOn: slot.need.neededBy.day, near: slot.incident.location,
                                             radiusKilometres: radius, limit: limit, at: now,
-                                            excluding: excluded, accepting: accept)
+                                            excluding: excluded, accepting: accept, costing: cost)
             guard found.count < limit, radius < policy.peopleReachKilometres else { break }
             radius = min(radius * 2, policy.peopleReachKilometres)
         }
@@ -128,18 +145,18 @@ extension NetworkBuilder {
     }
 }
 
-/// One result per volunteer need, written by the search of that need (on whichever thread ran
-/// it) and read after `concurrentPerform` has returned, which orders the two. Each slot is written
-/// once, by one iteration; none is read while searches run.
-private final class SearchSlots: @unchecked Sendable {
-    typealias Result = (found: [(id: String, distance: Double)], radius: Double)
+/// One result per item of a parallel loop (a volunteer need's search, a team's readiness, an
+/// unmet need's explanation), written by the iteration of that item (on whichever thread ran it)
+/// and read after `concurrentPerform` has returned, which orders the two. Each slot is written
+/// once, by one iteration; none is read while the loop runs.
+final class ParallelSlots<Result>: @unchecked Sendable {
     private let base: UnsafeMutablePointer<Result>
     private let count: Int
 
-    init(count: Int) {
+    init(count: Int, initial: Result) {
         self.count = max(count, 1)
         base = .allocate(capacity: self.count)
-        base.initialize(repeating: ([], 0), count: self.count)
+        base.initialize(repeating: initial, count: self.count)
     }
 
     deinit { base.deinitialize(count: count); base.deallocate() }

@@ -20,6 +20,37 @@ final class MatchingScenarioTests: XCTestCase {
         XCTAssertNotEqual(MatchingScenario.build(size, seed: 8).state.snapshotText(), state.snapshotText())
     }
 
+    /// The matcher's quick answers (no words) agree with the full ones, for every volunteer and
+    /// team of a generated operation, now and later (rest and duty-hour windows moved on).
+    func testQuickAvailabilityAndReadinessAgreeWithTheFullAnswers() {
+        var size = MatchingScenario.Size.tiny
+        size.volunteers = 2_000
+        let (state, _) = MatchingScenario.build(size, seed: 3)
+        var seen: [Bool: Int] = [:], teamsSeen: [Bool: Int] = [:]
+        for hours in [0, 5, 13, 30] {
+            let now = Timestamp(milliseconds: MatchingScenario.now.milliseconds + Int64(hours) * 3_600_000)
+            for volunteer in state.volunteers.values {
+                let full = state.availability(of: volunteer, at: now).available
+                XCTAssertEqual(state.isAvailable(volunteer, at: now), full, "\(volunteer.id) at +\(hours) h")
+                seen[full, default: 0] += 1
+            }
+            for team in state.teams.values {
+                let full = state.teamReadiness(team, at: now).state == .ready
+                let quick = state.teamIsReady(team, at: now) { $0 / 60_000 }
+                XCTAssertEqual(quick.ready, full, "\(team.id) at +\(hours) h")
+                if quick.ready {
+                    let most = team.members.map { state.dutyMillisecondsInLastDay(of: state.volunteers[$0]!, at: now) / 60_000 }.max() ?? 0
+                    XCTAssertEqual(quick.fatigue, most, "\(team.id): the most minutes a member worked")
+                }
+                teamsSeen[full, default: 0] += 1
+            }
+        }
+        XCTAssertGreaterThan(seen[true] ?? 0, 0)
+        XCTAssertGreaterThan(seen[false] ?? 0, 0, "some volunteers are not available")
+        XCTAssertGreaterThan(teamsSeen[true] ?? 0, 0)
+        XCTAssertGreaterThan(teamsSeen[false] ?? 0, 0, "some teams are not ready")
+    }
+
     /// A plan's volunteer searches run on several threads from `parallelSearchesFrom` needs on: the
     /// plan (lines, unmet needs and why, cost) is the same as one searched on the caller's thread.
     func testAPlanIsTheSameWithItsSearchesOnSeveralThreads() throws {
@@ -35,6 +66,9 @@ final class MatchingScenarioTests: XCTestCase {
         }
         let serial = try plan(.max), parallel = try plan(1)
         XCTAssertGreaterThan(serial.plan.lines.count, 0)
+        // Unmet needs of every kind, so their explanations ran on several threads too.
+        let kinds = Set(serial.plan.unmet.compactMap { state.needs[$0.need].map { "\($0.request)".prefix(4) } })
+        XCTAssertGreaterThanOrEqual(kinds.count, 2, "unmet needs of several kinds: \(kinds)")
         XCTAssertEqual(parallel.plan, serial.plan)
         XCTAssertEqual(parallel.flowCost, serial.flowCost)
     }
