@@ -81,25 +81,138 @@ public struct VolunteerProfile: Sendable, Equatable {
     }
 }
 
+/// A volunteer on the roster. A value, kept in one heap box shared by its copies until one of
+/// them changes (copy on write, as `Array` does): the roster's map holds a pointer per volunteer
+/// rather than a few hundred bytes, and reading a volunteer out of it, which the matcher and
+/// `volunteer find` do for every candidate, copies one reference instead of a dozen.
 public struct Volunteer: Sendable, Equatable {
-    public var id: String
-    public var profile: VolunteerProfile
-    public var certifications: [String: Certification] = [:]
-    public var status: VolunteerStatus = .available
-    public var statusReason: String?
-    /// The status ends by itself at the start of this day (UTC); the volunteer is available again.
-    public var statusUntil: Day?
-    /// Set while checked in.
-    public var onDutySince: Timestamp?
-    public var onDutyIncident: String?
-    public var duty: [DutyRecord] = []
-    public var team: String?
-    public var registeredAt: Timestamp
-    /// Drills taken part in, newest last (at most State.drillRecordsKept).
-    public var drills: [DrillRecord] = []
+    /// The fields. Only ever changed through a `Volunteer` that holds the one reference to it
+    /// (`unique`), so values that share it never see a change: safe to read from any thread.
+    private final class Box: @unchecked Sendable {
+        var id: String
+        var profile: VolunteerProfile
+        var certifications: [String: Certification]
+        var status: VolunteerStatus
+        var statusReason: String?
+        var statusUntil: Day?
+        var onDutySince: Timestamp?
+        var onDutyIncident: String?
+        var duty: [DutyRecord]
+        var team: String?
+        var registeredAt: Timestamp
+        var drills: [DrillRecord]
+
+        init(id: String, profile: VolunteerProfile, registeredAt: Timestamp) {
+            self.id = id; self.profile = profile; self.registeredAt = registeredAt
+            certifications = [:]
+            status = .available
+            statusReason = nil
+            statusUntil = nil
+            onDutySince = nil
+            onDutyIncident = nil
+            duty = []
+            team = nil
+            drills = []
+        }
+
+        init(copying other: Box) {
+            id = other.id
+            profile = other.profile
+            certifications = other.certifications
+            status = other.status
+            statusReason = other.statusReason
+            statusUntil = other.statusUntil
+            onDutySince = other.onDutySince
+            onDutyIncident = other.onDutyIncident
+            duty = other.duty
+            team = other.team
+            registeredAt = other.registeredAt
+            drills = other.drills
+        }
+    }
+
+    private var box: Box
 
     public init(id: String, profile: VolunteerProfile, registeredAt: Timestamp) {
-        self.id = id; self.profile = profile; self.registeredAt = registeredAt
+        box = Box(id: id, profile: profile, registeredAt: registeredAt)
+    }
+
+    /// The box, copied first when another value shares it.
+    private var unique: Box {
+        mutating get {
+            if !isKnownUniquelyReferenced(&box) { box = Box(copying: box) }
+            return box
+        }
+    }
+
+    public var id: String {
+        get { box.id }
+        set { unique.id = newValue }
+        _modify { yield &unique.id }
+    }
+    public var profile: VolunteerProfile {
+        get { box.profile }
+        set { unique.profile = newValue }
+        _modify { yield &unique.profile }
+    }
+    public var certifications: [String: Certification] {
+        get { box.certifications }
+        set { unique.certifications = newValue }
+        _modify { yield &unique.certifications }
+    }
+    public var status: VolunteerStatus {
+        get { box.status }
+        set { unique.status = newValue }
+        _modify { yield &unique.status }
+    }
+    public var statusReason: String? {
+        get { box.statusReason }
+        set { unique.statusReason = newValue }
+        _modify { yield &unique.statusReason }
+    }
+    /// The status ends by itself at the start of this day (UTC); the volunteer is available again.
+    public var statusUntil: Day? {
+        get { box.statusUntil }
+        set { unique.statusUntil = newValue }
+        _modify { yield &unique.statusUntil }
+    }
+    /// Set while checked in.
+    public var onDutySince: Timestamp? {
+        get { box.onDutySince }
+        set { unique.onDutySince = newValue }
+        _modify { yield &unique.onDutySince }
+    }
+    public var onDutyIncident: String? {
+        get { box.onDutyIncident }
+        set { unique.onDutyIncident = newValue }
+        _modify { yield &unique.onDutyIncident }
+    }
+    public var duty: [DutyRecord] {
+        get { box.duty }
+        set { unique.duty = newValue }
+        _modify { yield &unique.duty }
+    }
+    public var team: String? {
+        get { box.team }
+        set { unique.team = newValue }
+        _modify { yield &unique.team }
+    }
+    public var registeredAt: Timestamp {
+        get { box.registeredAt }
+        set { unique.registeredAt = newValue }
+        _modify { yield &unique.registeredAt }
+    }
+    /// Drills taken part in, newest last (at most State.drillRecordsKept).
+    public var drills: [DrillRecord] {
+        get { box.drills }
+        set { unique.drills = newValue }
+        _modify { yield &unique.drills }
+    }
+
+    public static func == (a: Volunteer, b: Volunteer) -> Bool {
+        if a.box === b.box { return true }
+        return a.box.id == b.box.id && a.box.profile == b.box.profile && a.box.certifications == b.box.certifications && a.box.status == b.box.status && a.box.statusReason == b.box.statusReason && a.box.statusUntil == b.box.statusUntil
+            && a.box.onDutySince == b.box.onDutySince && a.box.onDutyIncident == b.box.onDutyIncident && a.box.duty == b.box.duty && a.box.team == b.box.team && a.box.registeredAt == b.box.registeredAt && a.box.drills == b.box.drills
     }
 }
 

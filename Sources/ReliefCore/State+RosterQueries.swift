@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What `State.findVolunteers` selects. Every field left nil does not filter.
 public struct VolunteerFilter: Sendable {
     public var skill: String?
@@ -194,8 +200,7 @@ extension State {
         var unfiltered = filter
         unfiltered.near = nil
         var here: [(id: String, distance: Double)] = []
-        for (bound, members) in rosterIndex.cellsByDistance(near: near, radiusKilometres: radius, skill: filter.skill) {
-            if found.count == limit, bound > found[limit - 1].distance { break }
+        func visit(_ members: [String: Coordinate]) {
             here.removeAll(keepingCapacity: true)
             let worst = found.count == limit ? found[limit - 1].distance : Double.infinity
             for (id, base) in members {
@@ -214,6 +219,71 @@ extension State {
                     found.insert(candidate, at: slot)
                     found.removeLast()
                 }
+            }
+        }
+        // Rings of cells around the centre's, each ring's occupied cells nearest first; a cell that
+        // cannot hold anything nearer than the `limit`-th match so far is skipped, and the walk
+        // stops at the first ring wholly beyond it: a search for 20 in a city reads a few cells,
+        // not the ~150 of a 30 km box.
+        let grid: [RosterIndex.Cell: [String: Coordinate]]
+        if let skill = filter.skill {
+            guard let cells = rosterIndex.bySkillCell[skill] else { return [] }
+            grid = cells
+        } else {
+            grid = rosterIndex.byCell
+        }
+        guard !grid.isEmpty else { return [] }
+        let origin = RosterIndex.Cell(near)
+        let (low, high) = RosterIndex.cellBounds(near: near, radiusKilometres: radius)
+        let rings = max(Int(origin.row) - Int(low.row), Int(high.row) - Int(origin.row),
+                        Int(origin.column) - Int(low.column), Int(high.column) - Int(origin.column), 0)
+        let size = RosterIndex.cellDegrees
+        let widest = min(89.0, max(abs(near.latitude) + radius / 111.0, 0))
+        let kmPerDegreeLongitude = 111.0 * cos(widest * Double.pi / 180)
+        var cells: [(bound: Double, cell: RosterIndex.Cell, members: [String: Coordinate])] = []
+        func consider(_ cell: RosterIndex.Cell) {
+            guard cell.row >= low.row, cell.row <= high.row, cell.column >= low.column, cell.column <= high.column,
+                  let members = grid[cell] else { return }
+            let bound = RosterIndex.minimumDistance(from: near, to: cell)
+            if bound <= radius { cells.append((bound, cell, members)) }
+        }
+        let boxCells = (Double(high.row) - Double(low.row) + 1) * (Double(high.column) - Double(low.column) + 1)
+        if boxCells > 2 * Double(grid.count) {
+            // A wide radius over a sparse grid: the occupied cells in the box, nearest first.
+            for (bound, members) in rosterIndex.cellsByDistance(near: near, radiusKilometres: radius, skill: filter.skill) {
+                if found.count == limit, bound > found[limit - 1].distance { break }
+                visit(members)
+            }
+            found.sort(by: byDistance)
+            return found.map { ($0.id, $0.distance) }
+        }
+        for ring in 0...rings {
+            cells.removeAll(keepingCapacity: true)
+            if ring == 0 {
+                consider(origin)
+            } else {
+                let r = Int32(ring)
+                for column in (origin.column - r)...(origin.column + r) {
+                    consider(RosterIndex.Cell(row: origin.row - r, column: column))
+                    consider(RosterIndex.Cell(row: origin.row + r, column: column))
+                }
+                for row in (origin.row - r + 1)...(origin.row + r - 1) {
+                    consider(RosterIndex.Cell(row: row, column: origin.column - r))
+                    consider(RosterIndex.Cell(row: row, column: origin.column + r))
+                }
+            }
+            cells.sort { $0.bound != $1.bound ? $0.bound < $1.bound : $0.cell < $1.cell }
+            for entry in cells {
+                if found.count == limit, entry.bound > found[limit - 1].distance { break }
+                visit(entry.members)
+            }
+            if found.count == limit {
+                // Everything in the rings after this one lies outside the square of rings so far.
+                let south = Double(Int(origin.row) - ring) * size, north = Double(Int(origin.row) + ring + 1) * size
+                let west = Double(Int(origin.column) - ring) * size, east = Double(Int(origin.column) + ring + 1) * size
+                let beyond = min((near.latitude - south) * 111.0, (north - near.latitude) * 111.0,
+                                 (near.longitude - west) * kmPerDegreeLongitude, (east - near.longitude) * kmPerDegreeLongitude) * 0.99 - 0.01
+                if beyond > found[limit - 1].distance { break }
             }
         }
         found.sort(by: byDistance)
