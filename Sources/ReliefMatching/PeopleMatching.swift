@@ -26,10 +26,9 @@ extension NetworkBuilder {
         guard !teamNeeds.isEmpty else { return }
         var specialties = Set<String>()
         for index in teamNeeds { if case .teams(let specialty, _, _) = needs[index].need.request { specialties.insert(specialty) } }
-        // The active teams of the asked-for specialties in reach of a need (numbered in id order),
-        // then whether each is ready and its fatigue, each looked at once (each member once) on
-        // every core: a country plan's explanations read the same readiness, and a `match` looks
-        // only at the teams near its incident.
+        // The active teams of the asked-for specialties (numbered in id order) and those in reach
+        // of each team need. Whether a team is ready, and its fatigue, is found once per team
+        // (each member looked at once) and kept for the explanations of unmet team needs.
         var teams: [Team] = []
         for team in state.teams.values where team.state == .active && specialties.contains(team.specialty) { teams.append(team) }
         teams.sort { $0.id < $1.id }
@@ -50,43 +49,51 @@ extension NetworkBuilder {
             }
             inReachOf.append(inReach)
         }
+        // A plan's many team needs: every team in reach looked at up front, on every core. A
+        // `match`'s few: only as many as it takes, nearest first (below).
+        var facts = [(ready: Bool, fatigue: Int64)?](repeating: nil, count: teams.count)
         let looked = teams.indices.filter { wanted[$0] }
-        let state = self.state, policy = self.policy, now = self.now, sorted = teams
-        let facts = ParallelSlots<(ready: Bool, fatigue: Int64)>(count: looked.count, initial: (false, 0))
-        @Sendable func look(_ k: Int) { facts.put(k, state.teamIsReady(sorted[looked[k]], at: now) { policy.fatigueCost(dutyMilliseconds: $0) }) }
-        if looked.count >= options.parallelSearchesFrom {
-            DispatchQueue.concurrentPerform(iterations: looked.count) { look($0) }
-        } else {
-            for k in looked.indices { look(k) }
+        if teamNeeds.count >= options.parallelSearchesFrom && looked.count > 1 {
+            let state = self.state, policy = self.policy, now = self.now, sorted = teams
+            let found = ParallelSlots<(ready: Bool, fatigue: Int64)>(count: looked.count, initial: (false, 0))
+            DispatchQueue.concurrentPerform(iterations: looked.count) { k in
+                found.put(k, state.teamIsReady(sorted[looked[k]], at: now) { policy.fatigueCost(dutyMilliseconds: $0) })
+            }
+            for (k, team) in looked.enumerated() { facts[team] = found.get(k) }
         }
-        var fatigueOf = [Int64?](repeating: nil, count: teams.count)
-        for (k, team) in looked.enumerated() {
-            let fact = facts.get(k)
-            teamReadiness[teams[team].id] = fact.ready
-            if fact.ready { fatigueOf[team] = fact.fatigue }
+        func fact(_ k: Int) -> (ready: Bool, fatigue: Int64) {
+            if let known = facts[k] { return known }
+            let found = state.teamIsReady(teams[k], at: now) { policy.fatigueCost(dutyMilliseconds: $0) }
+            facts[k] = found
+            return found
         }
         for (n, needIndex) in teamNeeds.enumerated() {
             let slot = needs[needIndex]
-            // Nearest ready ones first (teams are numbered in id order: the index breaks ties as
-            // the id would); only the nearest `candidatesPerUnit × missing`.
-            var inReach = inReachOf[n].filter { fatigueOf[$0.team] != nil }
+            // Nearest first (teams are numbered in id order: the index breaks ties as the id
+            // would); the ready ones until `candidatesPerUnit × missing` are found.
+            var inReach = inReachOf[n]
             inReach.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.team < $1.team }
             let limit = policy.candidatesPerUnit * Int(slot.missing)
-            if inReach.count > limit {
-                cappedCandidates[needIndex] = inReach.count - limit
-                inReach.removeLast(inReach.count - limit)
+            var chosen: [(team: Int, distance: Double)] = []
+            for (k, entry) in inReach.enumerated() {
+                if chosen.count == limit {
+                    cappedCandidates[needIndex] = inReach.count - k
+                    break
+                }
+                if fact(entry.team).ready { chosen.append(entry) }
             }
-            for (k, distance) in inReach {
+            for (k, distance) in chosen {
                 let team = teams[k]
                 let node = source(.team(team.id), supply: 1)
                 candidates.append(Candidate(source: node, need: needIndex, capacity: 1,
                                             unitCost: policy.travelCost(kilometres: distance, from: nil, region: team.region,
                                                                         to: slot.incident.region, in: state)
-                                                + policy.regionPenalty(from: team.region, to: slot.incident.region) + fatigueOf[k]!,
+                                                + policy.regionPenalty(from: team.region, to: slot.incident.region) + fact(k).fatigue,
                                             distance: distance))
                 teamMembersInPlay.formUnion(team.members)
             }
         }
+        for (k, known) in facts.enumerated() { if let known { teamReadiness[teams[k].id] = known.ready } }
     }
 
     mutating func addVolunteerCandidates() {
