@@ -83,6 +83,31 @@ public struct RosterIndex: Sendable, Equatable {
         return max(0, center.distanceKilometres(to: nearest) * 0.99 - 0.01)
     }
 
+    /// Each cell of the square ring `ring` steps around `origin` (ring 0: `origin` itself), once:
+    /// searches that look nearest first walk rings outwards.
+    public static func forEachCell(inRing ring: Int, around origin: Cell, _ body: (Cell) -> Void) {
+        guard ring > 0 else { body(origin); return }
+        let r = Int32(ring)
+        for column in (origin.column - r)...(origin.column + r) {
+            body(Cell(row: origin.row - r, column: column))
+            body(Cell(row: origin.row + r, column: column))
+        }
+        for row in (origin.row - r + 1)...(origin.row + r - 1) {
+            body(Cell(row: row, column: origin.column - r))
+            body(Cell(row: row, column: origin.column + r))
+        }
+    }
+
+    /// A lower bound of the distance in km from `center` (in cell `origin`) to any point outside
+    /// the rings 0…`ring` around it; `kmPerDegreeLongitude` is taken at the latitude farthest from
+    /// the equator the search may reach, so the bound holds across the search's box.
+    public static func distanceBeyond(ring: Int, around center: Coordinate, origin: Cell, kmPerDegreeLongitude: Double) -> Double {
+        let south = Double(Int(origin.row) - ring) * cellDegrees, north = Double(Int(origin.row) + ring + 1) * cellDegrees
+        let west = Double(Int(origin.column) - ring) * cellDegrees, east = Double(Int(origin.column) + ring + 1) * cellDegrees
+        return min((center.latitude - south) * 111.0, (north - center.latitude) * 111.0,
+                   (center.longitude - west) * kmPerDegreeLongitude, (east - center.longitude) * kmPerDegreeLongitude) * 0.99 - 0.01
+    }
+
     /// The occupied cells around `center` (of volunteers listing `skill`, when given) with the
     /// lower bound of their distance, nearest first; cells wholly beyond `radius` are left out.
     public func cellsByDistance(near center: Coordinate, radiusKilometres radius: Double, skill: String?) -> [(bound: Double, members: [String: Coordinate])] {

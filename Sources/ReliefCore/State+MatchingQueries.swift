@@ -53,7 +53,6 @@ extension State {
         let origin = RosterIndex.Cell(center)
         let (low, high) = RosterIndex.cellBounds(near: center, radiusKilometres: radius)
         let rings = max(Int(origin.row - low.row), Int(high.row - origin.row), Int(origin.column - low.column), Int(high.column - origin.column))
-        let size = RosterIndex.cellDegrees
         // Longitude degrees are shortest at the latitude of the box farthest from the equator.
         let widest = min(89.0, max(abs(center.latitude) + radius / 111.0, 0))
         let kmPerDegreeLongitude = 111.0 * cos(widest * Double.pi / 180)
@@ -90,28 +89,15 @@ extension State {
         for ring in ringOrder {
             if let sparse {
                 for cell in sparse[ring]!.sorted() { visit(cell) }
-            } else if ring == 0 {
-                visit(origin)
             } else {
-                let r = Int32(ring)
-                for column in (origin.column - r)...(origin.column + r) {
-                    visit(RosterIndex.Cell(row: origin.row - r, column: column))
-                    visit(RosterIndex.Cell(row: origin.row + r, column: column))
-                }
-                for row in (origin.row - r + 1)...(origin.row + r - 1) {
-                    visit(RosterIndex.Cell(row: row, column: origin.column - r))
-                    visit(RosterIndex.Cell(row: row, column: origin.column + r))
-                }
+                RosterIndex.forEachCell(inRing: ring, around: origin, visit)
             }
             if found.count >= limit {
                 found.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
                 found.removeLast(found.count - limit)
                 worst = found[limit - 1].distance
                 // Everything in the rings after this one lies outside the square of rings so far.
-                let south = Double(Int(origin.row) - ring) * size, north = Double(Int(origin.row) + ring + 1) * size
-                let west = Double(Int(origin.column) - ring) * size, east = Double(Int(origin.column) + ring + 1) * size
-                let bound = min((center.latitude - south) * 111.0, (north - center.latitude) * 111.0,
-                                (center.longitude - west) * kmPerDegreeLongitude, (east - center.longitude) * kmPerDegreeLongitude) * 0.99 - 0.01
+                let bound = RosterIndex.distanceBeyond(ring: ring, around: center, origin: origin, kmPerDegreeLongitude: kmPerDegreeLongitude)
                 if bound > worst { break }
             }
         }

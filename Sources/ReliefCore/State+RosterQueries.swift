@@ -237,7 +237,6 @@ extension State {
         let (low, high) = RosterIndex.cellBounds(near: near, radiusKilometres: radius)
         let rings = max(Int(origin.row) - Int(low.row), Int(high.row) - Int(origin.row),
                         Int(origin.column) - Int(low.column), Int(high.column) - Int(origin.column), 0)
-        let size = RosterIndex.cellDegrees
         let widest = min(89.0, max(abs(near.latitude) + radius / 111.0, 0))
         let kmPerDegreeLongitude = 111.0 * cos(widest * Double.pi / 180)
         var cells: [(bound: Double, cell: RosterIndex.Cell, members: [String: Coordinate])] = []
@@ -259,19 +258,7 @@ extension State {
         }
         for ring in 0...rings {
             cells.removeAll(keepingCapacity: true)
-            if ring == 0 {
-                consider(origin)
-            } else {
-                let r = Int32(ring)
-                for column in (origin.column - r)...(origin.column + r) {
-                    consider(RosterIndex.Cell(row: origin.row - r, column: column))
-                    consider(RosterIndex.Cell(row: origin.row + r, column: column))
-                }
-                for row in (origin.row - r + 1)...(origin.row + r - 1) {
-                    consider(RosterIndex.Cell(row: row, column: origin.column - r))
-                    consider(RosterIndex.Cell(row: row, column: origin.column + r))
-                }
-            }
+            RosterIndex.forEachCell(inRing: ring, around: origin, consider)
             cells.sort { $0.bound != $1.bound ? $0.bound < $1.bound : $0.cell < $1.cell }
             for entry in cells {
                 if found.count == limit, entry.bound > found[limit - 1].distance { break }
@@ -279,10 +266,7 @@ extension State {
             }
             if found.count == limit {
                 // Everything in the rings after this one lies outside the square of rings so far.
-                let south = Double(Int(origin.row) - ring) * size, north = Double(Int(origin.row) + ring + 1) * size
-                let west = Double(Int(origin.column) - ring) * size, east = Double(Int(origin.column) + ring + 1) * size
-                let beyond = min((near.latitude - south) * 111.0, (north - near.latitude) * 111.0,
-                                 (near.longitude - west) * kmPerDegreeLongitude, (east - near.longitude) * kmPerDegreeLongitude) * 0.99 - 0.01
+                let beyond = RosterIndex.distanceBeyond(ring: ring, around: near, origin: origin, kmPerDegreeLongitude: kmPerDegreeLongitude)
                 if beyond > found[limit - 1].distance { break }
             }
         }
