@@ -17,7 +17,8 @@
 #             BENCH_SCALES the generated transportation instance (`reliefctl solve --generate
 #             province|country`) and the assignment-shaped one (`--generate province-people|
 #             country-people`), and the matcher's own plan network (`reliefctl bench-matching
-#             --dimacs`) at the scales of BENCH_PLAN_SCALES (default province; empty for none).
+#             --dimacs`) at the scales of BENCH_PLAN_SCALES (default province; empty for none;
+#             "province country" for issue 16's country plan target), with the plan's own time.
 #             LEMON's algorithms run one at a time, each stopped after BENCH_LEMON_TIMEOUT s
 #             (default 120); the row compares with the faster one that finished.
 #   roster    reliefd alone (no peer): a generated roster of BENCH_VOLUNTEERS (100,000) imported with
@@ -197,9 +198,17 @@ if has_part flow; then
         "$bin/reliefctl" solve --generate "$scale-people" --seed 1 --out "$tmp/$scale-people.min" 2>/dev/null
         instances+=("$scale-people")
     done
+    # The plan itself at those scales, in process (building the network, solving it, explaining
+    # what is left unmet): the median of BENCH_REPS plans; issue 16's target is the country's.
     for scale in ${BENCH_PLAN_SCALES-province}; do
-        "$bin/reliefctl" bench-matching --scale "$scale" --seed 1 --reps 1 --dimacs "$tmp/plan-$scale.min" >/dev/null
+        plan_line="$("$bin/reliefctl" bench-matching --scale "$scale" --seed 1 --reps "$reps" --dimacs "$tmp/plan-$scale.min" | grep '^workload=plan')"
+        echo "reliefctl bench-matching --scale $scale: $plan_line" >&2
+        echo "$plan_line" >>"$tmp/plan-time-$scale.results"
         instances+=("plan-$scale")
+        plan_ms="$(printf '%.0f' "$(field "$plan_line" median_ms)")"
+        plan_target="—"; plan_result="—"
+        if [ "$scale" = country ]; then plan_target="≤ 500 ms"; plan_result="$(verdict "$(at_most "$plan_ms" 500 1.0)")"; fi
+        rows+="| \`plan\` over $(group "$(field "$plan_line" needs)") open needs, $scale scale ($(group "$(field "$plan_line" lines)") lines, $(group "$(field "$plan_line" unmet)") unmet needs explained; in process, \`reliefctl bench-matching --reps $reps\`, median) | $(group "$plan_ms") ms | — | — | $plan_target | $plan_result |"$'\n'
     done
     describe() {
         case "$1" in
