@@ -1,4 +1,5 @@
 import ReliefCore
+import ReliefLimits
 import ReliefProtocol
 
 /// A bulk import, all or nothing, checked row by row as the rows arrive on a private copy of the
@@ -19,10 +20,14 @@ public final class ImportSession {
     private var entries: [Entry] = []
     private var errors: [(line: Int, text: String)] = []
     private var badRows = 0
+    /// Entries the import may make (`Limits.importEntries`); past them it is refused whole.
+    let maxEntries: Int
+    /// The rows so far made more than `maxEntries` entries.
+    private var tooManyEntries = false
     /// Rows received, good and bad.
     public private(set) var rowCount = 0
 
-    init(base: Engine, allowed: Set<String>, principal: Principal, maxErrorsReported: Int) {
+    init(base: Engine, allowed: Set<String>, principal: Principal, maxErrorsReported: Int, maxEntries: Int = Limits.importEntries) {
         // The copy shares storage with the live state until the first row changes it.
         scratch = Engine(state: base.state, clock: base.clock)
         scratch.timeZone = base.timeZone
@@ -30,13 +35,14 @@ public final class ImportSession {
         self.allowed = allowed
         self.principal = principal
         self.maxErrorsReported = maxErrorsReported
+        self.maxEntries = maxEntries
     }
 
     /// The engine generation the rows are checked against; `Engine.finishImport` uses these checks
     /// (and `entries`) as they are only while the engine is still at it.
     public var generation: Int64 { baseGeneration }
-    /// No row has been refused so far.
-    public var isClean: Bool { badRows == 0 }
+    /// No row has been refused so far, and the rows fit in one transaction.
+    public var isClean: Bool { badRows == 0 && !tooManyEntries }
     /// The entries the rows produced so far, in seq order (what a clean import commits).
     public var entryCount: Int { entries.count }
     public func entries(from index: Int) -> ArraySlice<Entry> { entries[index...] }
@@ -48,7 +54,7 @@ public final class ImportSession {
     }
 
     private func record(line: Int, message: String) {
-        if badRows == 0 {
+        if isClean {
             rows = []
             entries = []
         }
@@ -66,15 +72,22 @@ public final class ImportSession {
             let outcome = scratch.handle(request, as: principal)
             if case .error(let code, let text) = outcome.reply {
                 message = "\(code.rawValue) \(text)"
-            } else if badRows == 0 {
-                entries += outcome.entries
+            } else if isClean {
+                if entries.count + outcome.entries.count > maxEntries {
+                    // Nothing can apply now: keep checking the rows, holding none of them.
+                    tooManyEntries = true
+                    rows = []
+                    entries = []
+                } else {
+                    entries += outcome.entries
+                }
             }
         } else {
             message = "expected one of: " + allowed.sorted().joined(separator: ", ")
         }
         if let message {
             record(line: line, message: message)
-        } else if badRows == 0 {
+        } else if isClean {
             rows.append((line, request))
         }
     }
@@ -87,6 +100,10 @@ public final class ImportSession {
             text += errors.sorted { $0.line < $1.line }.map(\.text).joined(separator: "; ")
             if badRows > errors.count { text += "; and \(badRows - errors.count) more" }
             return Outcome(reply: .error(.syntax, text))
+        }
+        if tooManyEntries {
+            return Outcome(reply: .error(.limit, "import refused, nothing imported: its \(rowCount) rows make more than \(maxEntries) entries, "
+                                         + "the most one import commits at once (all or nothing); import the file in parts"))
         }
         guard let last = entries.last else { return Outcome(reply: .ok(["imported": String(rowCount)])) }
         return Outcome(reply: .ok(["imported": String(rows.count), "entries": String(entries.count)]),
@@ -117,8 +134,9 @@ public final class ImportRecheck: @unchecked Sendable {
 
 extension Engine {
     /// Opens an import whose rows are checked as they are added (see ImportSession).
-    public func beginImport(allowed: Set<String>, as principal: Principal, maxErrorsReported: Int = 1000) -> ImportSession {
-        ImportSession(base: self, allowed: allowed, principal: principal, maxErrorsReported: maxErrorsReported)
+    public func beginImport(allowed: Set<String>, as principal: Principal, maxErrorsReported: Int = 1000,
+                            maxEntries: Int = Limits.importEntries) -> ImportSession {
+        ImportSession(base: self, allowed: allowed, principal: principal, maxErrorsReported: maxErrorsReported, maxEntries: maxEntries)
     }
 
     /// Whether finishing `session` means checking its rows again: it is clean, and something else
@@ -131,7 +149,7 @@ extension Engine {
     /// anywhere, then `finishImport` its session on the loop).
     public func recheckImport(_ session: ImportSession) -> ImportRecheck {
         ImportRecheck(session: beginImport(allowed: session.allowed, as: session.principal,
-                                           maxErrorsReported: session.maxErrorsReported),
+                                           maxErrorsReported: session.maxErrorsReported, maxEntries: session.maxEntries),
                       rows: session.rows)
     }
 

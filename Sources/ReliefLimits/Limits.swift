@@ -117,9 +117,16 @@ public enum Limits {
     // MARK: - Imports
 
     /// Rows of one `import begin … import commit` (`max_import_rows`): a province's roster is
-    /// 30,000, a country's a million; a larger file is imported in parts.
-    public static let importRowsDefault = 1_000_000
-    public static let importRowsRange: ClosedRange<Int> = 1...1_000_000
+    /// 30,000 volunteers, a country's a million — a `volunteer add` row each and a `volunteer
+    /// certify` row per certification (2,205,596 rows for `reliefctl demo-roster --count 1000000`).
+    /// A row makes at least one entry, so this is also what one store transaction takes; a larger
+    /// file is imported in parts.
+    public static let importRowsDefault = 4_000_000
+    public static let importRowsRange: ClosedRange<Int> = 1...4_000_000
+    /// Entries one import may make, all rows together: what one store transaction takes, so an
+    /// import is all or nothing even across a crash. A row makes one entry or a few; an import
+    /// past this is refused with `ERR LIMIT`, nothing imported.
+    public static let importEntries = transactionEntries
     /// Bytes of rows one import may buffer (`max_import_bytes`), and all open imports together
     /// (`max_import_bytes_total`): a million roster rows are about 200 MB.
     public static let importBytesDefault = 512 << 20
@@ -198,7 +205,7 @@ public enum Limits {
                 "a group-commit batch (commitBatchEntries) must fit in one store transaction (transactionEntries)")
         require(uncommittedDefault >= commitBatchEntries,
                 "the default bound on uncommitted entries must let a whole batch collect while one is in flight")
-        require(transactionEntries >= importRowsRange.upperBound,
+        require(importEntries <= transactionEntries && importEntries >= importRowsRange.upperBound,
                 "the largest import (a row is at least one entry) must fit in one store transaction")
         require(quantity <= Int64.max / Int64(importRowsRange.upperBound),
                 "the quantities of the largest import must sum without overflow (quantity × importRows ≤ Int64.max)")

@@ -27,8 +27,8 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     private var workingHash: [UInt8] = HashChain.genesis
 
     /// The biggest batch one transaction takes. One request's entries always go in one transaction,
-    /// so this must hold the largest bulk import (max_import_rows = 1,000,000 rows of up to a few
-    /// entries each): an import is then all or nothing even across a crash. Ordinary group-commit
+    /// so this must hold the largest bulk import (`Limits.importEntries`; an import whose rows make
+    /// more is refused before it commits): an import is then all or nothing even across a crash. Ordinary group-commit
     /// batches are far smaller (the pipeline cuts them at 50,000 entries between requests).
     public static let maximumBatch = Limits.transactionEntries
 

@@ -113,4 +113,36 @@ final class ImportSessionTests: XCTestCase {
         guard case .error(_, let denied) = engine.finishImport(viewer).reply else { return XCTFail("a viewer received stock") }
         XCTAssertTrue(denied.contains("line 2: DENIED"), denied)
     }
+
+    /// An import is one store transaction: rows that make more entries than it takes refuse the
+    /// whole import with ERR LIMIT, however many rows that is; up to the bound it imports.
+    func testAnImportPastTheEntriesOneTransactionTakesIsRefusedWhole() {
+        let engine = engine()
+        let rows = (1...4).map { row("volunteer add v-\($0) name=V\($0) region=sx at=37.8,112.5") }
+        let fits = engine.beginImport(allowed: allowed, as: .system("import"), maxEntries: 4)
+        for (k, request) in rows.enumerated() { fits.add(line: k + 2, request: request) }
+        XCTAssertTrue(fits.isClean)
+        XCTAssertEqual(engine.finishImport(fits).reply, .ok(["imported": "4", "entries": "4"]))
+
+        let other = self.engine()
+        let seq = other.state.lastSeq
+        let over = other.beginImport(allowed: allowed, as: .system("import"), maxEntries: 3)
+        for (k, request) in rows.enumerated() { over.add(line: k + 2, request: request) }
+        XCTAssertFalse(over.isClean, "a server stops writing such an import ahead")
+        XCTAssertEqual(over.entryCount, 0, "it holds no entries once it cannot apply")
+        let outcome = other.finishImport(over)
+        guard case .error(.limit, let message) = outcome.reply else { return XCTFail("\(outcome.reply)") }
+        XCTAssertTrue(message.contains("its 4 rows make more than 3 entries"), message)
+        XCTAssertTrue(outcome.entries.isEmpty)
+        XCTAssertTrue(other.state.volunteers.isEmpty, "nothing of a refused import is applied")
+        XCTAssertEqual(other.state.lastSeq, seq)
+
+        // A bad row is still named: the row errors come first.
+        let both = other.beginImport(allowed: allowed, as: .system("import"), maxEntries: 1)
+        both.add(line: 2, request: rows[0])
+        both.add(line: 3, request: rows[1])
+        both.add(line: 4, request: row("volunteer add v-9 name=B region=nowhere at=37.8,112.5"))
+        guard case .error(.syntax, let text) = other.finishImport(both).reply else { return XCTFail("a bad row is reported") }
+        XCTAssertTrue(text.contains("line 4: NOTFOUND"), text)
+    }
 }

@@ -70,7 +70,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.coordinatorUIDs, [], "default: nobody but admins sees personal data")
         XCTAssertEqual(configuration.unixDefaultRole, .viewer)
         XCTAssertEqual(configuration.catalogFile, "config/catalog/skills.commands")
-        XCTAssertEqual(configuration.maxImportRows, 1_000_000)
+        XCTAssertEqual(configuration.maxImportRows, 4_000_000, "a national roster of 1,000,000 volunteers with their certifications fits")
         try configuration.load(fileText: """
             coordinator_uids = 1001, self,0
             admin_uids =
