@@ -145,4 +145,45 @@ final class ImportSessionTests: XCTestCase {
         guard case .error(.syntax, let text) = other.finishImport(both).reply else { return XCTFail("a bad row is reported") }
         XCTAssertTrue(text.contains("line 4: NOTFOUND"), text)
     }
+
+    /// The rows a clean import keeps for a check again come back as they were added: words and
+    /// options in order, quoted and non-ASCII values, empty values, and their lines.
+    func testPackedRowsGiveBackEveryRowAsAdded() {
+        let lines = [
+            "volunteer add v-1 name=\"Zhou Yang\" region=sx at=37.8,112.5 skills=first-aid:2,cpr:1",
+            "volunteer certify v-1 first-aid issued=2026-01-01 expires=2030-01-01 issuer=\"Red Cross Society of China Shanxi Branch\"",
+            "volunteer add v-2 name=\"Lüliang 吕梁 \\\"team\\\"\" region=sx at=37.8,112.5 org=\"\"",
+            "volunteer add",
+        ]
+        var packed = PackedRows()
+        var expected: [(Int, Request)] = []
+        for (k, line) in lines.enumerated() {
+            let request = row(line)
+            packed.append(line: 10 * k + 2, request)
+            expected.append((10 * k + 2, request))
+        }
+        XCTAssertEqual(packed.count, lines.count)
+        var back: [(Int, Request)] = []
+        packed.forEach { back.append(($0, $1)) }
+        XCTAssertEqual(back.map(\.0), expected.map(\.0))
+        XCTAssertEqual(back.map(\.1), expected.map(\.1))
+        XCTAssertEqual(back[2].1.option("name"), "Lüliang 吕梁 \"team\"")
+        XCTAssertEqual(back[2].1.option("org"), "")
+    }
+
+    /// A clean import checked again on a state that moved comes to the same entries as the rows
+    /// checked the first time, certifications included: the packed rows are what was sent.
+    func testACheckAgainFromThePackedRowsImportsTheSameRows() {
+        let engine = engine()
+        let session = engine.beginImport(allowed: allowed, as: .system("import"))
+        session.add(line: 2, request: row("volunteer add v-1 name=\"A B\" region=sx at=37.8,112.5 skills=first-aid:2"))
+        session.add(line: 3, request: row("volunteer certify v-1 first-aid issued=2026-01-01 expires=2030-01-01 issuer=\"Shanxi RC\""))
+        XCTAssertEqual(session.rows.count, 2)
+        XCTAssertFalse(engine.handle(line: "volunteer add v-9 name=Z region=sx at=37.9,112.6", actor: "officer").reply.isError)
+        XCTAssertTrue(engine.importNeedsRecheck(session))
+        let outcome = engine.finishImport(session)
+        XCTAssertEqual(outcome.reply, .ok(["imported": "2", "entries": "2"]))
+        XCTAssertEqual(engine.state.volunteers["v-1"]?.profile.name, "A B")
+        XCTAssertEqual(engine.state.volunteers["v-1"]?.certifications["first-aid"]?.issuer, "Shanxi RC")
+    }
 }
