@@ -25,6 +25,11 @@
 #             `reliefctl import volunteers` into a fresh store (until durable), RSS before and after,
 #             a restart on that store (until store_status=ok) and its RSS, and `volunteer find`
 #             (reliefctl bench --workload find) at 1 x 1 and 50 x 16; BENCH_REPS fresh stores.
+#   national  (not in the default parts: about 2 minutes a run) the national roster of issue 16:
+#             BENCH_NATIONAL_VOLUNTEERS (1,000,000) generated volunteers with their certifications
+#             (2,205,596 rows) as one all-or-nothing import into a fresh store (until durable), the
+#             peak and final RSS, then, once the snapshot after it is written, a restart on that
+#             store (until store_status=ok) and its RSS; BENCH_REPS fresh stores.
 # Each pair runs reliefd's side then the peer's, BENCH_REPS times; the table gives the medians and
 # their ratio, and the targets of issue 16 with met or missed.
 set -euo pipefail
@@ -304,6 +309,47 @@ if has_part roster; then
     rows+="| \`volunteer find\` (skill, available, 30 km, limit 20) at $(group "$volunteers"), 1 client p50 | $(printf '%.0f' "$find1_p50") µs | — | — | ≤ 50 µs | $(verdict "$(at_most "$find1_p50" 50 1.0)") |"$'\n'
     rows+="| \`volunteer find\` at $(group "$volunteers"), 50 × $pipeline throughput | $(group "$(printf '%.0f' "$find50_ops")")/s | — | — | ≥ 40,000/s | $(verdict "$(at_least "$find50_ops" 40000 1.0)") |"$'\n'
     notes+="- Roster: \`reliefctl demo-roster --seed 1 --count $volunteers\` (certifications as extra CSV records); RSS per 100,000 is (RSS − RSS of the same daemon before the import) scaled to 100,000; each of the $reps runs on a fresh store."$'\n'
+fi
+
+# --- national: one import of a national roster, and a restart on it (no peer) --------------------
+if has_part national; then
+    national="${BENCH_NATIONAL_VOLUNTEERS:-1000000}"
+    "$bin/reliefctl" demo-roster --seed 1 --count "$national" >"$tmp/national.csv"
+    national_records=$(($(wc -l <"$tmp/national.csv") - 1))
+    rss_mib() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/${pids[-1]}/status"; }
+    hwm_mib() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/${pids[-1]}/status"; }
+    info_field() { "$bin/reliefctl" --socket "$sock" info | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+    for rep in $(seq "$reps"); do
+        dir="$tmp/national-$rep"
+        start_reliefd "$dir" --demo on --demo-volunteers 0
+        sleep 1
+        empty=$(rss_mib)
+        start_ns=$(date +%s%N)
+        out="$("$bin/reliefctl" --socket "$sock" --timeout 0 import volunteers "$tmp/national.csv" 2>&1)" || {
+            echo "bench compare: national import failed: $out" >&2; exit 1; }
+        import_ms=$((($(date +%s%N) - start_ns) / 1000000))
+        imported_seq="$(info_field committed_seq)"
+        # The restart below starts from the snapshot taken after the import, as a daemon usually does.
+        for _ in $(seq 600); do
+            [ "$(info_field snapshot_seq)" -ge $((imported_seq - 10)) ] && [ "$(info_field snapshot_pending)" = no ] && break
+            sleep 0.5
+        done
+        imported=$(rss_mib); peak=$(hwm_mib)
+        stop_last
+        start_ns=$(date +%s%N)
+        start_reliefd "$dir" --demo on --demo-volunteers 0
+        restart_ms=$((($(date +%s%N) - start_ns) / 1000000))
+        restarted=$(rss_mib)
+        stop_last
+        line="import_ms=$import_ms restart_ms=$restart_ms rss_empty_mib=$empty rss_imported_mib=$imported rss_peak_mib=$peak rss_restarted_mib=$restarted"
+        echo "run $rep/$reps national $national: $line ($out)" >&2
+        echo "$line" >>"$tmp/national.results"
+        rm -rf "$dir"
+    done
+    rows+="| national roster: $(group "$national") volunteers ($(group "$national_records") CSV records, $(group "$(field "$out" imported)") rows) in one all-or-nothing import, until durable | $(group "$(col national import_ms)") ms | — | — | ≤ 20,000 ms | $(verdict "$(at_most "$(col national import_ms)" 20000 1.0)") |"$'\n'
+    rows+="| restart on the national roster, from the snapshot after the import (until store_status=ok) | $(group "$(col national restart_ms)") ms | — | — | ≤ 5,000 ms | $(verdict "$(at_most "$(col national restart_ms)" 5000 1.0)") |"$'\n'
+    rows+="| RSS with the national roster: after the restart (after the import: $(group "$(col national rss_imported_mib)") MiB, peak during it $(group "$(col national rss_peak_mib)") MiB) | $(group "$(col national rss_restarted_mib)") MiB | — | — | — | — |"$'\n'
+    notes+="- National roster: \`reliefctl demo-roster --seed 1 --count $national\` into a store with the Shanxi demo dataset's regions; RSS in MiB of the whole daemon (VmRSS, VmHWM for the peak); each of the $reps runs on a fresh store."$'\n'
 fi
 
 section="$tmp/section.md"
