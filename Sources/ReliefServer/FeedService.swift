@@ -75,7 +75,7 @@ final class FeedService {
 
     /// Everything up to `seq` is durable: live subscribers get what just committed.
     func committed(upTo seq: Int64) {
-        let newly = hub.committed(upTo: seq)
+        let newly = hub.committed(upTo: seq, returning: hub.hasSubscribers)
         guard !newly.isEmpty, hub.hasSubscribers else { return }
         let owed = hub.liveDeliveries(of: newly)
         guard !owed.isEmpty else { return }

@@ -109,6 +109,28 @@ final class FeedHubTests: XCTestCase {
         XCTAssertEqual(hub.ready(1), .read(after: 2, limit: 4), "the store has 3 and 4")
     }
 
+    /// A commit larger than the ring (an import's) leaves the newest `ringCapacity` entries in it,
+    /// in order, whether or not the committed entries are asked for; the ring wraps the same way.
+    func testACommitLargerThanTheRingKeepsItsNewestEntriesWhetherReturnedOrNot() {
+        for returning in [true, false] {
+            var hub = FeedHub(committedSeq: 0, ringCapacity: 8, pageEntries: 4)
+            hub.appended(entries(1...3))
+            XCTAssertEqual(hub.committed(upTo: 3, returning: returning).map(\.seq), returning ? [1, 2, 3] : [])
+            hub.appended(entries(4...30))
+            XCTAssertEqual(hub.committed(upTo: 25, returning: returning).count, returning ? 22 : 0)
+            XCTAssertEqual(hub.committedSeq, 25)
+            XCTAssertEqual(hub.ringFirstSeq, 18)
+            XCTAssertEqual(hub.ringEntries(after: 17)?.map(\.seq), Array(18...25))
+            XCTAssertNil(hub.ringEntries(after: 16), "older entries are read from the store")
+            XCTAssertEqual(hub.committed(upTo: 30, returning: returning).map(\.seq), returning ? Array(26...30) : [])
+            XCTAssertEqual(hub.ringEntries(after: 22)?.map(\.seq), Array(23...30), "the ring wrapped")
+            hub.appended(entries(33...34)) // 31 and 32 never seen
+            XCTAssertEqual(hub.committed(upTo: 34, returning: returning), [])
+            XCTAssertEqual(hub.ringCount, 0, "a gap starts the ring again")
+            XCTAssertEqual(hub.committedSeq, 34)
+        }
+    }
+
     func testStockSelectionsMatchWarehousesAndTheRegionsAboveThem() {
         var state = State()
         let catalog: [Event] = [
