@@ -72,6 +72,22 @@ start_reliefd() {
     echo "bench compare: reliefd did not start within 60 s" >&2; exit 1
 }
 stop_last() { local pid="${pids[-1]}"; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; unset 'pids[-1]'; }
+# The newest daemon's memory in MiB: now (VmRSS) and at its peak (VmHWM).
+rss_mib() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/${pids[-1]}/status"; }
+hwm_mib() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/${pids[-1]}/status"; }
+# timed_import DIR CSV — a fresh daemon in DIR with the demo dataset's regions (the generated
+# volunteers live in them) and no demo volunteers, then CSV as one `reliefctl import volunteers`,
+# until durable. Sets empty (its RSS before, MiB), import_ms and out (the reply).
+timed_import() {
+    start_reliefd "$1" --demo on --demo-volunteers 0
+    sleep 1
+    empty=$(rss_mib)
+    local start_ns
+    start_ns=$(date +%s%N)
+    out="$("$bin/reliefctl" --socket "$sock" --timeout 0 import volunteers "$2" 2>&1)" || {
+        echo "bench compare: import of $2 failed: $out" >&2; exit 1; }
+    import_ms=$((($(date +%s%N) - start_ns) / 1000000))
+}
 
 # ours NAME ARGS… — one `reliefctl bench` run, its line appended to $tmp/NAME.results.
 ours() {
@@ -269,18 +285,10 @@ if has_part roster; then
     volunteers="${BENCH_VOLUNTEERS:-100000}"
     "$bin/reliefctl" demo-roster --seed 1 --count "$volunteers" >"$tmp/roster.csv"
     csv_rows=$(($(wc -l <"$tmp/roster.csv") - 1))
-    rss_mib() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/${pids[-1]}/status"; }
     per100k() { awk -v a="$1" -v b="$2" -v n="$volunteers" 'BEGIN { printf "%.0f", (a - b) * 100000 / n }'; }
     for rep in $(seq "$reps"); do
         dir="$tmp/roster-$rep"
-        # The demo dataset's regions (the roster's volunteers live in them), no demo volunteers.
-        start_reliefd "$dir" --demo on --demo-volunteers 0
-        sleep 1
-        empty=$(rss_mib)
-        start_ns=$(date +%s%N)
-        out="$("$bin/reliefctl" --socket "$sock" --timeout 0 import volunteers "$tmp/roster.csv" 2>&1)" || {
-            echo "bench compare: import failed: $out" >&2; exit 1; }
-        import_ms=$((($(date +%s%N) - start_ns) / 1000000))
+        timed_import "$dir" "$tmp/roster.csv"
         sleep 1
         imported=$(rss_mib)
         stop_last
@@ -316,18 +324,10 @@ if has_part national; then
     national="${BENCH_NATIONAL_VOLUNTEERS:-1000000}"
     "$bin/reliefctl" demo-roster --seed 1 --count "$national" >"$tmp/national.csv"
     national_records=$(($(wc -l <"$tmp/national.csv") - 1))
-    rss_mib() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/${pids[-1]}/status"; }
-    hwm_mib() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/${pids[-1]}/status"; }
     info_field() { "$bin/reliefctl" --socket "$sock" info | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
     for rep in $(seq "$reps"); do
         dir="$tmp/national-$rep"
-        start_reliefd "$dir" --demo on --demo-volunteers 0
-        sleep 1
-        empty=$(rss_mib)
-        start_ns=$(date +%s%N)
-        out="$("$bin/reliefctl" --socket "$sock" --timeout 0 import volunteers "$tmp/national.csv" 2>&1)" || {
-            echo "bench compare: national import failed: $out" >&2; exit 1; }
-        import_ms=$((($(date +%s%N) - start_ns) / 1000000))
+        timed_import "$dir" "$tmp/national.csv"
         imported_seq="$(info_field committed_seq)"
         # The restart below starts from the snapshot taken after the import, as a daemon usually does.
         for _ in $(seq 600); do
