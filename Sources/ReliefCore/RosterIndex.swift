@@ -1,3 +1,4 @@
+import Dispatch
 import HashTreeCollections
 #if canImport(Glibc)
 import Glibc
@@ -155,10 +156,33 @@ public struct RosterIndex: Sendable, Equatable {
         return out
     }
 
-    /// The index as it should be for `volunteers` (rebuilt from scratch).
+    /// The index as it should be for `volunteers` (rebuilt from scratch). A large roster's grids
+    /// are built on two threads: the per-skill grid on one, the skill sets and the grid of
+    /// everyone on the other; each reads the map, writes only its own part.
     public static func build(_ volunteers: TreeDictionary<String, Volunteer>) -> RosterIndex {
         var index = RosterIndex()
-        for (id, volunteer) in volunteers { index.insert(id, volunteer.profile) }
+        guard volunteers.count >= 20_000 else {
+            for (id, volunteer) in volunteers { index.insert(id, volunteer.profile) }
+            return index
+        }
+        final class Part: @unchecked Sendable { var skillCells: [String: [Cell: [String: Coordinate]]] = [:] }
+        let part = Part()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            var grids: [String: [Cell: [String: Coordinate]]] = [:]
+            for (id, volunteer) in volunteers {
+                let base = volunteer.profile.base, cell = Cell(base)
+                for skill in volunteer.profile.skills.keys { grids[skill, default: [:]][cell, default: [:]][id] = base }
+            }
+            part.skillCells = grids
+        }
+        for (id, volunteer) in volunteers {
+            let base = volunteer.profile.base
+            index.byCell[Cell(base), default: [:]][id] = base
+            for skill in volunteer.profile.skills.keys { index.bySkill[skill, default: []].insert(id) }
+        }
+        group.wait()
+        index.bySkillCell = part.skillCells
         return index
     }
 }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import ReliefCore
+import HashTreeCollections
 
 extension StateBuilder {
     static let hour: Int64 = 3_600_000
@@ -288,6 +289,35 @@ final class RosterStateTests: XCTestCase {
                 XCTAssertEqual(found, scan.prefix(limit).map(\.id), "region \(region) limit \(limit)")
             }
         }
+    }
+
+    /// A large roster's index is built on two threads (RosterIndex.build from 20,000 volunteers):
+    /// it must equal the index made one volunteer at a time, with crowded and shared cells,
+    /// volunteers without skills, and skills listed by few.
+    func testTheIndexBuiltOnTwoThreadsEqualsTheOneMadeVolunteerByVolunteer() {
+        var generator = SplitMix64(seed: 16)
+        var volunteers = TreeDictionary<String, Volunteer>()
+        var oneByOne = RosterIndex()
+        let skills = ["first-aid", "cpr", "driver-c1", "swiftwater-rescue", "rare"]
+        for n in 0..<25_000 {
+            let id = "v-\(n)"
+            var listed: [String: Int] = [:]
+            for skill in skills where generator.next() % (skill == "rare" ? 500 : 3) == 0 { listed[skill] = 1 + Int(generator.next() % 5) }
+            // A third crowd into a few cells; the rest spread over the province.
+            let crowded = generator.next() % 3 == 0
+            let latitude = crowded ? 37.86 + Double(generator.next() % 3) * 0.01 : 35.0 + Double(generator.next() % 500_000) / 100_000
+            let longitude = crowded ? 112.55 : 111.0 + Double(generator.next() % 300_000) / 100_000
+            let profile = VolunteerProfile(name: "V \(n)", phone: nil, idNumber: nil, region: "sx", base: Coordinate(latitude: latitude, longitude: longitude),
+                                           languages: [], skills: listed, maxDutyHoursPerDay: 8, minRestHours: 8, organization: nil)
+            volunteers[id] = Volunteer(id: id, profile: profile, registeredAt: Timestamp(milliseconds: 0))
+            oneByOne.insert(id, profile)
+        }
+        let built = RosterIndex.build(volunteers)
+        XCTAssertEqual(built.byCell, oneByOne.byCell)
+        XCTAssertEqual(built.bySkill, oneByOne.bySkill)
+        XCTAssertEqual(built.bySkillCell, oneByOne.bySkillCell)
+        XCTAssertEqual(built, oneByOne)
+        XCTAssertEqual(built.bySkill["rare"]?.isEmpty, false, "the generator lists the rare skill somewhere")
     }
 }
 
