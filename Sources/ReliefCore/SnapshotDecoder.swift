@@ -1,61 +1,122 @@
 import Dispatch
 
-/// Reads a snapshot's JSON lines in batches, parsing the next batch on a second thread while the
-/// caller applies this one. Parsing the text (strings, numbers, the pairs of each record) is a
-/// quarter of loading a large roster and depends on nothing but the bytes; applying a record
-/// depends on the records before it and stays on the caller's thread, in order. So a start on two
-/// cores takes about the longer of the two, not their sum, and the state built is exactly the one
-/// the lines give one after another: the same records applied in the same order, the first bad
-/// line (parse or apply) the error thrown. Nothing of the daemon's loop is involved: this runs
-/// before it starts, or in a drill's copy of a store.
+/// A snapshot line made ready on the parsing thread: a volunteer already built (with the
+/// certifications whose lines followed it in the same batch), a certification already decoded, or
+/// any other record as parsed, for `State.load` to apply.
+enum SnapshotItem {
+    case record(FlatJSON)
+    case volunteer(Volunteer)
+    case certification(volunteer: String, Certification)
+}
+
+/// Reads a snapshot's JSON lines in batches, preparing the next two batches on other threads while
+/// the caller applies this one. Parsing the text (strings, numbers, the pairs of each record) and
+/// building each volunteer from its record (profile, status, certifications) depend on nothing
+/// but the bytes; on a large roster they are most of a start. Applying an item — putting it into
+/// the state's tables, checking what it refers to — depends on the items before it and stays on
+/// the caller's thread, in order. So a start keeps both cores of a small machine busy, and the
+/// state built is exactly the one the lines give one after another: the same records applied in
+/// the same order, the first bad line (parse, decode or apply) the error thrown. Nothing of the
+/// daemon's loop is involved: this runs before it starts, or in a drill's copy of a store.
 enum SnapshotDecoder {
     /// Lines per batch: enough to make a thread hand-off cheap next to the parsing, small enough
-    /// that the parsed records held ahead stay a few megabytes.
+    /// that the items held ahead stay a few megabytes.
     static let batchLines = 4096
 
-    /// One batch's parsed records, or the first error in it. Written by the parsing thread before
-    /// it leaves its DispatchGroup and read by the caller after `wait()`: the group orders the two.
+    /// One batch's items, and the error of the line after the last of them if there was one.
+    /// Written by its preparing thread before it leaves its DispatchGroup and read by the caller
+    /// after `wait()`: the group orders the two.
     private final class Batch: @unchecked Sendable {
-        var records: [FlatJSON] = []
+        var items: [SnapshotItem] = []
         var failure: (any Error)?
     }
 
-    /// Calls `body` with each line of `text` (`lines`: byte ranges) parsed, in order.
-    static func forEachRecord(of text: String, lines: [Range<Int>], _ body: (FlatJSON) throws -> Void) throws {
+    /// A text pool the batches intern organizations and issuers into. Each is used by one batch at
+    /// a time: batch k uses pool k % 2, and batch k + 2 starts only after the caller has waited for
+    /// batch k.
+    private final class Pool: @unchecked Sendable {
+        var pool = TextPool()
+    }
+
+    /// Batches prepared ahead of the one being applied: two, so both cores prepare while the
+    /// caller's thread, which has much less to do per line, applies.
+    static let batchesAhead = 2
+
+    /// Calls `body` with each line of `text` (`lines`: byte ranges) prepared, in order. Returns the
+    /// text pool the volunteers and certifications were interned with.
+    /// `batchLines` other than the default is for tests (batches of a line or two).
+    static func forEachItem(of text: String, lines: [Range<Int>], batchLines: Int = SnapshotDecoder.batchLines,
+                            _ body: (SnapshotItem) throws -> Void) throws -> TextPool {
+        precondition(batchLines > 0)
+        let pools = (0..<batchesAhead).map { _ in Pool() }
+        func merged() -> TextPool {
+            var pool = pools[0].pool
+            for other in pools.dropFirst() { pool.add(other.pool) }
+            return pool
+        }
         if lines.count <= batchLines {
-            for record in try parse(text, lines[...]) { try body(record) }
-            return
+            let batch = Batch()
+            prepare(text, lines[...], into: batch, pool: pools[0])
+            for item in batch.items { try body(item) }
+            if let failure = batch.failure { throw failure }
+            return pools[0].pool
         }
         var starts = Array(stride(from: 0, to: lines.count, by: batchLines))
         starts.reverse()
+        var launched = 0
         func launch() -> (DispatchGroup, Batch)? {
             guard let start = starts.popLast() else { return nil }
             let slice = lines[start..<min(start + batchLines, lines.count)]
-            let group = DispatchGroup(), batch = Batch()
-            DispatchQueue.global().async(group: group) {
-                do { batch.records = try parse(text, slice) } catch { batch.failure = error }
-            }
+            let group = DispatchGroup(), batch = Batch(), pool = pools[launched % batchesAhead]
+            launched += 1
+            DispatchQueue.global().async(group: group) { prepare(text, slice, into: batch, pool: pool) }
             return (group, batch)
         }
-        var next = launch()
-        // A batch still being parsed is waited for before leaving, also on an error.
-        defer { next?.0.wait() }
-        while let (group, batch) = next {
+        var ahead: [(DispatchGroup, Batch)] = []
+        // Batches still being prepared are waited for before leaving, also on an error.
+        defer { for (group, _) in ahead { group.wait() } }
+        while ahead.count < batchesAhead, let next = launch() { ahead.append(next) }
+        while !ahead.isEmpty {
+            let (group, batch) = ahead.removeFirst()
             group.wait()
-            next = launch()
+            if batch.failure == nil, let next = launch() { ahead.append(next) }
+            for item in batch.items { try body(item) }
             if let failure = batch.failure { throw failure }
-            for record in batch.records { try body(record) }
         }
+        return merged()
     }
 
-    private static func parse(_ text: String, _ lines: ArraySlice<Range<Int>>) throws -> [FlatJSON] {
+    private static func prepare(_ text: String, _ lines: ArraySlice<Range<Int>>, into batch: Batch, pool: Pool) {
         var text = text
-        return try text.withUTF8 { bytes in
+        text.withUTF8 { bytes in
             let raw = UnsafeRawBufferPointer(bytes)
-            var records: [FlatJSON] = []
-            records.reserveCapacity(lines.count)
-            for line in lines { records.append(try FlatJSON.decode(UnsafeRawBufferPointer(rebasing: raw[line]))) }
-            return records
+            var items: [SnapshotItem] = []
+            items.reserveCapacity(lines.count)
+            do {
+                for line in lines {
+                    let record = try FlatJSON.decode(UnsafeRawBufferPointer(rebasing: raw[line]))
+                    switch try record.string("t") {
+                    case "volunteer":
+                        items.append(.volunteer(try State.snapshotVolunteer(record, pool: &pool.pool)))
+                    case "cert":
+                        let (id, certification) = try State.snapshotCertification(record, pool: &pool.pool)
+                        // A volunteer's certifications follow its line: added to it here, where
+                        // the volunteer is still this batch's own (its box not shared, so no copy).
+                        if case .volunteer(var volunteer)? = items.last, volunteer.id == id {
+                            items.removeLast()
+                            volunteer.certifications[certification.skill] = certification
+                            items.append(.volunteer(volunteer))
+                        } else {
+                            items.append(.certification(volunteer: id, certification))
+                        }
+                    default:
+                        items.append(.record(record))
+                    }
+                }
+            } catch {
+                batch.failure = error
+            }
+            batch.items = items
         }
     }
 }

@@ -1,5 +1,7 @@
 /// Roster records of a snapshot: skills, specialties, volunteers (with their certifications and
-/// duty log as records of their own), teams. Loading rebuilds `rosterIndex` afterwards.
+/// duty log as records of their own), teams. Loading rebuilds `rosterIndex` afterwards. Volunteer
+/// and certification records are decoded on the snapshot decoder's preparing threads
+/// (`snapshotVolunteer`, `snapshotCertification`); the rest here, in order.
 extension State {
     func rosterSnapshotLines(_ emit: (FlatJSON) -> Void) {
         func record(_ type: String, _ event: Event) -> FlatJSON {
@@ -43,6 +45,35 @@ extension State {
         return json
     }
 
+    /// A volunteer's snapshot record decoded, organization interned in `pool`. Pure: the snapshot
+    /// decoder calls it on its preparing threads.
+    static func snapshotVolunteer(_ record: FlatJSON, pool: inout TextPool) throws -> Volunteer {
+        guard case .volunteerAdded(let id, let profile) = try Event(kind: "volunteer.added", body: record) else {
+            throw FlatJSON.DecodingError.invalid("volunteer record")
+        }
+        var volunteer = Volunteer(id: id, profile: pool.intern(profile), registeredAt: Timestamp(milliseconds: try record.int("registered")))
+        let status = try record.string("status")
+        guard let parsed = VolunteerStatus(rawValue: status) else { throw FlatJSON.DecodingError.invalid("status \(status)") }
+        volunteer.status = parsed
+        volunteer.statusReason = try record.optionalString("reason")
+        if let until = try record.optionalString("until") {
+            guard let day = Day(iso8601: until) else { throw FlatJSON.DecodingError.invalid("date \(until)") }
+            volunteer.statusUntil = day
+        }
+        volunteer.onDutySince = try record.optionalInt("on_duty_since").map(Timestamp.init(milliseconds:))
+        volunteer.onDutyIncident = try record.optionalString("incident")
+        return volunteer
+    }
+
+    /// A certification's snapshot record decoded: the volunteer's id and the certification, its
+    /// issuer interned in `pool`.
+    static func snapshotCertification(_ record: FlatJSON, pool: inout TextPool) throws -> (String, Certification) {
+        guard case .certificationGranted(let id, let certification) = try Event(kind: "certification.granted", body: record) else {
+            throw FlatJSON.DecodingError.invalid("certification record")
+        }
+        return (id, pool.intern(certification))
+    }
+
     mutating func loadRosterRecord(_ type: String, _ record: FlatJSON) throws {
         func day(_ text: String?) throws -> Day? {
             guard let text else { return nil }
@@ -56,22 +87,6 @@ extension State {
         case "specialty":
             guard case .specialtyAdded(let specialty) = try Event(kind: "specialty.added", body: record) else { return }
             specialties[specialty.id] = specialty
-        case "volunteer":
-            guard case .volunteerAdded(let id, let profile) = try Event(kind: "volunteer.added", body: record) else { return }
-            var volunteer = Volunteer(id: id, profile: textPool.intern(profile), registeredAt: Timestamp(milliseconds: try record.int("registered")))
-            let status = try record.string("status")
-            guard let parsed = VolunteerStatus(rawValue: status) else { throw FlatJSON.DecodingError.invalid("status \(status)") }
-            volunteer.status = parsed
-            volunteer.statusReason = try record.optionalString("reason")
-            volunteer.statusUntil = try day(try record.optionalString("until"))
-            volunteer.onDutySince = try record.optionalInt("on_duty_since").map(Timestamp.init(milliseconds:))
-            volunteer.onDutyIncident = try record.optionalString("incident")
-            volunteers[id] = volunteer
-        case "cert":
-            guard case .certificationGranted(let id, let certification) = try Event(kind: "certification.granted", body: record) else { return }
-            // index(forKey:), not `volunteers[id] != nil`, which copies the volunteer out to compare it.
-            guard volunteers.index(forKey: id) != nil else { throw FlatJSON.DecodingError.invalid("certification of unknown volunteer \(id)") }
-            volunteers[id]!.certifications[certification.skill] = textPool.intern(certification)
         case "duty":
             let id = try record.string("id")
             guard volunteers.index(forKey: id) != nil else { throw FlatJSON.DecodingError.invalid("duty of unknown volunteer \(id)") }

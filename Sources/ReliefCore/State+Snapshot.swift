@@ -128,6 +128,11 @@ extension State {
 
     /// `requests` is the empty window to remember the snapshot's `req=` tokens in (its bounds).
     public init(snapshotText text: String, requests window: RequestWindow = RequestWindow()) throws {
+        try self.init(snapshotText: text, requests: window, batchLines: SnapshotDecoder.batchLines)
+    }
+
+    /// `batchLines`: lines per batch of the snapshot decoder (other than its default for tests).
+    init(snapshotText text: String, requests window: RequestWindow = RequestWindow(), batchLines: Int) throws {
         precondition(window.count == 0, "a snapshot loads into an empty request window")
         self.init(requests: window)
         var sawHeader = false
@@ -144,9 +149,16 @@ extension State {
             if start < bytes.count { ranges.append(start..<bytes.count) }
             return ranges
         }
-        // Parsed a batch ahead on a second thread, applied here in order (SnapshotDecoder).
-        try SnapshotDecoder.forEachRecord(of: utf8, lines: lines) { record in
-            try load(record, sawHeader: &sawHeader)
+        // Prepared two batches ahead on other threads, applied here in order (SnapshotDecoder).
+        textPool = try SnapshotDecoder.forEachItem(of: utf8, lines: lines, batchLines: batchLines) { item in
+            switch item {
+            case .record(let record): try load(record, sawHeader: &sawHeader)
+            case .volunteer(let volunteer): volunteers[volunteer.id] = volunteer
+            case .certification(let id, let certification):
+                // index(forKey:), not `volunteers[id] != nil`, which copies the volunteer out to compare it.
+                guard volunteers.index(forKey: id) != nil else { throw FlatJSON.DecodingError.invalid("certification of unknown volunteer \(id)") }
+                volunteers[id]!.certifications[certification.skill] = certification
+            }
         }
         guard sawHeader else { throw FlatJSON.DecodingError.missing("header") }
         rosterIndex = RosterIndex.build(volunteers)
@@ -233,7 +245,7 @@ extension State {
                     throw FlatJSON.DecodingError.invalid("earlier moves in \(warehouse)")
                 }
                 earlierMovesByWarehouse[warehouse] = count
-            case "skill", "specialty", "volunteer", "cert", "duty", "team", "drill":
+            case "skill", "specialty", "duty", "team", "drill":
                 try loadRosterRecord(type, record)
             case "incident", "timeline", "need", "plan", "allocation", "assignment":
                 try loadIncidentRecord(type, record)

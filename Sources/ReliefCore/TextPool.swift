@@ -25,6 +25,11 @@ struct TextPool: Sendable {
         return intern(text) as String
     }
 
+    /// Takes in the text of `other` (up to the capacity): the pools of a snapshot's batches made one.
+    mutating func add(_ other: TextPool) {
+        for text in other.strings where strings.count < TextPool.capacity { strings.insert(text) }
+    }
+
     /// `profile` with its shared text taken from the pool.
     mutating func intern(_ profile: VolunteerProfile) -> VolunteerProfile {
         var profile = profile

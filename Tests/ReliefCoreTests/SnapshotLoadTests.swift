@@ -33,6 +33,29 @@ final class SnapshotLoadTests: XCTestCase {
         XCTAssertEqual(loaded.textPool.count, 8)
     }
 
+    /// Volunteers are built on the preparing thread with the certifications that follow them in
+    /// their batch; a certification whose volunteer ended the batch before is added on the
+    /// caller's thread. Every cut between batches gives the same state.
+    func testEveryBatchSizeGivesTheSameState() throws {
+        var b = try largeRoster(40)
+        // Volunteers with two certifications, a duty log and a status, so cuts fall inside them.
+        for k in stride(from: 0, to: 40, by: 4) {
+            try b.apply(.certificationGranted(id: "v-\(k)", Certification(skill: "cpr", issued: day("2026-02-01"), expires: day("2027-02-01"),
+                                                                          issuer: "Red Cross Society of China Shanxi Branch")))
+            try b.apply(.volunteerStatusSet(id: "v-\(k + 1)", status: .standby, reason: "on call", until: day("2027-01-01")))
+        }
+        let text = b.state.snapshotText()
+        XCTAssertTrue(text.contains("\"t\":\"cert\",\"id\":\"v-0\",\"skill\":\"cpr\""), "two certifications of v-0 in a row")
+        let lineCount = text.utf8.split(separator: 0x0A).count
+        for batchLines in [1, 2, 3, 5, 7, lineCount - 1, lineCount, lineCount + 1] {
+            let loaded = try State(snapshotText: text, batchLines: batchLines)
+            XCTAssertEqual(loaded.snapshotText(), text, "batches of \(batchLines) lines")
+            XCTAssertEqual(loaded.volunteers["v-0"]?.certifications.count, 2, "batches of \(batchLines) lines")
+            XCTAssertEqual(loaded.rosterIndex, b.state.rosterIndex, "batches of \(batchLines) lines")
+            XCTAssertEqual(loaded.textPool.count, 8, "batches of \(batchLines) lines")
+        }
+    }
+
     func testTheFirstBadLineIsTheErrorWhateverBatchItIsIn() throws {
         let b = try largeRoster(2 * SnapshotDecoder.batchLines)
         var lines = b.state.snapshotText().split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
@@ -46,6 +69,27 @@ final class SnapshotLoadTests: XCTestCase {
         lines[early] = lines[early].replacingOccurrences(of: "\"id\":\"v-", with: "\"id\":\"nobody-")
         XCTAssertThrowsError(try State(snapshotText: lines.joined(separator: "\n"))) { error in
             XCTAssertTrue("\(error)".contains("certification of unknown volunteer nobody-"), "\(error)")
+        }
+    }
+
+    /// A line refused where it is applied (a certification of nobody) before a line refused where
+    /// it is decoded (a volunteer with an unknown status) in the same batch: the first is the error.
+    func testAnApplyErrorBeforeADecodeErrorInOneBatchIsTheError() throws {
+        let b = try largeRoster(30)
+        var lines = b.state.snapshotText().split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let cert = lines.firstIndex { $0.contains("\"t\":\"cert\"") }!
+        lines[cert] = lines[cert].replacingOccurrences(of: "\"id\":\"v-", with: "\"id\":\"nobody-")
+        let volunteer = lines[(cert + 1)...].firstIndex { $0.contains("\"t\":\"volunteer\"") }!
+        lines[volunteer] = lines[volunteer].replacingOccurrences(of: "\"status\":\"available\"", with: "\"status\":\"asleep\"")
+        XCTAssertTrue(lines[volunteer].contains("asleep"))
+        for batchLines in [2, 50, SnapshotDecoder.batchLines] {
+            XCTAssertThrowsError(try State(snapshotText: lines.joined(separator: "\n"), batchLines: batchLines)) { error in
+                XCTAssertTrue("\(error)".contains("certification of unknown volunteer nobody-"), "batches of \(batchLines): \(error)")
+            }
+        }
+        lines[cert] = lines[cert].replacingOccurrences(of: "nobody-", with: "v-")
+        XCTAssertThrowsError(try State(snapshotText: lines.joined(separator: "\n"), batchLines: 2)) { error in
+            XCTAssertTrue("\(error)".contains("status asleep"), "\(error)")
         }
     }
 
