@@ -76,20 +76,46 @@ extension SQLiteJournal {
             }
             if let failure = StoreError.first(chainFailure, replayFailure) { throw failure }
             var state = replayed!.state
-            // The invariants are checked on a thread of their own while this one compares the
-            // current-state tables with the state: both only read it, and each is a large part of
-            // a start on a big roster.
+            // The invariants are checked on a thread of their own, and the volunteers table is
+            // compared with the state on a second connection and thread, while this one compares
+            // the other current-state tables: all only read the state, and each is a large part of
+            // a start on a big roster. (Nothing writes the file meanwhile: this daemon holds it,
+            // and its writer has not started.)
             let loadedState = state
             let invariants = Background(name: "reliefd-check") { () throws(StoreError) -> [String] in
                 loadedState.invariantViolations(indexesJustRebuilt: true)
             }
-            let tablesMatch: Bool, movesMatch: Bool
+            let volunteers: Background<Bool>? = readingUnlinkedFile ? nil : {
+                let path = self.path
+                return Background(name: "reliefd-tables") { () throws(StoreError) -> Bool in
+                    do {
+                        let connection = try SQLiteConnection(path: path, readOnly: true)
+                        defer { connection.close() }
+                        try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
+                        return try SQLiteRosterProjector.volunteersMatch(connection, loadedState)
+                    } catch let error as StoreError {
+                        throw error
+                    } catch {
+                        throw StoreError("comparing the volunteers table of \(path) with the journal: \(error)", isTransient: false)
+                    }
+                }
+            }()
+            var tablesMatch: Bool, movesMatch: Bool
             do {
-                tablesMatch = readingUnlinkedFile ? true : try session.projector.tablesMatch(state)
+                tablesMatch = readingUnlinkedFile ? true : try session.projector.tablesMatch(state, volunteers: false)
                 movesMatch = readingUnlinkedFile ? true : try session.projector.movesMatch(state)
             } catch {
                 _ = invariants.join()
+                _ = volunteers?.join()
                 throw error
+            }
+            if let volunteers {
+                switch volunteers.join() {
+                case .success(let match): tablesMatch = tablesMatch && match
+                case .failure(let error):
+                    _ = invariants.join()
+                    throw error
+                }
             }
             let problems: [String]
             switch invariants.join() {

@@ -235,8 +235,9 @@ final class SQLiteProjector {
     // MARK: whole-state rewrite
 
     /// Counts and totals of the stock tables, and every row of the roster tables, against `state`;
-    /// true when the tables are in step.
-    func tablesMatch(_ state: State) throws -> Bool {
+    /// true when the tables are in step. `volunteers: false`: all but the volunteers table
+    /// (SQLiteRosterProjector.volunteersMatch, which the load runs beside this).
+    func tablesMatch(_ state: State, volunteers: Bool = true) throws -> Bool {
         let statement = try connection.prepare("""
             SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM warehouses), (SELECT COUNT(*) FROM items),
                    (SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM holdings),
@@ -252,7 +253,7 @@ final class SQLiteProjector {
                                  ProjectionTotal.of(held.lazy.map(\.onHand)), ProjectionTotal.of(held.lazy.map(\.reserved)),
                                  Int64(minimums.count), ProjectionTotal.of(minimums)]
         guard expected.indices.allSatisfy({ statement.int64(Int32($0)) == expected[$0] }) else { return false }
-        return try travelTimesMatch(state) && roster.tablesMatch(state) && incidents.tablesMatch(state)
+        return try travelTimesMatch(state) && roster.tablesMatch(state, volunteers: volunteers) && incidents.tablesMatch(state)
     }
 
     /// Every row of travel_times is an entry of the state with its minutes, and there are as many.

@@ -236,17 +236,16 @@ final class SQLiteRosterProjector {
 
     /// True when every roster table holds exactly the rows `state` implies: same number of rows,
     /// and each row equal, column by column, to the one built from the state. One pass over each
-    /// table; at load only.
-    func tablesMatch(_ state: State) throws -> Bool {
+    /// table; at load only. `volunteers: false` leaves out the volunteers table, which the load
+    /// compares on a connection of its own meanwhile (`volunteersMatch`).
+    func tablesMatch(_ state: State, volunteers: Bool = true) throws -> Bool {
         try rows("SELECT id, name, specialty, certificate FROM skills", count: state.skills.count) { row in
             row.text(0).flatMap { state.skills[$0] }.map(Self.skillRow)
         }
         && rows("SELECT id, name, required_skills FROM specialties", count: state.specialties.count) { row in
             row.text(0).flatMap { state.specialties[$0] }.map(Self.specialtyRow)
         }
-        && rows("SELECT \(Self.volunteerColumns) FROM volunteers", count: state.volunteers.count) { row in
-            row.text(0).flatMap { state.volunteers[$0] }.map(Self.volunteerRow)
-        }
+        && (!volunteers || Self.volunteersMatch(connection, state))
         && rows("SELECT volunteer, skill, issued, expires, issuer FROM certifications",
                 count: state.volunteers.values.reduce(0) { $0 + $1.certifications.count }) { row in
             guard let volunteer = row.text(0), let skill = row.text(1),
@@ -261,6 +260,15 @@ final class SQLiteRosterProjector {
             guard let team = row.text(0), let volunteer = row.text(1),
                   state.teams[team]?.members.contains(volunteer) == true else { return nil }
             return Self.memberRow(team: team, volunteer: volunteer)
+        }
+    }
+
+    /// The volunteers table against `state`, on `connection`: the largest of the roster tables (a
+    /// third of a start on a large roster), so the load compares it on a second connection and
+    /// thread while the session's connection compares the rest.
+    static func volunteersMatch(_ connection: SQLiteConnection, _ state: State) throws -> Bool {
+        try rows(connection, "SELECT \(volunteerColumns) FROM volunteers", count: state.volunteers.count) { row in
+            row.text(0).flatMap { state.volunteers[$0] }.map(volunteerRow)
         }
     }
 
@@ -280,6 +288,11 @@ final class SQLiteRosterProjector {
     /// Runs `sql` and checks that it returns `count` rows, each equal to what `expected` builds
     /// for it (nil: the state has no such row).
     private func rows(_ sql: String, count: Int, _ expected: (SQLiteStatement) -> [SQLiteValue]?) throws -> Bool {
+        try Self.rows(connection, sql, count: count, expected)
+    }
+
+    private static func rows(_ connection: SQLiteConnection, _ sql: String, count: Int,
+                             _ expected: (SQLiteStatement) -> [SQLiteValue]?) throws -> Bool {
         let statement = try connection.prepare(sql)
         defer { statement.finalize() }
         var seen = 0

@@ -312,6 +312,27 @@ final class RosterTablesTests: XCTestCase {
         reopened.close()
     }
 
+    /// The load compares the volunteers table on a connection and thread of its own: an edit of
+    /// that table alone is seen and repaired as any other.
+    func testAnEditOfTheVolunteersTableAloneIsRebuiltOnLoad() throws {
+        let (journal, _) = try openJournal()
+        try journal.commit(catalog())
+        for batch in try operations() { try journal.commit(batch) }
+        journal.close()
+        let db = try raw()
+        try db.execute("UPDATE volunteers SET status = 'available', status_reason = NULL WHERE id = 'v3'")
+        XCTAssertEqual(db.changes, 1)
+        db.close()
+        XCTAssertFalse(try rosterTablesMatch(state))
+        let (reopened, loaded) = try openJournal()
+        XCTAssertEqual(loaded.volunteers, state.volunteers)
+        XCTAssertTrue(try rosterTablesMatch(state))
+        let check = try raw()
+        XCTAssertEqual(try text(check, "SELECT status FROM volunteers WHERE id = 'v3'"), "unavailable")
+        check.close()
+        reopened.close()
+    }
+
     func testProjectionOntoDriftedTablesFailsTheCommit() throws {
         let (journal, _) = try openJournal()
         defer { journal.close() }
