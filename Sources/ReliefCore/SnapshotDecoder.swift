@@ -1,4 +1,23 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A snapshot's text as the store gave it, read in place: bytes (SQLite's parts, joined) or a
+/// String (PostgreSQL's row), so neither is copied into the other's form.
+enum SnapshotText: Sendable {
+    case bytes([UInt8])
+    case string(String)
+
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch self {
+        case .bytes(let bytes): return try bytes.withUnsafeBytes(body)
+        case .string(var string): return try string.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+        }
+    }
+}
 
 /// A snapshot line made ready on the parsing thread: a volunteer already built (with the
 /// certifications whose lines followed it in the same batch), a certification already decoded, or
@@ -42,10 +61,10 @@ enum SnapshotDecoder {
     /// caller's thread, which has much less to do per line, applies.
     static let batchesAhead = 2
 
-    /// Calls `body` with each line of `text` (`lines`: byte ranges) prepared, in order. Returns the
+    /// Calls `body` with each line of `text` (UTF-8; `lines`: byte ranges) prepared, in order. Returns the
     /// text pool the volunteers and certifications were interned with.
     /// `batchLines` other than the default is for tests (batches of a line or two).
-    static func forEachItem(of text: String, lines: [Range<Int>], batchLines: Int = SnapshotDecoder.batchLines,
+    static func forEachItem(of text: SnapshotText, lines: [Range<Int>], batchLines: Int = SnapshotDecoder.batchLines,
                             _ body: (SnapshotItem) throws -> Void) throws -> TextPool {
         precondition(batchLines > 0)
         let pools = (0..<batchesAhead).map { _ in Pool() }
@@ -86,10 +105,24 @@ enum SnapshotDecoder {
         return merged()
     }
 
-    private static func prepare(_ text: String, _ lines: ArraySlice<Range<Int>>, into batch: Batch, pool: Pool) {
-        var text = text
-        text.withUTF8 { bytes in
-            let raw = UnsafeRawBufferPointer(bytes)
+    /// The byte ranges of the non-empty lines of `text` (found with memchr: a snapshot of a
+    /// national roster is half a gigabyte).
+    static func lines(of text: SnapshotText) -> [Range<Int>] {
+        text.withUnsafeBytes { raw in
+            var ranges: [Range<Int>] = []
+            guard let base = raw.baseAddress else { return ranges }
+            var start = 0
+            while start < raw.count {
+                let end = memchr(base + start, 0x0A, raw.count - start).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? raw.count
+                if end > start { ranges.append(start..<end) }
+                start = end + 1
+            }
+            return ranges
+        }
+    }
+
+    private static func prepare(_ text: SnapshotText, _ lines: ArraySlice<Range<Int>>, into batch: Batch, pool: Pool) {
+        text.withUnsafeBytes { raw in
             var items: [SnapshotItem] = []
             items.reserveCapacity(lines.count)
             do {

@@ -128,27 +128,26 @@ extension State {
 
     /// `requests` is the empty window to remember the snapshot's `req=` tokens in (its bounds).
     public init(snapshotText text: String, requests window: RequestWindow = RequestWindow()) throws {
-        try self.init(snapshotText: text, requests: window, batchLines: SnapshotDecoder.batchLines)
+        try self.init(snapshot: .string(text), requests: window, batchLines: SnapshotDecoder.batchLines)
+    }
+
+    /// The snapshot as the store holds it, its UTF-8 bytes: decoded as they are, without first
+    /// making them one String (a copy of the whole text and a pass to validate it, a sixth of
+    /// reading a national roster's snapshot; each string value is validated where it is decoded).
+    public init(snapshotBytes bytes: [UInt8], requests window: RequestWindow = RequestWindow()) throws {
+        try self.init(snapshot: .bytes(bytes), requests: window, batchLines: SnapshotDecoder.batchLines)
     }
 
     /// `batchLines`: lines per batch of the snapshot decoder (other than its default for tests).
     init(snapshotText text: String, requests window: RequestWindow = RequestWindow(), batchLines: Int) throws {
+        try self.init(snapshot: .string(text), requests: window, batchLines: batchLines)
+    }
+
+    private init(snapshot utf8: SnapshotText, requests window: RequestWindow, batchLines: Int) throws {
         precondition(window.count == 0, "a snapshot loads into an empty request window")
         self.init(requests: window)
         var sawHeader = false
-        // Lines are found and decoded on the UTF-8 bytes: splitting a snapshot of tens of megabytes
-        // as a String walks it Character by Character and copies every line (most of start-up).
-        var utf8 = text
-        let lines: [Range<Int>] = utf8.withUTF8 { bytes in
-            var ranges: [Range<Int>] = []
-            var start = 0
-            for (index, byte) in bytes.enumerated() where byte == 0x0A {
-                if index > start { ranges.append(start..<index) }
-                start = index + 1
-            }
-            if start < bytes.count { ranges.append(start..<bytes.count) }
-            return ranges
-        }
+        let lines = SnapshotDecoder.lines(of: utf8)
         // Prepared two batches ahead on other threads, applied here in order (SnapshotDecoder).
         textPool = try SnapshotDecoder.forEachItem(of: utf8, lines: lines, batchLines: batchLines) { item in
             switch item {

@@ -337,18 +337,17 @@ extension SQLiteJournal {
             }
             let format = snapshot.text(1) ?? ""
             let parts = snapshot.int64(3)
-            let text: String
+            // The body's bytes, decoded as they are (State(snapshotBytes:)), not made a String first.
+            let body: [UInt8]
             if parts > 0 {
-                let body = try SQLiteJournal.snapshotBody(seq: seq, parts: parts, connection)
-                try body.withUnsafeBytes { try seal.check(format: format, body: $0, sealSeq: sealSeq) }
-                text = String(decoding: body, as: UTF8.self)
+                body = try SQLiteJournal.snapshotBody(seq: seq, parts: parts, connection)
             } else {
-                try snapshot.withText(2) { body in try seal.check(format: format, body: body, sealSeq: sealSeq) }
-                text = snapshot.text(2) ?? ""
+                body = snapshot.withText(2) { Array($0) }
             }
+            try body.withUnsafeBytes { try seal.check(format: format, body: $0, sealSeq: sealSeq) }
             guard format == State.snapshotFormat else { skip("format \(format) is not \(State.snapshotFormat)"); continue }
             do {
-                let state = try State(snapshotText: text)
+                let state = try State(snapshotBytes: body)
                 guard state.lastSeq == seq else { skip("its header says seq \(state.lastSeq)"); continue }
                 return (state, ChainPosition(seq: seq, hash: hash))
             } catch {

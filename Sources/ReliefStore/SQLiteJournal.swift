@@ -319,6 +319,10 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
         defer { select.finalize() }
         select.bind(1, seq)
         var body: [UInt8] = []
+        // Room for every part at its usual size, so the body is not copied as it grows (pages
+        // reserved past the last part are never touched, so never resident). At most a gigabyte:
+        // a damaged count must not make the reservation itself fail; past it the body grows.
+        body.reserveCapacity(Int(min(max(parts, 0), 4096)) * snapshotPartBytes)
         var next: Int64 = 0
         while try select.step() {
             guard select.int64(0) == next else { break }

@@ -93,6 +93,30 @@ final class SnapshotLoadTests: XCTestCase {
         }
     }
 
+    /// The stores hand the decoder bytes (SQLite) or a String (PostgreSQL): both read in place,
+    /// the same lines, the same state.
+    func testBytesAndTextGiveTheSameStateAndLines() throws {
+        var b = try largeRoster(50)
+        var profile = StateBuilder.profile("\u{738B}\u{82B3} caf\u{00E9} \u{1F30A}", at: Coordinate(latitude: 37.5, longitude: 112.5), skills: ["cpr": 2])
+        profile.organization = "\u{592A}\u{539F}\u{5E02}\u{7EA2}\u{5341}\u{5B57}\u{4F1A}\u{5FD7}\u{613F}\u{670D}\u{52A1}\u{961F}"
+        try b.apply(.volunteerAdded(id: "v-\u{4E2D}", profile: profile))
+        let text = b.state.snapshotText()
+        let fromBytes = try State(snapshotBytes: Array(text.utf8))
+        XCTAssertEqual(fromBytes.snapshotText(), text)
+        XCTAssertEqual(fromBytes.volunteers["v-\u{4E2D}"]?.profile, profile)
+        XCTAssertEqual(try State(snapshotText: text).snapshotText(), text)
+
+        for (given, expected) in [("", [String]()), ("\n\n", []), ("a", ["a"]), ("a\n", ["a"]), ("a\n\nbc\n", ["a", "bc"]),
+                                  ("\nab\ncd", ["ab", "cd"]), ("\u{4E2D}\n\u{6587}", ["\u{4E2D}", "\u{6587}"])] {
+            for form in [SnapshotText.bytes(Array(given.utf8)), .string(given)] {
+                let lines = SnapshotDecoder.lines(of: form).map { range in
+                    form.withUnsafeBytes { String(decoding: $0[range], as: UTF8.self) }
+                }
+                XCTAssertEqual(lines, expected, given.debugDescription)
+            }
+        }
+    }
+
     func testStringsWithAndWithoutEscapesDecode() throws {
         for text in ["", "plain", String(repeating: "long text without escapes ", count: 20), "tab\tand \"quotes\" and \\",
                      String(repeating: "x", count: 40) + "\n" + "after", "\u{00E9}\u{4E2D}\u{6587} caf\u{00E9} \u{1F30A}"] {
