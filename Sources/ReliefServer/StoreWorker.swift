@@ -132,6 +132,15 @@ final class StoreWorker: @unchecked Sendable {
     }
 
     private func run() {
+        // What the load left for before the first write (the SQLite store's table check): done
+        // before any job, so no commit waits for it longer than it takes; reads never do. A
+        // failure leaves it due: the first commit runs it again and fails as it does, and the
+        // loop recovers from that as from any failed commit.
+        do {
+            try journal.checkDeferredTables()
+        } catch {
+            logger.error("checking the current-state tables failed", metadata: ["store": "\(journal.location)", "error": "\(error)"])
+        }
         while true {
             jobsLock.lock()
             while jobs.isEmpty { jobsLock.wait() }

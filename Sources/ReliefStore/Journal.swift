@@ -63,6 +63,11 @@ public protocol Journal: AnyObject {
     /// Checks the store is usable again after a failure (used before leaving read-only mode).
     func probe() throws
 
+    /// Work a load left for before the first write (SQLiteJournal: comparing the current-state
+    /// tables with the state, `load(deferringTableCheck:)`); nothing for a store that leaves none.
+    /// The daemon's writer runs it as its first job, so reads need not wait for it.
+    func checkDeferredTables() throws
+
     /// Whether `stage`/`commitStaged` are available: a large all-or-nothing request (a bulk import)
     /// is then written ahead into an open transaction while its rows still arrive.
     var supportsStaging: Bool { get }
@@ -87,6 +92,8 @@ public protocol Journal: AnyObject {
 
 extension Journal {
     public var headHash: String { "" }
+
+    public func checkDeferredTables() throws {}
 
     public var supportsStaging: Bool { false }
     public func stage(_ entries: [Entry]) throws {

@@ -5,6 +5,15 @@ import ReliefCore
 /// and auditing the store.
 extension SQLiteJournal {
     public func load() throws -> State {
+        try load(deferringTableCheck: false)
+    }
+
+    /// With `deferringTableCheck`, the comparison of the current-state tables with the state (and
+    /// their rebuild when they disagree) is left to `checkDeferredTables`, which the first write
+    /// runs if nobody has before it: the daemon's writer runs it as its first job, so reads are
+    /// answered meanwhile and writes wait for it as they wait for a commit. On a large roster it
+    /// is a third of a start.
+    public func load(deferringTableCheck: Bool) throws -> State {
         discardStaged()
         // Set when the file was removed while open: the open connection still reads exactly what
         // was committed (the unlinked inode), so the daemon can keep answering reads correctly.
@@ -76,43 +85,19 @@ extension SQLiteJournal {
             }
             if let failure = StoreError.first(chainFailure, replayFailure) { throw failure }
             var state = replayed!.state
-            // The invariants are checked on a thread of their own, and the volunteers table is
-            // compared with the state on a second connection and thread, while this one compares
-            // the other current-state tables: all only read the state, and each is a large part of
-            // a start on a big roster. (Nothing writes the file meanwhile: this daemon holds it,
-            // and its writer has not started.)
+            // The invariants are checked on a thread of their own while this one compares the
+            // current-state tables with the state (or leaves that to the first write, when the
+            // caller defers it): both only read the state, and each is a large part of a start on
+            // a big roster.
             let loadedState = state
             let invariants = Background(name: "reliefd-check") { () throws(StoreError) -> [String] in
                 loadedState.invariantViolations(indexesJustRebuilt: true)
             }
-            let volunteers: Background<Bool>? = readingUnlinkedFile ? nil : {
-                let path = self.path
-                return Background(name: "reliefd-tables") { () throws(StoreError) -> Bool in
-                    do {
-                        let connection = try SQLiteConnection(path: path, readOnly: true)
-                        defer { connection.close() }
-                        try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
-                        return try SQLiteRosterProjector.volunteersMatch(connection, loadedState)
-                    } catch let error as StoreError {
-                        throw error
-                    } catch {
-                        throw StoreError("comparing the volunteers table of \(path) with the journal: \(error)", isTransient: false)
-                    }
-                }
-            }()
-            var tablesMatch: Bool, movesMatch: Bool
-            do {
-                tablesMatch = readingUnlinkedFile ? true : try session.projector.tablesMatch(state, volunteers: false)
-                movesMatch = readingUnlinkedFile ? true : try session.projector.movesMatch(state)
-            } catch {
-                _ = invariants.join()
-                _ = volunteers?.join()
-                throw error
-            }
-            if let volunteers {
-                switch volunteers.join() {
-                case .success(let match): tablesMatch = tablesMatch && match
-                case .failure(let error):
+            deferredCheck = nil
+            if !readingUnlinkedFile && !deferringTableCheck {
+                do {
+                    try compareAndRepairTables(session, state)
+                } catch {
                     _ = invariants.join()
                     throw error
                 }
@@ -126,19 +111,7 @@ extension SQLiteJournal {
                 throw StoreError("state loaded from \(path) breaks its invariants: "
                                  + problems.prefix(5).joined(separator: "; "), isTransient: false)
             }
-            if !tablesMatch || !movesMatch {
-                logger.warning("current-state tables disagree with the journal; rebuilding them",
-                               metadata: ["store": "\(location)", "stock_moves": "\(movesMatch ? "in step" : "from the journal")"])
-                try session.begin.execute()
-                do {
-                    if !tablesMatch { try session.projector.replaceAll(from: state) }
-                    if !movesMatch { try rebuildStockMoves(session, upTo: replayed!.position.seq) }
-                    try session.commit.execute()
-                } catch {
-                    session.rollbackIfNeeded()
-                    throw error
-                }
-            }
+            if !readingUnlinkedFile && deferringTableCheck { deferredCheck = state }
             let loaded = replayed!
             lastSeq = loaded.position.seq
             lastHash = loaded.position.hash
@@ -156,6 +129,67 @@ extension SQLiteJournal {
         } catch {
             throw storeError(error, "loading \(path)")
         }
+    }
+
+    /// Compares the current-state tables with `state`, the state of the journal as committed,
+    /// and rebuilds those that disagree, in one transaction. The volunteers table, the largest,
+    /// is compared on a second connection and thread while the session's connection compares the
+    /// others. Nothing else writes the file meanwhile: this daemon holds it, and this runs on the
+    /// thread that writes (at load, or as the writer's first job).
+    func compareAndRepairTables(_ session: SQLiteSession, _ state: State) throws {
+        let started = ContinuousClock.now
+        let path = self.path
+        let volunteers = Background(name: "reliefd-tables") { () throws(StoreError) -> Bool in
+            do {
+                let connection = try SQLiteConnection(path: path, readOnly: true)
+                defer { connection.close() }
+                try connection.setBusyTimeout(milliseconds: SQLiteSession.busyTimeoutMilliseconds)
+                return try SQLiteRosterProjector.volunteersMatch(connection, state)
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError("comparing the volunteers table of \(path) with the journal: \(error)", isTransient: false)
+            }
+        }
+        var tablesMatch: Bool, movesMatch: Bool
+        do {
+            tablesMatch = try session.projector.tablesMatch(state, volunteers: false)
+            movesMatch = try session.projector.movesMatch(state)
+        } catch {
+            _ = volunteers.join()
+            throw error
+        }
+        switch volunteers.join() {
+        case .success(let match): tablesMatch = tablesMatch && match
+        case .failure(let error): throw error
+        }
+        if !tablesMatch || !movesMatch {
+            logger.warning("current-state tables disagree with the journal; rebuilding them",
+                           metadata: ["store": "\(location)", "stock_moves": "\(movesMatch ? "in step" : "from the journal")"])
+            try session.begin.execute()
+            do {
+                if !tablesMatch { try session.projector.replaceAll(from: state) }
+                if !movesMatch { try rebuildStockMoves(session, upTo: state.lastSeq) }
+                try session.commit.execute()
+            } catch {
+                session.rollbackIfNeeded()
+                throw error
+            }
+        }
+        logger.info("current-state tables checked", metadata: ["store": "\(location)", "seq": "\(state.lastSeq)",
+                                                               "rebuilt": "\(!tablesMatch || !movesMatch)",
+                                                               "check_ms": "\((ContinuousClock.now - started).milliseconds)"])
+    }
+
+    /// Runs the table check `load(deferringTableCheck: true)` left, if it has not run yet: the
+    /// tables are compared with the state as loaded (nothing has been committed since) and
+    /// rebuilt where they disagree. Every write runs it first; the daemon's writer calls it as its
+    /// first job, before any write arrives. A failure leaves it due, and the write that runs it
+    /// next fails the same way (the daemon then recovers by loading the store again).
+    public func checkDeferredTables() throws {
+        guard let state = deferredCheck, let session else { return }
+        try compareAndRepairTables(session, state)
+        deferredCheck = nil
     }
 
     /// The state as the file holds it, read without a write: the newest sealed snapshot and the

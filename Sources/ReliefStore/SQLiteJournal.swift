@@ -20,6 +20,9 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     /// Set when a commit failed for a reason that may clear up; commits are refused until `probe`
     /// has checked the store and re-read its tail.
     var needsProbe = false
+    /// The state `load(deferringTableCheck: true)` loaded, until `checkDeferredTables` has compared
+    /// the current-state tables with it; every write runs that check first.
+    var deferredCheck: State?
 
     // Scratch buffers reused by every commit, so a batch allocates as little as possible.
     var hasher = HashChain()
@@ -389,6 +392,9 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
     func writableSession() throws -> SQLiteSession {
         guard let session else { throw StoreError("store \(location) is not open; load it first", isTransient: false) }
         guard !needsProbe else { throw StoreError("store \(location) has not recovered from its last failure; probe it first") }
+        // Before the first write after a load that deferred it (never inside a transaction: the
+        // first write of all begins one after this returns).
+        if deferredCheck != nil { try checkDeferredTables() }
         return session
     }
 

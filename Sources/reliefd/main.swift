@@ -213,7 +213,9 @@ let journal: SQLiteJournal
 var state: State
 do {
     journal = SQLiteJournal(path: configuration.sqlitePath, logger: logger)
-    state = try journal.load()
+    // The current-state tables are compared with the state by the writer, as its first job:
+    // the daemon answers reads meanwhile (StoreWorker; SQLiteJournal.load(deferringTableCheck:)).
+    state = try journal.load(deferringTableCheck: true)
 } catch {
     fail("cannot open the store \(configuration.sqlitePath): \(error)", status: 1)
 }

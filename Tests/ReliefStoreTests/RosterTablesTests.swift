@@ -333,6 +333,44 @@ final class RosterTablesTests: XCTestCase {
         reopened.close()
     }
 
+    /// The daemon's load defers the table check to its writer: the tables are left as found until
+    /// `checkDeferredTables` (the writer's first job) or the first write, whichever comes first;
+    /// either compares them with the state as loaded and rebuilds them before anything is written.
+    func testADeferredTableCheckRunsBeforeTheFirstWrite() throws {
+        let (journal, _) = try openJournal()
+        try journal.commit(catalog())
+        for batch in try operations() { try journal.commit(batch) }
+        journal.close()
+        let edit = "UPDATE volunteers SET status = 'available', status_reason = NULL WHERE id = 'v3'"
+
+        // Run by the writer before any write.
+        try raw().execute(edit)
+        let first = SQLiteJournal(path: path, logger: logger)
+        XCTAssertEqual(try first.load(deferringTableCheck: true).volunteers, state.volunteers)
+        XCTAssertFalse(try rosterTablesMatch(state), "left as found until the check runs")
+        try first.checkDeferredTables()
+        XCTAssertTrue(try rosterTablesMatch(state))
+        try first.checkDeferredTables() // once only: nothing left to do
+        first.close()
+
+        // Run by the first write, before it: the write is projected onto rebuilt tables.
+        try raw().execute(edit)
+        let second = SQLiteJournal(path: path, logger: logger)
+        _ = try second.load(deferringTableCheck: true)
+        XCTAssertFalse(try rosterTablesMatch(state))
+        try second.commit(entries([.checkedOut(id: "v1")]))
+        XCTAssertTrue(try rosterTablesMatch(state))
+        second.close()
+
+        // A load that does not defer leaves nothing due, even after one that did.
+        try raw().execute(edit)
+        let third = SQLiteJournal(path: path, logger: logger)
+        _ = try third.load(deferringTableCheck: true)
+        _ = try third.load()
+        XCTAssertTrue(try rosterTablesMatch(state))
+        third.close()
+    }
+
     func testProjectionOntoDriftedTablesFailsTheCommit() throws {
         let (journal, _) = try openJournal()
         defer { journal.close() }
