@@ -1,16 +1,30 @@
 /// Text that many records repeat, kept once: the organization of a volunteer and the issuer of a
 /// certificate are a few hundred distinct strings over a roster of 100,000, and each would
-/// otherwise be an allocation of its own per volunteer (13 MB of such copies at 100,000).
+/// otherwise be an allocation of its own per volunteer (13 MB of such copies at 100,000). A
+/// volunteer's languages and skills are kept once per distinct list too: most volunteers speak
+/// one of a few language lists and share a skill list with many others, and each list is a heap
+/// block of its own (a skill dictionary of one to three skills about 200 bytes) unless shared.
 ///
 /// Strings of up to 15 UTF-8 bytes are stored inline by Swift and are returned as they are. The
-/// pool holds at most `capacity` strings: past that, new text is kept as given (one copy per
-/// record, as without a pool), so a client sending a new organization with every volunteer cannot
-/// make the pool itself grow without bound.
+/// pool holds at most `capacity` strings, and as many lists of each kind: past that, new values
+/// are kept as given (one copy per record, as without a pool), so a client sending a new
+/// organization or skill list with every volunteer cannot make the pool itself grow without bound.
 struct TextPool: Sendable {
     static let capacity = 10_000
     private var strings: Set<String> = []
+    private var languageLists: Set<[String]> = []
+    private var skillLists: Set<[String: Int]> = []
 
     var count: Int { strings.count }
+    /// Distinct language lists and skill lists held.
+    var listCount: Int { languageLists.count + skillLists.count }
+
+    /// `value`, or the pool's copy of an equal one (sharing its storage).
+    private static func pooled<Value: Hashable>(_ value: Value, in pool: inout Set<Value>) -> Value {
+        if let index = pool.firstIndex(of: value) { return pool[index] }
+        if pool.count < TextPool.capacity { pool.insert(value) }
+        return value
+    }
 
     /// `text`, or the pool's copy of the same text.
     mutating func intern(_ text: String) -> String {
@@ -25,15 +39,21 @@ struct TextPool: Sendable {
         return intern(text) as String
     }
 
-    /// Takes in the text of `other` (up to the capacity): the pools of a snapshot's batches made one.
+    /// Takes in the text and lists of `other` (up to the capacity): the pools of a snapshot's
+    /// batches made one.
     mutating func add(_ other: TextPool) {
         for text in other.strings where strings.count < TextPool.capacity { strings.insert(text) }
+        for list in other.languageLists where languageLists.count < TextPool.capacity { languageLists.insert(list) }
+        for list in other.skillLists where skillLists.count < TextPool.capacity { skillLists.insert(list) }
     }
 
-    /// `profile` with its shared text taken from the pool.
+    /// `profile` with its shared text and lists taken from the pool.
     mutating func intern(_ profile: VolunteerProfile) -> VolunteerProfile {
         var profile = profile
         profile.organization = intern(profile.organization)
+        // Empty lists share Swift's empty storage already.
+        if !profile.languages.isEmpty { profile.languages = TextPool.pooled(profile.languages, in: &languageLists) }
+        if !profile.skills.isEmpty { profile.skills = TextPool.pooled(profile.skills, in: &skillLists) }
         return profile
     }
 

@@ -129,6 +129,34 @@ final class SnapshotLoadTests: XCTestCase {
         }
     }
 
+    /// Equal language and skill lists of two volunteers share one storage once interned; the
+    /// lists held are bounded as the strings are.
+    func testTextPoolSharesEqualListsAndStaysBounded() {
+        func storage(_ skills: [String: Int]) -> Int { unsafeBitCast(skills, to: Int.self) }
+        func storage(_ languages: [String]) -> UnsafeRawPointer? { languages.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
+        var pool = TextPool()
+        let a = StateBuilder.profile("A", at: Coordinate(latitude: 37, longitude: 112), skills: ["first-aid": 2, "driver-c1": 3])
+        var b = StateBuilder.profile("B", at: Coordinate(latitude: 38, longitude: 113), skills: ["driver-c1": 3])
+        b.skills["first-aid"] = 2
+        b.languages = a.languages.map { String($0.reversed().reversed()) }
+        XCTAssertEqual(a.skills, b.skills)
+        XCTAssertEqual(a.languages, b.languages)
+        XCTAssertNotEqual(storage(a.skills), storage(b.skills))
+        XCTAssertNotEqual(storage(a.languages), storage(b.languages))
+        let (x, y) = (pool.intern(a), pool.intern(b))
+        XCTAssertEqual(x, a)
+        XCTAssertEqual(y, b)
+        XCTAssertEqual(storage(x.skills), storage(y.skills), "one skill list for both")
+        XCTAssertEqual(storage(x.languages), storage(y.languages), "one language list for both")
+        XCTAssertEqual(pool.listCount, 2)
+        for k in 0..<(TextPool.capacity + 50) {
+            var profile = a
+            profile.skills = ["first-aid": 1, "skill-\(k)": 1]
+            _ = pool.intern(profile)
+        }
+        XCTAssertEqual(pool.listCount, TextPool.capacity + 1, "skill lists stop at the capacity")
+    }
+
     func testTextPoolKeepsOneCopyAndStaysBounded() {
         var pool = TextPool()
         XCTAssertEqual(pool.intern("short"), "short")
