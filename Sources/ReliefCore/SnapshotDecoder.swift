@@ -50,7 +50,7 @@ enum SnapshotDecoder {
         var failure: (any Error)?
     }
 
-    /// A text pool the batches intern organizations and issuers into. Each is used by one batch at
+    /// A text pool the batches intern organizations, issuers, language and skill lists into. Each is used by one batch at
     /// a time: batch k uses pool k % 2, and batch k + 2 starts only after the caller has waited for
     /// batch k.
     private final class Pool: @unchecked Sendable {

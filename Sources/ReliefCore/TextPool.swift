@@ -29,9 +29,7 @@ struct TextPool: Sendable {
     /// `text`, or the pool's copy of the same text.
     mutating func intern(_ text: String) -> String {
         guard text.utf8.count > 15 else { return text }
-        if let index = strings.firstIndex(of: text) { return strings[index] }
-        if strings.count < TextPool.capacity { strings.insert(text) }
-        return text
+        return TextPool.pooled(text, in: &strings)
     }
 
     mutating func intern(_ text: String?) -> String? {
@@ -42,9 +40,12 @@ struct TextPool: Sendable {
     /// Takes in the text and lists of `other` (up to the capacity): the pools of a snapshot's
     /// batches made one.
     mutating func add(_ other: TextPool) {
-        for text in other.strings where strings.count < TextPool.capacity { strings.insert(text) }
-        for list in other.languageLists where languageLists.count < TextPool.capacity { languageLists.insert(list) }
-        for list in other.skillLists where skillLists.count < TextPool.capacity { skillLists.insert(list) }
+        func merge<Value: Hashable>(_ values: Set<Value>, into pool: inout Set<Value>) {
+            for value in values where pool.count < TextPool.capacity { pool.insert(value) }
+        }
+        merge(other.strings, into: &strings)
+        merge(other.languageLists, into: &languageLists)
+        merge(other.skillLists, into: &skillLists)
     }
 
     /// `profile` with its shared text and lists taken from the pool.

@@ -236,7 +236,8 @@ final class SQLiteProjector {
 
     /// Counts and totals of the stock tables, and every row of the roster tables, against `state`;
     /// true when the tables are in step. `volunteers: false`: all but the volunteers table
-    /// (SQLiteRosterProjector.volunteersMatch, which the load runs beside this).
+    /// (SQLiteRosterProjector.volunteersMatch, which SQLiteJournal.compareAndRepairTables runs beside
+    /// this on a connection of its own).
     func tablesMatch(_ state: State, volunteers: Bool = true) throws -> Bool {
         let statement = try connection.prepare("""
             SELECT (SELECT COUNT(*) FROM regions), (SELECT COUNT(*) FROM warehouses), (SELECT COUNT(*) FROM items),

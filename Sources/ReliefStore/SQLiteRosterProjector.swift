@@ -236,8 +236,8 @@ final class SQLiteRosterProjector {
 
     /// True when every roster table holds exactly the rows `state` implies: same number of rows,
     /// and each row equal, column by column, to the one built from the state. One pass over each
-    /// table; at load only. `volunteers: false` leaves out the volunteers table, which the load
-    /// compares on a connection of its own meanwhile (`volunteersMatch`).
+    /// table; when the store is loaded (or by the writer's first job). `volunteers: false` leaves out
+    /// the volunteers table, compared on a connection of its own meanwhile (`volunteersMatch`).
     func tablesMatch(_ state: State, volunteers: Bool = true) throws -> Bool {
         try rows("SELECT id, name, specialty, certificate FROM skills", count: state.skills.count) { row in
             row.text(0).flatMap { state.skills[$0] }.map(Self.skillRow)
@@ -264,8 +264,8 @@ final class SQLiteRosterProjector {
     }
 
     /// The volunteers table against `state`, on `connection`: the largest of the roster tables (a
-    /// third of a start on a large roster), so the load compares it on a second connection and
-    /// thread while the session's connection compares the rest.
+    /// third of the check on a large roster), so it is compared on a second connection and thread
+    /// while the session's connection compares the rest (SQLiteJournal.compareAndRepairTables).
     static func volunteersMatch(_ connection: SQLiteConnection, _ state: State) throws -> Bool {
         try rows(connection, "SELECT \(volunteerColumns) FROM volunteers", count: state.volunteers.count) { row in
             row.text(0).flatMap { state.volunteers[$0] }.map(volunteerRow)
