@@ -50,22 +50,33 @@ extension Event {
     }
 
     static func decodeProfile(_ body: FlatJSON) throws -> VolunteerProfile {
+        let skills = try parseSkills(try body.string("skills"))
+        return VolunteerProfile(
+            name: try body.string("name"), phone: try body.optionalString("phone"), idNumber: try body.optionalString("id_number"),
+            region: try body.string("region"), base: Coordinate(latitude: try body.double("lat"), longitude: try body.double("lon")),
+            languages: parseLanguages(try body.string("languages")), skills: skills,
+            maxDutyHoursPerDay: Int(try body.int("max_hours")), minRestHours: Int(try body.int("min_rest_hours")),
+            organization: try body.optionalString("organization"))
+    }
+
+    /// A profile's `skills` field: `skill:level` pairs joined by commas.
+    static func parseSkills(_ text: String) throws -> [String: Int] {
         // Split on the UTF-8 bytes (',' and ':' are ASCII): splitting the String walks it
         // Character by Character, a sixth of a start-up on a large roster.
         var skills: [String: Int] = [:]
-        for part in try body.string("skills").utf8.split(separator: 0x2C) {
+        for part in text.utf8.split(separator: 0x2C) {
             let pieces = part.split(separator: 0x3A)
             guard pieces.count == 2, let level = Int(Substring(pieces[1])) else {
                 throw FlatJSON.DecodingError.invalid("skills=\(Substring(part))")
             }
             skills[String(Substring(pieces[0]))] = level
         }
-        return VolunteerProfile(
-            name: try body.string("name"), phone: try body.optionalString("phone"), idNumber: try body.optionalString("id_number"),
-            region: try body.string("region"), base: Coordinate(latitude: try body.double("lat"), longitude: try body.double("lon")),
-            languages: try body.string("languages").utf8.split(separator: 0x2C).map { String(Substring($0)) }, skills: skills,
-            maxDutyHoursPerDay: Int(try body.int("max_hours")), minRestHours: Int(try body.int("min_rest_hours")),
-            organization: try body.optionalString("organization"))
+        return skills
+    }
+
+    /// A profile's `languages` field: language codes joined by commas.
+    static func parseLanguages(_ text: String) -> [String] {
+        text.utf8.split(separator: 0x2C).map { String(Substring($0)) }
     }
 
     static func decodeRoster(kind: Kind.Roster, body: FlatJSON) throws -> Event {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A JSON object whose values are strings, integers, doubles or null: the body of a journal entry
 /// and of each snapshot record. Hand-written because the journal encodes tens of thousands of events
 /// per second on the write path, and because the output must be byte-for-byte deterministic (it
@@ -29,30 +35,38 @@ public struct FlatJSON: Sendable, Equatable {
         return nil
     }
 
-    public func string(_ key: String) throws -> String {
-        guard case .string(let value)? = self[key] else { throw DecodingError.missing(key) }
+    public func string(_ key: String) throws -> String { try FlatJSON.string(self[key], key) }
+    public func optionalString(_ key: String) throws -> String? { try FlatJSON.optionalString(self[key], key) }
+    public func int(_ key: String) throws -> Int64 { try FlatJSON.int(self[key], key) }
+    public func optionalInt(_ key: String) throws -> Int64? { try FlatJSON.optionalInt(self[key], key) }
+    public func double(_ key: String) throws -> Double { try FlatJSON.double(self[key], key) }
+
+    // The same, given the value of field `key` (nil: absent): for decoders that read a record's
+    // fields as they parse it (`Parser.readFields`) rather than look each up in a FlatJSON.
+    static func string(_ value: Value?, _ key: String) throws -> String {
+        guard case .string(let value)? = value else { throw DecodingError.missing(key) }
         return value
     }
-    public func optionalString(_ key: String) throws -> String? {
-        switch self[key] {
+    static func optionalString(_ value: Value?, _ key: String) throws -> String? {
+        switch value {
         case nil, .null?: return nil
         case .string(let value)?: return value
         default: throw DecodingError.missing(key)
         }
     }
-    public func int(_ key: String) throws -> Int64 {
-        guard case .int(let value)? = self[key] else { throw DecodingError.missing(key) }
+    static func int(_ value: Value?, _ key: String) throws -> Int64 {
+        guard case .int(let value)? = value else { throw DecodingError.missing(key) }
         return value
     }
-    public func optionalInt(_ key: String) throws -> Int64? {
-        switch self[key] {
+    static func optionalInt(_ value: Value?, _ key: String) throws -> Int64? {
+        switch value {
         case nil, .null?: return nil
         case .int(let value)?: return value
         default: throw DecodingError.missing(key)
         }
     }
-    public func double(_ key: String) throws -> Double {
-        switch self[key] {
+    static func double(_ value: Value?, _ key: String) throws -> Double {
+        switch value {
         case .double(let value)?: return value
         case .int(let value)?: return Double(value)
         default: throw DecodingError.missing(key)
@@ -141,12 +155,97 @@ public struct FlatJSON: Sendable, Equatable {
 
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> FlatJSON {
         var parser = Parser(bytes: bytes)
-        return try parser.object()
+        var result = FlatJSON()
+        guard try parser.open() else { return result }
+        repeat {
+            let key = try parser.key()
+            result.pairs.append((key.decoded ?? parser.text(key.bytes), try parser.value()))
+        } while try parser.more()
+        return result
     }
 
-    private struct Parser {
+    /// Reads a flat JSON object pair by pair: `open`, then `key`, `value` and `more` while `more`
+    /// says another pair follows. `decode` builds a FlatJSON with it; a decoder that wants a few
+    /// known fields of a record (a volunteer's snapshot line) reads the keys as bytes and makes no
+    /// String of them. The errors are the same either way: the first malformed byte, by offset.
+    struct Parser {
         let bytes: UnsafeRawBufferPointer
         var index = 0
+
+        init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+        /// Reads the opening brace: true when a pair follows, false for `{}`.
+        mutating func open() throws -> Bool {
+            try expect(0x7B)
+            skip()
+            if index < bytes.count, bytes[index] == 0x7D { index += 1; return false }
+            return true
+        }
+
+        /// A pair's key and its colon: the key's bytes in the object when it holds no escape
+        /// (`decoded` nil), else the decoded text.
+        mutating func key() throws -> (bytes: UnsafeRawBufferPointer, decoded: String?) {
+            skip()
+            guard index < bytes.count, bytes[index] == 0x22 else { throw DecodingError.malformed(index) }
+            let start = index + 1
+            var end = start
+            while end < bytes.count, bytes[end] != 0x22, bytes[end] != 0x5C { end += 1 }
+            let key: (UnsafeRawBufferPointer, String?)
+            if end < bytes.count, bytes[end] == 0x22 {
+                key = (UnsafeRawBufferPointer(rebasing: bytes[start..<end]), nil)
+                index = end + 1
+            } else {
+                key = (UnsafeRawBufferPointer(start: nil, count: 0), try string())
+            }
+            try expect(0x3A)
+            return key
+        }
+
+        func text(_ key: UnsafeRawBufferPointer) -> String { String(decoding: key, as: UTF8.self) }
+
+        /// A pair's value.
+        mutating func value() throws -> Value {
+            skip()
+            guard index < bytes.count else { throw DecodingError.malformed(index) }
+            switch bytes[index] {
+            case 0x22: return .string(try string())
+            case 0x6E:
+                guard index + 4 <= bytes.count, bytes[index + 1] == 0x75, bytes[index + 2] == 0x6C, bytes[index + 3] == 0x6C else {
+                    throw DecodingError.malformed(index)
+                }
+                index += 4
+                return .null
+            default: return try number()
+            }
+        }
+
+        /// After a value: true when a comma says another pair follows, false at the closing brace.
+        mutating func more() throws -> Bool {
+            skip()
+            guard index < bytes.count else { throw DecodingError.malformed(index) }
+            if bytes[index] == 0x2C { index += 1; return true }
+            if bytes[index] == 0x7D { index += 1; return false }
+            throw DecodingError.malformed(index)
+        }
+
+        /// Reads the pairs left in the object (one must follow: after `open`, or after `more`
+        /// said so), calling `body` with the position in `fields` and the value of each key that
+        /// is one of them, the first time it appears (a duplicate key is read and skipped, as
+        /// FlatJSON's look-up finds the first); keys not in `fields` are read and skipped too.
+        mutating func readFields(_ fields: FieldNames, _ body: (Int, Value) -> Void) throws {
+            var seen: UInt64 = 0
+            var next = 0
+            repeat {
+                let key = try key()
+                let value = try value()
+                let field = key.decoded.map { fields.index(of: Array($0.utf8)[...]) } ?? fields.index(of: key.bytes, expecting: next)
+                if let field, seen & (1 << field) == 0 {
+                    seen |= 1 << field
+                    body(field, value)
+                    next = field + 1
+                }
+            } while try more()
+        }
 
         mutating func skip() {
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
@@ -158,38 +257,6 @@ public struct FlatJSON: Sendable, Equatable {
             skip()
             guard index < bytes.count, bytes[index] == byte else { throw DecodingError.malformed(index) }
             index += 1
-        }
-
-        mutating func object() throws -> FlatJSON {
-            var result = FlatJSON()
-            try expect(0x7B)
-            skip()
-            if index < bytes.count, bytes[index] == 0x7D { index += 1; return result }
-            while true {
-                skip()
-                let key = try string()
-                try expect(0x3A)
-                skip()
-                guard index < bytes.count else { throw DecodingError.malformed(index) }
-                let value: Value
-                switch bytes[index] {
-                case 0x22: value = .string(try string())
-                case 0x6E:
-                    guard index + 4 <= bytes.count, bytes[index + 1] == 0x75, bytes[index + 2] == 0x6C, bytes[index + 3] == 0x6C else {
-                        throw DecodingError.malformed(index)
-                    }
-                    index += 4
-                    value = .null
-                default: value = try number()
-                }
-                result.pairs.append((key, value))
-                skip()
-                guard index < bytes.count else { throw DecodingError.malformed(index) }
-                if bytes[index] == 0x2C { index += 1; continue }
-                if bytes[index] == 0x7D { index += 1; break }
-                throw DecodingError.malformed(index)
-            }
-            return result
         }
 
         mutating func string() throws -> String {
@@ -255,6 +322,33 @@ public struct FlatJSON: Sendable, Equatable {
             // refused here, so what decodes encodes back to itself (the journal holds finite numbers).
             if let value = Double(text), value.isFinite { return .double(value) }
             throw DecodingError.malformed(start)
+        }
+    }
+}
+
+extension FlatJSON {
+    /// The keys a record decoder reads (at most 64), matched against a key's bytes without
+    /// making a String of it. Records written by reliefd hold their keys in one order, so the
+    /// field after the last one found is tried first.
+    struct FieldNames: Sendable {
+        let names: [[UInt8]]
+
+        init(_ names: [String]) {
+            precondition(names.count <= 64)
+            self.names = names.map { Array($0.utf8) }
+        }
+
+        func index(of key: UnsafeRawBufferPointer, expecting next: Int) -> Int? {
+            func matches(_ name: [UInt8]) -> Bool {
+                guard name.count == key.count else { return false }
+                return key.isEmpty || name.withUnsafeBytes { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
+            }
+            if next < names.count, matches(names[next]) { return next }
+            return names.firstIndex(where: matches)
+        }
+
+        func index(of key: ArraySlice<UInt8>) -> Int? {
+            names.firstIndex { $0[...] == key }
         }
     }
 }

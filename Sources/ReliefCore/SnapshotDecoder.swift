@@ -22,7 +22,7 @@ enum SnapshotText: Sendable {
 /// A snapshot line made ready on the parsing thread: a volunteer already built (with the
 /// certifications whose lines followed it in the same batch), a certification already decoded, or
 /// any other record as parsed, for `State.load` to apply.
-enum SnapshotItem {
+enum SnapshotItem: Equatable {
     case record(FlatJSON)
     case volunteer(Volunteer)
     case certification(volunteer: String, Certification)
@@ -71,6 +71,7 @@ enum SnapshotDecoder {
         func merged() -> TextPool {
             var pool = pools[0].pool
             for other in pools.dropFirst() { pool.add(other.pool) }
+            pool.forgetWrittenLists()
             return pool
         }
         if lines.count <= batchLines {
@@ -78,7 +79,7 @@ enum SnapshotDecoder {
             prepare(text, lines[...], into: batch, pool: pools[0])
             for item in batch.items { try body(item) }
             if let failure = batch.failure { throw failure }
-            return pools[0].pool
+            return merged()
         }
         var starts = Array(stride(from: 0, to: lines.count, by: batchLines))
         starts.reverse()
@@ -121,29 +122,73 @@ enum SnapshotDecoder {
         }
     }
 
+    /// What a line's first pair says it is, with the parser past that pair for a volunteer or a
+    /// certification (decoded field by field from there). Anything else, or a line whose first
+    /// key is not `t`, is decoded as a whole record.
+    private enum LineKind {
+        case volunteer(FlatJSON.Parser)
+        case certification(FlatJSON.Parser)
+        case other
+    }
+
+    private static func kind(of line: UnsafeRawBufferPointer) throws -> LineKind {
+        var parser = FlatJSON.Parser(bytes: line)
+        guard try parser.open() else { return .other }
+        let key = try parser.key()
+        guard key.decoded == nil, key.bytes.count == 1, key.bytes[0] == 0x74, case .string(let type) = try parser.value() else {
+            return .other
+        }
+        switch type {
+        case "volunteer": return .volunteer(parser)
+        case "cert": return .certification(parser)
+        default: return .other
+        }
+    }
+
+    /// One line made ready: a volunteer or a certification decoded straight from its bytes
+    /// when its first pair says so (as every line reliefd writes does), any other line as a
+    /// whole record (`decodeRecord`). Either way the item, or the error, is the one
+    /// `decodeRecord(FlatJSON.decode(line))` gives.
+    static func decodeLine(_ line: UnsafeRawBufferPointer, pool: inout TextPool) throws -> SnapshotItem {
+        switch try kind(of: line) {
+        case .volunteer(var parser):
+            return .volunteer(try State.snapshotVolunteer(reading: &parser, pool: &pool))
+        case .certification(var parser):
+            let (id, certification) = try State.snapshotCertification(reading: &parser, pool: &pool)
+            return .certification(volunteer: id, certification)
+        case .other:
+            return try decodeRecord(FlatJSON.decode(line), pool: &pool)
+        }
+    }
+
+    /// A line decoded as a record first, then by its type.
+    static func decodeRecord(_ record: FlatJSON, pool: inout TextPool) throws -> SnapshotItem {
+        switch try record.string("t") {
+        case "volunteer":
+            return .volunteer(try State.snapshotVolunteer(record, pool: &pool))
+        case "cert":
+            let (id, certification) = try State.snapshotCertification(record, pool: &pool)
+            return .certification(volunteer: id, certification)
+        default:
+            return .record(record)
+        }
+    }
+
     private static func prepare(_ text: SnapshotText, _ lines: ArraySlice<Range<Int>>, into batch: Batch, pool: Pool) {
         text.withUnsafeBytes { raw in
             var items: [SnapshotItem] = []
             items.reserveCapacity(lines.count)
             do {
                 for line in lines {
-                    let record = try FlatJSON.decode(UnsafeRawBufferPointer(rebasing: raw[line]))
-                    switch try record.string("t") {
-                    case "volunteer":
-                        items.append(.volunteer(try State.snapshotVolunteer(record, pool: &pool.pool)))
-                    case "cert":
-                        let (id, certification) = try State.snapshotCertification(record, pool: &pool.pool)
-                        // A volunteer's certifications follow its line: added to it here, where
-                        // the volunteer is still this batch's own (its box not shared, so no copy).
-                        if case .volunteer(var volunteer)? = items.last, volunteer.id == id {
-                            items.removeLast()
-                            volunteer.certifications[certification.skill] = certification
-                            items.append(.volunteer(volunteer))
-                        } else {
-                            items.append(.certification(volunteer: id, certification))
-                        }
-                    default:
-                        items.append(.record(record))
+                    let item = try decodeLine(UnsafeRawBufferPointer(rebasing: raw[line]), pool: &pool.pool)
+                    // A volunteer's certifications follow its line: added to it here, where the
+                    // volunteer is still this batch's own (its box not shared, so no copy).
+                    if case .certification(let id, let certification) = item, case .volunteer(var volunteer)? = items.last, volunteer.id == id {
+                        items.removeLast()
+                        volunteer.certifications[certification.skill] = certification
+                        items.append(.volunteer(volunteer))
+                    } else {
+                        items.append(item)
                     }
                 }
             } catch {

@@ -74,6 +74,64 @@ extension State {
         return (id, pool.intern(certification))
     }
 
+    /// The fields of a volunteer's snapshot line, in the order `rosterSnapshotLines` writes them.
+    static let volunteerFields = FlatJSON.FieldNames([
+        "id", "name", "phone", "id_number", "region", "lat", "lon", "languages", "skills", "max_hours", "min_rest_hours",
+        "organization", "registered", "status", "reason", "until", "on_duty_since", "incident",
+    ])
+
+    /// A volunteer's snapshot line decoded straight from its bytes, read by `parser` up to its
+    /// first pair (`"t":"volunteer"`): the same volunteer and the same error as
+    /// `snapshotVolunteer(FlatJSON.decode(line), pool:)`, read the same way (every byte of the
+    /// line parsed first, then the fields in the order that path reads them), without a String
+    /// per key, a look-up by name per field or the event's kind. The languages and skills are
+    /// looked up in `pool` by their text and parsed only the first time. A national roster's
+    /// start is mostly these lines.
+    static func snapshotVolunteer(reading parser: inout FlatJSON.Parser, pool: inout TextPool) throws -> Volunteer {
+        var field = InlineArray<18, FlatJSON.Value?>(repeating: nil)
+        if try parser.more() { try parser.readFields(volunteerFields) { field[$0] = $1 } }
+        let id = try FlatJSON.string(field[0], "id")
+        let skills = try pool.skills(written: try FlatJSON.string(field[8], "skills"))
+        let profile = VolunteerProfile(
+            name: try FlatJSON.string(field[1], "name"), phone: try FlatJSON.optionalString(field[2], "phone"),
+            idNumber: try FlatJSON.optionalString(field[3], "id_number"), region: try FlatJSON.string(field[4], "region"),
+            base: Coordinate(latitude: try FlatJSON.double(field[5], "lat"), longitude: try FlatJSON.double(field[6], "lon")),
+            languages: pool.languages(written: try FlatJSON.string(field[7], "languages")), skills: skills,
+            maxDutyHoursPerDay: Int(try FlatJSON.int(field[9], "max_hours")), minRestHours: Int(try FlatJSON.int(field[10], "min_rest_hours")),
+            organization: pool.intern(try FlatJSON.optionalString(field[11], "organization")))
+        var volunteer = Volunteer(id: id, profile: profile, registeredAt: Timestamp(milliseconds: try FlatJSON.int(field[12], "registered")))
+        let status = try FlatJSON.string(field[13], "status")
+        guard let parsed = VolunteerStatus(rawValue: status) else { throw FlatJSON.DecodingError.invalid("status \(status)") }
+        volunteer.status = parsed
+        volunteer.statusReason = try FlatJSON.optionalString(field[14], "reason")
+        if let until = try FlatJSON.optionalString(field[15], "until") {
+            guard let day = Day(iso8601: until) else { throw FlatJSON.DecodingError.invalid("date \(until)") }
+            volunteer.statusUntil = day
+        }
+        volunteer.onDutySince = try FlatJSON.optionalInt(field[16], "on_duty_since").map(Timestamp.init(milliseconds:))
+        volunteer.onDutyIncident = try FlatJSON.optionalString(field[17], "incident")
+        return volunteer
+    }
+
+    static let certificationFields = FlatJSON.FieldNames(["id", "skill", "issued", "expires", "issuer"])
+
+    /// A certification's snapshot line decoded straight from its bytes, as
+    /// `snapshotVolunteer(reading:pool:)` does a volunteer's: the same result and error as
+    /// `snapshotCertification(FlatJSON.decode(line), pool:)`.
+    static func snapshotCertification(reading parser: inout FlatJSON.Parser, pool: inout TextPool) throws -> (String, Certification) {
+        var field = InlineArray<5, FlatJSON.Value?>(repeating: nil)
+        if try parser.more() { try parser.readFields(certificationFields) { field[$0] = $1 } }
+        func day(_ index: Int, _ key: String) throws -> Day {
+            let text = try FlatJSON.string(field[index], key)
+            guard let day = Day(iso8601: text) else { throw FlatJSON.DecodingError.invalid("\(key)=\(text)") }
+            return day
+        }
+        let id = try FlatJSON.string(field[0], "id")
+        let certification = Certification(skill: try FlatJSON.string(field[1], "skill"), issued: try day(2, "issued"),
+                                          expires: try day(3, "expires"), issuer: pool.intern(try FlatJSON.string(field[4], "issuer")))
+        return (id, certification)
+    }
+
     mutating func loadRosterRecord(_ type: String, _ record: FlatJSON) throws {
         func day(_ text: String?) throws -> Day? {
             guard let text else { return nil }

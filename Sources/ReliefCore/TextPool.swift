@@ -14,10 +14,18 @@ struct TextPool: Sendable {
     private var strings: Set<String> = []
     private var languageLists: Set<[String]> = []
     private var skillLists: Set<[String: Int]> = []
+    /// The lists as a snapshot line writes them ("zh,en", "first-aid:2,driver-c1:3"), each with
+    /// its pooled list: the snapshot decoder looks a line's text up here and parses and pools it
+    /// only the first time it meets it. Kept while a snapshot loads, then dropped
+    /// (`forgetWrittenLists`); bounded like the pools.
+    private var languagesByText: [String: [String]] = [:]
+    private var skillsByText: [String: [String: Int]] = [:]
 
     var count: Int { strings.count }
     /// Distinct language lists and skill lists held.
     var listCount: Int { languageLists.count + skillLists.count }
+    /// Texts of lists held for a snapshot being loaded.
+    var writtenListCount: Int { languagesByText.count + skillsByText.count }
 
     /// `value`, or the pool's copy of an equal one (sharing its storage).
     private static func pooled<Value: Hashable>(_ value: Value, in pool: inout Set<Value>) -> Value {
@@ -46,6 +54,31 @@ struct TextPool: Sendable {
         merge(other.strings, into: &strings)
         merge(other.languageLists, into: &languageLists)
         merge(other.skillLists, into: &skillLists)
+    }
+
+    /// The languages a snapshot line writes as `text`, parsed and pooled the first time.
+    mutating func languages(written text: String) -> [String] {
+        if let list = languagesByText[text] { return list }
+        var list = Event.parseLanguages(text)
+        if !list.isEmpty { list = TextPool.pooled(list, in: &languageLists) }
+        if languagesByText.count < TextPool.capacity { languagesByText[text] = list }
+        return list
+    }
+
+    /// The skills a snapshot line writes as `text`, parsed and pooled the first time.
+    mutating func skills(written text: String) throws -> [String: Int] {
+        if let skills = skillsByText[text] { return skills }
+        var skills = try Event.parseSkills(text)
+        if !skills.isEmpty { skills = TextPool.pooled(skills, in: &skillLists) }
+        if skillsByText.count < TextPool.capacity { skillsByText[text] = skills }
+        return skills
+    }
+
+    /// Drops the texts `languages(written:)` and `skills(written:)` looked lists up by, once a
+    /// snapshot is loaded (the lists themselves stay pooled).
+    mutating func forgetWrittenLists() {
+        languagesByText = [:]
+        skillsByText = [:]
     }
 
     /// `profile` with its shared text and lists taken from the pool.

@@ -129,6 +129,104 @@ final class SnapshotLoadTests: XCTestCase {
         }
     }
 
+    /// Volunteer and certification lines are decoded straight from their bytes; every other
+    /// line, and any of theirs that does not start with its type, as a whole record. Both ways
+    /// give the same item or the same error: checked on lines as written and on every variant of
+    /// them a damaged or hand-made snapshot could hold — each line cut short at every byte, each
+    /// field left out, set to null, to a number, to another text or given twice, keys escaped,
+    /// unknown keys, the type not first.
+    func testVolunteerAndCertificationLinesDecodeAsTheirRecordsDo() throws {
+        var b = try largeRoster(6)
+        try b.apply(.volunteerStatusSet(id: "v-1", status: .standby, reason: "on call", until: day("2027-01-01")))
+        var profile = StateBuilder.profile("\u{738B}\u{82B3} \"Wang\"", at: Coordinate(latitude: 37.5, longitude: 112.5), skills: [:])
+        profile.languages = []
+        try b.apply(.volunteerAdded(id: "v-empty", profile: profile))
+        let written = b.state.snapshotText().split(separator: "\n").map(String.init)
+        let lines = written.filter { $0.hasPrefix("{\"t\":\"volunteer\"") || $0.hasPrefix("{\"t\":\"cert\"") }
+        XCTAssertEqual(lines.filter { $0.hasPrefix("{\"t\":\"volunteer\"") }.count, 7)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("{\"t\":\"cert\"") }.count, 2)
+
+        var variants: [String] = written
+        let replacements = ["null", "7", "-1", "2.5", "\"\"", "\"x\"", "\"a:1,b:2\"", "\"a:x\"", "\"a::3\"", "\",,\"", "\"2026-13-01\"",
+                            "\"2027-01-01\"", "\"standby\"", "\"v-0\"", "\"tab\\tquote\\\"\"", "1e400", "nul", "\"unterminated"]
+        for line in lines {
+            let record = try FlatJSON.decode(line)
+            for cut in 0..<line.utf8.count { variants.append(String(decoding: line.utf8.prefix(cut), as: UTF8.self)) }
+            for (position, (key, _)) in record.pairs.enumerated() where key != "t" {
+                var without = record
+                without.pairs.remove(at: position)
+                variants.append(without.encoded())
+                var twice = record
+                twice.pairs.append((key, .string("second")))
+                variants.append(twice.encoded())
+                for replacement in replacements {
+                    var pairs = record.pairs.map { pair in
+                        var one = FlatJSON()
+                        one.pairs = [pair]
+                        return String(one.encoded().dropFirst().dropLast())
+                    }
+                    pairs[position] = "\"\(key)\":\(replacement)"
+                    variants.append("{" + pairs.joined(separator: ",") + "}")
+                }
+                // The key written with an escape, and an unknown key before it.
+                let escaped = line.replacingOccurrences(of: "\"\(key)\":", with: "\"\\u00\(String(key.utf8.first!, radix: 16))\(key.dropFirst())\":")
+                variants.append(escaped)
+                variants.append(line.replacingOccurrences(of: "\"\(key)\":", with: "\"extra\":[],\"\(key)\":"))
+                variants.append(line.replacingOccurrences(of: "\"\(key)\":", with: "\"extra\":1,\"\(key)\":"))
+            }
+            // The type not first, and no type.
+            var moved = record
+            moved.pairs.append(moved.pairs.removeFirst())
+            variants.append(moved.encoded())
+            moved.pairs.removeLast()
+            variants.append(moved.encoded())
+            variants.append(line.replacingOccurrences(of: "{\"t\":", with: " { \"t\" : "))
+        }
+        var direct = TextPool(), whole = TextPool()
+        var decoded = 0
+        for variant in variants {
+            var bytes = Array(variant.utf8)
+            let viaLine = Result { try bytes.withUnsafeBytes { try SnapshotDecoder.decodeLine($0, pool: &direct) } }
+            let viaRecord = Result { try SnapshotDecoder.decodeRecord(bytes.withUnsafeBytes { try FlatJSON.decode($0) }, pool: &whole) }
+            switch (viaLine, viaRecord) {
+            case (.success(let a), .success(let b)):
+                XCTAssertEqual(a, b, variant)
+                decoded += 1
+            case (.failure(let a), .failure(let b)):
+                XCTAssertEqual("\(a)", "\(b)", variant)
+            default:
+                XCTFail("\(variant): decoded from its bytes \(viaLine), as a record \(viaRecord)")
+            }
+            bytes.removeAll()
+        }
+        XCTAssertGreaterThan(decoded, 100)
+        XCTAssertGreaterThan(variants.count - decoded, 1000)
+    }
+
+    /// A snapshot line's languages and skills are looked up by their text and parsed once: equal
+    /// texts give one storage, and the texts are dropped once the snapshot is loaded.
+    func testWrittenListsAreParsedOnceAndDroppedAfterTheLoad() throws {
+        func storage(_ skills: [String: Int]) -> Int { unsafeBitCast(skills, to: Int.self) }
+        var pool = TextPool()
+        let first = try pool.skills(written: "first-aid:2,driver-c1:3")
+        let again = try pool.skills(written: String("first-aid:2,driver-c1:3".reversed().reversed()))
+        XCTAssertEqual(first, ["first-aid": 2, "driver-c1": 3])
+        XCTAssertEqual(storage(first), storage(again))
+        // The same list written in another order is the same pooled list.
+        XCTAssertEqual(storage(try pool.skills(written: "driver-c1:3,first-aid:2")), storage(first))
+        XCTAssertEqual(pool.languages(written: "zh,en"), ["zh", "en"])
+        XCTAssertEqual(pool.writtenListCount, 3)
+        XCTAssertThrowsError(try pool.skills(written: "first-aid")) { XCTAssertEqual("\($0)", "invalid value: skills=first-aid") }
+        for k in 0..<(TextPool.capacity + 20) { _ = pool.languages(written: "l\(k)") }
+        XCTAssertEqual(pool.writtenListCount, 2 + TextPool.capacity, "the languages texts stop at the capacity")
+        pool.forgetWrittenLists()
+        XCTAssertEqual(pool.writtenListCount, 0)
+
+        let loaded = try State(snapshotText: try largeRoster(30).state.snapshotText(), batchLines: 7)
+        XCTAssertEqual(loaded.textPool.writtenListCount, 0)
+        XCTAssertGreaterThan(loaded.textPool.listCount, 0)
+    }
+
     /// Equal language and skill lists of two volunteers share one storage once interned; the
     /// lists held are bounded as the strings are.
     func testTextPoolSharesEqualListsAndStaysBounded() {
