@@ -61,6 +61,7 @@ let package = Package(
         ]),
         .target(name: "ReliefServer", dependencies: [
             "ReliefEngine", "ReliefMatching", "ReliefStore", "ReliefProtocol", "ReliefDrill", "ReliefLimits", "ReliefHTTP", "CLibUV",
+            .target(name: "CMalloc", condition: .when(platforms: [.linux])),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The log format (logfmt on stderr, journald's priority prefix under systemd): a module of its
@@ -69,7 +70,6 @@ let package = Package(
         .target(name: "ReliefLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "reliefd", dependencies: [
             "ReliefServer", "ReliefDrill", "ReliefLog",
-            .target(name: "CMalloc", condition: .when(platforms: [.linux])),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // CSV import and export (reliefctl import/export, demo-roster): a library so the fuzz targets reach it.

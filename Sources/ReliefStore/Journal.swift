@@ -65,8 +65,9 @@ public protocol Journal: AnyObject {
 
     /// Work a load left for before the first write (SQLiteJournal: comparing the current-state
     /// tables with the state, `load(deferringTableCheck:)`); nothing for a store that leaves none.
-    /// The daemon's writer runs it as its first job, so reads need not wait for it.
-    func checkDeferredTables() throws
+    /// The daemon's writer runs it as its first job, so reads need not wait for it. True when
+    /// there was something to do and it is done.
+    @discardableResult func checkDeferredTables() throws -> Bool
 
     /// Whether `stage`/`commitStaged` are available: a large all-or-nothing request (a bulk import)
     /// is then written ahead into an open transaction while its rows still arrive.
@@ -93,7 +94,7 @@ public protocol Journal: AnyObject {
 extension Journal {
     public var headHash: String { "" }
 
-    public func checkDeferredTables() throws {}
+    @discardableResult public func checkDeferredTables() throws -> Bool { false }
 
     public var supportsStaging: Bool { false }
     public func stage(_ entries: [Entry]) throws {

@@ -33,6 +33,21 @@ final class SQLiteConnection {
 
     var isOpen: Bool { handle != nil }
 
+    /// Frees the pages this connection's cache holds and no statement is using
+    /// (sqlite3_db_release_memory). After reading a whole snapshot or every table once, the cache
+    /// is full of pages no later work reads again: 32 MB the daemon would otherwise keep.
+    func releaseCache() {
+        if let handle { sqlite3_db_release_memory(handle) }
+    }
+
+    /// Bytes of memory the connection's page cache holds (SQLITE_DBSTATUS_CACHE_USED).
+    var cacheUsed: Int {
+        guard let handle else { return 0 }
+        var current: Int32 = 0, highwater: Int32 = 0
+        sqlite3_db_status(handle, SQLITE_DBSTATUS_CACHE_USED, &current, &highwater, 0)
+        return Int(current)
+    }
+
     /// Runs one or more statements that return no rows (schema, pragmas, transaction control on
     /// cold paths).
     func execute(_ sql: String) throws {

@@ -112,6 +112,8 @@ extension SQLiteJournal {
                                  + problems.prefix(5).joined(separator: "; "), isTransient: false)
             }
             if !readingUnlinkedFile && deferringTableCheck { deferredCheck = state }
+            // The snapshot's pages (and the tables', when compared here) are not read again.
+            session.connection.releaseCache()
             let loaded = replayed!
             lastSeq = loaded.position.seq
             lastHash = loaded.position.hash
@@ -176,6 +178,7 @@ extension SQLiteJournal {
                 throw error
             }
         }
+        session.connection.releaseCache()
         logger.info("current-state tables checked", metadata: ["store": "\(location)", "seq": "\(state.lastSeq)",
                                                                "rebuilt": "\(!tablesMatch || !movesMatch)",
                                                                "check_ms": "\((ContinuousClock.now - started).milliseconds)"])
@@ -186,10 +189,11 @@ extension SQLiteJournal {
     /// rebuilt where they disagree. Every write runs it first; the daemon's writer calls it as its
     /// first job, before any write arrives. A failure leaves it due, and the write that runs it
     /// next fails the same way (the daemon then recovers by loading the store again).
-    public func checkDeferredTables() throws {
-        guard let state = deferredCheck, let session else { return }
+    @discardableResult public func checkDeferredTables() throws -> Bool {
+        guard let state = deferredCheck, let session else { return false }
         try compareAndRepairTables(session, state)
         deferredCheck = nil
+        return true
     }
 
     /// The state as the file holds it, read without a write: the newest sealed snapshot and the

@@ -73,6 +73,7 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
             throw failed(error, session, "committing entries \(entries.first!.seq)...\(entries.last!.seq)")
         }
         swap(&lastHash, &workingHash)
+        releaseCacheAfterLargeBatch(entries.last!.seq - lastSeq, session)
         lastSeq = entries.last!.seq
     }
 
@@ -128,7 +129,18 @@ public final class SQLiteJournal: Journal, @unchecked Sendable {
             throw failed(error, session, "committing staged entries \(lastSeq + 1)...\(entries.last?.seq ?? upTo)")
         }
         swap(&lastHash, &workingHash)
+        releaseCacheAfterLargeBatch((entries.last?.seq ?? upTo) - lastSeq, session)
         lastSeq = entries.last?.seq ?? upTo
+    }
+
+    /// Entries in one transaction past which the pages it wrote are let go of once it commits.
+    static let largeBatch: Int64 = 10_000
+
+    /// After an import's transaction (a roster of 100,000 rewrites much of the file through the
+    /// cache), the cache holds pages the next small commits do not touch again: freed, so the
+    /// daemon does not keep 32 MB for them. Small commits keep their cache warm.
+    private func releaseCacheAfterLargeBatch(_ count: Int64, _ session: SQLiteSession) {
+        if count >= SQLiteJournal.largeBatch { session.connection.releaseCache() }
     }
 
     public func discardStaged() {

@@ -371,6 +371,40 @@ final class RosterTablesTests: XCTestCase {
         third.close()
     }
 
+    /// The pages a load reads (the snapshot), the deferred table check reads (every table) and a
+    /// large batch writes (an import) are not read again soon: the page cache lets go of them
+    /// rather than holding up to 32 MB. A small commit keeps its cache.
+    func testPagesOfALoadATableCheckAndALargeBatchAreLetGo() throws {
+        let count = Int(SQLiteJournal.largeBatch) + 500
+        let (journal, _) = try openJournal()
+        try journal.commit(catalog())
+        func volunteer(_ n: Int) -> Event {
+            .volunteerAdded(id: "vol-\(n)", profile: VolunteerProfile(
+                name: "Volunteer \(n)", phone: "+86 138 \(10_000_000 + n)", idNumber: "1401001990\(100_000 + n)", region: "shanxi/taiyuan",
+                base: Coordinate(latitude: 37 + Double(n % 1000) / 1000, longitude: 112 + Double(n % 997) / 1000),
+                languages: ["zh"], skills: ["first-aid": 1 + n % 5], maxDutyHoursPerDay: 10, minRestHours: 8, organization: "Blue Sky"))
+        }
+        let small = 2_000
+        try journal.commit(entries((0..<small).map(volunteer)))
+        let warm = journal.session!.connection.cacheUsed
+        XCTAssertGreaterThan(warm, 1 << 20, "a small batch keeps the pages it wrote")
+        try journal.commit(entries((small..<(small + count)).map(volunteer)))
+        XCTAssertLessThan(journal.session!.connection.cacheUsed, 256 << 10, "a batch of \(count) entries is let go of")
+        let snapshotSeq = state.lastSeq
+        let seal = try journal.writeSnapshot(state)
+        try journal.commit(entries([seal.event]))
+        journal.close()
+
+        let reopened = SQLiteJournal(path: path, logger: logger)
+        defer { reopened.close() }
+        XCTAssertEqual(try reopened.load(deferringTableCheck: true).volunteers.count, small + count)
+        XCTAssertEqual(reopened.loadedSnapshotSeq, snapshotSeq, "loaded from the snapshot")
+        XCTAssertLessThan(reopened.session!.connection.cacheUsed, 256 << 10, "the snapshot's pages are let go of")
+        XCTAssertTrue(try reopened.checkDeferredTables())
+        XCTAssertLessThan(reopened.session!.connection.cacheUsed, 256 << 10, "every table's pages are let go of")
+        XCTAssertFalse(try reopened.checkDeferredTables(), "nothing left to check")
+    }
+
     func testProjectionOntoDriftedTablesFailsTheCommit() throws {
         let (journal, _) = try openJournal()
         defer { journal.close() }
