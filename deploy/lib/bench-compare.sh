@@ -295,9 +295,13 @@ if has_part roster; then
         start_ns=$(date +%s%N)
         start_reliefd "$dir" --demo on --demo-volunteers 0
         restart_ms=$((($(date +%s%N) - start_ns) / 1000000))
+        answering=$(rss_mib)
+        # The writer compares the tables with the state after the daemon answers (~0.3 s here),
+        # then hands back what that freed: the memory the daemon keeps is measured after it.
+        sleep 2
         restarted=$(rss_mib)
-        line="import_ms=$import_ms restart_ms=$restart_ms rss_empty_mib=$empty rss_imported_mib=$imported rss_restarted_mib=$restarted"
-        line+=" per100k_imported=$(per100k "$imported" "$empty") per100k_restarted=$(per100k "$restarted" "$empty")"
+        line="import_ms=$import_ms restart_ms=$restart_ms rss_empty_mib=$empty rss_imported_mib=$imported rss_answering_mib=$answering rss_restarted_mib=$restarted"
+        line+=" per100k_imported=$(per100k "$imported" "$empty") per100k_answering=$(per100k "$answering" "$empty") per100k_restarted=$(per100k "$restarted" "$empty")"
         echo "run $rep/$reps roster $volunteers: $line ($out)" >&2
         echo "$line" >>"$tmp/roster.results"
         for shape in "1 1" "50 $pipeline"; do
@@ -309,10 +313,10 @@ if has_part roster; then
         stop_last
     done
     import_v="$(col roster import_ms)"; restart_v="$(col roster restart_ms)"
-    rss_i="$(col roster per100k_imported)"; rss_r="$(col roster per100k_restarted)"
+    rss_i="$(col roster per100k_imported)"; rss_r="$(col roster per100k_restarted)"; rss_a="$(col roster per100k_answering)"
     find1_p50="$(col find-1 p50_us)"; find50_ops="$(col find-50 ops_per_sec)"
     rows+="| import $(group "$volunteers") volunteers ($(group "$csv_rows") CSV records, one all-or-nothing import, until durable) | $(group "$import_v") ms | — | — | ≤ 2,000 ms | $(verdict "$(at_most "$import_v" 2000 1.0)") |"$'\n'
-    rows+="| RSS per 100,000 volunteers after a restart on that store (after the import: $(group "$rss_i") MiB) | $(group "$rss_r") MiB | — | — | ≤ 120 MiB | $(verdict "$(at_most "$rss_r" 120 1.0)") |"$'\n'
+    rows+="| RSS per 100,000 volunteers after a restart on that store, 2 s after it answers (as it answers: $(group "$rss_a") MiB; after the import: $(group "$rss_i") MiB) | $(group "$rss_r") MiB | — | — | ≤ 120 MiB | $(verdict "$(at_most "$rss_r" 120 1.0)") |"$'\n'
     rows+="| start-up on that store (until store_status=ok) | $(group "$restart_v") ms | — | — | ≤ 1,000 ms | $(verdict "$(at_most "$restart_v" 1000 1.0)") |"$'\n'
     rows+="| \`volunteer find\` (skill, available, 30 km, limit 20) at $(group "$volunteers"), 1 client p50 | $(printf '%.0f' "$find1_p50") µs | — | — | ≤ 50 µs | $(verdict "$(at_most "$find1_p50" 50 1.0)") |"$'\n'
     rows+="| \`volunteer find\` at $(group "$volunteers"), 50 × $pipeline throughput | $(group "$(printf '%.0f' "$find50_ops")")/s | — | — | ≥ 40,000/s | $(verdict "$(at_least "$find50_ops" 40000 1.0)") |"$'\n'
@@ -339,6 +343,8 @@ if has_part national; then
         start_ns=$(date +%s%N)
         start_reliefd "$dir" --demo on --demo-volunteers 0
         restart_ms=$((($(date +%s%N) - start_ns) / 1000000))
+        # After the writer's table check (3-4 s on this roster), as on the roster part.
+        sleep 8
         restarted=$(rss_mib)
         stop_last
         line="import_ms=$import_ms restart_ms=$restart_ms rss_empty_mib=$empty rss_imported_mib=$imported rss_peak_mib=$peak rss_restarted_mib=$restarted"
@@ -348,7 +354,7 @@ if has_part national; then
     done
     rows+="| national roster: $(group "$national") volunteers ($(group "$national_records") CSV records, $(group "$(field "$out" imported)") rows) in one all-or-nothing import, until durable | $(group "$(col national import_ms)") ms | — | — | ≤ 20,000 ms | $(verdict "$(at_most "$(col national import_ms)" 20000 1.0)") |"$'\n'
     rows+="| restart on the national roster, from the snapshot after the import (until store_status=ok) | $(group "$(col national restart_ms)") ms | — | — | ≤ 5,000 ms | $(verdict "$(at_most "$(col national restart_ms)" 5000 1.0)") |"$'\n'
-    rows+="| RSS with the national roster: after the restart (after the import: $(group "$(col national rss_imported_mib)") MiB, peak during it $(group "$(col national rss_peak_mib)") MiB) | $(group "$(col national rss_restarted_mib)") MiB | — | — | — | — |"$'\n'
+    rows+="| RSS with the national roster: 8 s after the restart answers (after the import: $(group "$(col national rss_imported_mib)") MiB, peak during it $(group "$(col national rss_peak_mib)") MiB) | $(group "$(col national rss_restarted_mib)") MiB | — | — | — | — |"$'\n'
     notes+="- National roster: \`reliefctl demo-roster --seed 1 --count $national\` into a store with the Shanxi demo dataset's regions; RSS in MiB of the whole daemon (VmRSS, VmHWM for the peak); each of the $reps runs on a fresh store."$'\n'
 fi
 
