@@ -176,7 +176,17 @@ extension Engine {
     }
 
     static func skillsText(_ skills: [String: Int]) -> String {
-        skills.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
+        // Built as bytes (a row of every volunteer a find or listing returns has it), not by
+        // interpolating and joining a String per skill.
+        var out: [UInt8] = []
+        out.reserveCapacity(skills.count * 16)
+        for (skill, level) in skills.sorted(by: { $0.key < $1.key }) {
+            if !out.isEmpty { out.append(0x2C) }
+            out.append(contentsOf: skill.utf8)
+            out.append(0x3A)
+            out.append(contentsOf: String(level).utf8)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     func volunteerFields(_ volunteer: Volunteer, at now: Timestamp, personal: Bool, full: Bool) -> Fields {

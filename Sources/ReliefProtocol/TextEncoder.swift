@@ -63,29 +63,32 @@ public enum TextEncoder {
     /// Writes a value bare when it is safe to, otherwise double-quoted with backslash escapes
     /// (the same escapes the request parser reads, so values round-trip).
     public static func appendValue(_ value: String, into out: inout [UInt8]) {
-        var needsQuotes = value.isEmpty
-        if !needsQuotes {
-            for byte in value.utf8 where byte <= 0x20 || byte == 0x22 || byte == 0x3D || byte == 0x5C || byte == 0x7F {
+        // On the contiguous UTF-8 (every field of every reply row passes here): scanned and
+        // copied as a buffer, not byte by byte through the String's view.
+        var value = value
+        value.withUTF8 { bytes in
+            var needsQuotes = bytes.isEmpty
+            for byte in bytes where byte <= 0x20 || byte == 0x22 || byte == 0x3D || byte == 0x5C || byte == 0x7F {
                 needsQuotes = true
                 break
             }
-        }
-        guard needsQuotes else {
-            out.append(contentsOf: value.utf8)
-            return
-        }
-        out.append(0x22)
-        for byte in value.utf8 {
-            switch byte {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(0x6E)
-            case 0x09: out.append(0x5C); out.append(0x74)
-            case 0x0D: out.append(0x5C); out.append(0x72)
-            default: out.append(byte < 0x20 || byte == 0x7F ? 0x20 : byte)
+            guard needsQuotes else {
+                out.append(contentsOf: bytes)
+                return
             }
+            out.append(0x22)
+            for byte in bytes {
+                switch byte {
+                case 0x22: out.append(0x5C); out.append(0x22)
+                case 0x5C: out.append(0x5C); out.append(0x5C)
+                case 0x0A: out.append(0x5C); out.append(0x6E)
+                case 0x09: out.append(0x5C); out.append(0x74)
+                case 0x0D: out.append(0x5C); out.append(0x72)
+                default: out.append(byte < 0x20 || byte == 0x7F ? 0x20 : byte)
+                }
+            }
+            out.append(0x22)
         }
-        out.append(0x22)
     }
 
     /// Quotes one argument for a request line when needed (used by clients building requests).
