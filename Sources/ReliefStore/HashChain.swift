@@ -12,7 +12,9 @@ import Crypto
 /// The hasher reuses one input buffer so hashing a row allocates nothing.
 struct HashChain {
     static let genesis: [UInt8] = Array(repeating: UInt8(ascii: "0"), count: 64)
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    @inline(__always) private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+    }
 
     private var input: [UInt8] = []
 
@@ -35,13 +37,12 @@ struct HashChain {
         input.append(0x0A)
         appendCounted(body)
         let digest = SHA256.hash(data: input)
+        // Hex digits by arithmetic, written through the buffer: every row of every start passes here.
         hash.withUnsafeMutableBufferPointer { out in
-            var index = 0
             digest.withUnsafeBytes { bytes in
-                for byte in bytes {
-                    out[index] = HashChain.hexDigits[Int(byte >> 4)]
-                    out[index + 1] = HashChain.hexDigits[Int(byte & 0x0F)]
-                    index += 2
+                for (index, byte) in bytes.enumerated() {
+                    out[2 * index] = HashChain.hexDigit(byte >> 4)
+                    out[2 * index + 1] = HashChain.hexDigit(byte & 0x0F)
                 }
             }
         }
