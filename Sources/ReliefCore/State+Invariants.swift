@@ -1,3 +1,5 @@
+import Dispatch
+
 extension State {
     /// Every broken invariant, as a sentence; empty when the state is sound. Checked by the property
     /// tests after every step and by the daemon after loading a snapshot.
@@ -92,9 +94,36 @@ extension State {
             }
         }
         // In the map's order, not sorted: sorting 100,000 volunteers costs more than checking them.
-        // The sentences found here are sorted instead (there are none in a sound state).
+        // The sentences found here are sorted instead (there are none in a sound state). A large
+        // roster is checked in two halves, the second on another thread: at the end of a start
+        // this check is all that runs, and the second core would otherwise idle.
+        var volunteerProblems: [String]
+        if volunteers.count >= 20_000 {
+            let middle = volunteers.index(volunteers.startIndex, offsetBy: volunteers.count / 2)
+            final class Half: @unchecked Sendable { var problems: [String] = [] }
+            let second = Half(), group = DispatchGroup()
+            let state = self, teams = teamOf
+            DispatchQueue.global().async(group: group) {
+                second.problems = state.volunteerProblems(state.volunteers[middle...].lazy.map(\.value), teamOf: teams)
+            }
+            volunteerProblems = self.volunteerProblems(volunteers[..<middle].lazy.map(\.value), teamOf: teamOf)
+            group.wait()
+            volunteerProblems += second.problems
+        } else {
+            volunteerProblems = self.volunteerProblems(volunteers.values, teamOf: teamOf)
+        }
+        problems += volunteerProblems.sorted()
+        if !indexesJustRebuilt && rosterIndex != RosterIndex.build(volunteers) {
+            problems.append("roster indexes disagree with the volunteers")
+        }
+        return problems
+    }
+
+    /// What is wrong with each of `volunteers` on its own and against the teams (`teamOf`: the
+    /// team each member is listed in).
+    private func volunteerProblems<Volunteers: Sequence<Volunteer>>(_ volunteers: Volunteers, teamOf: [String: String]) -> [String] {
         var volunteerProblems: [String] = []
-        for volunteer in volunteers.values {
+        for volunteer in volunteers {
             let id = volunteer.id
             if let team = volunteer.team, teamOf[id] != team { volunteerProblems.append("volunteer \(id) points to team \(team) which does not list it") }
             // Deployed means on duty (checked in, or on scene) or sent on an assignment not yet on scene.
@@ -118,10 +147,6 @@ extension State {
                 volunteerProblems.append("volunteer \(id) checked in before the last check-out")
             }
         }
-        problems += volunteerProblems.sorted()
-        if !indexesJustRebuilt && rosterIndex != RosterIndex.build(volunteers) {
-            problems.append("roster indexes disagree with the volunteers")
-        }
-        return problems
+        return volunteerProblems
     }
 }

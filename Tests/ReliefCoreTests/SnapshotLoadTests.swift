@@ -255,6 +255,17 @@ final class SnapshotLoadTests: XCTestCase {
         XCTAssertEqual(pool.listCount, TextPool.capacity + 1, "skill lists stop at the capacity")
     }
 
+    /// A roster of 20,000 or more is checked in two halves on two threads: a broken volunteer is
+    /// found in either half, first or last in the map's order, and the sentences come sorted.
+    func testTheInvariantsOfALargeRosterAreCheckedInBothHalves() throws {
+        var state = try largeRoster(20_000).state
+        XCTAssertEqual(state.invariantViolations(indexesJustRebuilt: true), [])
+        let keys = Array(state.volunteers.keys), first = keys.first!, last = keys.last!
+        for id in [first, last] { state.volunteers[id]!.status = .deployed }
+        XCTAssertEqual(state.invariantViolations(indexesJustRebuilt: true),
+                       [first, last].sorted().map { "volunteer \($0) on duty false but status deployed, and no active assignment" })
+    }
+
     func testTextPoolKeepsOneCopyAndStaysBounded() {
         var pool = TextPool()
         XCTAssertEqual(pool.intern("short"), "short")
