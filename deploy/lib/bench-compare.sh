@@ -25,6 +25,8 @@
 #             `reliefctl import volunteers` into a fresh store (until durable), RSS before and after,
 #             a restart on that store (until store_status=ok) and its RSS, and `volunteer find`
 #             (reliefctl bench --workload find) at 1 x 1 and 50 x 16; BENCH_REPS fresh stores.
+#             With BENCH_BASELINE=REV, also a release build of REV and this one restarted in
+#             turn on the first store, BENCH_REPS pairs: start-up, RSS and find side by side.
 #   national  (not in the default parts: about 2 minutes a run) the national roster of issue 16:
 #             BENCH_NATIONAL_VOLUNTEERS (1,000,000) generated volunteers with their certifications
 #             (2,205,596 rows) as one all-or-nothing import into a fresh store (until durable), the
@@ -61,7 +63,7 @@ start_reliefd() {
     local dir="$1"; shift
     mkdir -p "$dir"
     sock="$dir/r.sock"
-    "$bin/reliefd" --data-dir "$dir/data" --socket "$sock" --tcp off --log-level warning --demo off "$@" \
+    "${daemon_bin:-$bin}/reliefd" --data-dir "$dir/data" --socket "$sock" --tcp off --log-level warning --demo off "$@" \
         >"$dir/reliefd.out" 2>"$dir/reliefd.log" &
     pids+=($!)
     for _ in $(seq 3000); do
@@ -322,6 +324,43 @@ if has_part roster; then
     rows+="| \`volunteer find\` (skill, available, 30 km, limit 20) at $(group "$volunteers"), 1 client p50 | $(printf '%.0f' "$find1_p50") µs | — | — | ≤ 50 µs | $(verdict "$(at_most "$find1_p50" 50 1.0)") |"$'\n'
     rows+="| \`volunteer find\` at $(group "$volunteers"), 50 × $pipeline throughput | $(group "$(printf '%.0f' "$find50_ops")")/s | — | — | ≥ 40,000/s | $(verdict "$(at_least "$find50_ops" 40000 1.0)") |"$'\n'
     notes+="- Roster: \`reliefctl demo-roster --seed 1 --count $volunteers\` (certifications as extra CSV records); RSS per 100,000 is (RSS − RSS of the same daemon before the import) scaled to 100,000; each of the $reps runs on a fresh store."$'\n'
+    # With BENCH_BASELINE=REV: this build and a release build of REV restarted in turn on the
+    # first run's store, BENCH_REPS pairs (the order alternating), each measured as above: a
+    # side-by-side figure on a host whose speed drifts between runs. REV must read this
+    # revision's store (same schema and snapshot format).
+    if [ -n "${BENCH_BASELINE:-}" ]; then
+        base_rev="$(git rev-parse --short "$BENCH_BASELINE")"
+        echo "building the baseline $base_rev (release) in $tmp/baseline..." >&2
+        git worktree add -q --detach "$tmp/baseline" "$BENCH_BASELINE"
+        (cd "$tmp/baseline" && swift build -c release --scratch-path "$tmp/baseline-build" >/dev/null)
+        base_bin="$(cd "$tmp/baseline" && swift build -c release --scratch-path "$tmp/baseline-build" --show-bin-path)"
+        git worktree remove --force "$tmp/baseline"
+        pair_run() {
+            local name="$1" start_ns ms rss p50 ops
+            daemon_bin="$2"
+            start_ns=$(date +%s%N)
+            start_reliefd "$tmp/roster-1" --demo on --demo-volunteers 0
+            ms=$((($(date +%s%N) - start_ns) / 1000000))
+            sleep 2
+            rss=$(rss_mib)
+            p50="$(field "$("$bin/reliefctl" --socket "$sock" bench --workload find --clients 1 --pipeline 1 --duration "$seconds")" p50_us)"
+            ops="$(field "$("$bin/reliefctl" --socket "$sock" bench --workload find --clients 50 --pipeline "$pipeline" --duration "$seconds")" ops_per_sec)"
+            stop_last
+            daemon_bin=""
+            echo "pair $name: restart_ms=$ms rss_mib=$rss find1_p50_us=$p50 find50_ops=$ops" >&2
+            echo "restart_ms=$ms rss_mib=$rss find1_p50_us=$p50 find50_ops=$ops" >>"$tmp/pair-$name.results"
+        }
+        for rep in $(seq "$reps"); do
+            if [ $((rep % 2)) = 1 ]; then pair_run this "$bin"; pair_run base "$base_bin"; else pair_run base "$base_bin"; pair_run this "$bin"; fi
+        done
+        for metric in "restart_ms|start-up (until store_status=ok)|ms" "rss_mib|RSS 2 s after it answers|MiB" \
+                      "find1_p50_us|\`volunteer find\`, 1 client p50|µs" "find50_ops|\`volunteer find\`, 50 × $pipeline throughput|/s"; do
+            IFS='|' read -r key what unit <<<"$metric"
+            this_v="$(col pair-this "$key")"; base_v="$(col pair-base "$key")"
+            rows+="| restarted on the first run's store, in turn with the build of $base_rev (BENCH_BASELINE, in the peer column), $reps pairs: $what | $(group "$(printf '%.0f' "$this_v")") $unit | $(group "$(printf '%.0f' "$base_v")") $unit | $(ratio "$this_v" "$base_v") | — | — |"$'\n'
+        done
+        notes+="- BENCH_BASELINE=$BENCH_BASELINE ($base_rev): built in a worktree with its own scratch path; its daemon and this revision's restarted in turn on the first run's store ($reps pairs, the order alternating), \`reliefctl bench\` of this revision as the client for both."$'\n'
+    fi
 fi
 
 # --- national: one import of a national roster, and a restart on it (no peer) --------------------
