@@ -41,6 +41,15 @@ public struct FlatJSON: Sendable, Equatable {
     public func optionalInt(_ key: String) throws -> Int64? { try FlatJSON.optionalInt(self[key], key) }
     public func double(_ key: String) throws -> Double { try FlatJSON.double(self[key], key) }
 
+    /// `Parser.readFields` on a record already decoded: `body` gets the first value of each of
+    /// `fields` the record has.
+    func readFields(_ fields: FieldNames, _ body: (Int, Value) -> Void) {
+        var found = FieldNames.Found()
+        for (key, value) in pairs {
+            if let field = fields.index(of: Array(key.utf8)[...]), found.first(field) { body(field, value) }
+        }
+    }
+
     // The same, given the value of field `key` (nil: absent): for decoders that read a record's
     // fields as they parse it (`Parser.readFields`) rather than look each up in a FlatJSON.
     static func string(_ value: Value?, _ key: String) throws -> String {
@@ -233,17 +242,12 @@ public struct FlatJSON: Sendable, Equatable {
         /// is one of them, the first time it appears (a duplicate key is read and skipped, as
         /// FlatJSON's look-up finds the first); keys not in `fields` are read and skipped too.
         mutating func readFields(_ fields: FieldNames, _ body: (Int, Value) -> Void) throws {
-            var seen: UInt64 = 0
-            var next = 0
+            var found = FieldNames.Found()
             repeat {
                 let key = try key()
                 let value = try value()
-                let field = key.decoded.map { fields.index(of: Array($0.utf8)[...]) } ?? fields.index(of: key.bytes, expecting: next)
-                if let field, seen & (1 << field) == 0 {
-                    seen |= 1 << field
-                    body(field, value)
-                    next = field + 1
-                }
+                let field = key.decoded.map { fields.index(of: Array($0.utf8)[...]) } ?? fields.index(of: key.bytes, expecting: found.next)
+                if let field, found.first(field) { body(field, value) }
             } while try more()
         }
 
@@ -349,6 +353,21 @@ extension FlatJSON {
 
         func index(of key: ArraySlice<UInt8>) -> Int? {
             names.firstIndex { $0[...] == key }
+        }
+
+        /// The fields met so far in one record: the first value of each is the one read.
+        struct Found {
+            private var seen: UInt64 = 0
+            /// The field after the last one met: where a record written in order goes on.
+            private(set) var next = 0
+
+            /// True the first time `field` is met.
+            mutating func first(_ field: Int) -> Bool {
+                guard seen & (1 << field) == 0 else { return false }
+                seen |= 1 << field
+                next = field + 1
+                return true
+            }
         }
     }
 }

@@ -45,51 +45,35 @@ extension State {
         return json
     }
 
-    /// A volunteer's snapshot record decoded, organization interned in `pool`. Pure: the snapshot
-    /// decoder calls it on its preparing threads.
-    static func snapshotVolunteer(_ record: FlatJSON, pool: inout TextPool) throws -> Volunteer {
-        guard case .volunteerAdded(let id, let profile) = try Event(kind: "volunteer.added", body: record) else {
-            throw FlatJSON.DecodingError.invalid("volunteer record")
-        }
-        var volunteer = Volunteer(id: id, profile: pool.intern(profile), registeredAt: Timestamp(milliseconds: try record.int("registered")))
-        let status = try record.string("status")
-        guard let parsed = VolunteerStatus(rawValue: status) else { throw FlatJSON.DecodingError.invalid("status \(status)") }
-        volunteer.status = parsed
-        volunteer.statusReason = try record.optionalString("reason")
-        if let until = try record.optionalString("until") {
-            guard let day = Day(iso8601: until) else { throw FlatJSON.DecodingError.invalid("date \(until)") }
-            volunteer.statusUntil = day
-        }
-        volunteer.onDutySince = try record.optionalInt("on_duty_since").map(Timestamp.init(milliseconds:))
-        volunteer.onDutyIncident = try record.optionalString("incident")
-        return volunteer
-    }
-
-    /// A certification's snapshot record decoded: the volunteer's id and the certification, its
-    /// issuer interned in `pool`.
-    static func snapshotCertification(_ record: FlatJSON, pool: inout TextPool) throws -> (String, Certification) {
-        guard case .certificationGranted(let id, let certification) = try Event(kind: "certification.granted", body: record) else {
-            throw FlatJSON.DecodingError.invalid("certification record")
-        }
-        return (id, pool.intern(certification))
-    }
-
     /// The fields of a volunteer's snapshot line, in the order `rosterSnapshotLines` writes them.
     static let volunteerFields = FlatJSON.FieldNames([
         "id", "name", "phone", "id_number", "region", "lat", "lon", "languages", "skills", "max_hours", "min_rest_hours",
         "organization", "registered", "status", "reason", "until", "on_duty_since", "incident",
     ])
+    typealias VolunteerFields = InlineArray<18, FlatJSON.Value?>
 
-    /// A volunteer's snapshot line decoded straight from its bytes, read by `parser` up to its
-    /// first pair (`"t":"volunteer"`): the same volunteer and the same error as
-    /// `snapshotVolunteer(FlatJSON.decode(line), pool:)`, read the same way (every byte of the
-    /// line parsed first, then the fields in the order that path reads them), without a String
-    /// per key, a look-up by name per field or the event's kind. The languages and skills are
-    /// looked up in `pool` by their text and parsed only the first time. A national roster's
-    /// start is mostly these lines.
+    /// A volunteer's snapshot record decoded, its organization and lists interned in `pool`. Pure:
+    /// the snapshot decoder calls it on its preparing threads.
+    static func snapshotVolunteer(_ record: FlatJSON, pool: inout TextPool) throws -> Volunteer {
+        var field = VolunteerFields(repeating: nil)
+        record.readFields(volunteerFields) { field[$0] = $1 }
+        return try volunteer(field, pool: &pool)
+    }
+
+    /// The same, read straight from the line's bytes by `parser`, past its first pair
+    /// (`"t":"volunteer"`): no String per key, no look-up by name. A national roster's start is
+    /// mostly these lines.
     static func snapshotVolunteer(reading parser: inout FlatJSON.Parser, pool: inout TextPool) throws -> Volunteer {
-        var field = InlineArray<18, FlatJSON.Value?>(repeating: nil)
+        var field = VolunteerFields(repeating: nil)
         if try parser.more() { try parser.readFields(volunteerFields) { field[$0] = $1 } }
+        return try volunteer(field, pool: &pool)
+    }
+
+    /// A volunteer from its fields (`volunteerFields`' order), read in the order a
+    /// `volunteer.added` body's are (Event.decodeProfile), so a bad line names the field it
+    /// always did. The languages and skills are looked up in `pool` by their text and parsed only
+    /// the first time.
+    private static func volunteer(_ field: VolunteerFields, pool: inout TextPool) throws -> Volunteer {
         let id = try FlatJSON.string(field[0], "id")
         let skills = try pool.skills(written: try FlatJSON.string(field[8], "skills"))
         let profile = VolunteerProfile(
@@ -114,13 +98,25 @@ extension State {
     }
 
     static let certificationFields = FlatJSON.FieldNames(["id", "skill", "issued", "expires", "issuer"])
+    typealias CertificationFields = InlineArray<5, FlatJSON.Value?>
 
-    /// A certification's snapshot line decoded straight from its bytes, as
-    /// `snapshotVolunteer(reading:pool:)` does a volunteer's: the same result and error as
-    /// `snapshotCertification(FlatJSON.decode(line), pool:)`.
+    /// A certification's snapshot record decoded: the volunteer's id and the certification, its
+    /// issuer interned in `pool`.
+    static func snapshotCertification(_ record: FlatJSON, pool: inout TextPool) throws -> (String, Certification) {
+        var field = CertificationFields(repeating: nil)
+        record.readFields(certificationFields) { field[$0] = $1 }
+        return try certification(field, pool: &pool)
+    }
+
+    /// The same, read straight from the line's bytes, as `snapshotVolunteer(reading:pool:)`.
     static func snapshotCertification(reading parser: inout FlatJSON.Parser, pool: inout TextPool) throws -> (String, Certification) {
-        var field = InlineArray<5, FlatJSON.Value?>(repeating: nil)
+        var field = CertificationFields(repeating: nil)
         if try parser.more() { try parser.readFields(certificationFields) { field[$0] = $1 } }
+        return try certification(field, pool: &pool)
+    }
+
+    /// A certification from its fields, read in the order a `certification.granted` body's are.
+    private static func certification(_ field: CertificationFields, pool: inout TextPool) throws -> (String, Certification) {
         func day(_ index: Int, _ key: String) throws -> Day {
             let text = try FlatJSON.string(field[index], key)
             guard let day = Day(iso8601: text) else { throw FlatJSON.DecodingError.invalid("\(key)=\(text)") }

@@ -58,20 +58,21 @@ struct TextPool: Sendable {
 
     /// The languages a snapshot line writes as `text`, parsed and pooled the first time.
     mutating func languages(written text: String) -> [String] {
-        if let list = languagesByText[text] { return list }
-        var list = Event.parseLanguages(text)
-        if !list.isEmpty { list = TextPool.pooled(list, in: &languageLists) }
-        if languagesByText.count < TextPool.capacity { languagesByText[text] = list }
-        return list
+        TextPool.pooled(written: text, byText: &languagesByText, in: &languageLists, parse: Event.parseLanguages)
     }
 
     /// The skills a snapshot line writes as `text`, parsed and pooled the first time.
     mutating func skills(written text: String) throws -> [String: Int] {
-        if let skills = skillsByText[text] { return skills }
-        var skills = try Event.parseSkills(text)
-        if !skills.isEmpty { skills = TextPool.pooled(skills, in: &skillLists) }
-        if skillsByText.count < TextPool.capacity { skillsByText[text] = skills }
-        return skills
+        try TextPool.pooled(written: text, byText: &skillsByText, in: &skillLists, parse: Event.parseSkills)
+    }
+
+    private static func pooled<List: Hashable & Collection>(written text: String, byText: inout [String: List], in pool: inout Set<List>,
+                                                           parse: (String) throws -> List) rethrows -> List {
+        if let list = byText[text] { return list }
+        var list = try parse(text)
+        if !list.isEmpty { list = pooled(list, in: &pool) }
+        if byText.count < capacity { byText[text] = list }
+        return list
     }
 
     /// Drops the texts `languages(written:)` and `skills(written:)` looked lists up by, once a

@@ -201,6 +201,12 @@ final class SnapshotLoadTests: XCTestCase {
         }
         XCTAssertGreaterThan(decoded, 100)
         XCTAssertGreaterThan(variants.count - decoded, 1000)
+        // A field given twice is read as its first value, as a look-up by name finds it.
+        var twice = Array(lines[0].dropLast().utf8) + Array(",\"name\":\"second\",\"name\":null}".utf8)
+        let item = try twice.withUnsafeBytes { try SnapshotDecoder.decodeLine($0, pool: &direct) }
+        guard case .volunteer(let volunteer) = item else { return XCTFail("\(item)") }
+        XCTAssertEqual(volunteer.profile.name, try FlatJSON.decode(lines[0]).string("name"))
+        twice.removeAll()
     }
 
     /// A snapshot line's languages and skills are looked up by their text and parsed once: equal
