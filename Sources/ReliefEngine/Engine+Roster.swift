@@ -87,23 +87,23 @@ extension Engine {
             return .ok(fields)
         },
         Command(words: ["volunteer", "list"], usage: "volunteer list [region=PATH] [team=ID] [status=STATUS] [org=TEXT] [limit=1000] [personal]",
-                summary: "list volunteers by id", mutating: false, access: .read(.roster), listing: .roster) { engine, args, context in
+                summary: "list volunteers by id", access: .read(.roster), listing: .roster) { engine, args, context in
             try args.expect(positionals: 0...0, options: ["region", "team", "status", "org"], flags: ["personal"])
             let personal = try Engine.personal(args, context)
             let filter = try engine.volunteerFilter(args, limit: context.limit)
-            return engine.volunteerRows(filter, at: context.now) { state, volunteer, _, now in
+            return Engine.volunteerRows(engine.state, filter, at: context.now) { state, volunteer, _, now in
                 Engine.volunteerFields(state, volunteer, at: now, personal: personal, full: false)
             }
         },
         Command(words: ["volunteer", "find"],
                 usage: "volunteer find [skill=ID] [certified_at=YYYY-MM-DD] [available] [near=LAT,LON [radius=50km]] [region=PATH] [team=ID] [status=STATUS] [org=TEXT] [limit=50] [personal]",
-                summary: "find volunteers by skill, certification, availability and distance (nearest first)", mutating: false, access: .read(.roster),
+                summary: "find volunteers by skill, certification, availability and distance (nearest first)", access: .read(.roster),
                 listing: Listing(defaultLimit: 50, maxLimit: 1_000_000)) { engine, args, context in
             try args.expect(positionals: 0...0, options: Engine.findOptions, flags: ["available", "personal"])
             let personal = try Engine.personal(args, context)
             let filter = try engine.volunteerFilter(args, limit: context.limit)
             let skill = filter.skill
-            return engine.volunteerRows(filter, at: context.now) { state, volunteer, distance, now in
+            return Engine.volunteerRows(engine.state, filter, at: context.now) { state, volunteer, distance, now in
                 var fields = Engine.volunteerFields(state, volunteer, at: now, personal: personal, full: false)
                 if let skill { fields.append("level", String(volunteer.profile.skills[skill] ?? 0)) }
                 if let distance { fields.append("distance_km", Engine.kilometres(distance)) }
@@ -112,11 +112,11 @@ extension Engine {
         },
         Command(words: ["volunteer", "export"],
                 usage: "volunteer export [skill=ID] [certified_at=…] [available] [near=… radius=…] [region=PATH] [team=ID] [status=…] [org=…] [limit=1000] [personal]",
-                summary: "every field of the selected volunteers, one row each (for CSV export)", mutating: false, access: .read(.roster), listing: .roster) { engine, args, context in
+                summary: "every field of the selected volunteers, one row each (for CSV export)", access: .read(.roster), listing: .roster) { engine, args, context in
             try args.expect(positionals: 0...0, options: Engine.findOptions, flags: ["available", "personal"])
             let personal = try Engine.personal(args, context)
             let filter = try engine.volunteerFilter(args, limit: context.limit)
-            return engine.volunteerRows(filter, at: context.now) { state, volunteer, _, now in
+            return Engine.volunteerRows(engine.state, filter, at: context.now) { state, volunteer, _, now in
                 Engine.exportFields(state, volunteer, at: now, personal: personal)
             }
         },

@@ -275,16 +275,17 @@ extension Engine {
         fields.append("drill_due", due ? "yes" : "no")
     }
 
-    /// The volunteers `filter` selects as a streamed listing: their ids are found now, and each row
-    /// is made from the state as it is now (a copy-on-write copy) only when it is encoded, so a
-    /// million-row export never holds a million rows.
-    func volunteerRows(_ filter: VolunteerFilter, at now: Timestamp,
-                       _ row: @escaping @Sendable (State, Volunteer, Double?, Timestamp) -> Fields) -> Reply {
-        let found = state.findVolunteerIDs(filter, at: now)
-        let state = self.state
-        return .stream(RowStream(count: found.count) { index in
-            let (id, distance) = found[index]
-            return row(state, state.volunteers[id]!, distance, now)
-        })
+    /// The work of a listing of the volunteers `filter` selects in `state` (a copy-on-write copy,
+    /// so the work may run later and on any thread): their ids are found when it runs, and each
+    /// row is made only when it is encoded, so a million-row export never holds a million rows.
+    static func volunteerRows(_ state: State, _ filter: VolunteerFilter, at now: Timestamp,
+                              _ row: @escaping @Sendable (State, Volunteer, Double?, Timestamp) -> Fields) -> @Sendable () -> Reply {
+        {
+            let found = state.findVolunteerIDs(filter, at: now)
+            return .stream(RowStream(count: found.count) { index in
+                let (id, distance) = found[index]
+                return row(state, state.volunteers[id]!, distance, now)
+            })
+        }
     }
 }

@@ -73,13 +73,27 @@ public final class Engine {
         /// For commands whose work can be too large for the loop (a plan over every open need): the
         /// work to run on another thread, or nil to run inline with `run`. See `Engine.offload`.
         let offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)?
+        /// For reads whose reply is a pure function of a copy of the state (`volunteer find`): checks
+        /// the request on the loop and returns the work, which may run on any thread. See
+        /// `Engine.parallelRead`; `run` is this work run at once.
+        let read: (@Sendable (Engine, inout Arguments, Context) throws -> @Sendable () -> Reply)?
 
         init(words: [String], usage: String, summary: String, mutating: Bool, access: Access, listing: Listing? = nil,
              offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)? = nil,
              run: @escaping @Sendable (Engine, inout Arguments, Context) throws -> Reply) {
             self.words = words; self.name = words.joined(separator: " "); self.summary = summary; self.mutating = mutating; self.access = access
-            self.listing = listing; self.offload = offload; self.run = run
+            self.listing = listing; self.offload = offload; self.run = run; self.read = nil
             // Every listing says it takes limit=, with its default.
+            self.usage = listing == nil || usage.contains("limit=") ? usage : usage + " [limit=\(listing!.defaultLimit)]"
+        }
+
+        /// A read that may be answered on another thread: `read` checks the request (on the loop)
+        /// and returns its work; handled inline, the work runs at once.
+        init(words: [String], usage: String, summary: String, access: Access, listing: Listing? = nil,
+             read: @escaping @Sendable (Engine, inout Arguments, Context) throws -> @Sendable () -> Reply) {
+            self.words = words; self.name = words.joined(separator: " "); self.summary = summary; self.mutating = false; self.access = access
+            self.listing = listing; self.offload = nil; self.read = read
+            self.run = { engine, arguments, context in try read(engine, &arguments, context)() }
             self.usage = listing == nil || usage.contains("limit=") ? usage : usage + " [limit=\(listing!.defaultLimit)]"
         }
     }
@@ -266,6 +280,37 @@ public final class Engine {
         }
         guard let work = try? offload(self, &arguments, context) else { return nil }
         return Deferred(request: request, principal: principal, attempt: attempt, reloads: reloads, compute: work.compute, finish: work.finish)
+    }
+
+    /// A read answered on another thread: `compute` gives the reply `handle` would give now (the
+    /// request was checked, the state copied); it touches nothing of the engine.
+    public struct ParallelRead: Sendable {
+        /// The command's words, for the metrics.
+        public let command: String
+        /// Runs on any thread, once.
+        public let compute: @Sendable () -> Reply
+    }
+
+    /// The work of `request` when it is a read that can be answered on another thread from a copy
+    /// of the state (`Command.read`), listing at most `maxRows` rows; nil when it should simply be
+    /// handled (any other command, a request `handle` refuses, a `req=` token, a larger listing).
+    /// The reply `compute` gives is the one `handle` would give at this moment: later changes to
+    /// the state are not seen by it, as a listing streamed from its copy does not see them.
+    public func parallelRead(_ request: Request, as principal: Principal, maxRows: Int) -> ParallelRead? {
+        guard request.requestToken == nil, let (command, wordCount) = lookup(request), let read = command.read else { return nil }
+        // A refusal is `handle`'s to give.
+        if refusal(of: command.access, name: "", request: request, commandWords: wordCount, as: principal) != nil { return nil }
+        var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
+        var context = Context(principal: principal, now: clock.now())
+        if let listing = command.listing {
+            // As `handle` does: the limit is the context's, and the command sees no limit=.
+            guard let (limit, stripped) = try? listing.limit(of: request), limit <= maxRows else { return nil }
+            arguments = Arguments(stripped, usage: command.usage, commandWords: wordCount)
+            context.limit = limit
+        }
+        guard let work = try? read(self, &arguments, context) else { return nil }
+        let limit = context.limit
+        return ParallelRead(command: command.name) { Engine.cut(work(), to: limit) }
     }
 
     /// Finishes off-loop work on the loop: the request's outcome, as `handle` gives it.

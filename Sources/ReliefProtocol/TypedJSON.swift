@@ -53,8 +53,8 @@ public enum TypedJSON {
         // The daemon's own counters (`info`).
         "auth_failures", "clients", "clients_paused", "clients_tcp", "commits", "denied",
         "feed_cut_off", "feed_lines", "import_bytes", "import_written_ahead", "large_listings",
-        "last_commit_us", "offload_queue", "offloaded", "output_held_bytes", "subscribers",
-        "uncommitted", "uptime_s", "writes_waiting",
+        "last_commit_us", "offload_queue", "offloaded", "output_held_bytes", "read_queue", "read_threads",
+        "reads_pooled", "subscribers", "uncommitted", "uptime_s", "writes_waiting",
         // Journal positions.
         "seq", "last_seq", "as_of_seq", "committed_seq", "snapshot_seq", "based_on",
         // Scales, durations, distances and costs.

@@ -57,6 +57,11 @@ public struct Configuration: Sendable, Equatable {
     /// TCP connections idle this long are closed (0 = never).
     public var tcpIdleTimeout: Double = 300
     public var snapshotEvery: Int64 = 100_000
+    /// Threads that answer roster reads (`volunteer find`, `list`, `export` of up to 256 rows)
+    /// beside the loop, from a copy of the state; 0 = the loop answers every request itself.
+    public var readThreads = Configuration.defaultReadThreads
+    /// One per core, at most 8.
+    public static var defaultReadThreads: Int { min(max(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 1), 8) }
     /// Stock moves held in memory; older ones are read from the store (State+MoveWindow.swift).
     public var historyMoves = State.defaultMoveWindow
     public var snapshotInterval: Double = 600
@@ -125,6 +130,7 @@ public struct Configuration: Sendable, Equatable {
         ("idle_timeout", "SECONDS", "close Unix-socket connections idle this long (0 = never)"),
         ("tcp_idle_timeout", "SECONDS", "close TCP connections idle this long (0 = never)"),
         ("snapshot_every", "N", "take a snapshot after this many journal entries"),
+        ("read_threads", "N | auto", "threads that answer roster reads (volunteer find, list, export of up to 256 rows) beside the loop; auto = one per core, at most 8; 0 = none"),
         ("history_moves", "N", "stock moves held in memory; older ones are read from the store"),
         ("snapshot_interval", "SECONDS", "take a snapshot at least this often when there were changes"),
         ("log_level", "trace|debug|info|notice|warning|error|critical", "log verbosity (stderr)"),
@@ -236,6 +242,12 @@ public struct Configuration: Sendable, Equatable {
         case "idle_timeout": idleTimeout = try seconds()
         case "tcp_idle_timeout": tcpIdleTimeout = try seconds()
         case "snapshot_every": snapshotEvery = try number(1...1_000_000_000)
+        case "read_threads":
+            if value == "auto" { readThreads = Configuration.defaultReadThreads; break }
+            guard let threads = Int(value), (0...64).contains(threads) else {
+                throw Problem("bad value \"\(value)\" for read_threads; expected auto or a whole number from 0 to 64")
+            }
+            readThreads = threads
         case "history_moves": historyMoves = try number(ChunkedList<StockMove>.chunkSize...100_000_000)
         case "snapshot_interval": snapshotInterval = try seconds()
         case "log_level":

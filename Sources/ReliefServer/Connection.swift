@@ -165,6 +165,14 @@ final class Connection {
         checkHardLimit()
     }
 
+    /// Queues a reply the read pool encoded; it goes out as `send`'s do.
+    func send(encoded bytes: [UInt8], waitSeq: Int64) {
+        guard !closing else { return }
+        machine.enqueue(encoded: bytes, waitSeq: waitSeq, committedSeq: server.committedSeq)
+        if machine.owesReplies { server.markWaiting(self) }
+        checkHardLimit()
+    }
+
     /// Sends lines of the event feed (after every reply owed); see FeedService.
     func push(_ bytes: [UInt8]) {
         guard !closing, !closeAfterWrite else { return }

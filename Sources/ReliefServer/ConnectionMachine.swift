@@ -197,6 +197,14 @@ struct ConnectionMachine {
         notePeak()
     }
 
+    /// Queues a reply encoded elsewhere (a read answered by the read pool), as `enqueue` does.
+    mutating func enqueue(encoded bytes: [UInt8], waitSeq: Int64, committedSeq: Int64) {
+        pendingBytes += bytes.count
+        pending.append(Pending(waitSeq: waitSeq, bytes: bytes, cursor: nil))
+        _ = produce(committedSeq: committedSeq)
+        notePeak()
+    }
+
     /// Queues bytes that are not a reply (lines of the event feed, already committed): after
     /// every reply owed, in order. They count in the load like replies.
     mutating func push(_ bytes: [UInt8]) {

@@ -59,6 +59,18 @@ public final class Server {
     /// systemd's notifications (READY, STOPPING, the watchdog); nothing when not under systemd.
     private let notifier = ServiceNotifier()
     private let offloadResults: UnsafeMutablePointer<uv_async_t>
+    /// Reads answered from a copy of the state on other threads (`read_threads`; nil: none).
+    private let readPool: ReadPool?
+    private let readResults: UnsafeMutablePointer<uv_async_t>
+    /// The client whose line ran first this loop turn, and whether another's ran too: a read is
+    /// handed to the pool only when others wait, so a lone client is never slowed by the hand-off.
+    private var turnClient = 0
+    private var turnShared = false
+    /// Clients whose read waits for room in the pool (their line parked), first come first served.
+    private var readWaiters: [Int] = []
+    private var readWaitersHead = 0
+    /// Reads the pool answered since start (`info reads_pooled`).
+    private var readsPooled: Int64 = 0
     /// Which writes wait (an import's re-check, commits behind) and the off-loop queue (WorkGate).
     private var gate = WorkGate<ImportRecheck, OffloadWorker.Result>()
     /// Failed logins per peer, and the replies held back to slow them (AuthThrottle).
@@ -273,11 +285,15 @@ public final class Server {
         housekeeping = UV.allocate(uv_timer_t.self)
         worker = makeBackend(loop, writerResults)
         offloadResults = UV.allocate(uv_async_t.self)
+        readResults = UV.allocate(uv_async_t.self)
         feedResults = UV.allocate(uv_async_t.self)
         httpRequests = UV.allocate(uv_async_t.self)
         unopenedHandles = [UnsafeMutableRawPointer(httpRequests), UnsafeMutableRawPointer(endOfTurn), UnsafeMutableRawPointer(stepper), UnsafeMutableRawPointer(writerResults),
-                           UnsafeMutableRawPointer(housekeeping), UnsafeMutableRawPointer(offloadResults), UnsafeMutableRawPointer(feedResults)]
+                           UnsafeMutableRawPointer(housekeeping), UnsafeMutableRawPointer(offloadResults), UnsafeMutableRawPointer(feedResults),
+                           UnsafeMutableRawPointer(readResults)]
         offloader = OffloadWorker(wakeLoop: offloadResults)
+        let readThreads = settings.configuration.readThreads
+        readPool = readThreads > 0 ? ReadPool(threads: readThreads, capacity: ReadPool.capacityPerThread * readThreads, wakeLoop: readResults) : nil
         startedAt = uv_now(loop)
         engine.hostInfo = { [unowned self] in self.info() }
         drillHost = DrillHost(server: self, loop: loop)
@@ -341,6 +357,7 @@ public final class Server {
             try open(stepper, "uv_idle_init") { uv_idle_init(loop, $0) }
             try open(writerResults, "uv_async_init") { uv_async_init(loop, $0) { Server.from($0).drainWriter() } }
             try open(offloadResults, "uv_async_init") { uv_async_init(loop, $0) { Server.from($0).drainOffloaded() } }
+            try open(readResults, "uv_async_init") { uv_async_init(loop, $0) { Server.from($0).drainReads() } }
             try open(feedResults, "uv_async_init") { uv_async_init(loop, $0) { Server.from($0).feed.drainReader() } }
             try drillHost.open(loop: loop)
             try open(housekeeping, "uv_timer_init") { uv_timer_init(loop, $0) }
@@ -362,6 +379,7 @@ public final class Server {
         }
 
         offloader.start()
+        readPool?.start()
         // Entries replayed or loaded at start (a demo dataset, a long journal tail, a journal whose
         // snapshots have no seals yet) go into a snapshot at once, so the next start does not
         // replay them again.
@@ -543,6 +561,10 @@ public final class Server {
     // MARK: requests
 
     func execute(line: [UInt8], from connection: Connection) {
+        if turnClient != connection.id {
+            if turnClient != 0 { turnShared = true }
+            turnClient = connection.id
+        }
         if ProtocolGuard.looksLikeHTTP(line) {
             // A browser (any web page can reach a loopback port) or a confused client: nothing it
             // sends may run. Closed without running the rest of what it sent.
@@ -641,6 +663,7 @@ public final class Server {
             reply(error: refusal, to: connection)
             return
         }
+        if shipRead(request, line: line, as: principal, from: connection) { return }
         let outcome = engine.handle(request, as: principal)
         logDenied(outcome.reply, request: request, connection: connection)
         metrics.request(engine.commandName(request), outcome.reply)
@@ -652,6 +675,68 @@ public final class Server {
             return
         }
         deliver(outcome, to: connection)
+    }
+
+    /// Hands `request` to the read pool when it is a read the pool answers (`Engine.parallelRead`)
+    /// and other clients wait for the loop meanwhile; true when it was handed over (or refused).
+    /// Its client's later lines wait for its reply (`Connection.block`), so replies keep their order.
+    private func shipRead(_ request: Request, line: [UInt8], as principal: Principal, from connection: Connection) -> Bool {
+        guard let pool = readPool, pool.inFlight > 0 || turnShared || !runQueue.isEmpty,
+              let read = engine.parallelRead(request, as: principal, maxRows: ReadPool.maxRows) else { return false }
+        guard pool.hasRoom else {
+            // Every thread has work queued: the line runs again when a reply comes back. Answered
+            // here instead, it would hold the loop (and every other client) for the whole search
+            // while the pool's threads ran dry.
+            connection.park(line)
+            readWaiters.append(connection.id)
+            return true
+        }
+        switch life.replyWait(outcomeWait: 0, lastSeq: engine.state.lastSeq) {
+        case .failure(let refusal):
+            connection.send(.error(.unavailable, refusal.message), waitSeq: 0)
+        case .success(let waitSeq):
+            connection.block()
+            readsPooled += 1
+            pool.submit(ReadPool.Job(connection: connection.id, waitSeq: waitSeq, reloads: engine.reloads, request: request, read: read))
+        }
+        return true
+    }
+
+    /// Replies the read pool made: each is queued in its client's order. A reply made from a state
+    /// re-read since (a commit failed meanwhile) is made again. Then clients whose read waited for
+    /// room in the pool go first, and the clients just answered run their later lines after them
+    /// (a client that finds the pool full again waits behind those already waiting).
+    private func drainReads() {
+        guard let pool = readPool else { return }
+        var answered: [Connection] = []
+        for result in pool.drainResults() {
+            guard let connection = connections[result.connection], !connection.closing else { continue }
+            if result.reloads != engine.reloads {
+                let outcome = engine.handle(result.request, as: connection.principal ?? Principal(user: "anonymous", role: .viewer))
+                metrics.request(engine.commandName(result.request), outcome.reply)
+                deliver(outcome, to: connection)
+            } else {
+                switch life.replyWait(outcomeWait: result.waitSeq, lastSeq: 0) {
+                case .failure(let refusal):
+                    connection.send(.error(.unavailable, refusal.message), waitSeq: 0)
+                case .success(let waitSeq):
+                    metrics.request(result.command, errorCode: result.errorCode)
+                    connection.send(encoded: result.bytes, waitSeq: waitSeq)
+                }
+            }
+            answered.append(connection)
+        }
+        while pool.hasRoom, readWaitersHead < readWaiters.count {
+            let id = readWaiters[readWaitersHead]
+            readWaitersHead += 1
+            connections[id]?.unblock()
+        }
+        if readWaitersHead == readWaiters.count {
+            readWaiters.removeAll(keepingCapacity: readWaiters.count <= 1024)
+            readWaitersHead = 0
+        }
+        for connection in answered { connection.unblock() }
+        if isStopping { step(.progress) }
     }
 
     /// Entries the loop applied: they commit with the next batch, and the feed sends them once they have.
@@ -1027,7 +1112,7 @@ public final class Server {
 
     /// What the life machine reads of the rest of the server.
     private var world: ServerMachine.World {
-        ServerMachine.World(lastSeq: engine.state.lastSeq, offloads: gate.outstanding, drills: drillHost.active,
+        ServerMachine.World(lastSeq: engine.state.lastSeq, offloads: gate.outstanding + (readPool?.inFlight ?? 0), drills: drillHost.active,
                             connections: connections.count, importBusy: staging.isStaging || gate.barrierUp)
     }
 
@@ -1106,6 +1191,7 @@ public final class Server {
             case .stopStore:
                 worker.submit(.stop)
                 offloader.stop()
+                readPool?.stop()
                 feed.stop()
             case .closeHandles:
                 // Nothing is posted to the HTTP mailbox once its handle is closing; what came
@@ -1123,6 +1209,8 @@ public final class Server {
     /// End of a loop turn: what the turn produced goes to the writer as one batch, if none is in flight.
     private func turnEnded() {
         turnBudgetEnds = 0
+        turnClient = 0
+        turnShared = false
         step(.turnEnded)
     }
 
@@ -1282,6 +1370,7 @@ public final class Server {
         out += ServerMetrics.gauge("reliefd_committed_seq", "The last journal entry committed.", pipeline.committedSeq)
         out += ServerMetrics.gauge("reliefd_uncommitted_entries", "Entries written and not yet durable.", Int64(pipeline.uncommitted))
         out += ServerMetrics.gauge("reliefd_offload_queue", "Requests waiting for or running on the off-loop thread.", Int64(gate.outstanding))
+        out += ServerMetrics.gauge("reliefd_reads_pooled_total", "Reads answered by the read pool's threads (read_threads).", readsPooled, type: "counter")
         out += ServerMetrics.gauge("reliefd_commits_total", "Batches committed since start.", pipeline.batches, type: "counter")
         out += ServerMetrics.gauge("reliefd_auth_failures_total", "Failed logins since start.", Int64(authFailures), type: "counter")
         out += ServerMetrics.gauge("reliefd_denied_total", "Requests refused for lack of rights since start.", Int64(denials), type: "counter")
@@ -1325,6 +1414,9 @@ public final class Server {
         fields.append("import_written_ahead", String(staging.written))
         fields.append("offloaded", String(gate.finished))
         fields.append("offload_queue", String(gate.outstanding))
+        fields.append("read_threads", String(readPool?.threads ?? 0))
+        fields.append("reads_pooled", String(readsPooled))
+        fields.append("read_queue", String((readPool?.inFlight ?? 0) + readWaiters.count - readWaitersHead))
         fields.append("import_bytes", String(importBytesOpen))
         fields.append("writes_waiting", String(gate.writesWaiting))
         fields.append("uncommitted", String(pipeline.uncommitted))

@@ -39,8 +39,12 @@ struct ServerMetrics {
     var httpRequests: Int64 = 0
 
     mutating func request(_ command: String?, _ reply: Reply) {
-        let result: String = if case .error(let code, _) = reply { code.rawValue } else { "ok" }
-        requests[command ?? "unknown", default: [:]][result, default: 0] += 1
+        let code: ErrorCode? = if case .error(let code, _) = reply { code } else { nil }
+        request(command, errorCode: code)
+    }
+
+    mutating func request(_ command: String?, errorCode: ErrorCode?) {
+        requests[command ?? "unknown", default: [:]][errorCode?.rawValue ?? "ok", default: 0] += 1
     }
 
     func requestsText() -> String {

@@ -24,6 +24,24 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 
+    func testReadThreadsAreOnePerCoreUnlessSet() throws {
+        var configuration = Configuration()
+        let cores = max(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 1)
+        XCTAssertEqual(configuration.readThreads, min(cores, 8), "one per core, at most 8")
+        try configuration.set("read_threads", "0")
+        XCTAssertEqual(configuration.readThreads, 0)
+        try configuration.set("read_threads", "12")
+        XCTAssertEqual(configuration.readThreads, 12)
+        try configuration.set("read_threads", "auto")
+        XCTAssertEqual(configuration.readThreads, min(cores, 8))
+        for bad in ["-1", "65", "two", ""] {
+            XCTAssertThrowsError(try configuration.set("read_threads", bad)) { error in
+                XCTAssertTrue("\(error)".contains("for read_threads; expected auto or a whole number from 0 to 64"), "\(error)")
+            }
+        }
+        XCTAssertEqual(configuration.readThreads, min(cores, 8), "a bad value changes nothing")
+    }
+
     func testLimitsThatMustAgreeAreCheckedTogether() throws {
         var configuration = Configuration()
         try configuration.set("max_output", "131072")
