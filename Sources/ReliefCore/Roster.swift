@@ -209,6 +209,18 @@ public struct Volunteer: Sendable, Equatable {
         _modify { yield &unique.drills }
     }
 
+    // Fields of the profile read in place: `profile` hands out a copy of the whole profile (a
+    // dozen references retained and released), and a search asks these of every candidate.
+    public var base: Coordinate { box.profile.base }
+    public var region: String { box.profile.region }
+    public var organization: String? { box.profile.organization }
+    public var maxDutyHoursPerDay: Int { box.profile.maxDutyHoursPerDay }
+    public var minRestHours: Int { box.profile.minRestHours }
+    /// The level of `skill` on the profile (1…5), nil when not listed.
+    public func level(of skill: String) -> Int? { box.profile.skills[skill] }
+    /// The certification for `skill`, if any.
+    public func certification(for skill: String) -> Certification? { box.certifications[skill] }
+
     public static func == (a: Volunteer, b: Volunteer) -> Bool {
         if a.box === b.box { return true }
         return a.box.id == b.box.id && a.box.profile == b.box.profile && a.box.certifications == b.box.certifications && a.box.status == b.box.status && a.box.statusReason == b.box.statusReason && a.box.statusUntil == b.box.statusUntil

@@ -107,8 +107,8 @@ extension State {
     public func isAvailable(_ volunteer: Volunteer, at now: Timestamp) -> Bool {
         if volunteer.onDutySince != nil || effectiveStatus(of: volunteer, at: now) != .available { return false }
         if let last = volunteer.duty.last,
-           now.milliseconds < last.end.milliseconds + Int64(volunteer.profile.minRestHours) * State.hourMilliseconds { return false }
-        return dutyMillisecondsInLastDay(of: volunteer, at: now) < Int64(volunteer.profile.maxDutyHoursPerDay) * State.hourMilliseconds
+           now.milliseconds < last.end.milliseconds + Int64(volunteer.minRestHours) * State.hourMilliseconds { return false }
+        return dutyMillisecondsInLastDay(of: volunteer, at: now) < Int64(volunteer.maxDutyHoursPerDay) * State.hourMilliseconds
     }
 
     public func availability(of id: String, at now: Timestamp) -> (available: Bool, reason: String?) {
@@ -124,9 +124,9 @@ extension State {
 
     /// True when the volunteer lists the skill and, if the skill needs a certificate, holds one valid on `day`.
     public func hasSkill(_ volunteer: Volunteer, _ skill: String, on day: Day) -> Bool {
-        guard volunteer.profile.skills[skill] != nil, let entry = skills[skill] else { return false }
+        guard volunteer.level(of: skill) != nil, let entry = skills[skill] else { return false }
         guard entry.needsCertificate else { return true }
-        return volunteer.certifications[skill]?.isValid(on: day) ?? false
+        return volunteer.certification(for: skill)?.isValid(on: day) ?? false
     }
 
     /// Why the volunteer does not count for `skill` on `day`, or nil when they do.
@@ -155,18 +155,23 @@ extension State {
             return nearestVolunteers(filter, near: near, radius: radius, limit: limit, at: now)
         }
         var candidates: [String]
+        // Candidates taken from a skill's index list the skill: only its certificate is checked.
+        var listSkill = filter.skill != nil
         if let near = filter.near, let radius = filter.radiusKilometres {
             candidates = rosterIndex.candidates(near: near, radiusKilometres: radius, skill: filter.skill)
         } else if let skill = filter.skill {
             candidates = Array(rosterIndex.bySkill[skill] ?? [])
         } else if let team = filter.team {
             candidates = teams[team]?.members ?? []
+            listSkill = false
         } else {
             candidates = Array(volunteers.keys)
+            listSkill = false
         }
+        let check = CandidateCheck(self, filter, today: today, now: now, listSkill: listSkill)
         var out: [(id: String, distance: Double?)] = []
         for id in candidates {
-            if let match = match(id, filter, today: today, now: now) { out.append((id, match.distance)) }
+            if let match = match(id, check) { out.append((id, match.distance)) }
         }
         out.sort(by: State.nearestThenID)
         if let limit = filter.limit, out.count > limit { out.removeLast(out.count - limit) }
@@ -199,6 +204,8 @@ extension State {
         }
         var unfiltered = filter
         unfiltered.near = nil
+        // Every candidate comes from the skill's grid (or everyone's, without a skill).
+        let check = CandidateCheck(self, unfiltered, today: today, now: now, listSkill: filter.skill != nil)
         var here: [(id: String, distance: Double)] = []
         func visit(_ members: [String: Coordinate]) {
             here.removeAll(keepingCapacity: true)
@@ -210,7 +217,7 @@ extension State {
             here.sort(by: byDistance)
             for candidate in here {
                 if found.count == limit, !byDistance(candidate, found[limit - 1]) { break }
-                guard match(candidate.id, unfiltered, today: today, now: now) != nil else { continue }
+                guard match(candidate.id, check) != nil else { continue }
                 if found.count < limit {
                     found.append(candidate)
                     if found.count == limit { found.sort(by: byDistance) }
@@ -274,27 +281,48 @@ extension State {
         return found.map { ($0.id, $0.distance) }
     }
 
+    /// What a search checks of each candidate, with what is the same for every candidate worked
+    /// out once: whether the skill needs a certificate, and whether the candidates are known to
+    /// list the skill (taken from its index), so a check reads only the volunteer.
+    struct CandidateCheck {
+        let filter: VolunteerFilter
+        let today: Day
+        let now: Timestamp
+        let listSkill: Bool
+        /// The catalog's rule for the skill; nil when no skill is asked or it is not in the catalog.
+        let needsCertificate: Bool?
+
+        init(_ state: State, _ filter: VolunteerFilter, today: Day, now: Timestamp, listSkill: Bool) {
+            self.filter = filter; self.today = today; self.now = now; self.listSkill = listSkill
+            needsCertificate = filter.skill.flatMap { state.skills[$0]?.needsCertificate }
+        }
+    }
+
     /// The volunteer and its distance when it passes every filter; nil otherwise. Cheap checks first.
-    private func match(_ id: String, _ filter: VolunteerFilter, today: Day, now: Timestamp) -> (volunteer: Volunteer, distance: Double?)? {
+    private func match(_ id: String, _ check: CandidateCheck) -> (volunteer: Volunteer, distance: Double?)? {
         guard let volunteer = volunteers[id] else { return nil }
+        let filter = check.filter
         var distance: Double?
         if let near = filter.near {
-            let d = near.distanceKilometres(to: volunteer.profile.base)
+            let d = near.distanceKilometres(to: volunteer.base)
             if let radius = filter.radiusKilometres, d > radius { return nil }
             distance = d
         }
         if let skill = filter.skill {
+            if !check.listSkill, volunteer.level(of: skill) == nil { return nil }
             if let day = filter.certifiedAt {
-                guard volunteer.profile.skills[skill] != nil, volunteer.certifications[skill]?.isValid(on: day) == true else { return nil }
-            } else if !hasSkill(volunteer, skill, on: today) {
-                return nil
+                guard volunteer.certification(for: skill)?.isValid(on: day) == true else { return nil }
+            } else {
+                // As `hasSkill`: a skill the catalog does not know counts for nobody.
+                guard let needsCertificate = check.needsCertificate else { return nil }
+                if needsCertificate, volunteer.certification(for: skill)?.isValid(on: check.today) != true { return nil }
             }
         }
-        if let region = filter.region, !State.region(volunteer.profile.region, isWithin: region) { return nil }
+        if let region = filter.region, !State.region(volunteer.region, isWithin: region) { return nil }
         if let team = filter.team, volunteer.team != team { return nil }
-        if let organization = filter.organization, volunteer.profile.organization != organization { return nil }
-        if let status = filter.status, effectiveStatus(of: volunteer, at: now) != status { return nil }
-        if filter.available, !availability(of: volunteer, at: now).available { return nil }
+        if let organization = filter.organization, volunteer.organization != organization { return nil }
+        if let status = filter.status, effectiveStatus(of: volunteer, at: check.now) != status { return nil }
+        if filter.available, !isAvailable(volunteer, at: check.now) { return nil }
         return (volunteer, distance)
     }
 

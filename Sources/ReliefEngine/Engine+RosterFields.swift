@@ -189,6 +189,24 @@ extension Engine {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `skills=` and `certified=` of a row from one sort of the skills: every skill with its
+    /// level, and those whose certificate the catalog asks for and the volunteer holds, valid on `day`.
+    static func skillTexts(_ state: State, _ volunteer: Volunteer, _ skills: [String: Int], on day: Day) -> (skills: String, certified: String) {
+        var listed: [UInt8] = [], certified: [UInt8] = []
+        listed.reserveCapacity(skills.count * 16)
+        for (skill, level) in skills.sorted(by: { $0.key < $1.key }) {
+            if !listed.isEmpty { listed.append(0x2C) }
+            listed.append(contentsOf: skill.utf8)
+            listed.append(0x3A)
+            listed.append(contentsOf: String(level).utf8)
+            if state.skills[skill]?.needsCertificate == true, volunteer.certification(for: skill)?.isValid(on: day) == true {
+                if !certified.isEmpty { certified.append(0x2C) }
+                certified.append(contentsOf: skill.utf8)
+            }
+        }
+        return (String(decoding: listed, as: UTF8.self), String(decoding: certified, as: UTF8.self))
+    }
+
     func volunteerFields(_ volunteer: Volunteer, at now: Timestamp, personal: Bool, full: Bool) -> Fields {
         Engine.volunteerFields(state, volunteer, at: now, personal: personal, full: full)
     }
@@ -202,10 +220,9 @@ extension Engine {
         fields.append("region", profile.region)
         fields.append("at", profile.base.text)
         fields.append("org", profile.organization ?? "")
-        fields.append("skills", Engine.skillsText(profile.skills))
-        fields.append("certified", profile.skills.keys.sorted().filter {
-            state.skills[$0]?.needsCertificate == true && state.hasSkill(volunteer, $0, on: now.day)
-        }.joined(separator: ","))
+        let (skills, certified) = Engine.skillTexts(state, volunteer, profile.skills, on: now.day)
+        fields.append("skills", skills)
+        fields.append("certified", certified)
         fields.append("status", state.effectiveStatus(of: volunteer, at: now).rawValue)
         let (available, reason) = state.availability(of: volunteer, at: now)
         fields.append("available", available ? "yes" : "no")
