@@ -51,6 +51,8 @@ public enum Limits {
     /// A listing of more rows than this is a large one; at most `largeListingsDefault` of those are
     /// being sent at once, all clients together (`max_large_listings`).
     public static let largeListingRows = 10_000
+    /// Reads of one client being answered by the read pool at once; past it its lines wait.
+    public static let readsOutPerClient = 16
     public static let largeListingsDefault = 8
     public static let largeListingsRange: ClosedRange<Int> = 1...10_000
     // MARK: - The event feed (`watch`)

@@ -165,12 +165,30 @@ final class Connection {
         checkHardLimit()
     }
 
-    /// Queues a reply the read pool encoded; it goes out as `send`'s do.
-    func send(encoded bytes: [UInt8], waitSeq: Int64) {
+    /// Keeps the place of a reply the read pool makes (released once `waitSeq` is durable and
+    /// `fillRead` gave it); returns its ticket.
+    func reserveRead(waitSeq: Int64) -> Int {
+        let ticket = machine.reserve(waitSeq: waitSeq)
+        server.markWaiting(self)
+        return ticket
+    }
+
+    /// The read pool's reply for `ticket`, put in its place (sent by `readsFilled`).
+    func fillRead(_ ticket: Int, bytes: [UInt8]) {
         guard !closing else { return }
-        machine.enqueue(encoded: bytes, waitSeq: waitSeq, committedSeq: server.committedSeq)
+        machine.fill(ticket, bytes: bytes, committedSeq: server.committedSeq)
         if machine.owesReplies { server.markWaiting(self) }
-        checkHardLimit()
+    }
+
+    /// After the replies the read pool gave this turn: sends what is ready in one write, and runs
+    /// lines that waited (this client had as many reads out as it may).
+    func readsFilled() {
+        guard !closing else { return }
+        if machine.hasWaitingInput && machine.pause == nil {
+            step()
+        } else {
+            flush()
+        }
     }
 
     /// Sends lines of the event feed (after every reply owed); see FeedService.

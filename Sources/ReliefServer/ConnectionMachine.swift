@@ -26,14 +26,19 @@ struct ConnectionMachine {
         var slice: Int = ReliefLimits.Limits.replySlice
         /// A listing of more rows than this is a large one (the server bounds how many are open).
         var largeRows: Int = ReliefLimits.Limits.largeListingRows
+        /// Replies one client may have being made elsewhere at once (reads answered by the read
+        /// pool); past it its lines wait.
+        var readsOut: Int = ReliefLimits.Limits.readsOutPerClient
 
-        init(maxLine: Int, softOutput: Int, hardOutput: Int, slice: Int = ReliefLimits.Limits.replySlice, largeRows: Int = ReliefLimits.Limits.largeListingRows) {
-            precondition(maxLine > 0 && softOutput > 0 && hardOutput >= softOutput && slice > 0)
+        init(maxLine: Int, softOutput: Int, hardOutput: Int, slice: Int = ReliefLimits.Limits.replySlice, largeRows: Int = ReliefLimits.Limits.largeListingRows,
+             readsOut: Int = ReliefLimits.Limits.readsOutPerClient) {
+            precondition(maxLine > 0 && softOutput > 0 && hardOutput >= softOutput && slice > 0 && readsOut > 0)
             self.maxLine = maxLine
             self.softOutput = softOutput
             self.hardOutput = hardOutput
             self.slice = slice
             self.largeRows = largeRows
+            self.readsOut = readsOut
         }
     }
 
@@ -44,12 +49,17 @@ struct ConnectionMachine {
         var cursor: ReplyCursor?
         /// A large listing still being encoded (counted in `largeListings`).
         var large = false
+        /// The place of a reply being made elsewhere (`reserve`), until `fill` gives its bytes;
+        /// 0 for any other reply. Nothing after it goes out before it.
+        var ticket = 0
     }
 
     /// Why the client's lines are not run now (nil: they are).
     enum Pause: Equatable {
         /// A request of this client runs off the loop; its later lines wait for it (in order).
         case blocked
+        /// As many of its reads as it may have out are being answered elsewhere (`reserve`).
+        case reads
         /// Its replies are not being read: too much output held.
         case output
         case closing
@@ -84,6 +94,9 @@ struct ConnectionMachine {
     private(set) var largeListings = 0
 
     private(set) var isBlocked = false
+    /// Replies reserved and not yet filled.
+    private(set) var awaiting = 0
+    private var lastTicket = 0
     private(set) var isClosing = false
     /// The peak load seen, for tests and `info`.
     private(set) var peakLoad = 0
@@ -107,6 +120,7 @@ struct ConnectionMachine {
     var pause: Pause? {
         if isClosing { return .closing }
         if isBlocked { return .blocked }
+        if awaiting >= limits.readsOut { return .reads }
         if openCursors > 0 || load >= limits.softOutput { return .output }
         return nil
     }
@@ -197,12 +211,28 @@ struct ConnectionMachine {
         notePeak()
     }
 
-    /// Queues a reply encoded elsewhere (a read answered by the read pool), as `enqueue` does.
-    mutating func enqueue(encoded bytes: [UInt8], waitSeq: Int64, committedSeq: Int64) {
+    /// Keeps the place of a reply being made elsewhere (a read the read pool answers), released
+    /// when `waitSeq` is durable once `fill` gave its bytes; returns its ticket. The client's later
+    /// lines may run meanwhile (their replies queue behind it) until `limits.readsOut` are out.
+    mutating func reserve(waitSeq: Int64) -> Int {
+        lastTicket += 1
+        pending.append(Pending(waitSeq: waitSeq, bytes: [], cursor: nil, ticket: lastTicket))
+        awaiting += 1
+        return lastTicket
+    }
+
+    /// The bytes of the reply reserved as `ticket`. False when its place is gone: the reply was
+    /// replaced meanwhile (`failQueued`), or the connection let go of it.
+    @discardableResult
+    mutating func fill(_ ticket: Int, bytes: [UInt8], committedSeq: Int64) -> Bool {
+        guard ticket > 0, let index = pending[pendingHead...].firstIndex(where: { $0.ticket == ticket }) else { return false }
+        pending[index].ticket = 0
+        pending[index].bytes = bytes
         pendingBytes += bytes.count
-        pending.append(Pending(waitSeq: waitSeq, bytes: bytes, cursor: nil))
+        awaiting -= 1
         _ = produce(committedSeq: committedSeq)
         notePeak()
+        return true
     }
 
     /// Queues bytes that are not a reply (lines of the event feed, already committed): after
@@ -226,7 +256,7 @@ struct ConnectionMachine {
     @discardableResult
     mutating func produce(committedSeq: Int64) -> Bool {
         var encoded = 0
-        while pendingHead < pending.count, pending[pendingHead].waitSeq <= committedSeq {
+        while pendingHead < pending.count, pending[pendingHead].waitSeq <= committedSeq, pending[pendingHead].ticket == 0 {
             let index = pendingHead
             if !pending[index].bytes.isEmpty {
                 pendingBytes -= pending[index].bytes.count
@@ -328,6 +358,7 @@ struct ConnectionMachine {
             pendingBytes += errorBytes.count - pending[index].bytes.count
             if pending[index].cursor != nil { openCursors -= 1 }
             if pending[index].large { largeListings -= 1 }
+            if pending[index].ticket != 0 { awaiting -= 1 }
             pending[index] = Pending(waitSeq: Int64.max, bytes: errorBytes, cursor: nil)
         }
     }

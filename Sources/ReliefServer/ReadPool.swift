@@ -7,8 +7,10 @@ import ReliefProtocol
 /// `volunteer list`, `volunteer export` of a bounded number of rows), so that while fifty duty
 /// officers search the roster every core works on their finds and the loop goes on reading,
 /// running writes and sending replies. A read's work was checked and its copy of the state taken
-/// on the loop, at the request's place in its client's order; here it is run and its reply encoded
-/// whole, and the bytes go back to the loop, which queues them in that order.
+/// on the loop, at the request's place in its client's order, where a place was kept for its reply
+/// (`ConnectionMachine.reserve`); here it is run and its reply encoded whole, and the bytes go back
+/// to the loop, which puts them in that place. A client's later lines run meanwhile; their replies
+/// queue behind it.
 ///
 /// Like the writer and the off-loop thread, the pool meets the loop only at two mailboxes: jobs in
 /// (condition-guarded), results out (`LoopMailbox`, which wakes the loop). The loop counts what it
@@ -20,20 +22,14 @@ final class ReadPool: @unchecked Sendable {
 
     struct Job: Sendable {
         let connection: Int
-        /// The seq the reply waits for (the state it was made from must be durable first).
-        let waitSeq: Int64
-        /// The engine's `reloads` when the state was copied: a reload meanwhile (a failed commit)
-        /// means the copy may hold entries that never became durable.
-        let reloads: Int64
-        let request: Request
+        /// The place kept for the reply in the client's queue (`ConnectionMachine.reserve`).
+        let ticket: Int
         let read: Engine.ParallelRead
     }
 
     struct Result: Sendable {
         let connection: Int
-        let waitSeq: Int64
-        let reloads: Int64
-        let request: Request
+        let ticket: Int
         let command: String
         /// The reply, encoded whole.
         let bytes: [UInt8]
@@ -133,7 +129,7 @@ final class ReadPool: @unchecked Sendable {
         cursor.encode(into: &bytes, budget: .max)
         let errorCode: ErrorCode? = if case .error(let code, _) = reply { code } else { nil }
         let micros = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1000)
-        return Result(connection: job.connection, waitSeq: job.waitSeq, reloads: job.reloads, request: job.request,
-                      command: job.read.command, bytes: bytes, errorCode: errorCode, microseconds: micros)
+        return Result(connection: job.connection, ticket: job.ticket, command: job.read.command, bytes: bytes,
+                      errorCode: errorCode, microseconds: micros)
     }
 }

@@ -678,10 +678,12 @@ public final class Server {
     }
 
     /// Hands `request` to the read pool when it is a read the pool answers (`Engine.parallelRead`)
-    /// and other clients wait for the loop meanwhile; true when it was handed over (or refused).
-    /// Its client's later lines wait for its reply (`Connection.block`), so replies keep their order.
+    /// and there is other work for the loop meanwhile (more lines of this client or of others);
+    /// true when it was handed over (or refused). Its reply keeps its place in the client's queue
+    /// (`Connection.reserveRead`), so replies keep their order.
     private func shipRead(_ request: Request, line: [UInt8], as principal: Principal, from connection: Connection) -> Bool {
-        guard let pool = readPool, pool.inFlight > 0 || turnShared || !runQueue.isEmpty,
+        guard let pool = readPool,
+              pool.inFlight > 0 || turnShared || !runQueue.isEmpty || connection.machine.hasWaitingInput,
               let read = engine.parallelRead(request, as: principal, maxRows: ReadPool.maxRows) else { return false }
         guard pool.hasRoom else {
             // Every thread has work queued: the line runs again when a reply comes back. Answered
@@ -695,37 +697,26 @@ public final class Server {
         case .failure(let refusal):
             connection.send(.error(.unavailable, refusal.message), waitSeq: 0)
         case .success(let waitSeq):
-            connection.block()
             readsPooled += 1
-            pool.submit(ReadPool.Job(connection: connection.id, waitSeq: waitSeq, reloads: engine.reloads, request: request, read: read))
+            pool.submit(ReadPool.Job(connection: connection.id, ticket: connection.reserveRead(waitSeq: waitSeq), read: read))
         }
         return true
     }
 
-    /// Replies the read pool made: each is queued in its client's order. A reply made from a state
-    /// re-read since (a commit failed meanwhile) is made again. Then clients whose read waited for
-    /// room in the pool go first, and the clients just answered run their later lines after them
-    /// (a client that finds the pool full again waits behind those already waiting).
+    /// Replies the read pool made: each goes into the place kept for it in its client's queue (a
+    /// place a failed commit replaced meanwhile keeps the error it got, `failQueued`). Then clients
+    /// whose read waited for room in the pool run it, first come first served.
     private func drainReads() {
         guard let pool = readPool else { return }
-        var answered: [Connection] = []
+        var filled: [Int: Connection] = [:]
         for result in pool.drainResults() {
             guard let connection = connections[result.connection], !connection.closing else { continue }
-            if result.reloads != engine.reloads {
-                let outcome = engine.handle(result.request, as: connection.principal ?? Principal(user: "anonymous", role: .viewer))
-                metrics.request(engine.commandName(result.request), outcome.reply)
-                deliver(outcome, to: connection)
-            } else {
-                switch life.replyWait(outcomeWait: result.waitSeq, lastSeq: 0) {
-                case .failure(let refusal):
-                    connection.send(.error(.unavailable, refusal.message), waitSeq: 0)
-                case .success(let waitSeq):
-                    metrics.request(result.command, errorCode: result.errorCode)
-                    connection.send(encoded: result.bytes, waitSeq: waitSeq)
-                }
-            }
-            answered.append(connection)
+            metrics.request(result.command, errorCode: result.errorCode)
+            connection.fillRead(result.ticket, bytes: result.bytes)
+            filled[connection.id] = connection
         }
+        // Each client's replies of this turn go out in one write.
+        for connection in filled.values { connection.readsFilled() }
         while pool.hasRoom, readWaitersHead < readWaiters.count {
             let id = readWaiters[readWaitersHead]
             readWaitersHead += 1
@@ -735,7 +726,6 @@ public final class Server {
             readWaiters.removeAll(keepingCapacity: readWaiters.count <= 1024)
             readWaitersHead = 0
         }
-        for connection in answered { connection.unblock() }
         if isStopping { step(.progress) }
     }
 

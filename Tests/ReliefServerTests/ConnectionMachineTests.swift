@@ -39,6 +39,40 @@ final class ConnectionMachineTests: XCTestCase {
         XCTAssertTrue(machine.wantsInput)
     }
 
+    func testAReplyMadeElsewhereGoesOutInItsPlaceAndReadsOutAreBounded() {
+        var machine = ConnectionMachine(limits: .init(maxLine: 1024, softOutput: 1000, hardOutput: 4000, slice: 300, readsOut: 2), now: 0)
+        feed(&machine, "a\nb\nc\nd\n")
+        _ = machine.nextEvent(now: 0)
+        let first = machine.reserve(waitSeq: 0)
+        _ = machine.nextEvent(now: 0)
+        machine.enqueue(.ok(["reply": "b"]), waitSeq: 0, committedSeq: 0)
+        XCTAssertTrue(machine.takeReady().isEmpty, "nothing passes the place kept for a reply being made")
+        _ = machine.nextEvent(now: 0)
+        let second = machine.reserve(waitSeq: 5)
+        XCTAssertEqual(machine.pause, .reads, "two reads out: the client's next line waits")
+        XCTAssertNil(machine.nextEvent(now: 0))
+        XCTAssertTrue(machine.fill(second, bytes: Array("OK c\n".utf8), committedSeq: 0))
+        XCTAssertNil(machine.pause)
+        XCTAssertTrue(machine.takeReady().isEmpty, "the later reply waits for the earlier one")
+        XCTAssertTrue(machine.fill(first, bytes: Array("OK a\n".utf8), committedSeq: 0))
+        XCTAssertEqual(String(decoding: machine.takeReady(), as: UTF8.self), "OK a\nOK reply=b\n",
+                       "in request order; the third waits for the commit of seq 5")
+        machine.produce(committedSeq: 5)
+        XCTAssertEqual(String(decoding: machine.takeReady(), as: UTF8.self), "OK c\n")
+        XCTAssertFalse(machine.fill(first, bytes: Array("again\n".utf8), committedSeq: 5), "a place is filled once")
+        XCTAssertEqual(machine.nextEvent(now: 0), .line(Array("d".utf8)))
+
+        // A failed commit replaces a place waiting for lost entries; the reply made for it is dropped.
+        let lost = machine.reserve(waitSeq: 9)
+        machine.failQueued(after: 5, with: .error(.unavailable, "store unavailable"))
+        XCTAssertEqual(machine.awaiting, 0)
+        XCTAssertFalse(machine.fill(lost, bytes: Array("OK stale\n".utf8), committedSeq: 5))
+        machine.releaseHeld()
+        machine.produce(committedSeq: 5)
+        XCTAssertEqual(String(decoding: machine.takeReady(), as: UTF8.self), "ERR UNAVAILABLE store unavailable\n")
+        XCTAssertTrue(machine.isDrained)
+    }
+
     func testBytesLibuvStillHoldsCountTowardTheLimit() {
         var machine = machine(soft: 100)
         feed(&machine, "a\nb\n")
