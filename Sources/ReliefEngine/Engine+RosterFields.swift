@@ -176,22 +176,13 @@ extension Engine {
     }
 
     static func skillsText(_ skills: [String: Int]) -> String {
-        // Built as bytes (a row of every volunteer a find or listing returns has it), not by
-        // interpolating and joining a String per skill.
-        var out: [UInt8] = []
-        out.reserveCapacity(skills.count * 16)
-        for (skill, level) in skills.sorted(by: { $0.key < $1.key }) {
-            if !out.isEmpty { out.append(0x2C) }
-            out.append(contentsOf: skill.utf8)
-            out.append(0x3A)
-            out.append(contentsOf: String(level).utf8)
-        }
-        return String(decoding: out, as: UTF8.self)
+        skillTexts(skills) { _ in false }.skills
     }
 
-    /// `skills=` and `certified=` of a row from one sort of the skills: every skill with its
-    /// level, and those whose certificate the catalog asks for and the volunteer holds, valid on `day`.
-    static func skillTexts(_ state: State, _ volunteer: Volunteer, _ skills: [String: Int], on day: Day) -> (skills: String, certified: String) {
+    /// `skills=` and `certified=` of a row from one sort of the skills: every skill with its level,
+    /// and those `isCertified` says count. Built as bytes (a row of every volunteer a find or
+    /// listing returns has them), not by interpolating and joining a String per skill.
+    static func skillTexts(_ skills: [String: Int], certified isCertified: (String) -> Bool) -> (skills: String, certified: String) {
         var listed: [UInt8] = [], certified: [UInt8] = []
         listed.reserveCapacity(skills.count * 16)
         for (skill, level) in skills.sorted(by: { $0.key < $1.key }) {
@@ -199,7 +190,7 @@ extension Engine {
             listed.append(contentsOf: skill.utf8)
             listed.append(0x3A)
             listed.append(contentsOf: String(level).utf8)
-            if state.skills[skill]?.needsCertificate == true, volunteer.certification(for: skill)?.isValid(on: day) == true {
+            if isCertified(skill) {
                 if !certified.isEmpty { certified.append(0x2C) }
                 certified.append(contentsOf: skill.utf8)
             }
@@ -220,7 +211,10 @@ extension Engine {
         fields.append("region", profile.region)
         fields.append("at", profile.base.text)
         fields.append("org", profile.organization ?? "")
-        let (skills, certified) = Engine.skillTexts(state, volunteer, profile.skills, on: now.day)
+        // Certified: the catalog asks for a certificate and the volunteer holds one valid today.
+        let (skills, certified) = Engine.skillTexts(profile.skills) { skill in
+            state.skills[skill]?.needsCertificate == true && volunteer.certification(for: skill)?.isValid(on: now.day) == true
+        }
         fields.append("skills", skills)
         fields.append("certified", certified)
         fields.append("status", state.effectiveStatus(of: volunteer, at: now).rawValue)
