@@ -25,7 +25,9 @@
 #             `reliefctl import volunteers` into a fresh store (until durable), RSS before and after,
 #             a restart on that store (until store_status=ok) and its RSS, and `volunteer find`
 #             (reliefctl bench --workload find) at 1 x 1 and 50 x 16; BENCH_REPS fresh stores.
-#             With BENCH_BASELINE=REV, also a release build of REV and this one restarted in
+#             Then this build restarted on the first store with read_threads=auto and 0 in turn,
+#             BENCH_REPS pairs: find at 1 x 1, 1 x 16, 50 x 1 and 50 x 16 with and without the
+#             read pool. With BENCH_BASELINE=REV, also a release build of REV and this one restarted in
 #             turn on the first store, BENCH_REPS pairs: start-up, RSS and find side by side.
 #   national  (not in the default parts: about 2 minutes a run) the national roster of issue 16:
 #             BENCH_NATIONAL_VOLUNTEERS (1,000,000) generated volunteers with their certifications
@@ -324,6 +326,30 @@ if has_part roster; then
     rows+="| \`volunteer find\` (skill, available, 30 km, limit 20) at $(group "$volunteers"), 1 client p50 | $(printf '%.0f' "$find1_p50") µs | — | — | ≤ 50 µs | $(verdict "$(at_most "$find1_p50" 50 1.0)") |"$'\n'
     rows+="| \`volunteer find\` at $(group "$volunteers"), 50 × $pipeline throughput | $(group "$(printf '%.0f' "$find50_ops")")/s | — | — | ≥ 40,000/s | $(verdict "$(at_least "$find50_ops" 40000 1.0)") |"$'\n'
     notes+="- Roster: \`reliefctl demo-roster --seed 1 --count $volunteers\` (certifications as extra CSV records); RSS per 100,000 is (RSS − RSS of the same daemon before the import) scaled to 100,000; each of the $reps runs on a fresh store."$'\n'
+    # The read pool side by side with the loop alone: this build restarted on the first run's
+    # store with read_threads=auto (the default) and read_threads=0 in turn, BENCH_REPS pairs.
+    threads_run() {
+        local name="$1" threads="$2" results="" shape
+        start_reliefd "$tmp/roster-1" --demo on --demo-volunteers 0 --read-threads "$threads"
+        sleep 2
+        for shape in "1 1" "1 $pipeline" "50 1" "50 $pipeline"; do
+            set -- $shape
+            result="$("$bin/reliefctl" --socket "$sock" bench --workload find --clients "$1" --pipeline "$2" --duration "$seconds")"
+            results+=" c${1}x${2}_ops=$(field "$result" ops_per_sec) c${1}x${2}_p50=$(field "$result" p50_us)"
+        done
+        stop_last
+        echo "threads $name:$results" >&2
+        echo "${results# }" >>"$tmp/threads-$name.results"
+    }
+    for rep in $(seq "$reps"); do
+        if [ $((rep % 2)) = 1 ]; then threads_run pool auto; threads_run loop 0; else threads_run loop 0; threads_run pool auto; fi
+    done
+    for metric in "c1x1_p50|1 client p50|µs" "c1x${pipeline}_ops|1 × $pipeline throughput|/s" \
+                  "c50x1_ops|50 × 1 throughput|/s" "c50x${pipeline}_ops|50 × $pipeline throughput|/s"; do
+        IFS='|' read -r key what unit <<<"$metric"
+        pool_v="$(col threads-pool "$key")"; loop_v="$(col threads-loop "$key")"
+        rows+="| \`volunteer find\` at $(group "$volunteers"), read_threads=auto ($(nproc) cores) vs 0 (peer column: the loop answers every find), $reps pairs: $what | $(group "$(printf '%.0f' "$pool_v")") $unit | $(group "$(printf '%.0f' "$loop_v")") $unit | $(ratio "$pool_v" "$loop_v") | — | — |"$'\n'
+    done
     # With BENCH_BASELINE=REV: this build and a release build of REV restarted in turn on the
     # first run's store, BENCH_REPS pairs (the order alternating), each measured as above: a
     # side-by-side figure on a host whose speed drifts between runs. REV must read this
