@@ -63,7 +63,8 @@ public final class Server {
     private let readPool: ReadPool?
     private let readResults: UnsafeMutablePointer<uv_async_t>
     /// The client whose line ran first this loop turn, and whether another's ran too: a read is
-    /// handed to the pool only when others wait, so a lone client is never slowed by the hand-off.
+    /// handed to the pool only when the loop has other work, so a lone client's lone find is never
+    /// slowed by the hand-off.
     private var turnClient = 0
     private var turnShared = false
     /// Clients whose read waits for room in the pool (their line parked), first come first served.
@@ -705,7 +706,8 @@ public final class Server {
 
     /// Replies the read pool made: each goes into the place kept for it in its client's queue (a
     /// place a failed commit replaced meanwhile keeps the error it got, `failQueued`). Then clients
-    /// whose read waited for room in the pool run it, first come first served.
+    /// whose read waited for room in the pool run it, first come first served, and only then the
+    /// clients just answered go on (a read of theirs that finds the pool full waits behind those).
     private func drainReads() {
         guard let pool = readPool else { return }
         var filled: [Int: Connection] = [:]
@@ -715,8 +717,6 @@ public final class Server {
             connection.fillRead(result.ticket, bytes: result.bytes)
             filled[connection.id] = connection
         }
-        // Each client's replies of this turn go out in one write.
-        for connection in filled.values { connection.readsFilled() }
         while pool.hasRoom, readWaitersHead < readWaiters.count {
             let id = readWaiters[readWaitersHead]
             readWaitersHead += 1
@@ -726,6 +726,8 @@ public final class Server {
             readWaiters.removeAll(keepingCapacity: readWaiters.count <= 1024)
             readWaitersHead = 0
         }
+        // Each client's replies of this turn go out in one write.
+        for connection in filled.values { connection.readsFilled() }
         if isStopping { step(.progress) }
     }
 
