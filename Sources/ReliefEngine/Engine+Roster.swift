@@ -105,7 +105,7 @@ extension Engine {
             let skill = filter.skill
             return Engine.volunteerRows(engine.state, filter, at: context.now) { state, volunteer, distance, now in
                 var fields = Engine.volunteerFields(state, volunteer, at: now, personal: personal, full: false)
-                if let skill { fields.append("level", String(volunteer.profile.skills[skill] ?? 0)) }
+                if let skill { fields.append("level", String(volunteer.level(of: skill) ?? 0)) }
                 if let distance { fields.append("distance_km", Engine.kilometres(distance)) }
                 return fields
             }

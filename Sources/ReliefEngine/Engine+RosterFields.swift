@@ -206,7 +206,12 @@ extension Engine {
     /// the copy it captured.
     static func volunteerFields(_ state: State, _ volunteer: Volunteer, at now: Timestamp, personal: Bool, full: Bool) -> Fields {
         let profile = volunteer.profile
-        var fields: Fields = ["volunteer": volunteer.id, "name": profile.name]
+        var fields = Fields()
+        // Room for every field (a find adds two): the row's array is allocated once, not grown
+        // through 1, 2, 4, 8 and 16 pairs.
+        fields.pairs.reserveCapacity(full ? 26 : 16)
+        fields.append("volunteer", volunteer.id)
+        fields.append("name", profile.name)
         Engine.personalFields(profile, personal: personal, into: &fields)
         fields.append("region", profile.region)
         fields.append("at", profile.base.text)
