@@ -80,21 +80,21 @@ public final class Engine {
 
         init(words: [String], usage: String, summary: String, mutating: Bool, access: Access, listing: Listing? = nil,
              offload: (@Sendable (Engine, inout Arguments, Context) throws -> Offload?)? = nil,
+             read: (@Sendable (Engine, inout Arguments, Context) throws -> @Sendable () -> Reply)? = nil,
              run: @escaping @Sendable (Engine, inout Arguments, Context) throws -> Reply) {
             self.words = words; self.name = words.joined(separator: " "); self.summary = summary; self.mutating = mutating; self.access = access
-            self.listing = listing; self.offload = offload; self.run = run; self.read = nil
+            self.listing = listing; self.offload = offload; self.read = read; self.run = run
             // Every listing says it takes limit=, with its default.
             self.usage = listing == nil || usage.contains("limit=") ? usage : usage + " [limit=\(listing!.defaultLimit)]"
         }
 
         /// A read that may be answered on another thread: `read` checks the request (on the loop)
         /// and returns its work; handled inline, the work runs at once.
-        init(words: [String], usage: String, summary: String, access: Access, listing: Listing? = nil,
-             read: @escaping @Sendable (Engine, inout Arguments, Context) throws -> @Sendable () -> Reply) {
-            self.words = words; self.name = words.joined(separator: " "); self.summary = summary; self.mutating = false; self.access = access
-            self.listing = listing; self.offload = nil; self.read = read
-            self.run = { engine, arguments, context in try read(engine, &arguments, context)() }
-            self.usage = listing == nil || usage.contains("limit=") ? usage : usage + " [limit=\(listing!.defaultLimit)]"
+        convenience init(words: [String], usage: String, summary: String, access: Access, listing: Listing? = nil,
+                         read: @escaping @Sendable (Engine, inout Arguments, Context) throws -> @Sendable () -> Reply) {
+            self.init(words: words, usage: usage, summary: summary, mutating: false, access: access, listing: listing, read: read) { engine, arguments, context in
+                try read(engine, &arguments, context)()
+            }
         }
     }
 
@@ -263,6 +263,16 @@ public final class Engine {
     /// Tries so many times before telling the client the state kept changing.
     public static let offloadAttempts = 3
 
+    /// The arguments `command` sees for `request`: a listing's `limit=` is taken out of them into
+    /// `context.limit` (the command sees no limit=, and the engine cuts its reply to it). Throws a
+    /// refusal of a bad limit.
+    private func arguments(of request: Request, for command: Command, commandWords: Int, into context: inout Context) throws -> Arguments {
+        guard let listing = command.listing else { return Arguments(request, usage: command.usage, commandWords: commandWords) }
+        let (limit, stripped) = try listing.limit(of: request)
+        context.limit = limit
+        return Arguments(stripped, usage: command.usage, commandWords: commandWords)
+    }
+
     /// The off-loop work for `request`, or nil when it should simply be handled (most commands;
     /// small instances; a refused request, whose refusal `handle` gives).
     public func offload(_ request: Request, as principal: Principal, attempt: Int = 1) -> Deferred? {
@@ -270,15 +280,9 @@ public final class Engine {
         // A refusal is `handle`'s to give.
         if refusal(of: command.access, name: "", request: request, commandWords: wordCount, as: principal) != nil { return nil }
         if tokenAnswer(request, command, commandWords: wordCount, actor: principal.actor) != nil { return nil }
-        var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
         var context = Context(principal: principal, now: clock.now())
-        if let listing = command.listing {
-            // As `handle` does: the limit is the context's, and the command sees no limit=.
-            guard let (limit, stripped) = try? listing.limit(of: request) else { return nil }
-            arguments = Arguments(stripped, usage: command.usage, commandWords: wordCount)
-            context.limit = limit
-        }
-        guard let work = try? offload(self, &arguments, context) else { return nil }
+        guard var arguments = try? self.arguments(of: request, for: command, commandWords: wordCount, into: &context),
+              let work = try? offload(self, &arguments, context) else { return nil }
         return Deferred(request: request, principal: principal, attempt: attempt, reloads: reloads, compute: work.compute, finish: work.finish)
     }
 
@@ -300,15 +304,10 @@ public final class Engine {
         guard request.requestToken == nil, let (command, wordCount) = lookup(request), let read = command.read else { return nil }
         // A refusal is `handle`'s to give.
         if refusal(of: command.access, name: "", request: request, commandWords: wordCount, as: principal) != nil { return nil }
-        var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
         var context = Context(principal: principal, now: clock.now())
-        if let listing = command.listing {
-            // As `handle` does: the limit is the context's, and the command sees no limit=.
-            guard let (limit, stripped) = try? listing.limit(of: request), limit <= maxRows else { return nil }
-            arguments = Arguments(stripped, usage: command.usage, commandWords: wordCount)
-            context.limit = limit
-        }
-        guard let work = try? read(self, &arguments, context) else { return nil }
+        guard var arguments = try? self.arguments(of: request, for: command, commandWords: wordCount, into: &context),
+              command.listing == nil || context.limit <= maxRows,
+              let work = try? read(self, &arguments, context) else { return nil }
         let limit = context.limit
         return ParallelRead(command: command.name) { Engine.cut(work(), to: limit) }
     }
@@ -338,15 +337,11 @@ public final class Engine {
         }
         // Reloaded from the store meanwhile: what the work saw may never have become durable.
         if deferred.reloads != reloads { return again() }
-        var arguments = Arguments(deferred.request, usage: command.usage, commandWords: wordCount)
         pending.removeAll(keepingCapacity: true)
         pendingContext = Context(principal: deferred.principal, now: clock.now())
-        if let listing = command.listing, let (limit, stripped) = try? listing.limit(of: deferred.request) {
-            // As `offload` made it: the limit is the context's, and the command sees no limit=.
-            arguments = Arguments(stripped, usage: command.usage, commandWords: wordCount)
-            pendingContext.limit = limit
-        }
         do {
+            // As `offload` made them (its limit was good then, and the request has not changed).
+            var arguments = try self.arguments(of: deferred.request, for: command, commandWords: wordCount, into: &pendingContext)
             guard let reply = try deferred.finish(self, result, &arguments, pendingContext) else {
                 precondition(pending.isEmpty, "a deferred request asking to run again must not have emitted events")
                 return again()
@@ -394,12 +389,7 @@ public final class Engine {
         pending.removeAll(keepingCapacity: true)
         pendingContext = Context(principal: principal, now: clock.now())
         do {
-            var arguments = Arguments(request, usage: command.usage, commandWords: wordCount)
-            if let listing = command.listing {
-                let (limit, stripped) = try listing.limit(of: request)
-                arguments = Arguments(stripped, usage: command.usage, commandWords: wordCount)
-                pendingContext.limit = limit
-            }
+            var arguments = try self.arguments(of: request, for: command, commandWords: wordCount, into: &pendingContext)
             let reply = try command.run(self, &arguments, pendingContext)
             return finished(command, request, commandWords: wordCount, Engine.cut(reply, to: pendingContext.limit))
         } catch let refusal as Refusal {

@@ -52,7 +52,9 @@ final class ReadPool: @unchecked Sendable {
     private(set) var inFlight = 0
 
     private let jobsLock = NSCondition()
-    private var jobs: [Job] = []
+    /// Waiting jobs from `jobsHead` on; a slot taken is emptied at once, so a job's copy of the
+    /// state is let go of when its reply is made, not when the queue next runs dry.
+    private var jobs: [Job?] = []
     private var jobsHead = 0
     private var stopping = false
     private let results: LoopMailbox<Result>
@@ -109,7 +111,7 @@ final class ReadPool: @unchecked Sendable {
                 jobsLock.unlock()
                 return
             }
-            let job = jobs[jobsHead]
+            let job = jobs[jobsHead].take()!
             jobsHead += 1
             if jobsHead == jobs.count {
                 jobs.removeAll(keepingCapacity: jobs.capacity <= 1024)
