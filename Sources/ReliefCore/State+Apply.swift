@@ -4,6 +4,10 @@ public struct InvariantViolation: Error, CustomStringConvertible, Equatable {
     public var seq: Int64
     public var message: String
     public var description: String { "entry \(seq): \(message)" }
+    public init(seq: Int64, message: String) {
+        self.seq = seq
+        self.message = message
+    }
 }
 
 extension State {

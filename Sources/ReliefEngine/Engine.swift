@@ -433,6 +433,17 @@ public final class Engine {
 
     /// Journals a record the daemon makes by itself, outside any request (a snapshot's seal):
     /// applied now, its entry to be committed with the next batch. Its actor is `reliefd`.
+    /// A follower's state moves on by the leader's committed entries, in order from the entry after
+    /// its last; throws (leaving the state to be loaded again) when one does not follow or apply.
+    public func follow(_ entries: [Entry]) throws {
+        guard let first = entries.first else { return }
+        guard first.seq == state.lastSeq + 1 else {
+            throw InvariantViolation(seq: first.seq, message: "entry seq \(first.seq) does not follow the state's last seq \(state.lastSeq)")
+        }
+        defer { generation += 1 }
+        for entry in entries { try state.apply(entry) }
+    }
+
     public func record(_ event: Event) -> Entry {
         let entry = Entry(seq: state.lastSeq + 1, time: clock.now(), actor: "reliefd", event: event)
         do {

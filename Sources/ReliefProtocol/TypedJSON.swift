@@ -55,8 +55,10 @@ public enum TypedJSON {
         "feed_cut_off", "feed_lines", "import_bytes", "import_written_ahead", "large_listings",
         "last_commit_us", "offload_queue", "offloaded", "output_held_bytes", "read_queue", "read_threads",
         "reads_pooled", "subscribers", "uncommitted", "uptime_s", "writes_waiting",
+        // A follower's (`info`): how far behind, and since when it has not heard from its database.
+        "lag_entries", "lag_ms", "stale_ms",
         // Journal positions.
-        "seq", "last_seq", "as_of_seq", "committed_seq", "snapshot_seq", "based_on",
+        "seq", "last_seq", "as_of_seq", "committed_seq", "snapshot_seq", "based_on", "leader_seq",
         // Scales, durations, distances and costs.
         "severity", "priority", "level", "days", "days_left", "minutes", "back", "hours", "hours_24h",
         "hours_total", "max_hours", "distance_km", "cost", "travel_cost", "line", "speed",

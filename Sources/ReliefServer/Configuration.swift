@@ -104,6 +104,16 @@ public struct Configuration: Sendable, Equatable {
     /// offset and date-only deadlines are read, and what `info` tells clients to show times in.
     /// Checked when set (`OperationTimeZone.system(named:)`), so an unknown name stops the start.
     public var timeZone = "UTC"
+    /// `leader`: leads the store (on PostgreSQL, when it holds the leader lock; else a standby).
+    /// `follower`: keeps its state from the journal in PostgreSQL (a primary or a hot-standby
+    /// replica) and serves reads and the feed from it; never writes to the database.
+    public var role: DaemonRole = .leader
+    /// A follower on a replica polls its replay position this often (seconds).
+    public var followPoll = 0.02
+
+    public enum DaemonRole: String, Sendable {
+        case leader, follower
+    }
 
     public init() {}
 
@@ -154,6 +164,8 @@ public struct Configuration: Sendable, Equatable {
         ("max_import_bytes", "BYTES", "bytes of rows one bulk import may hold before it is aborted with ERR LIMIT"),
         ("max_import_bytes_total", "BYTES", "bytes of rows all open imports together may hold"),
         ("max_uncommitted", "N", "journal entries written and not yet durable past which writes wait (their clients are not read) until commits catch up"),
+        ("role", "leader | follower", "leader: lead the store (on PostgreSQL, a standby until it holds the leader lock); follower: keep the state from the journal in PostgreSQL (the primary or a streaming replica) and serve reads and watch feeds from it (docs/operations.md \"Followers\")"),
+        ("follow_poll", "SECONDS", "a follower on a replica checks its replay position this often (default 0.02; on a primary it is woken by NOTIFY)"),
         ("time_zone", "ZONE", "the operation's time zone, a tz database name such as Asia/Shanghai (default UTC): date-times without an offset and date-only deadlines are read in it, and reliefctl shows times in it; journal and replies stay UTC"),
     ] + MatchingPolicy.keys.map { ("matching_" + $0.key, $0.form, "matching: " + $0.help) }
 
@@ -296,6 +308,13 @@ public struct Configuration: Sendable, Equatable {
         case "max_drills": maxDrills = try number(Limits.drillsRange)
         case "max_import_bytes": maxImportBytes = try number(Limits.importBytesRange)
         case "max_import_bytes_total": maxImportBytesTotal = try number(Limits.importBytesTotalRange)
+        case "role":
+            guard let parsed = DaemonRole(rawValue: value) else { throw Problem("bad value \"\(value)\" for role; expected leader or follower") }
+            role = parsed
+        case "follow_poll":
+            let parsed = try seconds()
+            guard parsed >= 0.001, parsed <= 60 else { throw Problem("bad value \"\(value)\" for follow_poll; expected seconds from 0.001 to 60") }
+            followPoll = parsed
         case "time_zone":
             guard (try? OperationTimeZone.system(named: value)) != nil else {
                 throw Problem("bad value \"\(value)\" for time_zone: not a time zone known here; \(OperationTimeZone.UnknownZone.expected)")
@@ -318,6 +337,9 @@ public struct Configuration: Sendable, Equatable {
     /// Checks what no single key can: limits that must agree with each other. Called once every
     /// key is set (file, then flags).
     public func checkConsistency() throws {
+        guard role == .leader || postgresURL != nil else {
+            throw Problem("role = follower needs store = postgres://…: a follower reads the leader's journal from PostgreSQL (the primary or a streaming replica); expected a PostgreSQL store or role = leader")
+        }
         guard outputSoftLimit <= maxOutput else {
             throw Problem("output_soft_limit (\(outputSoftLimit)) is above max_output (\(maxOutput)); expected the soft limit at or below the hard one")
         }

@@ -143,7 +143,11 @@ public final class Server {
         self.init(settings: settings, location: PostgresStore.redacted(postgresURL), state: State(), loadedSnapshotSeq: 0,
                   loadedSnapshotCovers: 0, unavailableUntilLoaded: "connecting to PostgreSQL", logger: logger, clock: clock,
                   feedSource: PostgresFeedSource(url: postgresURL, password: password, logger: logger).read) { loop, wake in
-            PostgresBackend(url: postgresURL, password: password, loop: loop, wakeLoop: wake, logger: logger)
+            if settings.configuration.role == .follower {
+                return FollowerBackend(url: postgresURL, password: password, pollMilliseconds: UInt64(settings.configuration.followPoll * 1000),
+                                       loop: loop, wakeLoop: wake, logger: logger)
+            }
+            return PostgresBackend(url: postgresURL, password: password, loop: loop, wakeLoop: wake, logger: logger)
         }
         engine.verifyJournal = { from in
             // A connection of its own, read only: no lock, no migration (as `reliefd verify`).
@@ -1220,11 +1224,29 @@ public final class Server {
                 if staging.failed() {
                     logger.warning("writing an import ahead failed; it will commit the usual way", metadata: ["error": "\(message)"])
                 }
+            case .followed(let entries, _):
+                guard follow(entries) else { continue }
             default:
                 break
             }
             step(.store(result))
         }
+    }
+
+    /// A follower applies the committed entries its backend read from the journal, and its
+    /// feed sends them; false when the state refused them (the backend then loads it again).
+    private func follow(_ entries: [Entry]) -> Bool {
+        guard !entries.isEmpty else { return true }
+        do {
+            try engine.follow(entries)
+        } catch {
+            logger.error("the follower's state refused the journal's entries; loading it again",
+                         metadata: ["first": "\(entries[0].seq)", "seq": "\(engine.state.lastSeq)", "error": "\(error)"])
+            worker.submit(.recover(probe: false))
+            return false
+        }
+        feed.appended(entries)
+        return true
     }
 
     // MARK: timers
@@ -1386,7 +1408,8 @@ public final class Server {
     private func info() -> Fields {
         var fields = Fields()
         fields.append("store", storeLocation)
-        fields.append("store_status", pipeline.available ? "ok" : "unavailable")
+        // A follower's own store is its database: gone, it serves what it has (stale_ms says how old).
+        fields.append("store_status", pipeline.available && (!life.following || life.isAvailable) ? "ok" : "unavailable")
         if let problem = life.storeProblem { fields.append("store_error", problem) }
         fields.append("committed_seq", String(pipeline.committedSeq))
         fields.append("snapshot_seq", String(life.lastSnapshotSeq))
@@ -1420,6 +1443,9 @@ public final class Server {
         fields.append("feed_lines", String(feed.linesSent))
         fields.append("feed_cut_off", String(feed.cutOffs))
         fields.append("role", life.role)
+        if let follower = worker as? FollowerBackend {
+            for pair in follower.followInfo.pairs { fields.append(pair.key, pair.value) }
+        }
         return fields
     }
 }

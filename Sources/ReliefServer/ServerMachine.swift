@@ -144,6 +144,9 @@ struct ServerMachine {
     /// has no state to serve (a standby, a candidate loading).
     private(set) var role = "leader"
     private(set) var standbyRefusal: String?
+    /// A follower (`role = follower`): its state comes from the journal the leader writes, so
+    /// it never commits, snapshots or recovers by itself; what it applies is committed already.
+    var following: Bool { role == "follower" }
 
     init(settings: Settings, lastSeq: Int64, loadedSnapshotSeq: Int64, loadedSnapshotCovers: Int64,
          unavailableUntilLoaded: String?, now: UInt64, maxRequest: Int) {
@@ -176,6 +179,7 @@ struct ServerMachine {
     /// Why writes are refused now, or nil when they are accepted.
     var writesRefused: String? {
         if isStopping { return "reliefd is shutting down; nothing was changed" }
+        if following { return "this reliefd is a follower: it serves reads from the leader's journal; send writes to the leader; nothing was changed" }
         if case .unavailable(let problem, _, _) = store {
             return "store unavailable (\(problem)); writes are refused until it recovers, reads still work; nothing was changed"
         }
@@ -238,7 +242,7 @@ struct ServerMachine {
         switch event {
         case .started:
             lastSnapshotTime = now
-            actions = world.lastSeq > snapshotCovers && snapshot == .idle ? startSnapshot(now: now) : []
+            actions = world.lastSeq > snapshotCovers && snapshot == .idle && !following ? startSnapshot(now: now) : []
         case .turnEnded:
             actions = turnEnded(world: world, now: now)
         case .store(let result):
@@ -265,7 +269,8 @@ struct ServerMachine {
 
     private mutating func tick(world: World, now: UInt64) -> [Action] {
         var actions: [Action] = []
-        if case .unavailable(let problem, .idle(let last), let holding) = store, phase == .running,
+        // A follower's backend reconnects and catches up by itself.
+        if case .unavailable(let problem, .idle(let last), let holding) = store, phase == .running, !following,
            now &- last >= settings.recoveryProbeMilliseconds {
             store = .unavailable(problem: problem, recovery: .inFlight, holdingFailures: holding)
             actions.append(.recover(probe: true))
@@ -287,7 +292,7 @@ struct ServerMachine {
     private mutating func snapshotIfDue(after seq: Int64, world: World, now: UInt64) -> [Action] {
         // Never of a state holding entries the store lost (it is re-read first), nor once the
         // final snapshot was taken at shutdown.
-        guard snapshot == .idle, seq > snapshotCovers, pipeline.pending.isEmpty, pipeline.available,
+        guard snapshot == .idle, seq > snapshotCovers, pipeline.pending.isEmpty, pipeline.available, !following,
               phase == .running || phase == .draining else { return [] }
         let due = seq - snapshotCovers >= settings.snapshotEvery || now &- lastSnapshotTime >= settings.snapshotIntervalMilliseconds
         guard due || isStopping else { return [] }
@@ -361,6 +366,21 @@ struct ServerMachine {
         case .snapshotFailed(let message):
             if case .writing = snapshot { snapshot = .idle }
             return [.log(Log(level: .warning, message: "snapshot failed", metadata: ["error": message]))]
+        case .recovered(let state, _, let snapshotSeq, let covers, let hash) where following:
+            // A follower's load (at start, or again when the journal no longer holds what it had).
+            pipeline.recovered(committedSeq: state.lastSeq)
+            store = .available
+            if !hash.isEmpty { headHash = hash }
+            lastSnapshotSeq = min(snapshotSeq, state.lastSeq)
+            snapshotCovers = min(max(covers, lastSnapshotSeq), state.lastSeq)
+            return [.resetState(state), .flushWaiting]
+        case .followed(_, let hash):
+            // The server applied them (world.lastSeq): committed already, so replies waiting go out.
+            guard following else { return [] }
+            pipeline.recovered(committedSeq: world.lastSeq)
+            store = .available
+            if !hash.isEmpty { headHash = hash }
+            return [.flushWaiting]
         case .recovered(let state, let writable, let snapshotSeq, let covers, let hash):
             var actions: [Action] = []
             guard case .unavailable(let problem, _, let holding) = store else { return [] }
@@ -391,6 +411,10 @@ struct ServerMachine {
             return actions
         case .stopped:
             if case .stoppingStore = phase { phase = .stoppingStore(storeStopped: true) }
+            return []
+        case .storeLost(let message) where following:
+            // Reads go on from what the follower holds; `info` says how stale.
+            store = .unavailable(problem: message, recovery: .idle(lastAttempt: now), holdingFailures: false)
             return []
         case .storeLost(let message):
             storeEpoch += 1
@@ -429,7 +453,7 @@ struct ServerMachine {
         if phase == .draining {
             guard pipeline.isIdle, world.offloads == 0, world.drills == 0 else { return actions }
             phase = .finalSnapshot
-            if pipeline.available && world.lastSeq > snapshotCovers && snapshot == .idle {
+            if pipeline.available && world.lastSeq > snapshotCovers && snapshot == .idle && !following {
                 actions += startSnapshot(now: now)
             }
             actions.append(.closeConnectionsWhenFlushed)

@@ -55,6 +55,9 @@ final class StoreWorker: @unchecked Sendable {
         /// This daemon's role on a shared store: `leader`, or `standby` with why writes (and reads)
         /// are refused meanwhile.
         case role(String, refusal: String?)
+        /// A follower read these committed entries from the journal (after the state it holds),
+        /// the last with this hash; none: its database is back and it follows again.
+        case followed([Entry], hash: String)
     }
 
     private let journal: Journal

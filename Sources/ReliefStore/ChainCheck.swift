@@ -82,6 +82,11 @@ public struct ChainPosition: Sendable, Equatable {
         self.hash = hash
         self.entries = entries
     }
+
+    /// Where a follower stands: the last entry it applied and that entry's hash.
+    public init(seq: Int64, hash: [UInt8]) {
+        self.init(seq: seq, hash: hash, entries: 0)
+    }
 }
 
 /// Recomputes the hash chain over journal rows fed in seq order, checking that seqs run without

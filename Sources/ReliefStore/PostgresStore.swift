@@ -253,17 +253,23 @@ public final class PostgresLoad: @unchecked Sendable {
     private var chainResult: Result<ChainPosition, StoreError>?
     private var replayResult: Result<(state: State, position: ChainPosition, snapshotSeq: Int64, covers: Int64), StoreError>?
     private var over = false
+    /// A follower's load: one read-only transaction at REPEATABLE READ (the leader writes on
+    /// meanwhile; the load sees one moment of the journal), no migration and no table check
+    /// (the database, perhaps a hot-standby replica, is the leader's to change).
+    private let readOnly: Bool
 
-    public init(location: String, logger: Logger, run: @escaping Run, compute: @escaping Compute,
+    public init(location: String, logger: Logger, readOnly: Bool = false, run: @escaping Run, compute: @escaping Compute,
                 finished: @escaping (Result<Loaded, StoreError>) -> Void) {
         self.location = location
         self.logger = logger
+        self.readOnly = readOnly
         self.run = run
         self.compute = compute
         self.finished = finished
     }
 
     public func start() {
+        if readOnly { return startReadOnly() }
         run(PostgresSchema.versionCheck) { outcome in
             guard let results = self.success(outcome, "reading the schema version"),
                   case .tuples(let rows) = results[3], let found = rows[0, 0].flatMap({ Int64($0) }) else { return }
@@ -277,6 +283,30 @@ public final class PostgresLoad: @unchecked Sendable {
                 if found < PostgresSchema.latestVersion {
                     self.logger.info("applied schema migrations", metadata: ["store": "\(self.location)", "from": "\(found)",
                                                                             "to": "\(PostgresSchema.latestVersion)"])
+                }
+                self.readTail()
+            }
+        }
+    }
+
+    /// The follower's start: the schema must be the one this reliefd knows, as the leader left it.
+    private func startReadOnly() {
+        run([PGConnection.Statement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+             PGConnection.Statement("SELECT to_regclass('schema_version') IS NOT NULL AND to_regclass('journal') IS NOT NULL")]) { outcome in
+            guard let results = self.success(outcome, "reading the schema"), case .tuples(let rows) = results[1] else { return }
+            guard rows[0, 0] == "t" else {
+                return self.finish(.failure(StoreError("database \(self.location) holds no reliefd journal yet; a follower waits for "
+                                                       + "the leader to create it (start the leader first)")))
+            }
+            self.run([PGConnection.Statement("SELECT COALESCE(MAX(version), 0) FROM schema_version")]) { outcome in
+                guard let results = self.success(outcome, "reading the schema version"), case .tuples(let rows) = results[0],
+                      let found = rows[0, 0].flatMap({ Int64($0) }) else { return }
+                self.found = found
+                guard found <= PostgresSchema.latestVersion else { return self.finish(.failure(PostgresSchema.tooNew(found, self.location))) }
+                guard found == PostgresSchema.latestVersion else {
+                    return self.finish(.failure(StoreError("database \(self.location) has schema version \(found); this reliefd "
+                                                           + "follows version \(PostgresSchema.latestVersion), which the leader applies "
+                                                           + "when a reliefd of this release leads; waiting for it")))
                 }
                 self.readTail()
             }
@@ -439,6 +469,15 @@ public final class PostgresLoad: @unchecked Sendable {
         }
         if let failure = StoreError.first(chainFailure, replayFailure) { return finish(.failure(failure)) }
         guard case .success(let loaded) = replayResult else { return }
+        if readOnly {
+            let result = Loaded(state: loaded.state, snapshotSeq: loaded.snapshotSeq, snapshotCovers: loaded.covers,
+                                lastHash: loaded.position.hash, schemaVersionFound: found)
+            run([PGConnection.Statement("COMMIT")]) { outcome in
+                guard self.success(outcome, "ending the read-only transaction") != nil else { return }
+                self.done(result)
+            }
+            return
+        }
         checkTables(Loaded(state: loaded.state, snapshotSeq: loaded.snapshotSeq, snapshotCovers: loaded.covers,
                            lastHash: loaded.position.hash, schemaVersionFound: found))
     }
@@ -499,24 +538,13 @@ public final class PostgresLoad: @unchecked Sendable {
         var verifier = ChainVerifier(from: position)
         var covers = position.seq
         for row in 0..<rows.count {
-            guard let seqText = rows[row, 0], let seq = Int64(seqText), let time = rows[row, 1].flatMap({ Int64($0) }),
-                  let actor = rows[row, 2], let kind = rows[row, 3], let body = rows[row, 4], let stored = rows[row, 5] else {
-                return .failed(StoreError("journal row \(row) of \(location) has a NULL or malformed column", isTransient: false))
-            }
-            do {
-                try verifier.check(seq: seq, time: time, actor: actor, kind: kind, body: body, stored: stored)
-            } catch let error as StoreError {
-                return .failed(error)
-            } catch {
-                return .failed(StoreError("\(error)", isTransient: false, seq: seq))
-            }
             let entry: Entry
             do {
-                let event = try Event(kind: kind, body: FlatJSON.decode(body))
-                entry = Entry(seq: seq, time: Timestamp(milliseconds: time), actor: actor, event: event)
+                entry = try PostgresStore.entry(rows, row, verifier: &verifier, location: location)
             } catch {
-                return .failed(StoreError("journal entry seq \(seq) cannot be decoded: \(error)", isTransient: false, seq: seq))
+                return .failed(error)
             }
+            let seq = entry.seq
             do {
                 try state.apply(entry)
             } catch {
@@ -534,6 +562,46 @@ public final class PostgresLoad: @unchecked Sendable {
 }
 
 extension PostgresStore {
+    /// Journal row `row` (journalColumns) checked against the hash chain and decoded.
+    static func entry(_ rows: PQRows, _ row: Int, verifier: inout ChainVerifier, location: String) throws(StoreError) -> Entry {
+        guard let seqText = rows[row, 0], let seq = Int64(seqText), let time = rows[row, 1].flatMap({ Int64($0) }),
+              let actor = rows[row, 2], let kind = rows[row, 3], let body = rows[row, 4], let stored = rows[row, 5] else {
+            throw StoreError("journal row \(row) of \(location) has a NULL or malformed column", isTransient: false)
+        }
+        do {
+            try verifier.check(seq: seq, time: time, actor: actor, kind: kind, body: body, stored: stored)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError("\(error)", isTransient: false, seq: seq)
+        }
+        do {
+            let event = try Event(kind: kind, body: FlatJSON.decode(body))
+            return Entry(seq: seq, time: Timestamp(milliseconds: time), actor: actor, event: event)
+        } catch {
+            throw StoreError("journal entry seq \(seq) cannot be decoded: \(error)", isTransient: false, seq: seq)
+        }
+    }
+
+    /// A follower on a primary is woken by the journal trigger's NOTIFY (refused on a replica).
+    public static let listenStatement = PGConnection.Statement("LISTEN \(PostgresSchema.notifyChannel)")
+
+    /// The journal after `seq`, at most `limit` rows, oldest first: what a follower reads next.
+    public static func journalPage(after seq: Int64, limit: Int) -> PGConnection.Statement {
+        PGConnection.Statement("SELECT \(journalColumns) FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2", [String(seq), String(limit)])
+    }
+
+    /// A page of journal rows (journalPage) checked against the hash chain from `position` and
+    /// decoded; `position` moves to the last. A row that breaks the chain fails the whole page.
+    public static func followEntries(_ rows: PQRows, from position: inout ChainPosition, location: String) throws(StoreError) -> [Entry] {
+        var verifier = ChainVerifier(from: position)
+        var entries: [Entry] = []
+        entries.reserveCapacity(rows.count)
+        for row in 0..<rows.count { entries.append(try entry(rows, row, verifier: &verifier, location: location)) }
+        position = verifier.position
+        return entries
+    }
+
     /// One chunk of the journal for a chain check: rows after `seq`, up to `upTo`, at most `limit`.
     static func chainChunk(after seq: Int64, upTo: Int64, limit: Int) -> PGConnection.Statement {
         PGConnection.Statement("SELECT \(journalColumns) FROM journal WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",

@@ -42,6 +42,28 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.readThreads, min(cores, 8), "a bad value changes nothing")
     }
 
+    func testAFollowerNeedsAPostgreSQLStoreAndAPollIntervalWithinBounds() throws {
+        var configuration = Configuration()
+        XCTAssertEqual(configuration.role, .leader)
+        try configuration.set("role", "follower")
+        XCTAssertEqual(configuration.role, .follower)
+        XCTAssertThrowsError(try configuration.checkConsistency()) { error in
+            XCTAssertTrue("\(error)".contains("role = follower needs store = postgres://"), "\(error)")
+        }
+        try configuration.set("store", "postgres://reliefd@127.0.0.1/relief")
+        XCTAssertNoThrow(try configuration.checkConsistency())
+        XCTAssertThrowsError(try configuration.set("role", "standby")) { error in
+            XCTAssertTrue("\(error)".contains("for role; expected leader or follower"), "\(error)")
+        }
+        XCTAssertEqual(configuration.followPoll, 0.02)
+        try configuration.set("follow_poll", "0.005")
+        XCTAssertEqual(configuration.followPoll, 0.005)
+        for bad in ["0", "0.0001", "61", "soon"] {
+            XCTAssertThrowsError(try configuration.set("follow_poll", bad), bad)
+        }
+        XCTAssertEqual(configuration.followPoll, 0.005)
+    }
+
     func testLimitsThatMustAgreeAreCheckedTogether() throws {
         var configuration = Configuration()
         try configuration.set("max_output", "131072")

@@ -193,4 +193,43 @@ final class ServerMachineTests: XCTestCase {
         life.enqueue(entries(12...12))
         XCTAssertEqual(names(life.handle(.turnEnded, now: 600_001, world: world(12))), ["abandonStaging", "commit 12...12", "takeSnapshot"])
     }
+
+    /// A follower: the load and what it follows are committed already, so replies waiting on
+    /// them go out; it never snapshots, probes or takes writes; a lost database keeps its reads.
+    func testAFollowerFollowsWithoutCommittingSnapshottingOrTakingWrites() throws {
+        var life = machine(unavailable: "connecting to PostgreSQL")
+        _ = life.handle(.store(.role("follower", refusal: "follower: loading the state")), now: 0, world: world(0))
+        XCTAssertTrue(life.following)
+        XCTAssertEqual(names(life.handle(.tick, now: 5_000, world: world(0))), [], "no probe: the backend reconnects by itself")
+        let loaded = life.handle(.store(.recovered(try state(at: 5), writable: false, snapshotSeq: 0, snapshotCovers: 0, hash: "h5")),
+                                 now: 1, world: world(0))
+        XCTAssertEqual(names(loaded), ["resetState 5", "flushWaiting"])
+        _ = life.handle(.store(.role("follower", refusal: nil)), now: 1, world: world(5))
+        XCTAssertTrue(life.isAvailable)
+        XCTAssertEqual(life.committedSeq, 5)
+        XCTAssertEqual(life.headHash, "h5")
+        XCTAssertEqual(life.writesRefused?.hasPrefix("this reliefd is a follower"), true)
+        XCTAssertEqual(life.admitWrite(), .refuse(life.writesRefused!))
+
+        // Entries followed (the server applied them: world.lastSeq) are committed; replies flush.
+        XCTAssertEqual(names(life.handle(.store(.followed(entries(6...9), hash: "h9")), now: 2, world: world(9))), ["flushWaiting"])
+        XCTAssertEqual(life.committedSeq, 9)
+        XCTAssertEqual(try life.replyWait(outcomeWait: 0, lastSeq: 9).get(), 9)
+        // Far past snapshot_every and its interval: a follower never snapshots, nor at shutdown.
+        XCTAssertEqual(names(life.handle(.store(.followed(entries(10...5_000), hash: "h")), now: 3, world: world(5_000))), ["flushWaiting"])
+        XCTAssertEqual(names(life.handle(.tick, now: 1_000_000, world: world(5_000))), [])
+        XCTAssertEqual(names(life.handle(.turnEnded, now: 1_000_001, world: world(5_000))), ["stageMore"])
+
+        // The database lost: reads still wait on nothing uncommitted.
+        XCTAssertEqual(names(life.handle(.store(.storeLost("follower: connection lost")), now: 4, world: world(5_000))), [])
+        XCTAssertFalse(life.isAvailable)
+        XCTAssertEqual(try life.replyWait(outcomeWait: 0, lastSeq: 5_000).get(), 5_000)
+        XCTAssertEqual(names(life.handle(.tick, now: 2_000_000, world: world(5_000))), [])
+        // Back: what it follows makes it available again.
+        XCTAssertEqual(names(life.handle(.store(.followed([], hash: "h")), now: 5, world: world(5_000))), ["flushWaiting"])
+        XCTAssertTrue(life.isAvailable)
+
+        let stop = life.handle(.stop(signal: 15), now: 6, world: world(5_000))
+        XCTAssertEqual(names(stop), ["log notice shutting down", "stopAccepting", "closeConnectionsWhenFlushed", "stopStore"])
+    }
 }

@@ -505,6 +505,7 @@ extension StoreWorker.Result {
         case .stopped: "stopped"
         case .storeLost(let message): "store lost: \(message)"
         case .role(let role, _): "role \(role)"
+        case .followed(let entries, _): "followed \(entries.count)"
         }
     }
 }

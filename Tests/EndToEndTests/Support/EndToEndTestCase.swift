@@ -151,6 +151,26 @@ class EndToEndTestCase: XCTestCase {
         try ok(client, "item add water name=\"Water 5l\" category=water unit=bottle")
     }
 
+    /// Runs a program with its output discarded and returns its exit status (posix_spawn and
+    /// waitpid: a server the program starts, as `pg-test-cluster resume` does, holds no pipe of ours
+    /// open, which would keep Foundation's Process waiting).
+    func spawnAndWait(_ arguments: [String]) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, arguments[0], &actions, nil, &argv, environ)
+        guard status == 0 else { throw Daemon.Failure("posix_spawn \(arguments[0]) failed: \(String(cString: strerror(status)))") }
+        var exit: Int32 = 0
+        while waitpid(child, &exit, 0) < 0 && errno == EINTR {}
+        return (exit >> 8) & 0xFF
+    }
+
     /// Runs reliefctl with `arguments`; returns its exit status and output.
     func reliefctl(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> (status: Int32, out: String, err: String) {
         try runProgram(try Daemon.siblingBinary("reliefctl"), arguments, environment: environment, timeout: timeout)

@@ -1,0 +1,271 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import ReliefProtocol
+import XCTest
+
+/// Followers (`role = follower`) on a streaming hot-standby replica of the test cluster's
+/// PostgreSQL (deploy/test starts both: RELIEFD_TEST_PG_URL and RELIEFD_TEST_PG_REPLICA_DIR;
+/// skipped with a message without them). A leader writes on the primary; the follower keeps its
+/// state from the journal as the replica replays it. Each test gets a database of its own.
+final class FollowerTests: EndToEndTestCase {
+    private var database: String?
+    private var primaryBase = ""
+    private var replicaBase = ""
+    private var replicaDir = ""
+
+    override func setUpWithError() throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["RELIEFD_TEST_PG_URL"], !url.isEmpty else {
+            throw XCTSkip("RELIEFD_TEST_PG_URL is not set: no PostgreSQL to test against (deploy/test starts one)")
+        }
+        guard let dir = environment["RELIEFD_TEST_PG_REPLICA_DIR"], !dir.isEmpty,
+              let replicaURL = try? String(contentsOfFile: dir + "/url", encoding: .utf8) else {
+            throw XCTSkip("RELIEFD_TEST_PG_REPLICA_DIR is not set: no streaming replica to follow (deploy/test starts one with deploy/pg-test-cluster replica)")
+        }
+        primaryBase = url
+        replicaBase = replicaURL.trimmingCharacters(in: .whitespacesAndNewlines)
+        replicaDir = dir
+        let name = "follow_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        try psql(primaryBase, "CREATE DATABASE \(name)")
+        database = name
+        // The replica replays the CREATE DATABASE too.
+        _ = try waitFor("the database to reach the replica", timeout: 30) {
+            (try? psql(replicaBase, "SELECT count(*) FROM pg_database WHERE datname = '\(name)'")) == "1"
+        }
+    }
+
+    override func tearDown() {
+        super.tearDown() // kills the daemons first
+        if let database { _ = try? psql(primaryBase, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+    }
+
+    private func url(_ base: String) -> String {
+        guard let slash = base.lastIndex(of: "/") else { return base }
+        return String(base[...slash]) + database!
+    }
+
+    private var primaryURL: String { url(primaryBase) }
+    private var replicaURL: String { url(replicaBase) }
+
+    @discardableResult
+    private func psql(_ url: String, _ sql: String) throws -> String {
+        let (status, text) = try runProgram("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql])
+        guard status == 0 else { throw Daemon.Failure("psql \(sql): \(text)") }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func runProgram(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Halts or resumes the replica (deploy/pg-test-cluster).
+    private func cluster(_ action: String) throws {
+        let status = try spawnAndWait([Daemon.packageDirectory + "/deploy/pg-test-cluster", action, replicaDir])
+        guard status == 0 else { throw Daemon.Failure("pg-test-cluster \(action) \(replicaDir) exited \(status)") }
+    }
+
+    private func infoOf(_ daemon: Daemon) -> [String: String]? {
+        guard let client = try? daemon.connect(timeout: 2) else { return nil }
+        defer { client.close() }
+        return try? info(client)
+    }
+
+    private func startLeader() throws -> Daemon {
+        let leader = try startDaemon(["--store", primaryURL])
+        _ = try waitFor("the leader to lead", timeout: 20) {
+            let fields = infoOf(leader)
+            return fields?["role"] == "leader" && fields?["store_status"] == "ok"
+        }
+        return leader
+    }
+
+    private func startFollower() throws -> Daemon {
+        let follower = try startDaemon(["--store", replicaURL, "--role", "follower"])
+        _ = try waitFor("the follower to load", timeout: 20) {
+            let fields = infoOf(follower)
+            return fields?["role"] == "follower" && fields?["store_status"] == "ok" && fields?["store_error"] == nil
+        }
+        return follower
+    }
+
+    /// Waits until the follower has applied everything the leader committed (the leader's seq
+    /// may move on by a snapshot's seal meanwhile: compared again each round).
+    @discardableResult
+    private func caughtUp(_ follower: Daemon, with leader: Daemon, timeout: Double = 30) throws -> Int {
+        var seq = 0
+        _ = try waitFor("the follower to catch up with the leader", timeout: timeout) {
+            guard let leading = infoOf(leader)?["committed_seq"].flatMap({ Int($0) }),
+                  let following = infoOf(follower)?["seq"].flatMap({ Int($0) }) else { return false }
+            seq = following
+            return following == leading
+        }
+        return seq
+    }
+
+    /// What an officer reads: stock, lots, the roster.
+    private func answers(_ daemon: Daemon) throws -> [String] {
+        let client = try daemon.connect()
+        defer { client.close() }
+        return try ["stock query", "stock lots limit=100000", "volunteer list limit=100000", "region list", "warehouse list"]
+            .map { try client.request($0).text }
+    }
+
+    /// `threads` writers on the leader, each sending `count` stock receives (a lot of its own,
+    /// with a req= token), acknowledged one by one; returns how many were acknowledged.
+    private func write(_ leader: Daemon, threads: Int, count: Int, tag: String) -> Int {
+        FollowerTests.write(socket: leader.socketPath, threads: threads, count: count, tag: tag)
+    }
+
+    private static func write(socket: String, threads: Int, count: Int, tag: String) -> Int {
+        let acknowledged = Locked(0)
+        let group = DispatchGroup()
+        for thread in 0..<threads {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                guard let client = try? Client(socketPath: socket, timeout: 10) else { return }
+                defer { client.close() }
+                for index in 0..<count {
+                    let lot = "\(tag)\(thread)-\(index)"
+                    if (try? client.request("stock receive wh-\(index % 2 == 0 ? "a" : "b") water \(1 + index % 7) lot=\(lot) supplier=test req=\(lot)"))?.isOK == true {
+                        acknowledged.withLock { $0 += 1 }
+                    }
+                }
+            }.start()
+        }
+        group.wait()
+        return acknowledged.withLock { $0 }
+    }
+
+    private func addRoster(_ client: Client, count: Int) throws {
+        try ok(client, "skill add rescue name=\"Search and rescue\"")
+        for index in 0..<count {
+            try ok(client, "volunteer add V\(index) name=\"Volunteer \(index)\" region=sx at=37.8\(index % 10),112.5 skills=rescue phone=+8613800000\(String(format: "%03d", index))")
+        }
+    }
+
+    func testFollowerOnTheReplicaSeesEveryWriteOfTheLeaderInOrder() throws {
+        let leader = try startLeader()
+        let setup = try leader.connect()
+        try addCatalog(setup)
+        let follower = try startFollower()
+        // A subscriber on the follower from the start of the journal, while the leader writes.
+        let watcher = try follower.connect()
+        let watching = try watcher.request("watch from=0")
+        XCTAssertTrue(watching.isOK, watching.text)
+
+        try addRoster(setup, count: 40)
+        XCTAssertEqual(write(leader, threads: 4, count: 150, tag: "w"), 600)
+        try ok(setup, "volunteer status V3 unavailable reason=sick")
+        setup.close()
+
+        let seq = try caughtUp(follower, with: leader)
+        // Every entry on the follower's feed, in the leader's order: the leader's journal as
+        // `audit log` reads it (the kinds the feed carries).
+        let auditor = try leader.connect()
+        let journal = try self.journal(auditor)
+        auditor.close()
+        let fed = try events(watcher, through: journal.last!.seq)
+        XCTAssertEqual(fed.map { Int($0["seq"]!)! }, journal.map(\.seq))
+        XCTAssertEqual(fed.map { $0["event"]! }, journal.map(\.kind))
+        watcher.close()
+        // And the follower answers reads as the leader does.
+        XCTAssertEqual(try answers(follower), try answers(leader))
+        let fields = try XCTUnwrap(infoOf(follower))
+        XCTAssertEqual(fields["role"], "follower")
+        XCTAssertEqual(fields["follow_source"], "replica")
+        XCTAssertEqual(fields["lag_entries"], "0")
+        XCTAssertEqual(fields["journal_head"], infoOf(leader)?["journal_head"], "same journal, same head (seq \(seq))")
+
+        // A follower never writes to the database, and says where writes go.
+        let client = try follower.connect()
+        try refused(client, "stock receive wh-a water 1 lot=on-follower", "UNAVAILABLE")
+        client.close()
+    }
+
+    func testFollowerRestartedCatchesUpFromTheDatabase() throws {
+        let leader = try startLeader()
+        let setup = try leader.connect()
+        try addCatalog(setup)
+        setup.close()
+        let follower = try startFollower()
+        XCTAssertEqual(write(leader, threads: 2, count: 100, tag: "a"), 200)
+        try caughtUp(follower, with: leader)
+
+        // kill -9 the follower; the leader writes on; the follower starts again on the replica.
+        follower.kill()
+        XCTAssertEqual(write(leader, threads: 2, count: 100, tag: "b"), 200)
+        try follower.restart()
+        _ = try waitFor("the follower to load again", timeout: 20) { infoOf(follower)?["store_status"] == "ok" }
+        try caughtUp(follower, with: leader)
+        XCTAssertEqual(try answers(follower), try answers(leader))
+
+        // Its feed resumes from the database: the whole journal from seq 0.
+        let auditor = try leader.connect()
+        let journal = try self.journal(auditor)
+        auditor.close()
+        let watcher = try follower.connect()
+        XCTAssertTrue(try watcher.request("watch stock from=0").isOK)
+        let fed = try events(watcher, through: journal.last!.seq)
+        XCTAssertEqual(fed.filter { $0["event"] == "lot.received" }.count, 400)
+        watcher.close()
+    }
+
+    func testReplicaStoppedAndRestartedMidLoadTheFollowerServesStaleReadsThenCatchesUp() throws {
+        let leader = try startLeader()
+        let setup = try leader.connect()
+        try addCatalog(setup)
+        setup.close()
+        let follower = try startFollower()
+        XCTAssertEqual(write(leader, threads: 2, count: 50, tag: "a"), 100)
+        let before = try caughtUp(follower, with: leader)
+
+        // The replica stops while the leader keeps writing.
+        let writes = Locked(0)
+        let writerDone = DispatchSemaphore(value: 0)
+        let socket = leader.socketPath
+        Thread {
+            let acknowledged = FollowerTests.write(socket: socket, threads: 2, count: 150, tag: "b")
+            writes.withLock { $0 = acknowledged }
+            writerDone.signal()
+        }.start()
+        try cluster("halt")
+        var resumed = false
+        defer { if !resumed { try? cluster("resume") } }
+
+        // Reads go on from what the follower has; info says the database is gone and how stale.
+        let stale = try waitFor("the follower to notice its database is gone", timeout: 20) {
+            infoOf(follower)?["store_status"] == "unavailable"
+        }
+        let client = try follower.connect()
+        let lots = try rows(client, "stock lots limit=100000")
+        XCTAssertGreaterThanOrEqual(lots.count, 100)
+        let fields = try info(client)
+        XCTAssertEqual(fields["role"], "follower")
+        XCTAssertGreaterThanOrEqual(Int(fields["seq"] ?? "") ?? 0, before)
+        XCTAssertNotNil(fields["store_error"])
+        usleep(300_000)
+        XCTAssertGreaterThanOrEqual(Int(try info(client)["stale_ms"] ?? "") ?? 0, 300)
+        client.close()
+        print("follower: database gone noticed after \(String(format: "%.2f", stale)) s")
+
+        try cluster("resume")
+        resumed = true
+        writerDone.wait()
+        XCTAssertEqual(writes.withLock { $0 }, 300)
+        try caughtUp(follower, with: leader, timeout: 60)
+        XCTAssertEqual(infoOf(follower)?["store_status"], "ok")
+        XCTAssertEqual(try answers(follower), try answers(leader))
+    }
+}
