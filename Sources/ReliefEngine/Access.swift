@@ -98,6 +98,9 @@ extension Engine {
     public static let hostCommands: [HostCommand] = [
         HostCommand(words: ["auth"], usage: "auth USER TOKEN", summary: "log in (TCP clients, before anything else)", access: .open),
         HostCommand(words: ["quit"], usage: "quit", summary: "close the connection", access: .open),
+        HostCommand(words: ["session"], usage: "session seq=yes|no",
+                    summary: "seq=yes: every OK reply that waited for the operation's state says seq=N, the journal position it shows (read your writes on a follower with min_seq=N)",
+                    access: .session),
         // Each channel asked for is checked against the role's reads (Engine.access(of:)).
         HostCommand(words: ["watch"], usage: Engine.watchUsage,
                     summary: "follow every committed change on the channels given (all you may read by default) as EVENT lines; from=SEQ resumes",

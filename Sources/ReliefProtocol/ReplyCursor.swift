@@ -5,11 +5,21 @@
 /// header and then whole rows, at least one row per call, until about `budget` bytes were added.
 public struct ReplyCursor: Sendable {
     private let reply: Reply
+    /// Added as `seq=N` to an `OK` line or to a table's header (`session seq=yes`).
+    private let seq: Int64?
     private var next = -1
     public private(set) var isFinished = false
 
-    public init(_ reply: Reply) {
+    public init(_ reply: Reply, seq: Int64? = nil) {
         self.reply = reply
+        self.seq = seq
+    }
+
+    /// Puts ` seq=N` before the line ending `out` ends with.
+    private func appendSeq(_ out: inout [UInt8]) {
+        guard let seq, out.last == 0x0A else { return }
+        out.removeLast()
+        out.append(contentsOf: " seq=\(seq)\n".utf8)
     }
 
     /// Rows the reply has in all (0 for `OK` and `ERR`).
@@ -38,12 +48,17 @@ public struct ReplyCursor: Sendable {
         guard !isFinished else { return true }
         let start = out.count
         switch reply {
-        case .ok, .error:
+        case .ok:
+            TextEncoder.encode(reply, into: &out)
+            appendSeq(&out)
+            isFinished = true
+        case .error:
             TextEncoder.encode(reply, into: &out)
             isFinished = true
         case .rows(let rows):
             if next < 0 {
                 out.append(contentsOf: "OK \(rows.count) rows\n".utf8)
+                appendSeq(&out)
                 next = 0
             }
             while next < rows.count, out.count - start < budget {
@@ -55,6 +70,7 @@ public struct ReplyCursor: Sendable {
         case .stream(let stream):
             if next < 0 {
                 out.append(contentsOf: stream.header.utf8)
+                appendSeq(&out)
                 next = 0
             }
             while next < stream.count, out.count - start < budget {

@@ -56,7 +56,7 @@ public enum TypedJSON {
         "last_commit_us", "offload_queue", "offloaded", "output_held_bytes", "read_queue", "read_threads",
         "reads_pooled", "subscribers", "uncommitted", "uptime_s", "writes_waiting",
         // A follower's (`info`): how far behind, and since when it has not heard from its database.
-        "lag_entries", "lag_ms", "stale_ms",
+        "lag_entries", "lag_ms", "stale_ms", "forwarded", "forwards_failed",
         // Journal positions.
         "seq", "last_seq", "as_of_seq", "committed_seq", "snapshot_seq", "based_on", "leader_seq",
         // Scales, durations, distances and costs.

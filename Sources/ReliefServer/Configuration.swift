@@ -110,6 +110,21 @@ public struct Configuration: Sendable, Equatable {
     public var role: DaemonRole = .leader
     /// A follower on a replica polls its replay position this often (seconds).
     public var followPoll = 0.02
+    /// How long a follower's read waits for the follower to apply what the client's last write (or
+    /// min_seq) showed before it is refused (seconds); a forwarded write waits twice that for the leader.
+    public var followWait = 5.0
+    var followWaitMilliseconds: UInt64 { UInt64(followWait * 1000) }
+    /// `advertise`: the IP:PORT followers send writes to, recorded by the leader in PostgreSQL;
+    /// nil = `tcp` when it names one address (not 0.0.0.0 or ::), "" = none.
+    public var advertise: String?
+
+    /// What a leader records as its address for followers ("" = none: followers refuse writes).
+    public var advertisedAddress: String {
+        if let advertise { return advertise }
+        guard let tcp, let colon = tcp.lastIndex(of: ":") else { return "" }
+        let host = tcp[..<colon]
+        return ["0.0.0.0", "::", "[::]", ""].contains(host) ? "" : tcp
+    }
 
     public enum DaemonRole: String, Sendable {
         case leader, follower
@@ -165,6 +180,8 @@ public struct Configuration: Sendable, Equatable {
         ("max_import_bytes_total", "BYTES", "bytes of rows all open imports together may hold"),
         ("max_uncommitted", "N", "journal entries written and not yet durable past which writes wait (their clients are not read) until commits catch up"),
         ("role", "leader | follower", "leader: lead the store (on PostgreSQL, a standby until it holds the leader lock); follower: keep the state from the journal in PostgreSQL (the primary or a streaming replica) and serve reads and watch feeds from it (docs/operations.md \"Followers\")"),
+        ("advertise", "IP:PORT | off | auto", "where followers send writes to this reliefd when it leads (recorded in PostgreSQL); auto = tcp when it is one address"),
+        ("follow_wait", "SECONDS", "a follower's read waits this long for the follower to apply the client's last write (or min_seq) before ERR UNAVAILABLE; a forwarded write gets twice that to reach the leader (default 5)"),
         ("follow_poll", "SECONDS", "a follower on a replica checks its replay position this often (default 0.02; on a primary it is woken by NOTIFY)"),
         ("time_zone", "ZONE", "the operation's time zone, a tz database name such as Asia/Shanghai (default UTC): date-times without an offset and date-only deadlines are read in it, and reliefctl shows times in it; journal and replies stay UTC"),
     ] + MatchingPolicy.keys.map { ("matching_" + $0.key, $0.form, "matching: " + $0.help) }
@@ -311,6 +328,21 @@ public struct Configuration: Sendable, Equatable {
         case "role":
             guard let parsed = DaemonRole(rawValue: value) else { throw Problem("bad value \"\(value)\" for role; expected leader or follower") }
             role = parsed
+        case "advertise":
+            switch value {
+            case "auto", "": advertise = nil
+            case "off": advertise = ""
+            default:
+                guard let colon = value.lastIndex(of: ":"), let port = UInt16(value[value.index(after: colon)...]), port > 0,
+                      Configuration.isIPAddress(String(value[..<colon])) else {
+                    throw Problem("bad value \"\(value)\" for advertise; expected IP:PORT followers can reach (such as 10.0.0.5:7878 or [fd00::5]:7878), auto or off")
+                }
+                advertise = value
+            }
+        case "follow_wait":
+            let parsed = try seconds()
+            guard parsed >= 0.1, parsed <= 600 else { throw Problem("bad value \"\(value)\" for follow_wait; expected seconds from 0.1 to 600") }
+            followWait = parsed
         case "follow_poll":
             let parsed = try seconds()
             guard parsed >= 0.001, parsed <= 60 else { throw Problem("bad value \"\(value)\" for follow_poll; expected seconds from 0.001 to 60") }
@@ -388,6 +420,14 @@ public struct Configuration: Sendable, Equatable {
                 throw Problem("\(name):\(lineNumber): \(problem.message)")
             }
         }
+    }
+
+    /// An IPv4 or IPv6 address (brackets allowed around IPv6), as a follower connects to it.
+    static func isIPAddress(_ host: String) -> Bool {
+        var text = host
+        if text.hasPrefix("[") && text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 
     /// The PostgreSQL URL when `store` names one.

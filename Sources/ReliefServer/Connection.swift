@@ -26,6 +26,13 @@ final class Connection {
     private(set) var machine: ConnectionMachine
     /// The bulk import this client has open, if any.
     var importing: ImportBuffer?
+    /// On a follower: the token this client logged in with (`auth`), to log in as it at the leader;
+    /// the link its writes go over; the newest seq a write of it showed (its reads wait for it);
+    /// and until when a read of it waits for the follower to get there.
+    var credential: String?
+    var leaderLink: LeaderLink?
+    var seenSeq: Int64 = 0
+    var seqWaitUntil: UInt64?
     private var isReading = false
     private var closeAfterWrite = false
     private(set) var closing = false
@@ -65,6 +72,11 @@ final class Connection {
     }
 
     var hasQueuedReplies: Bool { machine.owesReplies }
+    /// `session seq=yes` (ConnectionMachine.reportsSeq).
+    var reportsSeq: Bool {
+        get { machine.reportsSeq }
+        set { machine.reportsSeq = newValue }
+    }
     var lastRead: UInt64 { machine.lastInput }
 
     func startReading() {

@@ -71,6 +71,8 @@ struct ConnectionMachine {
     private var inboxHead = 0
     /// A line taken and put back to run first (it had to wait; see `park`).
     private var parkedLine: [UInt8]?
+    /// `session seq=yes`: replies that waited for the state say which (`seq=N`).
+    var reportsSeq = false
     /// Loop time (ms) when the unfinished line began, while there is one.
     private(set) var lineStartedAt: UInt64?
     /// Loop time (ms) of the last bytes received.
@@ -192,7 +194,7 @@ struct ConnectionMachine {
 
     /// Queues a reply that may go out once `waitSeq` is durable (and every reply before it went).
     mutating func enqueue(_ reply: Reply, waitSeq: Int64, committedSeq: Int64) {
-        var item = Pending(waitSeq: waitSeq, bytes: [], cursor: ReplyCursor(reply))
+        var item = Pending(waitSeq: waitSeq, bytes: [], cursor: ReplyCursor(reply, seq: reportsSeq && waitSeq > 0 ? waitSeq : nil))
         // Encode what the soft limit leaves room for (at least the header or a whole OK/ERR), so a
         // small reply is bytes at once and a large one waits in its cursor.
         let room = max(limits.softOutput - load, 1)

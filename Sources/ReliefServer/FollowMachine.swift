@@ -43,7 +43,7 @@ struct FollowMachine {
         case notified(seq: Int64?)
         /// A page read after `after`, checked against the chain and decoded; `full`: the page was
         /// as long as asked, so more may follow at once.
-        case fetched(epoch: Int, entries: [Entry], position: ChainPosition, full: Bool, wallMilliseconds: Int64)
+        case fetched(epoch: Int, entries: [Entry], position: ChainPosition, full: Bool, wallMilliseconds: Int64, leader: LeaderRecord? = nil)
         /// The page broke the chain or did not follow our seq: load again.
         case fetchFailed(epoch: Int, String)
         /// The server could not apply what was followed: load again.
@@ -67,6 +67,13 @@ struct FollowMachine {
         case log(ServerMachine.Log)
     }
 
+    /// Where the leader takes writes, as it recorded it in the database (the `leader` row).
+    struct LeaderRecord: Equatable, Sendable {
+        var address: String
+        var lockPID: Int32
+        var since: Int64
+    }
+
     let location: String
     /// Replica position polls, ms of loop time.
     let pollEvery: UInt64
@@ -88,6 +95,8 @@ struct FollowMachine {
     private(set) var knownSeq: Int64 = 0
     /// How long after it was written the newest entry applied here became visible (wall clock ms).
     private(set) var lagMilliseconds: Int64 = 0
+    /// The leader's record as last read (read with every page of the journal).
+    private(set) var leader: LeaderRecord?
     /// Loop time of the database's last answer.
     private(set) var lastHeard: UInt64 = 0
     private(set) var retryAt: UInt64 = 0
@@ -216,11 +225,16 @@ struct FollowMachine {
             guard phase == .following else { return [] }
             return fetch(now: now)
 
-        case .fetched(let fetchEpoch, let entries, let reached, let full, let wall):
+        case .fetched(let fetchEpoch, let entries, let reached, let full, let wall, let record):
             guard fetchEpoch == epoch, phase == .following else { return [] }
             fetchOut = false
             lastHeard = now
             var actions: [Action] = []
+            if let record, record != leader {
+                leader = record
+                actions.append(log(.notice, "the leader takes writes at this address", ["leader": record.address.isEmpty ? "none" : record.address,
+                                                                                       "lock_session": "\(record.lockPID)"]))
+            }
             if let last = entries.last {
                 position = reached
                 knownSeq = max(knownSeq, last.seq)

@@ -62,10 +62,14 @@ final class FollowerBackend: StoreBackend {
         step(.started)
     }
 
+    /// Where the leader takes writes, as the database says ("" = unknown or none).
+    var leaderAddress: String { machine.leader?.address ?? "" }
+
     /// What `info` shows of the follower (FollowMachine's view).
     var followInfo: Fields {
         var fields = Fields()
         fields.append("follow_source", machine.onReplica ? "replica" : "primary")
+        fields.append("leader", leaderAddress.isEmpty ? "unknown" : leaderAddress)
         fields.append("leader_seq", String(max(machine.knownSeq, machine.position.seq)))
         fields.append("lag_entries", String(max(0, machine.knownSeq - machine.position.seq)))
         fields.append("lag_ms", String(machine.lagMilliseconds))
@@ -108,13 +112,18 @@ final class FollowerBackend: StoreBackend {
                     step(.polled(position: rows[0, 1], inRecovery: rows[0, 0] == "t"))
                 }
             case .fetch(let epoch, let after):
-                run([PostgresStore.journalPage(after: after.seq, limit: FollowMachine.page)]) { [unowned self] outcome in
+                run([PostgresStore.journalPage(after: after.seq, limit: FollowMachine.page), PostgresStore.leaderQuery]) { [unowned self] outcome in
                     guard case .success(let results) = outcome, case .tuples(let rows) = results[0] else { return }
+                    var leader: FollowMachine.LeaderRecord?
+                    if case .tuples(let row) = results[1], row.count == 1 {
+                        leader = FollowMachine.LeaderRecord(address: row[0, 0] ?? "", lockPID: row[0, 1].flatMap { Int32($0) } ?? 0,
+                                                            since: row[0, 2].flatMap { Int64($0) } ?? 0)
+                    }
                     var reached = after
                     do throws(StoreError) {
                         let entries = try PostgresStore.followEntries(rows, from: &reached, location: location)
                         step(.fetched(epoch: epoch, entries: entries, position: reached, full: rows.count >= FollowMachine.page,
-                                      wallMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
+                                      wallMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), leader: leader))
                     } catch {
                         step(.fetchFailed(epoch: epoch, error.message))
                     }

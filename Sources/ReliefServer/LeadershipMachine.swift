@@ -79,6 +79,8 @@ struct LeadershipMachine {
         /// Send this batch, chained on `hash`, fenced on `fence`.
         case commit([Entry], hash: [UInt8], fence: Int32?)
         case heartbeat
+        /// Record in the database where followers send writes (fenced on the lock session).
+        case announce(fence: Int32?)
         /// Close both connections, the polls and the timer.
         case shutDown
         /// A result for the server.
@@ -199,7 +201,7 @@ struct LeadershipMachine {
             return [log(.notice, "serving as leader", ["seq": "\(loaded.state.lastSeq)"]),
                     .post(.role("leader", refusal: nil)),
                     .post(.recovered(loaded.state, writable: writable, snapshotSeq: loaded.snapshotSeq, snapshotCovers: loaded.snapshotCovers,
-                                     hash: String(decoding: loaded.lastHash, as: UTF8.self)))]
+                                     hash: String(decoding: loaded.lastHash, as: UTF8.self)))] + (writable ? [.announce(fence: leading.fencePID)] : [])
 
         case .loadFailed(let loadEpoch, let message, let transient):
             guard var leading, case .loading(loadEpoch, _) = leading.session, loadEpoch == epoch else { return [] }

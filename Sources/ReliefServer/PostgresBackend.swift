@@ -28,6 +28,8 @@ final class PostgresBackend: StoreBackend {
     private let url: String
     private let password: String?
     private let location: String
+    /// Where followers send writes while this reliefd leads ("" = nowhere).
+    private let advertise: String
     private let loop: UnsafeMutablePointer<uv_loop_t>
     private let wakeLoop: UnsafeMutablePointer<uv_async_t>
     private let logger: Logger
@@ -48,8 +50,10 @@ final class PostgresBackend: StoreBackend {
     private var leadership: LeadershipMachine
     private var hasher = PostgresCommitBuilder()
 
-    init(url: String, password: String? = nil, loop: UnsafeMutablePointer<uv_loop_t>, wakeLoop: UnsafeMutablePointer<uv_async_t>, logger: Logger) {
+    init(url: String, password: String? = nil, advertise: String = "", loop: UnsafeMutablePointer<uv_loop_t>,
+         wakeLoop: UnsafeMutablePointer<uv_async_t>, logger: Logger) {
         self.url = url
+        self.advertise = advertise
         self.password = password
         location = PostgresStore.redacted(url)
         self.loop = loop
@@ -122,6 +126,15 @@ final class PostgresBackend: StoreBackend {
                 }
             case .commit(let entries, let startHash, let fence):
                 commit(entries, hash: startHash, fence: fence)
+            case .announce(let fence):
+                run(on: store, PostgresStore.announceLeader(address: advertise, fence: fence, now: Int64(Date().timeIntervalSince1970 * 1000))) {
+                    [unowned self] outcome in
+                    if case .failure(let failure) = outcome {
+                        logger.warning("could not record the leader's address for followers", metadata: ["store": "\(location)", "error": "\(failure)"])
+                    } else {
+                        logger.info("leader's address recorded for followers", metadata: ["address": "\(advertise.isEmpty ? "none" : advertise)"])
+                    }
+                }
             case .heartbeat:
                 run(on: lock, [PGConnection.Statement("SELECT 1")]) { [unowned self] _ in step(.heartbeatDone) }
             case .shutDown:

@@ -110,6 +110,11 @@ public final class Server {
     private var unopenedHandles: Set<UnsafeMutableRawPointer> = []
 
     var isStopping: Bool { life.isStopping }
+    /// A follower's clients whose read waits for the follower to apply a seq (connection, seq).
+    private var seqWaiters: [(connection: Int, seq: Int64)] = []
+    /// Writes a follower forwarded to the leader, and those that got no reply from it.
+    private var forwardsSent: Int64 = 0
+    private var forwardsFailed: Int64 = 0
     private let startedAt: UInt64
     /// What uv_loop_init answered; `run` refuses to start on a loop that was not made.
     private let loopStatus: Int32
@@ -147,7 +152,8 @@ public final class Server {
                 return FollowerBackend(url: postgresURL, password: password, pollMilliseconds: UInt64(settings.configuration.followPoll * 1000),
                                        loop: loop, wakeLoop: wake, logger: logger)
             }
-            return PostgresBackend(url: postgresURL, password: password, loop: loop, wakeLoop: wake, logger: logger)
+            return PostgresBackend(url: postgresURL, password: password, advertise: settings.configuration.advertisedAddress,
+                                   loop: loop, wakeLoop: wake, logger: logger)
         }
         engine.verifyJournal = { from in
             // A connection of its own, read only: no lock, no migration (as `reliefd verify`).
@@ -468,6 +474,17 @@ public final class Server {
         }
     }
 
+    /// `session seq=yes|no`: whether this connection's replies say the journal position they show.
+    private func session(_ request: Request, from connection: Connection) {
+        guard request.words.count == 1, request.options.count == 1, request.requestToken == nil,
+              let value = request.option("seq"), value == "yes" || value == "no" else {
+            connection.send(.error(.syntax, "usage: session seq=yes|no"), waitSeq: 0)
+            return
+        }
+        connection.reportsSeq = value == "yes"
+        connection.send(.ok(["reports_seq": value]), waitSeq: 0)
+    }
+
     /// `auth USER TOKEN`: the connection acts as that user from now on. A failure is answered
     /// after a delay that grows with the peer's failures (AuthThrottle), and logged.
     private func authenticate(_ request: Request, from connection: Connection) {
@@ -479,6 +496,8 @@ public final class Server {
         if let principal = engine.authenticate(user: user, token: request.words[2]) {
             authThrottle.succeeded(peer: connection.peer)
             connection.principal = principal
+            // A follower logs in at the leader as this user to forward its writes.
+            if life.following { connection.credential = request.words[2] }
             logger.notice("authenticated", metadata: ["client": "\(connection.id)", "peer": "\(connection.peer)", "user": "\(principal.user)",
                                                       "role": "\(principal.role.rawValue)", "credential": "\(principal.credential ?? "")"])
             connection.send(.ok(["user": principal.user, "role": principal.role.rawValue, "scope": principal.scopeText]), waitSeq: 0)
@@ -518,6 +537,8 @@ public final class Server {
     }
 
     func forget(_ connection: Connection, reason: String) {
+        connection.leaderLink?.close()
+        connection.leaderLink = nil
         if staging.isStaging(connection: connection.id) { abandonStaging() }
         if connection.importing != nil { endImport(of: connection) }
         feed.closed(connection)
@@ -592,7 +613,7 @@ public final class Server {
             return
         }
         let parsed = line.withUnsafeBytes { RequestParser.parse($0) }
-        let request: Request
+        var request: Request
         switch parsed {
         case .success(let ok): request = ok
         case .failure(let error):
@@ -616,8 +637,27 @@ public final class Server {
         case "quit":
             connection.sendAndClose(.ok(["": "bye"]), reason: "quit")
             return
+        case "session":
+            session(request, from: connection)
+            return
         default:
             break
+        }
+        var minSeq: Int64 = 0
+        if let value = request.option("min_seq") {
+            // Read your writes: answered from a state that holds entry min_seq (docs/protocol.md).
+            guard let seq = Int64(value), seq >= 0 else {
+                connection.send(.error(.syntax, "bad min_seq \"\(value)\"; expected a journal seq, a whole number from 0 (the seq= of a reply)"), waitSeq: 0)
+                return
+            }
+            minSeq = seq
+            // A follower waits for it (followForward); a leader holds every entry there is.
+            guard life.following || seq <= engine.state.lastSeq else {
+                connection.send(.error(.notFound, "min_seq=\(seq) is past this journal's last entry (seq \(engine.state.lastSeq)); expected the seq= of a reply from this operation"),
+                                waitSeq: 0)
+                return
+            }
+            request.options.removeAll { $0.key == "min_seq" }
         }
         if host != nil, let (code, message) = engine.refusal(for: request, as: principal) {
             let reply = Reply.error(code, message)
@@ -625,6 +665,7 @@ public final class Server {
             connection.send(reply, waitSeq: 0)
             return
         }
+        if life.following, host == nil, followerHandled(request, line: line, minSeq: minSeq, from: connection, as: principal) { return }
         if DrillHost.handles(request), standbyRefusal == nil {
             // A drill's sandbox is its own; only `drill start … from live` reads the live state.
             drillHost.handle(request, from: connection)
@@ -682,12 +723,120 @@ public final class Server {
         deliver(outcome, to: connection)
     }
 
+    // MARK: a follower's writes and reads
+
+    /// On a follower: a write goes to the leader (`forward`); a read waits until the follower has
+    /// applied what this client's last write showed, or `min_seq`. True when it was handled so.
+    private func followerHandled(_ request: Request, line: [UInt8], minSeq: Int64, from connection: Connection, as principal: Principal) -> Bool {
+        if engine.isMutating(request) {
+            forward(request, line: line, from: connection, as: principal)
+            return true
+        }
+        let needed = max(minSeq, connection.seenSeq)
+        guard needed > engine.state.lastSeq, !Server.describesDaemon(request) else {
+            connection.seqWaitUntil = nil
+            return false
+        }
+        let now = uv_now(loop)
+        if let until = connection.seqWaitUntil, now >= until {
+            connection.seqWaitUntil = nil
+            let database = life.isAvailable ? "" : "; its database is away (\(life.storeProblem ?? "unknown"))"
+            connection.send(.error(.unavailable, "this follower has applied the journal up to seq \(engine.state.lastSeq) and has not seen seq \(needed) "
+                                   + "(this client's last write, or min_seq) within \(configuration.followWaitMilliseconds) ms\(database); ask again, "
+                                   + "or read from the leader\(leaderAddressText); nothing was changed"), waitSeq: 0)
+            return true
+        }
+        if connection.seqWaitUntil == nil { connection.seqWaitUntil = now + configuration.followWaitMilliseconds }
+        connection.park(line)
+        seqWaiters.append((connection.id, needed))
+        return true
+    }
+
+    /// " at ADDRESS" when the database names the leader's address.
+    private var leaderAddressText: String {
+        let address = (worker as? FollowerBackend)?.leaderAddress ?? ""
+        return address.isEmpty ? "" : " at \(address)"
+    }
+
+    /// Sends a write to the leader as this client's user, with a req= token (the client's own, or
+    /// one made here so the link may send it again safely); its reply keeps its place in the
+    /// client's queue, and the client's next line waits for it.
+    private func forward(_ request: Request, line: [UInt8], from connection: Connection, as principal: Principal) {
+        guard let credential = connection.credential, principal.credential != nil else {
+            connection.send(.error(.denied, "this reliefd is a follower: writes go to the leader as your own user, and this connection has not "
+                                   + "logged in with a token (\(principal.user)); send auth USER TOKEN first, or send the write to the leader\(leaderAddressText)"),
+                            waitSeq: 0)
+            return
+        }
+        let link: LeaderLink
+        if let existing = connection.leaderLink {
+            link = existing
+        } else {
+            let id = connection.id
+            link = LeaderLink(loop: loop, user: principal.user, credential: credential, timeout: configuration.followWaitMilliseconds * 2,
+                              address: { [unowned self] in (worker as? FollowerBackend)?.leaderAddress ?? "" },
+                              answer: { [unowned self] forward, answer in forwarded(forward, answer, to: id) })
+            connection.leaderLink = link
+        }
+        var bytes = line
+        while bytes.last == 0x0D || bytes.last == 0x20 || bytes.last == 0x09 { bytes.removeLast() }
+        let token: String
+        if let given = request.requestToken {
+            token = given
+        } else {
+            token = String(format: "f-%016llx%016llx", UInt64.random(in: 0...UInt64.max), UInt64.random(in: 0...UInt64.max))
+            bytes += Array(" req=\(token)".utf8)
+        }
+        forwardsSent += 1
+        let ticket = connection.reserveRead(waitSeq: 0)
+        connection.block()
+        link.forward(bytes, ticket: ticket, token: token)
+    }
+
+    /// The leader's answer to a forwarded write: into its place in the client's queue; the seq it
+    /// showed becomes what the client's next reads wait for.
+    private func forwarded(_ forward: LeaderLink.Forward, _ answer: LeaderLink.Answer, to id: Int) {
+        guard let connection = connections[id], !connection.closing else { return }
+        let bytes: [UInt8]
+        switch answer {
+        case .replied(let reply):
+            if let seq = reply.seq { connection.seenSeq = max(connection.seenSeq, seq) }
+            bytes = connection.reportsSeq ? reply.bytes : LeaderReplies.withoutSeq(reply)
+            metrics.request("forwarded", errorCode: reply.isError ? ErrorCode(rawValue: String(reply.firstLine.split(separator: " ").dropFirst().first ?? "")) : nil)
+        case .failed(let message):
+            forwardsFailed += 1
+            bytes = Array(TextEncoder.encode(.error(.unavailable, message)).utf8)
+        }
+        connection.fillRead(forward.ticket, bytes: bytes)
+        connection.readsFilled()
+        connection.unblock()
+    }
+
+    /// Reads that waited for entries the follower has now applied run; those that waited too long
+    /// run to be refused (followerHandled).
+    private func wakeSeqWaiters(now: UInt64? = nil) {
+        guard !seqWaiters.isEmpty else { return }
+        let lastSeq = engine.state.lastSeq
+        var still: [(connection: Int, seq: Int64)] = []
+        for waiter in seqWaiters {
+            guard let connection = connections[waiter.connection], !connection.closing else { continue }
+            let expired = now.map { now in connection.seqWaitUntil.map { now >= $0 } ?? true } ?? false
+            if waiter.seq <= lastSeq || expired {
+                connection.unblock()
+            } else {
+                still.append(waiter)
+            }
+        }
+        seqWaiters = still
+    }
+
     /// Hands `request` to the read pool when it is a read the pool answers (`Engine.parallelRead`)
     /// and there is other work for the loop meanwhile (more lines of this client or of others);
     /// true when it was handed over (or refused). Its reply keeps its place in the client's queue
     /// (`Connection.reserveRead`), so replies keep their order.
     private func shipRead(_ request: Request, line: [UInt8], as principal: Principal, from connection: Connection) -> Bool {
-        guard let pool = readPool,
+        // A pooled reply is made off the loop, without the seq= a `session seq=yes` client asked for.
+        guard let pool = readPool, !connection.reportsSeq,
               pool.inFlight > 0 || turnShared || !runQueue.isEmpty || connection.machine.hasWaitingInput,
               let read = engine.parallelRead(request, as: principal, maxRows: ReadPool.maxRows) else { return false }
         guard pool.hasRoom else {
@@ -1230,6 +1379,8 @@ public final class Server {
                 break
             }
             step(.store(result))
+            // Once counted committed: reads that waited for these entries run now.
+            if case .followed = result { wakeSeqWaiters() }
         }
     }
 
@@ -1259,6 +1410,10 @@ public final class Server {
         releaseAuthReplies(now: now)
         releaseHeldHTTP(now: now)
         feed.tick(now: now)
+        if life.following {
+            for connection in connections.values { connection.leaderLink?.tick(now: now) }
+            wakeSeqWaiters(now: now)
+        }
         evaluateAlerts()
         for connection in Array(connections.values) where !connection.closing {
             let idle = connection.isTCP ? configuration.tcpIdleTimeout : configuration.idleTimeout
@@ -1445,6 +1600,8 @@ public final class Server {
         fields.append("role", life.role)
         if let follower = worker as? FollowerBackend {
             for pair in follower.followInfo.pairs { fields.append(pair.key, pair.value) }
+            fields.append("forwarded", String(forwardsSent))
+            fields.append("forwards_failed", String(forwardsFailed))
         }
         return fields
     }

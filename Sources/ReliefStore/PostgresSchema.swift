@@ -19,7 +19,7 @@
 /// renaming migration 2's function to `reliefd_project_incidents` and putting a new
 /// `reliefd_project_more` before it, which projects that kind itself and hands on the rest;
 /// migration 5 replaced that `reliefd_project_more` again (need.added with a schedule and reach,
-/// need.changed with a reach).
+/// need.changed with a reach). Migration 7 added the `leader` row (followers forward writes to it).
 enum PostgresSchema {
     /// Advisory lock keys (pg_try_advisory_lock(int4, int4)): the leader of the database holds
     /// (lockClass, leaderLock); migrations take (lockClass, migrationLock) for their transaction.
@@ -885,6 +885,18 @@ enum PostgresSchema {
                          team_members, duty_log, certifications, volunteers, teams, specialties, skills,
                          minimums, holdings, lots, items, warehouses, regions CASCADE;
             END $$
+            """,
+        ],
+        // 7: where the leader takes writes, for followers (docs/operations.md "Followers"): one
+        // row, written by each reliefd that takes the leader lock, in a fenced transaction.
+        [
+            """
+            CREATE TABLE leader (
+                id integer PRIMARY KEY CHECK (id = 1),
+                address text NOT NULL,
+                lock_pid integer NOT NULL,
+                since bigint NOT NULL
+            )
             """,
         ],
     ]

@@ -583,6 +583,22 @@ extension PostgresStore {
         }
     }
 
+    /// The leader records where followers send writes (`address`, "" for nowhere), fenced on its
+    /// lock session like a commit, so only the database's leader can say it leads.
+    public static func announceLeader(address: String, fence: Int32?, now: Int64) -> [PGConnection.Statement] {
+        var statements = [PGConnection.Statement("BEGIN")]
+        if let fence { statements.append(PGConnection.Statement("SELECT reliefd_fence($1)", [String(fence)])) }
+        statements.append(PGConnection.Statement(
+            "INSERT INTO leader (id, address, lock_pid, since) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO UPDATE "
+                + "SET address = EXCLUDED.address, lock_pid = EXCLUDED.lock_pid, since = EXCLUDED.since",
+            [address, String(fence ?? 0), String(now)]))
+        statements.append(PGConnection.Statement("COMMIT"))
+        return statements
+    }
+
+    /// Where the leader takes writes, as it recorded it (no row: no leader yet).
+    public static let leaderQuery = PGConnection.Statement("SELECT address, lock_pid, since FROM leader WHERE id = 1")
+
     /// A follower on a primary is woken by the journal trigger's NOTIFY (refused on a replica).
     public static let listenStatement = PGConnection.Statement("LISTEN \(PostgresSchema.notifyChannel)")
 

@@ -81,8 +81,8 @@ final class FollowerTests: EndToEndTestCase {
         return try? info(client)
     }
 
-    private func startLeader() throws -> Daemon {
-        let leader = try startDaemon(["--store", primaryURL])
+    private func startLeader(tcp port: UInt16? = nil) throws -> Daemon {
+        let leader = try startDaemon(["--store", primaryURL] + (port.map { ["--tcp", "127.0.0.1:\($0)"] } ?? []))
         _ = try waitFor("the leader to lead", timeout: 20) {
             let fields = infoOf(leader)
             return fields?["role"] == "leader" && fields?["store_status"] == "ok"
@@ -90,8 +90,8 @@ final class FollowerTests: EndToEndTestCase {
         return leader
     }
 
-    private func startFollower() throws -> Daemon {
-        let follower = try startDaemon(["--store", replicaURL, "--role", "follower"])
+    private func startFollower(tcp port: UInt16? = nil, flags: [String] = []) throws -> Daemon {
+        let follower = try startDaemon(["--store", replicaURL, "--role", "follower"] + (port.map { ["--tcp", "127.0.0.1:\($0)"] } ?? []) + flags)
         _ = try waitFor("the follower to load", timeout: 20) {
             let fields = infoOf(follower)
             return fields?["role"] == "follower" && fields?["store_status"] == "ok" && fields?["store_error"] == nil
@@ -159,7 +159,8 @@ final class FollowerTests: EndToEndTestCase {
         let leader = try startLeader()
         let setup = try leader.connect()
         try addCatalog(setup)
-        let follower = try startFollower()
+        let followerPort = try Daemon.freePort()
+        let follower = try startFollower(tcp: followerPort, flags: ["--follow-wait", "0.5"])
         // A subscriber on the follower from the start of the journal, while the leader writes.
         let watcher = try follower.connect()
         let watching = try watcher.request("watch from=0")
@@ -188,10 +189,20 @@ final class FollowerTests: EndToEndTestCase {
         XCTAssertEqual(fields["lag_entries"], "0")
         XCTAssertEqual(fields["journal_head"], infoOf(leader)?["journal_head"], "same journal, same head (seq \(seq))")
 
-        // A follower never writes to the database, and says where writes go.
+        // A follower never writes to the database itself. A client known only by its uid has no
+        // token to log in at the leader with; a logged-in client's write finds no leader address
+        // (this leader has no TCP listener to record), and is refused once follow_wait has passed twice.
         let client = try follower.connect()
-        try refused(client, "stock receive wh-a water 1 lot=on-follower", "UNAVAILABLE")
+        try refused(client, "stock receive wh-a water 1 lot=on-follower", "DENIED")
         client.close()
+        let remote = try followerClient(follower, port: followerPort, leader: leader)
+        let refusal = try remote.request("stock receive wh-a water 1 lot=on-follower")
+        XCTAssertEqual(refusal.errorCode, "UNAVAILABLE", refusal.text)
+        XCTAssertTrue(refusal.text.contains("the leader's address is not known") && refusal.text.contains("nothing was applied")
+                      && refusal.text.contains("retry with req=f-"), refusal.text)
+        remote.close()
+        XCTAssertFalse(try answers(leader)[1].contains("on-follower"))
+        XCTAssertEqual(infoOf(follower)?["forwards_failed"], "1")
     }
 
     func testFollowerRestartedCatchesUpFromTheDatabase() throws {
@@ -267,5 +278,127 @@ final class FollowerTests: EndToEndTestCase {
         try caughtUp(follower, with: leader, timeout: 60)
         XCTAssertEqual(infoOf(follower)?["store_status"], "ok")
         XCTAssertEqual(try answers(follower), try answers(leader))
+    }
+
+    /// A TCP client of `follower` logged in as `user`, whose token the leader made (the follower
+    /// checks it once it has followed the leader that far).
+    private func followerClient(_ follower: Daemon, port: UInt16, leader: Daemon, user: String = "kim") throws -> Client {
+        let admin = try leader.connect()
+        defer { admin.close() }
+        if try admin.request("user show \(user)").errorCode == "NOTFOUND" { try ok(admin, "user add \(user) role=admin") }
+        let token = try ok(admin, "token create \(user) t\(UUID().uuidString.prefix(8))").okFields?["token"] ?? ""
+        try caughtUp(follower, with: leader)
+        let client = try Client(tcpPort: port, timeout: 30)
+        XCTAssertEqual(try client.request("auth \(user) \(token)").okFields?["user"], user)
+        return client
+    }
+
+    func testAWriteThroughTheFollowerLandsOnceEvenWhenRetriedAndItsClientReadsItThere() throws {
+        let leaderPort = try Daemon.freePort(), followerPort = try Daemon.freePort()
+        let leader = try startLeader(tcp: leaderPort)
+        let setup = try leader.connect()
+        try addCatalog(setup)
+        setup.close()
+        let follower = try startFollower(tcp: followerPort)
+        _ = try waitFor("the follower to know where the leader is", timeout: 20) { infoOf(follower)?["leader"] == "127.0.0.1:\(leaderPort)" }
+        let client = try followerClient(follower, port: followerPort, leader: leader)
+
+        // Sent twice with one token (a retry after a lost reply): applied once, the same reply.
+        let first = try ok(client, "stock receive wh-a water 5 lot=once supplier=test req=t-once")
+        let again = try ok(client, "stock receive wh-a water 5 lot=once supplier=test req=t-once")
+        XCTAssertEqual(first.text, again.text)
+        // Read your writes: this client's next read on the follower shows it, at once.
+        let lots = try rows(client, "stock lots warehouse=wh-a")
+        XCTAssertEqual(lots.filter { $0["lot"] == "once" }.count, 1)
+        XCTAssertEqual(try rows(client, "stock query warehouse=wh-a item=water").first?["on_hand"], "5")
+        // A write without a token gets one at the follower, and lands once too.
+        try ok(client, "stock receive wh-b water 3 lot=untokened supplier=test")
+        XCTAssertEqual(try rows(client, "stock query warehouse=wh-b item=water").first?["on_hand"], "3")
+        // The leader has exactly these, written by the client's user.
+        let auditor = try leader.connect()
+        XCTAssertEqual(try rows(auditor, "stock query item=water").map { $0["on_hand"] }, ["5", "3"])
+        let journal = try rows(auditor, "audit log limit=1000").filter { $0["kind"] == "lot.received" }
+        XCTAssertEqual(journal.count, 2)
+        XCTAssertEqual(Set(journal.map { $0["user"] }), ["kim"])
+        auditor.close()
+
+        // seq= on request, and min_seq= on another connection: it waits until the follower has it.
+        XCTAssertEqual(try ok(client, "session seq=yes").okFields?["reports_seq"], "yes")
+        let written = try ok(client, "stock receive wh-a water 2 lot=seen supplier=test")
+        let seq = try XCTUnwrap(written.okFields?["seq"].flatMap { Int($0) })
+        let other = try follower.connect()
+        XCTAssertTrue(try rows(other, "stock lots warehouse=wh-a min_seq=\(seq)").contains { $0["lot"] == "seen" })
+        try refused(other, "stock lots min_seq=soon", "SYNTAX")
+        // A Unix-socket client known by its uid has no token to log in at the leader with.
+        try refused(other, "stock receive wh-a water 1 lot=uid", "DENIED")
+        other.close()
+        // A refusal by the leader comes back as it is, and changes nothing.
+        try refused(client, "stock receive wh-z water 1", "NOTFOUND")
+        client.close()
+        XCTAssertEqual(infoOf(follower)?["forwards_failed"], "0")
+    }
+
+    func testKillingTheLeaderDuringWritesThroughTheFollowerLosesNoAcknowledgedWrite() throws {
+        let leaderPort = try Daemon.freePort(), standbyPort = try Daemon.freePort(), followerPort = try Daemon.freePort()
+        let leader = try startLeader(tcp: leaderPort)
+        let setup = try leader.connect()
+        try addCatalog(setup)
+        setup.close()
+        let standby = try startDaemon(["--store", primaryURL, "--tcp", "127.0.0.1:\(standbyPort)"])
+        _ = try waitFor("the second daemon to wait as standby", timeout: 20) { infoOf(standby)?["role"] == "standby" }
+        let follower = try startFollower(tcp: followerPort)
+        _ = try waitFor("the follower to know where the leader is", timeout: 20) { infoOf(follower)?["leader"] == "127.0.0.1:\(leaderPort)" }
+        var clients: [Client] = []
+        for _ in 0..<3 { clients.append(try followerClient(follower, port: followerPort, leader: leader)) }
+
+        // Three writers through the follower; kill -9 the leader a second in.
+        let acknowledged = Locked(Set<String>()), unknown = Locked(Set<String>())
+        let leaderPid = leader.pid
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1.0) { Glibc.kill(leaderPid, SIGKILL) }
+        let group = DispatchGroup()
+        let stopAt = Date().addingTimeInterval(6)
+        for (number, client) in clients.enumerated() {
+            group.enter()
+            // Each writer thread alone uses its client.
+            nonisolated(unsafe) let client = client
+            Thread {
+                defer { group.leave() }
+                var index = 0
+                while Date() < stopAt, index < 2_000 {
+                    let token = "k\(number)-\(index)"
+                    index += 1
+                    let reply = try? client.request("stock receive wh-a water 1 lot=\(token) supplier=test req=\(token)", timeout: 30)
+                    if let reply, reply.isOK { acknowledged.withLock { _ = $0.insert(token) } } else { unknown.withLock { _ = $0.insert(token) } }
+                    if reply == nil { return }
+                }
+            }.start()
+        }
+        group.wait()
+        leader.kill() // reap
+        let acked = acknowledged.current, doubtful = unknown.current
+        XCTAssertGreaterThan(acked.count, 10, "writers got going before the kill")
+        _ = try waitFor("the standby to lead", timeout: 20) { infoOf(standby)?["role"] == "leader" && infoOf(standby)?["store_status"] == "ok" }
+        // The follower follows the new leader without a restart: writes go there now.
+        _ = try waitFor("the follower to learn the new leader's address", timeout: 20) { infoOf(follower)?["leader"] == "127.0.0.1:\(standbyPort)" }
+        let after = clients[0]
+        try ok(after, "stock receive wh-b water 1 lot=after-failover supplier=test")
+        XCTAssertTrue(try rows(after, "stock lots warehouse=wh-b").contains { $0["lot"] == "after-failover" })
+        let writesAfterKill = acked.filter { token in !token.isEmpty }.count
+        print("writes through the follower: \(writesAfterKill) acknowledged, \(doubtful.count) in doubt")
+
+        // Every acknowledged write is on the new leader; nothing else but those in doubt.
+        let check = try standby.connect()
+        let present = Set(try rows(check, "stock lots limit=100000").compactMap { $0["lot"] }.filter { $0.hasPrefix("k") })
+        XCTAssertTrue(acked.isSubset(of: present), "lost: \(acked.subtracting(present).sorted().prefix(10))")
+        XCTAssertTrue(present.isSubset(of: acked.union(doubtful)), "never sent: \(present.subtracting(acked.union(doubtful)).sorted().prefix(10))")
+        // Those in doubt, retried with their tokens through the follower: each applied exactly once.
+        for token in doubtful.sorted() { try ok(after, "stock receive wh-a water 1 lot=\(token) supplier=test req=\(token)") }
+        let everything = acked.union(doubtful)
+        XCTAssertEqual(Set(try rows(check, "stock lots limit=100000").compactMap { $0["lot"] }.filter { $0.hasPrefix("k") }), everything)
+        XCTAssertEqual(try rows(check, "stock query warehouse=wh-a item=water").first?["on_hand"], String(everything.count))
+        check.close()
+        try caughtUp(follower, with: standby)
+        XCTAssertEqual(try answers(follower), try answers(standby))
+        for client in clients { client.close() }
     }
 }

@@ -19,7 +19,7 @@ final class AccessMatrixTests: XCTestCase {
         let drills: Set<Role> = [.admin, .drillOrganizer]
         let audit: Set<Role> = [.admin, .auditor]
         var table: [String: Set<Role>] = [
-            "ping": all, "help": all, "info": all, "whoami": all, "auth": all, "quit": all, "watch": all,
+            "ping": all, "help": all, "info": all, "whoami": all, "auth": all, "quit": all, "watch": all, "session": all,
             "import commit": all, "import abort": all,
             "region add": admin, "warehouse add": admin, "item add": admin, "drill record": admin,
             "user add": admin, "user change": admin, "user remove": admin, "token create": admin, "token revoke": admin,

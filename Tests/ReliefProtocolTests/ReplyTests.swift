@@ -43,4 +43,20 @@ final class ReplyTests: XCTestCase {
         XCTAssertEqual(parsed[2], .rows([]))
         XCTAssertEqual(parsed[3], .error(code: "INSUFFICIENT", message: "only 3 available"))
     }
+
+    /// `session seq=yes`: an OK line or a table's header says the journal position it shows.
+    func testACursorWithASeqPutsItOnTheOKLineOrTheHeaderOnly() {
+        func encoded(_ reply: Reply, seq: Int64?) -> String {
+            var cursor = ReplyCursor(reply, seq: seq)
+            var out: [UInt8] = []
+            while !cursor.encode(into: &out, budget: 16) {}
+            return String(decoding: out, as: UTF8.self)
+        }
+        XCTAssertEqual(encoded(.ok(["lot": "L1", "qty": "5"]), seq: 42), "OK lot=L1 qty=5 seq=42\n")
+        XCTAssertEqual(encoded(.ok(Fields()), seq: 7), "OK seq=7\n")
+        XCTAssertEqual(encoded(.rows([["a": "1"], ["a": "2"]]), seq: 9), "OK 2 rows seq=9\na=1\na=2\n")
+        XCTAssertEqual(encoded(.stream(RowStream(rows: [["a": "1"], ["a": "2"]], limit: 1)), seq: 9), "OK 1 rows more seq=9\na=1\n")
+        XCTAssertEqual(encoded(.error(.notFound, "no such lot"), seq: 9), "ERR NOTFOUND no such lot\n")
+        XCTAssertEqual(encoded(.ok(["lot": "L1"]), seq: nil), "OK lot=L1\n")
+    }
 }

@@ -21,6 +21,7 @@ final class LeadershipMachineTests: XCTestCase {
             case .probe: "probe"
             case .commit(let entries, _, let fence): "commit \(entries.first!.seq)...\(entries.last!.seq) fence \(fence ?? 0)"
             case .heartbeat: "heartbeat"
+            case .announce(let fence): "announce fence \(fence ?? 0)"
             case .shutDown: "shutDown"
             case .post(let result): "post " + Self.summary(result)
             case .log(let line): "log \(line.level)"
@@ -71,8 +72,9 @@ final class LeadershipMachineTests: XCTestCase {
                        ["log notice", "post role leader refusing", "connectStore"], "no state yet: refusing until loaded")
         XCTAssertFalse(machine.canWrite(up), "not loaded")
         XCTAssertEqual(names(machine.handle(.storeConnected, now: 30, links: up)), ["startLoad 2"])
+        // Loaded to write: it records its address for followers, fenced on its lock session.
         XCTAssertEqual(names(machine.handle(.loaded(epoch: 2, loaded(5)), now: 40, links: up)),
-                       ["log notice", "post role leader", "post recovered 5"])
+                       ["log notice", "post role leader", "post recovered 5", "announce fence 42"])
         XCTAssertTrue(machine.canWrite(up))
         XCTAssertEqual(names(machine.handle(.commit(entries(6...7)), now: 50, links: up)), ["commit 6...7 fence 42"])
         XCTAssertEqual(names(machine.handle(.committed(upTo: 7, hash: [9], count: 2, microseconds: 5), now: 51, links: up)), ["post committed 7"])
@@ -125,7 +127,8 @@ final class LeadershipMachineTests: XCTestCase {
         XCTAssertEqual(names(machine.handle(.recover(probe: true), now: 1, links: up)), ["probe"])
         XCTAssertEqual(names(machine.handle(.probeAnswered(failure: nil), now: 2, links: up)), ["startLoad \(machine.epoch)"])
         XCTAssertEqual(names(machine.handle(.probeAnswered(failure: nil), now: 3, links: up)), [], "one load at a time")
-        XCTAssertEqual(names(machine.handle(.loaded(epoch: machine.epoch, loaded(3)), now: 4, links: up)), ["log notice", "post role leader", "post recovered 3"])
+        XCTAssertEqual(names(machine.handle(.loaded(epoch: machine.epoch, loaded(3)), now: 4, links: up)),
+                       ["log notice", "post role leader", "post recovered 3", "announce fence 42"])
         XCTAssertEqual(names(machine.handle(.recover(probe: false), now: 5, links: up)), ["startLoad \(machine.epoch) read-only"])
         XCTAssertEqual(names(machine.handle(.loaded(epoch: machine.epoch, loaded(3)), now: 6, links: up)), ["log notice", "post role leader", "post recovered 3 read-only"])
         XCTAssertEqual(names(machine.handle(.recover(probe: true), now: 7, links: lockOnly)), ["post recoveryFailed"], "no store connection")

@@ -72,6 +72,8 @@ struct SimLeader {
             case .heartbeat:
                 lockBusy = true
                 schedule(.heartbeat, now: now, &random)
+            case .announce:
+                break // the leader's address for followers: no follower in the simulation
             case .shutDown:
                 results += closeStore("reliefd is shutting down", now: now, disk: &disk, random: &random)
                 endLockSession(&disk)

@@ -1,0 +1,311 @@
+import CLibUV
+import Foundation
+
+/// A follower's TCP connection to the leader for one of its clients: the client's writes go over it
+/// as the client's own user (`auth USER TOKEN`, checked again by the leader), each with a `req=`
+/// token, and the leader's replies come back whole and in order (`LeaderReplies`), each with the
+/// `seq=` of the state it showed (`session seq=yes`).
+///
+/// When the link fails — the leader is unreachable, was killed, or answers that it is not the
+/// leader (a standby, or one loading) or could not commit (`ERR UNAVAILABLE`) — every write not yet
+/// answered is sent again on a new link to the address the database names then (a standby that took
+/// over records its own), with the same tokens, so each applies once; for up to `timeout` ms after
+/// the first failure, then each is answered with `ERR UNAVAILABLE` naming the leader and its token.
+final class LeaderLink {
+    struct Forward {
+        var line: [UInt8]
+        var ticket: Int
+        var token: String
+        var sent = false
+    }
+
+    /// How a forward ended: the leader's reply, or why there was none.
+    enum Answer {
+        case replied(LeaderReplies.Reply)
+        case failed(String)
+    }
+
+    private enum Phase { case idle, connecting, open }
+
+    private let loop: UnsafeMutablePointer<uv_loop_t>
+    private let user: String
+    private let credential: String
+    /// The leader's address now (from the database), "" when none is known.
+    private let address: () -> String
+    private let timeout: UInt64
+    private let answer: (Forward, Answer) -> Void
+    private var phase = Phase.idle
+    private var handle: UnsafeMutablePointer<uv_tcp_t>?
+    private var connectingTo = ""
+    /// Replies owed before the forwards': the login's and `session seq=yes`'s.
+    private var controlReplies = 0
+    private var forwards: [Forward] = []
+    private var replies = LeaderReplies(maxReply: LeaderLink.maxReply)
+    private var failingSince: UInt64?
+    private var retryAt: UInt64 = 0
+    private var lastProblem = ""
+    private var closed = false
+    private static let readSize = 65_536
+    private let readBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: LeaderLink.readSize)
+    /// A relayed reply is held whole before it is passed on: this bounds it.
+    static let maxReply = 64 << 20
+
+    init(loop: UnsafeMutablePointer<uv_loop_t>, user: String, credential: String, timeout: UInt64,
+         address: @escaping () -> String, answer: @escaping (Forward, Answer) -> Void) {
+        self.loop = loop
+        self.user = user
+        self.credential = credential
+        self.timeout = timeout
+        self.address = address
+        self.answer = answer
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    var isIdle: Bool { forwards.isEmpty }
+    var outstanding: Int { forwards.count }
+
+    /// Sends `line` (which carries `token` as its req=) to the leader; `answer` is called once.
+    func forward(_ line: [UInt8], ticket: Int, token: String) {
+        guard !closed else { return }
+        forwards.append(Forward(line: line, ticket: ticket, token: token))
+        switch phase {
+        case .open where controlReplies == 0: sendUnsent()
+        case .open, .connecting: break
+        case .idle: if failingSince == nil { connect() }
+        }
+    }
+
+    /// Called on the loop's tick: a link waiting to retry connects again, or gives up.
+    func tick(now: UInt64) {
+        guard !closed, phase == .idle, !forwards.isEmpty, let since = failingSince else { return }
+        if now &- since >= timeout {
+            giveUp()
+        } else if now >= retryAt {
+            connect()
+        }
+    }
+
+    /// The client went away: writes not yet answered are left to the leader (their tokens make a
+    /// retry by the client safe).
+    func close() {
+        guard !closed else { return }
+        closed = true
+        forwards.removeAll()
+        dropHandle()
+    }
+
+    // MARK: connecting
+
+    private func connect() {
+        let target = address()
+        guard !target.isEmpty, let storage = LeaderLink.socketAddress(target) else {
+            failed(target.isEmpty ? "the leader's address is not known (no leader has recorded one in the database)"
+                                  : "the leader's recorded address \(target) is not IP:PORT")
+            return
+        }
+        let tcp = UV.allocate(uv_tcp_t.self)
+        do {
+            try UV.open(tcp, owner: self, "uv_tcp_init") { uv_tcp_init(loop, $0) }
+        } catch {
+            UV.free(tcp)
+            failed("\(error)")
+            return
+        }
+        handle = tcp
+        connectingTo = target
+        phase = .connecting
+        replies = LeaderReplies(maxReply: LeaderLink.maxReply)
+        let request = UnsafeMutablePointer<uv_connect_t>.allocate(capacity: 1)
+        request.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        var address = storage
+        let status = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_tcp_connect(request, tcp, $0, LeaderLink.connected) }
+        }
+        if status != 0 {
+            Unmanaged<LeaderLink>.fromOpaque(request.pointee.data).release()
+            request.deallocate()
+            failed("connecting to the leader at \(target): \(String(cString: uv_strerror(status)))")
+        }
+    }
+
+    private static let connected: uv_connect_cb = { request, status in
+        let link = Unmanaged<LeaderLink>.fromOpaque(request!.pointee.data).takeRetainedValue()
+        let stream = request!.pointee.handle
+        request!.deallocate()
+        guard let handle = link.handle, UnsafeMutableRawPointer(handle) == UnsafeMutableRawPointer(stream), !link.closed else { return }
+        guard status == 0 else {
+            link.failed("connecting to the leader at \(link.connectingTo): \(String(cString: uv_strerror(status)))")
+            return
+        }
+        link.opened()
+    }
+
+    private func opened() {
+        phase = .open
+        guard let handle else { return }
+        let stream = UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self)
+        uv_read_start(stream, { handle, _, buffer in
+            let link = UV.owner(of: UnsafeMutableRawPointer(handle), as: LeaderLink.self)
+            buffer!.pointee = uv_buf_init(link.readBuffer, UInt32(LeaderLink.readSize))
+        }, { stream, count, buffer in
+            let link = UV.owner(of: UnsafeMutableRawPointer(stream), as: LeaderLink.self)
+            guard let handle = link.handle, UnsafeMutableRawPointer(handle) == UnsafeMutableRawPointer(stream!) else { return }
+            if count > 0 {
+                link.received(UnsafeRawBufferPointer(start: buffer!.pointee.base, count: count))
+            } else if count < 0 {
+                link.failed(count == Int(UV_EOF.rawValue) ? "the leader at \(link.connectingTo) closed the connection"
+                                                          : "reading from the leader at \(link.connectingTo): \(String(cString: uv_strerror(Int32(count))))")
+            }
+        })
+        // Logged in as the client's own user; then each reply says the seq it showed.
+        controlReplies = 2
+        write(Array("auth \(LeaderLink.quoted(user)) \(LeaderLink.quoted(credential))\nsession seq=yes\n".utf8))
+        for index in forwards.indices { forwards[index].sent = false }
+    }
+
+    private func sendUnsent() {
+        var out: [UInt8] = []
+        for index in forwards.indices where !forwards[index].sent {
+            out += forwards[index].line
+            out.append(0x0A)
+            forwards[index].sent = true
+        }
+        if !out.isEmpty { write(out) }
+    }
+
+    // MARK: replies
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        let complete: [LeaderReplies.Reply]
+        do throws(LeaderReplies.Failure) {
+            complete = try replies.received(bytes)
+        } catch {
+            // Not the protocol, or a reply past the bound: nothing more on this link makes sense.
+            let problem = switch error {
+            case .tooLong(let bytes): "a reply from the leader exceeds \(LeaderLink.maxReply) bytes (\(bytes))"
+            case .malformed(let line): "the leader at \(connectingTo) answered something that is not reliefd's protocol: \(line)"
+            }
+            finish(all: problem)
+            return
+        }
+        for reply in complete {
+            guard !closed else { return }
+            if controlReplies > 0 {
+                controlReplies -= 1
+                if reply.isError {
+                    // The login was refused by the leader: every write gets its answer.
+                    let refusal = reply
+                    let owed = forwards
+                    forwards.removeAll()
+                    dropHandle()
+                    failingSince = nil
+                    for forward in owed { answer(forward, .replied(refusal)) }
+                    return
+                }
+                if controlReplies == 0 {
+                    failingSince = nil
+                    sendUnsent()
+                }
+                continue
+            }
+            guard !forwards.isEmpty else { continue }
+            if reply.isError && LeaderLink.isNotLeading(reply.firstLine) {
+                // Not the leader now, or it could not commit: sent again where the leader is.
+                lastProblem = "the reliefd at \(connectingTo) answered: \(reply.firstLine)"
+                failed(lastProblem)
+                return
+            }
+            answer(forwards.removeFirst(), .replied(reply))
+        }
+    }
+
+    /// `ERR UNAVAILABLE …`: a standby, a reliefd loading, without its lock or shutting down, or a
+    /// commit that failed. The write did not apply, or is in doubt; its token makes sending it
+    /// again safe, where the database says the leader is then.
+    static func isNotLeading(_ line: String) -> Bool {
+        line.hasPrefix("ERR UNAVAILABLE")
+    }
+
+    // MARK: failures
+
+    private func failed(_ problem: String) {
+        lastProblem = problem
+        dropHandle()
+        guard !forwards.isEmpty else {
+            failingSince = nil
+            return
+        }
+        let now = uv_now(loop)
+        if failingSince == nil { failingSince = now }
+        retryAt = now + LeaderLink.retryDelay
+        if let since = failingSince, now &- since >= timeout { giveUp() }
+    }
+
+    static let retryDelay: UInt64 = 250
+
+    private func giveUp() {
+        let target = address()
+        finish(all: "the leader\(target.isEmpty ? "" : " at \(target)") cannot be reached (\(lastProblem))")
+    }
+
+    private func finish(all problem: String) {
+        let owed = forwards
+        forwards.removeAll()
+        failingSince = nil
+        dropHandle()
+        for forward in owed {
+            let applied = forward.sent ? "the write may or may not have been applied there" : "nothing was applied"
+            answer(forward, .failed("\(problem); \(applied); retry with req=\(forward.token) (it applies at most once), or send it to the leader"))
+        }
+    }
+
+    private func dropHandle() {
+        if let handle {
+            self.handle = nil
+            UV.close(UnsafeMutableRawPointer(handle))
+        }
+        phase = .idle
+        controlReplies = 0
+    }
+
+    // MARK: bytes
+
+    private func write(_ bytes: [UInt8]) {
+        guard let handle else { return }
+        let stream = UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self)
+        let headerSize = (MemoryLayout<uv_write_t>.stride + 15) & ~15
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: headerSize + bytes.count, alignment: 16)
+        let request = raw.bindMemory(to: uv_write_t.self, capacity: 1)
+        let data = raw + headerSize
+        bytes.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        var buffer = uv_buf_init(data.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+        // A failed write shows as a failed read (EOF or a reset): only the memory is handled here.
+        let status = uv_write(request, stream, &buffer, 1) { request, _ in UnsafeMutableRawPointer(request!).deallocate() }
+        if status != 0 {
+            raw.deallocate()
+            failed("writing to the leader at \(connectingTo): \(String(cString: uv_strerror(status)))")
+        }
+    }
+
+    /// A word of the protocol as the leader's parser reads it back.
+    static func quoted(_ word: String) -> String {
+        guard word.isEmpty || word.contains(where: { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "\\" || $0 == "=" }) else { return word }
+        return "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// `IP:PORT` (IPv6 in brackets) as a socket address.
+    static func socketAddress(_ text: String) -> sockaddr_storage? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int32(text[text.index(after: colon)...]), port > 0, port < 65_536 else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        var storage = sockaddr_storage()
+        let parsed = withUnsafeMutablePointer(to: &storage) { pointer -> Int32 in
+            if host.contains(":") {
+                return uv_ip6_addr(host, port, UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr_in6.self))
+            }
+            return uv_ip4_addr(host, port, UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr_in.self))
+        }
+        return parsed == 0 ? storage : nil
+    }
+}
