@@ -40,19 +40,21 @@ final class LeaderLink {
     /// Replies owed before the forwards': the login's and `session seq=yes`'s.
     private var controlReplies = 0
     private var forwards: [Forward] = []
-    private var replies = LeaderReplies(maxReply: LeaderLink.maxReply)
+    private let maxReply: Int
+    private var replies: LeaderReplies
     private var failingSince: UInt64?
     private var retryAt: UInt64 = 0
     private var lastProblem = ""
     private var closed = false
     private static let readSize = 65_536
     private let readBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: LeaderLink.readSize)
-    /// A relayed reply is held whole before it is passed on: this bounds it.
-    static let maxReply = 64 << 20
-
-    init(loop: UnsafeMutablePointer<uv_loop_t>, user: String, credential: String, timeout: UInt64,
+    /// A relayed reply is held whole before it is passed on: `maxReply` (the client's max_output)
+    /// bounds it, as it bounds what the client may be owed.
+    init(loop: UnsafeMutablePointer<uv_loop_t>, user: String, credential: String, timeout: UInt64, maxReply: Int,
          address: @escaping () -> String, answer: @escaping (Forward, Answer) -> Void) {
         self.loop = loop
+        self.maxReply = maxReply
+        replies = LeaderReplies(maxReply: maxReply)
         self.user = user
         self.credential = credential
         self.timeout = timeout
@@ -115,7 +117,7 @@ final class LeaderLink {
         handle = tcp
         connectingTo = target
         phase = .connecting
-        replies = LeaderReplies(maxReply: LeaderLink.maxReply)
+        replies = LeaderReplies(maxReply: maxReply)
         let request = UnsafeMutablePointer<uv_connect_t>.allocate(capacity: 1)
         request.pointee.data = Unmanaged.passRetained(self).toOpaque()
         var address = storage
@@ -183,7 +185,7 @@ final class LeaderLink {
         } catch {
             // Not the protocol, or a reply past the bound: nothing more on this link makes sense.
             let problem = switch error {
-            case .tooLong(let bytes): "a reply from the leader exceeds \(LeaderLink.maxReply) bytes (\(bytes))"
+            case .tooLong(let bytes): "a reply from the leader exceeds max_output (\(maxReply) bytes; \(bytes) held)"
             case .malformed(let line): "the leader at \(connectingTo) answered something that is not reliefd's protocol: \(line)"
             }
             finish(all: problem)

@@ -774,6 +774,7 @@ public final class Server {
         } else {
             let id = connection.id
             link = LeaderLink(loop: loop, user: principal.user, credential: credential, timeout: configuration.followWaitMilliseconds * 2,
+                              maxReply: configuration.maxOutput,
                               address: { [unowned self] in (worker as? FollowerBackend)?.leaderAddress ?? "" },
                               answer: { [unowned self] forward, answer in forwarded(forward, answer, to: id) })
             connection.leaderLink = link

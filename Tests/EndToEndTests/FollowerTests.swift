@@ -51,22 +51,9 @@ final class FollowerTests: EndToEndTestCase {
 
     @discardableResult
     private func psql(_ url: String, _ sql: String) throws -> String {
-        let (status, text) = try runProgram("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql])
-        guard status == 0 else { throw Daemon.Failure("psql \(sql): \(text)") }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    private func runProgram(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try runProgram("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql], timeout: 60)
+        guard run.status == 0 else { throw Daemon.Failure("psql \(sql): \(run.out)\(run.err)") }
+        return run.out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Halts or resumes the replica (deploy/pg-test-cluster).
