@@ -48,6 +48,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Unix socket of the daemon.", valueName: "path")) var socket: String?
     @Option(help: ArgumentHelp("Connect over TCP, e.g. 127.0.0.1:7878.", valueName: "host:port")) var tcp: String?
     @Flag(help: "Print the result as a JSON object.") var json = false
+    @Flag(help: "Skip creating the bench region, warehouse and item (a follower takes no writes from a Unix-socket client: create them on the leader first).")
+    var noSetup = false
 
     func validate() throws {
         guard (1...10_000).contains(clients) else { throw ValidationError("--clients must be 1 to 10000") }
@@ -141,6 +143,7 @@ struct BenchCommand: ParsableCommand {
 
     /// Creates the bench region, warehouse and item if missing; CONFLICT means they exist.
     func prepare(_ endpoint: Endpoint) throws {
+        guard !noSetup else { return }
         var setup = [
             "region add bench name=Bench",
             "warehouse add bench-01 name=\"Bench depot\" region=bench at=37.87,112.55",

@@ -6,11 +6,13 @@
 # PostgreSQL primary and hot-standby replica (deploy/pg-test-cluster start / replica, loopback), a
 # leader on the primary and a follower on the replica. Interleaved, BENCH_REPS times:
 #   - 50 clients x 16 in flight write to the leader (`stock receive`, durable), alone;
-#   - the same writers, while one subscriber on the follower follows every write
-#     (`watch stock`): the p50/p99 time from each entry's time= (made on the leader's loop, just
-#     before its commit) to its receipt from the follower — commit to visible, the feed included —
-#     and while 50 x 16 readers (`stock query`) read on the follower: the reads per second it serves;
-#   - the same readers on the follower with no writers: its reads alone.
+#   - the same readers on the follower with no writers: its reads alone;
+#   - the same writers, with one subscriber on the leader and one on the follower following every
+#     write (`watch stock`): the p50/p99 time from each entry's time= (made on the leader's loop,
+#     just before its commit) to its receipt, from the follower and, side by side, from the leader
+#     itself (what the leader's commit takes); and the follower's CPU per entry applied;
+#   - the same writers while 50 x 16 readers (`stock query`) read on the follower: the reads per
+#     second it serves beside the writes.
 # Everything runs on this one machine (the two PostgreSQL servers, both daemons and the clients),
 # so they share its cores. The report projects one leader and 31 provincial followers, each on a
 # machine of its own, from these per-process figures.
@@ -53,8 +55,8 @@ wait_for "$lsock" "$leader_pid" "$tmp/leader.log" leader
     --store "$replica_url" --role follower >"$tmp/follower.out" 2>"$tmp/follower.log" &
 follower_pid=$!
 wait_for "$fsock" "$follower_pid" "$tmp/follower.log" follower
-# The bench region, warehouse and item, on the leader; the follower follows.
-"$bin/reliefctl" --socket "$lsock" bench --workload write --clients 1 --pipeline 1 --duration 0.2 >/dev/null
+# The bench region, warehouse and item (and a lot to query), on the leader; the follower follows.
+"$bin/reliefctl" --socket "$lsock" bench --workload read --clients 1 --pipeline 1 --duration 0.2 >/dev/null
 for _ in $(seq 100); do
     [ "$(field "$("$bin/reliefctl" --socket "$fsock" --format raw info)" warehouses)" = 1 ] && break
     sleep 0.1
@@ -69,33 +71,41 @@ for rep in $(seq "$reps"); do
     echo "run $rep/$reps writes alone: $alone" >&2
     echo "$alone" >>"$tmp/alone.results"
 
-    reads_alone="$("$bin/reliefctl" --socket "$fsock" bench --workload read --clients 50 --pipeline 16 --duration "$seconds")"
+    reads_alone="$("$bin/reliefctl" --socket "$fsock" bench --no-setup --workload read --clients 50 --pipeline 16 --duration "$seconds")"
     echo "run $rep/$reps follower reads alone: $reads_alone" >&2
     echo "$reads_alone" >>"$tmp/reads-alone.results"
 
-    # Writers on the leader; the subscriber and the readers on the follower, inside the writers' window.
-    seq_before="$(seq_of "$fsock")"; cpu_before="$(cpu_ticks "$follower_pid")"; leader_cpu_before="$(cpu_ticks "$leader_pid")"
-    "$bin/reliefctl" --socket "$lsock" bench --workload write --clients 50 --pipeline 16 --warmup 0.5 \
-        --duration "$(awk -v s="$seconds" 'BEGIN { print s + 1 }')" >"$tmp/with.line" &
+    # Writers on the leader, with one subscriber on the leader and one on the follower: the
+    # follower's lag side by side with the leader's own feed, and the follower's CPU per entry.
+    writes_for="$(awk -v s="$seconds" 'BEGIN { print s + 1 }')"
+    seq_before="$(seq_of "$fsock")"; cpu_before="$(cpu_ticks "$follower_pid")"
+    "$bin/reliefctl" --socket "$lsock" bench --workload write --clients 50 --pipeline 16 --warmup 0.5 --duration "$writes_for" >"$tmp/lag-writes.line" &
     writers=$!
-    "$bin/reliefctl" --socket "$fsock" bench --workload watch --watch-channels stock --clients 1 --warmup 1 --duration "$seconds" >"$tmp/watch.line" &
-    watcher=$!
-    sleep 1
-    "$bin/reliefctl" --socket "$fsock" bench --workload read --clients 50 --pipeline 16 --warmup 0 --duration "$(awk -v s="$seconds" 'BEGIN { print s - 0.5 }')" >"$tmp/reads.line"
-    wait "$watcher"; wait "$writers"
-    # What the follower applied over the round and the CPU it took, once it caught up.
+    "$bin/reliefctl" --socket "$lsock" bench --no-setup --workload watch --watch-channels stock --clients 1 --warmup 1 --duration "$seconds" >"$tmp/leader-watch.line" &
+    leader_watcher=$!
+    "$bin/reliefctl" --socket "$fsock" bench --no-setup --workload watch --watch-channels stock --clients 1 --warmup 1 --duration "$seconds" >"$tmp/watch.line"
+    wait "$leader_watcher"; wait "$writers"
     leader_seq="$(seq_of "$lsock")"
     for _ in $(seq 200); do [ "$(seq_of "$fsock")" -ge "$leader_seq" ] && break; sleep 0.05; done
-    applied=$(( $(seq_of "$fsock") - seq_before ))
-    cpu=$(( $(cpu_ticks "$follower_pid") - cpu_before )); leader_cpu=$(( $(cpu_ticks "$leader_pid") - leader_cpu_before ))
-    echo "run $rep/$reps writes with the follower reading: $(cat "$tmp/with.line")" >&2
-    echo "run $rep/$reps follower subscriber: $(cat "$tmp/watch.line")" >&2
-    echo "run $rep/$reps follower reads beside the writes: $(cat "$tmp/reads.line")" >&2
-    echo "run $rep/$reps follower applied $applied entries with $cpu ticks of CPU (leader $leader_cpu ticks)" >&2
-    cat "$tmp/with.line" >>"$tmp/with.results"
+    applied=$(( $(seq_of "$fsock") - seq_before )); cpu=$(( $(cpu_ticks "$follower_pid") - cpu_before ))
+    echo "run $rep/$reps subscriber on the leader: $(cat "$tmp/leader-watch.line")" >&2
+    echo "run $rep/$reps subscriber on the follower: $(cat "$tmp/watch.line")" >&2
+    echo "run $rep/$reps follower applied $applied entries with $cpu ticks of CPU" >&2
+    cat "$tmp/leader-watch.line" >>"$tmp/leader-watch.results"
     cat "$tmp/watch.line" >>"$tmp/watch.results"
+    echo "applied=$applied cpu_ticks=$cpu" >>"$tmp/apply.results"
+
+    # Writers on the leader and 50 x 16 readers on the follower, inside the writers' window.
+    "$bin/reliefctl" --socket "$lsock" bench --workload write --clients 50 --pipeline 16 --warmup 0.5 --duration "$writes_for" >"$tmp/with.line" &
+    writers=$!
+    sleep 1
+    "$bin/reliefctl" --socket "$fsock" bench --no-setup --workload read --clients 50 --pipeline 16 --warmup 0 \
+        --duration "$(awk -v s="$seconds" 'BEGIN { print s - 0.5 }')" >"$tmp/reads.line"
+    wait "$writers"
+    echo "run $rep/$reps writes with the follower reading: $(cat "$tmp/with.line")" >&2
+    echo "run $rep/$reps follower reads beside the writes: $(cat "$tmp/reads.line")" >&2
+    cat "$tmp/with.line" >>"$tmp/with.results"
     cat "$tmp/reads.line" >>"$tmp/reads.results"
-    echo "applied=$applied cpu_ticks=$cpu leader_cpu_ticks=$leader_cpu" >>"$tmp/apply.results"
 done
 "$bin/reliefctl" --socket "$fsock" ping >/dev/null || { echo "deploy/bench: the follower stopped answering" >&2; exit 1; }
 follower_rss_kib="$(awk '/^VmRSS:/ { print $2 }' "/proc/$follower_pid/status")"
@@ -105,6 +115,8 @@ median_of() { while read -r line; do field "$line" "$1"; done <"$2" | median_rea
 alone_tput="$(median_of ops_per_sec "$tmp/alone.results")"
 with_tput="$(median_of ops_per_sec "$tmp/with.results")"
 p50="$(median_of latency_p50_ms "$tmp/watch.results")"
+leader_p50="$(median_of latency_p50_ms "$tmp/leader-watch.results")"
+leader_p99="$(median_of latency_p99_ms "$tmp/leader-watch.results")"
 p99="$(median_of latency_p99_ms "$tmp/watch.results")"
 events="$(median_of events_per_s "$tmp/watch.results")"
 reads_alone="$(median_of ops_per_sec "$tmp/reads-alone.results")"
@@ -137,12 +149,13 @@ section="$tmp/section.md"
     echo "| what | result |"
     echo "|---|---|"
     echo "| leader: durable writes/s, alone | $(group "${alone_tput%.*}") |"
-    echo "| leader: durable writes/s, with the follower and its clients on the same machine | $(group "${with_tput%.*}") (${ratio}×) |"
-    echo "| follower lag, commit to visible on its feed, p50 / p99 | $p50 ms / $p99 ms |"
+    echo "| leader: durable writes/s, while 50 × 16 readers use the follower on the same machine | $(group "${with_tput%.*}") (${ratio}×) |"
+    echo "| follower lag, entry time to receipt on the follower's feed, p50 / p99 | $p50 ms / $p99 ms |"
+    echo "| the same entries on the leader's own feed, same rounds (the part that is the leader's commit), p50 / p99 | $leader_p50 ms / $leader_p99 ms |"
     echo "| entries the follower's subscriber received per second | $(group "${events%.*}") |"
-    echo "| follower: reads/s (50 × 16) beside the writes | $(group "${reads_with%.*}") |"
+    echo "| follower: reads/s (50 × 16) beside the writes (no subscribers then) | $(group "${reads_with%.*}") |"
     echo "| follower: reads/s (50 × 16), no writes | $(group "${reads_alone%.*}") |"
-    echo "| follower CPU per entry applied (read, chain-checked, applied, fed) | ${us_per_entry} µs |"
+    echo "| follower CPU per entry applied (read from the replica, chain-checked, decoded, applied, fed to one subscriber; no readers) | ${us_per_entry} µs |"
     echo "| follower RSS after the rounds | $((follower_rss_kib / 1024)) MiB |"
     echo
     echo "**Projection: one leader and 31 provincial followers**, each follower on a machine of its own with a"
@@ -165,6 +178,7 @@ section="$tmp/section.md"
     echo '```'
     sed 's/^/writes alone: /' "$tmp/alone.results"
     sed 's/^/writes beside the follower: /' "$tmp/with.results"
+    sed 's/^/leader subscriber: /' "$tmp/leader-watch.results"
     sed 's/^/follower subscriber: /' "$tmp/watch.results"
     sed 's/^/follower reads beside the writes: /' "$tmp/reads.results"
     sed 's/^/follower reads alone: /' "$tmp/reads-alone.results"
