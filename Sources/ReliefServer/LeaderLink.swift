@@ -46,6 +46,10 @@ final class LeaderLink {
     private var retryAt: UInt64 = 0
     private var lastProblem = ""
     private var closed = false
+    /// Loop time of the last reply or forward: a link idle for `idleClose` ms is closed (the
+    /// leader counts each open link against the follower's max_clients_per_peer there).
+    private var lastUsed: UInt64 = 0
+    static let idleClose: UInt64 = 30_000
     private static let readSize = 65_536
     private let readBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: LeaderLink.readSize)
     /// A relayed reply is held whole before it is passed on: `maxReply` (the client's max_output)
@@ -71,6 +75,7 @@ final class LeaderLink {
     func forward(_ line: [UInt8], ticket: Int, token: String) {
         guard !closed else { return }
         forwards.append(Forward(line: line, ticket: ticket, token: token))
+        lastUsed = uv_now(loop)
         switch phase {
         case .open where controlReplies == 0: sendUnsent()
         case .open, .connecting: break
@@ -80,6 +85,10 @@ final class LeaderLink {
 
     /// Called on the loop's tick: a link waiting to retry connects again, or gives up.
     func tick(now: UInt64) {
+        if !closed, phase == .open, forwards.isEmpty, now &- lastUsed >= LeaderLink.idleClose {
+            dropHandle()
+            return
+        }
         guard !closed, phase == .idle, !forwards.isEmpty, let since = failingSince else { return }
         if now &- since >= timeout {
             giveUp()
@@ -218,6 +227,7 @@ final class LeaderLink {
                 failed(lastProblem)
                 return
             }
+            lastUsed = uv_now(loop)
             answer(forwards.removeFirst(), .replied(reply))
         }
     }

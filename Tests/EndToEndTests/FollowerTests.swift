@@ -364,6 +364,9 @@ final class FollowerTests: EndToEndTestCase {
         leader.kill() // reap
         let acked = acknowledged.current, doubtful = unknown.current
         XCTAssertGreaterThan(acked.count, 10, "writers got going before the kill")
+        // The follower sent the writes the kill caught in flight again, to the leader that took
+        // over, with their tokens: none is left in doubt for its client.
+        XCTAssertEqual(doubtful.sorted(), [], "writes the follower did not carry over to the new leader")
         _ = try waitFor("the standby to lead", timeout: 20) { infoOf(standby)?["role"] == "leader" && infoOf(standby)?["store_status"] == "ok" }
         // The follower follows the new leader without a restart: writes go there now.
         _ = try waitFor("the follower to learn the new leader's address", timeout: 20) { infoOf(follower)?["leader"] == "127.0.0.1:\(standbyPort)" }
