@@ -21,14 +21,12 @@ final class FollowerBackend: StoreBackend {
     private let loop: UnsafeMutablePointer<uv_loop_t>
     private let wakeLoop: UnsafeMutablePointer<uv_async_t>
     private let logger: Logger
-    private let mailbox: LoopMailbox<Computed>
+    private let replays: ReplayThreads
     private var results: [StoreWorker.Result] = []
 
     private let db = PGConnection(client: LibPQClient())
     private let dbPoll: PGPoll
     private var jobs: [Int: (PGConnection.Outcome) -> Void] = [:]
-    private var computeJobs: [Int: (any Sendable) -> Void] = [:]
-    private var nextCompute = 1
     private let timer: UnsafeMutablePointer<uv_timer_t>
     private var machine: FollowMachine
     private let tickMilliseconds: UInt64
@@ -41,7 +39,7 @@ final class FollowerBackend: StoreBackend {
         self.loop = loop
         self.wakeLoop = wakeLoop
         self.logger = logger
-        mailbox = LoopMailbox(wake: wakeLoop)
+        replays = ReplayThreads(wake: wakeLoop)
         machine = FollowMachine(location: location, pollEvery: pollMilliseconds)
         tickMilliseconds = max(1, min(pollMilliseconds, 100))
         dbPoll = PGPoll(loop: loop)
@@ -166,7 +164,7 @@ final class FollowerBackend: StoreBackend {
     }
 
     func drainResults() -> [StoreWorker.Result] {
-        for computed in mailbox.drain() { computeJobs.removeValue(forKey: computed.id)?(computed.value) }
+        replays.drain()
         defer { results.removeAll(keepingCapacity: true) }
         return results
     }
@@ -214,13 +212,7 @@ final class FollowerBackend: StoreBackend {
             jobs[id] = done
             drive(events)
         }, compute: { [unowned self] work, done in
-            let id = nextCompute
-            nextCompute += 1
-            computeJobs[id] = done
-            let mailbox = self.mailbox
-            let thread = Thread { mailbox.post(Computed(id: id, value: work())) }
-            thread.name = "reliefd-replay"
-            thread.start()
+            replays.run(work, then: done)
         }, finished: { [unowned self] result in
             switch result {
             case .success(let loaded): step(.loaded(epoch: started, loaded))
@@ -228,11 +220,5 @@ final class FollowerBackend: StoreBackend {
             }
         })
         load.start()
-    }
-
-    /// What the replay thread leaves in the loop's mailbox: a compute job's id and its value.
-    struct Computed: Sendable {
-        var id: Int
-        var value: any Sendable
     }
 }

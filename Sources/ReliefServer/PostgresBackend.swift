@@ -42,8 +42,7 @@ final class PostgresBackend: StoreBackend {
     private let storePoll: PGPoll
     private var lockJobs: [Int: (PGConnection.Outcome) -> Void] = [:]
     private var storeJobs: [Int: (PGConnection.Outcome) -> Void] = [:]
-    private var computeJobs: [Int: (any Sendable) -> Void] = [:]
-    private var nextCompute = 1
+    private let replays: ReplayThreads
     private let timer: UnsafeMutablePointer<uv_timer_t>
 
     /// Candidate, standby or leader, the store session, retries: decided by the machine, performed here.
@@ -60,6 +59,7 @@ final class PostgresBackend: StoreBackend {
         self.wakeLoop = wakeLoop
         self.logger = logger
         mailbox = LoopMailbox(wake: wakeLoop)
+        replays = ReplayThreads(wake: wakeLoop)
         leadership = LeadershipMachine(location: location)
         lockPoll = PGPoll(loop: loop)
         storePoll = PGPoll(loop: loop)
@@ -172,10 +172,9 @@ final class PostgresBackend: StoreBackend {
     }
 
     func drainResults() -> [StoreWorker.Result] {
+        replays.drain()
         for item in mailbox.drain() {
             switch item {
-            case .computed(let id, let value):
-                computeJobs.removeValue(forKey: id)?(value)
             case .snapshotStored(let result):
                 post(result)
             }
@@ -230,7 +229,7 @@ final class PostgresBackend: StoreBackend {
             guard leadership.epoch == started else { return }
             run(on: store, statements, done)
         }, compute: { [unowned self] work, done in
-            compute(work, done)
+            replays.run(work, then: done)
         }, finished: { [unowned self] result in
             switch result {
             case .success(let loaded): step(.loaded(epoch: started, loaded))
@@ -238,16 +237,6 @@ final class PostgresBackend: StoreBackend {
             }
         })
         load.start()
-    }
-
-    private func compute(_ work: @escaping @Sendable () -> any Sendable, _ done: @escaping (any Sendable) -> Void) {
-        let id = nextCompute
-        nextCompute += 1
-        computeJobs[id] = done
-        let mailbox = self.mailbox
-        let thread = Thread { mailbox.post(.computed(id, work())) }
-        thread.name = "reliefd-replay"
-        thread.start()
     }
 
     // MARK: commits and snapshots
@@ -313,10 +302,9 @@ final class PostgresBackend: StoreBackend {
 
     // MARK: thread mailbox
 
-    /// What the replay and snapshot threads leave in the loop's mailbox (LoopMailbox, the one
-    /// place threads meet the loop), drained in `drainResults`.
+    /// What the snapshot threads leave in the loop's mailbox (LoopMailbox, the one place threads
+    /// meet the loop), drained in `drainResults` (the replay threads' values: `ReplayThreads`).
     enum Delivered: Sendable {
-        case computed(Int, any Sendable)
         /// A snapshot stored (or not) by its thread: `snapshotWritten` or `snapshotFailed`.
         case snapshotStored(StoreWorker.Result)
     }
