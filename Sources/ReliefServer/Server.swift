@@ -651,7 +651,7 @@ public final class Server {
                 return
             }
             minSeq = seq
-            // A follower waits for it (followForward); a leader holds every entry there is.
+            // A follower waits for it (followerHandled); a leader holds every entry there is.
             guard life.following || seq <= engine.state.lastSeq else {
                 connection.send(.error(.notFound, "min_seq=\(seq) is past this journal's last entry (seq \(engine.state.lastSeq)); expected the seq= of a reply from this operation"),
                                 waitSeq: 0)
