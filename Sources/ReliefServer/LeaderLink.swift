@@ -68,9 +68,6 @@ final class LeaderLink {
 
     deinit { readBuffer.deallocate() }
 
-    var isIdle: Bool { forwards.isEmpty }
-    var outstanding: Int { forwards.count }
-
     /// Sends `line` (which carries `token` as its req=) to the leader; `answer` is called once.
     func forward(_ line: [UInt8], ticket: Int, token: String) {
         guard !closed else { return }
