@@ -81,3 +81,55 @@ extension Engine {
         return encoded()
     }
 }
+
+/// The digest binding `import commit req=TOKEN` to its import: SHA-256 of the kind and of each
+/// row's bytes as the client sent them (length-prefixed, in order), truncated to 128 bits, made as
+/// the rows arrive. A retry sends the same lines, so it hashes the same, whatever the first
+/// attempt did to the state (a retry's rows would now be refused as duplicates, so a digest of
+/// what was checked could not tell a retry from another import).
+public struct ImportDigester {
+    private var hasher = SHA256()
+
+    public init(kind: String) {
+        hasher.update(data: Array("reliefd import 1".utf8))
+        add(Array(kind.utf8))
+    }
+
+    public mutating func add(row bytes: [UInt8]) { add(bytes) }
+
+    private mutating func add(_ bytes: [UInt8]) {
+        let length = UInt32(truncatingIfNeeded: bytes.count)
+        hasher.update(data: [UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
+                             UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)])
+        hasher.update(data: bytes)
+    }
+
+    public func finalize() -> RequestDigest { RequestDigest(prefixOf: Array(hasher.finalize()))! }
+}
+
+extension Engine {
+    /// The answer to `import commit req=TOKEN` when this client already used the token: the first
+    /// import's reply again, nothing applied twice (`digest` the same: a retry), or CONFLICT (the
+    /// token was used for another request). nil when the import should run.
+    public func importTokenAnswer(token: String, digest: RequestDigest, as principal: Principal) -> Outcome? {
+        guard let known = state.requests.lookup(scope: RequestScope.of(actor: principal.actor), token: token) else { return nil }
+        if let first = known.digest, first != digest {
+            let what = [known.command, "journal entry \(known.seq)"].compactMap { $0 }.joined(separator: ", ")
+            return Outcome(reply: .error(.conflict, "req=\(token) was already used for a different request (\(what)); use a new token"),
+                           waitForSeq: state.lastSeq)
+        }
+        return Outcome(reply: .ok(Engine.fields(fromLogfmt: known.reply)), waitForSeq: state.lastSeq)
+    }
+
+    /// Remembers an applied import under `token` (its reply and digest), as one more entry of the
+    /// same commit: a retry is answered from it (`importTokenAnswer`).
+    func rememberImport(_ outcome: inout Outcome, token: String, digest: RequestDigest, as principal: Principal) {
+        // A token already known was answered before the import ran (`importTokenAnswer`).
+        guard case .ok(let fields) = outcome.reply, !outcome.entries.isEmpty,
+              state.requests.lookup(scope: RequestScope.of(actor: principal.actor), token: token) == nil else { return }
+        let entry = record(.requestCompleted(token: token, reply: Engine.storedReply(fields), digest: digest, command: "import commit"),
+                           actor: principal.actor)
+        outcome.entries.append(entry)
+        outcome.waitForSeq = entry.seq
+    }
+}

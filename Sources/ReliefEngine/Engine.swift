@@ -444,8 +444,8 @@ public final class Engine {
         for entry in entries { try state.apply(entry) }
     }
 
-    public func record(_ event: Event) -> Entry {
-        let entry = Entry(seq: state.lastSeq + 1, time: clock.now(), actor: "reliefd", event: event)
+    public func record(_ event: Event, actor: String = "reliefd") -> Entry {
+        let entry = Entry(seq: state.lastSeq + 1, time: clock.now(), actor: actor, event: event)
         do {
             try state.apply(entry)
         } catch {

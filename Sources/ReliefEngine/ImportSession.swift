@@ -157,14 +157,19 @@ extension Engine {
     /// Ends an import: all rows applied (the entries to commit are in the outcome) or none. A clean
     /// import whose rows were checked on a state that moved meanwhile is checked again here, on
     /// the caller's thread (the server does that off the loop first: `recheckImport`).
-    public func finishImport(_ session: ImportSession) -> Outcome {
+    /// With `token` (`import commit req=TOKEN`, `digest` from ImportDigester), an applied import is
+    /// remembered as one more entry, so a retry applies nothing (ask `importTokenAnswer` first).
+    public func finishImport(_ session: ImportSession, token: String? = nil, digest: RequestDigest? = nil) -> Outcome {
         if importNeedsRecheck(session) {
             let again = recheckImport(session)
             again.run()
-            return finishImport(again.session)
+            return finishImport(again.session, token: token, digest: digest)
         }
-        let outcome = session.outcome
-        if !outcome.reply.isError { adopt(session.scratch.state) }
+        var outcome = session.outcome
+        if !outcome.reply.isError {
+            adopt(session.scratch.state)
+            if let token, let digest { rememberImport(&outcome, token: token, digest: digest, as: session.principal) }
+        }
         return outcome
     }
 

@@ -26,6 +26,8 @@ final class Connection {
     private(set) var machine: ConnectionMachine
     /// The bulk import this client has open, if any.
     var importing: ImportBuffer?
+    /// The `req=` of an import commit whose rows are checked again off the loop.
+    var recheckToken: ImportBuffer.Token?
     /// On a follower: the token this client logged in with (`auth`), to log in as it at the leader;
     /// the link its writes go over; the newest seq a write of it showed (its reads wait for it);
     /// and until when a read of it waits for the follower to get there.

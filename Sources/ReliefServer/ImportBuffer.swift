@@ -1,3 +1,4 @@
+import ReliefCore
 import ReliefEngine
 import ReliefProtocol
 
@@ -40,11 +41,21 @@ struct ImportBuffer {
         case reply(Reply)
         /// The import is over without applying anything; send this reply.
         case end(Reply)
-        /// `import commit`: apply the session's rows all or none (rows that did not parse are in it too).
-        case commit(session: ImportSession)
+        /// `import commit [req=TOKEN]`: apply the session's rows all or none (rows that did not
+        /// parse are in it too); with a token, a retry of the same import applies nothing again.
+        case commit(session: ImportSession, token: Token?)
+        /// `import commit [req=TOKEN]` of an import held for the leader (`relay`): its rows as
+        /// received, each line with its LF, to send there whole.
+        case relay(rows: [UInt8], token: String?)
         /// `import begin` after a refused begin: this import ends without a reply, and the line is
         /// handled as a new begin.
         case beginAgain
+    }
+
+    /// `import commit req=TOKEN`: the token, and the digest of the rows it is bound to.
+    struct Token {
+        var token: String
+        var digest: RequestDigest
     }
 
     /// What the rows are; nil only for an import refused at its begin for an unknown kind.
@@ -55,6 +66,11 @@ struct ImportBuffer {
     let maxBytes: Int
     /// Rows are checked by the engine as they arrive, on a copy of the state (see ImportSession).
     private(set) var session: ImportSession?
+    /// On a follower, the rows are not checked here but held as received, each line with its LF,
+    /// for the leader, which checks and applies them (`relay`); nil otherwise.
+    private(set) var relayed: [UInt8]?
+    /// The rows' digest as they arrive, for `import commit req=TOKEN` (see ImportDigester).
+    private var digester: ImportDigester?
     /// Rows received, dropped ones included.
     private(set) var received = 0
     /// Bytes of row text held (0 once the import is dead).
@@ -74,12 +90,21 @@ struct ImportBuffer {
         self.session = session
     }
 
+    /// Holds the rows as received, for the leader, instead of checking them here (a follower).
+    mutating func relay() {
+        precondition(received == 0 && session == nil, "relay an import before its first row")
+        relayed = []
+        // The leader hashes the rows it is sent.
+        digester = nil
+    }
+
     /// Ends the import for `reason` (a limit): what it held is freed, its later rows are dropped,
     /// and its commit is refused saying why.
     mutating func kill(_ reason: String) {
         guard overflow == nil else { return }
         overflow = reason
         session = nil
+        if relayed != nil { relayed = [] }
         bytes = 0
     }
 
@@ -98,7 +123,9 @@ struct ImportBuffer {
         guard let kind = Kind(rawValue: request.words[2].lowercased()) else {
             return .failure(RequestError(.syntax, "unknown import kind \"\(request.words[2])\"; expected \(kinds)"))
         }
-        return .success(ImportBuffer(kind: kind, maxRows: maxRows, maxBytes: maxBytes))
+        var buffer = ImportBuffer(kind: kind, maxRows: maxRows, maxBytes: maxBytes)
+        buffer.digester = ImportDigester(kind: kind.rawValue)
+        return .success(buffer)
     }
 
     /// The dead import left by an `import begin` refused with `error`: its rows are dropped until
@@ -122,6 +149,7 @@ struct ImportBuffer {
             if request.words.isEmpty && request.options.isEmpty && request.requestToken == nil { return .buffered }
             if request.words.count >= 2, request.words[0].lowercased() == "import" {
                 let verb = request.words[1].lowercased()
+                // `req=` is not an option: `import commit req=TOKEN` is bare.
                 let bare = request.words.count == 2 && request.options.isEmpty
                 switch verb {
                 case "commit" where bare:
@@ -131,9 +159,14 @@ struct ImportBuffer {
                     if let overflow {
                         return .end(.error(.limit, "import aborted: \(overflow); nothing was imported"))
                     }
+                    if let rows = relayed {
+                        relayed = nil
+                        return .relay(rows: rows, token: request.requestToken)
+                    }
                     let taken = session!
                     session = nil
-                    return .commit(session: taken)
+                    let token = request.requestToken.map { Token(token: $0, digest: (digester ?? ImportDigester(kind: kind?.rawValue ?? "")).finalize()) }
+                    return .commit(session: taken, token: token)
                 case "abort" where bare:
                     return .end(.ok(["aborted": String(received)]))
                 case "begin":
@@ -154,6 +187,12 @@ struct ImportBuffer {
             return .buffered
         }
         bytes += line.count
+        digester?.add(row: line)
+        if relayed != nil {
+            relayed!.append(contentsOf: line)
+            relayed!.append(0x0A)
+            return .buffered
+        }
         switch parsed {
         case .success(var request):
             var number = received

@@ -13,10 +13,18 @@ import Foundation
 /// the first failure, then each is answered with `ERR UNAVAILABLE` naming the leader and its token.
 final class LeaderLink {
     struct Forward {
+        /// What is sent: one request line, or (an import) several, without the last LF.
         var line: [UInt8]
         var ticket: Int
         var token: String
+        /// Replies the leader gives to `line`; the last one is the answer (an import's begin is
+        /// answered before its commit).
+        var replies = 1
+        /// Bytes of the client's import it holds (counted against max_import_bytes_total).
+        var held = 0
         var sent = false
+        /// Replies received so far on this link (from 0 again when it is sent again).
+        var received = 0
     }
 
     /// How a forward ended: the leader's reply, or why there was none.
@@ -68,10 +76,14 @@ final class LeaderLink {
 
     deinit { readBuffer.deallocate() }
 
-    /// Sends `line` (which carries `token` as its req=) to the leader; `answer` is called once.
-    func forward(_ line: [UInt8], ticket: Int, token: String) {
+    /// Import bytes held by forwards not yet answered.
+    var heldBytes: Int { forwards.reduce(0) { $0 + $1.held } }
+
+    /// Sends `forward.line` (which carries `forward.token` as its req=) to the leader; `answer` is
+    /// called once.
+    func forward(_ forward: Forward) {
         guard !closed else { return }
-        forwards.append(Forward(line: line, ticket: ticket, token: token))
+        forwards.append(forward)
         lastUsed = uv_now(loop)
         switch phase {
         case .open where controlReplies == 0: sendUnsent()
@@ -169,7 +181,10 @@ final class LeaderLink {
         // Logged in as the client's own user; then each reply says the seq it showed.
         controlReplies = 2
         write(Array("auth \(LeaderLink.quoted(user)) \(LeaderLink.quoted(credential))\nsession seq=yes\n".utf8))
-        for index in forwards.indices { forwards[index].sent = false }
+        for index in forwards.indices {
+            forwards[index].sent = false
+            forwards[index].received = 0
+        }
     }
 
     private func sendUnsent() {
@@ -225,6 +240,10 @@ final class LeaderLink {
                 return
             }
             lastUsed = uv_now(loop)
+            forwards[0].received += 1
+            // An import's begin was answered: its commit's reply is the one to relay. (A begin the
+            // leader refused leaves the import dead there: the commit's reply says why.)
+            guard forwards[0].received >= forwards[0].replies else { continue }
             answer(forwards.removeFirst(), .replied(reply))
         }
     }

@@ -537,6 +537,7 @@ public final class Server {
     }
 
     func forget(_ connection: Connection, reason: String) {
+        importBytesOpen -= connection.leaderLink?.heldBytes ?? 0
         connection.leaderLink?.close()
         connection.leaderLink = nil
         if staging.isStaging(connection: connection.id) { abandonStaging() }
@@ -768,35 +769,68 @@ public final class Server {
                             waitSeq: 0)
             return
         }
-        let link: LeaderLink
-        if let existing = connection.leaderLink {
-            link = existing
-        } else {
-            let id = connection.id
-            link = LeaderLink(loop: loop, user: principal.user, credential: credential, timeout: configuration.followWaitMilliseconds * 2,
-                              maxReply: configuration.maxOutput,
-                              address: { [unowned self] in (worker as? FollowerBackend)?.leaderAddress ?? "" },
-                              answer: { [unowned self] forward, answer in forwarded(forward, answer, to: id) })
-            connection.leaderLink = link
-        }
         var bytes = line
         while bytes.last == 0x0D || bytes.last == 0x20 || bytes.last == 0x09 { bytes.removeLast() }
         let token: String
         if let given = request.requestToken {
             token = given
         } else {
-            token = String(format: "f-%016llx%016llx", UInt64.random(in: 0...UInt64.max), UInt64.random(in: 0...UInt64.max))
+            token = Server.forwardToken()
             bytes += Array(" req=\(token)".utf8)
         }
+        send(toLeader: LeaderLink.Forward(line: bytes, ticket: 0, token: token), user: principal.user, credential: credential, from: connection)
+    }
+
+    /// An import held on a follower (`ImportBuffer.relay`), sent to the leader whole with its
+    /// commit: `import begin KIND`, the rows, `import commit req=TOKEN`. Its two replies come back;
+    /// the begin's was already given here, so the commit's is relayed. Sent again whole when the
+    /// link fails (the token makes that safe). Its bytes count against max_import_bytes_total
+    /// until it is answered.
+    private func forwardImport(kind: String, rows: [UInt8], held: Int, token: String?, from connection: Connection) {
+        guard let credential = connection.credential, let principal = connection.principal else {
+            connection.send(.error(.denied, "the import cannot go to the leader: this connection has not logged in with a token"), waitSeq: 0)
+            return
+        }
+        let token = token ?? Server.forwardToken()
+        var bytes = Array("import begin \(kind)\n".utf8)
+        bytes.reserveCapacity(bytes.count + rows.count + 64)
+        bytes += rows
+        bytes += Array("import commit req=\(LeaderLink.quoted(token))".utf8)
+        importBytesOpen += held
+        send(toLeader: LeaderLink.Forward(line: bytes, ticket: 0, token: token, replies: 2, held: held),
+             user: principal.user, credential: credential, from: connection)
+    }
+
+    /// A token for a write its client sent without one, so the link may send it again safely.
+    private static func forwardToken() -> String {
+        String(format: "f-%016llx%016llx", UInt64.random(in: 0...UInt64.max), UInt64.random(in: 0...UInt64.max))
+    }
+
+    /// Sends `forward` over the client's link to the leader (opened on its first write); its
+    /// reply keeps its place in the client's queue, and the client's next line waits for it.
+    private func send(toLeader forward: LeaderLink.Forward, user: String, credential: String, from connection: Connection) {
+        let link: LeaderLink
+        if let existing = connection.leaderLink {
+            link = existing
+        } else {
+            let id = connection.id
+            link = LeaderLink(loop: loop, user: user, credential: credential, timeout: configuration.followWaitMilliseconds * 2,
+                              maxReply: configuration.maxOutput,
+                              address: { [unowned self] in (worker as? FollowerBackend)?.leaderAddress ?? "" },
+                              answer: { [unowned self] forward, answer in forwarded(forward, answer, to: id) })
+            connection.leaderLink = link
+        }
         forwardsSent += 1
-        let ticket = connection.reserveRead(waitSeq: 0)
+        var forward = forward
+        forward.ticket = connection.reserveRead(waitSeq: 0)
         connection.block()
-        link.forward(bytes, ticket: ticket, token: token)
+        link.forward(forward)
     }
 
     /// The leader's answer to a forwarded write: into its place in the client's queue; the seq it
     /// showed becomes what the client's next reads wait for.
     private func forwarded(_ forward: LeaderLink.Forward, _ answer: LeaderLink.Answer, to id: Int) {
+        importBytesOpen -= forward.held
         guard let connection = connections[id], !connection.closing else { return }
         let bytes: [UInt8]
         switch answer {
@@ -1101,7 +1135,12 @@ public final class Server {
             return
         }
         var begun = ImportBuffer.begin(request, maxRows: configuration.maxImportRows, maxBytes: configuration.maxImportBytes)
-        if let refused = standbyRefusal ?? writesRefused { begun = .failure(RequestError(.unavailable, refused)) }
+        if life.following, case .success = begun, connection.credential == nil || connection.principal?.credential == nil {
+            begun = .failure(RequestError(.denied, "this reliefd is a follower: an import goes to the leader as your own user, and this connection has not "
+                                          + "logged in with a token (\(connection.principal?.user ?? "-")); send auth USER TOKEN first, or send it to the leader\(leaderAddressText)"))
+        } else if let refused = standbyRefusal ?? (life.following ? nil : writesRefused) {
+            begun = .failure(RequestError(.unavailable, refused))
+        }
         if case .success(let buffer) = begun, let kind = buffer.kind, let principal = connection.principal,
            let denied = kind.allowed.sorted().lazy.compactMap({ self.engine.importRefusal(rowCommand: $0, kind: kind.rawValue, as: principal) }).first {
             begun = .failure(RequestError(.denied, denied))
@@ -1109,7 +1148,13 @@ public final class Server {
         }
         switch begun {
         case .success(var buffer):
-            buffer.attach(engine.beginImport(allowed: buffer.allowed, as: connection.principal ?? Principal(user: "anonymous", role: .viewer)))
+            if life.following {
+                // The leader checks and applies the rows: they are held as sent, and go there whole
+                // with the commit (`forwardImport`).
+                buffer.relay()
+            } else {
+                buffer.attach(engine.beginImport(allowed: buffer.allowed, as: connection.principal ?? Principal(user: "anonymous", role: .viewer)))
+            }
             connection.importing = buffer
             connection.send(.ok(["import": buffer.kind?.rawValue ?? ""]), waitSeq: 0)
         case .failure(let error):
@@ -1137,7 +1182,12 @@ public final class Server {
         case .beginAgain:
             endImport(of: connection)
             execute(line: line, from: connection)
-        case .commit(let session):
+        case .relay(let rows, let token):
+            let kind = connection.importing?.kind?.rawValue ?? ""
+            let held = connection.importing?.bytes ?? 0
+            endImport(of: connection)
+            forwardImport(kind: kind, rows: rows, held: held, token: token, from: connection)
+        case .commit(let session, let token):
             endImport(of: connection)
             let staged = staging.take(session)
             if let refused = writesRefused {
@@ -1145,21 +1195,28 @@ public final class Server {
                 connection.send(.error(.unavailable, refused), waitSeq: 0)
                 return
             }
+            if let token, let answer = engine.importTokenAnswer(token: token.token, digest: token.digest, as: session.principal) {
+                // A retry of an import that applied: its first reply again, nothing applied twice.
+                if staged != nil { worker.submit(.discardStaged) }
+                connection.send(answer.reply, waitSeq: answer.waitForSeq)
+                return
+            }
             if engine.importNeedsRecheck(session) {
                 // Its rows were checked on a state that has changed since: check them again off
                 // the loop, and hold writes meanwhile so that check is the last word.
                 if staged != nil { worker.submit(.discardStaged) }
+                connection.recheckToken = token
                 startRecheck(session, for: connection)
                 return
             }
             let started = uv_hrtime()
             // Checked against the live state as it is: finishImport takes the session's entries as
-            // they are, the very ones staged.
-            let outcome = engine.finishImport(session)
+            // they are, the very ones staged (and the token's record after them).
+            let outcome = engine.finishImport(session, token: token?.token, digest: token?.digest)
             logImport(session, outcome, connection: connection, checkMicros: (uv_hrtime() - started) / 1000,
                       writtenAhead: outcome.entries.isEmpty ? 0 : staged ?? 0)
             if let staged, !outcome.entries.isEmpty {
-                precondition(outcome.entries.count == session.entryCount && staged <= outcome.entries.count)
+                precondition(outcome.entries.count >= session.entryCount && staged <= session.entryCount)
                 let then = life.takeStaged(outcome.entries, world: world, now: uv_now(loop))
                 written(outcome.entries)
                 worker.submit(.commitStaged(outcome.entries))
@@ -1210,7 +1267,13 @@ public final class Server {
             connection.send(.error(.conflict, "the state was reloaded from the store while the import was checked; nothing was imported; send it again"), waitSeq: 0)
             return
         }
-        let outcome = engine.finishImport(recheck.session)
+        let token = connection.recheckToken
+        connection.recheckToken = nil
+        if let token, let answer = engine.importTokenAnswer(token: token.token, digest: token.digest, as: recheck.session.principal) {
+            connection.send(answer.reply, waitSeq: answer.waitForSeq)
+            return
+        }
+        let outcome = engine.finishImport(recheck.session, token: token?.token, digest: token?.digest)
         logImport(recheck.session, outcome, connection: connection, checkMicros: UInt64(microseconds), writtenAhead: 0)
         deliver(outcome, to: connection)
     }

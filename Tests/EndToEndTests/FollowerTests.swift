@@ -321,8 +321,40 @@ final class FollowerTests: EndToEndTestCase {
         other.close()
         // A refusal by the leader comes back as it is, and changes nothing.
         try refused(client, "stock receive wh-z water 1", "NOTFOUND")
+
+        // A bulk import through the follower: held there, sent to the leader whole with its
+        // commit; sent again with its token it applies once; its client reads it there at once.
+        XCTAssertEqual(try ok(client, "session seq=no").okFields?["reports_seq"], "no")
+        let roster = (1...40).map { "volunteer add fv-\($0) name=\"Volunteer \($0)\" region=sx at=37.8,112.5 line=\($0 + 1)" }
+        func importThrough(_ client: Client, _ rows: [String], commit: String) throws -> ReplyReader.Parsed {
+            XCTAssertEqual(try client.request("import begin volunteers").okFields?["import"], "volunteers")
+            try client.send(lines: rows)
+            return try client.request(commit)
+        }
+        let imported = try importThrough(client, roster, commit: "import commit req=roster-1")
+        XCTAssertEqual(imported.okFields?["imported"], "40", imported.text)
+        XCTAssertEqual(try rows(client, "volunteer list limit=1000").count, 40, "read your writes")
+        let retried = try importThrough(client, roster, commit: "import commit req=roster-1")
+        XCTAssertEqual(retried.okFields?["imported"], "40", retried.text)
+        XCTAssertEqual(retried.okFields?["entries"], imported.okFields?["entries"])
+        // The leader's refusal names the rows' lines; an abort never leaves the follower.
+        let bad = try importThrough(client, ["volunteer add fv-99 name=X region=nowhere at=37.8,112.5 line=7"], commit: "import commit")
+        XCTAssertEqual(bad.errorCode, "SYNTAX", bad.text)
+        XCTAssertTrue(bad.text.contains("line 7: NOTFOUND"), bad.text)
+        XCTAssertEqual(try importThrough(client, roster, commit: "import abort").okFields?["aborted"], "40")
+        let leaderSide = try leader.connect()
+        XCTAssertEqual(try rows(leaderSide, "volunteer list limit=1000").count, 40)
+        let imports = try rows(leaderSide, "audit log limit=1000").filter { $0["kind"] == "volunteer.added" }
+        XCTAssertEqual(Set(imports.map { $0["user"] }), ["kim"])
+        leaderSide.close()
+        // A client known only by its uid cannot import through the follower: refused at the begin.
+        let anonymous = try follower.connect()
+        let begin = try anonymous.request("import begin volunteers")
+        XCTAssertEqual(begin.errorCode, "DENIED", begin.text)
+        anonymous.close()
         client.close()
         XCTAssertEqual(infoOf(follower)?["forwards_failed"], "0")
+        XCTAssertEqual(infoOf(follower)?["import_bytes"], "0", "the imports' bytes are given back")
     }
 
     func testKillingTheLeaderDuringWritesThroughTheFollowerLosesNoAcknowledgedWrite() throws {
@@ -336,7 +368,7 @@ final class FollowerTests: EndToEndTestCase {
         let follower = try startFollower(tcp: followerPort)
         _ = try waitFor("the follower to know where the leader is", timeout: 20) { infoOf(follower)?["leader"] == "127.0.0.1:\(leaderPort)" }
         var clients: [Client] = []
-        for _ in 0..<3 { clients.append(try followerClient(follower, port: followerPort, leader: leader)) }
+        for _ in 0..<4 { clients.append(try followerClient(follower, port: followerPort, leader: leader)) }
 
         // Three writers through the follower; kill -9 the leader a second in.
         let acknowledged = Locked(Set<String>()), unknown = Locked(Set<String>())
@@ -354,7 +386,17 @@ final class FollowerTests: EndToEndTestCase {
                 while Date() < stopAt, index < 2_000 {
                     let token = "k\(number)-\(index)"
                     index += 1
-                    let reply = try? client.request("stock receive wh-a water 1 lot=\(token) supplier=test req=\(token)", timeout: 30)
+                    let reply: ReplyReader.Parsed?
+                    if number == 3 {
+                        // The fourth writer imports: ten volunteers at a time, each import with its token.
+                        reply = try? { () throws -> ReplyReader.Parsed in
+                            _ = try client.request("import begin volunteers", timeout: 30)
+                            try client.send(lines: (0..<10).map { "volunteer add \(token)-\($0) name=V region=sx at=37.8,112.5" })
+                            return try client.request("import commit req=\(token)", timeout: 30)
+                        }()
+                    } else {
+                        reply = try? client.request("stock receive wh-a water 1 lot=\(token) supplier=test req=\(token)", timeout: 30)
+                    }
                     if let reply, reply.isOK { acknowledged.withLock { _ = $0.insert(token) } } else { unknown.withLock { _ = $0.insert(token) } }
                     if reply == nil { return }
                 }
@@ -378,12 +420,20 @@ final class FollowerTests: EndToEndTestCase {
 
         // Every acknowledged write is on the new leader; nothing else but those in doubt.
         let check = try standby.connect()
+        // Each acknowledged import is there whole, once; no other.
+        let volunteers = try rows(check, "volunteer list limit=100000").compactMap { $0["volunteer"] }
+        let importsPresent = Dictionary(grouping: volunteers, by: { String($0[..<$0.lastIndex(of: "-")!]) })
+        let importsAcked = acked.filter { $0.hasPrefix("k3-") }
+        XCTAssertGreaterThan(importsAcked.count, 2, "imports got going before the kill")
+        XCTAssertTrue(importsAcked.isSubset(of: Set(importsPresent.keys)), "imports lost: \(importsAcked.subtracting(importsPresent.keys).sorted().prefix(10))")
+        XCTAssertEqual(importsPresent.values.filter { $0.count != 10 }.count, 0, "an import applied in part or twice")
+        let stockAcked = acked.subtracting(importsAcked), stockDoubtful = doubtful.filter { !$0.hasPrefix("k3-") }
         let present = Set(try rows(check, "stock lots limit=100000").compactMap { $0["lot"] }.filter { $0.hasPrefix("k") })
-        XCTAssertTrue(acked.isSubset(of: present), "lost: \(acked.subtracting(present).sorted().prefix(10))")
-        XCTAssertTrue(present.isSubset(of: acked.union(doubtful)), "never sent: \(present.subtracting(acked.union(doubtful)).sorted().prefix(10))")
+        XCTAssertTrue(stockAcked.isSubset(of: present), "lost: \(stockAcked.subtracting(present).sorted().prefix(10))")
+        XCTAssertTrue(present.isSubset(of: stockAcked.union(stockDoubtful)), "never sent: \(present.subtracting(stockAcked.union(stockDoubtful)).sorted().prefix(10))")
         // Those in doubt, retried with their tokens through the follower: each applied exactly once.
-        for token in doubtful.sorted() { try ok(after, "stock receive wh-a water 1 lot=\(token) supplier=test req=\(token)") }
-        let everything = acked.union(doubtful)
+        for token in stockDoubtful.sorted() { try ok(after, "stock receive wh-a water 1 lot=\(token) supplier=test req=\(token)") }
+        let everything = stockAcked.union(stockDoubtful)
         XCTAssertEqual(Set(try rows(check, "stock lots limit=100000").compactMap { $0["lot"] }.filter { $0.hasPrefix("k") }), everything)
         XCTAssertEqual(try rows(check, "stock query warehouse=wh-a item=water").first?["on_hand"], String(everything.count))
         check.close()

@@ -69,4 +69,46 @@ final class IdempotencyTests: EndToEndTestCase {
         XCTAssertEqual(settled["snapshot_seq"], seqBeforeCrash)
         XCTAssertEqual(settled["seq"], String(Int(seqBeforeCrash ?? "")! + 1))
     }
+
+    /// `import commit req=TOKEN`: an import sent again whole with its token (its reply was lost
+    /// with the connection) applies once, also when the first was checked again because the state
+    /// moved meanwhile, and after a kill -9; the token with other rows is refused.
+    func testAnImportCommittedWithATokenAppliesOnceWhenSentAgain() throws {
+        let daemon = try startDaemon()
+        var client = try daemon.connect()
+        try addCatalog(client)
+        let rowsOf = (1...50).map { "volunteer add v-\($0) name=\"Volunteer \($0)\" region=sx at=37.8,112.5" }
+        func importAll(_ client: Client, _ rows: [String], token: String, during: (() throws -> Void)? = nil) throws -> ReplyReader.Parsed {
+            try ok(client, "import begin volunteers")
+            try client.send(lines: rows)
+            try during?()
+            return try client.request("import commit req=\(token)")
+        }
+        // Another client writes while the rows arrive: the commit checks them again off the loop.
+        let first = try importAll(client, rowsOf, token: "imp-1") {
+            let other = try daemon.connect()
+            try self.ok(other, "stock receive wh-a water 1 lot=meanwhile")
+            other.close()
+        }
+        XCTAssertEqual(first.okFields?["imported"], "50", first.text)
+        let seq = try info(client)["seq"]
+
+        client.close()
+        client = try daemon.connect()
+        XCTAssertEqual(try importAll(client, rowsOf, token: "imp-1"), first, "the retry gets the first reply")
+        XCTAssertEqual(try info(client)["seq"], seq, "and appends nothing")
+        let conflict = try importAll(client, Array(rowsOf.prefix(10)), token: "imp-1")
+        XCTAssertEqual(conflict.errorCode, "CONFLICT", conflict.text)
+        XCTAssertTrue(conflict.text.contains("import commit"), conflict.text)
+        // Without a token the same rows are a new import, refused as duplicates.
+        XCTAssertEqual(try importAll(client, Array(rowsOf.prefix(1)), token: "imp-2").errorCode, "SYNTAX")
+
+        client.close()
+        daemon.kill()
+        try daemon.start()
+        client = try daemon.connect()
+        XCTAssertEqual(try importAll(client, rowsOf, token: "imp-1"), first, "remembered across a crash")
+        XCTAssertEqual(try rows(client, "volunteer list limit=1000").count, 50)
+        client.close()
+    }
 }

@@ -49,15 +49,22 @@ final class ImportWriteAheadTests: EndToEndTestCase {
         try ok(importer, "import begin volunteers")
         try importer.send(lines: rows(0..<count))
         try waitForWriteAhead(client, atLeast: 8192)
-        let reply = try importer.request("import commit", timeout: 120)
+        // With a token: its record follows the entries written ahead, in the same commit.
+        let reply = try importer.request("import commit req=ahead-1", timeout: 120)
         XCTAssertEqual(reply.okFields?["imported"], String(count), reply.text)
         XCTAssertEqual(try info(client)["import_written_ahead"], "0", "no import open any more")
         daemon.kill()
         try daemon.start()
         client = try daemon.connect()
-        // That seal, the import, and the seal of this start's snapshot.
-        XCTAssertEqual(Int(try settledInfo(client)["committed_seq"] ?? ""), Int(seq ?? "")! + 1 + count + 1)
+        // That seal, the import, its token's record, and the seal of this start's snapshot.
+        XCTAssertEqual(Int(try settledInfo(client)["committed_seq"] ?? ""), Int(seq ?? "")! + 1 + count + 1 + 1)
         XCTAssertEqual(try client.request("volunteer show v-\(count - 1)").okFields?["name"], "Volunteer \(count - 1)")
+        // Sent again whole with its token (as after a lost reply): the first reply, nothing applied.
+        importer = try daemon.connect(timeout: 120)
+        try ok(importer, "import begin volunteers")
+        try importer.send(lines: rows(0..<count))
+        XCTAssertEqual(try importer.request("import commit req=ahead-1", timeout: 120), reply)
+        XCTAssertEqual(Int(try info(client)["committed_seq"] ?? ""), Int(seq ?? "")! + 1 + count + 1 + 1)
     }
 
     func testAnotherWriteDuringTheImportEndsTheStagingAndBothCommit() throws {

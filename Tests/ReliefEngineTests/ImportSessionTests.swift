@@ -31,6 +31,52 @@ final class ImportSessionTests: XCTestCase {
         XCTAssertEqual(outcome.entries.map(\.seq), [engine.state.lastSeq])
     }
 
+    /// `import commit req=TOKEN`: the import is remembered under its token in the same commit, so a
+    /// retry (the same rows, the same token: a reply lost with a link) gets the first reply and
+    /// applies nothing, after a replay of the journal too; the token on other rows is refused.
+    func testAnImportCommittedWithATokenAppliesOnceAndARetryGetsItsFirstReply() throws {
+        let engine = engine()
+        let principal = Principal.system("importer")
+        var digester = ImportDigester(kind: "volunteers")
+        digester.add(row: Array("volunteer add v-1 name=A region=sx at=37.8,112.5".utf8))
+        let digest = digester.finalize()
+        func session() -> ImportSession {
+            let session = engine.beginImport(allowed: allowed, as: principal)
+            session.add(line: 1, request: row("volunteer add v-1 name=A region=sx at=37.8,112.5"))
+            return session
+        }
+        XCTAssertNil(engine.importTokenAnswer(token: "imp-1", digest: digest, as: principal))
+        let before = engine.state
+        let first = engine.finishImport(session(), token: "imp-1", digest: digest)
+        XCTAssertEqual(first.reply, .ok(["imported": "1", "entries": "1"]))
+        XCTAssertEqual(first.entries.count, 2, "the volunteer, then the token's record")
+        guard case .requestCompleted(let token, _, let recorded, let command) = first.entries.last?.event else { return XCTFail() }
+        XCTAssertEqual([token, command], ["imp-1", "import commit"])
+        XCTAssertEqual(recorded, digest)
+        XCTAssertEqual(first.waitForSeq, first.entries.last?.seq)
+
+        // The retry: answered from the record, nothing applied.
+        let seq = engine.state.lastSeq
+        let retry = try XCTUnwrap(engine.importTokenAnswer(token: "imp-1", digest: digest, as: principal))
+        XCTAssertEqual(retry.reply, first.reply)
+        XCTAssertTrue(retry.entries.isEmpty)
+        XCTAssertEqual(engine.state.lastSeq, seq)
+        // Another user's token of the same name is theirs.
+        XCTAssertNil(engine.importTokenAnswer(token: "imp-1", digest: digest, as: .system("someone-else")))
+        // Other rows with the same token: refused.
+        var other = ImportDigester(kind: "volunteers")
+        other.add(row: Array("volunteer add v-9 name=Z region=sx at=37.8,112.5".utf8))
+        guard case .error(.conflict, let message) = engine.importTokenAnswer(token: "imp-1", digest: other.finalize(), as: principal)?.reply else {
+            return XCTFail("the token was used for another import")
+        }
+        XCTAssertTrue(message.contains("import commit"), message)
+
+        // The record is in the journal: a state replayed from it knows the token.
+        var replayed = before
+        for entry in first.entries { try replayed.apply(entry) }
+        XCTAssertNotNil(replayed.requests.lookup(scope: RequestScope.of(actor: principal.actor), token: "imp-1"))
+    }
+
     func testAWriteDuringTheImportMakesItCheckAgainOnTheLiveState() {
         let engine = engine()
         let session = engine.beginImport(allowed: allowed, as: .system("import"))

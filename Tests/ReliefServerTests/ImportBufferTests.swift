@@ -30,7 +30,8 @@ final class ImportBufferTests: XCTestCase {
         guard case .buffered = take(&buffer, "") else { return XCTFail("blank lines are skipped") }
         guard case .buffered = take(&buffer, "volunteer add v-2 name=B region=sx at=37.8,112.5") else { return XCTFail() }
         guard case .reply(let reply) = take(&buffer, "import begin teams"), case .error(.conflict, _) = reply else { return XCTFail() }
-        guard case .commit(let session) = take(&buffer, "IMPORT COMMIT") else { return XCTFail() }
+        guard case .commit(let session, let token) = take(&buffer, "IMPORT COMMIT") else { return XCTFail() }
+        XCTAssertNil(token)
         XCTAssertEqual(session.rows.lineNumbers, [17, 2])
         var kept: [Request] = []
         session.rows.forEach { kept.append($1) }
@@ -80,7 +81,7 @@ final class ImportBufferTests: XCTestCase {
         guard case .buffered = take(&buffer, "volunteer add v-4 line=x") else { return XCTFail() }
         guard case .buffered = take(&buffer, "volunteer add v-5 name=E region=sx at=37.8,112.5") else { return XCTFail() }
         XCTAssertEqual(buffer.session?.rows.count, 0, "good rows after a refused one are checked, not kept")
-        guard case .commit(let session) = take(&buffer, "import commit") else { return XCTFail() }
+        guard case .commit(let session, _) = take(&buffer, "import commit") else { return XCTFail() }
         guard case .error(_, let message) = session.outcome.reply else { return XCTFail("expected a refusal") }
         // Rows that did not parse are bad rows of the same import, reported in line order with the rest.
         XCTAssertTrue(message.hasPrefix("import refused, nothing imported: 3 bad rows of 5: line 2: NOTFOUND "), message)
@@ -99,6 +100,60 @@ final class ImportBufferTests: XCTestCase {
         XCTAssertEqual(buffer.bytes, 0)
         guard case .end(let reply) = take(&buffer, "import commit"), case .error(.limit, let message) = reply else { return XCTFail() }
         XCTAssertTrue(message.contains("more than 100 bytes of rows (max_import_bytes)"), message)
+    }
+
+    /// `import commit req=TOKEN`: the token, bound to a digest of the rows as sent (kind and
+    /// bytes, in order), so a retry of the same lines matches and another import does not.
+    func testACommitTokenIsBoundToTheRowsAsSent() throws {
+        func digest(_ kind: String, _ rows: [String], commit: String = "import commit req=t-1") throws -> ImportBuffer.Token? {
+            var buffer = try begin("import begin \(kind)", engine: catalog()).get()
+            for row in rows { _ = take(&buffer, row) }
+            guard case .commit(_, let token) = take(&buffer, commit) else { XCTFail("no commit"); return nil }
+            return token
+        }
+        let rows = ["team add t-1 name=First", "", "team add t-2 name=Second"]
+        let first = try XCTUnwrap(try digest("teams", rows))
+        XCTAssertEqual(first.token, "t-1")
+        XCTAssertEqual(try digest("teams", rows)?.digest, first.digest, "the same lines: a retry")
+        XCTAssertEqual(try digest("teams", rows.filter { !$0.isEmpty })?.digest, first.digest, "blank lines are not rows")
+        XCTAssertNotEqual(try digest("teams", ["team add t-1 name=First", "team add t-2 name=Other"])?.digest, first.digest)
+        XCTAssertNotEqual(try digest("teams", ["team add t-2 name=Second", "team add t-1 name=First"])?.digest, first.digest, "order is meaning")
+        XCTAssertNotEqual(try digest("teams", ["team add t-1 name=First team add", "t-2 name=Second"])?.digest, first.digest, "rows are delimited")
+        XCTAssertNotEqual(try digest("travel", rows)?.digest, first.digest, "the kind counts")
+        XCTAssertNil(try digest("teams", rows, commit: "import commit"))
+        // With another option the line is a row, not the commit.
+        var buffer = try begin("import begin teams", engine: catalog()).get()
+        guard case .buffered = take(&buffer, "import commit now=yes") else { return XCTFail() }
+    }
+
+    /// On a follower the rows are held as sent, for the leader: nothing is checked here, the
+    /// limits still hold, and the commit hands them over with its token.
+    func testARelayedImportHoldsItsRowsAsSentForTheLeader() throws {
+        guard case .success(let request) = RequestParser.parse("import begin volunteers") else { return XCTFail() }
+        var buffer = try ImportBuffer.begin(request, maxRows: 10, maxBytes: 200).get()
+        buffer.relay()
+        XCTAssertNil(buffer.session)
+        guard case .buffered = take(&buffer, "volunteer add v-1 name=A region=nowhere line=7") else { return XCTFail() }
+        guard case .buffered = take(&buffer, "not a request \"") else { return XCTFail("the leader refuses it, naming its line") }
+        guard case .buffered = take(&buffer, "  ") else { return XCTFail() }
+        guard case .reply(.error(.conflict, _)) = take(&buffer, "import begin teams") else { return XCTFail("answered here, never sent") }
+        XCTAssertEqual(buffer.bytes, 61)
+        guard case .relay(let rows, let token) = take(&buffer, "import commit req=mine") else { return XCTFail() }
+        XCTAssertEqual(String(decoding: rows, as: UTF8.self), "volunteer add v-1 name=A region=nowhere line=7\nnot a request \"\n")
+        XCTAssertEqual(token, "mine")
+
+        var over = try ImportBuffer.begin(request, maxRows: 10, maxBytes: 60).get()
+        over.relay()
+        for index in 1...3 { _ = take(&over, "volunteer add v-\(index) name=Somebody region=sx") }
+        XCTAssertTrue(over.overflowed)
+        XCTAssertEqual(over.relayed, [], "what it held is freed")
+        guard case .end(.error(.limit, _)) = take(&over, "import commit") else { return XCTFail("a dead import never goes to the leader") }
+
+        var aborted = try ImportBuffer.begin(request, maxRows: 10).get()
+        aborted.relay()
+        _ = take(&aborted, "volunteer add v-1 name=A region=sx")
+        guard case .end(.ok(let fields)) = take(&aborted, "import abort") else { return XCTFail("answered here, never sent") }
+        XCTAssertEqual(fields["aborted"], "1")
     }
 
     func testCommitIsRecognisedInEveryFormTheParserAccepts() {

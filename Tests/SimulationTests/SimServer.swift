@@ -190,7 +190,10 @@ final class SimServer {
         case .beginAgain:
             connection.importing = nil
             execute(line, connection)
-        case .commit(let session):
+        case .relay:
+            preconditionFailure("the simulation's daemons lead; none relays an import")
+        case .commit(let session, _):
+            // The simulated clients send no req= with an import's commit.
             connection.importing = nil
             if let refused = life.writesRefused { return refuse(refused, connection) }
             if engine.importNeedsRecheck(session) {
