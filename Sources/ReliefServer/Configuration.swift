@@ -114,7 +114,7 @@ public struct Configuration: Sendable, Equatable {
     /// min_seq) showed before it is refused (seconds); a forwarded write waits twice that for the leader.
     public var followWait = 5.0
     var followWaitMilliseconds: UInt64 { UInt64(followWait * 1000) }
-    /// `advertise`: the IP:PORT followers send writes to, recorded by the leader in PostgreSQL;
+    /// `advertise`: the HOST:PORT (an IP address or a host name) followers send writes to, recorded by the leader in PostgreSQL;
     /// nil = `tcp` when it names one address (not 0.0.0.0 or ::), "" = none.
     public var advertise: String?
 
@@ -180,7 +180,7 @@ public struct Configuration: Sendable, Equatable {
         ("max_import_bytes_total", "BYTES", "bytes of rows all open imports together may hold"),
         ("max_uncommitted", "N", "journal entries written and not yet durable past which writes wait (their clients are not read) until commits catch up"),
         ("role", "leader | follower", "leader: lead the store (on PostgreSQL, a standby until it holds the leader lock); follower: keep the state from the journal in PostgreSQL (the primary or a streaming replica) and serve reads and watch feeds from it (docs/operations.md \"Followers\")"),
-        ("advertise", "IP:PORT | off | auto", "where followers send writes to this reliefd when it leads (recorded in PostgreSQL); auto = tcp when it is one address"),
+        ("advertise", "HOST:PORT | off | auto", "where followers send writes to this reliefd when it leads (recorded in PostgreSQL); auto = tcp when it is one address"),
         ("follow_wait", "SECONDS", "a follower's read waits this long for the follower to apply the client's last write (or min_seq) before ERR UNAVAILABLE; a forwarded write gets twice that to reach the leader (default 5)"),
         ("follow_poll", "SECONDS", "a follower on a replica checks its replay position this often (default 0.02; on a primary it is woken by NOTIFY)"),
         ("time_zone", "ZONE", "the operation's time zone, a tz database name such as Asia/Shanghai (default UTC): date-times without an offset and date-only deadlines are read in it, and reliefctl shows times in it; journal and replies stay UTC"),
@@ -334,8 +334,9 @@ public struct Configuration: Sendable, Equatable {
             case "off": advertise = ""
             default:
                 guard let colon = value.lastIndex(of: ":"), let port = UInt16(value[value.index(after: colon)...]), port > 0,
-                      Configuration.isIPAddress(String(value[..<colon])) else {
-                    throw Problem("bad value \"\(value)\" for advertise; expected IP:PORT followers can reach (such as 10.0.0.5:7878 or [fd00::5]:7878), auto or off")
+                      Configuration.isIPAddress(String(value[..<colon])) || Configuration.isHostName(String(value[..<colon])) else {
+                    throw Problem("bad value \"\(value)\" for advertise; expected HOST:PORT followers can reach (such as 10.0.0.5:7878, [fd00::5]:7878 "
+                                  + "or reliefd-1.province.example:7878), auto or off")
                 }
                 advertise = value
             }
@@ -428,6 +429,17 @@ public struct Configuration: Sendable, Equatable {
         if text.hasPrefix("[") && text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
         var v4 = in_addr(), v6 = in6_addr()
         return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+
+    /// A DNS host name (RFC 1123): dot-separated labels of letters, digits and inner hyphens, each
+    /// 1–63 characters, 253 in all; not all digits (that would be an IPv4 address).
+    static func isHostName(_ host: String) -> Bool {
+        let bytes = Array(host.utf8)
+        guard !bytes.isEmpty, bytes.count <= 253, bytes.contains(where: { !($0 >= 0x30 && $0 <= 0x39) && $0 != 0x2E }) else { return false }
+        return bytes.split(separator: 0x2E, omittingEmptySubsequences: false).allSatisfy { label in
+            guard (1...63).contains(label.count), label.first != 0x2D, label.last != 0x2D else { return false }
+            return label.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2D }
+        }
     }
 
     /// The PostgreSQL URL when `store` names one.

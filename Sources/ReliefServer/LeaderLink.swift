@@ -33,7 +33,7 @@ final class LeaderLink {
         case failed(String)
     }
 
-    private enum Phase { case idle, connecting, open }
+    private enum Phase { case idle, resolving, connecting, open }
 
     private let loop: UnsafeMutablePointer<uv_loop_t>
     private let user: String
@@ -45,6 +45,8 @@ final class LeaderLink {
     private var phase = Phase.idle
     private var handle: UnsafeMutablePointer<uv_tcp_t>?
     private var connectingTo = ""
+    /// The other addresses of the leader's host name, tried in turn when a connection is refused.
+    private var candidates: [sockaddr_storage] = []
     /// Replies owed before the forwards': the login's and `session seq=yes`'s.
     private var controlReplies = 0
     private var forwards: [Forward] = []
@@ -87,7 +89,7 @@ final class LeaderLink {
         lastUsed = uv_now(loop)
         switch phase {
         case .open where controlReplies == 0: sendUnsent()
-        case .open, .connecting: break
+        case .open, .connecting, .resolving: break
         case .idle: if failingSince == nil { connect() }
         }
     }
@@ -119,11 +121,64 @@ final class LeaderLink {
 
     private func connect() {
         let target = address()
-        guard !target.isEmpty, let storage = LeaderLink.socketAddress(target) else {
-            failed(target.isEmpty ? "the leader's address is not known (no leader has recorded one in the database)"
-                                  : "the leader's recorded address \(target) is not IP:PORT")
+        guard !target.isEmpty else {
+            failed("the leader's address is not known (no leader has recorded one in the database)")
             return
         }
+        candidates = []
+        if let storage = LeaderLink.socketAddress(target) {
+            connect(to: storage, target: target)
+        } else if let (host, port) = LeaderLink.hostAndPort(target) {
+            resolve(host, port: port, target: target)
+        } else {
+            failed("the leader's recorded address \(target) is not HOST:PORT")
+        }
+    }
+
+    /// A host name is looked up off the loop (uv_getaddrinfo, on libuv's thread pool), then
+    /// connected to at its first address, each time the link connects: a leader that moved keeps
+    /// its name.
+    private func resolve(_ host: String, port: Int32, target: String) {
+        phase = .resolving
+        connectingTo = target
+        let request = UnsafeMutablePointer<uv_getaddrinfo_t>.allocate(capacity: 1)
+        request.pointee.data = Unmanaged.passRetained(self).toOpaque()
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        let status = uv_getaddrinfo(loop, request, { request, status, list in
+            let link = Unmanaged<LeaderLink>.fromOpaque(request!.pointee.data).takeRetainedValue()
+            request!.deallocate()
+            defer { if let list { uv_freeaddrinfo(list) } }
+            guard !link.closed, link.phase == .resolving else { return }
+            link.phase = .idle
+            var found: [sockaddr_storage] = []
+            var next = status == 0 ? list : nil
+            while let entry = next, found.count < 16 {
+                if let address = entry.pointee.ai_addr, entry.pointee.ai_addrlen <= MemoryLayout<sockaddr_storage>.size {
+                    var storage = sockaddr_storage()
+                    withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: Int(entry.pointee.ai_addrlen))) }
+                    found.append(storage)
+                }
+                next = entry.pointee.ai_next
+            }
+            guard !found.isEmpty else {
+                link.failed("looking up the leader's host name in \(link.connectingTo): \(status == 0 ? "no address" : String(cString: uv_strerror(status)))")
+                return
+            }
+            // Each address in the order the resolver gives them, until one takes the connection.
+            link.candidates = Array(found.dropFirst())
+            link.connect(to: found[0], target: link.connectingTo)
+        }, host, String(port), &hints)
+        if status != 0 {
+            Unmanaged<LeaderLink>.fromOpaque(request.pointee.data).release()
+            request.deallocate()
+            phase = .idle
+            failed("looking up the leader's host name in \(target): \(String(cString: uv_strerror(status)))")
+        }
+    }
+
+    private func connect(to storage: sockaddr_storage, target: String) {
         let tcp = UV.allocate(uv_tcp_t.self)
         do {
             try UV.open(tcp, owner: self, "uv_tcp_init") { uv_tcp_init(loop, $0) }
@@ -155,6 +210,12 @@ final class LeaderLink {
         request!.deallocate()
         guard let handle = link.handle, UnsafeMutableRawPointer(handle) == UnsafeMutableRawPointer(stream), !link.closed else { return }
         guard status == 0 else {
+            if !link.candidates.isEmpty {
+                let next = link.candidates.removeFirst()
+                link.dropHandle()
+                link.connect(to: next, target: link.connectingTo)
+                return
+            }
             link.failed("connecting to the leader at \(link.connectingTo): \(String(cString: uv_strerror(status)))")
             return
         }
@@ -320,6 +381,13 @@ final class LeaderLink {
     static func quoted(_ word: String) -> String {
         guard word.isEmpty || word.contains(where: { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "\\" || $0 == "=" }) else { return word }
         return "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// `HOST:PORT` with a host name (Configuration.isHostName) and a port.
+    static func hostAndPort(_ text: String) -> (String, Int32)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int32(text[text.index(after: colon)...]), port > 0, port < 65_536 else { return nil }
+        let host = String(text[..<colon])
+        return Configuration.isHostName(host) ? (host, port) : nil
     }
 
     /// `IP:PORT` (IPv6 in brackets) as a socket address.

@@ -68,8 +68,8 @@ final class FollowerTests: EndToEndTestCase {
         return try? info(client)
     }
 
-    private func startLeader(tcp port: UInt16? = nil) throws -> Daemon {
-        let leader = try startDaemon(["--store", primaryURL] + (port.map { ["--tcp", "127.0.0.1:\($0)"] } ?? []))
+    private func startLeader(tcp port: UInt16? = nil, flags: [String] = []) throws -> Daemon {
+        let leader = try startDaemon(["--store", primaryURL] + (port.map { ["--tcp", "127.0.0.1:\($0)"] } ?? []) + flags)
         _ = try waitFor("the leader to lead", timeout: 20) {
             let fields = infoOf(leader)
             return fields?["role"] == "leader" && fields?["store_status"] == "ok"
@@ -282,12 +282,13 @@ final class FollowerTests: EndToEndTestCase {
 
     func testAWriteThroughTheFollowerLandsOnceEvenWhenRetriedAndItsClientReadsItThere() throws {
         let leaderPort = try Daemon.freePort(), followerPort = try Daemon.freePort()
-        let leader = try startLeader(tcp: leaderPort)
+        // The leader advertises a host name: the follower looks it up each time it connects.
+        let leader = try startLeader(tcp: leaderPort, flags: ["--advertise", "localhost:\(leaderPort)"])
         let setup = try leader.connect()
         try addCatalog(setup)
         setup.close()
         let follower = try startFollower(tcp: followerPort)
-        _ = try waitFor("the follower to know where the leader is", timeout: 20) { infoOf(follower)?["leader"] == "127.0.0.1:\(leaderPort)" }
+        _ = try waitFor("the follower to know where the leader is", timeout: 20) { infoOf(follower)?["leader"] == "localhost:\(leaderPort)" }
         let client = try followerClient(follower, port: followerPort, leader: leader)
 
         // Sent twice with one token (a retry after a lost reply): applied once, the same reply.

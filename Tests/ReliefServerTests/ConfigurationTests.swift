@@ -42,6 +42,30 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.readThreads, min(cores, 8), "a bad value changes nothing")
     }
 
+    /// `advertise`: what a leader records for followers. An IP or a host name with a port; auto
+    /// takes `tcp` unless it is a wildcard; off records none.
+    func testAdvertiseTakesAnAddressOrAHostNameWithAPort() throws {
+        var configuration = Configuration()
+        XCTAssertEqual(configuration.advertisedAddress, "")
+        try configuration.set("tcp", "10.0.0.5:7878")
+        XCTAssertEqual(configuration.advertisedAddress, "10.0.0.5:7878", "auto: the one address tcp names")
+        try configuration.set("tcp", "0.0.0.0:7878")
+        XCTAssertEqual(configuration.advertisedAddress, "", "a wildcard is no address to reach")
+        for good in ["10.0.0.5:7878", "[fd00::5]:7878", "reliefd-1.province.example:7878", "localhost:1", "a1:65535", "A-B.c:80"] {
+            try configuration.set("advertise", good)
+            XCTAssertEqual(configuration.advertisedAddress, good)
+        }
+        try configuration.set("advertise", "off")
+        XCTAssertEqual(configuration.advertisedAddress, "")
+        for bad in ["reliefd", "host:0", "host:65536", "-host:1", "host-:1", "a..b:1", "under_score:1", "1.2.3:7878", ":7878",
+                    String(repeating: "a", count: 64) + ".example:1", "http://host:1", "host:port"] {
+            XCTAssertThrowsError(try configuration.set("advertise", bad), bad) { error in
+                XCTAssertTrue("\(error)".contains("expected HOST:PORT followers can reach"), "\(error)")
+            }
+        }
+        XCTAssertEqual(configuration.advertisedAddress, "", "a bad value changes nothing")
+    }
+
     func testAFollowerNeedsAPostgreSQLStoreAndAPollIntervalWithinBounds() throws {
         var configuration = Configuration()
         XCTAssertEqual(configuration.role, .leader)
