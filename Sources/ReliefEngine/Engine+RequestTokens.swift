@@ -98,10 +98,9 @@ public struct ImportDigester {
     public mutating func add(row bytes: [UInt8]) { add(bytes) }
 
     private mutating func add(_ bytes: [UInt8]) {
-        let length = UInt32(truncatingIfNeeded: bytes.count)
-        hasher.update(data: [UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
-                             UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)])
-        hasher.update(data: bytes)
+        // Big-endian length, from the stack: this runs for every row of every import.
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: bytes.count).bigEndian) { hasher.update(bufferPointer: $0) }
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
     }
 
     public func finalize() -> RequestDigest { RequestDigest(prefixOf: Array(hasher.finalize()))! }
