@@ -70,7 +70,10 @@ struct TextPool: Sendable {
                                                            parse: (String) throws -> List) rethrows -> List {
         if let list = byText[text] { return list }
         var list = try parse(text)
-        if !list.isEmpty { list = pooled(list, in: &pool) }
+        // A text not met before is a list not pooled before (a snapshot writes each list one way),
+        // so it is not looked for: it is pooled while there is room. Once the pool is full, new
+        // lists cost their parse only, not the hashing of a dictionary to find it absent.
+        if !list.isEmpty, pool.count < capacity { list = pool.insert(list).memberAfterInsert }
         if byText.count < capacity { byText[text] = list }
         return list
     }

@@ -174,3 +174,32 @@ final class SnapshotSealEventTests: XCTestCase {
         XCTAssertNil(Event.Kind(rawValue: "lot.teleported"))
     }
 }
+
+/// A skills list is read byte by byte (`Event.parseSkills`); it must read every text as splitting
+/// on ',' and then ':' did: the same skills, and the same texts refused.
+final class SkillsTextTests: XCTestCase {
+    private func bySplitting(_ text: String) -> [String: Int]? {
+        var skills: [String: Int] = [:]
+        for part in text.utf8.split(separator: 0x2C) {
+            let pieces = part.split(separator: 0x3A)
+            guard pieces.count == 2, let level = Int(Substring(pieces[1])) else { return nil }
+            skills[String(Substring(pieces[0]))] = level
+        }
+        return skills
+    }
+
+    func testEveryTextReadsAsSplittingReadIt() {
+        var cases = ["", "first-aid:2", "first-aid:2,driver-c1:3", ",,a:1,", "a::1", ":a:1", "a:1:", "a:1:2", "a", "a:", ":1", "a:+3", "a:-3",
+                     "a:x", "a:1,a:2", "a:99999999999999999999", "a:999999999999999999", "a:0000000000000000001", "语言:3", "a:1,,b:2", "a: 1"]
+        var random = SplitMix64(seed: 16)
+        let alphabet = Array("ab:,19+-é".unicodeScalars)
+        for _ in 0..<5_000 {
+            let length = Int(random.next() % 12)
+            cases.append(String(String.UnicodeScalarView((0..<length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })))
+        }
+        for text in cases {
+            let read = try? Event.parseSkills(text)
+            XCTAssertEqual(read, bySplitting(text), "\"\(text)\"")
+        }
+    }
+}
