@@ -44,9 +44,10 @@ struct ImportBuffer {
         /// `import commit [req=TOKEN]`: apply the session's rows all or none (rows that did not
         /// parse are in it too); with a token, a retry of the same import applies nothing again.
         case commit(session: ImportSession, token: Token?)
-        /// `import commit [req=TOKEN]` of an import held for the leader (`relay`): its rows as
-        /// received, each line with its LF, to send there whole.
-        case relay(rows: [UInt8], token: String?)
+        /// `import commit [req=TOKEN]` of an import held for the leader (`relay`): what to send
+        /// there, whole: `import begin KIND`, the rows as received, `import commit req=TOKEN`
+        /// (the client's token, or the one `relay` was given), the lines joined by LF.
+        case relay(lines: [UInt8], token: String)
         /// `import begin` after a refused begin: this import ends without a reply, and the line is
         /// handled as a new begin.
         case beginAgain
@@ -66,9 +67,12 @@ struct ImportBuffer {
     let maxBytes: Int
     /// Rows are checked by the engine as they arrive, on a copy of the state (see ImportSession).
     private(set) var session: ImportSession?
-    /// On a follower, the rows are not checked here but held as received, each line with its LF,
-    /// for the leader, which checks and applies them (`relay`); nil otherwise.
+    /// On a follower, the rows are not checked here but held as received, after the import's
+    /// `import begin` line, each line with its LF, for the leader, which checks and applies them
+    /// (`relay`); nil otherwise. Built here whole, so handing it on copies nothing.
     private(set) var relayed: [UInt8]?
+    /// The token a relayed import's commit carries when the client gave none.
+    private var relayToken = ""
     /// The rows' digest as they arrive, for `import commit req=TOKEN` (see ImportDigester).
     private var digester: ImportDigester?
     /// Rows received, dropped ones included.
@@ -90,10 +94,12 @@ struct ImportBuffer {
         self.session = session
     }
 
-    /// Holds the rows as received, for the leader, instead of checking them here (a follower).
-    mutating func relay() {
-        precondition(received == 0 && session == nil, "relay an import before its first row")
-        relayed = []
+    /// Holds the rows as received, for the leader, instead of checking them here (a follower);
+    /// `token` is the commit's req= when the client sends none.
+    mutating func relay(token: String) {
+        precondition(received == 0 && session == nil && kind != nil, "relay an import before its first row")
+        relayed = Array("import begin \(kind!.rawValue)\n".utf8)
+        relayToken = token
         // The leader hashes the rows it is sent.
         digester = nil
     }
@@ -159,9 +165,11 @@ struct ImportBuffer {
                     if let overflow {
                         return .end(.error(.limit, "import aborted: \(overflow); nothing was imported"))
                     }
-                    if let rows = relayed {
+                    if var lines = relayed {
                         relayed = nil
-                        return .relay(rows: rows, token: request.requestToken)
+                        let token = request.requestToken ?? relayToken
+                        lines += Array("import commit req=\(LeaderLink.quoted(token))".utf8)
+                        return .relay(lines: lines, token: token)
                     }
                     let taken = session!
                     session = nil

@@ -249,14 +249,17 @@ final class LeaderLink {
     }
 
     private func sendUnsent() {
-        var out: [UInt8] = []
+        // The lines are copied once, into the buffer libuv writes from (an import's are large).
+        var parts: [[UInt8]] = []
         for index in forwards.indices where !forwards[index].sent {
-            out += forwards[index].line
-            out.append(0x0A)
+            parts.append(forwards[index].line)
+            parts.append(LeaderLink.newline)
             forwards[index].sent = true
         }
-        if !out.isEmpty { write(out) }
+        if !parts.isEmpty { write(parts) }
     }
+
+    private static let newline: [UInt8] = [0x0A]
 
     // MARK: replies
 
@@ -360,15 +363,25 @@ final class LeaderLink {
 
     // MARK: bytes
 
-    private func write(_ bytes: [UInt8]) {
+    private func write(_ bytes: [UInt8]) { write([bytes]) }
+
+    /// Writes `parts` one after another, copied into one buffer that lives until libuv has
+    /// written it.
+    private func write(_ parts: [[UInt8]]) {
         guard let handle else { return }
         let stream = UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_stream_t.self)
         let headerSize = (MemoryLayout<uv_write_t>.stride + 15) & ~15
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: headerSize + bytes.count, alignment: 16)
+        let count = parts.reduce(0) { $0 + $1.count }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: headerSize + count, alignment: 16)
         let request = raw.bindMemory(to: uv_write_t.self, capacity: 1)
         let data = raw + headerSize
-        bytes.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
-        var buffer = uv_buf_init(data.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+        var offset = 0
+        for part in parts where !part.isEmpty {
+            part.withUnsafeBytes { (data + offset).copyMemory(from: $0.baseAddress!, byteCount: part.count) }
+            offset += part.count
+        }
+        // Built directly: uv_buf_init takes a 32-bit length, and an import may be larger.
+        var buffer = uv_buf_t(base: data.assumingMemoryBound(to: CChar.self), len: count)
         // A failed write shows as a failed read (EOF or a reset): only the memory is handled here.
         let status = uv_write(request, stream, &buffer, 1) { request, _ in UnsafeMutableRawPointer(request!).deallocate() }
         if status != 0 {

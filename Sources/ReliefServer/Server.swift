@@ -784,20 +784,15 @@ public final class Server {
     /// An import held on a follower (`ImportBuffer.relay`), sent to the leader whole with its
     /// commit: `import begin KIND`, the rows, `import commit req=TOKEN`. Its two replies come back;
     /// the begin's was already given here, so the commit's is relayed. Sent again whole when the
-    /// link fails (the token makes that safe). Its bytes count against max_import_bytes_total
-    /// until it is answered.
-    private func forwardImport(kind: String, rows: [UInt8], held: Int, token: String?, from connection: Connection) {
+    /// link fails (the token makes that safe). Until it is answered its rows count twice against
+    /// max_import_bytes_total: the lines held for a resend, and the copy libuv is writing.
+    private func forwardImport(_ lines: [UInt8], held: Int, token: String, from connection: Connection) {
         guard let credential = connection.credential, let principal = connection.principal else {
             connection.send(.error(.denied, "the import cannot go to the leader: this connection has not logged in with a token"), waitSeq: 0)
             return
         }
-        let token = token ?? Server.forwardToken()
-        var bytes = Array("import begin \(kind)\n".utf8)
-        bytes.reserveCapacity(bytes.count + rows.count + 64)
-        bytes += rows
-        bytes += Array("import commit req=\(LeaderLink.quoted(token))".utf8)
-        importBytesOpen += held
-        send(toLeader: LeaderLink.Forward(line: bytes, ticket: 0, token: token, replies: 2, held: held),
+        importBytesOpen += 2 * held
+        send(toLeader: LeaderLink.Forward(line: lines, ticket: 0, token: token, replies: 2, held: 2 * held),
              user: principal.user, credential: credential, from: connection)
     }
 
@@ -1151,7 +1146,7 @@ public final class Server {
             if life.following {
                 // The leader checks and applies the rows: they are held as sent, and go there whole
                 // with the commit (`forwardImport`).
-                buffer.relay()
+                buffer.relay(token: Server.forwardToken())
             } else {
                 buffer.attach(engine.beginImport(allowed: buffer.allowed, as: connection.principal ?? Principal(user: "anonymous", role: .viewer)))
             }
@@ -1182,11 +1177,10 @@ public final class Server {
         case .beginAgain:
             endImport(of: connection)
             execute(line: line, from: connection)
-        case .relay(let rows, let token):
-            let kind = connection.importing?.kind?.rawValue ?? ""
+        case .relay(let lines, let token):
             let held = connection.importing?.bytes ?? 0
             endImport(of: connection)
-            forwardImport(kind: kind, rows: rows, held: held, token: token, from: connection)
+            forwardImport(lines, held: held, token: token, from: connection)
         case .commit(let session, let token):
             endImport(of: connection)
             let staged = staging.take(session)

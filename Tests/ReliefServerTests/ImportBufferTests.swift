@@ -131,26 +131,35 @@ final class ImportBufferTests: XCTestCase {
     func testARelayedImportHoldsItsRowsAsSentForTheLeader() throws {
         guard case .success(let request) = RequestParser.parse("import begin volunteers") else { return XCTFail() }
         var buffer = try ImportBuffer.begin(request, maxRows: 10, maxBytes: 200).get()
-        buffer.relay()
+        buffer.relay(token: "f-made")
         XCTAssertNil(buffer.session)
         guard case .buffered = take(&buffer, "volunteer add v-1 name=A region=nowhere line=7") else { return XCTFail() }
         guard case .buffered = take(&buffer, "not a request \"") else { return XCTFail("the leader refuses it, naming its line") }
         guard case .buffered = take(&buffer, "  ") else { return XCTFail() }
         guard case .reply(.error(.conflict, _)) = take(&buffer, "import begin teams") else { return XCTFail("answered here, never sent") }
         XCTAssertEqual(buffer.bytes, 61)
-        guard case .relay(let rows, let token) = take(&buffer, "import commit req=mine") else { return XCTFail() }
-        XCTAssertEqual(String(decoding: rows, as: UTF8.self), "volunteer add v-1 name=A region=nowhere line=7\nnot a request \"\n")
+        var copy = buffer
+        guard case .relay(let lines, let token) = take(&buffer, "import commit req=mine") else { return XCTFail() }
+        XCTAssertEqual(String(decoding: lines, as: UTF8.self),
+                       "import begin volunteers\nvolunteer add v-1 name=A region=nowhere line=7\nnot a request \"\nimport commit req=mine")
         XCTAssertEqual(token, "mine")
+        // Without the client's token, the one it was given; a token that needs quoting is quoted.
+        guard case .relay(let made, "f-made") = take(&copy, "import commit") else { return XCTFail() }
+        XCTAssertTrue(String(decoding: made, as: UTF8.self).hasSuffix("\nimport commit req=f-made"))
+        var quoted = try ImportBuffer.begin(request, maxRows: 10).get()
+        quoted.relay(token: "unused")
+        guard case .relay(let spaced, "a b") = take(&quoted, "import commit req=\"a b\"") else { return XCTFail() }
+        XCTAssertEqual(String(decoding: spaced, as: UTF8.self), "import begin volunteers\nimport commit req=\"a b\"")
 
         var over = try ImportBuffer.begin(request, maxRows: 10, maxBytes: 60).get()
-        over.relay()
+        over.relay(token: "f-1")
         for index in 1...3 { _ = take(&over, "volunteer add v-\(index) name=Somebody region=sx") }
         XCTAssertTrue(over.overflowed)
         XCTAssertEqual(over.relayed, [], "what it held is freed")
         guard case .end(.error(.limit, _)) = take(&over, "import commit") else { return XCTFail("a dead import never goes to the leader") }
 
         var aborted = try ImportBuffer.begin(request, maxRows: 10).get()
-        aborted.relay()
+        aborted.relay(token: "f-2")
         _ = take(&aborted, "volunteer add v-1 name=A region=sx")
         guard case .end(.ok(let fields)) = take(&aborted, "import abort") else { return XCTFail("answered here, never sent") }
         XCTAssertEqual(fields["aborted"], "1")
