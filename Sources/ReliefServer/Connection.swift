@@ -141,6 +141,10 @@ final class Connection {
             case .line(let line):
                 requests += 1
                 server.execute(line: line, from: self)
+            case .overlong(let length) where importing != nil:
+                // A row cannot be dropped from an import that applies all or nothing: the import
+                // dies, and its commit says why (rows get no reply, so the replies stay in step).
+                server.overlongRow(of: self, length: length)
             case .overlong(let length):
                 send(.error(.limit, "request line of \(length) bytes exceeds max_line \(machine.limits.maxLine); expected shorter lines"), waitSeq: 0)
             }

@@ -1224,6 +1224,15 @@ public final class Server {
         }
     }
 
+    /// A row of the connection's import was longer than max_line: the import is dead (nothing of
+    /// it applies), and its commit is refused naming the row.
+    func overlongRow(of connection: Connection, length: Int) {
+        guard connection.importing != nil else { return }
+        let heldBefore = connection.importing!.bytes
+        connection.importing!.kill("a row of \(length) bytes exceeds max_line \(configuration.maxLine)")
+        importBytesOpen -= heldBefore - connection.importing!.bytes
+    }
+
     /// The connection's import is over (committed, aborted or dead): its bytes no longer count.
     private func endImport(of connection: Connection) {
         importBytesOpen -= connection.importing?.bytes ?? 0

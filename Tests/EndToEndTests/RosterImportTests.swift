@@ -151,7 +151,7 @@ final class RosterImportTests: EndToEndTestCase {
     /// The protocol itself: rows that do not parse are reported with their line= too; commit and
     /// abort need an open import; max_import_rows aborts the import with ERR LIMIT.
     func testImportProtocol() throws {
-        let daemon = try startDaemon(catalogFlags + ["--max-import-rows", "3"])
+        let daemon = try startDaemon(catalogFlags + ["--max-import-rows", "3", "--max-line", "2048"])
         let client = try daemon.connect()
         try ok(client, "region add sx name=Shanxi")
         try refused(client, "import commit", "CONFLICT")
@@ -181,6 +181,18 @@ final class RosterImportTests: EndToEndTestCase {
         try ok(client, "import begin volunteers")
         try client.send(lines: ["volunteer add v-1 name=A region=sx at=37.8,112.5"])
         XCTAssertEqual(try client.request("import commit").okFields?["imported"], "1")
+        XCTAssertEqual(try rows(client, "volunteer list").count, 1)
+
+        // A row longer than max_line cannot be left out of an all-or-nothing import: the import
+        // dies, the row gets no reply of its own, and the commit says why.
+        try ok(client, "import begin volunteers")
+        try client.send(lines: ["volunteer add v-7 name=A region=sx at=37.8,112.5",
+                                "volunteer add v-8 name=\"\(String(repeating: "x", count: 3_000))\" region=sx at=37.8,112.5",
+                                "volunteer add v-9 name=C region=sx at=37.8,112.5"])
+        let overlong = try client.request("import commit")
+        XCTAssertEqual(overlong.errorCode, "LIMIT", overlong.text)
+        XCTAssertTrue(overlong.text.contains("import aborted: a row of "), overlong.text)
+        XCTAssertTrue(overlong.text.contains("exceeds max_line 2048; nothing was imported"), overlong.text)
         XCTAssertEqual(try rows(client, "volunteer list").count, 1)
 
         // A refused begin with its rows pipelined behind it: the rows never run one by one.
