@@ -123,9 +123,8 @@ extension Engine {
     /// Remembers an applied import under `token` (its reply and digest), as one more entry of the
     /// same commit: a retry is answered from it (`importTokenAnswer`).
     func rememberImport(_ outcome: inout Outcome, token: String, digest: RequestDigest, as principal: Principal) {
-        // A token already known was answered before the import ran (`importTokenAnswer`).
-        guard case .ok(let fields) = outcome.reply, !outcome.entries.isEmpty,
-              state.requests.lookup(scope: RequestScope.of(actor: principal.actor), token: token) == nil else { return }
+        // A token already known was answered before the import ran (`finishImport`).
+        guard case .ok(let fields) = outcome.reply, !outcome.entries.isEmpty else { return }
         let entry = record(.requestCompleted(token: token, reply: Engine.storedReply(fields), digest: digest, command: "import commit"),
                            actor: principal.actor)
         outcome.entries.append(entry)

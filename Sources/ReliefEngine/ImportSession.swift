@@ -142,8 +142,11 @@ extension Engine {
 
     /// Whether finishing `session` means checking its rows again: it is clean, and something else
     /// changed the live state while its rows arrived. (A refused import is refused as checked.)
-    public func importNeedsRecheck(_ session: ImportSession) -> Bool {
-        session.isClean && generation != session.baseGeneration
+    /// A retry (`token` remembered) needs none: `finishImport` answers it without its rows.
+    public func importNeedsRecheck(_ session: ImportSession, token: String? = nil, digest: RequestDigest? = nil) -> Bool {
+        guard session.isClean && generation != session.baseGeneration else { return false }
+        guard let token, let digest else { return true }
+        return importTokenAnswer(token: token, digest: digest, as: session.principal) == nil
     }
 
     /// The rows of `session` to check again on a copy of the live state as it is now (run it
@@ -158,8 +161,10 @@ extension Engine {
     /// import whose rows were checked on a state that moved meanwhile is checked again here, on
     /// the caller's thread (the server does that off the loop first: `recheckImport`).
     /// With `token` (`import commit req=TOKEN`, `digest` from ImportDigester), an applied import is
-    /// remembered as one more entry, so a retry applies nothing (ask `importTokenAnswer` first).
+    /// remembered as one more entry, and an import whose token is remembered gets the first reply
+    /// (or CONFLICT, other rows) and applies nothing (`importTokenAnswer`).
     public func finishImport(_ session: ImportSession, token: String? = nil, digest: RequestDigest? = nil) -> Outcome {
+        if let token, let digest, let answer = importTokenAnswer(token: token, digest: digest, as: session.principal) { return answer }
         if importNeedsRecheck(session) {
             let again = recheckImport(session)
             again.run()

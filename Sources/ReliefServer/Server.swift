@@ -763,10 +763,8 @@ public final class Server {
     /// one made here so the link may send it again safely); its reply keeps its place in the
     /// client's queue, and the client's next line waits for it.
     private func forward(_ request: Request, line: [UInt8], from connection: Connection, as principal: Principal) {
-        guard let credential = connection.credential, principal.credential != nil else {
-            connection.send(.error(.denied, "this reliefd is a follower: writes go to the leader as your own user, and this connection has not "
-                                   + "logged in with a token (\(principal.user)); send auth USER TOKEN first, or send the write to the leader\(leaderAddressText)"),
-                            waitSeq: 0)
+        guard let login = leaderLogin(of: connection) else {
+            connection.send(.error(.denied, noLeaderLogin(connection, what: "writes go", sendIt: "send the write")), waitSeq: 0)
             return
         }
         var bytes = line
@@ -778,7 +776,20 @@ public final class Server {
             token = Server.forwardToken()
             bytes += Array(" req=\(token)".utf8)
         }
-        send(toLeader: LeaderLink.Forward(line: bytes, ticket: 0, token: token), user: principal.user, credential: credential, from: connection)
+        send(toLeader: LeaderLink.Forward(line: bytes, ticket: 0, token: token), login: login, from: connection)
+    }
+
+    /// The user and token a follower logs in at the leader with for this client: those of its
+    /// `auth` (a client known by its socket uid has none).
+    private func leaderLogin(of connection: Connection) -> (user: String, credential: String)? {
+        guard let credential = connection.credential, let principal = connection.principal, principal.credential != nil else { return nil }
+        return (principal.user, credential)
+    }
+
+    /// Why a write (`what`) cannot go to the leader for this client, and what to do instead.
+    private func noLeaderLogin(_ connection: Connection, what: String, sendIt: String) -> String {
+        "this reliefd is a follower: \(what) to the leader as your own user, and this connection has not logged in with a token "
+            + "(\(connection.principal?.user ?? "-")); send auth USER TOKEN first, or \(sendIt) to the leader\(leaderAddressText)"
     }
 
     /// An import held on a follower (`ImportBuffer.relay`), sent to the leader whole with its
@@ -787,13 +798,10 @@ public final class Server {
     /// link fails (the token makes that safe). Until it is answered its rows count twice against
     /// max_import_bytes_total: the lines held for a resend, and the copy libuv is writing.
     private func forwardImport(_ lines: [UInt8], held: Int, token: String, from connection: Connection) {
-        guard let credential = connection.credential, let principal = connection.principal else {
-            connection.send(.error(.denied, "the import cannot go to the leader: this connection has not logged in with a token"), waitSeq: 0)
-            return
-        }
+        // `import begin` was refused without a login (beginImport); the login cannot go since.
+        guard let login = leaderLogin(of: connection) else { preconditionFailure("a relayed import without a login at the leader") }
         importBytesOpen += 2 * held
-        send(toLeader: LeaderLink.Forward(line: lines, ticket: 0, token: token, replies: 2, held: 2 * held),
-             user: principal.user, credential: credential, from: connection)
+        send(toLeader: LeaderLink.Forward(line: lines, ticket: 0, token: token, replies: 2, held: 2 * held), login: login, from: connection)
     }
 
     /// A token for a write its client sent without one, so the link may send it again safely.
@@ -803,13 +811,13 @@ public final class Server {
 
     /// Sends `forward` over the client's link to the leader (opened on its first write); its
     /// reply keeps its place in the client's queue, and the client's next line waits for it.
-    private func send(toLeader forward: LeaderLink.Forward, user: String, credential: String, from connection: Connection) {
+    private func send(toLeader forward: LeaderLink.Forward, login: (user: String, credential: String), from connection: Connection) {
         let link: LeaderLink
         if let existing = connection.leaderLink {
             link = existing
         } else {
             let id = connection.id
-            link = LeaderLink(loop: loop, user: user, credential: credential, timeout: configuration.followWaitMilliseconds * 2,
+            link = LeaderLink(loop: loop, user: login.user, credential: login.credential, timeout: configuration.followWaitMilliseconds * 2,
                               maxReply: configuration.maxOutput,
                               address: { [unowned self] in (worker as? FollowerBackend)?.leaderAddress ?? "" },
                               answer: { [unowned self] forward, answer in forwarded(forward, answer, to: id) })
@@ -1130,9 +1138,8 @@ public final class Server {
             return
         }
         var begun = ImportBuffer.begin(request, maxRows: configuration.maxImportRows, maxBytes: configuration.maxImportBytes)
-        if life.following, case .success = begun, connection.credential == nil || connection.principal?.credential == nil {
-            begun = .failure(RequestError(.denied, "this reliefd is a follower: an import goes to the leader as your own user, and this connection has not "
-                                          + "logged in with a token (\(connection.principal?.user ?? "-")); send auth USER TOKEN first, or send it to the leader\(leaderAddressText)"))
+        if life.following, case .success = begun, leaderLogin(of: connection) == nil {
+            begun = .failure(RequestError(.denied, noLeaderLogin(connection, what: "an import goes", sendIt: "send it")))
         } else if let refused = standbyRefusal ?? (life.following ? nil : writesRefused) {
             begun = .failure(RequestError(.unavailable, refused))
         }
@@ -1189,13 +1196,9 @@ public final class Server {
                 connection.send(.error(.unavailable, refused), waitSeq: 0)
                 return
             }
-            if let token, let answer = engine.importTokenAnswer(token: token.token, digest: token.digest, as: session.principal) {
-                // A retry of an import that applied: its first reply again, nothing applied twice.
-                if staged != nil { worker.submit(.discardStaged) }
-                connection.send(answer.reply, waitSeq: answer.waitForSeq)
-                return
-            }
-            if engine.importNeedsRecheck(session) {
+            // A retry of an import that applied (its token remembered) is not checked again:
+            // finishImport answers it with the first reply.
+            if engine.importNeedsRecheck(session, token: token?.token, digest: token?.digest) {
                 // Its rows were checked on a state that has changed since: check them again off
                 // the loop, and hold writes meanwhile so that check is the last word.
                 if staged != nil { worker.submit(.discardStaged) }
@@ -1272,10 +1275,6 @@ public final class Server {
         }
         let token = connection.recheckToken
         connection.recheckToken = nil
-        if let token, let answer = engine.importTokenAnswer(token: token.token, digest: token.digest, as: recheck.session.principal) {
-            connection.send(answer.reply, waitSeq: answer.waitForSeq)
-            return
-        }
         let outcome = engine.finishImport(recheck.session, token: token?.token, digest: token?.digest)
         logImport(recheck.session, outcome, connection: connection, checkMicros: UInt64(microseconds), writtenAhead: 0)
         deliver(outcome, to: connection)
